@@ -1,0 +1,65 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.server.ProxyServer;
+import io.mysqlproxy.testbed.DbAccount;
+import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+
+import java.io.PrintStream;
+
+/**
+ * {@code demo}: a local MariaDB primary and two GTID replicas (the same launcher the tests use)
+ * and the proxy in front of them on 127.0.0.1:6033. Runs until interrupted; stops everything.
+ */
+final class DemoCommand {
+
+    static final int PORT = 6033;
+    static final int ADMIN_PORT = 9090;
+
+    private DemoCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length != 0) {
+            err.println("usage: mysql-proxy demo");
+            return Main.INVALID;
+        }
+        ReplicatedTestBed bed;
+        try {
+            bed = ReplicatedTestBed.start();
+        } catch (RuntimeException e) {
+            err.println("could not start the local MariaDB servers: " + e.getMessage());
+            return Main.FAILED;
+        }
+        try {
+            ProxyConfig config = TestBedProxyConfig.load(bed, PORT, ADMIN_PORT);
+            ProxyServer server = ProxyServer.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                bed.close();
+            }, "mysql-proxy-demo-shutdown"));
+            out.println();
+            out.println("mysql-proxy demo is running (Ctrl-C stops the proxy and the servers).");
+            out.println("  primary   " + describe(bed.primary()));
+            for (MariaDbServer replica : bed.replicas()) {
+                out.println("  replica   " + describe(replica));
+            }
+            out.println("  proxy     127.0.0.1:" + server.port());
+            out.println();
+            out.println("Connect with:");
+            out.println("  mariadb -h127.0.0.1 -P" + server.port() + " -u" + DbAccount.APP.user() + " -p"
+                    + DbAccount.APP.password() + " " + ReplicatedTestBed.APP_DATABASE);
+            out.flush();
+            return Main.OK;
+        } catch (Exception e) {
+            err.println("could not start the proxy: " + e);
+            bed.close();
+            return Main.FAILED;
+        }
+    }
+
+    private static String describe(MariaDbServer server) {
+        return server.host() + ":" + server.port() + " (server_id " + server.serverId() + ")";
+    }
+}

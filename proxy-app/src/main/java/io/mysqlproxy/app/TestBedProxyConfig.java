@@ -1,0 +1,68 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.core.config.ConfigLoader;
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.testbed.DbAccount;
+import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The proxy configuration for a local {@link ReplicatedTestBed}, written as an application file
+ * so that the demo and the integration tests go through the same loading path as production.
+ * Clients log in as the bed's {@code app} account (checked by the proxy with
+ * caching_sha2_password), and the proxy logs in to MariaDB as the same account.
+ */
+public final class TestBedProxyConfig {
+
+    private TestBedProxyConfig() {
+    }
+
+    /** HOCON text for a proxy on 127.0.0.1:{@code port} in front of {@code bed}. */
+    public static String hocon(ReplicatedTestBed bed, int port, int adminPort) {
+        String replicas = bed.replicas().stream()
+                .map(r -> "\"" + address(r) + "\"")
+                .collect(Collectors.joining(", "));
+        return """
+                mysql-proxy {
+                  listen { host = "127.0.0.1", port = %d }
+                  admin.port = %d
+                  backends {
+                    primary = "%s"
+                    replicas = [%s]
+                  }
+                  users = [
+                    { name = "%s", password = "%s", auth-plugin = "caching_sha2_password" }
+                  ]
+                  monitor { user = "%s", password = "%s" }
+                }
+                """.formatted(port, adminPort, address(bed.primary()), replicas,
+                DbAccount.APP.user(), DbAccount.APP.password(), DbAccount.MONITOR.user(), DbAccount.MONITOR.password());
+    }
+
+    /** Writes {@link #hocon} to a temporary file and loads it, ignoring the process environment. */
+    public static ProxyConfig load(ReplicatedTestBed bed, int port, int adminPort) {
+        try {
+            Path file = Files.createTempFile("mysql-proxy-testbed", ".conf");
+            try {
+                Files.writeString(file, hocon(bed, port, adminPort));
+                return ConfigLoader.load(Optional.of(file), Map.of());
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String address(MariaDbServer server) {
+        return server.host() + ":" + server.port();
+    }
+}

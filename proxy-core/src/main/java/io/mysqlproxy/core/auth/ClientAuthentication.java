@@ -1,0 +1,127 @@
+package io.mysqlproxy.core.auth;
+
+import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.auth.CachingSha2Password;
+import io.mysqlproxy.protocol.auth.NativePassword;
+import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
+import io.mysqlproxy.protocol.packet.AuthMoreData;
+import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The proxy as a server checking one client's password, as MySQL does: the plugin named in the
+ * greeting, an auth switch when the account uses another, and caching_sha2_password's fast path
+ * or full authentication (clear text over TLS, or RSA-encrypted with the proxy's public key).
+ * No I/O: the handshake handler sends what each {@link AuthStep} says.
+ */
+public final class ClientAuthentication {
+
+    private enum Phase { INITIAL, SWITCHED, FULL_AUTH, RSA }
+
+    private static final byte REQUEST_PUBLIC_KEY = 2;
+
+    private final Function<String, Optional<UserAccount>> users;
+    private final Sha2AuthCache cache;
+    private final RsaKeys rsaKeys;
+    private final byte[] nonce;
+    private final String clientHost;
+    private Phase phase = Phase.INITIAL;
+    private UserAccount user;
+
+    public ClientAuthentication(Function<String, Optional<UserAccount>> users, Sha2AuthCache cache, RsaKeys rsaKeys,
+                                byte[] nonce, String clientHost) {
+        this.users = users;
+        this.cache = cache;
+        this.rsaKeys = rsaKeys;
+        this.nonce = nonce.clone();
+        this.clientHost = clientHost;
+    }
+
+    /** The first answer: the user name, the plugin the client used, and its auth response. */
+    public AuthStep start(String userName, String clientPlugin, byte[] response, boolean secure) {
+        Optional<UserAccount> account = users.apply(userName);
+        if (account.isEmpty()) {
+            return denied(userName, response.length > 0, "unknown user");
+        }
+        user = account.get();
+        if (!user.authPlugin().wireName().equals(clientPlugin)) {
+            phase = Phase.SWITCHED;
+            return new AuthStep.Reply(new AuthSwitchRequest(user.authPlugin().wireName(), withNul(nonce)));
+        }
+        return verify(response, secure);
+    }
+
+    /** A later auth packet from the client. */
+    public AuthStep next(byte[] data, boolean secure) {
+        return switch (phase) {
+            case SWITCHED -> verify(data, secure);
+            case FULL_AUTH -> fullAuthentication(data, secure);
+            case RSA -> rsaPassword(data);
+            case INITIAL -> throw new IllegalStateException("start() first");
+        };
+    }
+
+    private AuthStep verify(byte[] response, boolean secure) {
+        if (user.authPlugin() == AuthPlugin.MYSQL_NATIVE_PASSWORD) {
+            return NativePassword.verify(user.password(), nonce, response)
+                    ? new AuthStep.Success(user) : denied(user.name(), response.length > 0, "wrong password");
+        }
+        if (user.password().isEmpty() && response.length == 0) {
+            return new AuthStep.Success(user);
+        }
+        if (!CachingSha2Password.verify(user.password(), nonce, response)) {
+            return denied(user.name(), response.length > 0, "wrong password");
+        }
+        if (cache.contains(user.name(), user.password())) {
+            return new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), user);
+        }
+        // Not in the cache yet: like MySQL, insist on the password itself once, over TLS or RSA.
+        phase = Phase.FULL_AUTH;
+        return new AuthStep.Reply(new AuthMoreData(new byte[] {AuthMoreData.PERFORM_FULL_AUTHENTICATION}));
+    }
+
+    private AuthStep fullAuthentication(byte[] data, boolean secure) {
+        if (secure) {
+            return checkPassword(CachingSha2Password.fromClearText(data));
+        }
+        if (data.length == 1 && data[0] == REQUEST_PUBLIC_KEY) {
+            phase = Phase.RSA;
+            return new AuthStep.Reply(new AuthMoreData(rsaKeys.publicKeyPem().getBytes(StandardCharsets.US_ASCII)));
+        }
+        return new AuthStep.Failure(ProxyErrors.secureTransportRequired(),
+                "client sent a clear-text password over an insecure connection");
+    }
+
+    private AuthStep rsaPassword(byte[] encrypted) {
+        try {
+            return checkPassword(RsaPasswordCipher.decrypt(encrypted, nonce, rsaKeys.privateKey()));
+        } catch (GeneralSecurityException e) {
+            return denied(user.name(), true, "RSA-encrypted password could not be decrypted");
+        }
+    }
+
+    private AuthStep checkPassword(String password) {
+        byte[] expected = user.password().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(expected, password.getBytes(StandardCharsets.UTF_8))) {
+            return denied(user.name(), true, "wrong password");
+        }
+        cache.remember(user.name(), user.password());
+        return new AuthStep.Success(user);
+    }
+
+    private AuthStep denied(String name, boolean usingPassword, String reason) {
+        return new AuthStep.Failure(ProxyErrors.accessDenied(name, clientHost, usingPassword), reason);
+    }
+
+    private static byte[] withNul(byte[] bytes) {
+        return Arrays.copyOf(bytes, bytes.length + 1);
+    }
+}

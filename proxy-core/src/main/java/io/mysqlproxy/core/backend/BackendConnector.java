@@ -1,0 +1,73 @@
+package io.mysqlproxy.core.backend;
+
+import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Opens authenticated backend connections on the caller's event loop, so that a session and its
+ * backend share a thread. Connect and handshake are bounded by timeouts; every failure completes
+ * the returned future with a {@link BackendException} carrying the ERR the client should see.
+ */
+public final class BackendConnector {
+
+    private final Class<? extends Channel> channelType;
+    private final Duration connectTimeout;
+    private final Duration handshakeTimeout;
+
+    public BackendConnector(Supplier<Class<? extends Channel>> channelType, Duration connectTimeout,
+                            Duration handshakeTimeout) {
+        this.channelType = channelType.get();
+        this.connectTimeout = connectTimeout;
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
+    public Future<BackendConnection> connect(EventLoop loop, HostPort target, BackendLogin login) {
+        Promise<BackendConnection> promise = loop.newPromise();
+        String address = target.toString();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
+                                .addLast(BackendConnection.HANDSHAKE,
+                                        new BackendHandshakeHandler(address, login, promise));
+                    }
+                });
+        ChannelFuture connect = bootstrap.connect(target.host(), target.port());
+        ScheduledFuture<?> timeout = loop.schedule(() -> {
+            if (promise.tryFailure(new BackendException(ProxyErrors.cannotConnect(address,
+                    "no greeting and login within " + (connectTimeout.plus(handshakeTimeout)).toMillis() + " ms"),
+                    null))) {
+                connect.channel().close();
+            }
+        }, connectTimeout.plus(handshakeTimeout).toMillis(), TimeUnit.MILLISECONDS);
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(new BackendException(
+                        ProxyErrors.cannotConnect(address, String.valueOf(f.cause().getMessage())), f.cause()));
+            }
+        });
+        promise.addListener(f -> timeout.cancel(false));
+        return promise;
+    }
+}

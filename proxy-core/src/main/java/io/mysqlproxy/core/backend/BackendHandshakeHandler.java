@@ -1,0 +1,164 @@
+package io.mysqlproxy.core.backend;
+
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.auth.CachingSha2Password;
+import io.mysqlproxy.protocol.auth.NativePassword;
+import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
+import io.mysqlproxy.protocol.packet.AuthMoreData;
+import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.HandshakeResponse41;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
+import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.mysqlproxy.protocol.wire.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Promise;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The proxy as a client: reads the backend's greeting and logs in with the client's account,
+ * following auth switches and caching_sha2_password's fast and full (RSA) paths. Completes the
+ * promise with a ready {@link BackendConnection}, or fails it with the ERR the client should see.
+ */
+final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
+
+    private enum State { GREETING, AUTH_RESULT, PUBLIC_KEY, DONE }
+
+    private final String address;
+    private final BackendLogin login;
+    private final Promise<BackendConnection> promise;
+    private State state = State.GREETING;
+    private HandshakeV10 greeting;
+    private int capabilities;
+    private byte[] nonce;
+
+    BackendHandshakeHandler(String address, BackendLogin login, Promise<BackendConnection> promise) {
+        this.address = address;
+        this.login = login;
+        this.promise = promise;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            handle(ctx, Packets.sequenceId(frame), Packets.payload(frame));
+        } catch (ProtocolException | IndexOutOfBoundsException e) {
+            fail(ctx, ProxyErrors.backendProtocolError(address, "during authentication: " + e.getMessage()), e);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, int sequenceId, ByteBuf payload) {
+        int first = payload.isReadable() ? payload.getUnsignedByte(payload.readerIndex()) : -1;
+        if (first == ErrPacket.HEADER) {
+            fail(ctx, ErrPacket.decode(payload), null);
+            return;
+        }
+        switch (state) {
+            case GREETING -> sendLogin(ctx, sequenceId, HandshakeV10.decode(payload));
+            case AUTH_RESULT -> authResult(ctx, sequenceId, first, payload);
+            case PUBLIC_KEY -> {
+                byte[] pem = AuthMoreData.decode(payload).data();
+                byte[] encrypted = RsaPasswordCipher.encrypt(login.password(), nonce,
+                        RsaPasswordCipher.fromPem(new String(pem, StandardCharsets.US_ASCII)));
+                state = State.AUTH_RESULT;
+                write(ctx, sequenceId + 1, encrypted);
+            }
+            case DONE -> throw new ProtocolException("unexpected packet after authentication");
+        }
+    }
+
+    private void sendLogin(ChannelHandlerContext ctx, int sequenceId, HandshakeV10 hello) {
+        greeting = hello;
+        nonce = hello.scramble();
+        boolean withDatabase = login.database() != null && !login.database().isEmpty();
+        capabilities = BackendCapabilities.forBackend(login.clientCapabilities(), hello.capabilities(), withDatabase);
+        if ((capabilities & BackendCapabilities.FORMAT) != (login.clientCapabilities() & BackendCapabilities.FORMAT)) {
+            fail(ctx, ProxyErrors.cannotConnect(address, "backend capabilities 0x"
+                    + Integer.toHexString(hello.capabilities()) + " cannot carry the client's protocol options"), null);
+            return;
+        }
+        AuthPlugin plugin = AuthPlugin.byWireName(hello.authPluginName());
+        if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
+            // Answer with native_password; a server that wants something else sends an auth switch.
+            plugin = AuthPlugin.MYSQL_NATIVE_PASSWORD;
+        }
+        HandshakeResponse41 response = new HandshakeResponse41(capabilities, 1 << 30, login.characterSet(), 0,
+                login.user(), scramble(plugin, nonce), withDatabase ? login.database() : null, plugin.wireName(),
+                login.attributes());
+        state = State.AUTH_RESULT;
+        ctx.writeAndFlush(response.toFrame(ctx.alloc(), sequenceId + 1));
+    }
+
+    private void authResult(ChannelHandlerContext ctx, int sequenceId, int first, ByteBuf payload) {
+        switch (first) {
+            case OkPacket.HEADER -> {
+                state = State.DONE;
+                OkPacket ok = OkPacket.decode(payload, capabilities);
+                ctx.pipeline().remove(this);
+                promise.trySuccess(new BackendConnection(ctx.channel(), address, greeting, capabilities, ok));
+            }
+            case AuthSwitchRequest.HEADER -> {
+                AuthSwitchRequest request = AuthSwitchRequest.decode(payload);
+                AuthPlugin plugin = AuthPlugin.byWireName(request.pluginName());
+                if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
+                    fail(ctx, ProxyErrors.cannotConnect(address, "backend requires auth plugin '"
+                            + request.pluginName() + "', which mysql-proxy does not speak"), null);
+                    return;
+                }
+                nonce = request.scramble();
+                write(ctx, sequenceId + 1, scramble(plugin, nonce));
+            }
+            case AuthMoreData.HEADER -> {
+                AuthMoreData more = AuthMoreData.decode(payload);
+                if (more.isSingleByte(AuthMoreData.PERFORM_FULL_AUTHENTICATION)) {
+                    // No TLS to the backend: ask for its RSA key, as clients do with allowPublicKeyRetrieval.
+                    state = State.PUBLIC_KEY;
+                    write(ctx, sequenceId + 1, new byte[] {2});
+                } else if (!more.isSingleByte(AuthMoreData.FAST_AUTH_SUCCESS)) {
+                    throw new ProtocolException("unexpected auth-more-data of " + more.data().length + " bytes");
+                }
+            }
+            default -> throw new ProtocolException("unexpected packet 0x" + Integer.toHexString(first)
+                    + " during authentication");
+        }
+    }
+
+    private byte[] scramble(AuthPlugin plugin, byte[] seed) {
+        return plugin == AuthPlugin.CACHING_SHA2_PASSWORD
+                ? CachingSha2Password.scramble(login.password(), seed)
+                : NativePassword.scramble(login.password(), seed);
+    }
+
+    private void write(ChannelHandlerContext ctx, int sequenceId, byte[] payload) {
+        ByteBuf frame = Packets.start(ctx.alloc());
+        frame.writeBytes(payload);
+        ctx.writeAndFlush(Packets.finish(frame, sequenceId));
+    }
+
+    private void fail(ChannelHandlerContext ctx, ErrPacket error, Throwable cause) {
+        state = State.DONE;
+        promise.tryFailure(new BackendException(error, cause));
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state != State.DONE) {
+            fail(ctx, ProxyErrors.cannotConnect(address, "connection closed during authentication"), null);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, ProxyErrors.cannotConnect(address, String.valueOf(cause.getMessage())), cause);
+    }
+}

@@ -1,0 +1,312 @@
+package io.mysqlproxy.core.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads the configuration: environment variables over the application file over
+ * {@code reference.conf}, then validates it. Every failure is an {@link InvalidConfigException}
+ * that names the key.
+ */
+public final class ConfigLoader {
+
+    private static final String ROOT = "mysql-proxy";
+
+    /** The environment variables a container sets, and the keys they override. */
+    static final Map<String, String> ENVIRONMENT_KEYS = Map.of(
+            "MYSQL_PROXY_PORT", ROOT + ".listen.port",
+            "MYSQL_PROXY_ADMIN_PORT", ROOT + ".admin.port",
+            "MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary",
+            "MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas",
+            "MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user",
+            "MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password");
+
+    private ConfigLoader() {
+    }
+
+    /** Loads from the process environment. */
+    public static ProxyConfig load(Optional<Path> file) {
+        return load(file, System.getenv());
+    }
+
+    public static ProxyConfig load(Optional<Path> file, Map<String, String> environment) {
+        return validate(merge(file, environment), environment);
+    }
+
+    /** Environment over file over reference, resolved but not yet validated. */
+    static Config merge(Optional<Path> file, Map<String, String> environment) {
+        Config reference = ConfigFactory.defaultReference();
+        Config application = ConfigFactory.empty();
+        if (file.isPresent()) {
+            Path path = file.get();
+            if (!Files.isRegularFile(path)) {
+                throw new InvalidConfigException("--config", "no such file: " + path);
+            }
+            try {
+                application = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new InvalidConfigException(e.origin() == null ? path.toString() : e.origin().description(),
+                        e.getMessage(), e);
+            }
+        }
+        Map<String, Object> overrides = new HashMap<>();
+        ENVIRONMENT_KEYS.forEach((variable, key) -> {
+            String value = environment.get(variable);
+            if (value != null && !value.isBlank()) {
+                overrides.put(key, value.trim());
+            }
+        });
+        try {
+            return ConfigFactory.parseMap(overrides, "environment")
+                    .withFallback(application)
+                    .withFallback(reference)
+                    .resolve();
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(ROOT, e.getMessage(), e);
+        }
+    }
+
+    private static ProxyConfig validate(Config config, Map<String, String> environment) {
+        Config root = config.getConfig(ROOT);
+        ValueReader read = new ValueReader(root);
+        String listenHost = read.string("listen.host");
+        int listenPort = read.port("listen.port");
+        int adminPort = read.port("admin.port");
+        if (adminPort == listenPort) {
+            throw new InvalidConfigException(ROOT + ".admin.port", "must differ from listen.port (" + listenPort + ")");
+        }
+        int threads = read.intAtLeast("event-loop-threads", 0);
+        String serverVersion = read.string("server-version");
+
+        ProxyConfig.Backends backends = new ProxyConfig.Backends(
+                read.hostPort("backends.primary"),
+                read.hostPortList("backends.replicas"),
+                read.positiveDuration("backends.connect-timeout"),
+                read.positiveDuration("backends.handshake-timeout"));
+
+        Map<String, UserAccount> users = readUsers(root, environment);
+        ProxyConfig.Credentials monitor = new ProxyConfig.Credentials(
+                read.string("monitor.user"), read.string("monitor.password"));
+
+        long maxPacket = read.bytes("client.max-allowed-packet");
+        if (maxPacket < 1024 || maxPacket > 1L << 30) {
+            throw new InvalidConfigException(ROOT + ".client.max-allowed-packet", "must be between 1KiB and 1GiB");
+        }
+        ProxyConfig.Client client = new ProxyConfig.Client(
+                read.intAtLeast("client.max-connections", 1),
+                read.positiveDuration("client.handshake-timeout"),
+                read.positiveDuration("client.idle-timeout"),
+                maxPacket,
+                read.authPlugin("client.default-auth-plugin"),
+                new ProxyConfig.Tls(read.bool("client.tls.enabled"),
+                        read.optionalFile("client.tls.certificate"), read.optionalFile("client.tls.private-key")),
+                new ProxyConfig.RsaKeys(read.optionalFile("client.rsa.private-key"),
+                        read.optionalFile("client.rsa.public-key")));
+        read.bothOrNeither("client.tls.certificate", "client.tls.private-key");
+        read.bothOrNeither("client.rsa.private-key", "client.rsa.public-key");
+
+        return new ProxyConfig(listenHost, listenPort, adminPort, threads, serverVersion, backends, users,
+                monitor, client);
+    }
+
+    private static Map<String, UserAccount> readUsers(Config root, Map<String, String> environment) {
+        Map<String, UserAccount> users = new LinkedHashMap<>();
+        List<? extends ConfigObject> entries;
+        try {
+            entries = root.getObjectList("users");
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(ROOT + ".users", "must be a list of {name, password, auth-plugin}", e);
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            String key = ROOT + ".users[" + i + "]";
+            Config entry = entries.get(i).toConfig();
+            ValueReader read = new ValueReader(entry, key);
+            String name = read.string("name");
+            if (name.isEmpty()) {
+                throw new InvalidConfigException(key + ".name", "must not be empty");
+            }
+            String password = entry.hasPath("password") ? read.string("password") : "";
+            AuthPlugin plugin = entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin")
+                    : AuthPlugin.CACHING_SHA2_PASSWORD;
+            if (users.put(name, new UserAccount(name, password, plugin)) != null) {
+                throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
+            }
+        }
+        String envUser = environment.get("MYSQL_PROXY_USER");
+        if (envUser != null && !envUser.isBlank()) {
+            String password = environment.getOrDefault("MYSQL_PROXY_PASSWORD", "");
+            AuthPlugin plugin = users.containsKey(envUser) ? users.get(envUser).authPlugin()
+                    : AuthPlugin.CACHING_SHA2_PASSWORD;
+            users.put(envUser.trim(), new UserAccount(envUser.trim(), password, plugin));
+        } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
+            throw new InvalidConfigException("MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");
+        }
+        if (users.isEmpty()) {
+            throw new InvalidConfigException(ROOT + ".users",
+                    "no application user: configure users or set MYSQL_PROXY_USER and MYSQL_PROXY_PASSWORD");
+        }
+        return Collections.unmodifiableMap(users);
+    }
+
+    /** Typed reads that turn any Typesafe error into one naming the full key. */
+    private static final class ValueReader {
+        private final Config config;
+        private final String prefix;
+
+        ValueReader(Config config) {
+            this(config, ROOT);
+        }
+
+        ValueReader(Config config, String prefix) {
+            this.config = config;
+            this.prefix = prefix;
+        }
+
+        private String key(String path) {
+            return prefix + "." + path;
+        }
+
+        private InvalidConfigException invalid(String path, String reason) {
+            return new InvalidConfigException(key(path), reason);
+        }
+
+        String string(String path) {
+            try {
+                return config.getString(path);
+            } catch (ConfigException.Missing e) {
+                throw invalid(path, "is required");
+            } catch (ConfigException e) {
+                throw invalid(path, "must be a string");
+            }
+        }
+
+        boolean bool(String path) {
+            try {
+                return config.getBoolean(path);
+            } catch (ConfigException e) {
+                throw invalid(path, "must be true or false");
+            }
+        }
+
+        int intAtLeast(String path, int min) {
+            int value;
+            try {
+                value = config.getInt(path);
+            } catch (ConfigException e) {
+                throw invalid(path, "must be a whole number");
+            }
+            if (value < min) {
+                throw invalid(path, "must be at least " + min + ", got " + value);
+            }
+            return value;
+        }
+
+        int port(String path) {
+            int value = intAtLeast(path, 0);
+            if (value < 1 || value > 65535) {
+                throw invalid(path, "must be a TCP port (1-65535), got " + value);
+            }
+            return value;
+        }
+
+        long bytes(String path) {
+            try {
+                return config.getBytes(path);
+            } catch (ConfigException e) {
+                throw invalid(path, "must be a size such as 64MiB");
+            }
+        }
+
+        Duration positiveDuration(String path) {
+            Duration value;
+            try {
+                value = config.getDuration(path);
+            } catch (ConfigException e) {
+                throw invalid(path, "must be a duration such as 5s");
+            }
+            if (value.isNegative() || value.isZero()) {
+                throw invalid(path, "must be positive");
+            }
+            return value;
+        }
+
+        HostPort hostPort(String path) {
+            try {
+                return HostPort.parse(string(path));
+            } catch (IllegalArgumentException e) {
+                throw invalid(path, e.getMessage());
+            }
+        }
+
+        List<HostPort> hostPortList(String path) {
+            ConfigValue value = config.getValue(path);
+            List<String> items = new ArrayList<>();
+            if (value.valueType() == ConfigValueType.STRING) {
+                for (String part : ((String) value.unwrapped()).split(",")) {
+                    if (!part.isBlank()) {
+                        items.add(part.trim());
+                    }
+                }
+            } else {
+                try {
+                    items.addAll(config.getStringList(path));
+                } catch (ConfigException e) {
+                    throw invalid(path, "must be a list of host:port or a comma-separated string");
+                }
+            }
+            List<HostPort> result = new ArrayList<>();
+            for (String item : items) {
+                try {
+                    result.add(HostPort.parse(item));
+                } catch (IllegalArgumentException e) {
+                    throw invalid(path, e.getMessage());
+                }
+            }
+            return List.copyOf(result);
+        }
+
+        AuthPlugin authPlugin(String path) {
+            String name = string(path);
+            AuthPlugin plugin = AuthPlugin.byWireName(name);
+            if (plugin != AuthPlugin.MYSQL_NATIVE_PASSWORD && plugin != AuthPlugin.CACHING_SHA2_PASSWORD) {
+                throw invalid(path, "must be caching_sha2_password or mysql_native_password, got '" + name + "'");
+            }
+            return plugin;
+        }
+
+        Optional<Path> optionalFile(String path) {
+            String value = string(path);
+            if (value.isBlank()) {
+                return Optional.empty();
+            }
+            Path file = Path.of(value);
+            if (!Files.isReadable(file)) {
+                throw invalid(path, "cannot read file " + file);
+            }
+            return Optional.of(file);
+        }
+
+        void bothOrNeither(String a, String b) {
+            if (string(a).isBlank() != string(b).isBlank()) {
+                throw invalid(a, "must be given together with " + key(b));
+            }
+        }
+    }
+}

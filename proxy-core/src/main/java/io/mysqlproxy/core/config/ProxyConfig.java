@@ -1,0 +1,50 @@
+package io.mysqlproxy.core.config;
+
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The validated configuration; see {@code reference.conf} for what each value means. */
+public record ProxyConfig(
+        String listenHost,
+        int listenPort,
+        int adminPort,
+        int eventLoopThreads,
+        String serverVersion,
+        Backends backends,
+        Map<String, UserAccount> users,
+        Credentials monitor,
+        Client client) {
+
+    public record Backends(HostPort primary, List<HostPort> replicas, Duration connectTimeout,
+                           Duration handshakeTimeout) {
+    }
+
+    public record Client(int maxConnections, Duration handshakeTimeout, Duration idleTimeout,
+                         long maxAllowedPacket, AuthPlugin defaultAuthPlugin, Tls tls, RsaKeys rsa) {
+    }
+
+    /** Client-side TLS: off, or on with a configured or generated certificate. */
+    public record Tls(boolean enabled, Optional<Path> certificate, Optional<Path> privateKey) {
+    }
+
+    /** Key files for caching_sha2_password's RSA exchange; empty means generate at start-up. */
+    public record RsaKeys(Optional<Path> privateKey, Optional<Path> publicKey) {
+    }
+
+    /** A user name and password, e.g. the monitor's; never printed. */
+    public record Credentials(String user, String password) {
+        @Override
+        public String toString() {
+            return "Credentials[" + user + "]";
+        }
+    }
+
+    public Optional<UserAccount> user(String name) {
+        return Optional.ofNullable(users.get(name));
+    }
+}

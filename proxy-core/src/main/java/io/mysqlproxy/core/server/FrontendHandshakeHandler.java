@@ -1,0 +1,267 @@
+package io.mysqlproxy.core.server;
+
+import io.mysqlproxy.core.auth.AuthStep;
+import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.session.FrontendCommandHandler;
+import io.mysqlproxy.core.session.SessionInfo;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.HandshakeResponse41;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
+import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.ServerPacket;
+import io.mysqlproxy.protocol.packet.SslRequest;
+import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.mysqlproxy.protocol.wire.ProtocolException;
+import io.mysqlproxy.protocol.wire.WireStrings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection phase with a client: greeting, optional TLS upgrade, authentication, and the
+ * login to the primary on the client's behalf. The client gets its OK only once the backend
+ * session exists; then this handler hands the channel to a {@link FrontendCommandHandler} and
+ * removes itself.
+ */
+public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandshakeHandler.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private enum State { RESPONSE, AUTH, CONNECTING, DONE }
+
+    private final ProxyRuntime runtime;
+    private final long connectionId;
+    private final byte[] nonce = newNonce();
+    private State state = State.RESPONSE;
+    private int expectedSequence = 1;
+    private int offeredCapabilities;
+    private boolean secure;
+    private HandshakeResponse41 response;
+    private ClientAuthentication authentication;
+    private ScheduledFuture<?> timeout;
+
+    public FrontendHandshakeHandler(ProxyRuntime runtime) {
+        this.runtime = runtime;
+        this.connectionId = runtime.nextConnectionId();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        offeredCapabilities = runtime.identity().capabilities(runtime.tls().isPresent());
+        HandshakeV10 greeting = new HandshakeV10(runtime.identity().serverVersion(), connectionId,
+                withNul(nonce), offeredCapabilities, runtime.identity().characterSet(),
+                ServerStatus.AUTOCOMMIT.mask(), 0, runtime.config().client().defaultAuthPlugin().wireName());
+        ctx.writeAndFlush(greeting.toFrame(ctx.alloc(), 0, offeredCapabilities));
+        long millis = runtime.config().client().handshakeTimeout().toMillis();
+        timeout = ctx.executor().schedule(() -> {
+            log.info("[conn {}] {}: handshake not completed within {} ms, closing", connectionId,
+                    remote(ctx), millis);
+            fail(ctx, ProxyErrors.badHandshake("timed out"), expectedSequence);
+        }, millis, TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            int sequence = Packets.sequenceId(frame);
+            if (state == State.CONNECTING || state == State.DONE) {
+                fail(ctx, ProxyErrors.badHandshake("client sent data before authentication completed"), sequence + 1);
+                return;
+            }
+            if (sequence != expectedSequence) {
+                fail(ctx, ProxyErrors.packetsOutOfOrder(expectedSequence, sequence), sequence + 1);
+                return;
+            }
+            ByteBuf payload = Packets.payload(frame);
+            if (state == State.RESPONSE) {
+                handshakeResponse(ctx, sequence, payload);
+            } else {
+                act(ctx, sequence, authentication.next(WireStrings.readRestBytes(payload), secure));
+            }
+        } catch (ProtocolException e) {
+            log.info("[conn {}] {}: malformed handshake: {}", connectionId, remote(ctx), e.getMessage());
+            fail(ctx, ProxyErrors.badHandshake(e.getMessage()), expectedSequence + 1);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void handshakeResponse(ChannelHandlerContext ctx, int sequence, ByteBuf payload) {
+        if (SslRequest.matches(payload)) {
+            SslRequest request = SslRequest.decode(payload);
+            if (!Capability.SSL.isSet(request.capabilities()) || runtime.tls().isEmpty()) {
+                fail(ctx, ProxyErrors.badHandshake("SSL request without TLS offered"), sequence + 1);
+                return;
+            }
+            startTls(ctx);
+            expectedSequence = sequence + 1;
+            return;
+        }
+        response = HandshakeResponse41.decode(payload);
+        if (Capability.SSL.isSet(response.capabilities()) && !secure) {
+            fail(ctx, ProxyErrors.badHandshake("SSL capability set without an SSL request"), sequence + 1);
+            return;
+        }
+        authentication = new ClientAuthentication(runtime.config()::user, runtime.sha2Cache(), runtime.rsaKeys(),
+                nonce, host(ctx));
+        String plugin = Capability.PLUGIN_AUTH.isSet(response.capabilities()) && response.authPluginName() != null
+                ? response.authPluginName() : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
+        state = State.AUTH;
+        act(ctx, sequence, authentication.start(response.username(), plugin, response.authResponse(), secure));
+    }
+
+    private void startTls(ChannelHandlerContext ctx) {
+        PacketFrameDecoder frames = (PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES);
+        ByteBuf early = frames.takeBuffered();
+        ctx.pipeline().addFirst(FrontendPipeline.TLS, runtime.tls().orElseThrow().newHandler(ctx.alloc()));
+        secure = true;
+        if (early.isReadable()) {
+            ctx.pipeline().fireChannelRead(early);
+        } else {
+            early.release();
+        }
+    }
+
+    private void act(ChannelHandlerContext ctx, int sequence, AuthStep step) {
+        // AuthStep is sealed; Java 17 has no pattern switch, so the four cases are tested in turn.
+        if (step instanceof AuthStep.Reply reply) {
+            write(ctx, reply.packet(), sequence + 1);
+            expectedSequence = sequence + 2;
+        } else if (step instanceof AuthStep.ReplyThenSuccess reply) {
+            write(ctx, reply.packet(), sequence + 1);
+            connectBackend(ctx, reply.user(), sequence + 2);
+        } else if (step instanceof AuthStep.Success success) {
+            connectBackend(ctx, success.user(), sequence + 1);
+        } else {
+            AuthStep.Failure failure = (AuthStep.Failure) step;
+            log.info("[conn {}] {}: authentication failed for user '{}': {}", connectionId, remote(ctx),
+                    response.username(), failure.reason());
+            fail(ctx, failure.error(), sequence + 1);
+        }
+    }
+
+    private void connectBackend(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
+        state = State.CONNECTING;
+        ctx.channel().config().setAutoRead(false);
+        int clientCapabilities = response.capabilities() & (offeredCapabilities | Capability.SSL.mask());
+        BackendLogin login = new BackendLogin(user.name(), user.password(), clientCapabilities,
+                response.characterSet(), response.database(), response.attributes());
+        Future<BackendConnection> connecting = runtime.connector().connect(ctx.channel().eventLoop(),
+                runtime.config().backends().primary(), login);
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                ErrPacket error = f.cause() instanceof BackendException b ? b.error()
+                        : ProxyErrors.cannotConnect(runtime.config().backends().primary().toString(),
+                        String.valueOf(f.cause()));
+                log.warn("[conn {}] {}: backend login for user '{}' failed: {}", connectionId, remote(ctx),
+                        user.name(), error.message());
+                fail(ctx, error, okSequence);
+                return;
+            }
+            BackendConnection backend = connecting.getNow();
+            if (!ctx.channel().isActive()) {
+                backend.close();
+                return;
+            }
+            runtime.identity().learn(backend.greeting());
+            startSession(ctx, user, clientCapabilities, backend, okSequence);
+        });
+    }
+
+    private void startSession(ChannelHandlerContext ctx, UserAccount user, int clientCapabilities,
+                              BackendConnection backend, int okSequence) {
+        state = State.DONE;
+        timeout.cancel(false);
+        SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), clientCapabilities,
+                runtime.config().client().maxAllowedPacket());
+        FrontendCommandHandler session = new FrontendCommandHandler(info, backend);
+        OkPacket loginOk = backend.loginOk();
+        ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
+                loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));
+        long idleSeconds = runtime.config().client().idleTimeout().toSeconds();
+        ctx.pipeline().addBefore(FrontendPipeline.HANDSHAKE, FrontendPipeline.IDLE,
+                new IdleStateHandler(0, 0, Math.max(1, idleSeconds), TimeUnit.SECONDS));
+        ctx.pipeline().replace(this, FrontendPipeline.SESSION, session);
+        ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
+        backend.attach(session);
+        log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void write(ChannelHandlerContext ctx, ServerPacket packet, int sequence) {
+        ctx.writeAndFlush(packet.toFrame(ctx.alloc(), sequence & 0xff, offeredCapabilities));
+    }
+
+    private void fail(ChannelHandlerContext ctx, ErrPacket error, int sequence) {
+        state = State.DONE;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(error.toFrame(ctx.alloc(), sequence & 0xff, Capability.PROTOCOL_41.mask()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.info("[conn {}] {}: closing during handshake: {}", connectionId, remote(ctx), cause.toString());
+        fail(ctx, ProxyErrors.badHandshake(String.valueOf(cause.getMessage())), expectedSequence + 1);
+        ctx.close();
+    }
+
+    private static String remote(ChannelHandlerContext ctx) {
+        SocketAddress address = ctx.channel().remoteAddress();
+        return address instanceof InetSocketAddress inet
+                ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : String.valueOf(address);
+    }
+
+    private static String host(ChannelHandlerContext ctx) {
+        SocketAddress address = ctx.channel().remoteAddress();
+        return address instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+    }
+
+    /** 20 random printable bytes, never NUL, as MySQL's own nonce. */
+    private static byte[] newNonce() {
+        byte[] bytes = new byte[20];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (0x21 + RANDOM.nextInt(0x7e - 0x21));
+        }
+        return bytes;
+    }
+
+    private static byte[] withNul(byte[] bytes) {
+        return java.util.Arrays.copyOf(bytes, bytes.length + 1);
+    }
+}

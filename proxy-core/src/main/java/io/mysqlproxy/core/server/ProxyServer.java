@@ -1,0 +1,110 @@
+package io.mysqlproxy.core.server;
+
+import io.mysqlproxy.core.auth.RsaKeys;
+import io.mysqlproxy.core.auth.Sha2AuthCache;
+import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.tls.ClientTlsContext;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The listening proxy: accepts clients on the configured port and serves each on an event loop. */
+public final class ProxyServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** Per-channel outbound buffer bounds: above the high mark the other side stops being read. */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel listener;
+    private final ProxyRuntime runtime;
+
+    private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime) {
+        this.boss = boss;
+        this.workers = workers;
+        this.listener = listener;
+        this.runtime = runtime;
+    }
+
+    /** Binds the listener; throws if the port cannot be bound. */
+    public static ProxyServer start(ProxyConfig config) throws InterruptedException {
+        Transport transport = Transport.best();
+        EventLoopGroup boss = transport.newGroup(1);
+        EventLoopGroup workers = transport.newGroup(config.eventLoopThreads());
+        try {
+            ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()),
+                    new BackendConnector(transport::clientChannel, config.backends().connectTimeout(),
+                            config.backends().handshakeTimeout()),
+                    ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
+                    new Sha2AuthCache(), new AtomicInteger(), new AtomicLong());
+            learnServerIdentity(workers, transport, runtime);
+            Channel listener = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childHandler(new ClientChannelInitializer(runtime))
+                    .bind(config.listenHost(), config.listenPort())
+                    .sync()
+                    .channel();
+            log.info("mysql-proxy listening on {} ({}), primary {}", listener.localAddress(), transport,
+                    config.backends().primary());
+            return new ProxyServer(boss, workers, listener, runtime);
+        } catch (InterruptedException | RuntimeException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * Greets clients with the primary's version as soon as it is known; until then, the neutral one.
+     * Waiting briefly here makes the first clients see the real version in the common case.
+     */
+    private static void learnServerIdentity(EventLoopGroup workers, Transport transport, ProxyRuntime runtime) {
+        var probe = GreetingProbe.probe(workers, transport.clientChannel(), runtime.config().backends().primary(),
+                runtime.config().backends().connectTimeout());
+        probe.addListener(f -> {
+            if (f.isSuccess()) {
+                runtime.identity().learn(probe.getNow());
+                log.info("primary {} is {}", runtime.config().backends().primary(), probe.getNow().serverVersion());
+            } else {
+                log.warn("primary {} not reachable at start-up ({}); greeting clients as {} until it is",
+                        runtime.config().backends().primary(), f.cause().getMessage(),
+                        runtime.identity().serverVersion());
+            }
+        });
+        probe.awaitUninterruptibly(runtime.config().backends().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public int openConnections() {
+        return runtime.openConnections().get();
+    }
+
+    /** Stops accepting, closes every connection and releases the event loops. */
+    @Override
+    public void close() {
+        listener.close().awaitUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        log.info("mysql-proxy stopped");
+    }
+}

@@ -1,0 +1,51 @@
+package io.mysqlproxy.core.server;
+
+import io.mysqlproxy.core.backend.BackendCapabilities;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
+
+/**
+ * What the proxy's greeting says about "the server": the primary's version string and
+ * capabilities, learnt from its own greeting, so that clients adapt to the real server behind.
+ * Until the primary has been reached, a neutral version and every capability the proxy relays.
+ */
+public final class ServerIdentity {
+
+    static final String FALLBACK_VERSION = "8.4.0-mysql-proxy";
+
+    private final String configuredVersion;
+    private volatile String learntVersion;
+    private volatile int backendCapabilities = -1;
+    private volatile int characterSet = 45; // utf8mb4_general_ci, MariaDB's and MySQL 5.7's default
+
+    public ServerIdentity(String configuredVersion) {
+        this.configuredVersion = configuredVersion == null ? "" : configuredVersion;
+    }
+
+    public void learn(HandshakeV10 greeting) {
+        learntVersion = greeting.serverVersion();
+        backendCapabilities = greeting.capabilities();
+        if (greeting.characterSet() > 0) {
+            characterSet = greeting.characterSet();
+        }
+    }
+
+    public boolean known() {
+        return learntVersion != null;
+    }
+
+    public String serverVersion() {
+        if (!configuredVersion.isEmpty()) {
+            return configuredVersion;
+        }
+        String learnt = learntVersion;
+        return learnt != null ? learnt : FALLBACK_VERSION;
+    }
+
+    public int capabilities(boolean tls) {
+        return BackendCapabilities.offeredToClients(backendCapabilities, tls);
+    }
+
+    public int characterSet() {
+        return characterSet;
+    }
+}

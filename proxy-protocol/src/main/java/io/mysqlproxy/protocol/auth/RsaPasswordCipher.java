@@ -1,0 +1,56 @@
+package io.mysqlproxy.protocol.auth;
+
+import javax.crypto.Cipher;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+
+/**
+ * The RSA exchange of caching_sha2_password full authentication without TLS: the client XORs
+ * {@code password + NUL} with the nonce and encrypts it with the server's public key (OAEP).
+ */
+public final class RsaPasswordCipher {
+
+    private static final String TRANSFORMATION = "RSA/ECB/OAEPWithSHA-1AndMGF1Padding";
+
+    private RsaPasswordCipher() {
+    }
+
+    public static byte[] encrypt(String password, byte[] nonce, PublicKey key) {
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+            cipher.init(Cipher.ENCRYPT_MODE, key);
+            return cipher.doFinal(Digests.xor(CachingSha2Password.clearText(password), nonce));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("RSA encryption of the password failed", e);
+        }
+    }
+
+    /** The password a client encrypted, or throws when the bytes were not made with our key. */
+    public static String decrypt(byte[] encrypted, byte[] nonce, PrivateKey key) throws GeneralSecurityException {
+        Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+        cipher.init(Cipher.DECRYPT_MODE, key);
+        return CachingSha2Password.fromClearText(Digests.xor(cipher.doFinal(encrypted), nonce));
+    }
+
+    public static String toPem(PublicKey key) {
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(key.getEncoded());
+        return "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n";
+    }
+
+    public static PublicKey fromPem(String pem) {
+        String body = pem.replace("-----BEGIN PUBLIC KEY-----", "")
+                .replace("-----END PUBLIC KEY-----", "")
+                .replaceAll("\\s", "");
+        try {
+            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(body)));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an RSA public key in PEM form", e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package io.mysqlproxy.protocol.result;
+
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+import io.mysqlproxy.protocol.wire.Lenenc;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.mysqlproxy.protocol.wire.ProtocolException;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Follows a server's response to one command, packet by packet, from packet headers and the
+ * first bytes of each payload only: rows are never decoded. It tells when the response is
+ * complete, when the server asks for a LOCAL INFILE upload, and the last status flags it saw.
+ *
+ * <p>The ambiguous first bytes are decided here and only here: 0xFE is an EOF (payload under
+ * 9 bytes) or, under DEPRECATE_EOF, an OK ending a result set (payload under 16 MiB - 1), and
+ * otherwise a row whose first column is 16 MiB or more; 0xFB is a LOCAL INFILE request as the
+ * first packet of a COM_QUERY response and NULL inside a row; 0x00 starts an OK packet only as
+ * the first packet of a response, and a binary row otherwise.
+ *
+ * <p>One instance per backend connection, used on its event loop only.
+ */
+public final class ResponseTracker {
+
+    /** How many payload bytes {@link #onPacket} needs to classify any packet. */
+    public static final int PEEK_BYTES = 32;
+
+    /** What the caller should do after a packet. */
+    public enum Progress {
+        /** More packets belong to this response. */
+        MORE,
+        /** The response is complete. */
+        DONE,
+        /** The server asked for a file: the client's upload follows, then the rest of the response. */
+        LOCAL_INFILE
+    }
+
+    private enum State {
+        IDLE, FIRST, COLUMNS, COLUMNS_EOF, ROWS, PREPARE_FIRST, PREPARE_PARAMS, PREPARE_PARAMS_EOF,
+        PREPARE_COLUMNS, PREPARE_COLUMNS_EOF, FIELD_LIST, SINGLE
+    }
+
+    private final boolean deprecateEof;
+    private State state = State.IDLE;
+    private boolean binary;
+    private boolean continuation;
+    private long remaining;
+    private int preparedColumns;
+    private int status;
+
+    public ResponseTracker(boolean deprecateEof) {
+        this.deprecateEof = deprecateEof;
+    }
+
+    /** Starts following the response to {@code command}; returns false when the command has none. */
+    public boolean begin(CommandType command) {
+        continuation = false;
+        binary = command == CommandType.STMT_EXECUTE || command == CommandType.STMT_FETCH;
+        state = switch (command.response()) {
+            case RESULT_SET -> State.FIRST;
+            case ROWS -> State.ROWS;
+            case PREPARE -> State.PREPARE_FIRST;
+            case FIELD_LIST -> State.FIELD_LIST;
+            case OK_OR_ERR, SINGLE_PACKET, AUTHENTICATION -> State.SINGLE;
+            case NONE, NOT_SUPPORTED -> State.IDLE;
+        };
+        return state != State.IDLE;
+    }
+
+    public boolean inProgress() {
+        return state != State.IDLE;
+    }
+
+    /** Status flags of the last OK or EOF packet seen, e.g. to follow IN_TRANS. */
+    public int lastStatus() {
+        return status;
+    }
+
+    /**
+     * Observes one physical packet. {@code buf} holds the payload's first
+     * {@code min(payloadLength, PEEK_BYTES)} bytes from {@code offset}; nothing is consumed.
+     */
+    public Progress onPacket(ByteBuf buf, int offset, int payloadLength) {
+        if (state == State.IDLE) {
+            throw new ProtocolException("server sent a packet while no command was in progress");
+        }
+        boolean wasContinuation = continuation;
+        continuation = payloadLength == Packets.MAX_PAYLOAD;
+        if (wasContinuation) {
+            return Progress.MORE;
+        }
+        int first = payloadLength == 0 ? -1 : buf.getUnsignedByte(offset);
+        try {
+            return advance(buf, offset, payloadLength, first);
+        } catch (IndexOutOfBoundsException e) {
+            throw new ProtocolException("truncated packet in a server response", e);
+        }
+    }
+
+    private Progress advance(ByteBuf buf, int offset, int length, int first) {
+        switch (state) {
+            case SINGLE:
+                if (first == 0x00 || (first == 0xfe && length < Packets.MAX_PAYLOAD)) {
+                    readStatus(buf, offset, length, first);
+                }
+                return done();
+            case FIRST:
+                return firstPacket(buf, offset, length, first);
+            case COLUMNS:
+                if (first == 0xff) {
+                    return done();
+                }
+                if (--remaining == 0) {
+                    state = deprecateEof ? State.ROWS : State.COLUMNS_EOF;
+                }
+                return Progress.MORE;
+            case COLUMNS_EOF:
+                if (first == 0xff) {
+                    return done();
+                }
+                readStatus(buf, offset, length, first);
+                if (ServerStatus.CURSOR_EXISTS.isSet(status)) {
+                    return done();
+                }
+                state = State.ROWS;
+                return Progress.MORE;
+            case ROWS:
+                if (first == 0xff) {
+                    return done();
+                }
+                if (isTerminator(first, length)) {
+                    readStatus(buf, offset, length, first);
+                    return endOfResult();
+                }
+                return Progress.MORE;
+            case PREPARE_FIRST:
+                if (first != 0x00) {
+                    return done();
+                }
+                preparedColumns = buf.getUnsignedShortLE(offset + 5);
+                remaining = buf.getUnsignedShortLE(offset + 7);
+                return afterPrepareSection(remaining, State.PREPARE_PARAMS);
+            case PREPARE_PARAMS:
+                if (--remaining == 0) {
+                    return deprecateEof ? startPreparedColumns() : moreIn(State.PREPARE_PARAMS_EOF);
+                }
+                return Progress.MORE;
+            case PREPARE_PARAMS_EOF:
+                return startPreparedColumns();
+            case PREPARE_COLUMNS:
+                if (--remaining == 0) {
+                    return deprecateEof ? done() : moreIn(State.PREPARE_COLUMNS_EOF);
+                }
+                return Progress.MORE;
+            case PREPARE_COLUMNS_EOF:
+                return done();
+            case FIELD_LIST:
+                if (first == 0xff) {
+                    return done();
+                }
+                if (isTerminator(first, length)) {
+                    readStatus(buf, offset, length, first);
+                    return done();
+                }
+                return Progress.MORE;
+            default:
+                throw new IllegalStateException(state.name());
+        }
+    }
+
+    private Progress firstPacket(ByteBuf buf, int offset, int length, int first) {
+        switch (first) {
+            case 0xff:
+                return done();
+            case 0x00:
+                readStatus(buf, offset, length, first);
+                return endOfResult();
+            case 0xfb:
+                if (!binary) {
+                    // The upload follows from the client; the server then answers with OK or ERR.
+                    state = State.FIRST;
+                    return Progress.LOCAL_INFILE;
+                }
+                break;
+            case -1:
+                throw new ProtocolException("empty packet where a result set header was expected");
+            default:
+                break;
+        }
+        long columns = Lenenc.readInt(buf.duplicate().readerIndex(offset));
+        if (columns <= 0) {
+            throw new ProtocolException("invalid result set column count " + columns);
+        }
+        remaining = columns;
+        state = State.COLUMNS;
+        return Progress.MORE;
+    }
+
+    private Progress afterPrepareSection(long count, State next) {
+        if (count == 0) {
+            return next == State.PREPARE_PARAMS ? startPreparedColumns() : done();
+        }
+        state = next;
+        return Progress.MORE;
+    }
+
+    private Progress startPreparedColumns() {
+        remaining = preparedColumns;
+        return afterPrepareSection(preparedColumns, State.PREPARE_COLUMNS);
+    }
+
+    private Progress moreIn(State next) {
+        state = next;
+        return Progress.MORE;
+    }
+
+    private boolean isTerminator(int first, int length) {
+        return first == 0xfe && (length < 9 || (deprecateEof && length < Packets.MAX_PAYLOAD));
+    }
+
+    private Progress endOfResult() {
+        if (ServerStatus.MORE_RESULTS_EXISTS.isSet(status)) {
+            state = State.FIRST;
+            return Progress.MORE;
+        }
+        return done();
+    }
+
+    private Progress done() {
+        state = State.IDLE;
+        return Progress.DONE;
+    }
+
+    /** Status flags of an OK (0x00, or 0xFE under DEPRECATE_EOF) or a classic EOF packet. */
+    private void readStatus(ByteBuf buf, int offset, int length, int first) {
+        if (first == 0xfe && length < 9) {
+            if (length >= 5) {
+                status = buf.getUnsignedShortLE(offset + 3);
+            }
+            return;
+        }
+        int index = offset + 1;
+        index += Lenenc.sizeOfPrefix(buf.getUnsignedByte(index));
+        index += Lenenc.sizeOfPrefix(buf.getUnsignedByte(index));
+        if (index + 2 <= offset + Math.min(length, PEEK_BYTES)) {
+            status = buf.getUnsignedShortLE(index);
+        }
+    }
+}

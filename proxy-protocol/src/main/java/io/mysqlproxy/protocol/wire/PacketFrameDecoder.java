@@ -1,0 +1,28 @@
+package io.mysqlproxy.protocol.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+
+import java.nio.ByteOrder;
+
+/**
+ * Splits a byte stream into physical packets, header included. A physical packet is never larger
+ * than 16 MiB - 1 of payload, so frames are bounded whatever the peer declares; larger logical
+ * packets arrive as several frames and are checked against max_allowed_packet by the session.
+ */
+public final class PacketFrameDecoder extends LengthFieldBasedFrameDecoder {
+
+    public PacketFrameDecoder() {
+        super(ByteOrder.LITTLE_ENDIAN, Packets.MAX_PAYLOAD + Packets.HEADER_SIZE, 0, 3, 1, 0, true);
+    }
+
+    /**
+     * Removes and returns the bytes received but not yet framed. A client that asks for TLS may
+     * send its TLS ClientHello in the same segment as the SSL request; those bytes must go
+     * through the TLS handler, not be read as packets. The caller owns the returned buffer.
+     */
+    public ByteBuf takeBuffered() {
+        ByteBuf buffered = internalBuffer();
+        return buffered.readRetainedSlice(buffered.readableBytes());
+    }
+}

@@ -1,0 +1,46 @@
+package io.mysqlproxy.testbed;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+/**
+ * The parts of {@code SHOW SLAVE STATUS} the test bed waits on.
+ *
+ * @param ioRunning    Slave_IO_Running: Yes, No or Connecting
+ * @param sqlRunning   Slave_SQL_Running: Yes or No
+ * @param lastIoError  Last_IO_Error, empty when healthy
+ * @param lastSqlError Last_SQL_Error, empty when healthy
+ */
+record ReplicaStatus(String ioRunning, String sqlRunning, String lastIoError, String lastSqlError) {
+
+    /** Empty if the server is not configured as a replica. */
+    static Optional<ReplicaStatus> read(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ReplicaStatus(rs.getString("Slave_IO_Running"), rs.getString("Slave_SQL_Running"),
+                    rs.getString("Last_IO_Error"), rs.getString("Last_SQL_Error")));
+        }
+    }
+
+    boolean threadsRunning() {
+        return "Yes".equals(ioRunning) && "Yes".equals(sqlRunning);
+    }
+
+    /** The SQL thread does not retry after an apply error, so waiting for it is pointless. */
+    boolean sqlThreadFailed() {
+        return "No".equals(sqlRunning) && lastSqlError != null && !lastSqlError.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "IO=" + ioRunning + ", SQL=" + sqlRunning
+                + (lastIoError == null || lastIoError.isEmpty() ? "" : ", Last_IO_Error=" + lastIoError)
+                + (lastSqlError == null || lastSqlError.isEmpty() ? "" : ", Last_SQL_Error=" + lastSqlError);
+    }
+}
