@@ -27,6 +27,15 @@ public final class TestBedProxyConfig {
 
     /** HOCON text for a proxy on 127.0.0.1:{@code port} in front of {@code bed}. */
     public static String hocon(ReplicatedTestBed bed, int port, int adminPort) {
+        return hocon(bed, port, adminPort, "");
+    }
+
+    /**
+     * {@link #hocon(ReplicatedTestBed, int, int)} followed by {@code overrides}, HOCON that replaces or adds keys
+     * (later definitions win), e.g. {@code mysql-proxy.backends.connect-timeout = 1s} or another
+     * {@code mysql-proxy.users} list.
+     */
+    public static String hocon(ReplicatedTestBed bed, int port, int adminPort, String overrides) {
         String replicas = bed.replicas().stream()
                 .map(r -> "\"" + address(r) + "\"")
                 .collect(Collectors.joining(", "));
@@ -43,16 +52,23 @@ public final class TestBedProxyConfig {
                   ]
                   monitor { user = "%s", password = "%s" }
                 }
+                %s
                 """.formatted(port, adminPort, address(bed.primary()), replicas,
-                DbAccount.APP.user(), DbAccount.APP.password(), DbAccount.MONITOR.user(), DbAccount.MONITOR.password());
+                DbAccount.APP.user(), DbAccount.APP.password(), DbAccount.MONITOR.user(), DbAccount.MONITOR.password(),
+                overrides);
     }
 
     /** Writes {@link #hocon} to a temporary file and loads it, ignoring the process environment. */
     public static ProxyConfig load(ReplicatedTestBed bed, int port, int adminPort) {
+        return load(bed, port, adminPort, "");
+    }
+
+    /** Loads {@link #hocon(ReplicatedTestBed, int, int, String)}, ignoring the process environment. */
+    public static ProxyConfig load(ReplicatedTestBed bed, int port, int adminPort, String overrides) {
         try {
             Path file = Files.createTempFile("mysql-proxy-testbed", ".conf");
             try {
-                Files.writeString(file, hocon(bed, port, adminPort));
+                Files.writeString(file, hocon(bed, port, adminPort, overrides));
                 return ConfigLoader.load(Optional.of(file), Map.of());
             } finally {
                 Files.deleteIfExists(file);

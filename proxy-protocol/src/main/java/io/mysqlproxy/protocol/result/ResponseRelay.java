@@ -1,0 +1,126 @@
+package io.mysqlproxy.protocol.result;
+
+import io.mysqlproxy.protocol.wire.Packets;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+
+/**
+ * Passes a server's response bytes on without copying them: it walks the packet headers in the
+ * bytes as they arrive, shows each packet's first bytes to a {@link ResponseTracker}, and hands
+ * out retained slices of the received buffers, as many packets at a time as one read brings.
+ * A packet's body is streamed as it arrives, so a 16 MiB row is never held whole; only an
+ * incomplete header and peek (at most 36 bytes) waits for the next read.
+ *
+ * <p>Not thread-safe: one instance per connection, used on its event loop.
+ */
+public final class ResponseRelay {
+
+    /** Receives the relayed bytes and the response boundaries, in stream order. */
+    public interface Output {
+        /** Bytes of whole or partial packets; the output owns them. {@code lastSequenceId} is that of the last packet begun. */
+        void forward(ByteBuf bytes, int lastSequenceId);
+
+        /** The response is complete; {@code status} is its last status flags. */
+        void responseComplete(int status);
+
+        /** The server asked for a LOCAL INFILE upload. */
+        void localInfileRequested();
+    }
+
+    private final ResponseTracker tracker;
+    private final Output output;
+    private ByteBuf pending;
+    /** Payload bytes of the current packet still to pass through, after its header and peek were seen. */
+    private long bodyRemaining;
+    /** What the tracker said of the current packet, acted on once its last byte has been passed on. */
+    private ResponseTracker.Progress pendingProgress = ResponseTracker.Progress.MORE;
+    private int lastSequenceId;
+
+    public ResponseRelay(ResponseTracker tracker, Output output) {
+        this.tracker = tracker;
+        this.output = output;
+    }
+
+    /**
+     * Takes ownership of {@code in} and passes on every byte that can be, firing response events
+     * as their last byte goes out. Throws {@link io.mysqlproxy.protocol.wire.ProtocolException}
+     * for bytes that are not a response to the command in progress; call {@link #release()} then.
+     */
+    public void receive(ByteBuf in, ByteBufAllocator alloc) {
+        if (pending == null) {
+            pending = in;
+        } else {
+            CompositeByteBuf joined = pending instanceof CompositeByteBuf c
+                    ? c : alloc.compositeBuffer(8).addComponent(true, pending);
+            pending = joined.addComponent(true, in);
+        }
+        relay();
+    }
+
+    private void relay() {
+        int start = pending.readerIndex();
+        int index = start;
+        int end = pending.writerIndex();
+        while (true) {
+            if (bodyRemaining > 0) {
+                int n = (int) Math.min(bodyRemaining, end - index);
+                index += n;
+                bodyRemaining -= n;
+                if (bodyRemaining > 0) {
+                    break;
+                }
+            }
+            if (pendingProgress != ResponseTracker.Progress.MORE) {
+                ResponseTracker.Progress progress = pendingProgress;
+                pendingProgress = ResponseTracker.Progress.MORE;
+                forward(start, index);
+                if (progress == ResponseTracker.Progress.DONE) {
+                    output.responseComplete(tracker.lastStatus());
+                } else {
+                    output.localInfileRequested();
+                }
+                if (pending == null) {
+                    return;
+                }
+                // forward() may have discarded read components, which renumbers the indexes.
+                start = pending.readerIndex();
+                index = start;
+                end = pending.writerIndex();
+            }
+            if (end - index < Packets.HEADER_SIZE) {
+                break;
+            }
+            int length = pending.getUnsignedMediumLE(index);
+            if (end - index - Packets.HEADER_SIZE < Math.min(length, ResponseTracker.PEEK_BYTES)) {
+                break;
+            }
+            pendingProgress = tracker.onPacket(pending, index + Packets.HEADER_SIZE, length);
+            lastSequenceId = pending.getUnsignedByte(index + 3);
+            index += Packets.HEADER_SIZE;
+            bodyRemaining = length;
+        }
+        forward(start, index);
+    }
+
+    /** Hands bytes [from, to) of {@code pending} to the output and drops them from {@code pending}. */
+    private void forward(int from, int to) {
+        if (to > from) {
+            output.forward(pending.retainedSlice(from, to - from), lastSequenceId);
+        }
+        pending.readerIndex(to);
+        if (!pending.isReadable()) {
+            release();
+        } else if (pending instanceof CompositeByteBuf composite) {
+            composite.discardReadComponents();
+        }
+    }
+
+    /** Drops bytes not yet passed on (the connection is closing). */
+    public void release() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes sure the Debian/Ubuntu packages the demo and the tests use are installed:
+# as root it installs what is missing; otherwise it prints the exact command and fails.
+set -euo pipefail
+
+packages=(mariadb-server mariadb-client mariadb-backup sysbench shellcheck)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ! command -v java > /dev/null || ! command -v mvn > /dev/null; then
+  missing+=(openjdk-17-jdk-headless maven)
+fi
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing packages: ${missing[*]}" >&2
+  echo "install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# The packaged service must not start: the test bed runs its own servers on free ports.
+policy_rc=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy_rc" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy_rc"
+  chmod +x "$policy_rc"
+  created_policy=1
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ "$created_policy" -eq 1 ] && rm -f "$policy_rc"
+exit 0
