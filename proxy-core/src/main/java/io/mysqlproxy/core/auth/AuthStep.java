@@ -4,22 +4,50 @@ import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.ServerPacket;
 
-/** What a client authentication exchange wants next. */
+/** What a client authentication exchange wants next; {@link #applyTo} dispatches on the kind. */
 public sealed interface AuthStep {
 
-    /** Send this packet and wait for the client's next auth packet. */
+    /** The four things an exchange can ask of the connection that runs it. */
+    interface Handler {
+        /** Send {@code packet} and wait for the client's next auth packet. */
+        void reply(ServerPacket packet);
+
+        /** Send {@code packet} (caching_sha2's fast-auth 0x03), then carry on as {@code user}. */
+        void replyThenSucceed(ServerPacket packet, UserAccount user);
+
+        void succeed(UserAccount user);
+
+        /** Send the error and close; {@code reason} is for the log only. */
+        void fail(ErrPacket error, String reason);
+    }
+
+    void applyTo(Handler handler);
+
     record Reply(ServerPacket packet) implements AuthStep {
+        @Override
+        public void applyTo(Handler handler) {
+            handler.reply(packet);
+        }
     }
 
-    /** Send this packet, then carry on as authenticated (caching_sha2's fast-auth 0x03 before the OK). */
     record ReplyThenSuccess(ServerPacket packet, UserAccount user) implements AuthStep {
+        @Override
+        public void applyTo(Handler handler) {
+            handler.replyThenSucceed(packet, user);
+        }
     }
 
-    /** Authenticated. */
     record Success(UserAccount user) implements AuthStep {
+        @Override
+        public void applyTo(Handler handler) {
+            handler.succeed(user);
+        }
     }
 
-    /** Refused: send the error and close; {@code reason} is for the log only. */
     record Failure(ErrPacket error, String reason) implements AuthStep {
+        @Override
+        public void applyTo(Handler handler) {
+            handler.fail(error, reason);
+        }
     }
 }

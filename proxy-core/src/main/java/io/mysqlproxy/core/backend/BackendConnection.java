@@ -41,6 +41,13 @@ public final class BackendConnection {
         channel.pipeline().replace(FRAMES, RELAY, new BackendRelayHandler(tracker, sink));
     }
 
+    /** Stops relaying to the attached sink (before a deliberate close it should not hear about). */
+    public void detach() {
+        if (channel.pipeline().get(RELAY) != null) {
+            channel.pipeline().remove(RELAY);
+        }
+    }
+
     /** Starts tracking the response to a command about to be sent; false when it has no response. */
     public boolean beginCommand(CommandType command) {
         return tracker.begin(command);

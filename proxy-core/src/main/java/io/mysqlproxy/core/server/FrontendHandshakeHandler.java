@@ -125,8 +125,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             fail(ctx, ProxyErrors.badHandshake("SSL capability set without an SSL request"), sequence + 1);
             return;
         }
-        authentication = new ClientAuthentication(runtime.config()::user, runtime.sha2Cache(), runtime.rsaKeys(),
-                nonce, host(ctx));
+        authentication = runtime.authentication(nonce, host(ctx));
         String plugin = Capability.PLUGIN_AUTH.isSet(response.capabilities()) && response.authPluginName() != null
                 ? response.authPluginName() : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
         state = State.AUTH;
@@ -146,21 +145,31 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     }
 
     private void act(ChannelHandlerContext ctx, int sequence, AuthStep step) {
-        // AuthStep is sealed; Java 17 has no pattern switch, so the four cases are tested in turn.
-        if (step instanceof AuthStep.Reply reply) {
-            write(ctx, reply.packet(), sequence + 1);
-            expectedSequence = sequence + 2;
-        } else if (step instanceof AuthStep.ReplyThenSuccess reply) {
-            write(ctx, reply.packet(), sequence + 1);
-            connectBackend(ctx, reply.user(), sequence + 2);
-        } else if (step instanceof AuthStep.Success success) {
-            connectBackend(ctx, success.user(), sequence + 1);
-        } else {
-            AuthStep.Failure failure = (AuthStep.Failure) step;
-            log.info("[conn {}] {}: authentication failed for user '{}': {}", connectionId, remote(ctx),
-                    response.username(), failure.reason());
-            fail(ctx, failure.error(), sequence + 1);
-        }
+        step.applyTo(new AuthStep.Handler() {
+            @Override
+            public void reply(ServerPacket packet) {
+                write(ctx, packet, sequence + 1);
+                expectedSequence = sequence + 2;
+            }
+
+            @Override
+            public void replyThenSucceed(ServerPacket packet, UserAccount user) {
+                write(ctx, packet, sequence + 1);
+                connectBackend(ctx, user, sequence + 2);
+            }
+
+            @Override
+            public void succeed(UserAccount user) {
+                connectBackend(ctx, user, sequence + 1);
+            }
+
+            @Override
+            public void fail(ErrPacket error, String reason) {
+                log.info("[conn {}] {}: authentication failed for user '{}': {}", connectionId, remote(ctx),
+                        response.username(), reason);
+                FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1);
+            }
+        });
     }
 
     private void connectBackend(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
@@ -169,8 +178,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         int clientCapabilities = response.capabilities() & (offeredCapabilities | Capability.SSL.mask());
         BackendLogin login = new BackendLogin(user.name(), user.password(), clientCapabilities,
                 response.characterSet(), response.database(), response.attributes());
-        Future<BackendConnection> connecting = runtime.connector().connect(ctx.channel().eventLoop(),
-                runtime.config().backends().primary(), login);
+        Future<BackendConnection> connecting = runtime.openPrimary(ctx.channel().eventLoop(), login);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
                 ErrPacket error = f.cause() instanceof BackendException b ? b.error()
@@ -195,9 +203,9 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                               BackendConnection backend, int okSequence) {
         state = State.DONE;
         timeout.cancel(false);
-        SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), clientCapabilities,
-                runtime.config().client().maxAllowedPacket());
-        FrontendCommandHandler session = new FrontendCommandHandler(info, backend);
+        SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), host(ctx), clientCapabilities,
+                runtime.config().client().maxAllowedPacket(), nonce, secure);
+        FrontendCommandHandler session = new FrontendCommandHandler(info, backend, runtime);
         OkPacket loginOk = backend.loginOk();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
                 loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));

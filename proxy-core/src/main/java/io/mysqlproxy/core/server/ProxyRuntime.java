@@ -1,10 +1,16 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
+import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.session.SessionServices;
+import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.Future;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +25,17 @@ public record ProxyRuntime(
         RsaKeys rsaKeys,
         Sha2AuthCache sha2Cache,
         AtomicInteger openConnections,
-        AtomicLong connectionIds) {
+        AtomicLong connectionIds) implements SessionServices {
+
+    @Override
+    public ClientAuthentication authentication(byte[] nonce, String clientHost) {
+        return new ClientAuthentication(config::user, sha2Cache, rsaKeys, nonce, clientHost);
+    }
+
+    @Override
+    public Future<BackendConnection> openPrimary(EventLoop loop, BackendLogin login) {
+        return connector.connect(loop, config.backends().primary(), login);
+    }
 
     public long nextConnectionId() {
         return connectionIds.incrementAndGet() & 0xffffffffL;

@@ -2,10 +2,12 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.ResponseSink;
+import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.OkPacket;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -19,10 +21,10 @@ import java.util.ArrayDeque;
 
 /**
  * The command phase of one client: each command goes to the session's backend as it came, and
- * the response comes back as relayed bytes. One command is in flight at a time; the client is
- * not read meanwhile (commands a client pipelines wait in a short queue), which is also the
- * backpressure towards the client. Towards the backend, reading stops while the client's
- * channel is not writable, so a slow client never makes the proxy hold a result set.
+ * the response comes back as relayed bytes. One command is in flight at a time: commands a
+ * client pipelines wait in a short queue, and the client is not read while anything waits or
+ * while the backend cannot take more bytes. Towards the backend, reading stops while the
+ * client's channel is not writable, so a slow client never makes the proxy hold a result set.
  */
 public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter implements ResponseSink {
 
@@ -30,8 +32,11 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     /** Commands a client may pipeline before the proxy stops reading it. */
     private static final int MAX_QUEUED = 64;
 
-    private final SessionInfo info;
-    private final BackendConnection backend;
+    private final SessionServices services;
+    private SessionInfo info;
+    private BackendConnection backend;
+    /** Non-null while a COM_CHANGE_USER is being authenticated. */
+    private ChangeUserExchange changeUser;
     private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private boolean inFlight;
@@ -45,9 +50,10 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     private int lastResponseSequence;
     private boolean closing;
 
-    public FrontendCommandHandler(SessionInfo info, BackendConnection backend) {
+    public FrontendCommandHandler(SessionInfo info, BackendConnection backend, SessionServices services) {
         this.info = info;
         this.backend = backend;
+        this.services = services;
     }
 
     @Override
@@ -62,7 +68,17 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             frame.release();
             return;
         }
-        if ((inFlight && !uploading) || !queued.isEmpty()) {
+        if (changeUser != null) {
+            try {
+                changeUser.onClientPacket(Packets.sequenceId(frame), Packets.payload(frame));
+            } finally {
+                frame.release();
+            }
+            return;
+        }
+        // While a response is awaited, only the rest of the current command (a 16 MiB continuation
+        // or a LOCAL INFILE upload) goes through; a pipelined next command waits its turn.
+        if (!queued.isEmpty() || (inFlight && !uploading && continuing == null)) {
             queued.add(frame);
             if (queued.size() > MAX_QUEUED) {
                 abort(ProxyErrors.malformedPacket("more than " + MAX_QUEUED + " pipelined commands"),
@@ -97,8 +113,15 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         }
         int code = Packets.firstPayloadByte(frame);
         CommandType command = code < 0 ? null : CommandType.of(code);
-        if (command == null || command.response() == CommandType.Response.NOT_SUPPORTED
-                || command.response() == CommandType.Response.AUTHENTICATION) {
+        if (command == CommandType.CHANGE_USER) {
+            try {
+                startChangeUser(Packets.payload(frame));
+            } finally {
+                frame.release();
+            }
+            return;
+        }
+        if (command == null || command.response() == CommandType.Response.NOT_SUPPORTED) {
             frame.release();
             reply(code < 0 ? ProxyErrors.unknownCommand(0) : ProxyErrors.unknownCommand(code), 1);
             return;
@@ -152,6 +175,39 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             backend.flush();
             updateReading();
         }
+    }
+
+    private void startChangeUser(ByteBuf payload) {
+        changeUser = new ChangeUserExchange(ctx, services, info, new ChangeUserExchange.Outcome() {
+            @Override
+            public void changed(BackendConnection fresh, UserAccount user, int okSequence) {
+                changeUser = null;
+                if (closing) {
+                    fresh.close();
+                    return;
+                }
+                BackendConnection old = backend;
+                old.detach();
+                old.close();
+                backend = fresh;
+                backend.attach(FrontendCommandHandler.this);
+                info = info.withUser(user.name());
+                OkPacket loginOk = fresh.loginOk();
+                ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
+                        loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, info.capabilities()));
+                log.debug("[conn {}] {}: changed user to '{}' on {}", info.connectionId(), info.remote(),
+                        user.name(), fresh);
+                drainQueue();
+            }
+
+            @Override
+            public void refused(ErrPacket error, int sequence, String reason) {
+                changeUser = null;
+                abort(error, sequence, reason);
+            }
+        });
+        updateReading();
+        changeUser.start(payload);
     }
 
     @Override
@@ -218,8 +274,9 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     }
 
     private void updateReading() {
-        boolean read = !closing && queued.isEmpty() && (!inFlight || uploading || continuing != null)
-                && backend.isWritable();
+        // Reading stays on between commands (toggling it costs an epoll_ctl per statement); it stops
+        // only when a client pipelines commands or the backend cannot take more bytes.
+        boolean read = !closing && queued.isEmpty() && backend.isWritable();
         ctx.channel().config().setAutoRead(read);
     }
 
@@ -243,12 +300,15 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
 
     /** Sends the client an error where it expects the next packet, then closes both legs. */
     private void abort(ErrPacket error, String reason) {
+        abort(error, responded ? lastResponseSequence + 1 : lastClientSequence + 1, reason);
+    }
+
+    private void abort(ErrPacket error, int sequence, String reason) {
         if (closing) {
             return;
         }
         closing = true;
         log.info("[conn {}] {}: closing session: {}", info.connectionId(), info.remote(), reason);
-        int sequence = responded ? lastResponseSequence + 1 : lastClientSequence + 1;
         backend.close();
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(error.toFrame(ctx.alloc(), sequence & 0xff, Capability.PROTOCOL_41.mask()))

@@ -1,5 +1,22 @@
 package io.mysqlproxy.core.session;
 
-/** Who a client session is: fixed at login. */
-public record SessionInfo(long connectionId, String user, String remote, int capabilities, long maxAllowedPacket) {
+/**
+ * Who a client session is. {@code nonce} is the one from the greeting, which COM_CHANGE_USER
+ * reuses; {@code secure} tells whether the client is on TLS.
+ */
+public record SessionInfo(long connectionId, String user, String remote, String host, int capabilities,
+                          long maxAllowedPacket, byte[] nonce, boolean secure) {
+
+    public SessionInfo {
+        nonce = nonce.clone();
+    }
+
+    @Override
+    public byte[] nonce() {
+        return nonce.clone();
+    }
+
+    public SessionInfo withUser(String newUser) {
+        return new SessionInfo(connectionId, newUser, remote, host, capabilities, maxAllowedPacket, nonce, secure);
+    }
 }

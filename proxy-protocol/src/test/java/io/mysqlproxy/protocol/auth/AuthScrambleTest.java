@@ -1,5 +1,6 @@
 package io.mysqlproxy.protocol.auth;
 
+import com.mysql.cj.protocol.ExportControlled;
 import com.mysql.cj.protocol.Security;
 import org.junit.jupiter.api.Test;
 
@@ -46,9 +47,11 @@ class AuthScrambleTest {
         String pem = RsaPasswordCipher.toPem(pair.getPublic());
         assertTrue(pem.startsWith("-----BEGIN PUBLIC KEY-----\n"));
         // Encrypted the way Connector/J does it, decrypted by the proxy's side.
-        byte[] encrypted = Security.encryptWithRSAPublicKey(
-                Security.xorString(CachingSha2Password.clearText("pw"), NONCE, CachingSha2Password.clearText("pw").length),
-                Security.decodeRSAPublicKey(pem), "RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
+        byte[] clear = CachingSha2Password.clearText("pw");
+        byte[] mixed = new byte[clear.length];
+        Security.xorString(clear, mixed, NONCE, clear.length);
+        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(mixed, ExportControlled.decodeRSAPublicKey(pem),
+                "RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
         assertEquals("pw", RsaPasswordCipher.decrypt(encrypted, NONCE, pair.getPrivate()));
         assertEquals("pw", RsaPasswordCipher.decrypt(
                 RsaPasswordCipher.encrypt("pw", NONCE, RsaPasswordCipher.fromPem(pem)), NONCE, pair.getPrivate()));

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs sysbench against the local replicated test bed twice per workload, in the same run:
+# directly against the primary and through mysql-proxy, and prints QPS, the ratio to direct,
+# and the p95 latency the proxy adds. Servers, proxy and sysbench share this machine.
+#
+#   bench/sysbench-compare.sh [--time SECONDS] [--threads N] [--tests "oltp_point_select oltp_read_only"]
+#
+# Needs a build (mvn -DskipTests package) and sysbench; writes bench/results/sysbench-<time>.md.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+time_s=30
+threads=8
+tests="oltp_point_select oltp_read_only"
+table_size=10000
+tables=4
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --time) time_s="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --tests) tests="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+command -v sysbench > /dev/null || { echo "sysbench is missing: apt-get install -y sysbench" >&2; exit 1; }
+compgen -G "proxy-app/target/mysql-proxy/lib/*.jar" > /dev/null \
+  || { echo "build first: mvn -DskipTests package" >&2; exit 1; }
+
+log="$(mktemp -t mysql-proxy-bench.XXXXXX.log)"
+bin/mysql-proxy demo > "$log" 2>&1 &
+demo_pid=$!
+cleanup() {
+  kill "$demo_pid" 2> /dev/null || true
+  wait "$demo_pid" 2> /dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 120); do
+  grep -q "proxy     127.0.0.1:" "$log" && break
+  kill -0 "$demo_pid" 2> /dev/null || { cat "$log" >&2; exit 1; }
+  sleep 1
+done
+primary_port="$(sed -n 's/^  primary   127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
+proxy_port="$(sed -n 's/^  proxy     127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
+if [ -z "$primary_port" ] || [ -z "$proxy_port" ]; then
+  cat "$log" >&2
+  exit 1
+fi
+
+common=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app-secret --mysql-db=app
+        --tables="$tables" --table-size="$table_size" --db-ps-mode=auto)
+sysbench oltp_read_write "${common[@]}" --mysql-port="$primary_port" prepare > /dev/null
+
+# run TEST PORT -> prints "qps p95 errors"
+run() {
+  local out
+  out="$(sysbench "$1" "${common[@]}" --mysql-port="$2" --threads="$threads" --time="$time_s" \
+           --percentile=95 --report-interval=0 run)"
+  local qps p95 errors
+  qps="$(sed -n 's/^ *queries: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' <<< "$out")"
+  p95="$(sed -n 's/^ *95th percentile: *\([0-9.]*\)/\1/p' <<< "$out")"
+  errors="$(sed -n 's/^ *ignored errors: *\([0-9]*\).*/\1/p' <<< "$out")"
+  echo "$qps $p95 ${errors:-0}"
+}
+
+stamp="$(date -u +%Y-%m-%dT%H%MZ)"
+report="bench/results/sysbench-$stamp.md"
+{
+  echo "# sysbench through mysql-proxy vs direct ($stamp)"
+  echo
+  echo "$(nproc) cores, $(sysbench --version), ${threads} threads, ${time_s} s per run, ${tables}x${table_size} rows,"
+  echo "prepared statements on; servers, proxy and sysbench on this one machine."
+  echo
+  echo "| test | direct QPS | proxy QPS | ratio | direct p95 ms | proxy p95 ms | p95 added ms | errors (direct/proxy) |"
+  echo "|---|---|---|---|---|---|---|---|"
+} > "$report"
+
+for test in $tests; do
+  read -r d_qps d_p95 d_err <<< "$(run "$test" "$primary_port")"
+  read -r p_qps p_p95 p_err <<< "$(run "$test" "$proxy_port")"
+  ratio="$(awk -v p="$p_qps" -v d="$d_qps" 'BEGIN { printf "%.1f%%", 100 * p / d }')"
+  added="$(awk -v p="$p_p95" -v d="$d_p95" 'BEGIN { printf "%.2f", p - d }')"
+  echo "| $test | $d_qps | $p_qps | $ratio | $d_p95 | $p_p95 | $added | $d_err/$p_err |" >> "$report"
+done
+
+cat "$report"
+echo
+echo "written to $report"
