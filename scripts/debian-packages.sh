@@ -3,7 +3,7 @@
 # as root it installs what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(mariadb-server mariadb-client mariadb-backup sysbench shellcheck)
+packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -13,6 +13,12 @@ for package in "${packages[@]}"; do
 done
 if ! command -v java > /dev/null || ! command -v mvn > /dev/null; then
   missing+=(openjdk-17-jdk-headless maven)
+fi
+# kubectl (with kustomize) renders deploy/ in the manifest tests, which skip without it. It is not
+# in Debian's own archive in a recent enough version; machines with the Kubernetes or Google Cloud
+# apt source get it from there.
+if ! command -v kubectl > /dev/null && apt-cache policy kubectl 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  missing+=(kubectl)
 fi
 [ "${#missing[@]}" -eq 0 ] && exit 0
 

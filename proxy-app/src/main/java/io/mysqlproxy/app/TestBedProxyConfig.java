@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 /**
  * The proxy configuration for a local {@link ReplicatedTestBed}, written as an application file
  * so that the demo and the integration tests go through the same loading path as production.
- * Clients log in as the bed's {@code app} account (checked by the proxy with
- * caching_sha2_password), and the proxy logs in to MariaDB as the same account.
+ * Clients log in as the bed's {@code app} account, checked by the proxy with the primary's own
+ * plugin ("auto": mysql_native_password for MariaDB), and the proxy logs in to MariaDB as the same
+ * account.
  */
 public final class TestBedProxyConfig {
 
@@ -48,7 +49,7 @@ public final class TestBedProxyConfig {
                     replicas = [%s]
                   }
                   users = [
-                    { name = "%s", password = "%s", auth-plugin = "caching_sha2_password" }
+                    { name = "%s", password = "%s" }
                   ]
                   monitor { user = "%s", password = "%s" }
                 }

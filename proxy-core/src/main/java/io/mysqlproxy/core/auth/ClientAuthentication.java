@@ -33,16 +33,19 @@ public final class ClientAuthentication {
     private final RsaKeys rsaKeys;
     private final byte[] nonce;
     private final String clientHost;
+    private final AuthPlugin serverDefault;
     private Phase phase = Phase.INITIAL;
     private UserAccount user;
+    private AuthPlugin plugin;
 
     public ClientAuthentication(Function<String, Optional<UserAccount>> users, Sha2AuthCache cache, RsaKeys rsaKeys,
-                                byte[] nonce, String clientHost) {
+                                byte[] nonce, String clientHost, AuthPlugin serverDefault) {
         this.users = users;
         this.cache = cache;
         this.rsaKeys = rsaKeys;
         this.nonce = nonce.clone();
         this.clientHost = clientHost;
+        this.serverDefault = serverDefault;
     }
 
     /** The first answer: the user name, the plugin the client used, and its auth response. */
@@ -52,9 +55,10 @@ public final class ClientAuthentication {
             return denied(userName, response.length > 0, "unknown user");
         }
         user = account.get();
-        if (!user.authPlugin().wireName().equals(clientPlugin)) {
+        plugin = user.pluginOr(serverDefault);
+        if (!plugin.wireName().equals(clientPlugin)) {
             phase = Phase.SWITCHED;
-            return new AuthStep.Reply(new AuthSwitchRequest(user.authPlugin().wireName(), withNul(nonce)));
+            return new AuthStep.Reply(new AuthSwitchRequest(plugin.wireName(), withNul(nonce)));
         }
         return verify(response, secure);
     }
@@ -70,7 +74,7 @@ public final class ClientAuthentication {
     }
 
     private AuthStep verify(byte[] response, boolean secure) {
-        if (user.authPlugin() == AuthPlugin.MYSQL_NATIVE_PASSWORD) {
+        if (plugin == AuthPlugin.MYSQL_NATIVE_PASSWORD) {
             return NativePassword.verify(user.password(), nonce, response)
                     ? new AuthStep.Success(user) : denied(user.name(), response.length > 0, "wrong password");
         }

@@ -2,6 +2,7 @@ package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -33,6 +34,11 @@ public final class BackendConnector {
         this.channelType = channelType.get();
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
+    }
+
+    /** Reads {@code target}'s greeting and hangs up, within the connect and handshake timeouts. */
+    public Future<HandshakeV10> readGreeting(EventLoop loop, HostPort target) {
+        return GreetingProbe.probe(loop, channelType, target, connectTimeout.plus(handshakeTimeout));
     }
 
     public Future<BackendConnection> connect(EventLoop loop, HostPort target, BackendLogin login) {

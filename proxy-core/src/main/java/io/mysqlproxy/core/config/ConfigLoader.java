@@ -143,8 +143,8 @@ public final class ConfigLoader {
                 throw new InvalidConfigException(key + ".name", "must not be empty");
             }
             String password = entry.hasPath("password") ? read.string("password") : "";
-            AuthPlugin plugin = entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin")
-                    : AuthPlugin.CACHING_SHA2_PASSWORD;
+            Optional<AuthPlugin> plugin = entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin")
+                    : Optional.empty();
             if (users.put(name, new UserAccount(name, password, plugin)) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
             }
@@ -152,8 +152,8 @@ public final class ConfigLoader {
         String envUser = environment.get("MYSQL_PROXY_USER");
         if (envUser != null && !envUser.isBlank()) {
             String password = environment.getOrDefault("MYSQL_PROXY_PASSWORD", "");
-            AuthPlugin plugin = users.containsKey(envUser) ? users.get(envUser).authPlugin()
-                    : AuthPlugin.CACHING_SHA2_PASSWORD;
+            Optional<AuthPlugin> plugin = users.containsKey(envUser) ? users.get(envUser).authPlugin()
+                    : Optional.empty();
             users.put(envUser.trim(), new UserAccount(envUser.trim(), password, plugin));
         } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
             throw new InvalidConfigException("MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");
@@ -282,13 +282,18 @@ public final class ConfigLoader {
             return List.copyOf(result);
         }
 
-        AuthPlugin authPlugin(String path) {
+        /** A plugin name, or empty for "auto" (the primary's own). */
+        Optional<AuthPlugin> authPlugin(String path) {
             String name = string(path);
+            if (name.equals("auto")) {
+                return Optional.empty();
+            }
             AuthPlugin plugin = AuthPlugin.byWireName(name);
             if (plugin != AuthPlugin.MYSQL_NATIVE_PASSWORD && plugin != AuthPlugin.CACHING_SHA2_PASSWORD) {
-                throw invalid(path, "must be caching_sha2_password or mysql_native_password, got '" + name + "'");
+                throw invalid(path, "must be auto, caching_sha2_password or mysql_native_password, got '"
+                        + name + "'");
             }
-            return plugin;
+            return Optional.of(plugin);
         }
 
         Optional<Path> optionalFile(String path) {

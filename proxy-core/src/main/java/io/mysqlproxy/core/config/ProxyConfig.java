@@ -25,7 +25,7 @@ public record ProxyConfig(
     }
 
     public record Client(int maxConnections, Duration handshakeTimeout, Duration idleTimeout,
-                         long maxAllowedPacket, AuthPlugin defaultAuthPlugin, Tls tls, RsaKeys rsa) {
+                         long maxAllowedPacket, Optional<AuthPlugin> defaultAuthPlugin, Tls tls, RsaKeys rsa) {
     }
 
     /** Client-side TLS: off, or on with a configured or generated certificate. */

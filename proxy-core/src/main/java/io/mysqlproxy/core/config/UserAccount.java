@@ -2,12 +2,24 @@ package io.mysqlproxy.core.config;
 
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 
-/** An application user: the proxy checks the client's password and logs in to backends with it. */
-public record UserAccount(String name, String password, AuthPlugin authPlugin) {
+import java.util.Optional;
+
+/**
+ * An application user: the proxy checks the client's password and logs in to backends with it.
+ * {@code authPlugin} is empty for "auto": the plugin the primary itself offers in its greeting
+ * (mysql_native_password for MariaDB, caching_sha2_password for MySQL 8), so that clients see the
+ * same authentication as from the server.
+ */
+public record UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
+
+    /** The plugin to check this user with, given the primary's own. */
+    public AuthPlugin pluginOr(AuthPlugin serverDefault) {
+        return authPlugin.orElse(serverDefault);
+    }
 
     /** Never prints the password. */
     @Override
     public String toString() {
-        return "UserAccount[" + name + ", " + authPlugin.wireName() + "]";
+        return "UserAccount[" + name + ", " + authPlugin.map(AuthPlugin::wireName).orElse("auto") + "]";
     }
 }

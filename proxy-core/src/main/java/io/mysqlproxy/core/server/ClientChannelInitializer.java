@@ -34,7 +34,8 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        PacketFrameDecoder frames = new PacketFrameDecoder();
+        long maxPacket = runtime.config().client().maxAllowedPacket();
+        PacketFrameDecoder frames = new PacketFrameDecoder((int) Math.min(maxPacket, Integer.MAX_VALUE));
         // One packet at a time until TLS and auth are settled, so that nothing is framed too early.
         frames.setSingleDecode(true);
         ch.pipeline()

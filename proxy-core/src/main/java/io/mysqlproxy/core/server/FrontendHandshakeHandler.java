@@ -26,6 +26,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -68,10 +69,20 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        runtime.identityKnown(ctx.channel().eventLoop()).addListener(f -> {
+            if (ctx.channel().isActive()) {
+                greet(ctx);
+            }
+        });
+        ctx.fireChannelActive();
+    }
+
+    private void greet(ChannelHandlerContext ctx) {
         offeredCapabilities = runtime.identity().capabilities(runtime.tls().isPresent());
         HandshakeV10 greeting = new HandshakeV10(runtime.identity().serverVersion(), connectionId,
                 withNul(nonce), offeredCapabilities, runtime.identity().characterSet(),
-                ServerStatus.AUTOCOMMIT.mask(), 0, runtime.config().client().defaultAuthPlugin().wireName());
+                ServerStatus.AUTOCOMMIT.mask(), 0,
+                runtime.config().client().defaultAuthPlugin().orElse(runtime.identity().authPlugin()).wireName());
         ctx.writeAndFlush(greeting.toFrame(ctx.alloc(), 0, offeredCapabilities));
         long millis = runtime.config().client().handshakeTimeout().toMillis();
         timeout = ctx.executor().schedule(() -> {
@@ -79,7 +90,6 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                     remote(ctx), millis);
             fail(ctx, ProxyErrors.badHandshake("timed out"), expectedSequence);
         }, millis, TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
     @Override
@@ -245,8 +255,10 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.info("[conn {}] {}: closing during handshake: {}", connectionId, remote(ctx), cause.toString());
-        fail(ctx, ProxyErrors.badHandshake(String.valueOf(cause.getMessage())), expectedSequence + 1);
-        ctx.close();
+        ErrPacket error = cause instanceof TooLongFrameException
+                ? ProxyErrors.packetTooLarge(runtime.config().client().maxAllowedPacket())
+                : ProxyErrors.badHandshake(String.valueOf(cause.getMessage()));
+        fail(ctx, error, expectedSequence);
     }
 
     private static String remote(ChannelHandlerContext ctx) {

@@ -10,6 +10,7 @@ import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.session.SessionServices;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.netty.util.concurrent.Future;
 
 import java.util.Optional;
@@ -29,12 +30,30 @@ public record ProxyRuntime(
 
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {
-        return new ClientAuthentication(config::user, sha2Cache, rsaKeys, nonce, clientHost);
+        return new ClientAuthentication(config::user, sha2Cache, rsaKeys, nonce, clientHost, identity.authPlugin());
     }
 
     @Override
     public Future<BackendConnection> openPrimary(EventLoop loop, BackendLogin login) {
         return connector.connect(loop, config.backends().primary(), login);
+    }
+
+    /**
+     * Completes once the greeting can carry the primary's identity: at once when it is known,
+     * otherwise after one attempt to read the primary's greeting (successful or not), so that
+     * clients adapt to the real server from their first connection.
+     */
+    public Future<?> identityKnown(EventLoop loop) {
+        if (identity.known()) {
+            return loop.newSucceededFuture(null);
+        }
+        Future<HandshakeV10> probe = connector.readGreeting(loop, config.backends().primary());
+        probe.addListener(f -> {
+            if (f.isSuccess()) {
+                identity.learn(probe.getNow());
+            }
+        });
+        return probe;
     }
 
     public long nextConnectionId() {

@@ -48,7 +48,7 @@ public final class ProxyServer implements AutoCloseable {
                             config.backends().handshakeTimeout()),
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
                     new Sha2AuthCache(), new AtomicInteger(), new AtomicLong());
-            learnServerIdentity(workers, transport, runtime);
+            learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(transport.serverChannel())
@@ -75,20 +75,15 @@ public final class ProxyServer implements AutoCloseable {
      * Greets clients with the primary's version as soon as it is known; until then, the neutral one.
      * Waiting briefly here makes the first clients see the real version in the common case.
      */
-    private static void learnServerIdentity(EventLoopGroup workers, Transport transport, ProxyRuntime runtime) {
-        var probe = GreetingProbe.probe(workers, transport.clientChannel(), runtime.config().backends().primary(),
-                runtime.config().backends().connectTimeout());
-        probe.addListener(f -> {
-            if (f.isSuccess()) {
-                runtime.identity().learn(probe.getNow());
-                log.info("primary {} is {}", runtime.config().backends().primary(), probe.getNow().serverVersion());
-            } else {
-                log.warn("primary {} not reachable at start-up ({}); greeting clients as {} until it is",
-                        runtime.config().backends().primary(), f.cause().getMessage(),
-                        runtime.identity().serverVersion());
-            }
-        });
-        probe.awaitUninterruptibly(runtime.config().backends().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    private static void learnServerIdentity(EventLoopGroup workers, ProxyRuntime runtime) {
+        var probe = runtime.identityKnown(workers.next());
+        probe.awaitUninterruptibly();
+        if (runtime.identity().known()) {
+            log.info("primary {} is {}", runtime.config().backends().primary(), runtime.identity().serverVersion());
+        } else {
+            log.warn("primary {} not reachable at start-up ({}); each client's greeting waits for one attempt to reach it",
+                    runtime.config().backends().primary(), String.valueOf(probe.cause()));
+        }
     }
 
     public int port() {

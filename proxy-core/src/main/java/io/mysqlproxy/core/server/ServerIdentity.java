@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.backend.BackendCapabilities;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 
 /**
@@ -16,6 +17,7 @@ public final class ServerIdentity {
     private volatile String learntVersion;
     private volatile int backendCapabilities = -1;
     private volatile int characterSet = 45; // utf8mb4_general_ci, MariaDB's and MySQL 5.7's default
+    private volatile AuthPlugin authPlugin = AuthPlugin.CACHING_SHA2_PASSWORD;
 
     public ServerIdentity(String configuredVersion) {
         this.configuredVersion = configuredVersion == null ? "" : configuredVersion;
@@ -26,6 +28,10 @@ public final class ServerIdentity {
         backendCapabilities = greeting.capabilities();
         if (greeting.characterSet() > 0) {
             characterSet = greeting.characterSet();
+        }
+        AuthPlugin plugin = AuthPlugin.byWireName(greeting.authPluginName());
+        if (plugin == AuthPlugin.MYSQL_NATIVE_PASSWORD || plugin == AuthPlugin.CACHING_SHA2_PASSWORD) {
+            authPlugin = plugin;
         }
     }
 
@@ -43,6 +49,15 @@ public final class ServerIdentity {
 
     public int capabilities(boolean tls) {
         return BackendCapabilities.offeredToClients(backendCapabilities, tls);
+    }
+
+    /**
+     * The primary's own default auth plugin, for users configured with "auto": clients then
+     * authenticate as they would with the server (Connector/J, for one, cannot do
+     * caching_sha2_password with a server that greets as MariaDB's "5.5.5-10.x").
+     */
+    public AuthPlugin authPlugin() {
+        return authPlugin;
     }
 
     public int characterSet() {

@@ -13,6 +13,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -338,8 +339,11 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.info("[conn {}] {}: closing after error: {}", info.connectionId(), info.remote(), cause.toString());
-        abort(ProxyErrors.malformedPacket(String.valueOf(cause.getMessage())), cause.toString());
+        if (cause instanceof TooLongFrameException) {
+            abort(ProxyErrors.packetTooLarge(info.maxAllowedPacket()), cause.getMessage());
+        } else {
+            abort(ProxyErrors.malformedPacket(String.valueOf(cause.getMessage())), cause.toString());
+        }
         ctx.close();
     }
 

@@ -1,5 +1,6 @@
 package io.mysqlproxy.protocol.auth;
 
+import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -16,6 +17,11 @@ import java.util.Base64;
 public final class RsaPasswordCipher {
 
     private static final String TRANSFORMATION = "RSA/ECB/OAEPWithSHA-1AndMGF1Padding";
+    /**
+     * What clients use with servers they take for older than MySQL 8.0.5: Connector/J picks the padding from the
+     * greeting's version, and MariaDB's "5.5.5-10.x" (or any 5.x or early 8.0 version) makes it PKCS#1 v1.5.
+     */
+    private static final String LEGACY_TRANSFORMATION = "RSA/ECB/PKCS1Padding";
 
     private RsaPasswordCipher() {
     }
@@ -30,11 +36,25 @@ public final class RsaPasswordCipher {
         }
     }
 
-    /** The password a client encrypted, or throws when the bytes were not made with our key. */
+    /**
+     * The password a client encrypted, with OAEP or PKCS#1 v1.5 padding, or throws when the bytes were not made
+     * with our key.
+     */
     public static String decrypt(byte[] encrypted, byte[] nonce, PrivateKey key) throws GeneralSecurityException {
-        Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+        byte[] mixed;
+        try {
+            mixed = decrypt(TRANSFORMATION, encrypted, key);
+        } catch (BadPaddingException e) {
+            mixed = decrypt(LEGACY_TRANSFORMATION, encrypted, key);
+        }
+        return CachingSha2Password.fromClearText(Digests.xor(mixed, nonce));
+    }
+
+    private static byte[] decrypt(String transformation, byte[] encrypted, PrivateKey key)
+            throws GeneralSecurityException {
+        Cipher cipher = Cipher.getInstance(transformation);
         cipher.init(Cipher.DECRYPT_MODE, key);
-        return CachingSha2Password.fromClearText(Digests.xor(cipher.doFinal(encrypted), nonce));
+        return cipher.doFinal(encrypted);
     }
 
     public static String toPem(PublicKey key) {

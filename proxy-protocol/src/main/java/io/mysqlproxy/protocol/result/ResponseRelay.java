@@ -55,10 +55,10 @@ public final class ResponseRelay {
                     ? c : alloc.compositeBuffer(8).addComponent(true, pending);
             pending = joined.addComponent(true, in);
         }
-        relay();
+        relay(alloc);
     }
 
-    private void relay() {
+    private void relay(ByteBufAllocator alloc) {
         int start = pending.readerIndex();
         int index = start;
         int end = pending.writerIndex();
@@ -74,7 +74,7 @@ public final class ResponseRelay {
             if (pendingProgress != ResponseTracker.Progress.MORE) {
                 ResponseTracker.Progress progress = pendingProgress;
                 pendingProgress = ResponseTracker.Progress.MORE;
-                forward(start, index);
+                forward(start, index, alloc);
                 if (progress == ResponseTracker.Progress.DONE) {
                     output.responseComplete(tracker.lastStatus());
                 } else {
@@ -83,7 +83,7 @@ public final class ResponseRelay {
                 if (pending == null) {
                     return;
                 }
-                // forward() may have discarded read components, which renumbers the indexes.
+                // forward() may have replaced pending by a copy of its rest, which renumbers the indexes.
                 start = pending.readerIndex();
                 index = start;
                 end = pending.writerIndex();
@@ -100,11 +100,19 @@ public final class ResponseRelay {
             index += Packets.HEADER_SIZE;
             bodyRemaining = length;
         }
-        forward(start, index);
+        forward(start, index, alloc);
     }
 
-    /** Hands bytes [from, to) of {@code pending} to the output and drops them from {@code pending}. */
-    private void forward(int from, int to) {
+    /**
+     * Hands bytes [from, to) of {@code pending} to the output and drops them from {@code pending}.
+     *
+     * <p>The slices handed out index into {@code pending}, and the output may hold them for a while (in a
+     * channel's outbound buffer), so {@code pending} must never change under them. A composite is therefore not
+     * trimmed with {@code discardReadComponents()}, which removes and renumbers components and so makes earlier
+     * slices read the wrong bytes or fail; what is left of it (at most an incomplete header and peek, in practice)
+     * is copied out instead and the composite let go.
+     */
+    private void forward(int from, int to, ByteBufAllocator alloc) {
         if (to > from) {
             output.forward(pending.retainedSlice(from, to - from), lastSequenceId);
         }
@@ -112,7 +120,10 @@ public final class ResponseRelay {
         if (!pending.isReadable()) {
             release();
         } else if (pending instanceof CompositeByteBuf composite) {
-            composite.discardReadComponents();
+            ByteBuf rest = alloc.buffer(composite.readableBytes());
+            rest.writeBytes(composite);
+            composite.release();
+            pending = rest;
         }
     }
 

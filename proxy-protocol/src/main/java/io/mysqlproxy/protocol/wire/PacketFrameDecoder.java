@@ -13,7 +13,16 @@ import java.nio.ByteOrder;
 public final class PacketFrameDecoder extends LengthFieldBasedFrameDecoder {
 
     public PacketFrameDecoder() {
-        super(ByteOrder.LITTLE_ENDIAN, Packets.MAX_PAYLOAD + Packets.HEADER_SIZE, 0, 3, 1, 0, true);
+        this(Packets.MAX_PAYLOAD);
+    }
+
+    /**
+     * A decoder that refuses, as soon as the header is read, a packet declaring more than
+     * {@code maxPayload} bytes (a TooLongFrameException), instead of buffering it first.
+     */
+    public PacketFrameDecoder(int maxPayload) {
+        super(ByteOrder.LITTLE_ENDIAN, Math.min(maxPayload, Packets.MAX_PAYLOAD) + Packets.HEADER_SIZE, 0, 3, 1, 0,
+                true);
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.mysqlproxy.core.server;
+package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
@@ -11,7 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
@@ -23,10 +23,10 @@ final class GreetingProbe {
     private GreetingProbe() {
     }
 
-    static Future<HandshakeV10> probe(EventLoopGroup group, Class<? extends Channel> channelType, HostPort target,
+    static Future<HandshakeV10> probe(EventLoop loop, Class<? extends Channel> channelType, HostPort target,
                                       Duration timeout) {
-        Promise<HandshakeV10> promise = group.next().newPromise();
-        new Bootstrap().group(group).channel(channelType)
+        Promise<HandshakeV10> promise = loop.newPromise();
+        new Bootstrap().group(loop).channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -59,10 +59,18 @@ final class GreetingProbe {
                     }
                 })
                 .connect(target.host(), target.port())
-                .addListener(f -> {
+                .addListener((io.netty.channel.ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
                         promise.tryFailure(f.cause());
+                        return;
                     }
+                    // A server that accepts but never greets must not keep the probe open.
+                    f.channel().eventLoop().schedule(() -> {
+                        if (promise.tryFailure(new IllegalStateException("no greeting within " + timeout.toMillis()
+                                + " ms"))) {
+                            f.channel().close();
+                        }
+                    }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                 });
         return promise;
     }

@@ -1,0 +1,158 @@
+package io.mysqlproxy.deploy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The bootstrap scripts' static checks and the parts that need no database server (see BootstrapScriptsIT for the rest). */
+class BootstrapScriptsTest {
+
+    private static List<Path> scripts() throws IOException {
+        try (Stream<Path> files = Files.list(Repo.scripts())) {
+            return files.filter(f -> f.toString().endsWith(".sh")).sorted().toList();
+        }
+    }
+
+    @Test
+    void shellcheckPassesOnEveryScript() throws IOException {
+        assumeTrue(Commands.available("shellcheck"), "shellcheck is not installed (apt-get install -y shellcheck)");
+        List<String> command = new ArrayList<>(List.of("shellcheck", "--external-sources", "--severity=style"));
+        scripts().forEach(s -> command.add(s.toString()));
+        Commands.run(command, Duration.ofMinutes(2)).assertSuccess(command);
+    }
+
+    @Test
+    void everyScriptIsStrictBashAndExecutable() throws IOException {
+        for (Path script : scripts()) {
+            String text = Files.readString(script);
+            if (script.getFileName().toString().equals("lib.sh")) {
+                assertTrue(text.startsWith("# shellcheck shell=bash"), "lib.sh is sourced, not run");
+                continue;
+            }
+            assertTrue(text.startsWith("#!/usr/bin/env bash\n"), script + " needs a bash shebang");
+            assertTrue(text.contains("\nset -euo pipefail\n"), script + " needs set -euo pipefail");
+            assertTrue(Files.isExecutable(script), script + " is not executable");
+        }
+    }
+
+    /** ordinal -> server_id = 100 + ordinal, ordinal 0 -> primary.cnf, others -> replica.cnf; for both flavours. */
+    @ParameterizedTest
+    @ValueSource(strings = {"base/mysql/config", "components/mariadb/config"})
+    void initConfigDerivesServerIdAndRoleFromTheOrdinal(String configDir, @TempDir Path dir) throws IOException {
+        Path configMap = Repo.deploy().resolve(configDir);
+        String primary = Files.readString(configMap.resolve("primary.cnf"));
+        String replica = Files.readString(configMap.resolve("replica.cnf"));
+        String common = Files.readString(configMap.resolve("common.cnf"));
+        for (int ordinal : new int[] {0, 1, 2, 17}) {
+            Path conf = dir.resolve("conf-" + ordinal);
+            Commands.Result result = initConfig(dir, configMap, conf, "mysql-" + ordinal);
+            assertEquals(0, result.exitCode(), result.output());
+            String myCnf = Files.readString(conf.resolve("my.cnf"));
+            assertTrue(myCnf.contains("\nserver_id = " + (100 + ordinal) + "\n"), myCnf);
+            assertTrue(myCnf.contains(common), "common.cnf comes first");
+            assertEquals(ordinal == 0, myCnf.contains(primary), "primary.cnf only on ordinal 0");
+            assertEquals(ordinal != 0, myCnf.contains(replica), "replica.cnf on every other ordinal");
+            assertTrue(myCnf.contains("report_host = mysql-" + ordinal + ".mysql\n"), "the pod's stable DNS name");
+            assertTrue(myCnf.contains("datadir = " + dir.resolve("data")), "paths come from the environment");
+        }
+        assertTrue(Files.readString(dir.resolve("conf-1/my.cnf")).contains("read_only = ON"));
+    }
+
+    @Test
+    void initConfigLeavesAnUpToDateFileAlone(@TempDir Path dir) throws IOException {
+        Path configMap = Repo.deploy().resolve("components/mariadb/config");
+        Path conf = dir.resolve("conf");
+        assertEquals(0, initConfig(dir, configMap, conf, "mysql-1").exitCode());
+        Path myCnf = conf.resolve("my.cnf");
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(myCnf, old);
+        Commands.Result again = initConfig(dir, configMap, conf, "mysql-1");
+        assertEquals(0, again.exitCode(), again.output());
+        assertTrue(again.output().contains("is up to date"), again.output());
+        assertEquals(old, Files.getLastModifiedTime(myCnf), "an unchanged my.cnf is not rewritten");
+        try (Stream<Path> files = Files.list(conf)) {
+            assertEquals(List.of(myCnf), files.toList(), "no temporary file is left behind");
+        }
+        // A different ordinal is a different file.
+        Commands.Result other = initConfig(dir, configMap, conf, "mysql-0");
+        assertEquals(0, other.exitCode(), other.output());
+        assertNotEquals(old, Files.getLastModifiedTime(myCnf));
+    }
+
+    @Test
+    void theBufferPoolIsHalfTheMemoryLimitInWholeChunks(@TempDir Path dir) throws IOException {
+        Path configMap = Repo.deploy().resolve("base/mysql/config");
+        Map<String, Long> expected = Map.of(
+                "536870912", 268_435_456L,      // dev: 512Mi -> 256M
+                "8589934592", 4_294_967_296L,   // prod: 8Gi -> 4G
+                "1000000000", 402_653_184L,     // 500 MB rounded down to 3 x 128M
+                "100000000", 134_217_728L);     // never below one 128M chunk
+        for (var entry : expected.entrySet()) {
+            Path conf = dir.resolve("conf-" + entry.getKey());
+            Map<String, String> env = env(dir, configMap, conf, "mysql-1");
+            env.put("MYSQL_MEMORY_LIMIT", entry.getKey());
+            List<String> command = List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
+            Commands.run(command, dir, env, Duration.ofMinutes(1)).assertSuccess(command);
+            assertTrue(Files.readString(conf.resolve("my.cnf")).contains("\ninnodb_buffer_pool_size = " + entry.getValue() + "\n"),
+                    "limit " + entry.getKey());
+        }
+    }
+
+    @Test
+    void aHostnameWithoutOrdinalIsRefused(@TempDir Path dir) {
+        Commands.Result result = initConfig(dir, Repo.deploy().resolve("base/mysql/config"), dir.resolve("conf"), "mysql");
+        assertEquals(1, result.exitCode());
+        assertTrue(result.output().contains("does not end in -<ordinal>"), result.output());
+        assertFalse(Files.exists(dir.resolve("conf/my.cnf")));
+    }
+
+    @Test
+    void initDataRefusesUnsafePasswordsBeforeTouchingAnything(@TempDir Path dir) {
+        Path configMap = Repo.deploy().resolve("components/mariadb/config");
+        Path conf = dir.resolve("conf");
+        assertEquals(0, initConfig(dir, configMap, conf, "mysql-0").exitCode());
+        Map<String, String> env = env(dir, configMap, conf, "mysql-0");
+        env.put("MYSQL_ROOT_PASSWORD", "it's");
+        env.put("MYSQL_REPLICATION_PASSWORD", "x");
+        List<String> command = List.of("bash", Repo.scripts().resolve("init-data.sh").toString());
+        Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(1));
+        assertEquals(1, result.exitCode(), result.output());
+        assertTrue(result.output().contains("MYSQL_ROOT_PASSWORD must not contain quotes"), result.output());
+        assertFalse(Files.exists(dir.resolve("data.staging")) || Files.exists(dir.resolve("data")));
+    }
+
+    private static Commands.Result initConfig(Path dir, Path configMap, Path conf, String podName) {
+        List<String> command = List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
+        return Commands.run(command, dir, env(dir, configMap, conf, podName), Duration.ofMinutes(1));
+    }
+
+    private static Map<String, String> env(Path dir, Path configMap, Path conf, String podName) {
+        Map<String, String> env = new HashMap<>();
+        env.put("MYSQL_FLAVOR", configMap.toString().contains("mariadb") ? "mariadb" : "mysql");
+        env.put("POD_NAME", podName);
+        env.put("CONFIG_MAP_DIR", configMap.toString());
+        env.put("CONF_DIR", conf.toString());
+        env.put("DATA_DIR", dir.resolve("data").toString());
+        env.put("RUN_DIR", dir.resolve("run").toString());
+        env.put("TMP_DIR", dir.toString());
+        return env;
+    }
+}

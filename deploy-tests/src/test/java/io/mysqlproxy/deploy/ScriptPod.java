@@ -1,0 +1,261 @@
+package io.mysqlproxy.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One StatefulSet pod played on loopback by the real deploy/base/scripts: the same environment variables the
+ * pod would get, with paths under a temporary directory and addresses on 127.0.0.1. The "containers" are
+ * processes: run-server.sh (exec's mariadbd) and serve-backup.sh (exec's socat).
+ */
+final class ScriptPod implements AutoCloseable {
+
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(5);
+
+    final int ordinal;
+    final Path dir;
+    final int port;
+    final int clonePort;
+    private final Map<String, String> env = new HashMap<>();
+    private Process server;
+    private Process backupServer;
+
+    ScriptPod(int ordinal, Path root, Path configMap, int primaryPort, int peerClonePort) {
+        this.ordinal = ordinal;
+        this.dir = root.resolve("mysql-" + ordinal);
+        this.port = freePort();
+        this.clonePort = freePort();
+        try {
+            Files.createDirectories(dir.resolve("tmp"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // mariadbd and mariadb-install-db live in /usr/sbin on Debian, which a non-login PATH may lack.
+        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin");
+        env.put("MYSQL_FLAVOR", "mariadb");
+        env.put("POD_NAME", "mysql-" + ordinal);
+        env.put("CONFIG_MAP_DIR", configMap.toString());
+        env.put("CONF_DIR", dir.resolve("conf").toString());
+        env.put("DATA_DIR", dir.resolve("data").toString());
+        env.put("RUN_DIR", dir.resolve("run").toString());
+        env.put("TMP_DIR", dir.resolve("tmp").toString());
+        env.put("MYSQL_PORT", Integer.toString(port));
+        env.put("CLONE_PORT", Integer.toString(clonePort));
+        env.put("BIND_ADDRESS", "127.0.0.1");
+        // In the cluster these are mysql-0.mysql:3306 and mysql-<N-1>.mysql:3307, the scripts' defaults.
+        env.put("PRIMARY_HOST", "127.0.0.1");
+        env.put("PRIMARY_PORT", Integer.toString(ordinal == 0 ? port : primaryPort));
+        if (ordinal > 0) {
+            env.put("CLONE_PEER_HOST", "127.0.0.1");
+            env.put("CLONE_PEER_PORT", Integer.toString(peerClonePort));
+        }
+        if ("root".equals(System.getProperty("user.name"))) {
+            env.put("MYSQLD_USER", "root"); // pods run as uid 999; this machine's tests run as root
+        }
+        env.put("MYSQL_ROOT_PASSWORD", TestSecrets.ROOT);
+        env.put("MYSQL_REPLICATION_PASSWORD", TestSecrets.REPLICATION);
+        env.put("MYSQL_APP_PASSWORD", TestSecrets.APP);
+        env.put("MYSQL_MONITOR_PASSWORD", TestSecrets.MONITOR);
+    }
+
+    Commands.Result script(String name, String... args) {
+        List<String> command = new ArrayList<>(List.of("bash", Repo.scripts().resolve(name).toString()));
+        command.addAll(List.of(args));
+        return Commands.run(command, dir, env, SCRIPT_TIMEOUT);
+    }
+
+    Commands.Result scriptOrFail(String name, String... args) {
+        Commands.Result result = script(name, args);
+        if (result.exitCode() != 0) {
+            throw new AssertionError(name + " on mysql-" + ordinal + " exited with " + result.exitCode() + ":\n" + result.output());
+        }
+        return result;
+    }
+
+    /** run-server.sh, then waits until probe.sh ready passes. */
+    void startServer() {
+        server = launch("run-server.sh", dir.resolve("server.log"));
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (script("probe.sh", "ready").exitCode() != 0) {
+            if (!server.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("mysql-" + ordinal + " did not become ready; log:\n" + tail(dir.resolve("server.log")));
+            }
+            sleep(200);
+        }
+    }
+
+    /** SIGTERM, like the kubelet: a clean shutdown. */
+    void stopServer() {
+        stop(server, Duration.ofMinutes(2));
+        server = null;
+    }
+
+    void startBackupServer() {
+        backupServer = launch("serve-backup.sh", dir.resolve("backup-server.log"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (script("probe.sh", "backup").exitCode() != 0) {
+            if (!backupServer.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("serve-backup.sh did not listen; log:\n" + tail(dir.resolve("backup-server.log")));
+            }
+            sleep(100);
+        }
+    }
+
+    void stopBackupServer() {
+        stop(backupServer, Duration.ofSeconds(30));
+        backupServer = null;
+    }
+
+    /** The server's command line, as anyone on the node could read it from /proc. */
+    String serverCommandLine() {
+        return server.info().commandLine().orElse("");
+    }
+
+    /**
+     * Waits until serve-backup.sh has logged {@code count} finished backups (the peer may have its stream before the
+     * donor writes its last lines) and returns the whole log.
+     */
+    String awaitBackupsServed(int count) {
+        Path log = dir.resolve("backup-server.log");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            String text;
+            try {
+                text = Files.readString(log);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (text.split("\\[stream-backup.sh\\] backup streamed to ", -1).length - 1 >= count) {
+                return text;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("serve-backup.sh on mysql-" + ordinal + " did not finish " + count
+                        + " backup(s):\n" + tail(log));
+            }
+            sleep(100);
+        }
+    }
+
+    Connection connect(String user, String password) throws SQLException {
+        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED&connectTimeout=5000",
+                user, password);
+    }
+
+    /** SQL as root@localhost over the socket (root has no TCP account), credentials in a private option file. */
+    String rootSql(String sql) {
+        Path options = dir.resolve("tmp/root-test.cnf");
+        try {
+            Files.writeString(options, "[client]\nuser=root\npassword=" + TestSecrets.ROOT + "\nsocket="
+                    + dir.resolve("run/mysqld.sock") + "\n");
+            Files.setPosixFilePermissions(options, PosixFilePermissions.fromString("rw-------"));
+            List<String> command = List.of("mariadb", "--defaults-file=" + options, "--batch", "--skip-column-names", "-e", sql);
+            return Commands.run(command, Duration.ofMinutes(1)).assertSuccess(command).output().strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(options);
+            } catch (IOException ignored) {
+                // the whole directory goes at the end
+            }
+        }
+    }
+
+    /** Every file of the data directory and my.cnf: path to size, modification time and SHA-256. */
+    Map<String, String> snapshot() {
+        Map<String, String> files = new TreeMap<>();
+        for (Path top : List.of(dir.resolve("data"), dir.resolve("conf"))) {
+            try (Stream<Path> walk = Files.walk(top)) {
+                for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                    byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+                    files.put(dir.relativize(file).toString(), Files.size(file) + " " + Files.getLastModifiedTime(file)
+                            + " " + HexFormat.of().formatHex(digest));
+                }
+            } catch (IOException | java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return files;
+    }
+
+    @Override
+    public void close() {
+        stop(backupServer, Duration.ofSeconds(30));
+        stop(server, Duration.ofMinutes(2));
+    }
+
+    private Process launch(String script, Path log) {
+        ProcessBuilder builder = new ProcessBuilder("bash", Repo.scripts().resolve(script).toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGTERM to the process and whatever it started (socat's forks, a running mariadb-backup); SIGKILL if it lingers. */
+    private static void stop(Process process, Duration timeout) {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        children.forEach(ProcessHandle::destroy);
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        children.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ")";
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

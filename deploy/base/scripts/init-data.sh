@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Gives this pod its data directory, once. Ordinal 0 (the primary) starts from an empty server and creates
+# the accounts; every other ordinal clones the pod before it and is pointed at the primary with GTID
+# auto-positioning. Everything is built in $DATA_DIR.staging and renamed to $DATA_DIR only when complete,
+# so a container killed at any moment leaves either no data directory (the next start begins again from
+# scratch) or a complete one (the next start does nothing).
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if is_initialised; then
+  log "$DATA_DIR is initialised ($(head -n 1 "$DATA_DIR/$INIT_MARKER")); nothing to do"
+  exit 0
+fi
+if [[ -d $DATA_DIR && -n "$(ls -A "$DATA_DIR")" ]]; then
+  die "$DATA_DIR holds files but no $INIT_MARKER; not touching it (create the marker to adopt it)"
+fi
+[[ -f $CONF_DIR/my.cnf ]] || die "$CONF_DIR/my.cnf is missing: run init-config.sh first"
+require_password MYSQL_ROOT_PASSWORD
+require_password MYSQL_REPLICATION_PASSWORD
+
+staging="${DATA_DIR%/}.staging"
+temp_socket="$RUN_DIR/init-data.sock"
+temp_pid=""
+mkdir -p "$RUN_DIR"
+
+# A temporary server on the staging directory: socket only, no binary log (nothing done here is a
+# transaction for replicas to replay: they get it all by cloning), replication threads not started.
+start_temp_server() {
+  local extra=(--skip-networking --skip-log-bin "$SKIP_REPLICA_START" --read-only=OFF)
+  [[ $MYSQL_FLAVOR != mysql ]] || extra+=(--super-read-only=OFF --mysqlx=OFF)
+  log "starting a temporary server on $staging"
+  "$MYSQLD" --defaults-file="$CONF_DIR/my.cnf" --datadir="$staging" --socket="$temp_socket" \
+    --pid-file="$RUN_DIR/init-data.pid" "${extra[@]}" &
+  temp_pid=$!
+  local deadline=$((SECONDS + ${TEMP_SERVER_TIMEOUT:-600}))
+  # mysqladmin ping answers 0 once the server accepts connections, whatever the credentials.
+  until "$ADMIN" --no-defaults --socket="$temp_socket" --connect-timeout=2 ping >/dev/null 2>&1; do
+    kill -0 "$temp_pid" 2>/dev/null || die "the temporary server exited; its log is above"
+    (( SECONDS < deadline )) || die "the temporary server did not start within ${TEMP_SERVER_TIMEOUT:-600}s"
+    sleep 1
+  done
+}
+
+# SIGTERM is a clean shutdown for mysqld and mariadbd alike, and needs no credentials.
+stop_temp_server() {
+  [[ -n $temp_pid ]] || return 0
+  kill -TERM "$temp_pid" 2>/dev/null || true
+  wait "$temp_pid" || true
+  temp_pid=""
+}
+
+# Whatever happens, no temporary server outlives this script.
+kill_temp_server() {
+  [[ -n $temp_pid ]] || return 0
+  kill -TERM "$temp_pid" 2>/dev/null || return 0
+  local waited=0
+  while kill -0 "$temp_pid" 2>/dev/null && (( waited++ < 60 )); do sleep 1; done
+  kill -KILL "$temp_pid" 2>/dev/null || true
+}
+at_exit kill_temp_server
+
+# sql OPTIONS_FILE [client args...]: runs SQL from stdin (or -e) on the temporary server.
+sql() {
+  local options="$1"
+  shift
+  "$CLIENT" --defaults-file="$options" --socket="$temp_socket" --batch --skip-column-names "$@"
+}
+
+initialise_primary() {
+  require_password MYSQL_APP_PASSWORD
+  require_password MYSQL_MONITOR_PASSWORD
+  log "initialising an empty $MYSQL_FLAVOR data directory"
+  if [[ $MYSQL_FLAVOR == mysql ]]; then
+    "$MYSQLD" --defaults-file="$CONF_DIR/my.cnf" --datadir="$staging" --initialize-insecure
+  else
+    # "normal": root@localhost with an empty password, replaced below; no test database.
+    mariadb-install-db --defaults-file="$CONF_DIR/my.cnf" --datadir="$staging" \
+      --skip-test-db --auth-root-authentication-method=normal >/dev/null
+  fi
+  start_temp_server
+  make_options_file root ""
+  local root_options="$OPTIONS_FILE" extra_accounts account
+  # Only root@localhost stays of the accounts the installer made: administration happens inside the pod.
+  extra_accounts="$(sql "$root_options" -e \
+    "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user WHERE user = '' OR (user = 'root' AND host <> 'localhost')")"
+  for account in $extra_accounts; do
+    sql "$root_options" -e "DROP USER $account"
+  done
+  local replication_privileges monitor_privileges
+  if [[ $MYSQL_FLAVOR == mysql ]]; then
+    # BACKUP_ADMIN lets a new replica clone this server with the same account.
+    replication_privileges="REPLICATION SLAVE, BACKUP_ADMIN"
+    monitor_privileges="REPLICATION CLIENT"
+  else
+    replication_privileges="REPLICATION SLAVE"
+    monitor_privileges="SLAVE MONITOR, BINLOG MONITOR"
+  fi
+  log "creating the accounts root@localhost, $MYSQL_REPLICATION_USER, $MYSQL_MONITOR_USER, $MYSQL_APP_USER and database $MYSQL_APP_DATABASE"
+  sql "$root_options" <<SQL
+ALTER USER 'root'@'localhost' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
+CREATE USER '$MYSQL_REPLICATION_USER'@'%' IDENTIFIED BY '$MYSQL_REPLICATION_PASSWORD';
+GRANT $replication_privileges ON *.* TO '$MYSQL_REPLICATION_USER'@'%';
+CREATE USER '$MYSQL_MONITOR_USER'@'%' IDENTIFIED BY '$MYSQL_MONITOR_PASSWORD';
+GRANT $monitor_privileges ON *.* TO '$MYSQL_MONITOR_USER'@'%';
+CREATE DATABASE \`$MYSQL_APP_DATABASE\` CHARACTER SET utf8mb4;
+CREATE USER '$MYSQL_APP_USER'@'%' IDENTIFIED BY '$MYSQL_APP_PASSWORD';
+GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES,
+  EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER, EVENT, REFERENCES
+  ON \`$MYSQL_APP_DATABASE\`.* TO '$MYSQL_APP_USER'@'%';
+SQL
+  stop_temp_server
+}
+
+# MariaDB: the peer's serve-backup.sh streams `mariadb-backup --backup` over TCP; it is unpacked,
+# prepared, and its GTID position becomes this replica's starting point.
+receive_mariadb_backup() {
+  socat -u "TCP:$CLONE_PEER_HOST:$CLONE_PEER_PORT,connect-timeout=10" STDOUT | mbstream -x -C "$staging" &&
+    # The info file is streamed last: without it the stream was cut short.
+    compgen -G "$staging/*backup_info" >/dev/null
+}
+
+clone_mariadb() {
+  local deadline=$((SECONDS + ${CLONE_TIMEOUT:-1800}))
+  until receive_mariadb_backup; do
+    (( SECONDS < deadline )) || die "no complete backup from $CLONE_PEER_HOST:$CLONE_PEER_PORT within ${CLONE_TIMEOUT:-1800}s"
+    log "no complete backup from $CLONE_PEER_HOST:$CLONE_PEER_PORT yet; retrying in 5s"
+    sleep 5
+    rm -rf "$staging" && mkdir -p "$staging"
+  done
+  log "backup received; preparing it"
+  "$BACKUP" --no-defaults --prepare --target-dir="$staging" >&2
+  local info _file _position gtid=""
+  info="$(compgen -G "$staging/*backup_binlog_info" | head -n 1)" || die "the backup has no binlog info"
+  read -r _file _position gtid < "$info" || true
+  # The backup's own bookkeeping must not linger: a later backup of this replica would ship it again.
+  rm -f "$staging"/xtrabackup_* "$staging"/mariadb_backup_* "$staging/backup-my.cnf"
+  log "the clone ends at GTID '${gtid}'; replicating from $PRIMARY_HOST:$PRIMARY_PORT from there"
+  start_temp_server
+  make_options_file root "$MYSQL_ROOT_PASSWORD"
+  sql "$OPTIONS_FILE" <<SQL
+RESET SLAVE ALL;
+SET GLOBAL gtid_slave_pos = '$gtid';
+CHANGE MASTER TO MASTER_HOST = '$PRIMARY_HOST', MASTER_PORT = $PRIMARY_PORT,
+  MASTER_USER = '$MYSQL_REPLICATION_USER', MASTER_PASSWORD = '$MYSQL_REPLICATION_PASSWORD',
+  MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;
+SQL
+  stop_temp_server
+}
+
+# MySQL: the clone plugin copies the peer over its SQL port into a freshly initialised server,
+# GTID state included, so SOURCE_AUTO_POSITION needs nothing else.
+clone_mysql() {
+  "$MYSQLD" --defaults-file="$CONF_DIR/my.cnf" --datadir="$staging" --initialize-insecure
+  start_temp_server
+  make_options_file root ""
+  log "cloning $CLONE_PEER_HOST:$CLONE_PEER_PORT with the clone plugin"
+  # After copying, CLONE restarts the server; without a supervisor it just stops, and the statement
+  # ends with error 3707. Whether the clone worked is read from clone_status after the restart below.
+  sql "$OPTIONS_FILE" <<SQL || true
+SET GLOBAL clone_valid_donor_list = '$CLONE_PEER_HOST:$CLONE_PEER_PORT';
+CLONE INSTANCE FROM '$MYSQL_REPLICATION_USER'@'$CLONE_PEER_HOST':$CLONE_PEER_PORT
+  IDENTIFIED BY '$MYSQL_REPLICATION_PASSWORD';
+SQL
+  local waited=0
+  while kill -0 "$temp_pid" 2>/dev/null && (( waited++ < 300 )); do sleep 1; done
+  stop_temp_server   # a no-op if it stopped by itself, as expected
+  start_temp_server
+  make_options_file root "$MYSQL_ROOT_PASSWORD"
+  local state
+  state="$(sql "$OPTIONS_FILE" -e "SELECT STATE FROM performance_schema.clone_status")"
+  [[ $state == Completed ]] || die "the clone from $CLONE_PEER_HOST did not complete (state '$state')"
+  log "clone complete; replicating from $PRIMARY_HOST:$PRIMARY_PORT"
+  sql "$OPTIONS_FILE" <<SQL
+RESET REPLICA ALL;
+CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$PRIMARY_HOST', SOURCE_PORT = $PRIMARY_PORT,
+  SOURCE_USER = '$MYSQL_REPLICATION_USER', SOURCE_PASSWORD = '$MYSQL_REPLICATION_PASSWORD',
+  SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 10;
+SQL
+  stop_temp_server
+}
+
+# A staging directory left behind is an attempt that died: start over.
+rm -rf "$staging"
+mkdir -p "$staging"
+if is_primary; then
+  initialise_primary
+  origin="initialised empty"
+else
+  if [[ $MYSQL_FLAVOR == mysql ]]; then clone_mysql; else clone_mariadb; fi
+  origin="cloned from $CLONE_PEER_HOST:$CLONE_PEER_PORT"
+fi
+
+printf '%s %s on %s\n' "$POD_NAME" "$origin" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$staging/$INIT_MARKER"
+sync "$staging/$INIT_MARKER"
+# An empty directory may stand where the data goes (a mount point's parent left by an earlier attempt).
+[[ ! -d $DATA_DIR ]] || rmdir "$DATA_DIR"
+mv "$staging" "$DATA_DIR"
+log "$DATA_DIR is ready: $origin"

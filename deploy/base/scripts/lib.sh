@@ -1,0 +1,100 @@
+# shellcheck shell=bash disable=SC2034  # the variables set here are used by the scripts that source it
+# Settings and helpers shared by the MySQL/MariaDB bootstrap scripts; sourced, never run.
+#
+# Every name, path and address comes from the environment. The defaults are what the StatefulSet in
+# deploy/base/mysql provides (pod mysql-N behind the headless Service "mysql"), so the same scripts
+# also run outside Kubernetes, e.g. in deploy-tests against servers on loopback.
+
+MYSQL_FLAVOR="${MYSQL_FLAVOR:-mysql}"            # mysql (MySQL 8.4) or mariadb
+POD_NAME="${POD_NAME:-$HOSTNAME}"                # a StatefulSet pod's hostname is its name: <set>-<ordinal>
+SERVICE_NAME="${SERVICE_NAME:-mysql}"            # the headless Service that gives each pod a DNS name
+DATA_DIR="${DATA_DIR:-/var/lib/mysql}"
+CONF_DIR="${CONF_DIR:-/etc/mysql/conf.d}"        # where init-config.sh writes my.cnf
+CONFIG_MAP_DIR="${CONFIG_MAP_DIR:-/mnt/config-map}"
+RUN_DIR="${RUN_DIR:-/run/mysqld}"                # socket and pid file
+TMP_DIR="${TMP_DIR:-/tmp}"
+MYSQL_PORT="${MYSQL_PORT:-3306}"
+CLONE_PORT="${CLONE_PORT:-3307}"                 # MariaDB only: where serve-backup.sh streams backups
+SERVER_ID_OFFSET="${SERVER_ID_OFFSET:-100}"      # server_id 0 means "no replication", so never use it
+SOCKET="${SOCKET:-$RUN_DIR/mysqld.sock}"
+
+MYSQL_REPLICATION_USER="${MYSQL_REPLICATION_USER:-repl}"
+MYSQL_MONITOR_USER="${MYSQL_MONITOR_USER:-monitor}"
+MYSQL_APP_USER="${MYSQL_APP_USER:-app}"
+MYSQL_APP_DATABASE="${MYSQL_APP_DATABASE:-app}"
+
+# Written into the data directory last, after everything else in it is complete: its presence is what
+# "initialised" means, so an attempt that died half-way is simply started over.
+INIT_MARKER=".mysql-k8s-initialised"
+
+log() { printf '%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${0##*/}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[[ $POD_NAME =~ ^(.+)-([0-9]+)$ ]] || die "POD_NAME '$POD_NAME' does not end in -<ordinal>"
+STATEFULSET_NAME="${BASH_REMATCH[1]}"
+ORDINAL="${BASH_REMATCH[2]}"
+# Ordinal 0 is the primary; the proxy in front sends it every write. There is no automatic failover.
+PRIMARY_HOST="${PRIMARY_HOST:-$STATEFULSET_NAME-0.$SERVICE_NAME}"
+PRIMARY_PORT="${PRIMARY_PORT:-3306}"
+if (( ORDINAL > 0 )); then
+  # A new replica copies the pod before it: with OrderedReady that one is already up, and the load of
+  # seeding a replica does not always land on the primary.
+  CLONE_PEER_HOST="${CLONE_PEER_HOST:-$STATEFULSET_NAME-$((ORDINAL - 1)).$SERVICE_NAME}"
+fi
+
+case "$MYSQL_FLAVOR" in
+  mysql)
+    MYSQLD=mysqld CLIENT=mysql ADMIN=mysqladmin
+    # MySQL clones through the clone plugin on the peer's SQL port.
+    CLONE_PEER_PORT="${CLONE_PEER_PORT:-3306}"
+    SKIP_REPLICA_START=--skip-replica-start
+    ;;
+  mariadb)
+    MYSQLD=mariadbd CLIENT=mariadb ADMIN=mariadb-admin
+    # Debian and MariaDB 11 images name it mariadb-backup; older packages only mariabackup.
+    BACKUP="$(command -v mariadb-backup || command -v mariabackup || echo mariadb-backup)"
+    CLONE_PEER_PORT="${CLONE_PEER_PORT:-$CLONE_PORT}"
+    SKIP_REPLICA_START=--skip-slave-start
+    ;;
+  *) die "MYSQL_FLAVOR must be mysql or mariadb, not '$MYSQL_FLAVOR'" ;;
+esac
+
+is_primary() { (( ORDINAL == 0 )); }
+
+is_initialised() { [[ -f $DATA_DIR/$INIT_MARKER ]]; }
+
+# Passwords end up inside SQL string literals and option files; rather than escape for both, refuse
+# the few characters that would need it (generate them with e.g. `openssl rand -base64 24`).
+require_password() {
+  local name="$1"
+  [[ -n ${!name:-} ]] || die "$name is not set (it comes from the mysql-credentials Secret)"
+  [[ ${!name} != *[\'\"\\\`$'\n']* ]] || die "$name must not contain quotes, backslashes or newlines"
+}
+
+# Cleanup hooks run when the script exits, however it exits: last registered, first run.
+_exit_hooks=()
+at_exit() { _exit_hooks=("$1" "${_exit_hooks[@]}"); }   # at_exit FUNCTION
+_run_exit_hooks() { local hook; for hook in "${_exit_hooks[@]}"; do "$hook" || true; done; }
+trap _run_exit_hooks EXIT
+
+# Credentials go to the client tools in a private option file, never on the command line where `ps`
+# and /proc/<pid>/cmdline would show them. The files live in a directory removed when the script exits.
+# (Not a <(...) pipe: mariadb-backup reads its option file twice.)
+_private_dir=""
+_remove_private_dir() { rm -rf "$_private_dir"; }
+
+# make_options_file USER PASSWORD [GROUP]: sets OPTIONS_FILE to an option file that includes the
+# server's my.cnf (so every tool sees the same socket, port and datadir) and adds the credentials
+# under [GROUP] (default: client). Not for $(...): the directory must be created by the main shell.
+make_options_file() {
+  local user="$1" password="$2" group="${3:-client}"
+  if [[ -z $_private_dir ]]; then
+    _private_dir="$(umask 077 && mktemp -d "$TMP_DIR/mysql-scripts.XXXXXX")"
+    at_exit _remove_private_dir
+  fi
+  OPTIONS_FILE="$(umask 077 && mktemp "$_private_dir/options.XXXXXX")"
+  {
+    [[ ! -f $CONF_DIR/my.cnf ]] || printf '!include %s\n' "$CONF_DIR/my.cnf"
+    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$user" "$password"
+  } > "$OPTIONS_FILE"
+}

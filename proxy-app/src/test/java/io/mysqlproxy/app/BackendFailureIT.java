@@ -1,0 +1,249 @@
+package io.mysqlproxy.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.mysqlproxy.testbed.DbAccount;
+import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedExtension;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What a client sees when the backend is missing, mute, dies mid-query, or when the proxy is full: an error it
+ * can act on, quickly, never a hang. Each test runs its own proxy; the backend killed here is a throw-away server,
+ * so the shared test bed is never disturbed.
+ */
+@ExtendWith(TestBedExtension.class)
+class BackendFailureIT {
+
+    private static final int ER_CON_COUNT_ERROR = 1040;
+    private static final int CR_CONN_HOST_ERROR = 2003;
+    private static final int CR_SERVER_LOST = 2013;
+
+    private final ReplicatedTestBed bed;
+
+    BackendFailureIT(ReplicatedTestBed bed) {
+        this.bed = bed;
+    }
+
+    @Test
+    void unreachablePrimaryFailsTheLoginQuickly() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
+                + "mysql-proxy.backends.primary = \"127.0.0.1:" + closedPort + "\"\n"
+                + "mysql-proxy.backends.connect-timeout = 20s\n";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
+            long started = System.nanoTime();
+            SQLException error = assertThrows(SQLException.class, () -> proxy.connect("").close());
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+            assertTrue(elapsed.compareTo(Duration.ofSeconds(8)) < 0,
+                    "a refused connection is reported at once, not after the 20 s connect timeout: " + elapsed);
+            assertEquals(CR_CONN_HOST_ERROR, error.getErrorCode(), error::getMessage);
+            assertTrue(error.getMessage().contains("127.0.0.1:" + closedPort), error::getMessage);
+        }
+    }
+
+    @Test
+    void silentBackendFailsTheLoginWithinTheTimeouts() throws Exception {
+        try (SilentServer silent = new SilentServer()) {
+            String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
+                    + "mysql-proxy.backends { primary = \"127.0.0.1:" + silent.port() + "\", "
+                    + "connect-timeout = 1s, handshake-timeout = 1s }\n";
+            try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
+                int acceptedBefore = silent.accepted();
+                long started = System.nanoTime();
+                // Connector/J would wait 30 s; the proxy must answer after its own 1 s + 1 s.
+                SQLException error = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
+                        SQLException.class, () -> proxy.connect("connectTimeout=30000&socketTimeout=30000").close()));
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+                assertTrue(elapsed.compareTo(Duration.ofMillis(1_500)) >= 0,
+                        "the proxy waited for the backend before giving up: " + elapsed);
+                assertTrue(elapsed.compareTo(Duration.ofSeconds(8)) < 0,
+                        "connect-timeout + handshake-timeout is 2 s, the error came after " + elapsed);
+                assertTrue(silent.accepted() > acceptedBefore, "the proxy did reach the silent backend");
+                assertEquals(CR_CONN_HOST_ERROR, error.getErrorCode(), error::getMessage);
+                assertTrue(error.getMessage().contains("127.0.0.1:" + silent.port()), error::getMessage);
+            }
+        }
+    }
+
+    @Test
+    void backendKilledMidQueryFailsTheClientThenARestartedBackendServesAgain() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (MariaDbServer server = new MariaDbServer(101, false)) {
+            server.start();
+            provisionApp(server);
+            String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
+                    + "mysql-proxy.backends.primary = \"" + server.host() + ":" + server.port() + "\"\n";
+            try (ProxyFixture proxy = ProxyFixture.start(bed, overrides);
+                 Connection client = proxy.connect("socketTimeout=120000");
+                 Statement statement = client.createStatement()) {
+                assertEquals(1, queryLong(statement, "SELECT 1"));
+                Future<Long> sleeping = executor.submit(() -> queryLong(statement, "SELECT SLEEP(60)"));
+                awaitRunning(server, "SELECT SLEEP(60)");
+
+                long killed = System.nanoTime();
+                server.kill();
+                ExecutionException failure = assertThrows(ExecutionException.class,
+                        () -> sleeping.get(15, TimeUnit.SECONDS), "the client must fail, not hang");
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - killed);
+                SQLException error = assertInstanceOf(SQLException.class, failure.getCause());
+                assertTrue(elapsed.compareTo(Duration.ofSeconds(5)) < 0, "error after " + elapsed);
+                assertEquals(CR_SERVER_LOST, error.getErrorCode(), error::getMessage);
+                assertTrue(error.getMessage().contains(server.host() + ":" + server.port()), error::getMessage);
+
+                server.start();
+                try (Connection again = proxy.connect("");
+                     Statement st = again.createStatement()) {
+                    assertEquals(101, queryLong(st, "SELECT @@server_id"));
+                }
+            }
+        } finally {
+            executor.shutdownNow();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS), "the query thread ended");
+        }
+    }
+
+    @Test
+    void connectionLimitRefusesTheFourthClientUntilOneLeaves() throws Exception {
+        String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.client.max-connections = 3\n";
+        List<Connection> open = new ArrayList<>();
+        try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
+            for (int i = 0; i < 3; i++) {
+                open.add(proxy.connect(""));
+            }
+            for (Connection c : open) {
+                try (Statement st = c.createStatement()) {
+                    assertEquals(1, queryLong(st, "SELECT 1"));
+                }
+            }
+            SQLException refused = assertThrows(SQLException.class, () -> proxy.connect("").close());
+            assertEquals(ER_CON_COUNT_ERROR, refused.getErrorCode(), refused::getMessage);
+            assertTrue(refused.getMessage().contains("Too many connections"), refused::getMessage);
+
+            open.remove(0).close();
+            // The proxy frees the slot once it has seen the client's socket close; that may take a moment.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            Connection admitted = null;
+            while (admitted == null) {
+                try {
+                    admitted = proxy.connect("");
+                } catch (SQLException e) {
+                    if (e.getErrorCode() != ER_CON_COUNT_ERROR || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            open.add(admitted);
+            try (Statement st = admitted.createStatement()) {
+                assertEquals(1, queryLong(st, "SELECT 1"));
+            }
+        } finally {
+            for (Connection c : open) {
+                c.close();
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private static void provisionApp(MariaDbServer server) throws SQLException {
+        try (Connection root = server.connectAsRoot(); Statement st = root.createStatement()) {
+            st.execute("CREATE USER '" + DbAccount.APP.user() + "'@'%' IDENTIFIED BY '" + DbAccount.APP.password() + "'");
+            st.execute("CREATE DATABASE " + ReplicatedTestBed.APP_DATABASE);
+            st.execute("GRANT ALL ON " + ReplicatedTestBed.APP_DATABASE + ".* TO '" + DbAccount.APP.user() + "'@'%'");
+        }
+    }
+
+    /** Waits until the server is executing {@code sql} (so the kill lands mid-query, not before it). */
+    private static void awaitRunning(MariaDbServer server, String sql) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Connection root = server.connectAsRoot(); Statement st = root.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" + sql + "'")) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(20);
+            }
+        }
+        fail("'" + sql + "' did not start on " + server);
+    }
+
+    private static long queryLong(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), sql);
+            return rs.getLong(1);
+        }
+    }
+
+    /** Accepts TCP connections on loopback and never sends a byte; closes them all when closed. */
+    private static final class SilentServer implements AutoCloseable {
+        private final ServerSocket socket;
+        private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+        private final Thread acceptor;
+
+        SilentServer() throws IOException {
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor = new Thread(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        accepted.add(socket.accept());
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "silent-backend");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        int accepted() {
+            return accepted.size();
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            for (Socket s : accepted) {
+                s.close();
+            }
+            acceptor.join(10_000);
+        }
+    }
+}

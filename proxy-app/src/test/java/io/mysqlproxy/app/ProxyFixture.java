@@ -1,0 +1,164 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.server.ProxyServer;
+import io.mysqlproxy.testbed.DbAccount;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * One {@link ProxyServer}, in this JVM, in front of a {@link ReplicatedTestBed}: configured through
+ * {@link TestBedProxyConfig} (the production loading path) on free loopback ports. Test classes get a shared
+ * one through {@link ProxyExtension}; tests that need a fresh or differently configured proxy start their own
+ * with {@link #start(ReplicatedTestBed, String)} in try-with-resources.
+ */
+public final class ProxyFixture implements AutoCloseable {
+
+    /** JDBC properties of every URL unless a test overrides them: bounded waits, so a proxy bug fails, not hangs. */
+    static final Map<String, String> DEFAULT_PROPERTIES = Map.of(
+            "sslMode", "DISABLED",
+            "allowPublicKeyRetrieval", "true",
+            "connectTimeout", "30000",
+            "socketTimeout", "60000");
+
+    /**
+     * The bed's {@code app} account checked with mysql_native_password, as MariaDB itself checks it.
+     *
+     * <p>Needed by every Connector/J test: the proxy greets clients with the primary's version, which for MariaDB
+     * is {@code 5.5.5-10.x-MariaDB}; Connector/J takes that for MySQL 5.5.5, and for servers older than 5.5.16 it
+     * passes auth-more-data packets to the auth plugin with their 0x01 status byte, so caching_sha2_password (the
+     * test bed's default proxy-side plugin) fails with "Unknown server response after fast auth." See
+     * {@code JdbcClientIT#cachingSha2PasswordWithThePrimarysVersionString}.
+     */
+    static final String NATIVE_PASSWORD_APP =
+            "mysql-proxy.users = [ { name = app, password = app-secret, auth-plugin = mysql_native_password } ]";
+
+    private static final int BIND_ATTEMPTS = 5;
+
+    private final ProxyServer server;
+
+    private ProxyFixture(ProxyServer server) {
+        this.server = server;
+    }
+
+    /** A proxy with the test bed's standard configuration. */
+    public static ProxyFixture start(ReplicatedTestBed bed) {
+        return start(bed, "");
+    }
+
+    /**
+     * A proxy whose configuration is {@link TestBedProxyConfig#hocon} followed by {@code overrides} (HOCON; later
+     * keys win), e.g. {@code mysql-proxy.client.max-connections = 3}.
+     */
+    public static ProxyFixture start(ReplicatedTestBed bed, String overrides) {
+        RuntimeException last = null;
+        for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+            int port = freePort();
+            int adminPort = freePort();
+            if (port == adminPort) {
+                continue;
+            }
+            ProxyConfig config = TestBedProxyConfig.load(bed, port, adminPort, overrides);
+            try {
+                return new ProxyFixture(ProxyServer.start(config));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the proxy", e);
+            } catch (Exception e) {
+                // A port picked a moment ago may have been taken by another process: pick again.
+                if (!isBindConflict(e)) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }
+                last = new IllegalStateException("port " + port + " was taken", e);
+            }
+        }
+        throw last != null ? last : new IllegalStateException("no free port pair found");
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /**
+     * A Connector/J URL for the proxy and the bed's application schema. {@code properties} ("a=b&c=d", may be empty)
+     * are added to, and override, {@link #DEFAULT_PROPERTIES}.
+     */
+    public String url(String properties) {
+        return url(port(), ReplicatedTestBed.APP_DATABASE, properties);
+    }
+
+    /** A Connector/J URL for any server on 127.0.0.1, built like {@link #url(String)}. */
+    public static String url(int port, String database, String properties) {
+        Map<String, String> merged = new LinkedHashMap<>(new TreeMap<>(DEFAULT_PROPERTIES));
+        if (!properties.isEmpty()) {
+            for (String pair : properties.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("not key=value: '" + pair + "'");
+                }
+                merged.put(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+        }
+        return "jdbc:mysql://127.0.0.1:" + port + "/" + (database == null ? "" : database) + "?"
+                + merged.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("&"));
+    }
+
+    /** Connects through the proxy as the bed's {@code app} account. */
+    public Connection connect(String properties) throws SQLException {
+        return connect(DbAccount.APP.user(), DbAccount.APP.password(), properties);
+    }
+
+    public Connection connect(String user, String password, String properties) throws SQLException {
+        return DriverManager.getConnection(url(properties), user, password);
+    }
+
+    /** Connects straight to the bed's primary as {@code app}, with the same property handling as {@link #url}. */
+    public static Connection connectDirect(ReplicatedTestBed bed, String properties) throws SQLException {
+        return DriverManager.getConnection(url(bed.primary().port(), ReplicatedTestBed.APP_DATABASE, properties),
+                DbAccount.APP.user(), DbAccount.APP.password());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyFixture[127.0.0.1:" + port() + "]";
+    }
+
+    /** A port that was free a moment ago (nothing stops another process from taking it since). */
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port", e);
+        }
+    }
+
+    private static boolean isBindConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,106 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.protocol.auth.NativePassword;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.packet.HandshakeResponse41;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+
+/** A bare-socket MySQL client for tests that must send bytes no driver would. */
+final class RawClient implements AutoCloseable {
+
+    static final int CAPABILITIES = Capability.maskOf(Capability.LONG_PASSWORD, Capability.LONG_FLAG,
+            Capability.CONNECT_WITH_DB, Capability.PROTOCOL_41, Capability.TRANSACTIONS, Capability.SECURE_CONNECTION,
+            Capability.MULTI_STATEMENTS, Capability.MULTI_RESULTS, Capability.PS_MULTI_RESULTS, Capability.PLUGIN_AUTH,
+            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.DEPRECATE_EOF);
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    RawClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    /** Reads one packet's payload (sequence id in {@code [0]} of the returned pair's header), or null at EOF. */
+    byte[] readFrame() throws IOException {
+        byte[] header = in.readNBytes(4);
+        if (header.length < 4) {
+            return null;
+        }
+        int length = (header[0] & 0xff) | (header[1] & 0xff) << 8 | (header[2] & 0xff) << 16;
+        byte[] frame = new byte[length + 4];
+        System.arraycopy(header, 0, frame, 0, 4);
+        int read = in.readNBytes(frame, 4, length);
+        return read < length ? null : frame;
+    }
+
+    HandshakeV10 greeting() throws IOException {
+        byte[] frame = readFrame();
+        if (frame == null) {
+            throw new IOException("no greeting");
+        }
+        return HandshakeV10.decode(Unpooled.wrappedBuffer(frame, 4, frame.length - 4));
+    }
+
+    /** Logs in with mysql_native_password; returns the first payload byte of the answer (0x00 on success). */
+    int login(String user, String password, String database) throws IOException {
+        HandshakeV10 greeting = greeting();
+        ByteBuf frame = new HandshakeResponse41(CAPABILITIES & greeting.capabilities(), 1 << 24, 45, 0, user,
+                NativePassword.scramble(password, greeting.scramble()), database, "mysql_native_password", null)
+                .toFrame(UnpooledByteBufAllocator.DEFAULT, 1);
+        send(frame);
+        byte[] answer = readFrame();
+        return answer == null || answer.length < 5 ? -1 : answer[4] & 0xff;
+    }
+
+    void send(ByteBuf frame) throws IOException {
+        try {
+            byte[] bytes = new byte[frame.readableBytes()];
+            frame.readBytes(bytes);
+            out.write(bytes);
+            out.flush();
+        } finally {
+            frame.release();
+        }
+    }
+
+    void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** Reads and drops whatever arrives until the peer closes or is quiet for {@code quietMillis}. */
+    boolean drain(int quietMillis) throws IOException {
+        socket.setSoTimeout(quietMillis);
+        byte[] buffer = new byte[8192];
+        try {
+            while (true) {
+                if (in.read(buffer) < 0) {
+                    return false;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,125 @@
+package io.mysqlproxy.core.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path file(String hocon) throws IOException {
+        Path file = dir.resolve("app.conf");
+        Files.writeString(file, hocon);
+        return file;
+    }
+
+    private static final String MINIMAL = "mysql-proxy.users = [ { name = app, password = secret } ]\n";
+
+    @Test
+    void defaultsFromReferenceConf() throws IOException {
+        ProxyConfig config = ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of());
+        assertEquals(6033, config.listenPort());
+        assertEquals(9090, config.adminPort());
+        assertEquals(new HostPort("127.0.0.1", 3306), config.backends().primary());
+        assertEquals(List.of(), config.backends().replicas());
+        assertEquals(Duration.ofSeconds(5), config.backends().connectTimeout());
+        assertEquals(10000, config.client().maxConnections());
+        assertEquals(64L * 1024 * 1024, config.client().maxAllowedPacket());
+        assertEquals(Optional.empty(), config.user("app").orElseThrow().authPlugin(), "auto by default");
+        assertEquals(Optional.empty(), config.client().defaultAuthPlugin());
+        assertTrue(config.client().tls().enabled());
+    }
+
+    @Test
+    void environmentOverridesTheFile() throws IOException {
+        Path file = file(MINIMAL + "mysql-proxy.listen.port = 7000\nmysql-proxy.backends.primary = \"db:3306\"\n");
+        ProxyConfig config = ConfigLoader.load(Optional.of(file), Map.of(
+                "MYSQL_PROXY_PORT", "3306",
+                "MYSQL_PROXY_ADMIN_PORT", "9999",
+                "MYSQL_PROXY_PRIMARY", "mysql-0.mysql:3307",
+                "MYSQL_PROXY_REPLICAS", "mysql-1.mysql:3306, mysql-2.mysql:3306",
+                "MYSQL_PROXY_USER", "svc",
+                "MYSQL_PROXY_PASSWORD", "from-secret",
+                "MYSQL_PROXY_MONITOR_USER", "monitor",
+                "MYSQL_PROXY_MONITOR_PASSWORD", "m"));
+        assertEquals(3306, config.listenPort());
+        assertEquals(9999, config.adminPort());
+        assertEquals(new HostPort("mysql-0.mysql", 3307), config.backends().primary());
+        assertEquals(List.of(new HostPort("mysql-1.mysql", 3306), new HostPort("mysql-2.mysql", 3306)),
+                config.backends().replicas());
+        assertEquals("from-secret", config.user("svc").orElseThrow().password());
+        assertTrue(config.user("app").isPresent(), "file users stay");
+        assertEquals("monitor", config.monitor().user());
+    }
+
+    @Test
+    void environmentAloneIsEnough() {
+        ProxyConfig config = ConfigLoader.load(Optional.empty(),
+                Map.of("MYSQL_PROXY_USER", "app", "MYSQL_PROXY_PASSWORD", "pw", "MYSQL_PROXY_PRIMARY", "db:3306"));
+        assertEquals("pw", config.user("app").orElseThrow().password());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "mysql-proxy.listen.port = 70000                         | mysql-proxy.listen.port",
+            "mysql-proxy.listen.port = abc                           | mysql-proxy.listen.port",
+            "mysql-proxy.admin.port = 6033                           | mysql-proxy.admin.port",
+            "mysql-proxy.backends.primary = \"nocolon\"              | mysql-proxy.backends.primary",
+            "mysql-proxy.backends.replicas = [\"a:1\", \"b:x\"]      | mysql-proxy.backends.replicas",
+            "mysql-proxy.backends.connect-timeout = -1s              | mysql-proxy.backends.connect-timeout",
+            "mysql-proxy.client.max-connections = 0                  | mysql-proxy.client.max-connections",
+            "mysql-proxy.client.max-allowed-packet = 10              | mysql-proxy.client.max-allowed-packet",
+            "mysql-proxy.client.default-auth-plugin = ed25519        | mysql-proxy.client.default-auth-plugin",
+            "mysql-proxy.client.tls.certificate = /no/such/file.pem  | mysql-proxy.client.tls.certificate",
+            "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
+            "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
+            "mysql-proxy.users = []                                  | mysql-proxy.users"})
+    void invalidValuesNameTheirKey(String line, String key) throws IOException {
+        String users = line.contains("users") ? "" : MINIMAL;
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ConfigLoader.load(Optional.of(file(users + line + "\n")), Map.of()));
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+    }
+
+    @Test
+    void syntaxErrorsAndMissingFilesAreReported() throws IOException {
+        InvalidConfigException syntax = assertThrows(InvalidConfigException.class,
+                () -> ConfigLoader.load(Optional.of(file("mysql-proxy { listen { port = ")), Map.of()));
+        assertTrue(syntax.getMessage().contains("app.conf"), syntax.getMessage());
+        InvalidConfigException missing = assertThrows(InvalidConfigException.class,
+                () -> ConfigLoader.load(Optional.of(dir.resolve("absent.conf")), Map.of()));
+        assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+    }
+
+    @Test
+    void passwordsNeverAppearInToString() throws IOException {
+        ProxyConfig config = ConfigLoader.load(Optional.of(file(MINIMAL
+                + "mysql-proxy.monitor { user = mon, password = monitor-pw }\n")), Map.of());
+        assertFalse(config.toString().contains("secret"), config.toString());
+        assertFalse(config.toString().contains("monitor-pw"), config.toString());
+    }
+
+    @Test
+    void hostPortParsing() {
+        assertEquals(new HostPort("::1", 3306), HostPort.parse("[::1]:3306"));
+        assertEquals("[::1]:3306", new HostPort("::1", 3306).toString());
+        assertThrows(IllegalArgumentException.class, () -> HostPort.parse("host:"));
+    }
+}
