@@ -4,6 +4,7 @@
 # and the p95 latency the proxy adds. Servers, proxy and sysbench share this machine.
 #
 #   bench/sysbench-compare.sh [--time SECONDS] [--threads N] [--tests "oltp_point_select oltp_read_only"]
+#                             [--proxy-config FILE]   (HOCON over the demo proxy's configuration)
 #
 # Needs a build (mvn -DskipTests package) and sysbench; writes bench/results/sysbench-<time>.md.
 set -euo pipefail
@@ -14,11 +15,13 @@ threads=8
 tests="oltp_point_select oltp_read_only"
 table_size=10000
 tables=4
+proxy_config=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --time) time_s="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --tests) tests="$2"; shift 2 ;;
+    --proxy-config) proxy_config=(--config "$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -28,7 +31,7 @@ compgen -G "proxy-app/target/mysql-proxy/lib/*.jar" > /dev/null \
   || { echo "build first: mvn -DskipTests package" >&2; exit 1; }
 
 log="$(mktemp -t mysql-proxy-bench.XXXXXX.log)"
-bin/mysql-proxy demo > "$log" 2>&1 &
+bin/mysql-proxy demo "${proxy_config[@]}" > "$log" 2>&1 &
 demo_pid=$!
 cleanup() {
   kill "$demo_pid" 2> /dev/null || true
@@ -72,6 +75,8 @@ report="bench/results/sysbench-$stamp.md"
   echo
   echo "$(nproc) cores, $(sysbench --version), ${threads} threads, ${time_s} s per run, ${tables}x${table_size} rows,"
   echo "prepared statements on; servers, proxy and sysbench on this one machine."
+  echo "proxy configuration over the demo's: ${proxy_config[1]:-none}"
+  [ "${#proxy_config[@]}" -gt 0 ] && sed 's/^/    /' "${proxy_config[1]}"
   echo
   echo "| test | direct QPS | proxy QPS | ratio | direct p95 ms | proxy p95 ms | p95 added ms | errors (direct/proxy) |"
   echo "|---|---|---|---|---|---|---|---|"

@@ -1,16 +1,21 @@
 package io.mysqlproxy.app;
 
+import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.ProxyServer;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.MariaDbServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * {@code demo}: a local MariaDB primary and two GTID replicas (the same launcher the tests use)
  * and the proxy in front of them on 127.0.0.1:6033. Runs until interrupted; stops everything.
+ * {@code --config FILE} applies HOCON over the demo's configuration (e.g. event-loop-threads).
  */
 final class DemoCommand {
 
@@ -21,8 +26,18 @@ final class DemoCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 0) {
-            err.println("usage: mysql-proxy demo");
+        String overrides;
+        if (args.length == 0) {
+            overrides = "";
+        } else if (args.length == 2 && args[0].equals("--config")) {
+            try {
+                overrides = Files.readString(Path.of(args[1]));
+            } catch (IOException e) {
+                err.println("cannot read " + args[1] + ": " + e.getMessage());
+                return Main.INVALID;
+            }
+        } else {
+            err.println("usage: mysql-proxy demo [--config FILE]   (FILE: HOCON applied over the demo's configuration)");
             return Main.INVALID;
         }
         ReplicatedTestBed bed;
@@ -33,7 +48,14 @@ final class DemoCommand {
             return Main.FAILED;
         }
         try {
-            ProxyConfig config = TestBedProxyConfig.load(bed, PORT, ADMIN_PORT);
+            ProxyConfig config;
+            try {
+                config = TestBedProxyConfig.load(bed, PORT, ADMIN_PORT, overrides);
+            } catch (InvalidConfigException e) {
+                err.println("invalid configuration: " + e.getMessage());
+                bed.close();
+                return Main.INVALID;
+            }
             ProxyServer server = ProxyServer.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();

@@ -220,8 +220,10 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
                 loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));
         long idleSeconds = runtime.config().client().idleTimeout().toSeconds();
+        // Reader idleness only: watching writes too would wrap every write in a promise and a
+        // listener. A long query is no idleness; the session ignores the event while one runs.
         ctx.pipeline().addBefore(FrontendPipeline.HANDSHAKE, FrontendPipeline.IDLE,
-                new IdleStateHandler(0, 0, Math.max(1, idleSeconds), TimeUnit.SECONDS));
+                new IdleStateHandler(Math.max(1, idleSeconds), 0, 0, TimeUnit.SECONDS));
         ctx.pipeline().replace(this, FrontendPipeline.SESSION, session);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
         backend.attach(session);

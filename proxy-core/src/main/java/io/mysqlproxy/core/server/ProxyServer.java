@@ -41,7 +41,9 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup boss = transport.newGroup(1);
-        EventLoopGroup workers = transport.newGroup(config.eventLoopThreads());
+        int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads()
+                : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup workers = transport.newGroup(threads);
         try {
             ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()),
                     new BackendConnector(transport::clientChannel, config.backends().connectTimeout(),
