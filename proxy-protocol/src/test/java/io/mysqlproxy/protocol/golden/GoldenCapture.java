@@ -74,7 +74,8 @@ public final class GoldenCapture {
                             + ".golden"), "MariaDB " + bed.primary().toString());
                 }
             }
-            captureConnectorJ(bed, dir);
+            captureConnectorJ(bed, dir, "sslMode=DISABLED", "connectorj-login.golden");
+            captureConnectorJ(bed, dir, "sslMode=REQUIRED", "connectorj-ssl-request.golden");
         }
     }
 
@@ -145,11 +146,16 @@ public final class GoldenCapture {
         command("COM_QUIT", new byte[] {0x01});
     }
 
-    /** Captures Connector/J's own login through a recording relay. */
-    private static void captureConnectorJ(ReplicatedTestBed bed, Path dir) throws Exception {
+    /**
+     * Captures Connector/J's own login through a recording relay; with TLS requested, the
+     * capture ends at the SSL request, since what follows is TLS.
+     */
+    private static void captureConnectorJ(ReplicatedTestBed bed, Path dir, String properties, String file)
+            throws Exception {
         try (ServerSocket relay = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Thread client = new Thread(() -> {
-                String url = "jdbc:mysql://127.0.0.1:" + relay.getLocalPort() + "/app?sslMode=DISABLED&connectTimeout=5000";
+                String url = "jdbc:mysql://127.0.0.1:" + relay.getLocalPort() + "/app?" + properties
+                        + "&connectTimeout=5000";
                 try (Connection c = DriverManager.getConnection(url, DbAccount.APP.user(), DbAccount.APP.password())) {
                     c.isValid(2);
                 } catch (Exception ignored) {
@@ -164,19 +170,39 @@ public final class GoldenCapture {
                 GoldenCapture clientSide = new GoldenCapture(fromClient);
                 server.section("greeting");
                 byte[] greeting = server.readPacket();
+                boolean tls = properties.contains("REQUIRED");
+                if (tls) {
+                    // The test bed's MariaDB has no TLS: offer it to the client so that it sends its
+                    // SSL request; the recorded greeting stays the server's own.
+                    greeting = withSslOffered(greeting);
+                }
                 clientSide.out.write(greeting);
-                server.section("handshake-response");
+                server.section(tls ? "ssl-request" : "handshake-response");
                 byte[] response = clientSide.readRaw();
                 server.lines.add(line('C', response));
-                server.out.write(response);
-                server.section("auth-result");
-                for (byte[] packet : server.readQuietRaw()) {
-                    clientSide.out.write(packet);
+                if (!tls) {
+                    server.out.write(response);
+                    server.section("auth-result");
+                    for (byte[] packet : server.readQuietRaw()) {
+                        clientSide.out.write(packet);
+                    }
                 }
-                server.write(dir.resolve("connectorj-login.golden"), "Connector/J 9.7 to MariaDB");
+                server.write(dir.resolve(file), "Connector/J 9.7 to MariaDB (" + properties + ")");
             }
             client.join(10_000);
         }
+    }
+
+    private static byte[] withSslOffered(byte[] greetingFrame) {
+        HandshakeV10 greeting = HandshakeV10.decode(Unpooled.wrappedBuffer(greetingFrame, 4, greetingFrame.length - 4));
+        HandshakeV10 offering = new HandshakeV10(greeting.serverVersion(), greeting.connectionId(),
+                greeting.authPluginData(), greeting.capabilities() | Capability.SSL.mask(), greeting.characterSet(),
+                greeting.statusFlags(), greeting.mariaDbCapabilities(), greeting.authPluginName());
+        ByteBuf frame = offering.toFrame(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 0, 0);
+        byte[] bytes = new byte[frame.readableBytes()];
+        frame.readBytes(bytes);
+        frame.release();
+        return bytes;
     }
 
     // ---- packet I/O ----

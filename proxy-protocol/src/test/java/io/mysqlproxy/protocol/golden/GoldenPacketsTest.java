@@ -2,7 +2,10 @@ package io.mysqlproxy.protocol.golden;
 
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.packet.AuthMoreData;
 import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
+import io.mysqlproxy.protocol.packet.SslRequest;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.EofPacket;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -136,6 +140,31 @@ class GoldenPacketsTest {
         assertEquals(45, changeUser.characterSet());
         assertEquals("mysql_native_password", changeUser.authPluginName());
         assertArrayEquals(bytes, encode(changeUser));
+    }
+
+    @Test
+    void connectorJsSslRequestRoundTrips() {
+        GoldenExchange exchange = GoldenExchange.load("connectorj-ssl-request.golden");
+        byte[] bytes = exchange.section("ssl-request").only(true).payload();
+        assertTrue(SslRequest.matches(Unpooled.wrappedBuffer(bytes)));
+        SslRequest request = SslRequest.decode(Unpooled.wrappedBuffer(bytes));
+        assertTrue(Capability.SSL.isSet(request.capabilities()));
+        assertTrue(Capability.PROTOCOL_41.isSet(request.capabilities()));
+        assertArrayEquals(bytes, encode(request));
+    }
+
+    /** caching_sha2_password's auth-more-data (no MariaDB capture has it): the three forms the proxy sends. */
+    @Test
+    void authMoreDataRoundTrips() {
+        for (byte[] data : List.of(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS},
+                new byte[] {AuthMoreData.PERFORM_FULL_AUTHENTICATION},
+                "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n".getBytes(StandardCharsets.US_ASCII))) {
+            AuthMoreData packet = new AuthMoreData(data);
+            byte[] bytes = encode(packet, 0);
+            assertEquals(AuthMoreData.HEADER, bytes[0]);
+            assertEquals(packet, AuthMoreData.decode(Unpooled.wrappedBuffer(bytes)));
+        }
+        assertTrue(new AuthMoreData(new byte[] {3}).isSingleByte(AuthMoreData.FAST_AUTH_SUCCESS));
     }
 
     @Test
