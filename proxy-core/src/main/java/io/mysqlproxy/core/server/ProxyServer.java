@@ -1,5 +1,7 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.admin.AdminServer;
+import io.mysqlproxy.core.admin.PrimaryReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
@@ -13,6 +15,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,12 +33,15 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel listener;
     private final ProxyRuntime runtime;
+    private final AdminServer admin;
 
-    private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime) {
+    private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime,
+                        AdminServer admin) {
         this.boss = boss;
         this.workers = workers;
         this.listener = listener;
         this.runtime = runtime;
+        this.admin = admin;
     }
 
     /** Binds the listener; throws if the port cannot be bound. */
@@ -65,7 +72,16 @@ public final class ProxyServer implements AutoCloseable {
                     .channel();
             log.info("mysql-proxy listening on {} ({}), primary {}", listener.localAddress(), transport,
                     config.backends().primary());
-            return new ProxyServer(boss, workers, listener, runtime);
+            AdminServer admin;
+            try {
+                admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
+                        runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
+                        listener::isActive));
+            } catch (IOException e) {
+                listener.close().awaitUninterruptibly();
+                throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
+            }
+            return new ProxyServer(boss, workers, listener, runtime, admin);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -92,6 +108,10 @@ public final class ProxyServer implements AutoCloseable {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
+    public int adminPort() {
+        return admin.port();
+    }
+
     public int openConnections() {
         return runtime.openConnections().get();
     }
@@ -100,6 +120,7 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         listener.close().awaitUninterruptibly();
+        admin.close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("mysql-proxy stopped");

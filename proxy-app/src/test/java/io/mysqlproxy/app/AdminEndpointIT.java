@@ -1,0 +1,57 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** /healthz and /readyz on the admin port, as Kubernetes probes them. */
+@ExtendWith(TestBedExtension.class)
+class AdminEndpointIT {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthyAndReadyInFrontOfALivePrimary(ReplicatedTestBed bed) throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed)) {
+            int admin = proxy.server().adminPort();
+            assertEquals(200, get(admin, "/healthz").statusCode());
+            HttpResponse<String> ready = get(admin, "/readyz");
+            assertEquals(200, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("MariaDB"), ready.body());
+            assertEquals(404, get(admin, "/readyz/extra").statusCode());
+        }
+    }
+
+    @Test
+    void notReadyWhileThePrimaryIsUnreachableButStillHealthy(ReplicatedTestBed bed) throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (ProxyFixture proxy = ProxyFixture.start(bed, "mysql-proxy.backends.primary = \"127.0.0.1:" + closedPort
+                + "\"\nmysql-proxy.backends.connect-timeout = 1s")) {
+            int admin = proxy.server().adminPort();
+            assertEquals(200, get(admin, "/healthz").statusCode());
+            HttpResponse<String> ready = get(admin, "/readyz");
+            assertEquals(503, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("unreachable"), ready.body());
+        }
+    }
+}
