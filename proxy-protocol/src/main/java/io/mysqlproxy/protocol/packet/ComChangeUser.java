@@ -2,7 +2,6 @@ package io.mysqlproxy.protocol.packet;
 
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
-import io.mysqlproxy.protocol.wire.Lenenc;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.mysqlproxy.protocol.wire.WireStrings;
 import io.netty.buffer.ByteBuf;
@@ -43,13 +42,7 @@ public record ComChangeUser(
                 throw new ProtocolException("not a COM_CHANGE_USER: 0x" + Integer.toHexString(command));
             }
             String user = WireStrings.readNul(buf);
-            byte[] auth;
-            if (Capability.SECURE_CONNECTION.isSet(capabilities)) {
-                auth = new byte[buf.readUnsignedByte()];
-                buf.readBytes(auth);
-            } else {
-                auth = WireStrings.readNulBytes(buf);
-            }
+            byte[] auth = AuthResponseField.read(buf, capabilities, false);
             String database = WireStrings.readNul(buf);
             int charset = -1;
             String plugin = null;
@@ -73,11 +66,7 @@ public record ComChangeUser(
     public void encode(ByteBuf buf) {
         buf.writeByte(CommandType.CHANGE_USER.code());
         WireStrings.writeNul(buf, username);
-        if (Capability.SECURE_CONNECTION.isSet(capabilities)) {
-            buf.writeByte(authResponse.length).writeBytes(authResponse);
-        } else {
-            WireStrings.writeNul(buf, authResponse);
-        }
+        AuthResponseField.write(buf, authResponse, capabilities, false);
         WireStrings.writeNul(buf, database);
         if (characterSet >= 0) {
             buf.writeShortLE(characterSet);

@@ -1,7 +1,6 @@
 package io.mysqlproxy.protocol.packet;
 
 import io.mysqlproxy.protocol.flag.Capability;
-import io.mysqlproxy.protocol.wire.Lenenc;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.mysqlproxy.protocol.wire.WireStrings;
 import io.netty.buffer.ByteBuf;
@@ -43,21 +42,11 @@ public record HandshakeResponse41(
 
     public static HandshakeResponse41 decode(ByteBuf buf) {
         try {
-            int capabilities = buf.readIntLE();
-            int maxPacket = buf.readIntLE();
-            int charset = buf.readUnsignedByte();
-            buf.skipBytes(19);
-            int mariaDbCapabilities = buf.readIntLE();
+            // The fixed part is laid out exactly as an SSL request.
+            SslRequest fixed = SslRequest.decode(buf);
+            int capabilities = fixed.capabilities();
             String user = WireStrings.readNul(buf);
-            byte[] auth;
-            if (Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA.isSet(capabilities)) {
-                auth = Lenenc.readBytes(buf);
-            } else if (Capability.SECURE_CONNECTION.isSet(capabilities)) {
-                auth = new byte[buf.readUnsignedByte()];
-                buf.readBytes(auth);
-            } else {
-                auth = WireStrings.readNulBytes(buf);
-            }
+            byte[] auth = AuthResponseField.read(buf, capabilities, true);
             String database = null;
             if (Capability.CONNECT_WITH_DB.isSet(capabilities) && buf.isReadable()) {
                 database = WireStrings.readNul(buf);
@@ -70,8 +59,8 @@ public record HandshakeResponse41(
             if (Capability.CONNECT_ATTRS.isSet(capabilities) && buf.isReadable()) {
                 attributes = ConnectAttributes.read(buf);
             }
-            return new HandshakeResponse41(capabilities, maxPacket, charset, mariaDbCapabilities, user, auth,
-                    database, plugin, attributes);
+            return new HandshakeResponse41(capabilities, fixed.maxPacketSize(), fixed.characterSet(),
+                    fixed.mariaDbCapabilities(), user, auth, database, plugin, attributes);
         } catch (IndexOutOfBoundsException e) {
             throw new ProtocolException("truncated HandshakeResponse41", e);
         }
@@ -79,19 +68,9 @@ public record HandshakeResponse41(
 
     @Override
     public void encode(ByteBuf buf) {
-        buf.writeIntLE(capabilities);
-        buf.writeIntLE(maxPacketSize);
-        buf.writeByte(characterSet);
-        buf.writeZero(19);
-        buf.writeIntLE(mariaDbCapabilities);
+        new SslRequest(capabilities, maxPacketSize, characterSet, mariaDbCapabilities).encode(buf);
         WireStrings.writeNul(buf, username);
-        if (Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA.isSet(capabilities)) {
-            Lenenc.writeBytes(buf, authResponse);
-        } else if (Capability.SECURE_CONNECTION.isSet(capabilities)) {
-            buf.writeByte(authResponse.length).writeBytes(authResponse);
-        } else {
-            WireStrings.writeNul(buf, authResponse);
-        }
+        AuthResponseField.write(buf, authResponse, capabilities, true);
         if (Capability.CONNECT_WITH_DB.isSet(capabilities) && database != null) {
             WireStrings.writeNul(buf, database);
         }
