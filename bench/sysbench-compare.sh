@@ -46,6 +46,7 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 primary_port="$(sed -n 's/^  primary   127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
+replica_ports="$(sed -n 's/^  replica   127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
 proxy_port="$(sed -n 's/^  proxy     127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
 if [ -z "$primary_port" ] || [ -z "$proxy_port" ]; then
   cat "$log" >&2
@@ -55,9 +56,24 @@ fi
 common=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app-secret --mysql-db=app
         --tables="$tables" --table-size="$table_size" --db-ps-mode=auto)
 sysbench oltp_read_write "${common[@]}" --mysql-port="$primary_port" prepare > /dev/null
+# Warm both paths up (the proxy's JIT, the servers' buffer pool) before anything is measured.
+for port in "$primary_port" "$proxy_port"; do
+  sysbench oltp_read_only "${common[@]}" --mysql-port="$port" --threads="$threads" --time=10 run > /dev/null
+done
+
+# Waits until both replicas have applied everything the primary has, so that one run's
+# replication work does not steal CPU from the next.
+settle() {
+  local position port
+  position="$(mariadb -h127.0.0.1 -P"$primary_port" -uapp -papp-secret -Nse 'SELECT @@gtid_binlog_pos')"
+  for port in $replica_ports; do
+    mariadb -h127.0.0.1 -P"$port" -uapp -papp-secret -Nse "SELECT MASTER_GTID_WAIT('$position', 300)" > /dev/null
+  done
+}
 
 # run TEST PORT -> prints "qps p95 errors"
 run() {
+  settle
   local out
   out="$(sysbench "$1" "${common[@]}" --mysql-port="$2" --threads="$threads" --time="$time_s" \
            --percentile=95 --report-interval=0 run)"

@@ -3,12 +3,10 @@ package io.mysqlproxy.app;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.ProxyServer;
 import io.mysqlproxy.testbed.DbAccount;
+import io.mysqlproxy.testbed.LoopbackPorts;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -145,11 +143,7 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** A port that was free a moment ago (nothing stops another process from taking it since). */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port", e);
-        }
+        return LoopbackPorts.free();
     }
 
     private static boolean isBindConflict(Throwable e) {

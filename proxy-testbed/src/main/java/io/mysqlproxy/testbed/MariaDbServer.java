@@ -3,7 +3,6 @@ package io.mysqlproxy.testbed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -305,11 +304,7 @@ public final class MariaDbServer implements AutoCloseable {
     }
 
     private static int pickFreePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot find a free port", e);
-        }
+        return LoopbackPorts.free();
     }
 
     private long errorLogSize() {

@@ -1,0 +1,167 @@
+package io.mysqlproxy.core.classify;
+
+/**
+ * Classifies SET statements, which are session state in most forms but not all: SET PASSWORD and
+ * SET DEFAULT ROLE change accounts, SET GLOBAL / PERSIST change the server, and MariaDB's
+ * {@code SET STATEMENT ... FOR stmt} is really {@code stmt}.
+ *
+ * <p>The assignment list is walked one assignment at a time (commas outside parentheses separate
+ * them); each target decides a flag, and a lone autocommit assignment becomes SET_AUTOCOMMIT.
+ */
+final class SetStatementClassifier {
+
+    private static final int AUTOCOMMIT_ON = StatementFlag.AUTOCOMMIT_ON.bit();
+    private static final int AUTOCOMMIT_OFF = StatementFlag.AUTOCOMMIT_OFF.bit();
+    private static final int USER_VARIABLE = StatementFlag.USER_VARIABLE.bit();
+    private static final int SESSION_VARIABLE = StatementFlag.SESSION_VARIABLE.bit();
+    private static final int CHARSET = StatementFlag.CHARSET.bit();
+    private static final int GLOBAL_VARIABLE = StatementFlag.GLOBAL_VARIABLE.bit();
+
+    // Scope modifiers. As in MySQL, the latest one applies to the following assignments without one.
+    private static final int NO_SCOPE = 0;
+    private static final int SESSION_SCOPE = 1;
+    private static final int GLOBAL_SCOPE = 2;
+    private static final int SCOPE_WAS_NAME = 3;
+
+    private SetStatementClassifier() {
+    }
+
+    /** Starts at the SET token; may stop before the end of the statement. */
+    static long classify(SqlLexer lx) {
+        lx.next();
+        Keyword first = lx.keyword();
+        if (first == Keyword.STATEMENT) {
+            return setStatementFor(lx);
+        }
+        if (first == Keyword.PASSWORD || first == Keyword.DEFAULT) {
+            return PartResult.of(StatementKind.DDL);
+        }
+        int flags = 0;
+        int assignments = 0;
+        int depth = 0;
+        boolean global = false;
+        boolean globalScope = false;
+        boolean autocommit = false;
+        boolean atTarget = true;
+        while (!lx.atStatementEnd()) {
+            if (atTarget) {
+                atTarget = false;
+                assignments++;
+                int scope = skipScope(lx);
+                if (scope == SCOPE_WAS_NAME) {
+                    // "@@session" or "@@global" used as a name: nothing recognisable is assigned.
+                    flags |= SESSION_VARIABLE;
+                    continue;
+                }
+                if (scope != NO_SCOPE) {
+                    globalScope = scope == GLOBAL_SCOPE;
+                }
+                global |= globalScope;
+                Keyword target = lx.keyword();
+                if (target == Keyword.TRANSACTION && assignments == 1) {
+                    return global
+                            ? PartResult.of(StatementKind.WRITE, GLOBAL_VARIABLE)
+                            : PartResult.of(StatementKind.SET_TRANSACTION);
+                }
+                if (target == Keyword.AUTOCOMMIT) {
+                    autocommit = true;
+                    flags |= autocommitValue(lx);
+                } else if (target == Keyword.NAMES || target == Keyword.CHARSET || target == Keyword.CHARACTER) {
+                    flags |= CHARSET;
+                } else if (lx.type() == SqlLexer.USER_VARIABLE) {
+                    flags |= USER_VARIABLE;
+                } else if (!globalScope && (lx.type() == SqlLexer.WORD || lx.type() == SqlLexer.QUOTED_IDENTIFIER)) {
+                    flags |= SESSION_VARIABLE;
+                }
+                continue;
+            }
+            if (lx.isPunct('(')) {
+                depth++;
+            } else if (lx.isPunct(')')) {
+                depth--;
+            } else if (lx.isPunct(',') && depth == 0) {
+                atTarget = true;
+            }
+            lx.next();
+        }
+        if (global) {
+            return PartResult.of(StatementKind.WRITE, flags | GLOBAL_VARIABLE);
+        }
+        if (autocommit && assignments == 1) {
+            return PartResult.of(StatementKind.SET_AUTOCOMMIT, flags);
+        }
+        return PartResult.of(StatementKind.SESSION_SET, flags);
+    }
+
+    /**
+     * Skips {@code GLOBAL | PERSIST | PERSIST_ONLY | SESSION | LOCAL} or {@code @@[scope.]} before a
+     * variable name and says which scope it named; {@link #SCOPE_WAS_NAME} when the scope word turned
+     * out to be the whole name ({@code @@session = ...}).
+     */
+    private static int skipScope(SqlLexer lx) {
+        Keyword keyword = lx.keyword();
+        if (isGlobalScope(keyword)) {
+            lx.next();
+            return GLOBAL_SCOPE;
+        }
+        if (keyword == Keyword.SESSION || keyword == Keyword.LOCAL) {
+            lx.next();
+            return SESSION_SCOPE;
+        }
+        if (lx.type() != SqlLexer.SYSTEM_VARIABLE) {
+            return NO_SCOPE;
+        }
+        lx.next();
+        Keyword scope = lx.keyword();
+        boolean global = isGlobalScope(scope);
+        if (!global && scope != Keyword.SESSION && scope != Keyword.LOCAL) {
+            return NO_SCOPE;
+        }
+        lx.next();
+        if (!lx.isPunct('.')) {
+            return SCOPE_WAS_NAME;
+        }
+        lx.next();
+        return global ? GLOBAL_SCOPE : SESSION_SCOPE;
+    }
+
+    private static boolean isGlobalScope(Keyword keyword) {
+        return keyword == Keyword.GLOBAL || keyword == Keyword.PERSIST || keyword == Keyword.PERSIST_ONLY;
+    }
+
+    /** At the autocommit name: consumes {@code = value} and returns the flag for a literal value. */
+    private static int autocommitValue(SqlLexer lx) {
+        lx.next();
+        if (lx.isPunct('=') || lx.type() == SqlLexer.ASSIGN) {
+            lx.next();
+        }
+        if (lx.is(Keyword.ON) || lx.is(Keyword.TRUE) || lx.isSingleChar('1')) {
+            lx.next();
+            return AUTOCOMMIT_ON;
+        }
+        if (lx.is(Keyword.OFF) || lx.is(Keyword.FALSE) || lx.isSingleChar('0')) {
+            lx.next();
+            return AUTOCOMMIT_OFF;
+        }
+        return 0;
+    }
+
+    /** {@code SET STATEMENT var = value [, ...] FOR statement}: the inner statement decides. */
+    private static long setStatementFor(SqlLexer lx) {
+        int depth = 0;
+        while (!lx.atStatementEnd()) {
+            if (lx.isPunct('(')) {
+                depth++;
+            } else if (lx.isPunct(')')) {
+                depth--;
+            } else if (depth == 0 && lx.is(Keyword.FOR)) {
+                lx.next();
+                return lx.atStatementEnd()
+                        ? PartResult.of(StatementKind.UNKNOWN)
+                        : StatementClassifier.dispatch(lx);
+            }
+            lx.next();
+        }
+        return PartResult.of(StatementKind.UNKNOWN);
+    }
+}
