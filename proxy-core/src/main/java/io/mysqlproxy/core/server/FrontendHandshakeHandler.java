@@ -27,7 +27,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -214,16 +213,11 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         state = State.DONE;
         timeout.cancel(false);
         SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), host(ctx), clientCapabilities,
-                runtime.config().client().maxAllowedPacket(), nonce, secure);
+                runtime.config().client().maxAllowedPacket(), runtime.config().client().idleTimeout(), nonce, secure);
         FrontendCommandHandler session = new FrontendCommandHandler(info, backend, runtime);
         OkPacket loginOk = backend.loginOk();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
                 loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));
-        long idleSeconds = runtime.config().client().idleTimeout().toSeconds();
-        // Reader idleness only: watching writes too would wrap every write in a promise and a
-        // listener. A long query is no idleness; the session ignores the event while one runs.
-        ctx.pipeline().addBefore(FrontendPipeline.HANDSHAKE, FrontendPipeline.IDLE,
-                new IdleStateHandler(Math.max(1, idleSeconds), 0, 0, TimeUnit.SECONDS));
         ctx.pipeline().replace(this, FrontendPipeline.SESSION, session);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
         backend.attach(session);

@@ -5,7 +5,6 @@ public final class FrontendPipeline {
 
     public static final String TLS = "tls";
     public static final String FRAMES = "frames";
-    public static final String IDLE = "idle";
     public static final String HANDSHAKE = "handshake";
     public static final String SESSION = "session";
 

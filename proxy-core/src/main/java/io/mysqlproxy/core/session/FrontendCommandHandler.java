@@ -14,11 +14,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The command phase of one client: each command goes to the session's backend as it came, and
@@ -50,6 +51,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     private boolean responded;
     private int lastResponseSequence;
     private boolean closing;
+    private long lastActivity;
+    private ScheduledFuture<?> idleCheck;
 
     public FrontendCommandHandler(SessionInfo info, BackendConnection backend, SessionServices services) {
         this.info = info;
@@ -60,11 +63,39 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        lastActivity = System.nanoTime();
+        scheduleIdleCheck(info.idleTimeout().toNanos());
+    }
+
+    // ---- idle timeout, like MySQL's wait_timeout: time since the last command ended ----
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleCheck = ctx.executor().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        if (closing) {
+            return;
+        }
+        long timeout = info.idleTimeout().toNanos();
+        if (inFlight || uploading || continuing != null || changeUser != null) {
+            scheduleIdleCheck(timeout);
+            return;
+        }
+        long idle = System.nanoTime() - lastActivity;
+        if (idle >= timeout) {
+            responded = false;
+            lastClientSequence = -1;
+            abort(ProxyErrors.idleTimeout(), "idle for " + TimeUnit.NANOSECONDS.toSeconds(idle) + " s");
+        } else {
+            scheduleIdleCheck(timeout - idle);
+        }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        lastActivity = System.nanoTime();
         if (closing) {
             frame.release();
             return;
@@ -237,6 +268,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     @Override
     public void responseComplete(int status) {
         inFlight = false;
+        lastActivity = System.nanoTime();
         ctx.flush();
         drainQueue();
     }
@@ -319,19 +351,11 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent && !inFlight && !uploading && continuing == null) {
-            responded = false;
-            lastClientSequence = -1;
-            abort(ProxyErrors.idleTimeout(), "idle timeout");
-            return;
-        }
-        ctx.fireUserEventTriggered(event);
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
         backend.close();
         releaseQueued();
         ctx.fireChannelInactive();

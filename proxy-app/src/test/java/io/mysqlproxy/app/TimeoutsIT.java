@@ -1,0 +1,78 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.testbed.DbAccount;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A client that stalls in the handshake, or idles after login, is told why and disconnected in time. */
+@ExtendWith(TestBedExtension.class)
+class TimeoutsIT {
+
+    @Test
+    void silentClientIsDisconnectedAfterTheHandshakeTimeout(ReplicatedTestBed bed) throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, "mysql-proxy.client.handshake-timeout = 1s");
+             RawClient client = new RawClient(proxy.port())) {
+            client.greeting();
+            long start = System.nanoTime();
+            byte[] error = client.readFrame();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertError(error, 1043);
+            assertNull(client.readFrame(), "closed after the error");
+            assertTrue(millis >= 800 && millis < 5000, "after about a second, not " + millis + " ms");
+        }
+    }
+
+    @Test
+    void idleClientGets4031AfterTheIdleTimeout(ReplicatedTestBed bed) throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP
+                + "\nmysql-proxy.client.idle-timeout = 2s");
+             RawClient client = new RawClient(proxy.port())) {
+            assertEquals(0x00, client.login(DbAccount.APP.user(), DbAccount.APP.password(), "app"));
+            // A query that runs longer than the idle timeout is not idleness.
+            client.sendRaw(frame("\u0003SELECT SLEEP(3)"));
+            byte[] first = client.readFrame();
+            assertNotNull(first);
+            assertEquals(1, first[4], "one column: the query ran to its end");
+            while (true) {
+                byte[] packet = client.readFrame();
+                assertNotNull(packet, "connection closed during the query");
+                if ((packet[4] & 0xff) == 0xfe && packet.length < 4 + 0xffffff) {
+                    break;
+                }
+            }
+            long start = System.nanoTime();
+            byte[] error = client.readFrame();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertError(error, 4031);
+            assertNull(client.readFrame(), "closed after the error");
+            // Idleness counts from the end of the last command, as MySQL's wait_timeout does.
+            assertTrue(millis >= 1500 && millis < 5000, "about 2 s after the query ended, not " + millis + " ms");
+        }
+    }
+
+    private static void assertError(byte[] packet, int code) {
+        assertNotNull(packet, "an error packet before the close");
+        assertEquals(0xff, packet[4] & 0xff, "an ERR packet");
+        assertEquals(code, (packet[5] & 0xff) | (packet[6] & 0xff) << 8,
+                new String(packet, 7, packet.length - 7, StandardCharsets.UTF_8));
+    }
+
+    private static byte[] frame(String payload) {
+        byte[] bytes = payload.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] frame = new byte[bytes.length + 4];
+        frame[0] = (byte) bytes.length;
+        frame[1] = (byte) (bytes.length >> 8);
+        frame[2] = (byte) (bytes.length >> 16);
+        System.arraycopy(bytes, 0, frame, 4, bytes.length);
+        return frame;
+    }
+}
