@@ -9,7 +9,6 @@ import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -95,7 +94,7 @@ class BadInputIT {
             String plugin = new String(switchRequest, 5, "mysql_native_password".length(), StandardCharsets.US_ASCII);
             assertEquals("mysql_native_password", plugin);
             byte[] nonce = Arrays.copyOfRange(switchRequest, 5 + plugin.length() + 1, switchRequest.length - 1);
-            client.sendRaw(frame(3, NativePassword.scramble(DbAccount.APP.password(), nonce)));
+            client.sendRaw(RawClient.frame(3, NativePassword.scramble(DbAccount.APP.password(), nonce)));
             byte[] ok = client.readFrame();
             assertNotNull(ok);
             assertEquals(0x00, ok[4] & 0xff, "logged in after the switch");
@@ -107,7 +106,7 @@ class BadInputIT {
         try (RawClient client = new RawClient(proxy.port())) {
             client.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             client.greeting();
-            assertErrorThenClose(client, -1);
+            client.expectErrorThenClose(-1);
         }
         assertLogged("handshake");
     }
@@ -116,8 +115,8 @@ class BadInputIT {
     void truncatedHandshakeResponse() throws IOException {
         try (RawClient client = new RawClient(proxy.port())) {
             client.greeting();
-            client.sendRaw(frame(1, new byte[] {(byte) 0x8d, (byte) 0xa2, 0, 0, 0, 0}));
-            assertErrorThenClose(client, 1043);
+            client.sendRaw(RawClient.frame(1, new byte[] {(byte) 0x8d, (byte) 0xa2, 0, 0, 0, 0}));
+            client.expectErrorThenClose(1043);
         }
         assertLogged("malformed handshake");
     }
@@ -126,16 +125,16 @@ class BadInputIT {
     void wrongSequenceIdInTheHandshake() throws IOException {
         try (RawClient client = new RawClient(proxy.port())) {
             client.greeting();
-            client.sendRaw(frame(7, new byte[40]));
-            assertErrorThenClose(client, 1156);
+            client.sendRaw(RawClient.frame(7, new byte[40]));
+            client.expectErrorThenClose(1156);
         }
     }
 
     @Test
     void wrongSequenceIdAfterLogin() throws IOException {
         try (RawClient client = loggedIn()) {
-            client.sendRaw(frame(3, "\u0003SELECT 1".getBytes(StandardCharsets.US_ASCII)));
-            assertErrorThenClose(client, 1156);
+            client.sendRaw(RawClient.frame(3, "\u0003SELECT 1".getBytes(StandardCharsets.US_ASCII)));
+            client.expectErrorThenClose(1156);
         }
         assertLogged("sequence id");
     }
@@ -145,24 +144,24 @@ class BadInputIT {
         try (RawClient client = loggedIn()) {
             // Only the header: the proxy must not wait for 2 MiB that will never come.
             client.sendRaw(new byte[] {0, 0, 0x20, 0});
-            assertErrorThenClose(client, 1153);
+            client.expectErrorThenClose(1153);
         }
         try (RawClient client = new RawClient(proxy.port())) {
             client.greeting();
             client.sendRaw(new byte[] {0, 0, 0x20, 1});
-            assertErrorThenClose(client, 1153);
+            client.expectErrorThenClose(1153);
         }
     }
 
     @Test
     void garbageAfterLoginGetsAnErrorAndTheSessionGoesOn() throws IOException {
         try (RawClient client = loggedIn()) {
-            client.sendRaw(frame(0, new byte[] {(byte) 0xee, 1, 2, 3}));
+            client.sendRaw(RawClient.frame(0, new byte[] {(byte) 0xee, 1, 2, 3}));
             byte[] error = client.readFrame();
             assertNotNull(error);
             assertEquals(0xff, error[4] & 0xff);
             assertEquals(1047, (error[5] & 0xff) | (error[6] & 0xff) << 8);
-            client.sendRaw(frame(0, new byte[] {0x0e}));
+            client.sendRaw(RawClient.frame(0, new byte[] {0x0e}));
             byte[] pong = client.readFrame();
             assertNotNull(pong);
             assertEquals(0x00, pong[4] & 0xff, "COM_PING answered after the unknown command");
@@ -175,32 +174,9 @@ class BadInputIT {
         return client;
     }
 
-    /** An ERR packet (with {@code code}, unless -1) and then the end of the stream. */
-    private static void assertErrorThenClose(RawClient client, int code) throws IOException {
-        byte[] error = client.readFrame();
-        assertNotNull(error, "an error packet before the close");
-        assertEquals(0xff, error[4] & 0xff, "an ERR packet");
-        if (code >= 0) {
-            assertEquals(code, (error[5] & 0xff) | (error[6] & 0xff) << 8,
-                    new String(error, 7, error.length - 7, StandardCharsets.UTF_8));
-        }
-        assertNull(client.readFrame(), "the connection is closed after the error");
-    }
 
     private static void assertLogged(String fragment) {
         assertTrue(log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(fragment)),
                 "a log line mentioning '" + fragment + "'");
-    }
-
-    private static byte[] frame(int sequence, byte[] payload) {
-        ByteBuf buf = UnpooledByteBufAllocator.DEFAULT.heapBuffer();
-        try {
-            buf.writeMediumLE(payload.length).writeByte(sequence).writeBytes(payload);
-            byte[] bytes = new byte[buf.readableBytes()];
-            buf.readBytes(bytes);
-            return bytes;
-        } finally {
-            buf.release();
-        }
     }
 }

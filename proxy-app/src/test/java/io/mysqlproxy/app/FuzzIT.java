@@ -118,7 +118,7 @@ class FuzzIT {
         int length = random.nextInt(10) == 0 ? random.nextInt(300) : random.nextInt(24);
         byte[] payload = new byte[length];
         random.nextBytes(payload);
-        return frame(payload, sequence);
+        return RawClient.frame(sequence, payload);
     }
 
     private byte[] loginTemplate() {
@@ -161,22 +161,12 @@ class FuzzIT {
                 default -> sequence = random.nextInt(256);
             }
         }
-        byte[] frame = frame(bytes, sequence);
+        byte[] frame = RawClient.frame(sequence, bytes);
         if (declared >= 0) {
             frame[0] = (byte) declared;
             frame[1] = (byte) (declared >> 8);
             frame[2] = (byte) (declared >> 16);
         }
-        return frame;
-    }
-
-    private static byte[] frame(byte[] payload, int sequence) {
-        byte[] frame = new byte[payload.length + 4];
-        frame[0] = (byte) payload.length;
-        frame[1] = (byte) (payload.length >> 8);
-        frame[2] = (byte) (payload.length >> 16);
-        frame[3] = (byte) sequence;
-        System.arraycopy(payload, 0, frame, 4, payload.length);
         return frame;
     }
 

@@ -99,6 +99,29 @@ final class RawClient implements AutoCloseable {
         }
     }
 
+    /** A physical packet around {@code payload}, as raw bytes to send with {@link #sendRaw}. */
+    static byte[] frame(int sequence, byte[] payload) {
+        byte[] frame = new byte[payload.length + 4];
+        frame[0] = (byte) payload.length;
+        frame[1] = (byte) (payload.length >> 8);
+        frame[2] = (byte) (payload.length >> 16);
+        frame[3] = (byte) sequence;
+        System.arraycopy(payload, 0, frame, 4, payload.length);
+        return frame;
+    }
+
+    /** Reads an ERR packet (with error {@code code}, unless -1), then expects the connection to close. */
+    void expectErrorThenClose(int code) throws IOException {
+        byte[] error = readFrame();
+        org.junit.jupiter.api.Assertions.assertNotNull(error, "an error packet before the close");
+        org.junit.jupiter.api.Assertions.assertEquals(0xff, error[4] & 0xff, "an ERR packet");
+        if (code >= 0) {
+            org.junit.jupiter.api.Assertions.assertEquals(code, (error[5] & 0xff) | (error[6] & 0xff) << 8,
+                    new String(error, 7, error.length - 7, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        org.junit.jupiter.api.Assertions.assertNull(readFrame(), "the connection is closed after the error");
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
