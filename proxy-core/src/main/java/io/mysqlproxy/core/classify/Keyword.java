@@ -27,24 +27,38 @@ enum Keyword {
     GET_LOCK, RELEASE_LOCK, RELEASE_ALL_LOCKS, IS_USED_LOCK, IS_FREE_LOCK,
     LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT, NEXTVAL, LASTVAL, SETVAL;
 
-    private static final Keyword[][] BY_LENGTH;
+    /** ASCII upper-casing as a table: the lookup runs once per word of every statement. */
+    private static final byte[] UPPER = new byte[256];
+    /** Keywords bucketed by length and first letter, so a word is compared with at most a few. */
+    private static final Keyword[][] BY_LENGTH_AND_FIRST;
+    private static final int LETTERS = 27;
+    private static final int LONGEST;
 
     static {
+        for (int b = 0; b < 256; b++) {
+            UPPER[b] = (byte) (b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b);
+        }
         int longest = 0;
         for (Keyword keyword : values()) {
             longest = Math.max(longest, keyword.bytes.length);
         }
+        LONGEST = longest;
         List<List<Keyword>> buckets = new ArrayList<>();
-        for (int i = 0; i <= longest; i++) {
+        for (int i = 0; i < (longest + 1) * LETTERS; i++) {
             buckets.add(new ArrayList<>());
         }
         for (Keyword keyword : values()) {
-            buckets.get(keyword.bytes.length).add(keyword);
+            buckets.get(bucket(keyword.bytes.length, keyword.bytes[0])).add(keyword);
         }
-        BY_LENGTH = new Keyword[longest + 1][];
-        for (int i = 0; i <= longest; i++) {
-            BY_LENGTH[i] = buckets.get(i).toArray(new Keyword[0]);
+        BY_LENGTH_AND_FIRST = new Keyword[buckets.size()][];
+        for (int i = 0; i < buckets.size(); i++) {
+            BY_LENGTH_AND_FIRST[i] = buckets.get(i).toArray(new Keyword[0]);
         }
+    }
+
+    private static int bucket(int length, byte first) {
+        int letter = UPPER[first & 0xFF] - 'A';
+        return length * LETTERS + (letter >= 0 && letter < 26 ? letter : 26);
     }
 
     private final byte[] bytes = name().getBytes(StandardCharsets.US_ASCII);
@@ -52,10 +66,10 @@ enum Keyword {
     /** The keyword spelled by {@code buf[start, end)} in any letter case, or null. */
     static Keyword find(byte[] buf, int start, int end) {
         int length = end - start;
-        if (length <= 0 || length >= BY_LENGTH.length) {
+        if (length <= 0 || length > LONGEST) {
             return null;
         }
-        for (Keyword candidate : BY_LENGTH[length]) {
+        for (Keyword candidate : BY_LENGTH_AND_FIRST[bucket(length, buf[start])]) {
             if (candidate.matches(buf, start)) {
                 return candidate;
             }
@@ -66,14 +80,10 @@ enum Keyword {
     /** Whether {@code buf[start, start + length())} spells this keyword; the caller checks the length. */
     boolean matches(byte[] buf, int start) {
         for (int i = 0; i < bytes.length; i++) {
-            if (upper(buf[start + i]) != bytes[i]) {
+            if (UPPER[buf[start + i] & 0xFF] != bytes[i]) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static int upper(byte b) {
-        return b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b;
     }
 }
