@@ -76,17 +76,8 @@ class FuzzIT {
     private int beforeAuthentication(int port) throws IOException {
         try (RawClient client = new RawClient(port)) {
             client.greeting();
-            int count = 1 + random.nextInt(4);
-            for (int i = 0; i < count; i++) {
-                byte[] packet = random.nextBoolean() ? randomPacket(1 + i) : mutate(loginTemplate(), 1 + i);
-                try {
-                    client.sendRaw(packet);
-                } catch (IOException closed) {
-                    return i + 1;
-                }
-            }
-            client.drain(5);
-            return count;
+            return sendBurst(client, 1 + random.nextInt(4),
+                    i -> random.nextBoolean() ? randomPacket(1 + i) : mutate(loginTemplate(), 1 + i));
         }
     }
 
@@ -96,22 +87,29 @@ class FuzzIT {
             if (client.login(DbAccount.APP.user(), DbAccount.APP.password(), ReplicatedTestBed.APP_DATABASE) != 0) {
                 throw new AssertionError("the fuzz client could not log in");
             }
-            int count = 1 + random.nextInt(100);
-            for (int i = 0; i < count; i++) {
+            return sendBurst(client, 1 + random.nextInt(100), i -> {
                 byte[] packet = random.nextInt(3) == 0 ? randomPacket(0) : mutate(commandTemplate(), 0);
                 int command = packet.length > 4 ? packet[4] & 0xff : -1;
                 if (command == COM_PROCESS_KILL || command == COM_SHUTDOWN) {
                     packet[4] = 0x0e; // COM_PING instead
                 }
-                try {
-                    client.sendRaw(packet);
-                } catch (IOException closed) {
-                    return i + 1;
-                }
-            }
-            client.drain(5);
-            return count;
+                return packet;
+            });
         }
+    }
+
+    /** Sends up to {@code count} packets without waiting, then drains; returns how many went out. */
+    private static int sendBurst(RawClient client, int count, java.util.function.IntFunction<byte[]> packets)
+            throws IOException {
+        for (int i = 0; i < count; i++) {
+            try {
+                client.sendRaw(packets.apply(i));
+            } catch (IOException closed) {
+                return i + 1;
+            }
+        }
+        client.drain(5);
+        return count;
     }
 
     private byte[] randomPacket(int sequence) {

@@ -269,8 +269,10 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     public void responseComplete(int status) {
         inFlight = false;
         lastActivity = System.nanoTime();
-        ctx.flush();
-        drainQueue();
+        // The client is flushed when the backend read that carried this end completes.
+        if (!queued.isEmpty()) {
+            drainQueue();
+        }
     }
 
     @Override

@@ -73,10 +73,6 @@ public final class Lenenc {
         }
     }
 
-    public static void writeNull(ByteBuf buf) {
-        buf.writeByte(0xfb);
-    }
-
     /** Reads length-encoded bytes; {@code null} for the NULL marker. */
     public static byte[] readBytes(ByteBuf buf) {
         long length = readInt(buf);

@@ -37,11 +37,6 @@ public final class Packets {
         return frame.slice(frame.readerIndex() + HEADER_SIZE, payloadLength(frame));
     }
 
-    /** Rewrites the sequence id of a frame in place. */
-    public static void setSequenceId(ByteBuf frame, int sequenceId) {
-        frame.setByte(frame.readerIndex() + 3, sequenceId);
-    }
-
     /** Starts a packet: allocates a buffer and reserves the header, to be completed by {@link #finish}. */
     public static ByteBuf start(ByteBufAllocator alloc) {
         ByteBuf buf = alloc.buffer();
