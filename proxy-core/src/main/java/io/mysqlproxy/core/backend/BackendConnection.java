@@ -11,8 +11,11 @@ import io.netty.channel.ChannelFuture;
 
 /**
  * An authenticated connection to one backend, in the command phase. It carries commands out as
- * frames and response bytes back to the {@link ResponseSink} attached to it, and knows nothing
- * else of the session using it. Used on its channel's event loop only.
+ * frames and response bytes back to the {@link ResponseSink} attached to it (a client session, or
+ * the pool while it resets the connection), and knows nothing else of who uses it. It remembers
+ * the two pieces of session state that survive COM_RESET_CONNECTION or are set at login, the
+ * current schema and the handshake collation, so a session can tell what it must change.
+ * Used on its channel's event loop only.
  */
 public final class BackendConnection {
 
@@ -20,37 +23,63 @@ public final class BackendConnection {
     static final String HANDSHAKE = "handshake";
     static final String RELAY = "relay";
 
+    /** {@link #collation()} after COM_RESET_CONNECTION: the server's global default, id unknown. */
+    public static final int SERVER_DEFAULT_COLLATION = -1;
+
     private final Channel channel;
     private final String address;
     private final HandshakeV10 greeting;
     private final int capabilities;
     private final OkPacket loginOk;
     private final ResponseTracker tracker;
+    private final BackendLogin login;
+    private BackendRelayHandler relay;
+    private String schema;
+    private int collation;
 
-    BackendConnection(Channel channel, String address, HandshakeV10 greeting, int capabilities, OkPacket loginOk) {
+    BackendConnection(Channel channel, String address, HandshakeV10 greeting, int capabilities, OkPacket loginOk,
+                      BackendLogin login) {
         this.channel = channel;
         this.address = address;
         this.greeting = greeting;
         this.capabilities = capabilities;
         this.loginOk = loginOk;
+        this.login = login;
+        this.schema = login.database();
+        this.collation = login.characterSet();
         this.tracker = new ResponseTracker(Capability.DEPRECATE_EOF.isSet(capabilities));
     }
 
-    /** Routes this connection's responses to {@code sink}: from here on, bytes are relayed, not framed. */
+    /** Routes this connection's responses to {@code sink} from now on; the first call ends framing. */
     public void attach(ResponseSink sink) {
-        channel.pipeline().replace(FRAMES, RELAY, new BackendRelayHandler(tracker, sink));
+        if (relay == null) {
+            relay = new BackendRelayHandler(tracker, sink);
+            channel.pipeline().replace(FRAMES, RELAY, relay);
+        } else {
+            relay.sink(sink);
+        }
     }
 
-    /** Stops relaying to the attached sink (before a deliberate close it should not hear about). */
+    /** Stops relaying to the attached sink: what arrives until the next attach closes the connection. */
     public void detach() {
-        if (channel.pipeline().get(RELAY) != null) {
-            channel.pipeline().remove(RELAY);
+        if (relay != null) {
+            relay.sink(ResponseSink.UNATTACHED);
         }
     }
 
     /** Starts tracking the response to a command about to be sent; false when it has no response. */
     public boolean beginCommand(CommandType command) {
         return tracker.begin(command);
+    }
+
+    /** Whether a response is still expected (a connection given back in this state cannot be reused). */
+    public boolean responsePending() {
+        return tracker.inProgress();
+    }
+
+    /** Whether the last response ended with an ERR packet. */
+    public boolean lastResponseFailed() {
+        return tracker.lastResponseFailed();
     }
 
     /** Queues a frame (the connection takes ownership); call {@link #flush()} to send. */
@@ -94,9 +123,36 @@ public final class BackendConnection {
         return capabilities;
     }
 
-    /** The OK that ended the login: its status flags (autocommit) are the session's starting state. */
+    public boolean deprecateEof() {
+        return Capability.DEPRECATE_EOF.isSet(capabilities);
+    }
+
+    /** The OK that ended the login: its status flags (autocommit) are a new session's starting state. */
     public OkPacket loginOk() {
         return loginOk;
+    }
+
+    /** What the connection logged in with (its user decides which sessions may reuse it). */
+    public BackendLogin login() {
+        return login;
+    }
+
+    /** The schema this connection has selected, as far as the proxy has changed it, or null. */
+    public String schema() {
+        return schema;
+    }
+
+    public void schema(String schema) {
+        this.schema = schema;
+    }
+
+    /** The collation id the connection's character set variables were last set from, or {@link #SERVER_DEFAULT_COLLATION}. */
+    public int collation() {
+        return collation;
+    }
+
+    public void collation(int collation) {
+        this.collation = collation;
     }
 
     @Override

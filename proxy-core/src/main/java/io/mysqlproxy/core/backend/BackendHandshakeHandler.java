@@ -103,7 +103,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 state = State.DONE;
                 OkPacket ok = OkPacket.decode(payload, capabilities);
                 ctx.pipeline().remove(this);
-                promise.trySuccess(new BackendConnection(ctx.channel(), address, greeting, capabilities, ok));
+                promise.trySuccess(new BackendConnection(ctx.channel(), address, greeting, capabilities, ok, login));
             }
             case AuthSwitchRequest.HEADER -> {
                 AuthSwitchRequest request = AuthSwitchRequest.decode(payload);

@@ -14,15 +14,40 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
 
     private final ResponseRelay relay;
-    private final ResponseSink sink;
+    private ResponseSink sink;
 
     BackendRelayHandler(ResponseTracker tracker, ResponseSink sink) {
         this.sink = sink;
-        this.relay = new ResponseRelay(tracker, sink);
+        // The relay outputs to whichever sink is attached when the bytes arrive.
+        this.relay = new ResponseRelay(tracker, new ResponseRelay.Output() {
+            @Override
+            public void forward(ByteBuf bytes, int lastSequenceId) {
+                BackendRelayHandler.this.sink.forward(bytes, lastSequenceId);
+            }
+
+            @Override
+            public void responseComplete(int status) {
+                BackendRelayHandler.this.sink.responseComplete(status);
+            }
+
+            @Override
+            public void localInfileRequested() {
+                BackendRelayHandler.this.sink.localInfileRequested();
+            }
+        });
+    }
+
+    void sink(ResponseSink sink) {
+        this.sink = sink;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (sink == ResponseSink.UNATTACHED) {
+            ((ByteBuf) msg).release();
+            ctx.close();
+            return;
+        }
         try {
             relay.receive((ByteBuf) msg, ctx.alloc());
         } catch (ProtocolException | IndexOutOfBoundsException e) {

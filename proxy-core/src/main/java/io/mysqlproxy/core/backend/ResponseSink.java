@@ -1,12 +1,41 @@
 package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.protocol.result.ResponseRelay;
+import io.netty.buffer.ByteBuf;
 
 /**
  * Where a backend connection's response bytes and events go: the frontend session that borrowed
  * it. The backend side knows nothing else about the session.
  */
 public interface ResponseSink extends ResponseRelay.Output {
+
+    /** Where nothing is expected: bytes arriving for it make the connection close. */
+    ResponseSink UNATTACHED = new ResponseSink() {
+        @Override
+        public void forward(ByteBuf bytes, int lastSequenceId) {
+            bytes.release();
+        }
+
+        @Override
+        public void responseComplete(int status) {
+        }
+
+        @Override
+        public void localInfileRequested() {
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void backendWritabilityChanged() {
+        }
+
+        @Override
+        public void backendFailed(String reason, Throwable cause) {
+        }
+    };
 
     /** End of one read from the backend: a good moment to flush. */
     void flush();

@@ -18,6 +18,7 @@ final class QueryScanner {
     private static final int LOCK_FUNCTION = StatementFlag.LOCK_FUNCTION.bit();
     private static final int SEQUENCE_FUNCTION = StatementFlag.SEQUENCE_FUNCTION.bit();
     private static final int SESSION_FUNCTION = StatementFlag.SESSION_FUNCTION.bit();
+    private static final int PREVIOUS_RESULT_FUNCTION = StatementFlag.PREVIOUS_RESULT_FUNCTION.bit();
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
 
     private QueryScanner() {
@@ -98,7 +99,8 @@ final class QueryScanner {
         }
         return switch (name) {
             case GET_LOCK, RELEASE_LOCK, RELEASE_ALL_LOCKS, IS_USED_LOCK, IS_FREE_LOCK -> LOCK_FUNCTION;
-            case LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT -> SESSION_FUNCTION;
+            case LAST_INSERT_ID -> SESSION_FUNCTION;
+            case FOUND_ROWS, ROW_COUNT -> PREVIOUS_RESULT_FUNCTION;
             case NEXTVAL, LASTVAL, SETVAL -> SEQUENCE_FUNCTION;
             default -> 0;
         };

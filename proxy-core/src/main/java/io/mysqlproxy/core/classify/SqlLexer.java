@@ -144,6 +144,37 @@ final class SqlLexer {
         return malformed;
     }
 
+    /**
+     * The current token's text: an identifier, keyword or number as written; a quoted identifier or
+     * string without its quotes, doubled quotes and backslash escapes undone. Allocates; for the
+     * rare statements whose operands matter (USE, proxy SET statements), never the hot path.
+     */
+    String text() {
+        if (type != QUOTED_IDENTIFIER && type != STRING) {
+            return new String(buf, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        byte quote = buf[start];
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(end - start);
+        int last = end - 1;
+        for (int p = start + 1; p < last; p++) {
+            byte b = buf[p];
+            if (b == quote && p + 1 < last && buf[p + 1] == quote) {
+                p++;
+            } else if (b == '\\' && type == STRING && p + 1 < last) {
+                p++;
+                b = switch (buf[p]) {
+                    case 'n' -> '\n';
+                    case 't' -> '\t';
+                    case 'r' -> '\r';
+                    case '0' -> 0;
+                    default -> buf[p];
+                };
+            }
+            out.write(b);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** {@link #HINT_PRIMARY} and/or {@link #HINT_REPLICA}, from the comments seen so far. */
     int hints() {
         return hints;

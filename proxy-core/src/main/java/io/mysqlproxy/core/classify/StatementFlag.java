@@ -16,11 +16,13 @@ public enum StatementFlag {
     LOCK_FUNCTION(true),
     /** NEXTVAL, LASTVAL, SETVAL, NEXT VALUE FOR, PREVIOUS VALUE FOR: sequences advance on the primary. */
     SEQUENCE_FUNCTION(true),
-    /** LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT: read the outcome of an earlier statement on this connection. */
+    /** LAST_INSERT_ID: reads the value an earlier write left on this connection (on the primary). */
     SESSION_FUNCTION(true),
+    /** FOUND_ROWS, ROW_COUNT: describe the previous statement, so they must run where it ran. */
+    PREVIOUS_RESULT_FUNCTION(true),
     /** {@code @var := expr} inside a query. */
     USER_VARIABLE_ASSIGNMENT(true),
-    /** SHOW WARNINGS / ERRORS, GET DIAGNOSTICS: describe the previous statement on the same connection. */
+    /** SHOW WARNINGS / ERRORS, GET DIAGNOSTICS: describe the previous statement, so they run where it ran. */
     DIAGNOSTICS(true),
     /** An unterminated string, identifier or comment: the server will reject it, the primary can say so. */
     MALFORMED(true),

@@ -95,11 +95,23 @@ public final class ConfigLoader {
         int threads = read.intAtLeast("event-loop-threads", 0);
         String serverVersion = read.string("server-version");
 
+        List<HostPort> replicas = read.hostPortList("backends.replicas");
         ProxyConfig.Backends backends = new ProxyConfig.Backends(
                 read.hostPort("backends.primary"),
-                read.hostPortList("backends.replicas"),
+                replicas,
+                read.weights("backends.weights", replicas),
                 read.positiveDuration("backends.connect-timeout"),
-                read.positiveDuration("backends.handshake-timeout"));
+                read.positiveDuration("backends.handshake-timeout"),
+                new ProxyConfig.Pool(read.intAtLeast("backends.pool.max-connections", 1),
+                        read.positiveDuration("backends.pool.idle-timeout"),
+                        read.positiveDuration("backends.pool.borrow-timeout")));
+        ProxyConfig.Routing routing = new ProxyConfig.Routing(
+                read.consistency("routing.consistency"),
+                read.positiveDuration("routing.consistency-wait-timeout"),
+                read.positiveDuration("routing.consistency-cooldown"),
+                read.bool("routing.read-only-transactions-on-replica"),
+                read.bool("routing.reads-fall-back-to-primary"),
+                read.balancer("routing.balancer"));
 
         Map<String, UserAccount> users = readUsers(root, environment);
         ProxyConfig.Credentials monitor = new ProxyConfig.Credentials(
@@ -123,7 +135,7 @@ public final class ConfigLoader {
         read.bothOrNeither("client.rsa.private-key", "client.rsa.public-key");
 
         return new ProxyConfig(listenHost, listenPort, adminPort, threads, serverVersion, backends, users,
-                monitor, client);
+                monitor, client, routing);
     }
 
     private static Map<String, UserAccount> readUsers(Config root, Map<String, String> environment) {
@@ -145,16 +157,19 @@ public final class ConfigLoader {
             String password = entry.hasPath("password") ? read.string("password") : "";
             Optional<AuthPlugin> plugin = entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin")
                     : Optional.empty();
-            if (users.put(name, new UserAccount(name, password, plugin)) != null) {
+            Optional<Consistency> consistency = entry.hasPath("consistency")
+                    ? Optional.of(read.consistency("consistency")) : Optional.empty();
+            if (users.put(name, new UserAccount(name, password, plugin, consistency)) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
             }
         }
         String envUser = environment.get("MYSQL_PROXY_USER");
         if (envUser != null && !envUser.isBlank()) {
             String password = environment.getOrDefault("MYSQL_PROXY_PASSWORD", "");
-            Optional<AuthPlugin> plugin = users.containsKey(envUser) ? users.get(envUser).authPlugin()
-                    : Optional.empty();
-            users.put(envUser.trim(), new UserAccount(envUser.trim(), password, plugin));
+            UserAccount listed = users.get(envUser.trim());
+            users.put(envUser.trim(), new UserAccount(envUser.trim(), password,
+                    listed == null ? Optional.empty() : listed.authPlugin(),
+                    listed == null ? Optional.empty() : listed.consistency()));
         } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
             throw new InvalidConfigException("MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");
         }
@@ -280,6 +295,54 @@ public final class ConfigLoader {
                 }
             }
             return List.copyOf(result);
+        }
+
+        Consistency consistency(String path) {
+            try {
+                return Consistency.parse(string(path));
+            } catch (IllegalArgumentException e) {
+                throw invalid(path, e.getMessage());
+            }
+        }
+
+        Balancer balancer(String path) {
+            try {
+                return Balancer.parse(string(path));
+            } catch (IllegalArgumentException e) {
+                throw invalid(path, e.getMessage());
+            }
+        }
+
+        /** Replica weights as {"host:port" = n}; each replica not listed weighs 1. */
+        Map<HostPort, Integer> weights(String path, List<HostPort> replicas) {
+            Map<HostPort, Integer> weights = new LinkedHashMap<>();
+            replicas.forEach(replica -> weights.put(replica, 1));
+            if (!config.hasPath(path)) {
+                return Collections.unmodifiableMap(weights);
+            }
+            ConfigObject listed;
+            try {
+                listed = config.getObject(path);
+            } catch (ConfigException e) {
+                throw invalid(path, "must be an object of \"host:port\" = weight");
+            }
+            for (String address : listed.keySet()) {
+                HostPort replica;
+                try {
+                    replica = HostPort.parse(address);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(path, e.getMessage());
+                }
+                if (!weights.containsKey(replica)) {
+                    throw invalid(path, address + " is not one of backends.replicas");
+                }
+                Object value = listed.get(address).unwrapped();
+                if (!(value instanceof Number n) || n.intValue() < 1 || n.doubleValue() != n.intValue()) {
+                    throw invalid(path, "weight of " + address + " must be a whole number of at least 1");
+                }
+                weights.put(replica, n.intValue());
+            }
+            return Collections.unmodifiableMap(weights);
         }
 
         /** A plugin name, or empty for "auto" (the primary's own). */

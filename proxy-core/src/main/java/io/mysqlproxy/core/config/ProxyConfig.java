@@ -18,10 +18,21 @@ public record ProxyConfig(
         Backends backends,
         Map<String, UserAccount> users,
         Credentials monitor,
-        Client client) {
+        Client client,
+        Routing routing) {
 
-    public record Backends(HostPort primary, List<HostPort> replicas, Duration connectTimeout,
-                           Duration handshakeTimeout) {
+    /** {@code weights} holds every replica's weight (1 unless configured). */
+    public record Backends(HostPort primary, List<HostPort> replicas, Map<HostPort, Integer> weights,
+                           Duration connectTimeout, Duration handshakeTimeout, Pool pool) {
+    }
+
+    /** Per-backend connection pools. */
+    public record Pool(int maxConnections, Duration idleTimeout, Duration borrowTimeout) {
+    }
+
+    /** Read/write splitting. */
+    public record Routing(Consistency consistency, Duration consistencyWaitTimeout, Duration consistencyCooldown,
+                          boolean readOnlyTransactionsOnReplica, boolean readsFallBackToPrimary, Balancer balancer) {
     }
 
     public record Client(int maxConnections, Duration handshakeTimeout, Duration idleTimeout,

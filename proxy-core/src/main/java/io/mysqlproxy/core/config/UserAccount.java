@@ -8,9 +8,14 @@ import java.util.Optional;
  * An application user: the proxy checks the client's password and logs in to backends with it.
  * {@code authPlugin} is empty for "auto": the plugin the primary itself offers in its greeting
  * (mysql_native_password for MariaDB, caching_sha2_password for MySQL 8), so that clients see the
- * same authentication as from the server.
+ * same authentication as from the server. {@code consistency} is empty for the routing default.
  */
-public record UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
+public record UserAccount(String name, String password, Optional<AuthPlugin> authPlugin,
+                          Optional<Consistency> consistency) {
+
+    public UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
+        this(name, password, authPlugin, Optional.empty());
+    }
 
     /** The plugin to check this user with, given the primary's own. */
     public AuthPlugin pluginOr(AuthPlugin serverDefault) {

@@ -15,6 +15,7 @@ public final class ProxyErrors {
     public static final int ER_NET_PACKET_TOO_LARGE = 1153;
     public static final int ER_NET_PACKETS_OUT_OF_ORDER = 1156;
     public static final int ER_NOT_SUPPORTED_AUTH_MODE = 1251;
+    public static final int ER_UNKNOWN_STMT_HANDLER = 1243;
     public static final int ER_MALFORMED_PACKET = 1835;
     public static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
     public static final int CR_CONN_HOST_ERROR = 2003;
@@ -85,5 +86,24 @@ public final class ProxyErrors {
     public static ErrPacket backendProtocolError(String backend, String reason) {
         return new ErrPacket(CR_SERVER_LOST, "HY000",
                 "MySQL server '" + backend + "' sent bytes mysql-proxy could not follow (" + reason + ")");
+    }
+
+    public static ErrPacket poolExhausted(String backend, int max, long waitedMillis) {
+        return new ErrPacket(ER_CON_COUNT_ERROR, "08004", "Too many connections to '" + backend
+                + "': its pool of " + max + " connections stayed full for " + waitedMillis + " ms (mysql-proxy)");
+    }
+
+    public static ErrPacket noPrimary(String reason) {
+        return new ErrPacket(CR_CONN_HOST_ERROR, "HY000", "No primary available through mysql-proxy (" + reason + ")");
+    }
+
+    public static ErrPacket unknownStatement(int statementId, String command) {
+        return new ErrPacket(ER_UNKNOWN_STMT_HANDLER, "HY000",
+                "Unknown prepared statement handler (" + Integer.toUnsignedString(statementId) + ") given to " + command);
+    }
+
+    public static ErrPacket sessionStateNotApplied(String backend, String reason) {
+        return new ErrPacket(CR_SERVER_LOST, "HY000",
+                "mysql-proxy could not bring the session state to '" + backend + "' (" + reason + ")");
     }
 }

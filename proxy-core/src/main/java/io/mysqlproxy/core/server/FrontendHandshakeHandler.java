@@ -187,7 +187,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         int clientCapabilities = response.capabilities() & (offeredCapabilities | Capability.SSL.mask());
         BackendLogin login = new BackendLogin(user.name(), user.password(), clientCapabilities,
                 response.characterSet(), response.database(), response.attributes());
-        Future<BackendConnection> connecting = runtime.openPrimary(ctx.channel().eventLoop(), login);
+        Future<BackendConnection> connecting = runtime.pool(runtime.topology().primary())
+                .borrow(ctx.channel().eventLoop(), login, false);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
                 ErrPacket error = f.cause() instanceof BackendException b ? b.error()
@@ -200,27 +201,26 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             }
             BackendConnection backend = connecting.getNow();
             if (!ctx.channel().isActive()) {
-                backend.close();
+                runtime.pool(runtime.topology().primary()).release(backend);
                 return;
             }
             runtime.identity().learn(backend.greeting());
-            startSession(ctx, user, clientCapabilities, backend, okSequence);
+            startSession(ctx, user, login, clientCapabilities, backend, okSequence);
         });
     }
 
-    private void startSession(ChannelHandlerContext ctx, UserAccount user, int clientCapabilities,
+    private void startSession(ChannelHandlerContext ctx, UserAccount user, BackendLogin login, int clientCapabilities,
                               BackendConnection backend, int okSequence) {
         state = State.DONE;
         timeout.cancel(false);
         SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), host(ctx), clientCapabilities,
                 runtime.config().client().maxAllowedPacket(), runtime.config().client().idleTimeout(), nonce, secure);
-        FrontendCommandHandler session = new FrontendCommandHandler(info, backend, runtime);
+        FrontendCommandHandler session = new FrontendCommandHandler(info, login, backend, runtime);
         OkPacket loginOk = backend.loginOk();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
                 loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));
         ctx.pipeline().replace(this, FrontendPipeline.SESSION, session);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
-        backend.attach(session);
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
         ctx.channel().config().setAutoRead(true);
     }

@@ -3,21 +3,28 @@ package io.mysqlproxy.core.server;
 import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
-import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendConnector;
-import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.route.ReplicaBalancer;
+import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionServices;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.TopologyHolder;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
-import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.netty.util.concurrent.Future;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What every connection shares: configuration, keys, the backend connector and counters. */
+/** What every connection shares: configuration, keys, backends and their pools, routing, counters. */
 public record ProxyRuntime(
         ProxyConfig config,
         ServerIdentity identity,
@@ -25,6 +32,10 @@ public record ProxyRuntime(
         Optional<SslContext> tls,
         RsaKeys rsaKeys,
         Sha2AuthCache sha2Cache,
+        TopologyHolder topologyHolder,
+        BackendPools pools,
+        Router router,
+        ReplicaBalancer balancer,
         AtomicInteger openConnections,
         AtomicLong connectionIds) implements SessionServices {
 
@@ -34,8 +45,23 @@ public record ProxyRuntime(
     }
 
     @Override
-    public Future<BackendConnection> openPrimary(EventLoop loop, BackendLogin login) {
-        return connector.connect(loop, config.backends().primary(), login);
+    public Topology topology() {
+        return topologyHolder.current();
+    }
+
+    @Override
+    public BackendPool pool(Backend backend) {
+        return pools.of(backend);
+    }
+
+    @Override
+    public ProxyConfig.Routing routing() {
+        return config.routing();
+    }
+
+    @Override
+    public Consistency consistencyOf(String user) {
+        return config.user(user).flatMap(UserAccount::consistency).orElse(config.routing().consistency());
     }
 
     /**

@@ -6,6 +6,12 @@ import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.route.ReplicaBalancer;
+import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.topology.StaticTopology;
+import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -52,11 +58,16 @@ public final class ProxyServer implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors();
         EventLoopGroup workers = transport.newGroup(threads);
         try {
-            ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()),
-                    new BackendConnector(transport::clientChannel, config.backends().connectTimeout(),
-                            config.backends().handshakeTimeout()),
+            BackendConnector connector = new BackendConnector(transport::clientChannel,
+                    config.backends().connectTimeout(), config.backends().handshakeTimeout());
+            ProxyConfig.Pool pool = config.backends().pool();
+            ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()), connector,
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
-                    new Sha2AuthCache(), new AtomicInteger(), new AtomicLong());
+                    new Sha2AuthCache(), new TopologyHolder(StaticTopology.of(config.backends())),
+                    new BackendPools(connector, new PoolSettings(pool.maxConnections(), pool.idleTimeout(),
+                            pool.borrowTimeout(), config.backends().handshakeTimeout())),
+                    new Router(config.routing().readOnlyTransactionsOnReplica()),
+                    new ReplicaBalancer(config.routing().balancer()), new AtomicInteger(), new AtomicLong());
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)
@@ -96,6 +107,10 @@ public final class ProxyServer implements AutoCloseable {
     private static void learnServerIdentity(EventLoopGroup workers, ProxyRuntime runtime) {
         var probe = runtime.identityKnown(workers.next());
         probe.awaitUninterruptibly();
+        // Listeners may still be running when the waiter wakes; learn from the result directly.
+        if (probe.isSuccess() && probe.getNow() instanceof io.mysqlproxy.protocol.packet.HandshakeV10 greeting) {
+            runtime.identity().learn(greeting);
+        }
         if (runtime.identity().known()) {
             log.info("primary {} is {}", runtime.config().backends().primary(), runtime.identity().serverVersion());
         } else {
@@ -114,6 +129,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public int openConnections() {
         return runtime.openConnections().get();
+    }
+
+    /** Shared state for tests and the admin endpoints: topology, pools, routing. */
+    public ProxyRuntime runtime() {
+        return runtime;
     }
 
     /** Stops accepting, closes every connection and releases the event loops. */

@@ -19,15 +19,15 @@ import io.netty.util.concurrent.Future;
 
 /**
  * COM_CHANGE_USER: the client authenticates again (against the greeting's nonce, with an auth
- * switch if its plugin differs), and the session continues on a fresh backend session opened as
- * the new user, exactly as the server would reset it. The old backend session is closed by the
- * caller once the new one is ready.
+ * switch if its plugin differs), and the session continues on a primary connection of the new
+ * user from the pool (clean, as the server would leave it). The caller gives the old connections
+ * back once the new one is ready.
  */
 final class ChangeUserExchange implements AuthStep.Handler {
 
     /** How the exchange ends. */
     interface Outcome {
-        void changed(BackendConnection backend, UserAccount user, int okSequence);
+        void changed(BackendConnection backend, BackendLogin login, UserAccount user, int okSequence);
 
         void refused(ErrPacket error, int sequence, String reason);
     }
@@ -85,10 +85,11 @@ final class ChangeUserExchange implements AuthStep.Handler {
         int capabilities = info.capabilities() & ~Capability.SSL.mask();
         BackendLogin login = new BackendLogin(user.name(), user.password(), capabilities, charset & 0xff,
                 request.database().isEmpty() ? null : request.database(), request.attributes());
-        Future<BackendConnection> opening = services.openPrimary(ctx.channel().eventLoop(), login);
+        Future<BackendConnection> opening = services.pool(services.topology().primary())
+                .borrow(ctx.channel().eventLoop(), login, false);
         opening.addListener(f -> {
             if (f.isSuccess()) {
-                outcome.changed(opening.getNow(), user, okSequence);
+                outcome.changed(opening.getNow(), login, user, okSequence);
             } else {
                 ErrPacket error = f.cause() instanceof BackendException b ? b.error()
                         : ProxyErrors.cannotConnect("primary", String.valueOf(f.cause()));

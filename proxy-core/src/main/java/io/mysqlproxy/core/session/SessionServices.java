@@ -1,17 +1,29 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.auth.ClientAuthentication;
-import io.mysqlproxy.core.backend.BackendConnection;
-import io.mysqlproxy.core.backend.BackendLogin;
-import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.route.ReplicaBalancer;
+import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.topology.Topology;
 
-/** What a session needs from the proxy around it: checking passwords and opening backend sessions. */
+/** What a session needs from the proxy around it: password checks, the backends, their pools, routing. */
 public interface SessionServices {
 
     /** A fresh password check against the configured users, for a client greeted with {@code nonce}. */
     ClientAuthentication authentication(byte[] nonce, String clientHost);
 
-    /** Opens a backend session on the primary for {@code login}, on the given event loop. */
-    Future<BackendConnection> openPrimary(EventLoop loop, BackendLogin login);
+    Topology topology();
+
+    BackendPool pool(io.mysqlproxy.core.topology.Backend backend);
+
+    Router router();
+
+    ReplicaBalancer balancer();
+
+    ProxyConfig.Routing routing();
+
+    /** The consistency a new session of {@code user} starts with. */
+    Consistency consistencyOf(String user);
 }

@@ -47,6 +47,7 @@ public final class ResponseTracker {
     private long remaining;
     private int preparedColumns;
     private int status;
+    private boolean failed;
 
     public ResponseTracker(boolean deprecateEof) {
         this.deprecateEof = deprecateEof;
@@ -55,6 +56,7 @@ public final class ResponseTracker {
     /** Starts following the response to {@code command}; returns false when the command has none. */
     public boolean begin(CommandType command) {
         continuation = false;
+        failed = false;
         binary = command == CommandType.STMT_EXECUTE || command == CommandType.STMT_FETCH;
         state = switch (command.response()) {
             case RESULT_SET -> State.FIRST;
@@ -76,6 +78,11 @@ public final class ResponseTracker {
         return status;
     }
 
+    /** Whether the last response ended with an ERR packet (for a multi-result, any of its results). */
+    public boolean lastResponseFailed() {
+        return failed;
+    }
+
     /**
      * Observes one physical packet. {@code buf} holds the payload's first
      * {@code min(payloadLength, PEEK_BYTES)} bytes from {@code offset}; nothing is consumed.
@@ -91,7 +98,11 @@ public final class ResponseTracker {
         }
         int first = payloadLength == 0 ? -1 : buf.getUnsignedByte(offset);
         try {
-            return advance(buf, offset, payloadLength, first);
+            Progress progress = advance(buf, offset, payloadLength, first);
+            if (progress == Progress.DONE && first == 0xff) {
+                failed = true;
+            }
+            return progress;
         } catch (IndexOutOfBoundsException e) {
             throw new ProtocolException("truncated packet in a server response", e);
         }

@@ -1,0 +1,179 @@
+package io.mysqlproxy.core.classify;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Reads the operands of the few statements whose values the session must know after they ran:
+ * the schema of USE, whether a SET gives user variables constant values (which can be replayed on
+ * another server), and the proxy's own {@code SET proxy_*} settings. Called only for statements
+ * already classified as those kinds, so it may allocate.
+ */
+public final class SqlOperands {
+
+    private SqlOperands() {
+    }
+
+    /** The schema named by {@code USE name}, unquoted, or null if the text is not a plain USE. */
+    public static String useSchema(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        lx.next();
+        if (!lx.is(Keyword.USE)) {
+            return null;
+        }
+        int type = lx.next();
+        if (type != SqlLexer.WORD && type != SqlLexer.QUOTED_IDENTIFIER) {
+            return null;
+        }
+        String schema = lx.text();
+        lx.next();
+        return lx.atStatementEnd() ? schema : null;
+    }
+
+    /**
+     * Whether every user variable a SET statement assigns gets a constant: a number, a string
+     * (with an optional character set introducer), NULL, TRUE or FALSE. Such a SET gives the same
+     * values wherever it runs; an expression ({@code NOW()}, a subquery, another variable) may not.
+     */
+    public static boolean userVariablesGetConstants(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        lx.next();
+        if (!lx.is(Keyword.SET)) {
+            return false;
+        }
+        lx.next();
+        while (!lx.atStatementEnd()) {
+            boolean userVariable = lx.type() == SqlLexer.USER_VARIABLE;
+            // Up to the '=' or ':='.
+            while (!lx.atStatementEnd() && lx.type() != SqlLexer.ASSIGN && !lx.isPunct('=')) {
+                lx.next();
+            }
+            if (lx.atStatementEnd()) {
+                return !userVariable;
+            }
+            lx.next();
+            if (userVariable) {
+                if (!constant(lx)) {
+                    return false;
+                }
+            } else {
+                skipExpression(lx);
+            }
+            if (lx.isPunct(',')) {
+                lx.next();
+            } else if (!lx.atStatementEnd()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The value of {@code SET [SESSION | @@SESSION. | @@] name = value} when that is the whole
+     * statement (name in any letter case), or null.
+     */
+    public static String proxySetting(byte[] sql, String name) {
+        if (!containsIgnoreCase(sql, name)) {
+            return null;
+        }
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        lx.next();
+        if (!lx.is(Keyword.SET)) {
+            return null;
+        }
+        lx.next();
+        if (lx.type() == SqlLexer.SYSTEM_VARIABLE) {
+            lx.next();
+            if (lx.is(Keyword.SESSION)) {
+                lx.next();
+                if (!lx.isPunct('.')) {
+                    return null;
+                }
+                lx.next();
+            }
+        } else if (lx.is(Keyword.SESSION)) {
+            lx.next();
+        }
+        if (lx.type() != SqlLexer.WORD || !lx.text().equalsIgnoreCase(name)) {
+            return null;
+        }
+        lx.next();
+        if (!lx.isPunct('=') && lx.type() != SqlLexer.ASSIGN) {
+            return null;
+        }
+        int type = lx.next();
+        if (type != SqlLexer.WORD && type != SqlLexer.STRING) {
+            return null;
+        }
+        String value = lx.text();
+        lx.next();
+        return lx.atStatementEnd() ? value.toLowerCase(Locale.ROOT) : null;
+    }
+
+    private static boolean constant(SqlLexer lx) {
+        if (lx.isPunct('-') || lx.isPunct('+')) {
+            lx.next();
+        }
+        if (lx.type() == SqlLexer.WORD) {
+            String word = lx.text();
+            if (word.startsWith("_") && !word.equals("_")) {
+                // A character set introducer: _utf8mb4'text'.
+                lx.next();
+                if (lx.type() != SqlLexer.STRING) {
+                    return false;
+                }
+            } else if (!Character.isDigit(word.charAt(0)) && !word.equalsIgnoreCase("NULL")
+                    && !word.equalsIgnoreCase("TRUE") && !word.equalsIgnoreCase("FALSE")) {
+                return false;
+            }
+        } else if (lx.type() != SqlLexer.STRING) {
+            return false;
+        }
+        lx.next();
+        // A decimal such as 1.5 lexes as 1 . 5.
+        if (lx.isPunct('.')) {
+            lx.next();
+            if (lx.type() == SqlLexer.WORD && Character.isDigit(lx.text().charAt(0))) {
+                lx.next();
+            } else {
+                return false;
+            }
+        }
+        return lx.isPunct(',') || lx.atStatementEnd();
+    }
+
+    private static void skipExpression(SqlLexer lx) {
+        int depth = 0;
+        while (!lx.atStatementEnd()) {
+            if (lx.isPunct('(')) {
+                depth++;
+            } else if (lx.isPunct(')')) {
+                depth--;
+            } else if (depth == 0 && lx.isPunct(',')) {
+                return;
+            }
+            lx.next();
+        }
+    }
+
+    private static boolean containsIgnoreCase(byte[] text, String word) {
+        byte[] needle = word.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + needle.length <= text.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                int b = text[i + j];
+                if (b >= 'A' && b <= 'Z') {
+                    b += 'a' - 'A';
+                }
+                if (b != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,378 @@
+package io.mysqlproxy.core.pool;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.backend.ResponseSink;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Authenticated connections to one backend, reused across client sessions. A connection belongs
+ * to the event loop it was opened on (its session runs there too), so idle connections are kept
+ * per loop; the bound on open connections is global. A connection given back is cleaned with
+ * COM_RESET_CONNECTION (transactions rolled back, variables, temporary tables, locks and prepared
+ * statements dropped) before anyone else gets it, and closed instead if it cannot be.
+ *
+ * <p>A borrower that finds the pool full waits, first come first served, up to the borrow timeout.
+ */
+public final class BackendPool {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendPool.class);
+
+    private final Backend backend;
+    private final BackendConnector connector;
+    private final PoolSettings settings;
+    /** Open connections: borrowed, idle, being reset or being opened. */
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger idleCount = new AtomicInteger();
+    private final LongAdder waits = new LongAdder();
+    private final LongAdder timeouts = new LongAdder();
+    private final Map<EventLoop, LoopIdle> idleByLoop = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+
+    public BackendPool(Backend backend, BackendConnector connector, PoolSettings settings) {
+        this.backend = backend;
+        this.connector = connector;
+        this.settings = settings;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Open connections, idle ones included. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    public int idleConnections() {
+        return idleCount.get();
+    }
+
+    /** Borrowers that had to wait for a free slot, and those that gave up. */
+    public long waits() {
+        return waits.sum();
+    }
+
+    public long timeouts() {
+        return timeouts.sum();
+    }
+
+    /**
+     * A connection for {@code login}'s user on {@code loop}: an idle one, a new one while the pool
+     * has room, or the next one freed within the borrow timeout. An idle connection must be on the
+     * login's schema unless {@code anySchema} (the borrower will change it); a login borrows with
+     * {@code anySchema} false, so a new connection checks that the schema exists and is allowed.
+     * Must be called on {@code loop}.
+     */
+    public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
+        Promise<BackendConnection> promise = loop.newPromise();
+        PoolKey key = PoolKey.of(login);
+        BackendConnection idle = loopIdle(loop).take(key, login.database(), anySchema);
+        if (idle != null) {
+            promise.setSuccess(idle);
+        } else if (reserve()) {
+            open(loop, login, promise);
+        } else {
+            waits.increment();
+            Waiter waiter = new Waiter(loop, login, key, promise);
+            waiter.timeout = loop.schedule(() -> {
+                if (waiters.remove(waiter)) {
+                    timeouts.increment();
+                    promise.tryFailure(new BackendException(ProxyErrors.poolExhausted(backend.name(),
+                            settings.maxConnections(), settings.borrowTimeout().toMillis()), null));
+                }
+            }, settings.borrowTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            waiters.add(waiter);
+            // A slot may have been freed between the check and the enqueue.
+            if (open.get() < settings.maxConnections()) {
+                wakeOne();
+            }
+        }
+        return promise;
+    }
+
+    /**
+     * Gives a connection back. It is reset and kept if it is between commands; otherwise (a
+     * response still on its way, a broken channel) it is closed. Must be called on its event loop.
+     */
+    public void release(BackendConnection connection) {
+        if (!connection.isActive() || connection.responsePending()) {
+            connection.close();
+            return;
+        }
+        new Reset(connection).start();
+    }
+
+    /** Closes a connection the borrower cannot give back clean (it frees a slot). */
+    public void discard(BackendConnection connection) {
+        connection.close();
+    }
+
+    private boolean reserve() {
+        while (true) {
+            int current = open.get();
+            if (current >= settings.maxConnections()) {
+                return false;
+            }
+            if (open.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Opens a connection in a slot already reserved. */
+    private void open(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise) {
+        Future<BackendConnection> connecting = connector.connect(loop, backend.address(), login);
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                freed();
+                promise.tryFailure(f.cause());
+                return;
+            }
+            BackendConnection connection = connecting.getNow();
+            connection.channel().closeFuture().addListener(c -> {
+                loopIdle(loop).remove(connection);
+                freed();
+            });
+            if (!promise.trySuccess(connection)) {
+                connection.close();
+            }
+        });
+    }
+
+    /** A slot was freed: let the longest waiter open a connection in it. */
+    private void freed() {
+        open.decrementAndGet();
+        wakeOne();
+    }
+
+    private void wakeOne() {
+        Waiter waiter = waiters.poll();
+        if (waiter == null) {
+            return;
+        }
+        waiter.loop.execute(() -> {
+            if (waiter.promise.isDone()) {
+                wakeOne();
+                return;
+            }
+            if (reserve()) {
+                waiter.timeout.cancel(false);
+                open(waiter.loop, waiter.login, waiter.promise);
+            } else {
+                // Someone else took the slot: wait for the next one.
+                waiters.add(waiter);
+            }
+        });
+    }
+
+    /** A clean connection is free again: to a waiter of the same loop and user, to the idle list, or closed for others. */
+    private void returned(EventLoop loop, BackendConnection connection, PoolKey key) {
+        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+            Waiter waiter = it.next();
+            if (waiter.loop == loop && waiter.key.equals(key) && waiters.remove(waiter)) {
+                waiter.timeout.cancel(false);
+                if (waiter.promise.trySuccess(connection)) {
+                    return;
+                }
+            }
+        }
+        if (!waiters.isEmpty()) {
+            // Waiters need a connection on another loop or for another user: free the slot for them.
+            connection.close();
+            return;
+        }
+        loopIdle(loop).put(key, connection);
+    }
+
+    private LoopIdle loopIdle(EventLoop loop) {
+        return idleByLoop.computeIfAbsent(loop, LoopIdle::new);
+    }
+
+    /** Resets a returned connection with COM_RESET_CONNECTION, bounded by the reset timeout. */
+    private final class Reset implements ResponseSink {
+        private final BackendConnection connection;
+        private final PoolKey key;
+        private ScheduledFuture<?> timeout;
+        private boolean done;
+
+        Reset(BackendConnection connection) {
+            this.connection = connection;
+            this.key = PoolKey.of(connection.login());
+        }
+
+        void start() {
+            connection.attach(this);
+            connection.beginCommand(CommandType.RESET_CONNECTION);
+            connection.write(StmtCommands.command(connection.channel().alloc(), CommandType.RESET_CONNECTION,
+                    new byte[0]));
+            connection.flush();
+            timeout = connection.channel().eventLoop().schedule(() -> fail("no answer to COM_RESET_CONNECTION"),
+                    settings.resetTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void forward(ByteBuf bytes, int lastSequenceId) {
+            bytes.release();
+        }
+
+        @Override
+        public void responseComplete(int status) {
+            if (done) {
+                return;
+            }
+            done = true;
+            timeout.cancel(false);
+            if (connection.lastResponseFailed()) {
+                log.debug("{}: COM_RESET_CONNECTION failed; closing it", connection);
+                connection.close();
+                return;
+            }
+            connection.detach();
+            connection.collation(BackendConnection.SERVER_DEFAULT_COLLATION);
+            returned(connection.channel().eventLoop(), connection, key);
+        }
+
+        private void fail(String reason) {
+            if (!done) {
+                done = true;
+                log.debug("{}: {}; closing it", connection, reason);
+                connection.close();
+            }
+        }
+
+        @Override
+        public void localInfileRequested() {
+            fail("unexpected LOCAL INFILE request");
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void backendWritabilityChanged() {
+        }
+
+        @Override
+        public void backendFailed(String reason, Throwable cause) {
+            fail(reason);
+        }
+    }
+
+    /** One loop's idle connections by key, newest last; touched only on that loop (or at close). */
+    private final class LoopIdle {
+        private final EventLoop loop;
+        private final Map<PoolKey, ArrayDeque<Idle>> byKey = new HashMap<>();
+        private ScheduledFuture<?> eviction;
+
+        LoopIdle(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        /** The newest idle connection for {@code key} on {@code schema}, else (if allowed and a schema is wanted) any. */
+        BackendConnection take(PoolKey key, String schema, boolean anySchema) {
+            ArrayDeque<Idle> idle = byKey.get(key);
+            if (idle == null || idle.isEmpty()) {
+                return null;
+            }
+            Idle chosen = null;
+            for (Iterator<Idle> it = idle.descendingIterator(); it.hasNext(); ) {
+                Idle candidate = it.next();
+                if (Objects.equals(candidate.connection.schema(), schema)) {
+                    chosen = candidate;
+                    break;
+                }
+            }
+            // A session without a schema cannot "unselect" one, so it only takes schema-less connections.
+            if (chosen == null && schema != null && anySchema) {
+                chosen = idle.peekLast();
+            }
+            if (chosen == null) {
+                return null;
+            }
+            idle.remove(chosen);
+            idleCount.decrementAndGet();
+            return chosen.connection;
+        }
+
+        void put(PoolKey key, BackendConnection connection) {
+            byKey.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Idle(connection, System.nanoTime()));
+            idleCount.incrementAndGet();
+            if (eviction == null) {
+                long period = Math.max(TimeUnit.SECONDS.toNanos(1), settings.idleTimeout().toNanos() / 4);
+                eviction = loop.scheduleAtFixedRate(this::evict, period, period, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        void remove(BackendConnection connection) {
+            if (!loop.inEventLoop()) {
+                loop.execute(() -> remove(connection));
+                return;
+            }
+            for (ArrayDeque<Idle> idle : byKey.values()) {
+                if (idle.removeIf(entry -> entry.connection == connection)) {
+                    idleCount.decrementAndGet();
+                    return;
+                }
+            }
+        }
+
+        private void evict() {
+            long oldest = System.nanoTime() - settings.idleTimeout().toNanos();
+            for (ArrayDeque<Idle> idle : byKey.values()) {
+                while (!idle.isEmpty() && idle.peekFirst().since - oldest < 0) {
+                    Idle entry = idle.pollFirst();
+                    idleCount.decrementAndGet();
+                    entry.connection.close();
+                }
+            }
+        }
+    }
+
+    private record Idle(BackendConnection connection, long since) {
+    }
+
+    private static final class Waiter {
+        final EventLoop loop;
+        final BackendLogin login;
+        final PoolKey key;
+        final Promise<BackendConnection> promise;
+        ScheduledFuture<?> timeout;
+
+        Waiter(EventLoop loop, BackendLogin login, PoolKey key, Promise<BackendConnection> promise) {
+            this.loop = loop;
+            this.login = login;
+            this.key = key;
+            this.promise = promise;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pool of " + backend + " (" + open.get() + " open, " + idleCount.get() + " idle)";
+    }
+}

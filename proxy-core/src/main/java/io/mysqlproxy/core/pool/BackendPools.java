@@ -1,0 +1,29 @@
+package io.mysqlproxy.core.pool;
+
+import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.topology.Backend;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The pool of each backend, created when the backend is first used. */
+public final class BackendPools {
+
+    private final BackendConnector connector;
+    private final PoolSettings settings;
+    private final Map<Backend, BackendPool> pools = new ConcurrentHashMap<>();
+
+    public BackendPools(BackendConnector connector, PoolSettings settings) {
+        this.connector = connector;
+        this.settings = settings;
+    }
+
+    public BackendPool of(Backend backend) {
+        return pools.computeIfAbsent(backend, b -> new BackendPool(b, connector, settings));
+    }
+
+    public Collection<BackendPool> all() {
+        return pools.values();
+    }
+}

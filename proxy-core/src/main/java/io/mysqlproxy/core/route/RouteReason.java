@@ -1,0 +1,50 @@
+package io.mysqlproxy.core.route;
+
+import java.util.Locale;
+
+/**
+ * Why a statement went where it did. A bounded set, so it can label metrics; EXPLAIN ROUTE and
+ * the logs show {@link #describe()}.
+ */
+public enum RouteReason {
+    READ("a plain read: any replica may serve it"),
+    WRITE("a write"),
+    DDL("a schema or privilege change"),
+    CALL("a stored procedure call, whose body is unknown"),
+    UNKNOWN_STATEMENT("not recognised: the primary is the safe choice"),
+    SESSION_STATE("changes session state; replayed on other backends when they next serve this session"),
+    PRIMARY_REQUIRED_READ("a read that locks rows, writes variables or files, or reads connection-bound values"),
+    PREVIOUS_STATEMENT("describes the previous statement, so it goes where that one ran"),
+    TRANSACTION("inside, or starting, a transaction"),
+    READ_ONLY_TRANSACTION("START TRANSACTION READ ONLY, allowed on a replica by configuration"),
+    AUTOCOMMIT_OFF("autocommit is off: every statement is part of a transaction"),
+    HINT_PRIMARY("route=primary hint"),
+    HINT_REPLICA("route=replica hint"),
+    CONSISTENCY_STRONG("consistency is strong: reads go to the primary"),
+    CONSISTENCY_FALLBACK("no replica had applied this session's last write in time"),
+    NO_REPLICA("no usable replica: read served by the primary"),
+    PINNED_LOCK_TABLES("session holds LOCK TABLES"),
+    PINNED_GLOBAL_READ_LOCK("session holds FLUSH TABLES WITH READ LOCK"),
+    PINNED_NAMED_LOCK("session used GET_LOCK or another named-lock function"),
+    PINNED_TEMPORARY_TABLE("session created a temporary table"),
+    PINNED_SQL_PREPARE("session used SQL-level PREPARE"),
+    PINNED_USER_VARIABLE("session set a user variable from an expression, which only the primary holds"),
+    PINNED_MULTI_STATEMENT("session changed its state inside a multi-statement text"),
+    PINNED_SESSION_STATE_SIZE("session changed more state than the proxy replays"),
+    COMMAND("a command that only the primary answers (statistics, field list, options)");
+
+    private final String description;
+
+    RouteReason(String description) {
+        this.description = description;
+    }
+
+    /** The lower-case name, e.g. {@code pinned_lock_tables}, for metrics labels. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public String describe() {
+        return description;
+    }
+}

@@ -1,0 +1,98 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Brings one leg up to the session's state before it serves a command: the schema (COM_INIT_DB),
+ * the handshake collation, then every SET from the replay log it has not run yet, one command at
+ * a time. A leg already in step costs nothing; each change is sent to each leg at most once.
+ */
+final class LegSync {
+
+    private final SessionState state;
+    private final Leg leg;
+    private final LegSteps then;
+    private Iterator<SessionState.Entry> replay;
+
+    private LegSync(SessionState state, Leg leg, LegSteps then) {
+        this.state = state;
+        this.leg = leg;
+        this.then = then;
+    }
+
+    static void run(SessionState state, Leg leg, LegSteps then) {
+        new LegSync(state, leg, then).next();
+    }
+
+    /** Whether {@code leg} already has everything (the hot path: no allocation). */
+    static boolean inStep(SessionState state, Leg leg) {
+        BackendConnection connection = leg.connection();
+        return (state.schema() == null || state.schema().equals(connection.schema()))
+                && state.collation() == connection.collation()
+                && leg.appliedVersion() >= state.version();
+    }
+
+    private void next() {
+        BackendConnection connection = leg.connection();
+        String schema = state.schema();
+        if (schema != null && !schema.equals(connection.schema())) {
+            send(CommandType.INIT_DB, StmtCommands.command(connection.channel().alloc(), CommandType.INIT_DB,
+                    schema.getBytes(StandardCharsets.UTF_8)), () -> connection.schema(schema));
+            return;
+        }
+        int collation = state.collation();
+        if (collation != connection.collation()) {
+            send(CommandType.QUERY, StmtCommands.query(connection.channel().alloc(), collationStatement(collation)),
+                    () -> connection.collation(collation));
+            return;
+        }
+        if (replay == null) {
+            List<SessionState.Entry> missing = state.since(leg.appliedVersion());
+            replay = missing.iterator();
+        }
+        if (replay.hasNext()) {
+            SessionState.Entry entry = replay.next();
+            send(CommandType.QUERY, StmtCommands.command(connection.channel().alloc(), CommandType.QUERY, entry.sql()),
+                    () -> leg.appliedVersion(entry.version()));
+            return;
+        }
+        leg.appliedVersion(state.version());
+        then.done();
+    }
+
+    private void send(CommandType command, ByteBuf frame, Runnable applied) {
+        leg.sendInternal(command, frame, (response, failed, status) -> {
+            try {
+                if (failed) {
+                    then.refused(BufferedResponse.error(response));
+                    return;
+                }
+            } finally {
+                response.release();
+            }
+            applied.run();
+            next();
+        });
+    }
+
+    /**
+     * Sets the three character set variables the handshake sets, from a collation id. MariaDB
+     * takes an id only for collation_connection, so the character set name is looked up.
+     */
+    static String collationStatement(int collation) {
+        if (collation == BackendConnection.SERVER_DEFAULT_COLLATION) {
+            return "SET character_set_client = DEFAULT, character_set_results = DEFAULT, collation_connection = DEFAULT";
+        }
+        String charset = "(SELECT CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID = " + collation + ")";
+        return "SET character_set_client = " + charset + ", character_set_results = " + charset
+                + ", collation_connection = " + collation;
+    }
+}

@@ -1,0 +1,60 @@
+package io.mysqlproxy.core.session;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A session's prepared statements by the ids the proxy gave the client. */
+final class PreparedStatements {
+
+    /** MariaDB's "the statement prepared last" id in COM_STMT_EXECUTE. */
+    static final int LAST_PREPARED = -1;
+
+    private final Map<Integer, PreparedStatement> byClientId = new HashMap<>();
+    private int nextId = 1;
+    private PreparedStatement last;
+
+    int nextId() {
+        int id = nextId++;
+        if (nextId == LAST_PREPARED || nextId == 0) {
+            nextId = 1;
+        }
+        return id;
+    }
+
+    void add(PreparedStatement statement) {
+        byClientId.put(statement.clientId(), statement);
+        last = statement;
+    }
+
+    PreparedStatement get(int clientId) {
+        return clientId == LAST_PREPARED ? last : byClientId.get(clientId);
+    }
+
+    PreparedStatement remove(int clientId) {
+        PreparedStatement removed = byClientId.remove(clientId);
+        if (removed == last) {
+            last = null;
+        }
+        return removed;
+    }
+
+    Collection<PreparedStatement> all() {
+        return byClientId.values();
+    }
+
+    int size() {
+        return byClientId.size();
+    }
+
+    void forget(Leg leg) {
+        for (PreparedStatement statement : byClientId.values()) {
+            statement.forget(leg);
+        }
+    }
+
+    void clear() {
+        byClientId.clear();
+        last = null;
+    }
+}

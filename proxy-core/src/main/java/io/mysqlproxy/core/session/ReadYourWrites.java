@@ -1,0 +1,110 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.mysqlproxy.protocol.wire.ProtocolException;
+
+import java.time.Duration;
+
+/**
+ * Session consistency: after the session writes on the primary, its next read may go to a
+ * replica only once that replica has applied the write. The position of the write is asked of
+ * the primary lazily, when a read is about to go to a replica (so a session that only writes
+ * pays nothing), and each replica leg remembers the last position it was seen to have, so later
+ * reads there need no wait until the session writes again.
+ */
+final class ReadYourWrites {
+
+    /** How a check ends. */
+    interface Outcome {
+        /** The replica has the session's writes (or there were none): read there. */
+        void applied();
+
+        /** The replica did not catch up in time, or could not be asked: read on the primary. */
+        void notApplied(String reason);
+    }
+
+    private final Duration waitTimeout;
+    private boolean writePending;
+    private String lastWrite;
+
+    ReadYourWrites(Duration waitTimeout) {
+        this.waitTimeout = waitTimeout;
+    }
+
+    /** The session ran something on the primary that may have written. */
+    void wrote() {
+        writePending = true;
+    }
+
+    /** Whether a read on a replica must be checked first. */
+    boolean mustCheck(Leg replica) {
+        return writePending || (lastWrite != null && !lastWrite.isEmpty() && !lastWrite.equals(replica.appliedGtid()));
+    }
+
+    /** Forgets all positions (COM_RESET_CONNECTION, COM_CHANGE_USER). */
+    void reset() {
+        writePending = false;
+        lastWrite = null;
+    }
+
+    /** Learns the write position from {@code primary} if needed, then waits for it on {@code replica}. */
+    void check(Leg primary, Leg replica, Outcome outcome) {
+        if (!writePending) {
+            waitOn(replica, outcome);
+            return;
+        }
+        if (primary == null) {
+            outcome.notApplied("the primary connection that wrote is gone");
+            return;
+        }
+        GtidDialect dialect = GtidDialect.of(primary.connection().greeting().serverVersion());
+        primary.sendInternal(CommandType.QUERY, StmtCommands.query(primary.connection().channel().alloc(),
+                dialect.positionQuery()), (response, failed, status) -> {
+            String position;
+            try {
+                position = failed ? null : BufferedResponse.firstCell(response, primary.connection().deprecateEof());
+            } catch (ProtocolException e) {
+                position = null;
+                failed = true;
+            } finally {
+                response.release();
+            }
+            if (failed) {
+                outcome.notApplied("could not read the primary's GTID position");
+                return;
+            }
+            writePending = false;
+            lastWrite = position == null ? "" : position;
+            waitOn(replica, outcome);
+        });
+    }
+
+    private void waitOn(Leg replica, Outcome outcome) {
+        String position = lastWrite;
+        if (position == null || position.isEmpty() || position.equals(replica.appliedGtid())) {
+            outcome.applied();
+            return;
+        }
+        GtidDialect dialect = GtidDialect.of(replica.connection().greeting().serverVersion());
+        replica.sendInternal(CommandType.QUERY, StmtCommands.query(replica.connection().channel().alloc(),
+                dialect.waitQuery(position, waitTimeout.toMillis())), (response, failed, status) -> {
+            String result;
+            try {
+                result = failed ? null : BufferedResponse.firstCell(response, replica.connection().deprecateEof());
+            } catch (ProtocolException e) {
+                result = null;
+            } finally {
+                response.release();
+            }
+            if (result != null && dialect.applied(result)) {
+                replica.appliedGtid(position);
+                outcome.applied();
+            } else {
+                outcome.notApplied(result == null ? "the replica could not wait for GTID " + position
+                        : "the replica had not applied GTID " + position + " within " + waitTimeout.toMillis() + " ms");
+            }
+        });
+    }
+}

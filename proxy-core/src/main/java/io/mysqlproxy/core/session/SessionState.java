@@ -1,0 +1,114 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.route.Pin;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The session state a client has set, which every backend serving it must share: the current
+ * schema, the handshake collation, and the SET statements it ran (session variables, SET NAMES,
+ * user variables given constants, SET SESSION TRANSACTION), kept in order as a replay log. Each
+ * backend connection of the session remembers how far into the log it is ({@link #version()}), so
+ * a change is applied to each at most once, and only when that backend next serves the session.
+ *
+ * <p>Replaying the text is exact because every backend applies the same statements in the same
+ * order from the same starting point (a freshly reset connection). A statement repeated word for
+ * word replaces its earlier copy, which keeps the log short for clients that re-send their SETs.
+ */
+final class SessionState {
+
+    /** Beyond this many distinct SET statements the session is pinned to the primary instead. */
+    static final int MAX_REPLAYED = 64;
+
+    record Entry(long version, byte[] sql) {
+    }
+
+    private final List<Entry> replay = new ArrayList<>();
+    private long version;
+    private String schema;
+    private int collation;
+    private int pins;
+    private Consistency consistency;
+    private final Consistency defaultConsistency;
+
+    SessionState(String schema, int collation, Consistency consistency) {
+        this.schema = schema;
+        this.collation = collation;
+        this.consistency = consistency;
+        this.defaultConsistency = consistency;
+    }
+
+    String schema() {
+        return schema;
+    }
+
+    void schema(String schema) {
+        this.schema = schema;
+    }
+
+    /** The handshake collation id, or {@link BackendConnection#SERVER_DEFAULT_COLLATION} after a reset. */
+    int collation() {
+        return collation;
+    }
+
+    /** The newest log position; a backend at this version has every recorded SET. */
+    long version() {
+        return version;
+    }
+
+    /** Records a SET that succeeded; false if the log is full (the caller pins the session instead). */
+    boolean record(byte[] sql) {
+        replay.removeIf(entry -> Arrays.equals(entry.sql(), sql));
+        if (replay.size() >= MAX_REPLAYED) {
+            return false;
+        }
+        replay.add(new Entry(++version, sql));
+        return true;
+    }
+
+    /** The SET statements a backend at {@code applied} has not run yet, oldest first. */
+    List<Entry> since(long applied) {
+        if (applied >= version) {
+            return List.of();
+        }
+        List<Entry> missing = new ArrayList<>();
+        for (Entry entry : replay) {
+            if (entry.version() > applied) {
+                missing.add(entry);
+            }
+        }
+        return missing;
+    }
+
+    int pins() {
+        return pins;
+    }
+
+    void pin(Pin pin) {
+        pins |= pin.bit();
+    }
+
+    void unpin(Pin pin) {
+        pins &= ~pin.bit();
+    }
+
+    Consistency consistency() {
+        return consistency;
+    }
+
+    void consistency(Consistency consistency) {
+        this.consistency = consistency;
+    }
+
+    /** COM_RESET_CONNECTION: variables back to the server defaults, pins and the log gone, the schema kept. */
+    void reset() {
+        replay.clear();
+        collation = BackendConnection.SERVER_DEFAULT_COLLATION;
+        pins = 0;
+        consistency = defaultConsistency;
+    }
+}

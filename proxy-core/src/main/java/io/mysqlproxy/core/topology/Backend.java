@@ -1,0 +1,87 @@
+package io.mysqlproxy.core.topology;
+
+import io.mysqlproxy.core.config.HostPort;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One MySQL server the proxy may send work to. Its identity (address, role, name) never changes;
+ * its state is written by health checks and discovery and read without locks on the hot path.
+ * The outstanding-request count feeds least-outstanding replica choice.
+ */
+public final class Backend {
+
+    private final HostPort address;
+    private final BackendRole role;
+    private final String name;
+    private final int weight;
+    private volatile BackendState state = BackendState.UP;
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Until this System.nanoTime(), read-your-writes waits skip this replica (it just timed out one). */
+    private final AtomicLong consistencyCooldownUntil = new AtomicLong(Long.MIN_VALUE);
+
+    public Backend(HostPort address, BackendRole role, String name, int weight) {
+        this.address = address;
+        this.role = role;
+        this.name = name;
+        this.weight = weight;
+    }
+
+    public HostPort address() {
+        return address;
+    }
+
+    public BackendRole role() {
+        return role;
+    }
+
+    /** A stable, operator-facing name: the pod name when known, else the address. */
+    public String name() {
+        return name;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    public BackendState state() {
+        return state;
+    }
+
+    public void state(BackendState state) {
+        this.state = state;
+    }
+
+    /** Whether new work may go here. */
+    public boolean usable() {
+        return state == BackendState.UP;
+    }
+
+    public int outstanding() {
+        return outstanding.get();
+    }
+
+    /** A request is sent here; pair with {@link #requestEnded()}. */
+    public void requestStarted() {
+        outstanding.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        outstanding.decrementAndGet();
+    }
+
+    /** After a read-your-writes wait timed out here: let other replicas take such reads for a while. */
+    public void coolDownForConsistency(long nanos) {
+        consistencyCooldownUntil.set(System.nanoTime() + nanos);
+    }
+
+    public boolean coolingDownForConsistency() {
+        return System.nanoTime() - consistencyCooldownUntil.get() < 0;
+    }
+
+    @Override
+    public String toString() {
+        return role.label() + " " + name + (name.equals(address.toString()) ? "" : " (" + address + ")");
+    }
+}
