@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The admin HTTP port, on the JDK's own HTTP server and two threads of its own (never an event
- * loop): {@code /healthz} (the process is alive) and {@code /readyz} (it can serve: see
- * {@link Readiness}), for Kubernetes probes and for curl.
+ * loop): {@code /healthz} (the process is alive), {@code /readyz} (it can serve: see
+ * {@link Readiness}), for Kubernetes probes and for curl, and {@code /backends} (JSON: each
+ * backend's role, state, load, statements and pool, see {@link BackendsReport}).
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -30,7 +32,8 @@ public final class AdminServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static AdminServer start(String host, int port, Readiness readiness) throws IOException {
+    public static AdminServer start(String host, int port, Readiness readiness, Supplier<String> backendsJson)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "mysql-proxy-admin");
@@ -39,12 +42,13 @@ public final class AdminServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
+        server.createContext("/backends", exchange -> respond(exchange, 200, backendsJson.get(), "application/json"));
         server.createContext("/readyz", exchange -> {
             Readiness.State state = readiness.check();
             respond(exchange, state.ready() ? 200 : 503, (state.ready() ? "ready: " : "not ready: ") + state.reason() + "\n");
         });
         server.start();
-        log.info("admin endpoint on http://{}:{}/ (/healthz, /readyz)", host, server.getAddress().getPort());
+        log.info("admin endpoint on http://{}:{}/ (/healthz, /readyz, /backends)", host, server.getAddress().getPort());
         return new AdminServer(server, executor);
     }
 
@@ -53,6 +57,10 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        respond(exchange, status, body, "text/plain; charset=utf-8");
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body, String contentType) throws IOException {
         try (exchange) {
             if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
                 exchange.sendResponseHeaders(405, -1);
@@ -63,7 +71,7 @@ public final class AdminServer implements AutoCloseable {
                 return;
             }
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.getResponseHeaders().set("Content-Type", contentType);
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             exchange.sendResponseHeaders(status, "HEAD".equals(exchange.getRequestMethod()) ? -1 : bytes.length);
             if (!"HEAD".equals(exchange.getRequestMethod())) {

@@ -46,12 +46,19 @@ public final class SqlOperands {
         lx.next();
         while (!lx.atStatementEnd()) {
             boolean userVariable = lx.type() == SqlLexer.USER_VARIABLE;
-            // Up to the '=' or ':='.
-            while (!lx.atStatementEnd() && lx.type() != SqlLexer.ASSIGN && !lx.isPunct('=')) {
+            // Up to the '=' or ':=', or the ',' that ends an item without one (NAMES, CHARACTER SET).
+            while (!lx.atStatementEnd() && lx.type() != SqlLexer.ASSIGN && !lx.isPunct('=') && !lx.isPunct(',')) {
                 lx.next();
             }
             if (lx.atStatementEnd()) {
                 return !userVariable;
+            }
+            if (lx.isPunct(',')) {
+                if (userVariable) {
+                    return false;
+                }
+                lx.next();
+                continue;
             }
             lx.next();
             if (userVariable) {

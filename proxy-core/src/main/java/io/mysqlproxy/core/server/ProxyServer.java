@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.admin.AdminServer;
+import io.mysqlproxy.core.admin.BackendsReport;
 import io.mysqlproxy.core.admin.PrimaryReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
@@ -87,7 +88,7 @@ public final class ProxyServer implements AutoCloseable {
             try {
                 admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
                         runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
-                        listener::isActive));
+                        listener::isActive), () -> BackendsReport.json(runtime.topology(), runtime.pools()));
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);

@@ -417,6 +417,10 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     /** Resolves the decision to a leg (borrowing it if needed), then brings the leg up to date and sends. */
     private void dispatch(Command cmd, RouteDecision decision) {
         cmd.decision = decision;
+        if (log.isTraceEnabled()) {
+            log.trace("[conn {}] {} {} -> {} (autocommit {}, transaction on {}, pins {})", info.connectionId(), cmd.type,
+                    cmd.classification, decision, autocommit, transactionLeg, state.pins());
+        }
         switch (decision.target()) {
             case TRANSACTION -> {
                 Leg leg = transactionLeg != null ? transactionLeg : primary;
@@ -435,7 +439,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             }
             case PRIMARY -> withLeg(cmd, services.topology().primary());
             case REPLICA -> {
-                boolean checkWrites = state.consistency() == Consistency.SESSION
+                boolean checkWrites = state.consistency() == Consistency.SESSION && readYourWrites.hasWritten()
                         && (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE)
                         && decision.reason() != RouteReason.HINT_REPLICA
                         && decision.reason() != RouteReason.READ_ONLY_TRANSACTION;
@@ -613,6 +617,9 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             leg.sendInternal(CommandType.STMT_PREPARE, frame, (response, failed, status) -> prepared(cmd, leg, response,
                     failed));
             return;
+        }
+        if (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE) {
+            leg.backend().statementRouted();
         }
         leg.send(cmd.type, frame);
         ByteBuf held;

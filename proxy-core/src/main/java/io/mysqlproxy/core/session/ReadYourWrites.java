@@ -38,6 +38,11 @@ final class ReadYourWrites {
         writePending = true;
     }
 
+    /** Whether the session has written (since its last reset): only then do its reads need checks. */
+    boolean hasWritten() {
+        return writePending || (lastWrite != null && !lastWrite.isEmpty());
+    }
+
     /** Whether a read on a replica must be checked first. */
     boolean mustCheck(Leg replica) {
         return writePending || (lastWrite != null && !lastWrite.isEmpty() && !lastWrite.equals(replica.appliedGtid()));

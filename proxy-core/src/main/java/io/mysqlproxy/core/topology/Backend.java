@@ -4,6 +4,7 @@ import io.mysqlproxy.core.config.HostPort;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One MySQL server the proxy may send work to. Its identity (address, role, name) never changes;
@@ -18,8 +19,9 @@ public final class Backend {
     private final int weight;
     private volatile BackendState state = BackendState.UP;
     private final AtomicInteger outstanding = new AtomicInteger();
+    private final LongAdder statements = new LongAdder();
     /** Until this System.nanoTime(), read-your-writes waits skip this replica (it just timed out one). */
-    private final AtomicLong consistencyCooldownUntil = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong consistencyCooldownUntil = new AtomicLong(System.nanoTime());
 
     public Backend(HostPort address, BackendRole role, String name, int weight) {
         this.address = address;
@@ -69,6 +71,16 @@ public final class Backend {
 
     public void requestEnded() {
         outstanding.decrementAndGet();
+    }
+
+    /** A client statement (COM_QUERY or COM_STMT_EXECUTE) was sent here. */
+    public void statementRouted() {
+        statements.increment();
+    }
+
+    /** Client statements sent here since start-up. */
+    public long statements() {
+        return statements.sum();
     }
 
     /** After a read-your-writes wait timed out here: let other replicas take such reads for a while. */

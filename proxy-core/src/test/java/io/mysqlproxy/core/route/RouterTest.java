@@ -1,0 +1,357 @@
+package io.mysqlproxy.core.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.mysqlproxy.core.classify.StatementClassifier;
+import io.mysqlproxy.core.config.Consistency;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The router's session-dependent policies: open transaction, autocommit off, START TRANSACTION READ
+ * ONLY, pins, hints and consistency. What each statement needs in a fresh session is covered row by
+ * row by the route column of {@code classify/statements.csv}.
+ */
+class RouterTest {
+
+    /** A fake session; the record's accessors implement {@link RouteContext}. */
+    private record Session(boolean inTransaction, boolean autocommit, int pins, Consistency consistency)
+            implements RouteContext {
+
+        static Session fresh() {
+            return new Session(false, true, 0, Consistency.SESSION);
+        }
+
+        Session inTransaction(boolean value) {
+            return new Session(value, autocommit, pins, consistency);
+        }
+
+        Session autocommit(boolean value) {
+            return new Session(inTransaction, value, pins, consistency);
+        }
+
+        Session pinned(Pin... set) {
+            int bits = pins;
+            for (Pin pin : set) {
+                bits |= pin.bit();
+            }
+            return new Session(inTransaction, autocommit, bits, consistency);
+        }
+
+        Session consistency(Consistency value) {
+            return new Session(inTransaction, autocommit, pins, value);
+        }
+    }
+
+    private static final Router ROUTER = new Router(false);
+    private static final Router READ_ONLY_ON_REPLICA = new Router(true);
+
+    /** Statements of every sort, for the policies that must not look at the statement at all. */
+    private static final String[] ALL_SORTS = {
+        "SELECT 1",
+        "SELECT * FROM t WHERE id = 1 FOR UPDATE",
+        "SELECT LAST_INSERT_ID()",
+        "SELECT FOUND_ROWS()",
+        "SHOW WARNINGS",
+        "/* route=replica */ SELECT 1",
+        "/* route=primary */ SELECT 1",
+        "/* route=replica */ SELECT * FROM t FOR UPDATE",
+        "UPDATE t SET a = 1",
+        "CREATE TABLE t (a INT)",
+        "CALL p()",
+        "BEGIN",
+        "START TRANSACTION READ ONLY",
+        "COMMIT",
+        "SAVEPOINT s1",
+        "XA START 'x'",
+        "SET autocommit = 1",
+        "SET NAMES utf8mb4",
+        "USE app",
+        "LOCK TABLES t READ",
+        "UNLOCK TABLES",
+        "CREATE TEMPORARY TABLE tmp (a INT)",
+        "PREPARE s FROM 'SELECT 1'",
+        "SELECT 1; SELECT 2",
+        "SELECT 1; UPDATE t SET a = 1",
+        "FOO BAR",
+        "",
+    };
+
+    private static RouteDecision route(Router router, String sql, RouteContext session) {
+        return router.route(StatementClassifier.classify(sql), session);
+    }
+
+    private static void assertRoute(RouteTarget target, RouteReason reason, RouteDecision actual, String sql) {
+        assertEquals(RouteDecision.of(target, reason), actual, sql);
+    }
+
+    // ---- an open transaction beats everything
+
+    static Stream<Arguments> sessionsInTransaction() {
+        Session inTransaction = Session.fresh().inTransaction(true);
+        return Stream.of(
+                Arguments.of(ROUTER, inTransaction),
+                Arguments.of(READ_ONLY_ON_REPLICA, inTransaction),
+                Arguments.of(ROUTER, inTransaction.autocommit(false)),
+                Arguments.of(ROUTER, inTransaction.pinned(Pin.LOCK_TABLES, Pin.USER_VARIABLE)),
+                Arguments.of(ROUTER, inTransaction.consistency(Consistency.STRONG)),
+                Arguments.of(READ_ONLY_ON_REPLICA, inTransaction.consistency(Consistency.EVENTUAL)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("sessionsInTransaction")
+    void insideATransactionEverythingGoesToTheTransaction(Router router, Session session) {
+        for (String sql : ALL_SORTS) {
+            assertRoute(RouteTarget.TRANSACTION, RouteReason.TRANSACTION, route(router, sql, session), sql);
+        }
+    }
+
+    // ---- autocommit off
+
+    @ParameterizedTest
+    @MethodSource("sessionsWithAutocommitOff")
+    void autocommitOffSendsEverythingToThePrimary(Router router, Session session) {
+        for (String sql : ALL_SORTS) {
+            assertRoute(RouteTarget.PRIMARY, RouteReason.AUTOCOMMIT_OFF, route(router, sql, session), sql);
+        }
+    }
+
+    static Stream<Arguments> sessionsWithAutocommitOff() {
+        Session off = Session.fresh().autocommit(false);
+        return Stream.of(
+                Arguments.of(ROUTER, off),
+                // Not even START TRANSACTION READ ONLY may leave for a replica.
+                Arguments.of(READ_ONLY_ON_REPLICA, off),
+                Arguments.of(READ_ONLY_ON_REPLICA, off.consistency(Consistency.EVENTUAL)),
+                Arguments.of(ROUTER, off.pinned(Pin.TEMPORARY_TABLE)));
+    }
+
+    // ---- START TRANSACTION READ ONLY
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "START TRANSACTION READ ONLY",
+        "start transaction read only",
+        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+        "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT",
+        "/* route=replica */ START TRANSACTION READ ONLY",
+    })
+    void readOnlyTransactionGoesToAReplicaOnlyWhenConfigured(String sql) {
+        for (Consistency consistency : new Consistency[] {Consistency.EVENTUAL, Consistency.SESSION}) {
+            Session session = Session.fresh().consistency(consistency);
+            assertRoute(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION,
+                    route(READ_ONLY_ON_REPLICA, sql, session), sql + " / " + consistency);
+            assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(ROUTER, sql, session),
+                    sql + " / " + consistency);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Pin.class)
+    void readOnlyTransactionStaysOnThePrimaryWhenPinned(Pin pin) {
+        String sql = "START TRANSACTION READ ONLY";
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, Session.fresh().pinned(pin)), pin.name());
+    }
+
+    @Test
+    void readOnlyTransactionStaysOnThePrimaryUnderStrongConsistency() {
+        String sql = "START TRANSACTION READ ONLY";
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, Session.fresh().consistency(Consistency.STRONG)), sql);
+    }
+
+    @Test
+    void readOnlyTransactionWithAPrimaryHintStaysOnThePrimary() {
+        String sql = "/* route=primary */ START TRANSACTION READ ONLY";
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, Session.fresh()),
+                sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "BEGIN", "START TRANSACTION", "START TRANSACTION READ WRITE", "START TRANSACTION WITH CONSISTENT SNAPSHOT",
+        "COMMIT", "ROLLBACK", "SAVEPOINT s1", "RELEASE SAVEPOINT s1", "ROLLBACK TO s1", "XA START 'x'",
+        "/* route=replica */ BEGIN",
+    })
+    void otherTransactionStatementsGoToThePrimaryEvenWhenReadOnlyMayLeave(String sql) {
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, Session.fresh()),
+                sql);
+        // A pin does not change the reason: transaction control is decided first.
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, Session.fresh().pinned(Pin.NAMED_LOCK)), sql);
+    }
+
+    // ---- pins
+
+    @ParameterizedTest
+    @EnumSource(Pin.class)
+    void eachPinSendsReadsToThePrimaryWithItsReason(Pin pin) {
+        Session session = Session.fresh().pinned(pin);
+        for (String sql : new String[] {
+            "SELECT 1",
+            "SELECT * FROM t WHERE id = 1",
+            "SHOW TABLES",
+            "SELECT 1; SELECT 2",
+            "/* route=replica */ SELECT 1",
+            "/* route=primary */ SELECT 1",
+            "SELECT * FROM t FOR UPDATE",
+            "SELECT FOUND_ROWS()",
+            "SHOW WARNINGS",
+            "UPDATE t SET a = 1",
+        }) {
+            assertRoute(RouteTarget.PRIMARY, pin.reason(), route(ROUTER, sql, session), pin + ": " + sql);
+        }
+    }
+
+    @Test
+    void everyPinHasItsOwnReason() {
+        for (Pin pin : Pin.values()) {
+            assertEquals("pinned_" + pin.name().toLowerCase(java.util.Locale.ROOT), pin.reason().label());
+        }
+    }
+
+    @Test
+    void theFirstPinGivesTheReason() {
+        Session session = Session.fresh().pinned(Pin.USER_VARIABLE, Pin.TEMPORARY_TABLE);
+        assertRoute(RouteTarget.PRIMARY, RouteReason.PINNED_TEMPORARY_TABLE, route(ROUTER, "SELECT 1", session),
+                "SELECT 1");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Consistency.class)
+    void pinsBeatConsistency(Consistency consistency) {
+        Session session = Session.fresh().consistency(consistency).pinned(Pin.SQL_PREPARE);
+        assertRoute(RouteTarget.PRIMARY, RouteReason.PINNED_SQL_PREPARE, route(ROUTER, "SELECT 1", session),
+                consistency.name());
+    }
+
+    // ---- hints
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "/* route=replica */ SELECT 1",
+        "SELECT * FROM t WHERE id = 1 /* route=replica */",
+        "/* route=replica */ SHOW TABLES",
+        "/* route=replica */ SELECT * FROM t WHERE id = 1 FOR UPDATE",
+        "/* route=replica */ SELECT * FROM t WHERE id = 1 FOR SHARE",
+        "/* route=replica */ SELECT * FROM t WHERE id = 1 LOCK IN SHARE MODE",
+    })
+    void replicaHintIsHonouredForPlainAndLockingReads(String sql) {
+        for (Consistency consistency : Consistency.values()) {
+            assertRoute(RouteTarget.REPLICA, RouteReason.HINT_REPLICA,
+                    route(ROUTER, sql, Session.fresh().consistency(consistency)), sql + " / " + consistency);
+        }
+    }
+
+    static Stream<Arguments> replicaHintIgnored() {
+        return Stream.of(
+                Arguments.of("/* route=replica */ UPDATE t SET a = 1", RouteTarget.PRIMARY, RouteReason.WRITE),
+                Arguments.of("/* route=replica */ INSERT INTO t VALUES (1)", RouteTarget.PRIMARY, RouteReason.WRITE),
+                Arguments.of("/* route=replica */ DELETE FROM t", RouteTarget.PRIMARY, RouteReason.WRITE),
+                Arguments.of("/* route=replica */ CREATE TABLE t (a INT)", RouteTarget.PRIMARY, RouteReason.DDL),
+                Arguments.of("/* route=replica */ CALL p()", RouteTarget.PRIMARY, RouteReason.CALL),
+                Arguments.of("/* route=replica */ SET NAMES utf8mb4", RouteTarget.PRIMARY, RouteReason.SESSION_STATE),
+                Arguments.of("/* route=replica */ SELECT LAST_INSERT_ID()", RouteTarget.PRIMARY,
+                        RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of("/* route=replica */ SELECT GET_LOCK('a', 1)", RouteTarget.PRIMARY,
+                        RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of("/* route=replica */ SELECT NEXTVAL(s)", RouteTarget.PRIMARY,
+                        RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of("/* route=replica */ SELECT a INTO @a FROM t", RouteTarget.PRIMARY,
+                        RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of("/* route=replica */ SELECT @a := 1", RouteTarget.PRIMARY,
+                        RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of("/* route=replica */ SELECT a, LAST_INSERT_ID() FROM t FOR UPDATE", RouteTarget.PRIMARY,
+                        RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of("/* route=replica */ SELECT FOUND_ROWS()", RouteTarget.PREVIOUS,
+                        RouteReason.PREVIOUS_STATEMENT),
+                Arguments.of("/* route=replica */ SHOW WARNINGS", RouteTarget.PREVIOUS,
+                        RouteReason.PREVIOUS_STATEMENT),
+                Arguments.of("/* route=replica */ SELECT 1; UPDATE t SET a = 1", RouteTarget.PRIMARY,
+                        RouteReason.WRITE));
+    }
+
+    @ParameterizedTest
+    @MethodSource("replicaHintIgnored")
+    void replicaHintIsIgnoredWhereAReplicaWouldGiveAWrongAnswer(String sql, RouteTarget target, RouteReason reason) {
+        assertRoute(target, reason, route(ROUTER, sql, Session.fresh()), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "/* route=primary */ SELECT 1",
+        "SELECT 1 /* route=primary */",
+        "/* route=replica */ /* route=primary */ SELECT 1",
+        "/* route=primary */ SHOW WARNINGS",
+        "/* route=primary */ SELECT FOUND_ROWS()",
+        "/* route=primary */ SELECT * FROM t FOR UPDATE",
+        "/* route=primary */ UPDATE t SET a = 1",
+        "/* route=primary */ USE app",
+    })
+    void primaryHintSendsAnyStatementToThePrimary(String sql) {
+        for (Consistency consistency : Consistency.values()) {
+            assertRoute(RouteTarget.PRIMARY, RouteReason.HINT_PRIMARY,
+                    route(ROUTER, sql, Session.fresh().consistency(consistency)), sql + " / " + consistency);
+        }
+    }
+
+    // ---- consistency
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SELECT 1", "SELECT * FROM t WHERE id = 1", "SHOW TABLES", "SELECT 1; SELECT 2",
+        "WITH x AS (SELECT 1) SELECT * FROM x"})
+    void strongConsistencySendsPlainReadsToThePrimary(String sql) {
+        assertRoute(RouteTarget.PRIMARY, RouteReason.CONSISTENCY_STRONG,
+                route(ROUTER, sql, Session.fresh().consistency(Consistency.STRONG)), sql);
+        assertRoute(RouteTarget.REPLICA, RouteReason.READ,
+                route(ROUTER, sql, Session.fresh().consistency(Consistency.SESSION)), sql);
+        assertRoute(RouteTarget.REPLICA, RouteReason.READ,
+                route(ROUTER, sql, Session.fresh().consistency(Consistency.EVENTUAL)), sql);
+    }
+
+    @Test
+    void strongConsistencyKeepsTheStatementsOwnReason() {
+        Session strong = Session.fresh().consistency(Consistency.STRONG);
+        assertRoute(RouteTarget.PRIMARY, RouteReason.WRITE, route(ROUTER, "UPDATE t SET a = 1", strong), "UPDATE");
+        assertRoute(RouteTarget.PRIMARY, RouteReason.PRIMARY_REQUIRED_READ,
+                route(ROUTER, "SELECT * FROM t FOR UPDATE", strong), "FOR UPDATE");
+        assertRoute(RouteTarget.PREVIOUS, RouteReason.PREVIOUS_STATEMENT, route(ROUTER, "SHOW WARNINGS", strong),
+                "SHOW WARNINGS");
+    }
+
+    // ---- commands other than queries
+
+    @Test
+    void commandsGoToThePrimaryOutsideATransaction() {
+        RouteDecision command = RouteDecision.primary(RouteReason.COMMAND);
+        assertEquals(command, ROUTER.routeCommand(Session.fresh()));
+        assertEquals(command, ROUTER.routeCommand(Session.fresh().autocommit(false)));
+        assertEquals(command, ROUTER.routeCommand(Session.fresh().pinned(Pin.LOCK_TABLES)));
+        assertEquals(command, ROUTER.routeCommand(Session.fresh().consistency(Consistency.EVENTUAL)));
+        assertEquals(command, READ_ONLY_ON_REPLICA.routeCommand(Session.fresh()));
+    }
+
+    @Test
+    void commandsGoToTheTransactionInsideOne() {
+        RouteDecision transaction = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
+        assertEquals(transaction, ROUTER.routeCommand(Session.fresh().inTransaction(true)));
+        assertEquals(transaction, ROUTER.routeCommand(Session.fresh().inTransaction(true).autocommit(false)));
+    }
+
+    // ---- decisions are shared
+
+    @Test
+    void decisionsAreSharedInstances() {
+        Session session = Session.fresh();
+        assertSame(route(ROUTER, "SELECT 1", session), route(ROUTER, "SELECT 2", session));
+        assertSame(RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ), route(ROUTER, "SELECT 1", session));
+        assertSame(ROUTER.routeCommand(session), ROUTER.routeCommand(session));
+    }
+}
