@@ -23,7 +23,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,7 +50,7 @@ public final class BackendPool {
     private final LongAdder waits = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final Map<EventLoop, LoopIdle> idleByLoop = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
 
     public BackendPool(Backend backend, BackendConnector connector, PoolSettings settings) {
         this.backend = backend;
@@ -93,7 +93,8 @@ public final class BackendPool {
         BackendConnection idle = loopIdle(loop).take(key, login.database(), anySchema);
         if (idle != null) {
             promise.setSuccess(idle);
-        } else if (reserve()) {
+        } else if (waiters.isEmpty() && reserve()) {
+            // Only when nobody waits: a newcomer must not take the slot the longest waiter is owed.
             open(loop, login, promise);
         } else {
             waits.increment();
@@ -109,6 +110,8 @@ public final class BackendPool {
             // A slot may have been freed between the check and the enqueue.
             if (open.get() < settings.maxConnections()) {
                 wakeOne();
+            } else {
+                closeAnIdleConnectionElsewhere(loop, key);
             }
         }
         return promise;
@@ -163,6 +166,20 @@ public final class BackendPool {
         });
     }
 
+    /**
+     * The pool is full but some slots hold idle connections another loop or user cannot lend: close
+     * one so the waiter can open its own in the freed slot. Otherwise those would sit idle while
+     * borrowers time out.
+     */
+    private void closeAnIdleConnectionElsewhere(EventLoop loop, PoolKey key) {
+        for (LoopIdle idle : idleByLoop.values()) {
+            if (idle.size() > 0) {
+                idle.loop.execute(idle::closeOldest);
+                return;
+            }
+        }
+    }
+
     /** A slot was freed: let the longest waiter open a connection in it. */
     private void freed() {
         open.decrementAndGet();
@@ -183,29 +200,33 @@ public final class BackendPool {
                 waiter.timeout.cancel(false);
                 open(waiter.loop, waiter.login, waiter.promise);
             } else {
-                // Someone else took the slot: wait for the next one.
-                waiters.add(waiter);
+                // Someone else took the slot: stay first in line for the next one.
+                waiters.addFirst(waiter);
             }
         });
     }
 
-    /** A clean connection is free again: to a waiter of the same loop and user, to the idle list, or closed for others. */
+    /**
+     * A clean connection is free again. The longest waiter gets it if it can use it (same loop and
+     * user); if it cannot, the connection is closed so that the waiter can open one in the freed
+     * slot. First come, first served: no waiter is overtaken.
+     */
     private void returned(EventLoop loop, BackendConnection connection, PoolKey key) {
-        for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-            Waiter waiter = it.next();
-            if (waiter.loop == loop && waiter.key.equals(key) && waiters.remove(waiter)) {
-                waiter.timeout.cancel(false);
-                if (waiter.promise.trySuccess(connection)) {
-                    return;
-                }
-            }
+        Waiter head;
+        while ((head = waiters.peekFirst()) != null && head.promise.isDone()) {
+            waiters.remove(head);
         }
-        if (!waiters.isEmpty()) {
-            // Waiters need a connection on another loop or for another user: free the slot for them.
-            connection.close();
+        if (head == null) {
+            loopIdle(loop).put(key, connection);
             return;
         }
-        loopIdle(loop).put(key, connection);
+        if (head.loop == loop && head.key.equals(key) && waiters.remove(head)) {
+            head.timeout.cancel(false);
+            if (head.promise.trySuccess(connection)) {
+                return;
+            }
+        }
+        connection.close();
     }
 
     private LoopIdle loopIdle(EventLoop loop) {
@@ -287,6 +308,8 @@ public final class BackendPool {
     private final class LoopIdle {
         private final EventLoop loop;
         private final Map<PoolKey, ArrayDeque<Idle>> byKey = new HashMap<>();
+        /** Idle connections on this loop; read from other threads. */
+        private final AtomicInteger size = new AtomicInteger();
         private ScheduledFuture<?> eviction;
 
         LoopIdle(EventLoop loop) {
@@ -316,12 +339,14 @@ public final class BackendPool {
             }
             idle.remove(chosen);
             idleCount.decrementAndGet();
+            size.decrementAndGet();
             return chosen.connection;
         }
 
         void put(PoolKey key, BackendConnection connection) {
             byKey.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new Idle(connection, System.nanoTime()));
             idleCount.incrementAndGet();
+            size.incrementAndGet();
             if (eviction == null) {
                 long period = Math.max(TimeUnit.SECONDS.toNanos(1), settings.idleTimeout().toNanos() / 4);
                 eviction = loop.scheduleAtFixedRate(this::evict, period, period, TimeUnit.NANOSECONDS);
@@ -336,6 +361,7 @@ public final class BackendPool {
             for (ArrayDeque<Idle> idle : byKey.values()) {
                 if (idle.removeIf(entry -> entry.connection == connection)) {
                     idleCount.decrementAndGet();
+                    size.decrementAndGet();
                     return;
                 }
             }
@@ -347,8 +373,29 @@ public final class BackendPool {
                 while (!idle.isEmpty() && idle.peekFirst().since - oldest < 0) {
                     Idle entry = idle.pollFirst();
                     idleCount.decrementAndGet();
+                    size.decrementAndGet();
                     entry.connection.close();
                 }
+            }
+        }
+
+        int size() {
+            return size.get();
+        }
+
+        /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */
+        void closeOldest() {
+            ArrayDeque<Idle> from = null;
+            for (ArrayDeque<Idle> idle : byKey.values()) {
+                if (!idle.isEmpty() && (from == null || idle.peekFirst().since - from.peekFirst().since < 0)) {
+                    from = idle;
+                }
+            }
+            if (from != null) {
+                Idle entry = from.pollFirst();
+                idleCount.decrementAndGet();
+                size.decrementAndGet();
+                entry.connection.close();
             }
         }
     }
