@@ -101,7 +101,8 @@ class BackendFailureIT {
             server.start();
             provisionApp(server);
             String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
-                    + "mysql-proxy.backends.primary = \"" + server.host() + ":" + server.port() + "\"\n";
+                    + "mysql-proxy.backends.primary = \"" + server.host() + ":" + server.port() + "\"\n"
+                    + "mysql-proxy.backends.replicas = []\n";
             try (ProxyFixture proxy = ProxyFixture.start(bed, overrides);
                  Connection client = proxy.connect("socketTimeout=120000");
                  Statement statement = client.createStatement()) {

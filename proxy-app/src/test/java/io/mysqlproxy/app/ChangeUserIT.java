@@ -70,7 +70,7 @@ class ChangeUserIT {
     }
 
     private static long serverConnectionId(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CONNECTION_ID()")) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CONNECTION_ID() /* route=primary */")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -25,7 +25,9 @@ enum Keyword {
     NO_WRITE_TO_BINLOG,
     // functions that pin a read to the primary when called
     GET_LOCK, RELEASE_LOCK, RELEASE_ALL_LOCKS, IS_USED_LOCK, IS_FREE_LOCK,
-    LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT, NEXTVAL, LASTVAL, SETVAL;
+    LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT, NEXTVAL, LASTVAL, SETVAL,
+    // system variables (besides LAST_INSERT_ID) that read what earlier statements left on the connection
+    IDENTITY, WARNING_COUNT, ERROR_COUNT;
 
     /** ASCII upper-casing as a table: the lookup runs once per word of every statement. */
     private static final byte[] UPPER = new byte[256];

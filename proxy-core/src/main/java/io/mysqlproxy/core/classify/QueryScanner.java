@@ -2,6 +2,7 @@ package io.mysqlproxy.core.classify;
 
 import static io.mysqlproxy.core.classify.SqlLexer.ASSIGN;
 import static io.mysqlproxy.core.classify.SqlLexer.PUNCT;
+import static io.mysqlproxy.core.classify.SqlLexer.SYSTEM_VARIABLE;
 import static io.mysqlproxy.core.classify.SqlLexer.USER_VARIABLE;
 import static io.mysqlproxy.core.classify.SqlLexer.WORD;
 
@@ -9,7 +10,7 @@ import static io.mysqlproxy.core.classify.SqlLexer.WORD;
  * Reads the rest of a query (SELECT, WITH, TABLE, VALUES, DO) token by token and collects what makes a
  * read unfit for a replica. It works on a window of the last two keywords rather than a grammar, which
  * is enough for the fixed phrases involved ({@code FOR UPDATE}, {@code LOCK IN SHARE MODE},
- * {@code NEXT VALUE FOR}) and finds them at any depth, subqueries included.
+ * {@code NEXT VALUE FOR}, {@code @@[scope.]name}) and finds them at any depth, subqueries included.
  */
 final class QueryScanner {
 
@@ -39,11 +40,27 @@ final class QueryScanner {
         Keyword beforePrevious = null;
         int previousType = SqlLexer.EOF;
         boolean previousWasDot = false;
+        // How far into "@@ [scope .] name" the previous token was: 0 outside, 1 after @@, 2 after the
+        // scope, 3 after its dot.
+        int variable = 0;
         while (!lx.atStatementEnd()) {
             int type = lx.type();
             // After "qualifier." a word is a column, table or stored-function name, never a keyword.
             Keyword keyword = previousWasDot ? null : lx.keyword();
             boolean dot = lx.isPunct('.');
+            int variableStep = 0;
+            if (type == SYSTEM_VARIABLE) {
+                variableStep = 1;
+            } else if (variable == 1 && (keyword == Keyword.SESSION || keyword == Keyword.LOCAL
+                    || keyword == Keyword.GLOBAL)) {
+                variableStep = 2;
+            } else if (variable == 2 && dot) {
+                variableStep = 3;
+            } else if ((variable == 1 || variable == 3) && type == WORD) {
+                // The name itself, which is never a keyword after the dot: look it up regardless.
+                flags |= variableFlag(lx.keyword());
+            }
+            variable = variableStep;
             if (type == PUNCT) {
                 if (lx.isPunct('(')) {
                     // MySQL only takes "name (" as a call under IGNORE_SPACE, but counting it is the safe side.
@@ -89,6 +106,18 @@ final class QueryScanner {
             case FOR -> previous == Keyword.VALUE
                     && (beforePrevious == Keyword.NEXT || beforePrevious == Keyword.PREVIOUS)
                     ? SEQUENCE_FUNCTION : 0;
+            default -> 0;
+        };
+    }
+
+    /** {@code @@identity}, {@code @@last_insert_id}: like the functions, they read the connection's past. */
+    private static int variableFlag(Keyword name) {
+        if (name == null) {
+            return 0;
+        }
+        return switch (name) {
+            case IDENTITY, LAST_INSERT_ID -> SESSION_FUNCTION;
+            case WARNING_COUNT, ERROR_COUNT -> PREVIOUS_RESULT_FUNCTION;
             default -> 0;
         };
     }

@@ -6,10 +6,15 @@ import java.util.Locale;
 /**
  * Reads the operands of the few statements whose values the session must know after they ran:
  * the schema of USE, whether a SET gives user variables constant values (which can be replayed on
- * another server), and the proxy's own {@code SET proxy_*} settings. Called only for statements
- * already classified as those kinds, so it may allocate.
+ * another server), whether a CALL or GET DIAGNOSTICS names user variables, the target of KILL, and
+ * the proxy's own {@code SET proxy_*} settings. Called only for statements already classified as
+ * those kinds, so it may allocate.
  */
 public final class SqlOperands {
+
+    /** What {@code KILL [CONNECTION | QUERY] id} asks for: {@code query} stops the statement, not the session. */
+    public record KillTarget(long id, boolean query) {
+    }
 
     private SqlOperands() {
     }
@@ -75,6 +80,58 @@ public final class SqlOperands {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether the text names a user variable anywhere. A CALL may set one through an OUT parameter
+     * ({@code CALL p(@out)}) and GET DIAGNOSTICS sets its targets, on the server that ran them.
+     */
+    public static boolean mentionsUserVariable(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        for (int type = lx.next(); type != SqlLexer.EOF; type = lx.next()) {
+            if (type == SqlLexer.USER_VARIABLE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The target of {@code KILL [HARD | SOFT] [CONNECTION | QUERY] id} when the id is a plain number,
+     * or null for the other forms (KILL USER, MariaDB's KILL QUERY ID, an expression). An id beyond
+     * the unsigned 64-bit range reads as -1, which no connection has.
+     */
+    public static KillTarget killTarget(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        lx.next();
+        if (!lx.is(Keyword.KILL)) {
+            return null;
+        }
+        lx.next();
+        if (isWord(lx, "HARD") || isWord(lx, "SOFT")) {
+            lx.next();
+        }
+        boolean query = isWord(lx, "QUERY");
+        if (query || isWord(lx, "CONNECTION")) {
+            lx.next();
+        }
+        if (lx.type() != SqlLexer.WORD) {
+            return null;
+        }
+        String id = lx.text();
+        lx.next();
+        if (!lx.atStatementEnd() || !id.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return null;
+        }
+        long value;
+        try {
+            value = Long.parseUnsignedLong(id);
+        } catch (NumberFormatException e) {
+            value = -1;
+        }
+        return new KillTarget(value, query);
     }
 
     /**
@@ -150,6 +207,10 @@ public final class SqlOperands {
             }
         }
         return lx.isPunct(',') || lx.atStatementEnd();
+    }
+
+    private static boolean isWord(SqlLexer lx, String word) {
+        return lx.type() == SqlLexer.WORD && lx.text().equalsIgnoreCase(word);
     }
 
     private static void skipExpression(SqlLexer lx) {

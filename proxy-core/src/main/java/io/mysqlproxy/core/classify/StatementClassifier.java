@@ -110,7 +110,7 @@ public final class StatementClassifier {
             case ANALYZE -> analyze(lx);
             case HELP, CHECKSUM -> PartResult.of(StatementKind.READ);
             case GET -> getDiagnostics(lx);
-            case INSERT, REPLACE, UPDATE, DELETE, LOAD, HANDLER, KILL, RESET, PURGE, CHANGE, STOP, OPTIMIZE,
+            case INSERT, REPLACE, UPDATE, DELETE, LOAD, HANDLER, RESET, PURGE, CHANGE, STOP, OPTIMIZE,
                     REPAIR, CHECK, INSTALL, UNINSTALL, BINLOG, CACHE, SHUTDOWN, RESTART, CLONE ->
                     PartResult.of(StatementKind.WRITE);
             case ALTER, RENAME, TRUNCATE, GRANT, REVOKE, IMPORT -> PartResult.of(StatementKind.DDL);
@@ -128,6 +128,7 @@ public final class StatementClassifier {
             case LOCK -> nextIsTable(lx, StatementKind.LOCK_TABLES);
             case UNLOCK -> nextIsTable(lx, StatementKind.UNLOCK_TABLES);
             case CALL -> PartResult.of(StatementKind.CALL);
+            case KILL -> PartResult.of(StatementKind.KILL);
             case PREPARE -> PartResult.of(StatementKind.PREPARE_SQL);
             case EXECUTE -> PartResult.of(StatementKind.EXECUTE_SQL);
             case DEALLOCATE -> PartResult.of(StatementKind.DEALLOCATE_SQL);

@@ -16,9 +16,15 @@ public enum StatementFlag {
     LOCK_FUNCTION(true),
     /** NEXTVAL, LASTVAL, SETVAL, NEXT VALUE FOR, PREVIOUS VALUE FOR: sequences advance on the primary. */
     SEQUENCE_FUNCTION(true),
-    /** LAST_INSERT_ID: reads the value an earlier write left on this connection (on the primary). */
+    /**
+     * LAST_INSERT_ID, @@last_insert_id, @@identity: read the value an earlier write left on this connection
+     * (on the primary).
+     */
     SESSION_FUNCTION(true),
-    /** FOUND_ROWS, ROW_COUNT: describe the previous statement, so they must run where it ran. */
+    /**
+     * FOUND_ROWS, ROW_COUNT, @@warning_count, @@error_count: describe the previous statement, so they must
+     * run where it ran.
+     */
     PREVIOUS_RESULT_FUNCTION(true),
     /** {@code @var := expr} inside a query. */
     USER_VARIABLE_ASSIGNMENT(true),

@@ -10,6 +10,11 @@ public enum StatementKind {
     DDL(false),
     /** CALL of a stored procedure, whose body is unknown here. */
     CALL(false),
+    /**
+     * KILL [HARD | SOFT] [CONNECTION | QUERY] id. Clients know the proxy's connection ids, not the servers',
+     * so the proxy answers a plain numeric id itself; other forms (KILL USER, KILL QUERY ID) go to the primary.
+     */
+    KILL(false),
     /** BEGIN, BEGIN WORK, START TRANSACTION [READ WRITE]. */
     TRANSACTION_BEGIN(true),
     /** START TRANSACTION READ ONLY. */

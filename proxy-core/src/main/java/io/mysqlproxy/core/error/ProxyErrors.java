@@ -12,11 +12,13 @@ public final class ProxyErrors {
     public static final int ER_HANDSHAKE_ERROR = 1043;
     public static final int ER_ACCESS_DENIED_ERROR = 1045;
     public static final int ER_UNKNOWN_COM_ERROR = 1047;
+    public static final int ER_NO_SUCH_THREAD = 1094;
     public static final int ER_NET_PACKET_TOO_LARGE = 1153;
     public static final int ER_NET_PACKETS_OUT_OF_ORDER = 1156;
     public static final int ER_NOT_SUPPORTED_AUTH_MODE = 1251;
     public static final int ER_UNKNOWN_STMT_HANDLER = 1243;
     public static final int ER_MALFORMED_PACKET = 1835;
+    public static final int ER_CONNECTION_KILLED = 1927;
     public static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
     public static final int CR_CONN_HOST_ERROR = 2003;
     public static final int CR_SERVER_LOST = 2013;
@@ -105,5 +107,15 @@ public final class ProxyErrors {
     public static ErrPacket sessionStateNotApplied(String backend, String reason) {
         return new ErrPacket(CR_SERVER_LOST, "HY000",
                 "mysql-proxy could not bring the session state to '" + backend + "' (" + reason + ")");
+    }
+
+    /** KILL of an id that is no session of the proxy, or a session of another user. */
+    public static ErrPacket unknownThread(long id) {
+        return new ErrPacket(ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: " + Long.toUnsignedString(id));
+    }
+
+    /** To a session ended by KILL in the middle of a command. */
+    public static ErrPacket connectionKilled() {
+        return new ErrPacket(ER_CONNECTION_KILLED, "70100", "Connection was killed");
     }
 }

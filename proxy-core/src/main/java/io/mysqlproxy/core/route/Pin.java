@@ -10,9 +10,15 @@ public enum Pin {
     NAMED_LOCK(RouteReason.PINNED_NAMED_LOCK),
     TEMPORARY_TABLE(RouteReason.PINNED_TEMPORARY_TABLE),
     SQL_PREPARE(RouteReason.PINNED_SQL_PREPARE),
+    /**
+     * A user variable set from an expression, by SELECT ... INTO, or named in a CALL (an OUT parameter) or
+     * GET DIAGNOSTICS. A procedure body that sets user variables itself is not detected: such calls need a
+     * route=primary hint on the statements that read the variables.
+     */
     USER_VARIABLE(RouteReason.PINNED_USER_VARIABLE),
     MULTI_STATEMENT(RouteReason.PINNED_MULTI_STATEMENT),
-    SESSION_STATE_SIZE(RouteReason.PINNED_SESSION_STATE_SIZE);
+    SESSION_STATE_SIZE(RouteReason.PINNED_SESSION_STATE_SIZE),
+    PREPARED_SESSION_STATE(RouteReason.PINNED_PREPARED_SESSION_STATE);
 
     private final RouteReason reason;
 

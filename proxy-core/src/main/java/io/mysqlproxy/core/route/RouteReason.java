@@ -28,9 +28,12 @@ public enum RouteReason {
     PINNED_NAMED_LOCK("session used GET_LOCK or another named-lock function"),
     PINNED_TEMPORARY_TABLE("session created a temporary table"),
     PINNED_SQL_PREPARE("session used SQL-level PREPARE"),
-    PINNED_USER_VARIABLE("session set a user variable from an expression, which only the primary holds"),
+    PINNED_USER_VARIABLE("session set a user variable from an expression, or named one in CALL or GET DIAGNOSTICS, "
+            + "which only the primary holds (a procedure body setting user variables itself is not seen: "
+            + "use a route=primary hint)"),
     PINNED_MULTI_STATEMENT("session changed its state inside a multi-statement text"),
     PINNED_SESSION_STATE_SIZE("session changed more state than the proxy replays"),
+    PINNED_PREPARED_SESSION_STATE("session changed its state with a prepared statement, which is not replayed"),
     COMMAND("a command that only the primary answers (statistics, field list, options)");
 
     private final String description;

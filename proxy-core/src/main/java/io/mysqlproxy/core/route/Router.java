@@ -97,7 +97,8 @@ public final class Router {
             case MULTI -> statement.isReplicaSafe() ? null
                     : RouteDecision.primary(statement.has(StatementFlag.MULTI_SESSION_STATE)
                     ? RouteReason.SESSION_STATE : RouteReason.WRITE);
-            case WRITE -> RouteDecision.primary(RouteReason.WRITE);
+            // The session answers KILL of a numeric id itself; the other forms are admin statements.
+            case WRITE, KILL -> RouteDecision.primary(RouteReason.WRITE);
             case DDL, CREATE_TEMPORARY_TABLE, DROP_TEMPORARY_TABLE -> RouteDecision.primary(RouteReason.DDL);
             case CALL -> RouteDecision.primary(RouteReason.CALL);
             case UNKNOWN, EMPTY -> RouteDecision.primary(RouteReason.UNKNOWN_STATEMENT);

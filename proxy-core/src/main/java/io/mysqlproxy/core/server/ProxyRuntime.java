@@ -11,6 +11,7 @@ import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.session.SessionServices;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
@@ -24,7 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** What every connection shares: configuration, keys, backends and their pools, routing, counters. */
+/** What every connection shares: configuration, keys, backends and their pools, routing, counters, live sessions. */
 public record ProxyRuntime(
         ProxyConfig config,
         ServerIdentity identity,
@@ -37,7 +38,8 @@ public record ProxyRuntime(
         Router router,
         ReplicaBalancer balancer,
         AtomicInteger openConnections,
-        AtomicLong connectionIds) implements SessionServices {
+        AtomicLong connectionIds,
+        SessionRegistry sessions) implements SessionServices {
 
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {

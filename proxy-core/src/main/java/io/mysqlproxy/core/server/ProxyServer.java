@@ -11,6 +11,7 @@ import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.topology.StaticTopology;
 import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.tls.ClientTlsContext;
@@ -68,7 +69,8 @@ public final class ProxyServer implements AutoCloseable {
                     new BackendPools(connector, new PoolSettings(pool.maxConnections(), pool.idleTimeout(),
                             pool.borrowTimeout(), config.backends().handshakeTimeout())),
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
-                    new ReplicaBalancer(config.routing().balancer()), new AtomicInteger(), new AtomicLong());
+                    new ReplicaBalancer(config.routing().balancer()), new AtomicInteger(), new AtomicLong(),
+                    new SessionRegistry());
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)

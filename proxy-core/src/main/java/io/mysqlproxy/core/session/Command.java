@@ -16,7 +16,7 @@ final class Command {
 
     final CommandType type;
     final Classification classification;
-    /** The statement text, copied, for the kinds whose text the session keeps (SET, USE, prepare). */
+    /** The statement text, copied, for the kinds whose text the session reads (SET, USE, CALL, prepare...). */
     final byte[] sql;
     final PreparedStatement statement;
     RouteDecision decision;

@@ -34,6 +34,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,6 +115,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        services.sessions().add(info.connectionId(), this);
         lastActivity = System.nanoTime();
         scheduleIdleCheck(info.idleTimeout().toNanos());
     }
@@ -316,6 +318,13 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             case QUERY -> {
                 Classification classification = classify(frame);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
+                if (classification.kind() == StatementKind.KILL) {
+                    SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
+                    if (target != null) {
+                        kill(command, frame, target.id(), target.query());
+                        return;
+                    }
+                }
                 if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
                     String consistency = SqlOperands.proxySetting(sql, CONSISTENCY_SETTING);
                     if (consistency != null) {
@@ -346,6 +355,17 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             }
             case RESET_CONNECTION -> {
                 resetConnection(frame);
+                return;
+            }
+            case PROCESS_KILL -> {
+                // COM_PROCESS_KILL names a connection by the id the client knows, the proxy's, like KILL.
+                if (Packets.payloadLength(frame) < 5) {
+                    frame.release();
+                    abort(ProxyErrors.malformedPacket("COM_PROCESS_KILL without a connection id"),
+                            "short COM_PROCESS_KILL");
+                    return;
+                }
+                kill(command, frame, frame.getUnsignedIntLE(frame.readerIndex() + Packets.HEADER_SIZE + 1), false);
                 return;
             }
             case SET_OPTION -> {
@@ -472,9 +492,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             syncThenSend(cmd, leg);
             return;
         }
-        BackendLogin borrowLogin = new BackendLogin(login.user(), login.password(), login.clientCapabilities(),
-                login.characterSet(), state.schema(), login.attributes());
-        Future<BackendConnection> borrowing = services.pool(backend).borrow(ctx.channel().eventLoop(), borrowLogin, true);
+        Future<BackendConnection> borrowing = services.pool(backend).borrow(ctx.channel().eventLoop(), borrowLogin(),
+                true);
         borrowing.addListener(f -> {
             if (closing || current != cmd) {
                 if (f.isSuccess()) {
@@ -740,10 +759,19 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         if (onPrimary && mayWrite(c)) {
             readYourWrites.wrote();
         }
+        if (cmd.type == CommandType.STMT_EXECUTE) {
+            pinFor(c, cmd.statement.sql());
+            // A prepared SET or USE has parameters the proxy does not keep: it is not replayed elsewhere.
+            if (!failed && (c.kind() == StatementKind.SESSION_SET || c.kind() == StatementKind.USE
+                    || c.kind() == StatementKind.SET_TRANSACTION)) {
+                state.pin(Pin.PREPARED_SESSION_STATE);
+            }
+            return;
+        }
         if (cmd.type != CommandType.QUERY) {
             return;
         }
-        pinFor(c);
+        pinFor(c, cmd.sql);
         if (failed) {
             return;
         }
@@ -775,7 +803,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         }
     }
 
-    private void pinFor(Classification c) {
+    private void pinFor(Classification c, byte[] sql) {
         switch (c.kind()) {
             case LOCK_TABLES -> state.pin(Pin.LOCK_TABLES);
             case UNLOCK_TABLES -> {
@@ -797,6 +825,11 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             state.pin(Pin.NAMED_LOCK);
         }
         if (c.has(StatementFlag.USER_VARIABLE_ASSIGNMENT) || c.has(StatementFlag.SELECT_INTO)) {
+            state.pin(Pin.USER_VARIABLE);
+        }
+        // CALL p(@out) and GET DIAGNOSTICS @n = NUMBER set user variables on the server that ran them.
+        if ((c.kind() == StatementKind.CALL || c.has(StatementFlag.DIAGNOSTICS)) && sql != null
+                && SqlOperands.mentionsUserVariable(sql)) {
             state.pin(Pin.USER_VARIABLE);
         }
     }
@@ -895,6 +928,80 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
                 leg.connection().flush();
             }
         }
+    }
+
+    /**
+     * KILL [CONNECTION | QUERY] of a proxy connection id (the only ids clients know: sent to a server,
+     * the number would name one of its threads, another client's). The target session acts on its
+     * own event loop; only the same user's sessions may be killed.
+     */
+    private void kill(CommandType type, ByteBuf frame, long id, boolean query) {
+        frame.release();
+        Command cmd = new Command(type, null, null, null, null);
+        current = cmd;
+        updateReading();
+        FrontendCommandHandler target = services.sessions().get(id);
+        if (target == null) {
+            fail(cmd, ProxyErrors.unknownThread(id));
+            return;
+        }
+        Promise<Boolean> outcome = ctx.executor().newPromise();
+        String user = info.user();
+        target.ctx.executor().execute(() -> target.killedBy(user, query, outcome));
+        outcome.addListener(f -> {
+            if (!stillCurrent(cmd)) {
+                return;
+            }
+            if (outcome.getNow()) {
+                replyOk(1);
+                finish(cmd);
+            } else {
+                fail(cmd, ProxyErrors.unknownThread(id));
+            }
+        });
+    }
+
+    /**
+     * A KILL from a session of {@code user}, on this session's loop. KILL QUERY cancels the command in
+     * flight on a backend, if any; KILL CONNECTION ends the session, with an error if it is mid-command.
+     * Completes {@code outcome} with false when the session is not {@code user}'s (or already ending).
+     */
+    private void killedBy(String user, boolean query, Promise<Boolean> outcome) {
+        if (closing || !info.user().equals(user)) {
+            outcome.setSuccess(false);
+            return;
+        }
+        Command cmd = current;
+        Leg busy = cmd != null && cmd.leg != null && !cmd.leg.released() ? cmd.leg : null;
+        if (query) {
+            if (busy == null) {
+                outcome.setSuccess(true);
+            } else {
+                log.info("[conn {}] {}: KILL QUERY: cancelling {} on {}", info.connectionId(), info.remote(), cmd.type,
+                        busy);
+                cancel(busy).addListener(f -> outcome.setSuccess(true));
+            }
+            return;
+        }
+        if (busy != null) {
+            // Closing the connection alone would leave the server running the statement.
+            cancel(busy);
+        }
+        if (cmd != null || uploading || continuing != null || changeUser != null) {
+            abort(ProxyErrors.connectionKilled(), "killed by KILL CONNECTION");
+        } else {
+            log.info("[conn {}] {}: closing session: killed by KILL CONNECTION", info.connectionId(), info.remote());
+            closing = true;
+            releaseLegs();
+            ctx.close();
+        }
+        outcome.setSuccess(true);
+    }
+
+    /** Sends KILL QUERY for {@code leg}'s server thread on another connection to the same backend. */
+    private Future<Boolean> cancel(Leg leg) {
+        return BackendKill.query(ctx.channel().eventLoop(), services.pool(leg.backend()), borrowLogin(),
+                leg.connection().greeting().connectionId());
     }
 
     private void setConsistency(String value) {
@@ -1022,12 +1129,18 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         return StatementClassifier.classify(scratch, 0, length);
     }
 
-    /** Statement kinds whose text the session keeps or reads after they ran. */
+    /** Statements whose text the session keeps or reads after they ran (or, for KILL, instead of running them). */
     private static boolean keepsText(Classification c) {
         return switch (c.kind()) {
-            case SESSION_SET, SET_TRANSACTION, USE -> true;
-            default -> false;
+            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL -> true;
+            default -> c.has(StatementFlag.DIAGNOSTICS);
         };
+    }
+
+    /** The session's login with its current schema, for borrowing another connection of its user. */
+    private BackendLogin borrowLogin() {
+        return new BackendLogin(login.user(), login.password(), login.clientCapabilities(), login.characterSet(),
+                state.schema(), login.attributes());
     }
 
     private static byte[] payloadText(ByteBuf frame) {
@@ -1099,6 +1212,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        services.sessions().remove(info.connectionId(), this);
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }

@@ -8,7 +8,10 @@ import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.topology.Topology;
 
-/** What a session needs from the proxy around it: password checks, the backends, their pools, routing. */
+/**
+ * What a session needs from the proxy around it: password checks, the backends, their pools, routing,
+ * the other sessions.
+ */
 public interface SessionServices {
 
     /** A fresh password check against the configured users, for a client greeted with {@code nonce}. */
@@ -26,4 +29,7 @@ public interface SessionServices {
 
     /** The consistency a new session of {@code user} starts with. */
     Consistency consistencyOf(String user);
+
+    /** The live sessions by connection id, for KILL. */
+    SessionRegistry sessions();
 }

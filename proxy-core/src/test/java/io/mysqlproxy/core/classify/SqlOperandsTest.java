@@ -183,4 +183,65 @@ class SqlOperandsTest {
     void notAProxySetting(String sql) {
         assertNull(SqlOperands.proxySetting(bytes(sql), CONSISTENCY), sql);
     }
+
+    // ---- user variables named by CALL and GET DIAGNOSTICS
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "CALL p(@out)",
+        "call my_proc(1, 'x', @out)",
+        "CALL p(@`out var`, @'b')",
+        "CALL db.p(1, @a + 1)",
+        "GET DIAGNOSTICS @n = NUMBER",
+        "GET DIAGNOSTICS CONDITION 1 @m = MESSAGE_TEXT",
+        "GET CURRENT DIAGNOSTICS CONDITION 1 @errno = MYSQL_ERRNO, @m = MESSAGE_TEXT",
+        "/*!50500 CALL p(@x) */",
+    })
+    void mentionsUserVariable(String sql) {
+        assertTrue(SqlOperands.mentionsUserVariable(bytes(sql)), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "CALL p()",
+        "CALL p",
+        "CALL p(1, 'a@b', \"@c\", `@d`)",
+        "CALL p(@@session.sql_mode)",
+        "CALL p() /* @x */",
+        "CALL p() -- @x",
+        "SHOW WARNINGS",
+        "",
+    })
+    void mentionsNoUserVariable(String sql) {
+        assertFalse(SqlOperands.mentionsUserVariable(bytes(sql)), sql);
+    }
+
+    // ---- KILL
+
+    @ParameterizedTest
+    @CsvSource(delimiterString = "->", quoteCharacter = '§', textBlock = """
+            KILL 42                          -> 42, false
+            kill 42;                         -> 42, false
+            KILL CONNECTION 42               -> 42, false
+            KILL QUERY 42                    -> 42, true
+            kill query 7 -- why              -> 7, true
+            /* c */ KILL HARD CONNECTION 3   -> 3, false
+            KILL SOFT QUERY 3                -> 3, true
+            KILL 4294967295                  -> 4294967295, false
+            KILL 99999999999999999999        -> -1, false
+            """)
+    void killTarget(String sql, String target) {
+        String[] parts = target.split(",\\s*");
+        assertEquals(new SqlOperands.KillTarget(Long.parseLong(parts[0]), Boolean.parseBoolean(parts[1])),
+                SqlOperands.killTarget(bytes(sql)), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "KILL", "KILL QUERY", "KILL CONNECTION", "KILL USER app", "KILL QUERY ID 42", "KILL 40 + 2", "KILL (42)",
+        "KILL @id", "KILL 42abc", "KILL 4.2", "KILL 'x'", "KILL QUERY QUERY 42", "SELECT 42", "",
+    })
+    void notAKillOfAnId(String sql) {
+        assertNull(SqlOperands.killTarget(bytes(sql)), sql);
+    }
 }

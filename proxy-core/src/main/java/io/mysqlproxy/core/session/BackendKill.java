@@ -1,0 +1,107 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.backend.ResponseSink;
+import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stops the statement a backend thread is running: {@code KILL QUERY <thread id>} sent to the same
+ * backend on a second connection of the same user (the busy one takes no command until its
+ * statement ends), borrowed from the pool and given back once the server answered.
+ */
+final class BackendKill implements ResponseSink {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendKill.class);
+
+    private final BackendPool pool;
+    private final BackendConnection connection;
+    private final long threadId;
+    private final Promise<Boolean> done;
+    private CompositeByteBuf response;
+
+    private BackendKill(BackendPool pool, BackendConnection connection, long threadId, Promise<Boolean> done) {
+        this.pool = pool;
+        this.connection = connection;
+        this.threadId = threadId;
+        this.done = done;
+    }
+
+    /** Completes with whether the server accepted the KILL; never fails. Must be called on {@code loop}. */
+    static Future<Boolean> query(EventLoop loop, BackendPool pool, BackendLogin login, long threadId) {
+        Promise<Boolean> done = loop.newPromise();
+        Future<BackendConnection> borrowing = pool.borrow(loop, login, true);
+        borrowing.addListener(f -> {
+            if (!f.isSuccess()) {
+                log.info("{}: no connection to cancel server thread {}: {}", pool, threadId, f.cause().toString());
+                done.setSuccess(false);
+                return;
+            }
+            new BackendKill(pool, borrowing.getNow(), threadId, done).send();
+        });
+        return done;
+    }
+
+    private void send() {
+        response = connection.channel().alloc().compositeBuffer();
+        connection.attach(this);
+        connection.beginCommand(CommandType.QUERY);
+        connection.write(StmtCommands.query(connection.channel().alloc(), "KILL QUERY " + threadId));
+        connection.flush();
+    }
+
+    @Override
+    public void forward(ByteBuf bytes, int lastSequenceId) {
+        response.addComponent(true, bytes);
+    }
+
+    @Override
+    public void responseComplete(int status) {
+        boolean failed = connection.lastResponseFailed();
+        try {
+            if (failed) {
+                // Typically 1094: the thread ended meanwhile.
+                log.info("{}: KILL QUERY {} refused: {}", connection, threadId,
+                        BufferedResponse.error(response).message());
+            }
+        } finally {
+            response.release();
+        }
+        connection.detach();
+        pool.release(connection);
+        done.trySuccess(!failed);
+    }
+
+    @Override
+    public void localInfileRequested() {
+        backendFailed("unexpected LOCAL INFILE request", null);
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void backendWritabilityChanged() {
+    }
+
+    @Override
+    public void backendFailed(String reason, Throwable cause) {
+        if (done.trySuccess(false)) {
+            log.info("{}: lost while cancelling server thread {}: {}", connection, threadId, reason);
+            response.release();
+            connection.detach();
+            pool.discard(connection);
+        }
+    }
+}
