@@ -134,8 +134,14 @@ public final class ConfigLoader {
         read.bothOrNeither("client.tls.certificate", "client.tls.private-key");
         read.bothOrNeither("client.rsa.private-key", "client.rsa.public-key");
 
+        ProxyConfig.Health health = new ProxyConfig.Health(
+                read.positiveDuration("health.interval"),
+                read.positiveDuration("health.timeout"),
+                read.positiveDuration("health.max-replication-lag"),
+                read.intAtLeast("health.eject-after", 1),
+                read.intAtLeast("health.readmit-after", 1));
         return new ProxyConfig(listenHost, listenPort, adminPort, threads, serverVersion, backends, users,
-                monitor, client, routing);
+                monitor, client, routing, health);
     }
 
     private static Map<String, UserAccount> readUsers(Config root, Map<String, String> environment) {

@@ -19,7 +19,13 @@ public record ProxyConfig(
         Map<String, UserAccount> users,
         Credentials monitor,
         Client client,
-        Routing routing) {
+        Routing routing,
+        Health health) {
+
+    /** Backend health checks, with the monitor account. */
+    public record Health(Duration interval, Duration timeout, Duration maxReplicationLag, int ejectAfter,
+                         int readmitAfter) {
+    }
 
     /** {@code weights} holds every replica's weight (1 unless configured). */
     public record Backends(HostPort primary, List<HostPort> replicas, Map<HostPort, Integer> weights,

@@ -7,6 +7,8 @@ import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.health.HealthMonitor;
+import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.route.ReplicaBalancer;
@@ -26,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,14 +45,16 @@ public final class ProxyServer implements AutoCloseable {
     private final Channel listener;
     private final ProxyRuntime runtime;
     private final AdminServer admin;
+    private final Optional<HealthMonitor> health;
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime,
-                        AdminServer admin) {
+                        AdminServer admin, Optional<HealthMonitor> health) {
         this.boss = boss;
         this.workers = workers;
         this.listener = listener;
         this.runtime = runtime;
         this.admin = admin;
+        this.health = health;
     }
 
     /** Binds the listener; throws if the port cannot be bound. */
@@ -95,12 +100,24 @@ public final class ProxyServer implements AutoCloseable {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
             }
-            return new ProxyServer(boss, workers, listener, runtime, admin);
+            return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime));
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** Health checks need the monitor account; without one every backend counts as up. */
+    private static Optional<HealthMonitor> startHealthMonitor(ProxyConfig config, ProxyRuntime runtime) {
+        if (config.monitor().user().isBlank()) {
+            log.warn("no monitor user (mysql-proxy.monitor.user): backends are not health-checked");
+            return Optional.empty();
+        }
+        ProxyConfig.Health health = config.health();
+        return Optional.of(HealthMonitor.start(runtime::topology, new HealthSettings(health.interval(),
+                health.timeout(), health.maxReplicationLag(), health.ejectAfter(), health.readmitAfter(),
+                config.monitor().user(), config.monitor().password())));
     }
 
     /**
@@ -144,6 +161,7 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         listener.close().awaitUninterruptibly();
         admin.close();
+        health.ifPresent(HealthMonitor::close);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("mysql-proxy stopped");

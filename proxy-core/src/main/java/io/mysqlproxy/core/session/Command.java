@@ -28,6 +28,9 @@ final class Command {
     /** Whether the command ran on a replica because the session's consistency allowed it. */
     boolean consistencyChecked;
     private ArrayDeque<ByteBuf> continuation;
+    /** A second reference to a replica read's frame, so that it can be sent again if that replica dies. */
+    ByteBuf retryFrame;
+    boolean retried;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;
@@ -54,10 +57,19 @@ final class Command {
         return continuation == null ? null : continuation.poll();
     }
 
+    /** Whether continuation frames are waiting (such a command is never retried). */
+    boolean holdsContinuation() {
+        return continuation != null && !continuation.isEmpty();
+    }
+
     void release() {
         if (frame != null) {
             frame.release();
             frame = null;
+        }
+        if (retryFrame != null) {
+            retryFrame.release();
+            retryFrame = null;
         }
         ByteBuf held;
         while ((held = nextHeld()) != null) {

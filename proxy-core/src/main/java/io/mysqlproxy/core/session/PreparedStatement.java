@@ -1,6 +1,10 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -63,15 +67,52 @@ final class PreparedStatement {
         return backendIds;
     }
 
+    /**
+     * The client's {@code command} frame on this statement, made fit for {@code leg}: renumbered to
+     * the statement's id there and, for an execution, completed with the parameter types {@code leg}
+     * has not seen. Remembers where executions and long data went. May return a new frame, having
+     * released {@code frame}.
+     */
+    ByteBuf frameFor(CommandType command, Leg leg, ByteBuf frame, ByteBufAllocator alloc) {
+        StmtCommands.setStatementId(frame, backendId(leg));
+        if (command == CommandType.STMT_EXECUTE) {
+            frame = withParameterTypes(leg, frame, alloc);
+            lastLeg = leg;
+            longDataLeg = null;
+        } else if (command == CommandType.STMT_SEND_LONG_DATA) {
+            longDataLeg = leg;
+        }
+        return frame;
+    }
+
+    private ByteBuf withParameterTypes(Leg leg, ByteBuf frame, ByteBufAllocator alloc) {
+        byte[] bound = StmtCommands.boundTypes(frame, parameters);
+        if (bound != null) {
+            typesBound(leg, bound);
+            return frame;
+        }
+        byte[] missing = typesMissingOn(leg);
+        if (missing == null) {
+            return frame;
+        }
+        ByteBuf completed = StmtCommands.withBoundTypes(frame, parameters, missing, alloc);
+        if (completed == null) {
+            return frame;
+        }
+        frame.release();
+        typesSent(leg);
+        return completed;
+    }
+
     /** The client bound new types in an execution on {@code leg}. */
-    void typesBound(Leg leg, byte[] newTypes) {
+    private void typesBound(Leg leg, byte[] newTypes) {
         types = newTypes;
         typesVersion++;
         typesSeenBy.put(leg, typesVersion);
     }
 
     /** The types {@code leg} lacks (it never saw the latest ones), or null. */
-    byte[] typesMissingOn(Leg leg) {
+    private byte[] typesMissingOn(Leg leg) {
         if (types == null) {
             return null;
         }
@@ -79,7 +120,7 @@ final class PreparedStatement {
         return seen != null && seen == typesVersion ? null : types;
     }
 
-    void typesSent(Leg leg) {
+    private void typesSent(Leg leg) {
         typesSeenBy.put(leg, typesVersion);
     }
 
@@ -93,10 +134,6 @@ final class PreparedStatement {
 
     Leg lastLeg() {
         return lastLeg;
-    }
-
-    void lastLeg(Leg leg) {
-        this.lastLeg = leg;
     }
 
     /** The leg is gone (released or broken): forget what lived on it. */

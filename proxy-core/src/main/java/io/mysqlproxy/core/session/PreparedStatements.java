@@ -1,5 +1,10 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.protocol.packet.StmtPrepareOk;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.netty.buffer.ByteBuf;
+
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,7 +19,19 @@ final class PreparedStatements {
     private int nextId = 1;
     private PreparedStatement last;
 
-    int nextId() {
+    /**
+     * Registers the statement the client prepared on {@code leg} under a new id of the proxy's,
+     * written into {@code response} (the server's COM_STMT_PREPARE_OK, on its way to the client).
+     */
+    void register(byte[] sql, Classification classification, Leg leg, ByteBuf response) {
+        StmtPrepareOk ok = StmtPrepareOk.decode(BufferedResponse.firstPayload(response));
+        PreparedStatement statement = new PreparedStatement(nextId(), sql, classification, ok.parameters());
+        statement.preparedOn(leg, ok.statementId());
+        add(statement);
+        StmtPrepareOk.setStatementId(response, statement.clientId());
+    }
+
+    private int nextId() {
         int id = nextId++;
         if (nextId == LAST_PREPARED || nextId == 0) {
             nextId = 1;
@@ -22,7 +39,7 @@ final class PreparedStatements {
         return id;
     }
 
-    void add(PreparedStatement statement) {
+    private void add(PreparedStatement statement) {
         byClientId.put(statement.clientId(), statement);
         last = statement;
     }

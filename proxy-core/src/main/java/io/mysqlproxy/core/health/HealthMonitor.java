@@ -1,0 +1,119 @@
+package io.mysqlproxy.core.health;
+
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.Topology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * Checks every backend of the current topology at a fixed interval, on threads of its own (never
+ * an event loop): a scheduler thread starts each round, and each backend's check runs on a worker
+ * so that a server that accepts connections but never answers delays only its own check, bounded
+ * by the check timeout. Results change backend states through {@link BackendHealth}; every
+ * transition is logged once with its reason and counted.
+ */
+public final class HealthMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+
+    private final Supplier<Topology> topology;
+    private final HealthSettings settings;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService workers;
+    private final Map<Backend, Checked> checked = new ConcurrentHashMap<>();
+    private final LongAdder transitions = new LongAdder();
+
+    private HealthMonitor(Supplier<Topology> topology, HealthSettings settings) {
+        this.topology = topology;
+        this.settings = settings;
+        AtomicInteger threads = new AtomicInteger();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mysql-proxy-health"));
+        this.workers = Executors.newCachedThreadPool(r -> daemon(r, "mysql-proxy-health-" + threads.incrementAndGet()));
+    }
+
+    /** Starts checking at once, then every interval. */
+    public static HealthMonitor start(Supplier<Topology> topology, HealthSettings settings) {
+        HealthMonitor monitor = new HealthMonitor(topology, settings);
+        monitor.scheduler.scheduleWithFixedDelay(monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
+        log.info("health monitor started: {}", settings);
+        return monitor;
+    }
+
+    /** State changes since start-up. */
+    public long transitions() {
+        return transitions.sum();
+    }
+
+    /** The last replication lag seen for {@code backend}, in seconds, or -1 if unknown. */
+    public long lagSeconds(Backend backend) {
+        Checked entry = checked.get(backend);
+        return entry == null ? -1 : entry.health.lagSeconds();
+    }
+
+    private void round() {
+        Topology current = topology.get();
+        for (Backend backend : current.all()) {
+            Checked entry = checked.computeIfAbsent(backend, b -> new Checked(new BackendProbe(b, settings),
+                    new BackendHealth(b, settings.ejectAfter(), settings.readmitAfter())));
+            // One check per backend at a time: a slow one skips rounds instead of piling up.
+            if (entry.running.compareAndSet(0, 1)) {
+                workers.execute(() -> {
+                    try {
+                        BackendHealth.Transition transition = entry.health.apply(entry.probe.check());
+                        if (transition != null) {
+                            transitions.increment();
+                            log.warn("backend {} is now {} (was {}): {}", backend, transition.to().label(),
+                                    transition.from().label(), transition.reason());
+                        }
+                    } catch (RuntimeException e) {
+                        log.error("health check of {} failed unexpectedly", backend, e);
+                    } finally {
+                        entry.running.set(0);
+                    }
+                });
+            }
+        }
+        // Backends that left the topology: stop checking them.
+        checked.keySet().removeIf(backend -> {
+            if (!current.all().contains(backend)) {
+                checked.get(backend).probe.close();
+                return true;
+            }
+            return false;
+        });
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        workers.shutdownNow();
+        try {
+            workers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        checked.values().forEach(entry -> entry.probe.close());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread thread = new Thread(r, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private record Checked(BackendProbe probe, BackendHealth health, AtomicInteger running) {
+        Checked(BackendProbe probe, BackendHealth health) {
+            this(probe, health, new AtomicInteger());
+        }
+    }
+}

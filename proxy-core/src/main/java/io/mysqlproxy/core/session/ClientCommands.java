@@ -1,0 +1,187 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.SqlOperands;
+import io.mysqlproxy.core.classify.StatementClassifier;
+import io.mysqlproxy.core.classify.StatementFlag;
+import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.route.Pin;
+import io.mysqlproxy.core.route.RouteDecision;
+import io.mysqlproxy.core.route.RouteReason;
+import io.mysqlproxy.core.route.RouteTarget;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * How each client command starts once the handler has framed it. The proxy answers some itself:
+ * KILL and COM_PROCESS_KILL ({@link SessionKill}), {@code SET proxy_consistency}, and the session
+ * side of COM_RESET_CONNECTION. Statement commands go to {@link StatementCommands}; the rest are
+ * classified, routed by the session's state, and handed to {@link CommandDispatch}.
+ */
+final class ClientCommands {
+
+    private static final String CONSISTENCY_SETTING = "proxy_consistency";
+
+    private final FrontendCommandHandler session;
+    private final SessionServices services;
+    private final SessionLegs legs;
+    private final SessionTracker tracker;
+    private final PreparedStatements statements;
+    private final CommandDispatch dispatch;
+    private final StatementCommands statementCommands;
+    private final SessionKill kills;
+    /** Reused copy of statement text for the classifier (frames may be off-heap). */
+    private byte[] scratch = new byte[512];
+
+    ClientCommands(FrontendCommandHandler session, SessionServices services, SessionLegs legs, SessionTracker tracker,
+                   PreparedStatements statements, CommandDispatch dispatch, StatementCommands statementCommands,
+                   SessionKill kills) {
+        this.session = session;
+        this.services = services;
+        this.legs = legs;
+        this.tracker = tracker;
+        this.statements = statements;
+        this.dispatch = dispatch;
+        this.statementCommands = statementCommands;
+        this.kills = kills;
+    }
+
+    /** A command from the client, framed whole (or, at 16 MiB and over, its first frame). */
+    void start(CommandType command, ByteBuf frame) {
+        Command cmd;
+        RouteDecision decision;
+        switch (command) {
+            case QUERY -> {
+                Classification classification = classify(frame);
+                byte[] sql = keepsText(classification) ? payloadText(frame) : null;
+                if (classification.kind() == StatementKind.KILL) {
+                    SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
+                    if (target != null) {
+                        frame.release();
+                        kills.kill(command, target.id(), target.query());
+                        return;
+                    }
+                }
+                if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
+                    String consistency = SqlOperands.proxySetting(sql, CONSISTENCY_SETTING);
+                    if (consistency != null) {
+                        frame.release();
+                        setConsistency(consistency);
+                        return;
+                    }
+                }
+                cmd = new Command(command, frame, classification, sql, null);
+                decision = services.router().route(classification, tracker);
+            }
+            case INIT_DB -> {
+                cmd = new Command(command, frame, null, payloadText(frame), null);
+                decision = tracker.inTransaction() ? RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION)
+                        : RouteDecision.primary(RouteReason.SESSION_STATE);
+            }
+            case STMT_PREPARE -> {
+                Classification classification = classify(frame);
+                cmd = new Command(command, frame, classification, payloadText(frame), null);
+                decision = services.router().route(classification, tracker);
+                if (decision.target() == RouteTarget.PREVIOUS) {
+                    decision = RouteDecision.primary(RouteReason.PREVIOUS_STATEMENT);
+                }
+            }
+            case STMT_EXECUTE, STMT_SEND_LONG_DATA, STMT_FETCH, STMT_RESET, STMT_CLOSE -> {
+                statementCommands.start(command, frame);
+                return;
+            }
+            case RESET_CONNECTION -> {
+                resetConnection(frame);
+                return;
+            }
+            case PROCESS_KILL -> {
+                // COM_PROCESS_KILL names a connection by the id the client knows, the proxy's, like KILL.
+                if (Packets.payloadLength(frame) < 5) {
+                    frame.release();
+                    session.abort(ProxyErrors.malformedPacket("COM_PROCESS_KILL without a connection id"),
+                            "short COM_PROCESS_KILL");
+                    return;
+                }
+                long id = frame.getUnsignedIntLE(frame.readerIndex() + Packets.HEADER_SIZE + 1);
+                frame.release();
+                kills.kill(command, id, false);
+                return;
+            }
+            case SET_OPTION -> {
+                // Multi-statement handling is per connection: keep the session where it was changed.
+                tracker.state().pin(Pin.MULTI_STATEMENT);
+                cmd = new Command(command, frame, null, null, null);
+                decision = services.router().routeCommand(tracker);
+            }
+            default -> {
+                cmd = new Command(command, frame, null, null, null);
+                decision = services.router().routeCommand(tracker);
+            }
+        }
+        session.begin(cmd);
+        dispatch.dispatch(cmd, decision);
+    }
+
+    private Classification classify(ByteBuf frame) {
+        int length = Packets.payloadLength(frame) - 1;
+        if (length > scratch.length) {
+            // Keep a large buffer only up to 64 KiB; longer statements get a one-off copy.
+            byte[] text = new byte[length];
+            frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, text);
+            if (length <= 65536) {
+                scratch = text;
+            }
+            return StatementClassifier.classify(text, 0, length);
+        }
+        frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, scratch, 0, length);
+        return StatementClassifier.classify(scratch, 0, length);
+    }
+
+    /** Statements whose text the session keeps or reads after they ran (or, for KILL, instead of running them). */
+    private static boolean keepsText(Classification c) {
+        return switch (c.kind()) {
+            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL -> true;
+            default -> c.has(StatementFlag.DIAGNOSTICS);
+        };
+    }
+
+    private static byte[] payloadText(ByteBuf frame) {
+        byte[] text = new byte[Packets.payloadLength(frame) - 1];
+        frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, text);
+        return text;
+    }
+
+    private void setConsistency(String value) {
+        try {
+            tracker.state().consistency(Consistency.parse(value));
+            session.replyOk(1);
+        } catch (IllegalArgumentException e) {
+            session.reply(new ErrPacket(1231, "42000", "Variable '" + CONSISTENCY_SETTING
+                    + "' can't be set to the value of '" + value + "' (use eventual, session or strong)"), 1);
+        }
+    }
+
+    /** COM_RESET_CONNECTION: the session starts over on its primary connection; replica legs go back clean. */
+    private void resetConnection(ByteBuf frame) {
+        statements.clear();
+        tracker.reset();
+        legs.releaseReplicas();
+        Leg primary = legs.primary();
+        if (primary == null || primary.released()) {
+            frame.release();
+            session.replyOk(1);
+            return;
+        }
+        Command cmd = new Command(CommandType.RESET_CONNECTION, frame, null, null, null);
+        cmd.decision = RouteDecision.primary(RouteReason.SESSION_STATE);
+        session.begin(cmd);
+        primary.connection().collation(BackendConnection.SERVER_DEFAULT_COLLATION);
+        primary.appliedVersion(tracker.state().version());
+        dispatch.send(cmd, primary);
+    }
+}

@@ -1,0 +1,287 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.route.RouteDecision;
+import io.mysqlproxy.core.route.RouteReason;
+import io.mysqlproxy.core.route.RouteTarget;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.packet.StmtPrepareOk;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a routed client command to the leg that runs it. The decision names a backend, or the leg
+ * of the open transaction or of the previous statement; if the session has no leg there, one is
+ * borrowed from the backend's pool. Before the command goes out, the leg is made ready for it: a
+ * replica read waits until the replica has the session's writes (when the session's consistency
+ * asks for that), the leg is brought up to the session's state, and a prepared statement is
+ * prepared there if it is not yet. Whenever a replica cannot serve, the command goes to the
+ * primary instead. The steps are asynchronous; each goes on only while the command is still the
+ * session's current one.
+ */
+final class CommandDispatch {
+
+    private static final Logger log = LoggerFactory.getLogger(CommandDispatch.class);
+
+    private final FrontendCommandHandler session;
+    private final SessionServices services;
+    private final SessionLegs legs;
+    private final SessionTracker tracker;
+    private final PreparedStatements statements;
+
+    CommandDispatch(FrontendCommandHandler session, SessionServices services, SessionLegs legs, SessionTracker tracker,
+                    PreparedStatements statements) {
+        this.session = session;
+        this.services = services;
+        this.legs = legs;
+        this.tracker = tracker;
+        this.statements = statements;
+    }
+
+    /** Resolves the decision to a leg (borrowing it if needed), then brings the leg up to date and sends. */
+    void dispatch(Command cmd, RouteDecision decision) {
+        cmd.decision = decision;
+        if (log.isTraceEnabled()) {
+            log.trace("[conn {}] {} {} -> {} (autocommit {}, transaction on {}, pins {})",
+                    session.info().connectionId(), cmd.type, cmd.classification, decision, tracker.autocommit(),
+                    legs.transactionLeg(), tracker.pins());
+        }
+        switch (decision.target()) {
+            case TRANSACTION -> onLegOrPrimary(cmd, legs.transactionLeg() != null ? legs.transactionLeg()
+                    : legs.primary());
+            case PREVIOUS -> onLegOrPrimary(cmd, legs.previousLeg());
+            case PRIMARY -> withLeg(cmd, services.topology().primary());
+            case REPLICA -> {
+                boolean checkWrites = tracker.consistency() == Consistency.SESSION
+                        && tracker.readYourWrites().hasWritten()
+                        && (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE)
+                        && decision.reason() != RouteReason.HINT_REPLICA
+                        && decision.reason() != RouteReason.READ_ONLY_TRANSACTION;
+                Backend replica = services.balancer().choose(services.topology().replicas(), checkWrites);
+                if (replica == null) {
+                    if (checkWrites && services.balancer().choose(services.topology().replicas(), false) != null) {
+                        redirect(cmd, RouteReason.CONSISTENCY_FALLBACK);
+                    } else if (services.routing().readsFallBackToPrimary()) {
+                        redirect(cmd, RouteReason.NO_REPLICA);
+                    } else {
+                        session.fail(cmd, ProxyErrors.cannotConnect("replicas", "no replica is usable and "
+                                + "routing.reads-fall-back-to-primary is off"));
+                    }
+                    return;
+                }
+                cmd.consistencyChecked = checkWrites;
+                withLeg(cmd, replica);
+            }
+        }
+    }
+
+    /** Sends the command to the primary after all, for {@code reason}. */
+    void redirect(Command cmd, RouteReason reason) {
+        dispatch(cmd, RouteDecision.primary(reason));
+    }
+
+    /** Continues on {@code leg} while the session still has it, else on the primary. */
+    private void onLegOrPrimary(Command cmd, Leg leg) {
+        if (leg != null && !leg.released()) {
+            syncThenSend(cmd, leg);
+        } else {
+            withLeg(cmd, services.topology().primary());
+        }
+    }
+
+    /** Finds or borrows this session's leg on {@code backend}, then continues with it. */
+    private void withLeg(Command cmd, Backend backend) {
+        Leg leg = legs.on(backend);
+        if (leg != null) {
+            syncThenSend(cmd, leg);
+            return;
+        }
+        Future<BackendConnection> borrowing = services.pool(backend).borrow(session.eventLoop(), session.borrowLogin(),
+                true);
+        borrowing.addListener(f -> {
+            if (!session.isCurrent(cmd)) {
+                if (f.isSuccess()) {
+                    services.pool(backend).release(borrowing.getNow());
+                }
+                return;
+            }
+            if (!f.isSuccess()) {
+                ErrPacket error = f.cause() instanceof BackendException b ? b.error()
+                        : ProxyErrors.cannotConnect(backend.name(), String.valueOf(f.cause()));
+                if (backend.role() == BackendRole.REPLICA) {
+                    log.warn("[conn {}] {}: {} unavailable, reading from the primary: {}",
+                            session.info().connectionId(), session.info().remote(), backend, error.message());
+                    redirect(cmd, RouteReason.NO_REPLICA);
+                } else {
+                    session.fail(cmd, error);
+                }
+                return;
+            }
+            syncThenSend(cmd, legs.adopt(backend, borrowing.getNow()));
+        });
+    }
+
+    private void syncThenSend(Command cmd, Leg leg) {
+        ReadYourWrites readYourWrites = tracker.readYourWrites();
+        if (cmd.consistencyChecked && leg.backend().role() == BackendRole.REPLICA && readYourWrites.mustCheck(leg)) {
+            cmd.waitingOn = leg;
+            readYourWrites.check(legs.primary(), leg, new ReadYourWrites.Outcome() {
+                @Override
+                public void applied() {
+                    cmd.consistencyChecked = false;
+                    if (session.stillCurrent(cmd)) {
+                        syncThenSend(cmd, leg);
+                    }
+                }
+
+                @Override
+                public void notApplied(String reason) {
+                    if (session.stillCurrent(cmd)) {
+                        log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
+                                session.info().remote(), reason);
+                        leg.backend().coolDownForConsistency(services.routing().consistencyCooldown().toNanos());
+                        cmd.consistencyChecked = false;
+                        redirect(cmd, RouteReason.CONSISTENCY_FALLBACK);
+                    }
+                }
+            });
+            return;
+        }
+        if (LegSync.inStep(tracker.state(), leg)) {
+            prepareThenSend(cmd, leg);
+            return;
+        }
+        cmd.waitingOn = leg;
+        LegSync.run(tracker.state(), leg, new LegSteps() {
+            @Override
+            public void done() {
+                if (session.stillCurrent(cmd)) {
+                    prepareThenSend(cmd, leg);
+                }
+            }
+
+            @Override
+            public void refused(ErrPacket error) {
+                if (!session.stillCurrent(cmd)) {
+                    return;
+                }
+                log.warn("[conn {}] {}: {} refused the session state: {}", session.info().connectionId(),
+                        session.info().remote(), leg, error.message());
+                if (leg.backend().role() == BackendRole.REPLICA) {
+                    legs.drop(leg);
+                    leg.discard();
+                    redirect(cmd, RouteReason.NO_REPLICA);
+                } else {
+                    session.fail(cmd, error);
+                }
+            }
+        });
+    }
+
+    /** For statement commands: prepares the statement on {@code leg} first if it is not there yet. */
+    void prepareThenSend(Command cmd, Leg leg) {
+        PreparedStatement statement = cmd.statement;
+        if (statement == null || statement.backendId(leg) != null) {
+            send(cmd, leg);
+            return;
+        }
+        cmd.waitingOn = leg;
+        leg.sendInternal(CommandType.STMT_PREPARE, StmtCommands.command(leg.connection().channel().alloc(),
+                CommandType.STMT_PREPARE, statement.sql()), (response, failed, status) -> {
+            try {
+                if (!session.stillCurrent(cmd)) {
+                    return;
+                }
+                if (failed) {
+                    ErrPacket error = BufferedResponse.error(response);
+                    if (leg.backend().role() == BackendRole.REPLICA) {
+                        log.info("[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
+                                session.info().connectionId(), session.info().remote(), leg, statement.clientId(),
+                                error.message());
+                        redirect(cmd, RouteReason.NO_REPLICA);
+                    } else {
+                        session.fail(cmd, error);
+                    }
+                    return;
+                }
+                statement.preparedOn(leg, StmtPrepareOk.decode(BufferedResponse.firstPayload(response)).statementId());
+            } finally {
+                response.release();
+            }
+            send(cmd, leg);
+        });
+    }
+
+    /** Sends the client's command on {@code leg}, renumbered for it where needed. */
+    void send(Command cmd, Leg leg) {
+        ByteBuf frame = cmd.frame;
+        cmd.frame = null;
+        cmd.leg = leg;
+        if (cmd.statement != null) {
+            frame = cmd.statement.frameFor(cmd.type, leg, frame, session.alloc());
+        }
+        if (cmd.type == CommandType.STMT_PREPARE) {
+            leg.sendInternal(CommandType.STMT_PREPARE, frame, (response, failed, status) -> prepared(cmd, leg, response,
+                    failed));
+            return;
+        }
+        if (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE) {
+            leg.backend().statementRouted();
+            if (retryable(cmd, leg, frame)) {
+                cmd.retryFrame = frame.retainedDuplicate();
+            }
+        }
+        leg.send(cmd.type, frame);
+        ByteBuf held;
+        while ((held = cmd.nextHeld()) != null) {
+            leg.connection().write(held);
+        }
+        leg.connection().flush();
+        if (cmd.type.response() == CommandType.Response.NONE) {
+            session.finish(cmd);
+        }
+    }
+
+    /**
+     * A read outside a transaction sent to a replica may be sent again, once, if that replica dies
+     * before answering: it changed nothing, and the client has seen nothing of it yet.
+     */
+    private static boolean retryable(Command cmd, Leg leg, ByteBuf frame) {
+        return !cmd.retried && leg.backend().role() == BackendRole.REPLICA
+                && cmd.decision.target() == RouteTarget.REPLICA
+                && !cmd.holdsContinuation() && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
+    }
+
+    /** Sends a replica read again after its replica died (see {@link #retryable}). */
+    void retry(Command cmd) {
+        cmd.frame = cmd.retryFrame;
+        cmd.retryFrame = null;
+        cmd.retried = true;
+        cmd.leg = null;
+        dispatch(cmd, RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ));
+    }
+
+    /** The client's COM_STMT_PREPARE was answered on {@code leg}: renumber the statement and pass it on. */
+    private void prepared(Command cmd, Leg leg, ByteBuf response, boolean failed) {
+        if (!session.isCurrent(cmd)) {
+            response.release();
+            return;
+        }
+        if (!failed) {
+            statements.register(cmd.sql, cmd.classification, leg, response);
+        }
+        session.respond(response);
+        session.finish(cmd);
+    }
+}

@@ -1,0 +1,95 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * KILL [CONNECTION | QUERY] and COM_PROCESS_KILL, which the proxy answers itself: they name a proxy
+ * connection id (the only ids clients know: sent to a server, the number would name one of its
+ * threads, another client's). The target session acts on its own event loop; only the same user's
+ * sessions may be killed. A statement still running on a backend is stopped there with a KILL
+ * QUERY of its server thread ({@link BackendKill}).
+ */
+final class SessionKill {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionKill.class);
+
+    private final FrontendCommandHandler session;
+    private final SessionServices services;
+
+    SessionKill(FrontendCommandHandler session, SessionServices services) {
+        this.session = session;
+        this.services = services;
+    }
+
+    /** This session's KILL of session {@code id}; the client gets its answer once the target acted. */
+    void kill(CommandType type, long id, boolean query) {
+        Command cmd = new Command(type, null, null, null, null);
+        session.begin(cmd);
+        FrontendCommandHandler target = services.sessions().get(id);
+        if (target == null) {
+            session.fail(cmd, ProxyErrors.unknownThread(id));
+            return;
+        }
+        Promise<Boolean> outcome = session.eventLoop().newPromise();
+        String user = session.info().user();
+        target.eventLoop().execute(() -> target.kills().killedBy(user, query, outcome));
+        outcome.addListener(f -> {
+            if (!session.stillCurrent(cmd)) {
+                return;
+            }
+            if (outcome.getNow()) {
+                session.replyOk(1);
+                session.finish(cmd);
+            } else {
+                session.fail(cmd, ProxyErrors.unknownThread(id));
+            }
+        });
+    }
+
+    /**
+     * A KILL from a session of {@code user}, on this session's loop. KILL QUERY cancels the command in
+     * flight on a backend, if any; KILL CONNECTION ends the session, with an error if it is mid-command.
+     * Completes {@code outcome} with false when the session is not {@code user}'s (or already ending).
+     */
+    private void killedBy(String user, boolean query, Promise<Boolean> outcome) {
+        SessionInfo info = session.info();
+        if (session.closing() || !info.user().equals(user)) {
+            outcome.setSuccess(false);
+            return;
+        }
+        Command cmd = session.current();
+        Leg busy = cmd != null && cmd.leg != null && !cmd.leg.released() ? cmd.leg : null;
+        if (query) {
+            if (busy == null) {
+                outcome.setSuccess(true);
+            } else {
+                log.info("[conn {}] {}: KILL QUERY: cancelling {} on {}", info.connectionId(), info.remote(), cmd.type,
+                        busy);
+                cancel(busy).addListener(f -> outcome.setSuccess(true));
+            }
+            return;
+        }
+        if (busy != null) {
+            // Closing the connection alone would leave the server running the statement.
+            cancel(busy);
+        }
+        if (session.midCommand()) {
+            session.abort(ProxyErrors.connectionKilled(), "killed by KILL CONNECTION");
+        } else {
+            log.info("[conn {}] {}: closing session: killed by KILL CONNECTION", info.connectionId(), info.remote());
+            session.closeSession();
+        }
+        outcome.setSuccess(true);
+    }
+
+    /** Sends KILL QUERY for {@code leg}'s server thread on another connection to the same backend. */
+    private Future<Boolean> cancel(Leg leg) {
+        return BackendKill.query(session.eventLoop(), services.pool(leg.backend()), session.borrowLogin(),
+                leg.connection().greeting().connectionId());
+    }
+}

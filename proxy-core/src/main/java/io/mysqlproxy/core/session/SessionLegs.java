@@ -1,0 +1,142 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The backend connections a session holds: at most one leg per backend (the primary's, and one for
+ * each replica it has read from), the leg its open transaction is on, and the leg that ran its
+ * previous command. A leg stays with the session until the session ends, resets, or the leg fails;
+ * prepared statements live on legs, so forgetting a leg forgets their server ids there too.
+ */
+final class SessionLegs {
+
+    private final SessionServices services;
+    private final Leg.Owner owner;
+    private final PreparedStatements statements;
+    private Leg primary;
+    private final Map<Backend, Leg> replicas = new IdentityHashMap<>();
+    /** The leg whose last status said a transaction is open there, or null. */
+    private Leg transactionLeg;
+    /** The leg that ran the previous client command. */
+    private Leg previousLeg;
+
+    SessionLegs(SessionServices services, Leg.Owner owner, PreparedStatements statements) {
+        this.services = services;
+        this.owner = owner;
+        this.statements = statements;
+    }
+
+    /** The primary leg, or null while the session has none. */
+    Leg primary() {
+        return primary;
+    }
+
+    Leg transactionLeg() {
+        return transactionLeg;
+    }
+
+    Leg previousLeg() {
+        return previousLeg;
+    }
+
+    /** The session's usable leg on {@code backend}, or null. */
+    Leg on(Backend backend) {
+        Leg leg = backend.role() == BackendRole.PRIMARY ? primary : replicas.get(backend);
+        return leg != null && !leg.released() ? leg : null;
+    }
+
+    /** Makes {@code connection}, borrowed from {@code backend}'s pool, the session's leg there. */
+    Leg adopt(Backend backend, BackendConnection connection) {
+        Leg leg = new Leg(backend, services.pool(backend), connection, owner);
+        if (backend.role() == BackendRole.PRIMARY) {
+            primary = leg;
+        } else {
+            replicas.put(backend, leg);
+        }
+        return leg;
+    }
+
+    /** {@code leg} answered a client command with {@code status}: the next PREVIOUS or TRANSACTION route follows it. */
+    void ran(Leg leg, int status) {
+        previousLeg = leg;
+        if (ServerStatus.IN_TRANS.isSet(status)) {
+            transactionLeg = leg;
+        } else if (transactionLeg == leg) {
+            transactionLeg = null;
+        }
+    }
+
+    /** The session starts over (reset or new user): no transaction and no previous command to follow. */
+    void startOver() {
+        transactionLeg = null;
+        previousLeg = null;
+    }
+
+    /** Forgets a leg and what lived on it (the caller releases or discards it). */
+    void drop(Leg leg) {
+        if (leg == primary) {
+            primary = null;
+        } else {
+            replicas.remove(leg.backend(), leg);
+        }
+        if (transactionLeg == leg) {
+            transactionLeg = null;
+        }
+        if (previousLeg == leg) {
+            previousLeg = null;
+        }
+        statements.forget(leg);
+    }
+
+    /** Gives the replica legs back to their pools (reset there); the primary leg stays. */
+    void releaseReplicas() {
+        release(new ArrayList<>(replicas.values()));
+    }
+
+    /** The session ends normally: legs go back to their pools (reset there). */
+    void releaseAll() {
+        release(all());
+    }
+
+    /** The session ends abnormally: legs are closed, not reused. */
+    void discardAll() {
+        for (Leg leg : all()) {
+            drop(leg);
+            leg.discard();
+        }
+    }
+
+    /** Backpressure: legs read from their servers only while the client can take more bytes. */
+    void autoRead(boolean read) {
+        if (primary != null) {
+            primary.connection().setAutoRead(read);
+        }
+        for (Leg leg : replicas.values()) {
+            leg.connection().setAutoRead(read);
+        }
+    }
+
+    private void release(List<Leg> legs) {
+        for (Leg leg : legs) {
+            drop(leg);
+            leg.release();
+        }
+    }
+
+    private List<Leg> all() {
+        List<Leg> all = new ArrayList<>(replicas.size() + 1);
+        if (primary != null) {
+            all.add(primary);
+        }
+        all.addAll(replicas.values());
+        return all;
+    }
+}

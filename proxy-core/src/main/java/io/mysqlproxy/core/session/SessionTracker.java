@@ -1,0 +1,201 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.SqlOperands;
+import io.mysqlproxy.core.classify.StatementFlag;
+import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.route.Pin;
+import io.mysqlproxy.core.route.RouteContext;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What the session's finished commands have changed that later commands depend on: the leg with
+ * the open transaction, autocommit (as the primary reports it), the schema, the SET log and the
+ * pins ({@link SessionState}), and whether the session wrote since its reads last caught up
+ * ({@link ReadYourWrites}). This is also what the router sees of the session.
+ */
+final class SessionTracker implements RouteContext {
+
+    private final SessionLegs legs;
+    private final ReadYourWrites readYourWrites;
+    private SessionState state;
+    private boolean autocommit;
+
+    SessionTracker(SessionLegs legs, ReadYourWrites readYourWrites, SessionState state, int loginStatus) {
+        this.legs = legs;
+        this.readYourWrites = readYourWrites;
+        this.state = state;
+        this.autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
+    }
+
+    // ---- RouteContext ----
+
+    @Override
+    public boolean inTransaction() {
+        return legs.transactionLeg() != null;
+    }
+
+    @Override
+    public boolean autocommit() {
+        return autocommit;
+    }
+
+    @Override
+    public int pins() {
+        return state.pins();
+    }
+
+    @Override
+    public Consistency consistency() {
+        return state.consistency();
+    }
+
+    // ----
+
+    SessionState state() {
+        return state;
+    }
+
+    ReadYourWrites readYourWrites() {
+        return readYourWrites;
+    }
+
+    /** The status flags of an OK the proxy answers itself. */
+    int status() {
+        return (autocommit ? ServerStatus.AUTOCOMMIT.mask() : 0) | (inTransaction() ? ServerStatus.IN_TRANS.mask() : 0);
+    }
+
+    /** Whether losing {@code leg} loses what the client set: its open transaction, or what pins it to the primary. */
+    boolean holdsState(Leg leg) {
+        return leg == legs.transactionLeg() || (leg == legs.primary() && state.pins() != 0);
+    }
+
+    /** COM_RESET_CONNECTION: the server defaults again, autocommit on, nothing written. */
+    void reset() {
+        state.reset();
+        forgetCommands();
+        autocommit = true;
+    }
+
+    /** COM_CHANGE_USER: the new user's session starts from {@code fresh}, on a new primary connection. */
+    void startOver(SessionState fresh, int loginStatus) {
+        forgetCommands();
+        state = fresh;
+        autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
+    }
+
+    private void forgetCommands() {
+        readYourWrites.reset();
+        legs.startOver();
+    }
+
+    /** What a finished command changes in the session: transaction, schema, SETs, pins, pending writes. */
+    void afterCommand(Command cmd, Leg leg, int status, boolean failed) {
+        legs.ran(leg, status);
+        boolean onPrimary = leg.backend().role() == BackendRole.PRIMARY;
+        if (onPrimary) {
+            autocommit = ServerStatus.AUTOCOMMIT.isSet(status);
+        }
+        Classification c = cmd.classification;
+        if (cmd.type == CommandType.INIT_DB) {
+            if (!failed) {
+                String schema = new String(cmd.sql, StandardCharsets.UTF_8);
+                state.schema(schema);
+                leg.connection().schema(schema);
+            }
+            return;
+        }
+        if (c == null) {
+            return;
+        }
+        if (onPrimary && mayWrite(c)) {
+            readYourWrites.wrote();
+        }
+        if (cmd.type == CommandType.STMT_EXECUTE) {
+            pinFor(c, cmd.statement.sql());
+            // A prepared SET or USE has parameters the proxy does not keep: it is not replayed elsewhere.
+            if (!failed && (c.kind() == StatementKind.SESSION_SET || c.kind() == StatementKind.USE
+                    || c.kind() == StatementKind.SET_TRANSACTION)) {
+                state.pin(Pin.PREPARED_SESSION_STATE);
+            }
+            return;
+        }
+        if (cmd.type != CommandType.QUERY) {
+            return;
+        }
+        pinFor(c, cmd.sql);
+        if (failed) {
+            return;
+        }
+        switch (c.kind()) {
+            case USE -> {
+                String schema = SqlOperands.useSchema(cmd.sql);
+                if (schema != null) {
+                    state.schema(schema);
+                    leg.connection().schema(schema);
+                } else {
+                    state.pin(Pin.MULTI_STATEMENT);
+                }
+            }
+            case SESSION_SET, SET_TRANSACTION -> {
+                if (c.has(StatementFlag.GLOBAL_VARIABLE) && !c.has(StatementFlag.SESSION_VARIABLE)
+                        && !c.has(StatementFlag.USER_VARIABLE) && !c.has(StatementFlag.CHARSET)) {
+                    return;
+                }
+                if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql)) {
+                    state.pin(Pin.USER_VARIABLE);
+                } else if (!state.record(cmd.sql)) {
+                    state.pin(Pin.SESSION_STATE_SIZE);
+                } else if (leg.appliedVersion() == state.version() - 1) {
+                    leg.appliedVersion(state.version());
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void pinFor(Classification c, byte[] sql) {
+        switch (c.kind()) {
+            case LOCK_TABLES -> state.pin(Pin.LOCK_TABLES);
+            case UNLOCK_TABLES -> {
+                state.unpin(Pin.LOCK_TABLES);
+                state.unpin(Pin.GLOBAL_READ_LOCK);
+            }
+            case FLUSH_TABLES_WITH_READ_LOCK -> state.pin(Pin.GLOBAL_READ_LOCK);
+            case CREATE_TEMPORARY_TABLE -> state.pin(Pin.TEMPORARY_TABLE);
+            case PREPARE_SQL, EXECUTE_SQL -> state.pin(Pin.SQL_PREPARE);
+            case MULTI -> {
+                if (c.has(StatementFlag.MULTI_SESSION_STATE)) {
+                    state.pin(Pin.MULTI_STATEMENT);
+                }
+            }
+            default -> {
+            }
+        }
+        if (c.has(StatementFlag.LOCK_FUNCTION)) {
+            state.pin(Pin.NAMED_LOCK);
+        }
+        if (c.has(StatementFlag.USER_VARIABLE_ASSIGNMENT) || c.has(StatementFlag.SELECT_INTO)) {
+            state.pin(Pin.USER_VARIABLE);
+        }
+        // CALL p(@out) and GET DIAGNOSTICS @n = NUMBER set user variables on the server that ran them.
+        if ((c.kind() == StatementKind.CALL || c.has(StatementFlag.DIAGNOSTICS)) && sql != null
+                && SqlOperands.mentionsUserVariable(sql)) {
+            state.pin(Pin.USER_VARIABLE);
+        }
+    }
+
+    /** Whether a statement that ran on the primary may have written (so reads must see it). */
+    private static boolean mayWrite(Classification c) {
+        return switch (c.kind()) {
+            case READ, SESSION_SET, USE, SET_TRANSACTION, SET_AUTOCOMMIT, EMPTY -> c.has(StatementFlag.SEQUENCE_FUNCTION);
+            default -> true;
+        };
+    }
+}
