@@ -1,6 +1,7 @@
 package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.config.ConfigLoader;
+import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 
@@ -21,9 +22,12 @@ final class CheckConfigCommand {
         }
         try {
             ProxyConfig config = ConfigLoader.load(Optional.of(Path.of(args[0])));
+            String replicas = config.discovery().mode() == DiscoveryMode.KUBERNETES
+                    ? "replicas from Kubernetes service " + config.discovery().kubernetes().service()
+                    : config.backends().replicas().size() + " replica(s)";
             out.println("configuration OK: listen " + config.listenHost() + ":" + config.listenPort()
-                    + ", primary " + config.backends().primary() + ", " + config.backends().replicas().size()
-                    + " replica(s), " + config.users().size() + " user(s)");
+                    + ", primary " + config.backends().primary() + ", " + replicas + ", "
+                    + config.users().size() + " user(s)");
             return Main.OK;
         } catch (InvalidConfigException e) {
             err.println("invalid configuration: " + e.getMessage());

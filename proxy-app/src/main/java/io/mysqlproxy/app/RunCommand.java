@@ -33,7 +33,7 @@ final class RunCommand {
             return Main.INVALID;
         }
         try {
-            ProxyServer server = ProxyServer.start(config);
+            ProxyServer server = ProxyServer.start(config, Discoveries.of(config));
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mysql-proxy-shutdown"));
             return Main.OK;
         } catch (InvalidConfigException e) {

@@ -2,6 +2,7 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.ProxyServer;
+import io.mysqlproxy.core.topology.Discovery;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.LoopbackPorts;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
@@ -60,6 +61,22 @@ public final class ProxyFixture implements AutoCloseable {
      * keys win), e.g. {@code mysql-proxy.client.max-connections = 3}.
      */
     public static ProxyFixture start(ReplicatedTestBed bed, String overrides) {
+        return start(bed, overrides, ProxyServer::start);
+    }
+
+    /**
+     * Like {@link #start(ReplicatedTestBed, String)}, with the replicas {@code discovery} reports instead of the
+     * configured ones. The discovery may be started again if a port was taken (the failed start closed it).
+     */
+    public static ProxyFixture start(ReplicatedTestBed bed, String overrides, Discovery discovery) {
+        return start(bed, overrides, config -> ProxyServer.start(config, discovery));
+    }
+
+    private interface Starter {
+        ProxyServer start(ProxyConfig config) throws InterruptedException;
+    }
+
+    private static ProxyFixture start(ReplicatedTestBed bed, String overrides, Starter starter) {
         RuntimeException last = null;
         for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
             int port = freePort();
@@ -69,7 +86,7 @@ public final class ProxyFixture implements AutoCloseable {
             }
             ProxyConfig config = TestBedProxyConfig.load(bed, port, adminPort, overrides);
             try {
-                return new ProxyFixture(ProxyServer.start(config));
+                return new ProxyFixture(starter.start(config));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while starting the proxy", e);

@@ -32,8 +32,8 @@ public final class AdminServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static AdminServer start(String host, int port, Readiness readiness, Supplier<String> backendsJson)
-            throws IOException {
+    public static AdminServer start(String host, int port, Readiness readiness, Supplier<String> backendsJson,
+                                    Supplier<String> prometheusScrape) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "mysql-proxy-admin");
@@ -43,12 +43,14 @@ public final class AdminServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
         server.createContext("/backends", exchange -> respond(exchange, 200, backendsJson.get(), "application/json"));
+        server.createContext("/metrics", exchange -> respond(exchange, 200, prometheusScrape.get(),
+                "text/plain; version=0.0.4; charset=utf-8"));
         server.createContext("/readyz", exchange -> {
             Readiness.State state = readiness.check();
             respond(exchange, state.ready() ? 200 : 503, (state.ready() ? "ready: " : "not ready: ") + state.reason() + "\n");
         });
         server.start();
-        log.info("admin endpoint on http://{}:{}/ (/healthz, /readyz, /backends)", host, server.getAddress().getPort());
+        log.info("admin endpoint on http://{}:{}/ (/healthz, /readyz, /backends, /metrics)", host, server.getAddress().getPort());
         return new AdminServer(server, executor);
     }
 

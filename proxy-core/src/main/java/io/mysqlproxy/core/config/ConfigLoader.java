@@ -140,8 +140,18 @@ public final class ConfigLoader {
                 read.positiveDuration("health.max-replication-lag"),
                 read.intAtLeast("health.eject-after", 1),
                 read.intAtLeast("health.readmit-after", 1));
+        ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
+                read.discoveryMode("discovery.mode"),
+                new ProxyConfig.Kubernetes(read.string("discovery.kubernetes.namespace").trim(),
+                        read.nonEmptyString("discovery.kubernetes.service"),
+                        read.string("discovery.kubernetes.port-name").trim(),
+                        read.port("discovery.kubernetes.port")));
+        if (discovery.mode() == DiscoveryMode.KUBERNETES && !replicas.isEmpty()) {
+            throw new InvalidConfigException(ROOT + ".backends.replicas",
+                    "must be empty with discovery.mode = kubernetes: the replicas are the service's endpoints");
+        }
         return new ProxyConfig(listenHost, listenPort, adminPort, threads, serverVersion, backends, users,
-                monitor, client, routing, health);
+                monitor, client, routing, health, discovery);
     }
 
     private static Map<String, UserAccount> readUsers(Config root, Map<String, String> environment) {
@@ -306,6 +316,22 @@ public final class ConfigLoader {
         Consistency consistency(String path) {
             try {
                 return Consistency.parse(string(path));
+            } catch (IllegalArgumentException e) {
+                throw invalid(path, e.getMessage());
+            }
+        }
+
+        String nonEmptyString(String path) {
+            String value = string(path).trim();
+            if (value.isEmpty()) {
+                throw invalid(path, "must not be empty");
+            }
+            return value;
+        }
+
+        DiscoveryMode discoveryMode(String path) {
+            try {
+                return DiscoveryMode.parse(string(path));
             } catch (IllegalArgumentException e) {
                 throw invalid(path, e.getMessage());
             }

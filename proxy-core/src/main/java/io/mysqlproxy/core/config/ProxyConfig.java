@@ -20,11 +20,23 @@ public record ProxyConfig(
         Credentials monitor,
         Client client,
         Routing routing,
-        Health health) {
+        Health health,
+        Discovery discovery) {
 
     /** Backend health checks, with the monitor account. */
     public record Health(Duration interval, Duration timeout, Duration maxReplicationLag, int ejectAfter,
                          int readmitAfter) {
+    }
+
+    /** Where replicas come from: {@code backends.replicas}, or a Kubernetes Service's endpoints. */
+    public record Discovery(DiscoveryMode mode, Kubernetes kubernetes) {
+    }
+
+    /**
+     * The Service whose endpoints are the database pods. An empty namespace means the proxy's own;
+     * the port is the one named {@code portName} in the endpoints, else {@code port}.
+     */
+    public record Kubernetes(String namespace, String service, String portName, int port) {
     }
 
     /** {@code weights} holds every replica's weight (1 unless configured). */

@@ -40,6 +40,7 @@ final class BackendHealth {
             return null;
         }
         lagSeconds = result.lagSeconds();
+        backend.lagSeconds(result.lagSeconds());
         switch (result.outcome()) {
             case HEALTHY -> {
                 failures = 0;

@@ -32,18 +32,20 @@ public final class HealthMonitor implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<Backend, Checked> checked = new ConcurrentHashMap<>();
     private final LongAdder transitions = new LongAdder();
+    private final Runnable onTransition;
 
-    private HealthMonitor(Supplier<Topology> topology, HealthSettings settings) {
+    private HealthMonitor(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition) {
         this.topology = topology;
         this.settings = settings;
+        this.onTransition = onTransition;
         AtomicInteger threads = new AtomicInteger();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mysql-proxy-health"));
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "mysql-proxy-health-" + threads.incrementAndGet()));
     }
 
     /** Starts checking at once, then every interval. */
-    public static HealthMonitor start(Supplier<Topology> topology, HealthSettings settings) {
-        HealthMonitor monitor = new HealthMonitor(topology, settings);
+    public static HealthMonitor start(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition) {
+        HealthMonitor monitor = new HealthMonitor(topology, settings, onTransition);
         monitor.scheduler.scheduleWithFixedDelay(monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
         log.info("health monitor started: {}", settings);
         return monitor;
@@ -72,6 +74,7 @@ public final class HealthMonitor implements AutoCloseable {
                         BackendHealth.Transition transition = entry.health.apply(entry.probe.check());
                         if (transition != null) {
                             transitions.increment();
+                            onTransition.run();
                             log.warn("backend {} is now {} (was {}): {}", backend, transition.to().label(),
                                     transition.from().label(), transition.reason());
                         }

@@ -176,6 +176,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             public void fail(ErrPacket error, String reason) {
                 log.info("[conn {}] {}: authentication failed for user '{}': {}", connectionId, remote(ctx),
                         response.username(), reason);
+                runtime.metrics().authenticationFailed();
                 FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1);
             }
         });

@@ -7,6 +7,7 @@ import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.route.ReplicaBalancer;
@@ -39,7 +40,8 @@ public record ProxyRuntime(
         ReplicaBalancer balancer,
         AtomicInteger openConnections,
         AtomicLong connectionIds,
-        SessionRegistry sessions) implements SessionServices {
+        SessionRegistry sessions,
+        ProxyMetrics metrics) implements SessionServices {
 
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {

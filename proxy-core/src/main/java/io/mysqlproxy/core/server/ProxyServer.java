@@ -6,16 +6,25 @@ import io.mysqlproxy.core.admin.PrimaryReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.config.DiscoveryMode;
+import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
+import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
-import io.mysqlproxy.core.topology.StaticTopology;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.Discovery;
+import io.mysqlproxy.core.topology.StaticDiscovery;
+import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
+import io.mysqlproxy.core.topology.TopologyUpdater;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -28,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,19 +56,34 @@ public final class ProxyServer implements AutoCloseable {
     private final ProxyRuntime runtime;
     private final AdminServer admin;
     private final Optional<HealthMonitor> health;
+    private final Discovery discovery;
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime,
-                        AdminServer admin, Optional<HealthMonitor> health) {
+                        AdminServer admin, Optional<HealthMonitor> health, Discovery discovery) {
         this.boss = boss;
         this.workers = workers;
         this.listener = listener;
         this.runtime = runtime;
         this.admin = admin;
         this.health = health;
+        this.discovery = discovery;
     }
 
-    /** Binds the listener; throws if the port cannot be bound. */
+    /** Binds the listener, with the replicas the configuration names; throws if the port cannot be bound. */
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {
+        if (config.discovery().mode() != DiscoveryMode.STATIC) {
+            // Core never depends on the Kubernetes client: the application passes that discovery in.
+            throw new InvalidConfigException("mysql-proxy.discovery.mode", "kubernetes discovery is not available "
+                    + "here; start the proxy with bin/mysql-proxy run");
+        }
+        return start(config, new StaticDiscovery(config.backends()));
+    }
+
+    /**
+     * Binds the listener, with the replicas {@code discovery} reports as they change; the server
+     * starts it, and closes it on close (or when starting fails). Throws if the port cannot be bound.
+     */
+    public static ProxyServer start(ProxyConfig config, Discovery discovery) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup boss = transport.newGroup(1);
         int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads()
@@ -68,14 +93,22 @@ public final class ProxyServer implements AutoCloseable {
             BackendConnector connector = new BackendConnector(transport::clientChannel,
                     config.backends().connectTimeout(), config.backends().handshakeTimeout());
             ProxyConfig.Pool pool = config.backends().pool();
+            BackendPools pools = new BackendPools(connector, new PoolSettings(pool.maxConnections(),
+                    pool.idleTimeout(), pool.borrowTimeout(), config.backends().handshakeTimeout()));
+            AtomicInteger openConnections = new AtomicInteger();
+            Backend primary = new Backend(config.backends().primary(), BackendRole.PRIMARY,
+                    config.backends().primary().toString(), 1);
+            TopologyHolder topology = new TopologyHolder(new Topology(primary, List.of()));
+            ProxyMetrics metrics = new ProxyMetrics(pools, openConnections);
+            metrics.register(primary);
+            discovery.start(new TopologyUpdater(topology, config.backends().weights(), discoveryChanges(metrics)));
+            log.info("replicas from {}: {}", discovery, topology.current().replicas());
             ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()), connector,
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
-                    new Sha2AuthCache(), new TopologyHolder(StaticTopology.of(config.backends())),
-                    new BackendPools(connector, new PoolSettings(pool.maxConnections(), pool.idleTimeout(),
-                            pool.borrowTimeout(), config.backends().handshakeTimeout())),
+                    new Sha2AuthCache(), topology, pools,
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
-                    new ReplicaBalancer(config.routing().balancer()), new AtomicInteger(), new AtomicLong(),
-                    new SessionRegistry());
+                    new ReplicaBalancer(config.routing().balancer()), openConnections, new AtomicLong(),
+                    new SessionRegistry(), metrics);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)
@@ -95,17 +128,35 @@ public final class ProxyServer implements AutoCloseable {
             try {
                 admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
                         runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
-                        listener::isActive), () -> BackendsReport.json(runtime.topology(), runtime.pools()));
+                        listener::isActive), () -> BackendsReport.json(runtime.topology(), runtime.pools()),
+                        runtime.metrics()::scrape);
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
             }
-            return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime));
+            return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime),
+                    discovery);
         } catch (InterruptedException | RuntimeException e) {
+            discovery.close();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** Backends that discovery adds get their meters; its drains count as state changes. */
+    private static TopologyUpdater.Changes discoveryChanges(ProxyMetrics metrics) {
+        return new TopologyUpdater.Changes() {
+            @Override
+            public void added(Backend backend) {
+                metrics.register(backend);
+            }
+
+            @Override
+            public void stateChanged(Backend backend, BackendState from, BackendState to) {
+                metrics.stateChanged();
+            }
+        };
     }
 
     /** Health checks need the monitor account; without one every backend counts as up. */
@@ -117,7 +168,7 @@ public final class ProxyServer implements AutoCloseable {
         ProxyConfig.Health health = config.health();
         return Optional.of(HealthMonitor.start(runtime::topology, new HealthSettings(health.interval(),
                 health.timeout(), health.maxReplicationLag(), health.ejectAfter(), health.readmitAfter(),
-                config.monitor().user(), config.monitor().password())));
+                config.monitor().user(), config.monitor().password()), runtime.metrics()::stateChanged));
     }
 
     /**
@@ -159,6 +210,7 @@ public final class ProxyServer implements AutoCloseable {
     /** Stops accepting, closes every connection and releases the event loops. */
     @Override
     public void close() {
+        discovery.close();
         listener.close().awaitUninterruptibly();
         admin.close();
         health.ifPresent(HealthMonitor::close);

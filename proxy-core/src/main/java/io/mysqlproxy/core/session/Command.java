@@ -31,6 +31,8 @@ final class Command {
     /** A second reference to a replica read's frame, so that it can be sent again if that replica dies. */
     ByteBuf retryFrame;
     boolean retried;
+    /** System.nanoTime() when the command went to its leg, for the latency metric. */
+    long sentAt;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;

@@ -238,6 +238,12 @@ final class CommandDispatch {
         }
         if (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE) {
             leg.backend().statementRouted();
+            services.metrics().routed(leg.backend(), cmd.decision.reason());
+            if (cmd.classification != null
+                    && cmd.classification.kind() == io.mysqlproxy.core.classify.StatementKind.TRANSACTION_BEGIN) {
+                services.metrics().transactionStarted();
+            }
+            cmd.sentAt = System.nanoTime();
             if (retryable(cmd, leg, frame)) {
                 cmd.retryFrame = frame.retainedDuplicate();
             }

@@ -409,6 +409,9 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         if (cmd == null || cmd.leg != leg) {
             return;
         }
+        if (cmd.sentAt != 0) {
+            services.metrics().completed(leg.backend(), System.nanoTime() - cmd.sentAt, failed);
+        }
         tracker.afterCommand(cmd, leg, status, failed);
         finish(cmd);
     }

@@ -27,6 +27,8 @@ public interface SessionServices {
 
     ProxyConfig.Routing routing();
 
+    io.mysqlproxy.core.metrics.ProxyMetrics metrics();
+
     /** The consistency a new session of {@code user} starts with. */
     Consistency consistencyOf(String user);
 

@@ -20,6 +20,7 @@ public final class Backend {
     private volatile BackendState state = BackendState.UP;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final LongAdder statements = new LongAdder();
+    private volatile long lagSeconds = -1;
     /** Until this System.nanoTime(), read-your-writes waits skip this replica (it just timed out one). */
     private final AtomicLong consistencyCooldownUntil = new AtomicLong(System.nanoTime());
 
@@ -71,6 +72,15 @@ public final class Backend {
 
     public void requestEnded() {
         outstanding.decrementAndGet();
+    }
+
+    /** Replication lag at the last health check, in seconds; -1 when unknown (or the primary). */
+    public long lagSeconds() {
+        return lagSeconds;
+    }
+
+    public void lagSeconds(long lag) {
+        this.lagSeconds = lag;
     }
 
     /** A client statement (COM_QUERY or COM_STMT_EXECUTE) was sent here. */

@@ -89,13 +89,33 @@ class ConfigLoaderTest {
             "mysql-proxy.client.tls.certificate = /no/such/file.pem  | mysql-proxy.client.tls.certificate",
             "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
             "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
-            "mysql-proxy.users = []                                  | mysql-proxy.users"})
+            "mysql-proxy.users = []                                  | mysql-proxy.users",
+            "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
+            "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
+            "mysql-proxy.discovery.kubernetes.port = 0               | mysql-proxy.discovery.kubernetes.port",
+            "mysql-proxy.discovery { mode = kubernetes }, mysql-proxy.backends.replicas = [\"a:1\"] | mysql-proxy.backends.replicas"})
     void invalidValuesNameTheirKey(String line, String key) throws IOException {
         String users = line.contains("users") ? "" : MINIMAL;
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> ConfigLoader.load(Optional.of(file(users + line + "\n")), Map.of()));
         assertEquals(key, e.key(), e.getMessage());
         assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+    }
+
+    @Test
+    void discoveryIsStaticUnlessConfigured() throws IOException {
+        ProxyConfig defaults = ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of());
+        assertEquals(DiscoveryMode.STATIC, defaults.discovery().mode());
+        assertEquals(new ProxyConfig.Kubernetes("", "mysql", "mysql", 3306), defaults.discovery().kubernetes());
+
+        ProxyConfig kubernetes = ConfigLoader.load(Optional.of(file(MINIMAL + """
+                mysql-proxy.discovery {
+                  mode = kubernetes
+                  kubernetes { namespace = db, service = mariadb, port-name = "", port = 3307 }
+                }
+                """)), Map.of());
+        assertEquals(DiscoveryMode.KUBERNETES, kubernetes.discovery().mode());
+        assertEquals(new ProxyConfig.Kubernetes("db", "mariadb", "", 3307), kubernetes.discovery().kubernetes());
     }
 
     @Test

@@ -1,0 +1,147 @@
+package io.mysqlproxy.core.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.route.RouteReason;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendState;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The proxy's metrics, in one Micrometer registry scraped by Prometheus on the admin port. Labels
+ * are bounded: backend address and role, route reason, statement outcome; never SQL text, user
+ * names or other client-supplied strings. Per-backend meters are created once and kept, so
+ * recording a statement is a map lookup and an increment.
+ */
+public final class ProxyMetrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
+    private final Map<RouteReason, Counter> decisions = new ConcurrentHashMap<>();
+    private final Counter authenticationFailures;
+    private final Counter transactions;
+    private final Counter healthTransitions;
+    private final BackendPools pools;
+
+    public ProxyMetrics(BackendPools pools, AtomicInteger clientConnections) {
+        this.pools = pools;
+        Gauge.builder("mysqlproxy_client_connections", clientConnections, AtomicInteger::get)
+                .description("Open client connections").register(registry);
+        authenticationFailures = Counter.builder("mysqlproxy_authentication_failures")
+                .description("Client logins refused").register(registry);
+        transactions = Counter.builder("mysqlproxy_transactions")
+                .description("Transactions started by clients (BEGIN, START TRANSACTION)").register(registry);
+        healthTransitions = Counter.builder("mysqlproxy_backend_state_transitions")
+                .description("Backend state changes made by health checks and discovery").register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** A client statement was sent to {@code backend} for {@code reason}. */
+    public void routed(Backend backend, RouteReason reason) {
+        meters(backend).routed(reason).increment();
+        decisions.computeIfAbsent(reason, r -> Counter.builder("mysqlproxy_routing_decisions")
+                .description("Routing decisions by reason").tag("reason", r.label()).register(registry)).increment();
+    }
+
+    /** A client statement on {@code backend} ended, after {@code nanos}, with an ERR or not. */
+    public void completed(Backend backend, long nanos, boolean failed) {
+        BackendMeters meters = meters(backend);
+        meters.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (failed) {
+            meters.errors.increment();
+        }
+    }
+
+    public void authenticationFailed() {
+        authenticationFailures.increment();
+    }
+
+    public void transactionStarted() {
+        transactions.increment();
+    }
+
+    public void stateChanged() {
+        healthTransitions.increment();
+    }
+
+    private BackendMeters meters(Backend backend) {
+        return backends.computeIfAbsent(backend, BackendMeters::new);
+    }
+
+    /** Registers the gauges of a backend the proxy knows of (at start-up and on discovery). */
+    public void register(Backend backend) {
+        meters(backend);
+    }
+
+    private final class BackendMeters {
+        private final Backend backend;
+        private final Counter[] routedByReason = new Counter[RouteReason.values().length];
+        private final Timer latency;
+        private final Counter errors;
+
+        BackendMeters(Backend backend) {
+            this.backend = backend;
+            latency = Timer.builder("mysqlproxy_backend_statement_duration")
+                    .description("Time from sending a client statement to the end of its response")
+                    .tags(tags()).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(30))
+                    .register(registry);
+            errors = Counter.builder("mysqlproxy_backend_statement_errors")
+                    .description("Client statements answered with an ERR packet").tags(tags()).register(registry);
+            gauge("mysqlproxy_backend_outstanding", "Requests in flight", Backend::outstanding);
+            gauge("mysqlproxy_backend_up", "1 when the backend takes new work", b -> b.usable() ? 1 : 0);
+            for (BackendState state : BackendState.values()) {
+                Gauge.builder("mysqlproxy_backend_state", backend, b -> b.state() == state ? 1 : 0)
+                        .description("1 for the backend's current state").tags(tags()).tag("state", state.label())
+                        .register(registry);
+            }
+            gauge("mysqlproxy_backend_connections_open", "Pooled connections open (in use, idle or resetting)",
+                    b -> pools.of(b).openConnections());
+            gauge("mysqlproxy_backend_connections_idle", "Pooled connections idle", b -> pools.of(b).idleConnections());
+            FunctionCounter.builder("mysqlproxy_backend_pool_waits", backend, b -> pools.of(b).waits())
+                    .description("Borrowers that waited for a free pooled connection").tags(tags()).register(registry);
+            FunctionCounter.builder("mysqlproxy_backend_pool_wait_timeouts", backend, b -> pools.of(b).timeouts())
+                    .description("Borrowers that gave up waiting (error 1040)").tags(tags()).register(registry);
+            gauge("mysqlproxy_backend_replication_lag_seconds", "Replication lag at the last check (-1: unknown)",
+                    Backend::lagSeconds);
+        }
+
+        private void gauge(String name, String description, ToDoubleFunction<Backend> value) {
+            Gauge.builder(name, backend, value).description(description).tags(tags()).register(registry);
+        }
+
+        private String[] tags() {
+            return new String[] {"backend", backend.address().toString(), "role", backend.role().label()};
+        }
+
+        Counter routed(RouteReason reason) {
+            Counter counter = routedByReason[reason.ordinal()];
+            if (counter == null) {
+                counter = Counter.builder("mysqlproxy_backend_statements")
+                        .description("Client statements routed to the backend, by reason")
+                        .tags(tags()).tag("reason", reason.label()).register(registry);
+                routedByReason[reason.ordinal()] = counter;
+            }
+            return counter;
+        }
+    }
+}

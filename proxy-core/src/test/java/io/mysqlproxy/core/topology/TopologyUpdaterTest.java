@@ -1,0 +1,189 @@
+package io.mysqlproxy.core.topology;
+
+import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.ProxyConfig;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TopologyUpdaterTest {
+
+    private static final HostPort PRIMARY = HostPort.parse("mysql-0.mysql:3306");
+
+    private final Backend primary = new Backend(PRIMARY, BackendRole.PRIMARY, PRIMARY.toString(), 1);
+    private final TopologyHolder holder = new TopologyHolder(new Topology(primary, List.of()));
+    private final List<String> changes = new ArrayList<>();
+    private final TopologyUpdater updater = new TopologyUpdater(holder, Map.of(), new TopologyUpdater.Changes() {
+        @Override
+        public void added(Backend backend) {
+            changes.add("added " + backend.name());
+        }
+
+        @Override
+        public void stateChanged(Backend backend, BackendState from, BackendState to) {
+            changes.add(backend.name() + " " + from.label() + " -> " + to.label());
+        }
+
+        @Override
+        public void removed(Backend backend) {
+            changes.add("removed " + backend.name());
+        }
+    });
+
+    private static DiscoveredBackends.Endpoint pod(int ordinal) {
+        return pod(ordinal, false);
+    }
+
+    private static DiscoveredBackends.Endpoint pod(int ordinal, boolean terminating) {
+        return new DiscoveredBackends.Endpoint(new HostPort("10.0.0." + (10 + ordinal), 3306), "mysql-" + ordinal,
+                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA, terminating);
+    }
+
+    private void discover(DiscoveredBackends.Endpoint... endpoints) {
+        updater.accept(new DiscoveredBackends(Arrays.asList(endpoints)));
+    }
+
+    private List<String> replicaNames() {
+        return holder.current().replicas().stream().map(Backend::name).toList();
+    }
+
+    private Backend replica(String name) {
+        return holder.current().replicas().stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void newAddressesBecomeReplicasNamedAfterTheirPods() {
+        discover(pod(0), pod(1), pod(2));
+        assertEquals(List.of("mysql-1", "mysql-2"), replicaNames());
+        Backend one = replica("mysql-1");
+        assertEquals(BackendRole.REPLICA, one.role());
+        assertEquals(new HostPort("10.0.0.11", 3306), one.address());
+        assertEquals(BackendState.UP, one.state());
+        assertEquals(List.of("added mysql-1", "added mysql-2"), changes);
+    }
+
+    @Test
+    void unchangedAddressesKeepTheirBackendObjects() {
+        discover(pod(1), pod(2));
+        Backend one = replica("mysql-1");
+        Backend two = replica("mysql-2");
+        Topology before = holder.current();
+
+        discover(pod(1), pod(2));
+        assertSame(before, holder.current(), "nothing changed: no new snapshot");
+
+        discover(pod(2), pod(1), pod(3));
+        assertSame(one, replica("mysql-1"));
+        assertSame(two, replica("mysql-2"));
+        assertEquals(List.of("mysql-1", "mysql-2", "mysql-3"), replicaNames(), "known ones first, in their order");
+        assertSame(primary, holder.current().primary());
+    }
+
+    @Test
+    void removedReplicasDrainAndLeaveTheTopology() {
+        discover(pod(1), pod(2), pod(3));
+        Backend two = replica("mysql-2");
+        Backend three = replica("mysql-3");
+        changes.clear();
+
+        discover(pod(1));
+        assertEquals(List.of("mysql-1"), replicaNames());
+        assertEquals(BackendState.DRAINING, two.state());
+        assertEquals(BackendState.DRAINING, three.state());
+        assertFalse(two.usable(), "a draining backend gets no new work");
+        assertEquals(List.of("mysql-2 up -> draining", "removed mysql-2", "mysql-3 up -> draining", "removed mysql-3"),
+                changes);
+
+        discover(pod(1), pod(2));
+        Backend back = replica("mysql-2");
+        assertFalse(back == two, "an address that left and came back is a new backend");
+        assertEquals(BackendState.UP, back.state());
+    }
+
+    @Test
+    void terminatingReplicasDrainButStayUntilGone() {
+        discover(pod(1), pod(2));
+        Backend two = replica("mysql-2");
+        two.state(BackendState.DOWN);
+        changes.clear();
+
+        discover(pod(1), pod(2, true));
+        assertSame(two, replica("mysql-2"));
+        assertEquals(BackendState.DRAINING, two.state());
+        discover(pod(1), pod(2, true));
+        assertEquals(List.of("mysql-2 down -> draining"), changes, "logged and counted once");
+
+        discover(pod(1));
+        assertEquals(List.of("mysql-1"), replicaNames());
+        assertEquals(List.of("mysql-2 down -> draining", "removed mysql-2"), changes);
+    }
+
+    @Test
+    void aTerminatingEndpointNeverSeenBeforeIsNotAdded() {
+        discover(pod(1), pod(2, true));
+        assertEquals(List.of("mysql-1"), replicaNames());
+    }
+
+    @Test
+    void aDrainedReplicaReportedServingAgainTakesWork() {
+        discover(pod(1, true), pod(2));
+        discover(pod(1), pod(2));
+        discover(pod(1, true));
+        discover(pod(1));
+        assertEquals(List.of("mysql-1"), replicaNames());
+        Backend one = replica("mysql-1");
+        discover(pod(1, true));
+        assertEquals(BackendState.DRAINING, one.state());
+        discover(pod(1));
+        assertSame(one, replica("mysql-1"));
+        assertEquals(BackendState.UP, one.state());
+        assertTrue(one.usable());
+    }
+
+    @Test
+    void thePrimaryIsNeverTakenAsAReplica() {
+        // By ordinal, whatever its address...
+        discover(pod(0), pod(1));
+        assertEquals(List.of("mysql-1"), replicaNames());
+        // ...and by address, whatever its role.
+        discover(new DiscoveredBackends.Endpoint(PRIMARY, null, BackendRole.REPLICA, false), pod(1));
+        assertEquals(List.of("mysql-1"), replicaNames());
+        discover(pod(0, true), pod(1));
+        assertSame(primary, holder.current().primary());
+        assertEquals(BackendState.UP, primary.state(), "discovery never drains the configured primary");
+        assertEquals(List.of("added mysql-1"), changes);
+    }
+
+    @Test
+    void anAddressReportedTwiceCountsOnceAndServesIfEitherReportSays() {
+        discover(pod(1, true), pod(1), pod(2));
+        assertEquals(List.of("mysql-1", "mysql-2"), replicaNames());
+        assertEquals(BackendState.UP, replica("mysql-1").state());
+    }
+
+    @Test
+    void staticDiscoveryReportsTheConfiguredBackendsWithTheirWeights() {
+        HostPort r1 = HostPort.parse("db-1:3306");
+        HostPort r2 = HostPort.parse("db-2:3306");
+        ProxyConfig.Backends config = new ProxyConfig.Backends(PRIMARY, List.of(r1, r2), Map.of(r1, 1, r2, 5),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), new ProxyConfig.Pool(1, Duration.ofMinutes(1),
+                Duration.ofSeconds(1)));
+        TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
+        try (StaticDiscovery discovery = new StaticDiscovery(config)) {
+            discovery.start(weighted);
+        }
+        assertEquals(List.of("db-1:3306", "db-2:3306"), replicaNames());
+        assertEquals(5, replica("db-2:3306").weight());
+        assertSame(primary, holder.current().primary());
+        assertEquals("replica db-2:3306", replica("db-2:3306").toString());
+    }
+}

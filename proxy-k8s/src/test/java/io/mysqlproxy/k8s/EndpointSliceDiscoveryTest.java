@@ -1,0 +1,277 @@
+package io.mysqlproxy.k8s;
+
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.DiscoveredBackends;
+import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.TopologyHolder;
+import io.mysqlproxy.core.topology.TopologyUpdater;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Against fabric8's API server stand-in in CRUD mode: slices are created, changed and deleted as
+ * the EndpointSlice controller would, and the discovered set must follow within 2 s.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+class EndpointSliceDiscoveryTest {
+
+    private static final Duration WITHIN = Duration.ofSeconds(2);
+    /** The mock server logs every request through java.util.logging; held here so the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+    private static final String NAMESPACE = "db";
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.WARNING);
+        return logger;
+    }
+
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    private final List<DiscoveredBackends> reports = new CopyOnWriteArrayList<>();
+    private EndpointSliceDiscovery discovery;
+
+    @AfterEach
+    void stop() {
+        if (discovery != null) {
+            discovery.close();
+        }
+    }
+
+    private void startDiscovery() {
+        discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+        discovery.start(reports::add);
+    }
+
+    /** A pod of the StatefulSet as an endpoint: mysql-N at 10.0.0.N. */
+    private static Endpoint pod(int ordinal, boolean serving, boolean terminating) {
+        return new EndpointBuilder()
+                .withAddresses("10.0.0." + ordinal)
+                // publishNotReadyAddresses: ready is always true, serving tells the truth.
+                .withNewConditions().withReady(true).withServing(serving).withTerminating(terminating).endConditions()
+                .withNewTargetRef().withKind("Pod").withName("mysql-" + ordinal).withNamespace(NAMESPACE).endTargetRef()
+                .build();
+    }
+
+    private static Endpoint pod(int ordinal) {
+        return pod(ordinal, true, false);
+    }
+
+    private static List<Endpoint> pods(int count) {
+        return IntStream.range(0, count).mapToObj(EndpointSliceDiscoveryTest::pod).toList();
+    }
+
+    private static EndpointSlice slice(String name, List<Endpoint> endpoints) {
+        return new EndpointSliceBuilder()
+                .withNewMetadata().withName(name).withNamespace(NAMESPACE)
+                .addToLabels(EndpointSliceDiscovery.SERVICE_NAME_LABEL, "mysql").endMetadata()
+                .withAddressType("IPv4")
+                .addNewPort().withName("mysql").withPort(3306).withProtocol("TCP").endPort()
+                .withEndpoints(endpoints)
+                .build();
+    }
+
+    private void apply(EndpointSlice slice) {
+        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice).createOr(op -> op.update());
+    }
+
+    private static DiscoveredBackends.Endpoint expected(int ordinal, boolean terminating) {
+        return new DiscoveredBackends.Endpoint(new HostPort("10.0.0." + ordinal, 3306), "mysql-" + ordinal,
+                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA, terminating);
+    }
+
+    private static DiscoveredBackends expected(int... ordinals) {
+        return new DiscoveredBackends(Arrays.stream(ordinals).mapToObj(o -> expected(o, false)).toList());
+    }
+
+    private DiscoveredBackends latest() {
+        return reports.isEmpty() ? null : reports.get(reports.size() - 1);
+    }
+
+    private static <T> void eventually(T expected, Supplier<T> actual) {
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (!expected.equals(actual.get()) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        assertEquals(expected, actual.get(), "within " + WITHIN);
+    }
+
+    @Test
+    void scalingTheReplicasTwoToFourToOne() {
+        apply(slice("mysql-a", pods(3)));
+        startDiscovery();
+        assertEquals(expected(0, 1, 2), latest(), "the first set is reported before start returns");
+
+        apply(slice("mysql-a", pods(5)));
+        eventually(expected(0, 1, 2, 3, 4), this::latest);
+
+        apply(slice("mysql-a", pods(2)));
+        eventually(expected(0, 1), this::latest);
+    }
+
+    @Test
+    void aReplicaThatStopsServingLeavesAndComesBack() {
+        apply(slice("mysql-a", pods(3)));
+        startDiscovery();
+
+        apply(slice("mysql-a", List.of(pod(0), pod(1), pod(2, false, false))));
+        eventually(expected(0, 1), this::latest);
+
+        apply(slice("mysql-a", pods(3)));
+        eventually(expected(0, 1, 2), this::latest);
+    }
+
+    @Test
+    void aTerminatingReplicaIsReportedAsSuch() {
+        apply(slice("mysql-a", pods(3)));
+        startDiscovery();
+
+        apply(slice("mysql-a", List.of(pod(0), pod(1), pod(2, true, true))));
+        eventually(new DiscoveredBackends(List.of(expected(0, false), expected(1, false), expected(2, true))),
+                this::latest);
+
+        apply(slice("mysql-a", List.of(pod(0), pod(1))));
+        eventually(expected(0, 1), this::latest);
+    }
+
+    @Test
+    void aDeletedSliceTakesItsEndpointsAlong() {
+        apply(slice("mysql-a", List.of(pod(0), pod(1))));
+        apply(slice("mysql-b", List.of(pod(2), pod(3))));
+        startDiscovery();
+        assertEquals(expected(0, 1, 2, 3), latest());
+
+        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).withName("mysql-b").delete();
+        eventually(expected(0, 1), this::latest);
+    }
+
+    @Test
+    void slicesOfOtherServicesAreIgnored() {
+        apply(slice("mysql-a", pods(2)));
+        EndpointSlice other = slice("other-a", List.of(pod(7)));
+        other.getMetadata().getLabels().put(EndpointSliceDiscovery.SERVICE_NAME_LABEL, "other");
+        apply(other);
+        startDiscovery();
+        assertEquals(expected(0, 1), latest());
+    }
+
+    @Test
+    void anEmptyServiceIsReported() {
+        startDiscovery();
+        assertEquals(new DiscoveredBackends(List.of()), latest());
+        apply(slice("mysql-a", pods(2)));
+        eventually(expected(0, 1), this::latest);
+    }
+
+    @Test
+    void theTopologyFollowsAndKeepsItsBackends() {
+        HostPort primaryAddress = HostPort.parse("mysql-0.mysql:3306");
+        Backend primary = new Backend(primaryAddress, BackendRole.PRIMARY, primaryAddress.toString(), 1);
+        TopologyHolder holder = new TopologyHolder(new Topology(primary, List.of()));
+        apply(slice("mysql-a", pods(3)));
+        discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+        discovery.start(new TopologyUpdater(holder, Map.of()));
+        assertEquals(List.of("mysql-1", "mysql-2"), names(holder));
+        Backend one = holder.current().replicas().get(0);
+        Backend two = holder.current().replicas().get(1);
+
+        apply(slice("mysql-a", List.of(pod(0), pod(1), pod(2, true, true), pod(3))));
+        eventually(List.of("mysql-1", "mysql-2", "mysql-3"), () -> names(holder));
+        assertSame(one, holder.current().replicas().get(0));
+        assertSame(two, holder.current().replicas().get(1));
+        assertEquals(BackendState.DRAINING, two.state());
+        assertEquals(BackendState.UP, one.state());
+        assertSame(primary, holder.current().primary(), "mysql-0 is the configured primary, never a replica");
+
+        apply(slice("mysql-a", List.of(pod(0), pod(3))));
+        eventually(List.of("mysql-3"), () -> names(holder));
+        assertEquals(BackendState.DRAINING, one.state());
+    }
+
+    private static List<String> names(TopologyHolder holder) {
+        return new ArrayList<>(holder.current().replicas().stream().map(Backend::name).toList());
+    }
+
+    @Test
+    void aForbiddenListFailsTheStart() {
+        server.expect().get()
+                .withPath("/apis/discovery.k8s.io/v1/namespaces/db/endpointslices"
+                        + "?labelSelector=kubernetes.io%2Fservice-name%3Dmysql&resourceVersion=0")
+                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden")
+                        .withMessage("endpointslices.discovery.k8s.io is forbidden").build())
+                .always();
+        discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> discovery.start(reports::add));
+        assertTrue(e.getMessage().contains("db/mysql"), e.getMessage());
+        assertTrue(e.getMessage().contains("forbidden"), e.getMessage());
+        assertEquals(List.of(), reports);
+    }
+
+    @Test
+    void anUnreachableApiFailsTheStart() {
+        Config unreachable = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:1")
+                .withRequestRetryBackoffLimit(0).build();
+        try (KubernetesClient offline = new KubernetesClientBuilder().withConfig(unreachable).build()) {
+            discovery = new EndpointSliceDiscovery(offline, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> discovery.start(reports::add));
+            assertTrue(e.getMessage().contains("db/mysql"), e.getMessage());
+        }
+    }
+
+    @Test
+    void withoutTheEndpointSliceApiV1EndpointsAreFollowed() {
+        server.setUnsupported("discovery.k8s.io");
+        client.endpoints().inNamespace(NAMESPACE).resource(endpoints(0, 1)).create();
+        startDiscovery();
+        assertEquals(expected(0, 1), latest());
+
+        client.endpoints().inNamespace(NAMESPACE).resource(endpoints(0, 1, 2)).createOr(op -> op.update());
+        eventually(expected(0, 1, 2), this::latest);
+    }
+
+    private static io.fabric8.kubernetes.api.model.Endpoints endpoints(int... ordinals) {
+        EndpointsBuilder builder = new EndpointsBuilder().withNewMetadata().withName("mysql").withNamespace(NAMESPACE)
+                .endMetadata();
+        var subset = builder.addNewSubset().addNewPort().withName("mysql").withPort(3306).endPort();
+        for (int ordinal : ordinals) {
+            subset.addNewAddress().withIp("10.0.0." + ordinal)
+                    .withNewTargetRef().withKind("Pod").withName("mysql-" + ordinal).endTargetRef().endAddress();
+        }
+        return subset.endSubset().build();
+    }
+}
