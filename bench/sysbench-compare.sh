@@ -26,32 +26,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-command -v sysbench > /dev/null || { echo "sysbench is missing: apt-get install -y sysbench" >&2; exit 1; }
-compgen -G "proxy-app/target/mysql-proxy/lib/*.jar" > /dev/null \
-  || { echo "build first: mvn -DskipTests package" >&2; exit 1; }
-
-log="$(mktemp -t mysql-proxy-bench.XXXXXX.log)"
-bin/mysql-proxy demo "${proxy_config[@]}" > "$log" 2>&1 &
-demo_pid=$!
-cleanup() {
-  kill "$demo_pid" 2> /dev/null || true
-  wait "$demo_pid" 2> /dev/null || true
-  rm -f "$log"
-}
-trap cleanup EXIT
-
-for _ in $(seq 1 120); do
-  grep -q "proxy     127.0.0.1:" "$log" && break
-  kill -0 "$demo_pid" 2> /dev/null || { cat "$log" >&2; exit 1; }
-  sleep 1
-done
-primary_port="$(sed -n 's/^  primary   127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
-replica_ports="$(sed -n 's/^  replica   127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
-proxy_port="$(sed -n 's/^  proxy     127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
-if [ -z "$primary_port" ] || [ -z "$proxy_port" ]; then
-  cat "$log" >&2
-  exit 1
-fi
+# shellcheck source=bench/lib/demo.sh
+source bench/lib/demo.sh
 
 common=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app-secret --mysql-db=app
         --tables="$tables" --table-size="$table_size" --db-ps-mode=auto)

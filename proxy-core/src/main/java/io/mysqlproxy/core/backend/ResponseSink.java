@@ -25,23 +25,17 @@ public interface ResponseSink extends ResponseRelay.Output {
         }
 
         @Override
-        public void flush() {
-        }
-
-        @Override
-        public void backendWritabilityChanged() {
-        }
-
-        @Override
         public void backendFailed(String reason, Throwable cause) {
         }
     };
 
-    /** End of one read from the backend: a good moment to flush. */
-    void flush();
+    /** End of one read from the backend: a good moment to flush. Sinks that relay nothing ignore it. */
+    default void flush() {
+    }
 
-    /** The backend's channel became writable or stopped being so. */
-    void backendWritabilityChanged();
+    /** The backend's channel became writable or stopped being so. Sinks that send nothing large ignore it. */
+    default void backendWritabilityChanged() {
+    }
 
     /** The backend connection closed or broke; {@code reason} says why. */
     void backendFailed(String reason, Throwable cause);

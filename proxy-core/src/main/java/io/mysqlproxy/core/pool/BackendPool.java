@@ -290,13 +290,6 @@ public final class BackendPool {
             fail("unexpected LOCAL INFILE request");
         }
 
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void backendWritabilityChanged() {
-        }
 
         @Override
         public void backendFailed(String reason, Throwable cause) {

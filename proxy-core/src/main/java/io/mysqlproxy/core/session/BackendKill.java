@@ -87,13 +87,6 @@ final class BackendKill implements ResponseSink {
         backendFailed("unexpected LOCAL INFILE request", null);
     }
 
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void backendWritabilityChanged() {
-    }
 
     @Override
     public void backendFailed(String reason, Throwable cause) {

@@ -167,22 +167,22 @@ final class Leg implements ResponseSink {
 
     /** Gives the connection back to its pool (reset there), or closes it if it is mid-response. */
     void release() {
-        if (released) {
-            return;
+        if (endUse()) {
+            pool.release(connection);
         }
-        released = true;
-        dropCollected();
-        if (connection.responsePending()) {
-            backend.requestEnded();
-        }
-        connection.detach();
-        pool.release(connection);
     }
 
     /** Closes the connection instead of reusing it (its state cannot be trusted). */
     void discard() {
+        if (endUse()) {
+            pool.discard(connection);
+        }
+    }
+
+    /** Ends the session's use of the connection once; false if it already ended. */
+    private boolean endUse() {
         if (released) {
-            return;
+            return false;
         }
         released = true;
         dropCollected();
@@ -190,7 +190,7 @@ final class Leg implements ResponseSink {
             backend.requestEnded();
         }
         connection.detach();
-        pool.discard(connection);
+        return true;
     }
 
     boolean released() {
