@@ -72,8 +72,8 @@ final class BackendHealth {
         }
     }
 
+    /** Null when the state changed meanwhile (discovery drained the backend): that change stands. */
     private Transition move(BackendState from, BackendState to, String reason) {
-        backend.state(to);
-        return new Transition(backend, from, to, reason);
+        return backend.transition(from, to) ? new Transition(backend, from, to, reason) : null;
     }
 }

@@ -17,7 +17,8 @@ public final class Backend {
     private final BackendRole role;
     private final String name;
     private final int weight;
-    private volatile BackendState state = BackendState.UP;
+    private final java.util.concurrent.atomic.AtomicReference<BackendState> state =
+            new java.util.concurrent.atomic.AtomicReference<>(BackendState.UP);
     private final AtomicInteger outstanding = new AtomicInteger();
     private final LongAdder statements = new LongAdder();
     private volatile long lagSeconds = -1;
@@ -49,16 +50,24 @@ public final class Backend {
     }
 
     public BackendState state() {
-        return state;
+        return state.get();
     }
 
     public void state(BackendState state) {
-        this.state = state;
+        this.state.set(state);
+    }
+
+    /**
+     * Moves from {@code expected} to {@code next} only if nothing else (discovery draining it, say)
+     * changed the state in between; returns whether it moved.
+     */
+    public boolean transition(BackendState expected, BackendState next) {
+        return state.compareAndSet(expected, next);
     }
 
     /** Whether new work may go here. */
     public boolean usable() {
-        return state == BackendState.UP;
+        return state.get() == BackendState.UP;
     }
 
     public int outstanding() {

@@ -1,0 +1,73 @@
+package io.mysqlproxy.core.health;
+
+import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.core.topology.BackendState;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The hysteresis between check results and backend states: no ejection on one blip, no flapping back. */
+class BackendHealthTest {
+
+    private final Backend replica = new Backend(HostPort.parse("127.0.0.1:3307"), BackendRole.REPLICA, "r1", 1);
+    private final BackendHealth health = new BackendHealth(replica, 2, 3);
+
+    @Test
+    void oneFailedCheckIsNotEnoughToEject() {
+        assertNull(health.apply(CheckResult.failed("timeout")));
+        assertEquals(BackendState.UP, replica.state());
+        assertNull(health.apply(CheckResult.healthy(0)), "a good check resets the count");
+        assertNull(health.apply(CheckResult.failed("timeout")));
+        assertEquals(BackendState.UP, replica.state());
+    }
+
+    @Test
+    void ejectedAfterTwoFailuresInARowAndReadmittedOnlyAfterThreeGoodChecks() {
+        health.apply(CheckResult.failed("timeout"));
+        BackendHealth.Transition down = health.apply(CheckResult.failed("connection refused"));
+        assertNotNull(down);
+        assertEquals(BackendState.DOWN, replica.state());
+        assertEquals("connection refused", down.reason());
+        assertNull(health.apply(CheckResult.failed("still refused")), "a transition is reported once");
+
+        assertNull(health.apply(CheckResult.healthy(0)));
+        assertNull(health.apply(CheckResult.healthy(0)));
+        assertNull(health.apply(CheckResult.failed("flap")), "a failure in between restarts the count");
+        assertNull(health.apply(CheckResult.healthy(0)));
+        assertNull(health.apply(CheckResult.healthy(0)));
+        assertEquals(BackendState.DOWN, replica.state());
+        BackendHealth.Transition up = health.apply(CheckResult.healthy(0));
+        assertNotNull(up);
+        assertEquals(BackendState.UP, replica.state());
+    }
+
+    @Test
+    void aLaggingReplicaIsTakenOutAtOnceAndComesBackAfterCatchingUp() {
+        BackendHealth.Transition lagging = health.apply(CheckResult.lagging(30, 10));
+        assertNotNull(lagging);
+        assertEquals(BackendState.LAGGING, replica.state());
+        assertEquals(30, replica.lagSeconds());
+        health.apply(CheckResult.healthy(1));
+        health.apply(CheckResult.healthy(0));
+        assertEquals(BackendState.LAGGING, replica.state());
+        assertNotNull(health.apply(CheckResult.healthy(0)));
+        assertEquals(BackendState.UP, replica.state());
+        assertEquals(0, replica.lagSeconds());
+    }
+
+    @Test
+    void aDrainingBackendIsLeftAlone() {
+        replica.state(BackendState.DRAINING);
+        assertNull(health.apply(CheckResult.failed("gone")));
+        assertNull(health.apply(CheckResult.failed("gone")));
+        assertEquals(BackendState.DRAINING, replica.state());
+        for (int i = 0; i < 5; i++) {
+            assertNull(health.apply(CheckResult.healthy(0)));
+        }
+        assertEquals(BackendState.DRAINING, replica.state());
+    }
+}
