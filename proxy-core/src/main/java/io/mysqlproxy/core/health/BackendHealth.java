@@ -20,17 +20,11 @@ final class BackendHealth {
     private final int readmitAfter;
     private int failures;
     private int successes;
-    private volatile long lagSeconds = -1;
 
     BackendHealth(Backend backend, int ejectAfter, int readmitAfter) {
         this.backend = backend;
         this.ejectAfter = ejectAfter;
         this.readmitAfter = readmitAfter;
-    }
-
-    /** The last replication lag seen, or -1. */
-    long lagSeconds() {
-        return lagSeconds;
     }
 
     /** Applies one check's result; returns the transition it caused, or null. */
@@ -39,7 +33,6 @@ final class BackendHealth {
         if (current == BackendState.DRAINING) {
             return null;
         }
-        lagSeconds = result.lagSeconds();
         backend.lagSeconds(result.lagSeconds());
         switch (result.outcome()) {
             case HEALTHY -> {

@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -31,7 +30,6 @@ public final class HealthMonitor implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final Map<Backend, Checked> checked = new ConcurrentHashMap<>();
-    private final LongAdder transitions = new LongAdder();
     private final Runnable onTransition;
 
     private HealthMonitor(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition) {
@@ -51,17 +49,6 @@ public final class HealthMonitor implements AutoCloseable {
         return monitor;
     }
 
-    /** State changes since start-up. */
-    public long transitions() {
-        return transitions.sum();
-    }
-
-    /** The last replication lag seen for {@code backend}, in seconds, or -1 if unknown. */
-    public long lagSeconds(Backend backend) {
-        Checked entry = checked.get(backend);
-        return entry == null ? -1 : entry.health.lagSeconds();
-    }
-
     private void round() {
         Topology current = topology.get();
         for (Backend backend : current.all()) {
@@ -73,7 +60,6 @@ public final class HealthMonitor implements AutoCloseable {
                     try {
                         BackendHealth.Transition transition = entry.health.apply(entry.probe.check());
                         if (transition != null) {
-                            transitions.increment();
                             onTransition.run();
                             log.warn("backend {} is now {} (was {}): {}", backend, transition.to().label(),
                                     transition.from().label(), transition.reason());

@@ -105,10 +105,6 @@ final class Leg implements ResponseSink {
         connection.flush();
     }
 
-    boolean busyInternally() {
-        return internal != null;
-    }
-
     // ---- ResponseSink ----
 
     @Override

@@ -60,10 +60,6 @@ final class PreparedStatements {
         return byClientId.values();
     }
 
-    int size() {
-        return byClientId.size();
-    }
-
     void forget(Leg leg) {
         for (PreparedStatement statement : byClientId.values()) {
             statement.forget(leg);
