@@ -140,6 +140,8 @@ class DockerEntrypointIT {
         env.put("MYSQL_PROXY_MONITOR_USER", DbAccount.MONITOR.user());
         env.put("MYSQL_PROXY_MONITOR_PASSWORD", DbAccount.MONITOR.password());
         env.put("MYSQL_PROXY_PRIMARY", address(bed.primary()));
+        // Outside a cluster: the replicas listed, instead of the Service's endpoints the image's configuration follows.
+        env.put("MYSQL_PROXY_DISCOVERY", "static");
         env.put("MYSQL_PROXY_REPLICAS", String.join(",", bed.replicas().stream().map(DockerEntrypointIT::address).toList()));
         return env;
     }

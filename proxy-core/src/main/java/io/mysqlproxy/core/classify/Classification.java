@@ -54,6 +54,19 @@ public record Classification(StatementKind kind, int flags, RouteHint hint) {
                 && hint != RouteHint.PRIMARY;
     }
 
+    /**
+     * Whether running the statement may change data: writes, DDL, CALL, statements not recognised,
+     * and multi-statements that are not plain reads. Session SETs, transaction control and locking
+     * reads do not.
+     */
+    public boolean mayWrite() {
+        return switch (kind) {
+            case WRITE, DDL, CALL, UNKNOWN -> true;
+            case MULTI -> !isReplicaSafe();
+            default -> false;
+        };
+    }
+
     public Set<StatementFlag> flagSet() {
         return StatementFlag.decode(flags);
     }

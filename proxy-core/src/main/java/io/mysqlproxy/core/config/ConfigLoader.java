@@ -35,6 +35,7 @@ public final class ConfigLoader {
             "MYSQL_PROXY_ADMIN_PORT", ROOT + ".admin.port",
             "MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary",
             "MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas",
+            "MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode",
             "MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user",
             "MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password");
 
@@ -98,6 +99,7 @@ public final class ConfigLoader {
         List<HostPort> replicas = read.hostPortList("backends.replicas");
         ProxyConfig.Backends backends = new ProxyConfig.Backends(
                 read.hostPort("backends.primary"),
+                read.choice("backends.primary-mode", PrimaryMode::parse),
                 replicas,
                 read.weights("backends.weights", replicas),
                 read.positiveDuration("backends.connect-timeout"),
@@ -106,12 +108,12 @@ public final class ConfigLoader {
                         read.positiveDuration("backends.pool.idle-timeout"),
                         read.positiveDuration("backends.pool.borrow-timeout")));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(
-                read.consistency("routing.consistency"),
+                read.choice("routing.consistency", Consistency::parse),
                 read.positiveDuration("routing.consistency-wait-timeout"),
                 read.positiveDuration("routing.consistency-cooldown"),
                 read.bool("routing.read-only-transactions-on-replica"),
                 read.bool("routing.reads-fall-back-to-primary"),
-                read.balancer("routing.balancer"));
+                read.choice("routing.balancer", Balancer::parse));
 
         Map<String, UserAccount> users = readUsers(root, environment);
         ProxyConfig.Credentials monitor = new ProxyConfig.Credentials(
@@ -141,7 +143,7 @@ public final class ConfigLoader {
                 read.intAtLeast("health.eject-after", 1),
                 read.intAtLeast("health.readmit-after", 1));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
-                read.discoveryMode("discovery.mode"),
+                read.choice("discovery.mode", DiscoveryMode::parse),
                 new ProxyConfig.Kubernetes(read.string("discovery.kubernetes.namespace").trim(),
                         read.nonEmptyString("discovery.kubernetes.service"),
                         read.string("discovery.kubernetes.port-name").trim(),
@@ -174,7 +176,7 @@ public final class ConfigLoader {
             Optional<AuthPlugin> plugin = entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin")
                     : Optional.empty();
             Optional<Consistency> consistency = entry.hasPath("consistency")
-                    ? Optional.of(read.consistency("consistency")) : Optional.empty();
+                    ? Optional.of(read.choice("consistency", Consistency::parse)) : Optional.empty();
             if (users.put(name, new UserAccount(name, password, plugin, consistency)) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
             }
@@ -313,9 +315,10 @@ public final class ConfigLoader {
             return List.copyOf(result);
         }
 
-        Consistency consistency(String path) {
+        /** An enumerated setting, read by {@code parse}, whose message says what the choices are. */
+        <E> E choice(String path, java.util.function.Function<String, E> parse) {
             try {
-                return Consistency.parse(string(path));
+                return parse.apply(string(path));
             } catch (IllegalArgumentException e) {
                 throw invalid(path, e.getMessage());
             }
@@ -327,22 +330,6 @@ public final class ConfigLoader {
                 throw invalid(path, "must not be empty");
             }
             return value;
-        }
-
-        DiscoveryMode discoveryMode(String path) {
-            try {
-                return DiscoveryMode.parse(string(path));
-            } catch (IllegalArgumentException e) {
-                throw invalid(path, e.getMessage());
-            }
-        }
-
-        Balancer balancer(String path) {
-            try {
-                return Balancer.parse(string(path));
-            } catch (IllegalArgumentException e) {
-                throw invalid(path, e.getMessage());
-            }
         }
 
         /** Replica weights as {"host:port" = n}; each replica not listed weighs 1. */

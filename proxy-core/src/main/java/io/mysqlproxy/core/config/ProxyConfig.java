@@ -40,7 +40,7 @@ public record ProxyConfig(
     }
 
     /** {@code weights} holds every replica's weight (1 unless configured). */
-    public record Backends(HostPort primary, List<HostPort> replicas, Map<HostPort, Integer> weights,
+    public record Backends(HostPort primary, PrimaryMode primaryMode, List<HostPort> replicas, Map<HostPort, Integer> weights,
                            Duration connectTimeout, Duration handshakeTimeout, Pool pool) {
     }
 

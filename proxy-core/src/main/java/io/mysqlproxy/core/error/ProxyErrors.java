@@ -3,8 +3,10 @@ package io.mysqlproxy.core.error;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 
 /**
- * The ERR packets the proxy itself sends, with the server's (or, for lost backends, the client
- * library's) own codes and SQLSTATEs, so that applications react as they would to MySQL.
+ * The ERR packets the proxy itself sends, with the server's own codes and SQLSTATEs, so that
+ * applications react as they would to MySQL. Never a client library's code (2000-2999, such as
+ * 2003 or 2013) in an ERR packet: those are for errors a client detects itself, and MariaDB
+ * Connector/C reports one that arrives from a server as a malformed packet (error 2027).
  */
 public final class ProxyErrors {
 
@@ -14,15 +16,15 @@ public final class ProxyErrors {
     public static final int ER_UNKNOWN_COM_ERROR = 1047;
     public static final int ER_NO_SUCH_THREAD = 1094;
     public static final int ER_NET_PACKET_TOO_LARGE = 1153;
+    public static final int ER_NET_READ_ERROR = 1158;
     public static final int ER_NET_PACKETS_OUT_OF_ORDER = 1156;
     public static final int ER_NOT_SUPPORTED_AUTH_MODE = 1251;
     public static final int ER_UNKNOWN_STMT_HANDLER = 1243;
+    public static final int ER_OPTION_PREVENTS_STATEMENT = 1290;
+    public static final int ER_CONNECT_TO_FOREIGN_DATA_SOURCE = 1429;
     public static final int ER_MALFORMED_PACKET = 1835;
     public static final int ER_CONNECTION_KILLED = 1927;
     public static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
-    public static final int CR_CONN_HOST_ERROR = 2003;
-    public static final int CR_SERVER_LOST = 2013;
-    public static final int CR_AUTH_PLUGIN_ERR = 2061;
 
     private ProxyErrors() {
     }
@@ -65,8 +67,9 @@ public final class ProxyErrors {
                         + (plugin == null ? "" : " (plugin " + plugin + ")"));
     }
 
+    /** An access denial, as the server's own code: the client library's 2061 is for the client to raise. */
     public static ErrPacket secureTransportRequired() {
-        return new ErrPacket(CR_AUTH_PLUGIN_ERR, "HY000",
+        return new ErrPacket(ER_ACCESS_DENIED_ERROR, "28000",
                 "Authentication requires a secure connection or the server's RSA public key (caching_sha2_password)");
     }
 
@@ -75,18 +78,25 @@ public final class ProxyErrors {
                 "The client was disconnected by the server because of inactivity.");
     }
 
+    /** 1429, "unable to connect to foreign data source": the server's code for a backend it cannot reach. */
     public static ErrPacket cannotConnect(String backend, String reason) {
-        return new ErrPacket(CR_CONN_HOST_ERROR, "HY000",
+        return new ErrPacket(ER_CONNECT_TO_FOREIGN_DATA_SOURCE, "HY000",
                 "Can't connect to MySQL server on '" + backend + "' through mysql-proxy (" + reason + ")");
     }
 
+    /** 1290, as the server's own --read-only refusal, so that clients treat it as one. */
+    public static ErrPacket writesRefused(String reason) {
+        return new ErrPacket(ER_OPTION_PREVENTS_STATEMENT, "HY000", "mysql-proxy refuses writes: " + reason);
+    }
+
+    /** The session ends with it, hence 08S01 (connection failure). */
     public static ErrPacket backendLost(String backend, String reason) {
-        return new ErrPacket(CR_SERVER_LOST, "HY000",
+        return new ErrPacket(ER_NET_READ_ERROR, "08S01",
                 "Lost connection to MySQL server '" + backend + "' during query (" + reason + ")");
     }
 
     public static ErrPacket backendProtocolError(String backend, String reason) {
-        return new ErrPacket(CR_SERVER_LOST, "HY000",
+        return new ErrPacket(ER_NET_READ_ERROR, "HY000",
                 "MySQL server '" + backend + "' sent bytes mysql-proxy could not follow (" + reason + ")");
     }
 
@@ -95,19 +105,12 @@ public final class ProxyErrors {
                 + "': its pool of " + max + " connections stayed full for " + waitedMillis + " ms (mysql-proxy)");
     }
 
-    public static ErrPacket noPrimary(String reason) {
-        return new ErrPacket(CR_CONN_HOST_ERROR, "HY000", "No primary available through mysql-proxy (" + reason + ")");
-    }
 
     public static ErrPacket unknownStatement(int statementId, String command) {
         return new ErrPacket(ER_UNKNOWN_STMT_HANDLER, "HY000",
                 "Unknown prepared statement handler (" + Integer.toUnsignedString(statementId) + ") given to " + command);
     }
 
-    public static ErrPacket sessionStateNotApplied(String backend, String reason) {
-        return new ErrPacket(CR_SERVER_LOST, "HY000",
-                "mysql-proxy could not bring the session state to '" + backend + "' (" + reason + ")");
-    }
 
     /** KILL of an id that is no session of the proxy, or a session of another user. */
     public static ErrPacket unknownThread(long id) {

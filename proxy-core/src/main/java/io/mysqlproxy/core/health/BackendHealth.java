@@ -34,6 +34,7 @@ final class BackendHealth {
             return null;
         }
         backend.lagSeconds(result.lagSeconds());
+        backend.writability(result.writability());
         switch (result.outcome()) {
             case HEALTHY -> {
                 failures = 0;

@@ -2,6 +2,7 @@ package io.mysqlproxy.core.health;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.core.topology.Writability;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,24 +10,30 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 
 /**
  * One backend's check over JDBC, with the monitor account: {@code SELECT 1} and
  * {@code @@read_only} on every server; on a replica, its replication threads and lag from
  * {@code SHOW ALL SLAVES STATUS} (MariaDB) or {@code SHOW REPLICA STATUS} (MySQL), where a NULL
- * lag means replication is broken, never "no lag". The connection is kept between checks and
- * reopened after a failure. Runs on the monitor's threads only.
+ * lag means replication is broken, never "no lag" — except while the proxy cannot reach the
+ * primary either: a replica whose IO thread is only waiting for the lost primary, with its SQL
+ * thread running, has everything it can have, and keeps serving reads. The connection is kept
+ * between checks and reopened after a failure. Runs on the monitor's threads only.
  */
 final class BackendProbe implements AutoCloseable {
 
     private final Backend backend;
     private final HealthSettings settings;
+    private final BooleanSupplier primaryUnreachable;
     private Connection connection;
     private Boolean mariaDb;
 
-    BackendProbe(Backend backend, HealthSettings settings) {
+    /** {@code primaryUnreachable}: whether the proxy's own last check of the primary failed. */
+    BackendProbe(Backend backend, HealthSettings settings, BooleanSupplier primaryUnreachable) {
         this.backend = backend;
         this.settings = settings;
+        this.primaryUnreachable = primaryUnreachable;
     }
 
     CheckResult check() {
@@ -34,41 +41,44 @@ final class BackendProbe implements AutoCloseable {
             Connection c = connection();
             try (Statement s = c.createStatement()) {
                 s.setQueryTimeout(seconds(settings.timeout().toMillis()));
-                boolean readOnly;
+                Writability writability;
                 try (ResultSet rs = s.executeQuery("SELECT 1, @@global.read_only")) {
                     rs.next();
-                    readOnly = rs.getBoolean(2);
+                    writability = rs.getBoolean(2) ? Writability.READ_ONLY : Writability.WRITABLE;
                 }
-                if (backend.role() == BackendRole.PRIMARY) {
-                    return readOnly ? CheckResult.failed("the primary is read-only (read_only = ON)")
-                            : CheckResult.healthy(-1);
-                }
-                return replication(s);
+                // A read-only primary still serves reads; whether it may take writes is decided
+                // across all backends (PrimaryIdentification), not by this check.
+                return backend.role() == BackendRole.PRIMARY ? CheckResult.healthy(-1, writability)
+                        : replication(s, writability);
             }
         } catch (SQLException e) {
             close();
-            return CheckResult.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            return CheckResult.unreachable(e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 
-    private CheckResult replication(Statement s) throws SQLException {
+    private CheckResult replication(Statement s, Writability writability) throws SQLException {
         String query = mariaDb ? "SHOW ALL SLAVES STATUS" : "SHOW REPLICA STATUS";
         try (ResultSet rs = s.executeQuery(query)) {
             if (!rs.next()) {
-                return CheckResult.failed("not replicating (" + query + " is empty)");
+                return CheckResult.failed("not replicating (" + query + " is empty)", writability);
             }
             String io = rs.getString(mariaDb ? "Slave_IO_Running" : "Replica_IO_Running");
             String sql = rs.getString(mariaDb ? "Slave_SQL_Running" : "Replica_SQL_Running");
             long lag = rs.getLong(mariaDb ? "Seconds_Behind_Master" : "Seconds_Behind_Source");
             boolean lagUnknown = rs.wasNull();
+            if (!"Yes".equalsIgnoreCase(io) && "Yes".equalsIgnoreCase(sql) && primaryUnreachable.getAsBoolean()) {
+                return CheckResult.healthy(-1, writability);
+            }
             if (!"Yes".equalsIgnoreCase(io) || !"Yes".equalsIgnoreCase(sql)) {
-                return CheckResult.failed("replication stopped (IO thread " + io + ", SQL thread " + sql + ")");
+                return CheckResult.failed("replication stopped (IO thread " + io + ", SQL thread " + sql + ")",
+                        writability);
             }
             if (lagUnknown) {
-                return CheckResult.failed("replication lag unknown (Seconds_Behind_Master is NULL)");
+                return CheckResult.failed("replication lag unknown (Seconds_Behind_Master is NULL)", writability);
             }
             long max = settings.maxReplicationLag().toSeconds();
-            return lag > max ? CheckResult.lagging(lag, max) : CheckResult.healthy(lag);
+            return lag > max ? CheckResult.lagging(lag, max, writability) : CheckResult.healthy(lag, writability);
         }
     }
 

@@ -2,6 +2,7 @@ package io.mysqlproxy.core.health;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,8 @@ import java.util.function.Supplier;
  * an event loop): a scheduler thread starts each round, and each backend's check runs on a worker
  * so that a server that accepts connections but never answers delays only its own check, bounded
  * by the check timeout. Results change backend states through {@link BackendHealth}; every
- * transition is logged once with its reason and counted.
+ * transition is logged once with its reason and counted. After each check, {@code afterCheck}
+ * weighs the new evidence about the primary ({@link PrimaryIdentification}).
  */
 public final class HealthMonitor implements AutoCloseable {
 
@@ -31,19 +33,23 @@ public final class HealthMonitor implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<Backend, Checked> checked = new ConcurrentHashMap<>();
     private final Runnable onTransition;
+    private final Runnable afterCheck;
 
-    private HealthMonitor(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition) {
+    private HealthMonitor(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition,
+                          Runnable afterCheck) {
         this.topology = topology;
         this.settings = settings;
         this.onTransition = onTransition;
+        this.afterCheck = afterCheck;
         AtomicInteger threads = new AtomicInteger();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mysql-proxy-health"));
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "mysql-proxy-health-" + threads.incrementAndGet()));
     }
 
     /** Starts checking at once, then every interval. */
-    public static HealthMonitor start(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition) {
-        HealthMonitor monitor = new HealthMonitor(topology, settings, onTransition);
+    public static HealthMonitor start(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition,
+                                      Runnable afterCheck) {
+        HealthMonitor monitor = new HealthMonitor(topology, settings, onTransition, afterCheck);
         monitor.scheduler.scheduleWithFixedDelay(monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
         log.info("health monitor started: {}", settings);
         return monitor;
@@ -52,7 +58,8 @@ public final class HealthMonitor implements AutoCloseable {
     private void round() {
         Topology current = topology.get();
         for (Backend backend : current.all()) {
-            Checked entry = checked.computeIfAbsent(backend, b -> new Checked(new BackendProbe(b, settings),
+            Checked entry = checked.computeIfAbsent(backend, b -> new Checked(new BackendProbe(b, settings,
+                            () -> topology.get().primary().writability() == Writability.UNKNOWN),
                     new BackendHealth(b, settings.ejectAfter(), settings.readmitAfter())));
             // One check per backend at a time: a slow one skips rounds instead of piling up.
             if (entry.running.compareAndSet(0, 1)) {
@@ -64,6 +71,7 @@ public final class HealthMonitor implements AutoCloseable {
                             log.warn("backend {} is now {} (was {}): {}", backend, transition.to().label(),
                                     transition.from().label(), transition.reason());
                         }
+                        afterCheck.run();
                     } catch (RuntimeException e) {
                         log.error("health check of {} failed unexpectedly", backend, e);
                     } finally {

@@ -3,6 +3,7 @@ package io.mysqlproxy.core.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -13,6 +14,7 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,8 +23,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * The proxy's metrics, in one Micrometer registry scraped by Prometheus on the admin port. Labels
  * are bounded: backend address and role, route reason, statement outcome; never SQL text, user
- * names or other client-supplied strings. Per-backend meters are created once and kept, so
- * recording a statement is a map lookup and an increment.
+ * names or other client-supplied strings. Per-backend meters are created when the backend joins
+ * the topology and removed when it leaves, so recording a statement is a map lookup and an
+ * increment, and a backend that is gone leaves no series behind.
  */
 public final class ProxyMetrics {
 
@@ -32,6 +35,10 @@ public final class ProxyMetrics {
     private final Counter authenticationFailures;
     private final Counter transactions;
     private final Counter healthTransitions;
+    private final Counter primaryChanges;
+    private final Counter backendsAdded;
+    private final Counter backendsRemoved;
+    private final AtomicInteger writesRefused = new AtomicInteger();
     private final BackendPools pools;
 
     public ProxyMetrics(BackendPools pools, AtomicInteger clientConnections) {
@@ -44,6 +51,15 @@ public final class ProxyMetrics {
                 .description("Transactions started by clients (BEGIN, START TRANSACTION)").register(registry);
         healthTransitions = Counter.builder("mysqlproxy_backend_state_transitions")
                 .description("Backend state changes made by health checks and discovery").register(registry);
+        primaryChanges = Counter.builder("mysqlproxy_primary_changes")
+                .description("Promotions of a replica found to be the only writable server").register(registry);
+        backendsAdded = Counter.builder("mysqlproxy_backends_added")
+                .description("Backends that joined the topology (discovery, promotion)").register(registry);
+        backendsRemoved = Counter.builder("mysqlproxy_backends_removed")
+                .description("Backends that left the topology (discovery, promotion)").register(registry);
+        Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
+                .description("1 while writes are refused because the evidence about the primary conflicts")
+                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -57,14 +73,20 @@ public final class ProxyMetrics {
 
     /** A client statement was sent to {@code backend} for {@code reason}. */
     public void routed(Backend backend, RouteReason reason) {
-        meters(backend).routed(reason).increment();
+        BackendMeters meters = backends.get(backend);
+        if (meters != null) {
+            meters.routed(reason).increment();
+        }
         decisions.computeIfAbsent(reason, r -> Counter.builder("mysqlproxy_routing_decisions")
                 .description("Routing decisions by reason").tag("reason", r.label()).register(registry)).increment();
     }
 
     /** A client statement on {@code backend} ended, after {@code nanos}, with an ERR or not. */
     public void completed(Backend backend, long nanos, boolean failed) {
-        BackendMeters meters = meters(backend);
+        BackendMeters meters = backends.get(backend);
+        if (meters == null) {
+            return; // work that finished on a backend after it left the topology
+        }
         meters.latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (failed) {
             meters.errors.increment();
@@ -83,50 +105,76 @@ public final class ProxyMetrics {
         healthTransitions.increment();
     }
 
-    private BackendMeters meters(Backend backend) {
-        return backends.computeIfAbsent(backend, BackendMeters::new);
+    public void primaryChanged() {
+        primaryChanges.increment();
     }
 
-    /** Registers the gauges of a backend the proxy knows of (at start-up and on discovery). */
+    public void writesRefused(boolean refused) {
+        writesRefused.set(refused ? 1 : 0);
+    }
+
+    /** Creates the meters of the backend the proxy starts with. */
     public void register(Backend backend) {
-        meters(backend);
+        backends.computeIfAbsent(backend, BackendMeters::new);
+    }
+
+    /** A backend joined the topology (by discovery or promotion): counted, and given its meters. */
+    public void added(Backend backend) {
+        backendsAdded.increment();
+        register(backend);
+    }
+
+    /** A backend left the topology: counted, and its meters are removed. */
+    public void removed(Backend backend) {
+        backendsRemoved.increment();
+        BackendMeters meters = backends.remove(backend);
+        if (meters != null) {
+            meters.registered.forEach(registry::remove);
+        }
     }
 
     private final class BackendMeters {
         private final Backend backend;
+        /** Every meter made for this backend, to remove them when it leaves. */
+        private final List<Meter> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final Counter[] routedByReason = new Counter[RouteReason.values().length];
         private final Timer latency;
         private final Counter errors;
 
         BackendMeters(Backend backend) {
             this.backend = backend;
-            latency = Timer.builder("mysqlproxy_backend_statement_duration")
+            latency = keep(Timer.builder("mysqlproxy_backend_statement_duration")
                     .description("Time from sending a client statement to the end of its response")
                     .tags(tags()).publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(30))
-                    .register(registry);
-            errors = Counter.builder("mysqlproxy_backend_statement_errors")
-                    .description("Client statements answered with an ERR packet").tags(tags()).register(registry);
+                    .register(registry));
+            errors = keep(Counter.builder("mysqlproxy_backend_statement_errors")
+                    .description("Client statements answered with an ERR packet").tags(tags()).register(registry));
             gauge("mysqlproxy_backend_outstanding", "Requests in flight", Backend::outstanding);
             gauge("mysqlproxy_backend_up", "1 when the backend takes new work", b -> b.usable() ? 1 : 0);
             for (BackendState state : BackendState.values()) {
-                Gauge.builder("mysqlproxy_backend_state", backend, b -> b.state() == state ? 1 : 0)
+                keep(Gauge.builder("mysqlproxy_backend_state", backend, b -> b.state() == state ? 1 : 0)
                         .description("1 for the backend's current state").tags(tags()).tag("state", state.label())
-                        .register(registry);
+                        .register(registry));
             }
             gauge("mysqlproxy_backend_connections_open", "Pooled connections open (in use, idle or resetting)",
                     b -> pools.of(b).openConnections());
             gauge("mysqlproxy_backend_connections_idle", "Pooled connections idle", b -> pools.of(b).idleConnections());
-            FunctionCounter.builder("mysqlproxy_backend_pool_waits", backend, b -> pools.of(b).waits())
-                    .description("Borrowers that waited for a free pooled connection").tags(tags()).register(registry);
-            FunctionCounter.builder("mysqlproxy_backend_pool_wait_timeouts", backend, b -> pools.of(b).timeouts())
-                    .description("Borrowers that gave up waiting (error 1040)").tags(tags()).register(registry);
+            keep(FunctionCounter.builder("mysqlproxy_backend_pool_waits", backend, b -> pools.of(b).waits())
+                    .description("Borrowers that waited for a free pooled connection").tags(tags()).register(registry));
+            keep(FunctionCounter.builder("mysqlproxy_backend_pool_wait_timeouts", backend, b -> pools.of(b).timeouts())
+                    .description("Borrowers that gave up waiting (error 1040)").tags(tags()).register(registry));
             gauge("mysqlproxy_backend_replication_lag_seconds", "Replication lag at the last check (-1: unknown)",
                     Backend::lagSeconds);
         }
 
         private void gauge(String name, String description, ToDoubleFunction<Backend> value) {
-            Gauge.builder(name, backend, value).description(description).tags(tags()).register(registry);
+            keep(Gauge.builder(name, backend, value).description(description).tags(tags()).register(registry));
+        }
+
+        private <M extends Meter> M keep(M meter) {
+            registered.add(meter);
+            return meter;
         }
 
         private String[] tags() {
@@ -136,9 +184,9 @@ public final class ProxyMetrics {
         Counter routed(RouteReason reason) {
             Counter counter = routedByReason[reason.ordinal()];
             if (counter == null) {
-                counter = Counter.builder("mysqlproxy_backend_statements")
+                counter = keep(Counter.builder("mysqlproxy_backend_statements")
                         .description("Client statements routed to the backend, by reason")
-                        .tags(tags()).tag("reason", reason.label()).register(registry);
+                        .tags(tags()).tag("reason", reason.label()).register(registry));
                 routedByReason[reason.ordinal()] = counter;
             }
             return counter;

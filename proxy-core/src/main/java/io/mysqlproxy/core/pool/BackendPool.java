@@ -51,6 +51,7 @@ public final class BackendPool {
     private final LongAdder timeouts = new LongAdder();
     private final Map<EventLoop, LoopIdle> idleByLoop = new ConcurrentHashMap<>();
     private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
+    private volatile boolean retired;
 
     public BackendPool(Backend backend, BackendConnector connector, PoolSettings settings) {
         this.backend = backend;
@@ -89,6 +90,9 @@ public final class BackendPool {
      */
     public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
         Promise<BackendConnection> promise = loop.newPromise();
+        if (retired) {
+            return promise.setFailure(leftTopology());
+        }
         PoolKey key = PoolKey.of(login);
         BackendConnection idle = loopIdle(loop).take(key, login.database(), anySchema);
         if (idle != null) {
@@ -122,11 +126,31 @@ public final class BackendPool {
      * response still on its way, a broken channel) it is closed. Must be called on its event loop.
      */
     public void release(BackendConnection connection) {
-        if (!connection.isActive() || connection.responsePending()) {
+        if (retired || !connection.isActive() || connection.responsePending()) {
             connection.close();
             return;
         }
         new Reset(connection).start();
+    }
+
+    /**
+     * The backend left the topology: idle connections close now, borrowed ones close when they come
+     * back, and waiters and later borrowers fail at once. Work in flight on borrowed ones finishes.
+     */
+    public void retire() {
+        retired = true;
+        for (LoopIdle idle : idleByLoop.values()) {
+            idle.loop.execute(idle::closeAll);
+        }
+        Waiter waiter;
+        while ((waiter = waiters.pollFirst()) != null) {
+            waiter.timeout.cancel(false);
+            waiter.promise.tryFailure(leftTopology());
+        }
+    }
+
+    private BackendException leftTopology() {
+        return new BackendException(ProxyErrors.cannotConnect(backend.name(), "it has left the topology"), null);
     }
 
     /** Closes a connection the borrower cannot give back clean (it frees a slot). */
@@ -215,6 +239,10 @@ public final class BackendPool {
         Waiter head;
         while ((head = waiters.peekFirst()) != null && head.promise.isDone()) {
             waiters.remove(head);
+        }
+        if (retired) {
+            connection.close();
+            return;
         }
         if (head == null) {
             loopIdle(loop).put(key, connection);
@@ -374,6 +402,21 @@ public final class BackendPool {
 
         int size() {
             return size.get();
+        }
+
+        /** The pool is retired: every idle connection closes and eviction stops. */
+        void closeAll() {
+            for (ArrayDeque<Idle> idle : byKey.values()) {
+                for (Idle entry : idle) {
+                    idleCount.decrementAndGet();
+                    size.decrementAndGet();
+                    entry.connection.close();
+                }
+                idle.clear();
+            }
+            if (eviction != null) {
+                eviction.cancel(false);
+            }
         }
 
         /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */

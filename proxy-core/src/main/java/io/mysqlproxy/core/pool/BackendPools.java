@@ -23,6 +23,14 @@ public final class BackendPools {
         return pools.computeIfAbsent(backend, b -> new BackendPool(b, connector, settings));
     }
 
+    /** {@code backend} left the topology: its pool is retired (see {@link BackendPool#retire}) and forgotten. */
+    public void retire(Backend backend) {
+        BackendPool pool = pools.remove(backend);
+        if (pool != null) {
+            pool.retire();
+        }
+    }
+
     public Collection<BackendPool> all() {
         return pools.values();
     }

@@ -17,6 +17,7 @@ import io.mysqlproxy.core.session.SessionServices;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
+import io.mysqlproxy.core.topology.WriteGate;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
@@ -35,6 +36,7 @@ public record ProxyRuntime(
         RsaKeys rsaKeys,
         Sha2AuthCache sha2Cache,
         TopologyHolder topologyHolder,
+        WriteGate writeGate,
         BackendPools pools,
         Router router,
         ReplicaBalancer balancer,

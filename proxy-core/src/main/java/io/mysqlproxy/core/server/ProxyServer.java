@@ -12,6 +12,7 @@ import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.health.HealthSettings;
+import io.mysqlproxy.core.health.PrimaryIdentification;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.route.ReplicaBalancer;
@@ -25,6 +26,7 @@ import io.mysqlproxy.core.topology.StaticDiscovery;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.TopologyUpdater;
+import io.mysqlproxy.core.topology.WriteGate;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -101,11 +103,13 @@ public final class ProxyServer implements AutoCloseable {
             TopologyHolder topology = new TopologyHolder(new Topology(primary, List.of()));
             ProxyMetrics metrics = new ProxyMetrics(pools, openConnections);
             metrics.register(primary);
-            discovery.start(new TopologyUpdater(topology, config.backends().weights(), discoveryChanges(metrics)));
+            TopologyUpdater updater = new TopologyUpdater(topology, config.backends().weights(),
+                    topologyChanges(metrics, pools));
+            discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()), connector,
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
-                    new Sha2AuthCache(), topology, pools,
+                    new Sha2AuthCache(), topology, new WriteGate(), pools,
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
                     new ReplicaBalancer(config.routing().balancer()), openConnections, new AtomicLong(),
                     new SessionRegistry(), metrics);
@@ -134,7 +138,7 @@ public final class ProxyServer implements AutoCloseable {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
             }
-            return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime),
+            return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime, updater),
                     discovery);
         } catch (InterruptedException | RuntimeException e) {
             discovery.close();
@@ -144,31 +148,55 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    /** Backends that discovery adds get their meters; its drains count as state changes. */
-    private static TopologyUpdater.Changes discoveryChanges(ProxyMetrics metrics) {
+    /**
+     * Backends that join the topology are counted and get their meters; drains count as state
+     * changes; a backend that leaves is counted, loses its meters, and its pool is retired (idle
+     * connections close now).
+     */
+    private static TopologyUpdater.Changes topologyChanges(ProxyMetrics metrics, BackendPools pools) {
         return new TopologyUpdater.Changes() {
             @Override
             public void added(Backend backend) {
-                metrics.register(backend);
+                metrics.added(backend);
             }
 
             @Override
             public void stateChanged(Backend backend, BackendState from, BackendState to) {
                 metrics.stateChanged();
             }
+
+            @Override
+            public void removed(Backend backend) {
+                metrics.removed(backend);
+                pools.retire(backend);
+            }
         };
     }
 
     /** Health checks need the monitor account; without one every backend counts as up. */
-    private static Optional<HealthMonitor> startHealthMonitor(ProxyConfig config, ProxyRuntime runtime) {
+    private static Optional<HealthMonitor> startHealthMonitor(ProxyConfig config, ProxyRuntime runtime,
+                                                              TopologyUpdater updater) {
         if (config.monitor().user().isBlank()) {
             log.warn("no monitor user (mysql-proxy.monitor.user): backends are not health-checked");
             return Optional.empty();
         }
         ProxyConfig.Health health = config.health();
+        ProxyMetrics metrics = runtime.metrics();
+        PrimaryIdentification primary = new PrimaryIdentification(config.backends().primaryMode(), runtime::topology,
+                runtime.writeGate(), updater::promote, new PrimaryIdentification.Listener() {
+                    @Override
+                    public void writesRefused(boolean refused) {
+                        metrics.writesRefused(refused);
+                    }
+
+                    @Override
+                    public void primaryChanged() {
+                        metrics.primaryChanged();
+                    }
+                });
         return Optional.of(HealthMonitor.start(runtime::topology, new HealthSettings(health.interval(),
                 health.timeout(), health.maxReplicationLag(), health.ejectAfter(), health.readmitAfter(),
-                config.monitor().user(), config.monitor().password()), runtime.metrics()::stateChanged));
+                config.monitor().user(), config.monitor().password()), metrics::stateChanged, primary::evaluate));
     }
 
     /**

@@ -30,7 +30,8 @@ final class Command {
     private ArrayDeque<ByteBuf> continuation;
     /** A second reference to a replica read's frame, so that it can be sent again if that replica dies. */
     ByteBuf retryFrame;
-    boolean retried;
+    /** How many times the read was sent again after its replica died. */
+    int retries;
     /** System.nanoTime() when the command went to its leg, for the latency metric. */
     long sentAt;
 

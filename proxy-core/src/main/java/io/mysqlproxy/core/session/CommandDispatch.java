@@ -52,6 +52,11 @@ final class CommandDispatch {
     /** Resolves the decision to a leg (borrowing it if needed), then brings the leg up to date and sends. */
     void dispatch(Command cmd, RouteDecision decision) {
         cmd.decision = decision;
+        String refusal = services.writeGate().refusal();
+        if (refusal != null && decision.target() != RouteTarget.REPLICA && writes(cmd)) {
+            session.fail(cmd, ProxyErrors.writesRefused(refusal));
+            return;
+        }
         if (log.isTraceEnabled()) {
             log.trace("[conn {}] {} {} -> {} (autocommit {}, transaction on {}, pins {})",
                     session.info().connectionId(), cmd.type, cmd.classification, decision, tracker.autocommit(),
@@ -84,6 +89,12 @@ final class CommandDispatch {
                 withLeg(cmd, replica);
             }
         }
+    }
+
+    /** Whether the command runs a statement that may change data (preparing one does not). */
+    private static boolean writes(Command cmd) {
+        return (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE)
+                && cmd.classification != null && cmd.classification.mayWrite();
     }
 
     /** Sends the command to the primary after all, for {@code reason}. */
@@ -244,7 +255,7 @@ final class CommandDispatch {
                 services.metrics().transactionStarted();
             }
             cmd.sentAt = System.nanoTime();
-            if (retryable(cmd, leg, frame)) {
+            if (retryable(cmd, leg, frame, services.topology().replicas().size())) {
                 cmd.retryFrame = frame.retainedDuplicate();
             }
         }
@@ -260,11 +271,12 @@ final class CommandDispatch {
     }
 
     /**
-     * A read outside a transaction sent to a replica may be sent again, once, if that replica dies
-     * before answering: it changed nothing, and the client has seen nothing of it yet.
+     * A read outside a transaction sent to a replica may be sent again if that replica dies before
+     * answering: it changed nothing, and the client has seen nothing of it yet. At most once per
+     * replica, so that losing every replica at once ends on the primary, not in an error.
      */
-    private static boolean retryable(Command cmd, Leg leg, ByteBuf frame) {
-        return !cmd.retried && leg.backend().role() == BackendRole.REPLICA
+    private static boolean retryable(Command cmd, Leg leg, ByteBuf frame, int replicas) {
+        return cmd.retries < replicas && leg.backend().role() == BackendRole.REPLICA
                 && cmd.decision.target() == RouteTarget.REPLICA
                 && !cmd.holdsContinuation() && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
     }
@@ -273,7 +285,7 @@ final class CommandDispatch {
     void retry(Command cmd) {
         cmd.frame = cmd.retryFrame;
         cmd.retryFrame = null;
-        cmd.retried = true;
+        cmd.retries++;
         cmd.leg = null;
         dispatch(cmd, RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ));
     }

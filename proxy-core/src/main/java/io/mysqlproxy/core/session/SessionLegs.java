@@ -50,13 +50,20 @@ final class SessionLegs {
     /** The session's usable leg on {@code backend}, or null. */
     Leg on(Backend backend) {
         Leg leg = backend.role() == BackendRole.PRIMARY ? primary : replicas.get(backend);
-        return leg != null && !leg.released() ? leg : null;
+        // After a promotion the primary leg may still be on the old primary.
+        return leg != null && !leg.released() && leg.backend() == backend ? leg : null;
     }
 
-    /** Makes {@code connection}, borrowed from {@code backend}'s pool, the session's leg there. */
+    /**
+     * Makes {@code connection}, borrowed from {@code backend}'s pool, the session's leg there. A
+     * primary leg left on a former primary goes back to its pool.
+     */
     Leg adopt(Backend backend, BackendConnection connection) {
         Leg leg = new Leg(backend, services.pool(backend), connection, owner);
         if (backend.role() == BackendRole.PRIMARY) {
+            if (primary != null) {
+                release(List.of(primary));
+            }
             primary = leg;
         } else {
             replicas.put(backend, leg);

@@ -19,6 +19,9 @@ public interface SessionServices {
 
     Topology topology();
 
+    /** Whether writes may go to the primary now (closed when the evidence about the primary conflicts). */
+    io.mysqlproxy.core.topology.WriteGate writeGate();
+
     BackendPool pool(io.mysqlproxy.core.topology.Backend backend);
 
     Router router();

@@ -22,6 +22,7 @@ public final class Backend {
     private final AtomicInteger outstanding = new AtomicInteger();
     private final LongAdder statements = new LongAdder();
     private volatile long lagSeconds = -1;
+    private volatile Writability writability = Writability.UNKNOWN;
     /** Until this System.nanoTime(), read-your-writes waits skip this replica (it just timed out one). */
     private final AtomicLong consistencyCooldownUntil = new AtomicLong(System.nanoTime());
 
@@ -90,6 +91,15 @@ public final class Backend {
 
     public void lagSeconds(long lag) {
         this.lagSeconds = lag;
+    }
+
+    /** What {@code read_only} said at the last health check. */
+    public Writability writability() {
+        return writability;
+    }
+
+    public void writability(Writability writability) {
+        this.writability = writability;
     }
 
     /** A client statement (COM_QUERY or COM_STMT_EXECUTE) was sent here. */

@@ -13,8 +13,10 @@ import java.util.function.Consumer;
 /**
  * Turns each set a {@link Discovery} reports into the next {@link Topology} snapshot.
  *
- * <p>The configured primary stays the primary: discovery supplies replicas, and an endpoint that
- * is the primary (ordinal 0, or the primary's own address) is never taken as a replica. A replica
+ * <p>Discovery supplies replicas: an endpoint that is the configured primary (ordinal 0, or its
+ * address) or the current primary is never taken as a replica. The primary changes only through
+ * {@link #promote}, when the health checks find that a replica has become the writable server;
+ * the configured primary then stays on as a replica, whatever discovery reports. A replica
  * whose address is still reported keeps its {@link Backend} object, since sessions, pools and the
  * health monitor key on that identity; a new address gets a new one. A replica that is no longer
  * reported (gone, or not ready) is marked {@link BackendState#DRAINING} and leaves the topology;
@@ -46,6 +48,7 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
     private final TopologyHolder holder;
     private final Map<HostPort, Integer> weights;
     private final Changes changes;
+    private final HostPort configuredPrimary;
 
     /** {@code weights}: replica weights by address (1 for an address not listed). */
     public TopologyUpdater(TopologyHolder holder, Map<HostPort, Integer> weights) {
@@ -56,19 +59,25 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
         this.holder = holder;
         this.weights = Map.copyOf(weights);
         this.changes = changes;
+        this.configuredPrimary = holder.current().primary().address();
     }
 
     @Override
     public synchronized void accept(DiscoveredBackends discovered) {
         Topology current = holder.current();
         Backend primary = current.primary();
-        Map<HostPort, DiscoveredBackends.Endpoint> wanted = replicasOf(discovered, primary);
+        Map<HostPort, DiscoveredBackends.Endpoint> wanted = replicasOf(discovered, primary.address());
 
         Map<HostPort, Backend> existing = new LinkedHashMap<>();
         current.replicas().forEach(replica -> existing.put(replica.address(), replica));
 
         List<Backend> next = new ArrayList<>(wanted.size());
         for (Backend replica : current.replicas()) {
+            if (replica.address().equals(configuredPrimary)) {
+                // The configured primary, demoted by a promotion: not discovery's to remove.
+                next.add(replica);
+                continue;
+            }
             DiscoveredBackends.Endpoint endpoint = wanted.get(replica.address());
             if (endpoint == null) {
                 move(replica, BackendState.DRAINING);
@@ -105,6 +114,34 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
         }
     }
 
+    /**
+     * Makes {@code replica} the primary. Sessions, pools and meters key on a backend's identity,
+     * role included, so both servers get new {@link Backend} objects: the new primary, and the old
+     * primary as a replica (it is checked like any other and serves reads once healthy). The old
+     * objects drain, so that work in flight on them finishes and new work goes to the new ones.
+     */
+    public synchronized void promote(Backend replica) {
+        Topology current = holder.current();
+        if (!current.replicas().contains(replica)) {
+            return;
+        }
+        Backend oldPrimary = current.primary();
+        Backend primary = new Backend(replica.address(), BackendRole.PRIMARY, replica.name(), 1);
+        Backend demoted = new Backend(oldPrimary.address(), BackendRole.REPLICA, oldPrimary.name(),
+                weights.getOrDefault(oldPrimary.address(), 1));
+        List<Backend> replicas = new ArrayList<>(current.replicas());
+        replicas.remove(replica);
+        replicas.add(demoted);
+        for (Backend old : List.of(oldPrimary, replica)) {
+            move(old, BackendState.DRAINING);
+            changes.removed(old);
+        }
+        changes.added(primary);
+        changes.added(demoted);
+        holder.replace(new Topology(primary, replicas));
+        log.warn("primary is now {}; {} serves as a replica", primary, demoted);
+    }
+
     private void move(Backend backend, BackendState to) {
         BackendState from = backend.state();
         if (from != to) {
@@ -117,11 +154,11 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
      * The replicas among {@code discovered}, by address. An address reported twice (two slices
      * during a change) counts once, and as terminating only if every report says so.
      */
-    private static Map<HostPort, DiscoveredBackends.Endpoint> replicasOf(DiscoveredBackends discovered,
-                                                                         Backend primary) {
+    private Map<HostPort, DiscoveredBackends.Endpoint> replicasOf(DiscoveredBackends discovered, HostPort primary) {
         Map<HostPort, DiscoveredBackends.Endpoint> replicas = new LinkedHashMap<>();
         for (DiscoveredBackends.Endpoint endpoint : discovered.endpoints()) {
-            if (endpoint.role() == BackendRole.PRIMARY || endpoint.address().equals(primary.address())) {
+            if (endpoint.role() == BackendRole.PRIMARY || endpoint.address().equals(primary)
+                    || endpoint.address().equals(configuredPrimary)) {
                 continue;
             }
             replicas.merge(endpoint.address(), endpoint, (a, b) -> a.terminating() && !b.terminating() ? b : a);

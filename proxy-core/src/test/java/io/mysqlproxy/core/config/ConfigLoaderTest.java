@@ -119,6 +119,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void thePrimaryIsTheConfiguredOneUnlessToldToFollowTheWritableServer() throws IOException {
+        assertEquals(PrimaryMode.CONFIGURED,
+                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of()).backends().primaryMode());
+        assertEquals(PrimaryMode.FOLLOW_WRITABLE, ConfigLoader.load(Optional.of(file(MINIMAL
+                + "mysql-proxy.backends.primary-mode = follow-writable\n")), Map.of()).backends().primaryMode());
+        InvalidConfigException wrong = assertThrows(InvalidConfigException.class, () -> ConfigLoader.load(
+                Optional.of(file(MINIMAL + "mysql-proxy.backends.primary-mode = elected\n")), Map.of()));
+        assertEquals("mysql-proxy.backends.primary-mode: must be configured or follow-writable, got 'elected'",
+                wrong.getMessage());
+        // Outside a cluster, the image's kubernetes discovery is switched off through the environment.
+        assertEquals(DiscoveryMode.STATIC, ConfigLoader.load(Optional.of(file(MINIMAL
+                + "mysql-proxy.discovery.mode = kubernetes\n")), Map.of("MYSQL_PROXY_DISCOVERY", "static"))
+                .discovery().mode());
+    }
+
+    @Test
     void syntaxErrorsAndMissingFilesAreReported() throws IOException {
         InvalidConfigException syntax = assertThrows(InvalidConfigException.class,
                 () -> ConfigLoader.load(Optional.of(file("mysql-proxy { listen { port = ")), Map.of()));

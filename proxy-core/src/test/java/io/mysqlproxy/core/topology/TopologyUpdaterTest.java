@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.topology;
 
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.PrimaryMode;
 import io.mysqlproxy.core.config.ProxyConfig;
 import org.junit.jupiter.api.Test;
 
@@ -174,8 +175,8 @@ class TopologyUpdaterTest {
     void staticDiscoveryReportsTheConfiguredBackendsWithTheirWeights() {
         HostPort r1 = HostPort.parse("db-1:3306");
         HostPort r2 = HostPort.parse("db-2:3306");
-        ProxyConfig.Backends config = new ProxyConfig.Backends(PRIMARY, List.of(r1, r2), Map.of(r1, 1, r2, 5),
-                Duration.ofSeconds(1), Duration.ofSeconds(1), new ProxyConfig.Pool(1, Duration.ofMinutes(1),
+        ProxyConfig.Backends config = new ProxyConfig.Backends(PRIMARY, PrimaryMode.CONFIGURED, List.of(r1, r2),
+                Map.of(r1, 1, r2, 5), Duration.ofSeconds(1), Duration.ofSeconds(1), new ProxyConfig.Pool(1, Duration.ofMinutes(1),
                 Duration.ofSeconds(1)));
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {
@@ -185,5 +186,43 @@ class TopologyUpdaterTest {
         assertEquals(5, replica("db-2:3306").weight());
         assertSame(primary, holder.current().primary());
         assertEquals("replica db-2:3306", replica("db-2:3306").toString());
+    }
+
+    @Test
+    void aPromotionSwapsTheRolesWithNewBackendsAndDrainsTheOldOnes() {
+        discover(pod(0), pod(1), pod(2));
+        Backend one = replica("mysql-1");
+        changes.clear();
+
+        updater.promote(one);
+        Topology after = holder.current();
+        assertEquals(one.address(), after.primary().address());
+        assertEquals(BackendRole.PRIMARY, after.primary().role());
+        assertEquals("mysql-1", after.primary().name());
+        assertEquals(List.of("mysql-2", PRIMARY.toString()), replicaNames(), "the old primary serves as a replica");
+        assertEquals(BackendRole.REPLICA, replica(PRIMARY.toString()).role());
+        assertEquals(BackendState.DRAINING, primary.state(), "work on the old objects finishes; new work moves");
+        assertEquals(BackendState.DRAINING, one.state());
+        assertEquals(List.of(PRIMARY + " up -> draining", "removed " + PRIMARY, "mysql-1 up -> draining",
+                "removed mysql-1", "added mysql-1", "added " + PRIMARY), changes);
+
+        discover(pod(0), pod(1), pod(2), pod(3));
+        assertSame(after.primary(), holder.current().primary(), "discovery does not undo a promotion");
+        assertEquals(List.of("mysql-2", PRIMARY.toString(), "mysql-3"), replicaNames(),
+                "the configured primary stays on as a replica; mysql-1, the primary now, is not one");
+
+        updater.promote(replica(PRIMARY.toString()));
+        assertEquals(PRIMARY, holder.current().primary().address(), "and back");
+        assertEquals(List.of("mysql-2", "mysql-3", "mysql-1"), replicaNames());
+    }
+
+    @Test
+    void promotingABackendThatLeftMeanwhileDoesNothing() {
+        discover(pod(1));
+        Backend one = replica("mysql-1");
+        discover();
+        Topology before = holder.current();
+        updater.promote(one);
+        assertSame(before, holder.current());
     }
 }

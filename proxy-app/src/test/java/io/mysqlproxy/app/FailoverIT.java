@@ -1,0 +1,206 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Backend failures under a sysbench read load through the proxy (oltp_point_select, 4 threads,
+ * server-side prepared statements), with a 200 ms health-check interval. sysbench stops at its
+ * first error, so a run that exits 0 is a run in which no read failed.
+ */
+@ExtendWith(TestBedExtension.class)
+class FailoverIT {
+
+    private static final Duration INTERVAL = Duration.ofMillis(200);
+    private static final String CONFIG = ProxyFixture.NATIVE_PASSWORD_APP + """
+
+            mysql-proxy.health { interval = 200ms, timeout = 500ms, eject-after = 2, readmit-after = 3,
+                                 max-replication-lag = 1s }
+            mysql-proxy.backends.connect-timeout = 2s
+            """;
+    private static final Sysbench POINT_SELECT = new Sysbench("oltp_point_select", "--tables=1",
+            "--table-size=1000", "--db-ps-mode=auto");
+
+    @BeforeEach
+    void sysbenchTable(ReplicatedTestBed bed) throws Exception {
+        assumeTrue(Sysbench.installed(), "sysbench is not installed (scripts/debian-packages.sh installs it)");
+        POINT_SELECT.run(bed.primary().port(), "cleanup");
+        POINT_SELECT.run(bed.primary().port(), "prepare");
+        bed.awaitReplication();
+    }
+
+    private static Sysbench.Running readLoad(ProxyFixture proxy, int seconds) throws Exception {
+        Sysbench.Running load = POINT_SELECT.start(proxy.port(), "run", "--threads=4", "--time=" + seconds,
+                "--report-interval=0");
+        Thread.sleep(2000);
+        assertTrue(load.alive(), "sysbench stopped early");
+        return load;
+    }
+
+    /** Waits for the end of the load: it must have run reads and failed none. */
+    private static void noFailedReads(Sysbench.Running load) throws Exception {
+        String output = load.await(90);
+        assertTrue(Sysbench.number(output, "read:\\s+(\\d+)") > 1000, output);
+        assertEquals(0, Sysbench.number(output, "ignored errors:\\s+(\\d+)"), output);
+    }
+
+    @Test
+    void aKilledReplicaIsEjectedWithinThreeIntervalsAndReadmittedWithoutAFailedRead(ReplicatedTestBed bed)
+            throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
+            MariaDbServer victim = bed.replicas().get(0);
+            Backend backend = replica(proxy, victim);
+            awaitState(backend, BackendState.UP, Duration.ofSeconds(5));
+            Sysbench.Running load = readLoad(proxy, 16);
+            assertServes(backend, true);
+
+            long killed = System.nanoTime();
+            victim.kill();
+            awaitState(backend, BackendState.DOWN, Duration.ofSeconds(5));
+            Duration ejection = Duration.ofNanos(System.nanoTime() - killed);
+            // Three intervals, plus the check timeout of a check that was already under way.
+            assertTrue(ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
+                    "ejected after " + ejection.toMillis() + " ms");
+            assertServes(backend, false);
+
+            victim.start();
+            awaitState(backend, BackendState.UP, Duration.ofSeconds(10));
+            assertServes(backend, true);
+            noFailedReads(load);
+        }
+    }
+
+    @Test
+    void aLaggingReplicaIsEjectedOnceOverTheLimitAndReadmittedWhenCaughtUp(ReplicatedTestBed bed) throws Exception {
+        MariaDbServer behind = bed.replicas().get(1);
+        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
+             Connection writer = proxy.connect("");
+             Statement w = writer.createStatement();
+             Connection replicaRoot = behind.connectAsRoot();
+             Statement lock = replicaRoot.createStatement()) {
+            w.execute("CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
+            bed.awaitReplication();
+            Backend backend = replica(proxy, behind);
+            awaitState(backend, BackendState.UP, Duration.ofSeconds(5));
+            Sysbench.Running load = readLoad(proxy, 16);
+
+            // The replica's SQL thread keeps running but cannot commit: its lag grows with every write.
+            lock.execute("FLUSH TABLES WITH READ LOCK");
+            long locked = System.nanoTime();
+            try {
+                while (backend.state() == BackendState.UP) {
+                    w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
+                    Thread.sleep(20);
+                    if (System.nanoTime() - locked > Duration.ofSeconds(10).toNanos()) {
+                        fail("the lagging replica was never ejected (lag " + backend.lagSeconds() + " s)");
+                    }
+                }
+                assertEquals(BackendState.LAGGING, backend.state());
+                assertTrue(backend.lagSeconds() > 1, "lag " + backend.lagSeconds() + " s");
+                assertTrue(System.nanoTime() - locked > Duration.ofSeconds(1).toNanos(), "ejected before its lag "
+                        + "could pass the limit");
+                assertServes(backend, false);
+            } finally {
+                lock.execute("UNLOCK TABLES");
+            }
+            awaitState(backend, BackendState.UP, Duration.ofSeconds(10));
+            assertServes(backend, true);
+            noFailedReads(load);
+            w.execute("DROP TABLE failover_writes");
+        }
+    }
+
+    @Test
+    void withThePrimaryKilledWritesFailAtOnceWithAClearErrorWhileReadsGoOn(ReplicatedTestBed bed) throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
+             Connection writer = proxy.connect("");
+             Statement w = writer.createStatement()) {
+            w.execute("CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
+            Backend primary = proxy.server().runtime().topology().primary();
+            Sysbench.Running load = readLoad(proxy, 12);
+
+            bed.primary().kill();
+            long started = System.nanoTime();
+            SQLException refused = assertThrows(SQLException.class,
+                    () -> w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))"));
+            Duration answered = Duration.ofNanos(System.nanoTime() - started);
+            assertTrue(answered.compareTo(Duration.ofSeconds(2)) <= 0, "the write waited " + answered.toMillis() + " ms");
+            assertEquals(1429, refused.getErrorCode(), refused.getMessage());
+            assertTrue(refused.getMessage().startsWith("Can't connect to MySQL server on '" + primary.name()
+                    + "' through mysql-proxy"), refused.getMessage());
+            awaitState(primary, BackendState.DOWN, Duration.ofSeconds(5));
+            noFailedReads(load);
+
+            bed.primary().start();
+            awaitState(primary, BackendState.UP, Duration.ofSeconds(10));
+            w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
+            w.execute("DROP TABLE failover_writes");
+        }
+    }
+
+    @Test
+    void withEveryReplicaDownReadsAreServedByThePrimary(ReplicatedTestBed bed) throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
+            Backend primary = proxy.server().runtime().topology().primary();
+            for (MariaDbServer replica : bed.replicas()) {
+                awaitState(replica(proxy, replica), BackendState.UP, Duration.ofSeconds(5));
+            }
+            Sysbench.Running load = readLoad(proxy, 12);
+            long before = primary.statements();
+            for (MariaDbServer replica : bed.replicas()) {
+                replica.kill();
+            }
+            for (MariaDbServer replica : bed.replicas()) {
+                awaitState(replica(proxy, replica), BackendState.DOWN, Duration.ofSeconds(5));
+            }
+            assertServes(primary, true);
+            noFailedReads(load);
+            assertTrue(primary.statements() - before > 1000, "reads on the primary: " + (primary.statements() - before));
+        }
+        bed.heal();
+    }
+
+    /** Whether {@code backend} takes part of the load: its statement count grows over half a second, or not. */
+    private static void assertServes(Backend backend, boolean serves) throws InterruptedException {
+        AtomicLong before = new AtomicLong(backend.statements());
+        AtomicReference<String> state = new AtomicReference<>(backend.state().label());
+        Thread.sleep(500);
+        long routed = backend.statements() - before.get();
+        assertEquals(serves, routed > 0, backend + " (" + state.get() + ") got " + routed + " statements in 500 ms");
+    }
+
+    private static Backend replica(ProxyFixture proxy, MariaDbServer server) {
+        return proxy.server().runtime().topology().replicas().stream()
+                .filter(b -> b.address().port() == server.port())
+                .findFirst().orElseThrow();
+    }
+
+    private static void awaitState(Backend backend, BackendState state, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (backend.state() != state) {
+            if (System.nanoTime() > deadline) {
+                fail(backend + " is " + backend.state() + ", not " + state + " after " + timeout.toMillis() + " ms");
+            }
+            Thread.sleep(20);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.mysqlproxy.app;
+
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Which server is the primary, from what each one says of {@code read_only}: the configured primary
+ * must be the only writable server, else writes are refused with error 1290 and a reason (reads go
+ * on); with {@code primary-mode = follow-writable}, a replica that becomes the only writable server
+ * is promoted, and the old primary serves as a replica. The servers' settings are put back in
+ * {@code finally} blocks: the test bed is shared.
+ */
+@ExtendWith(TestBedExtension.class)
+class PrimaryIdentificationIT {
+
+    private static final String CONFIG = ProxyFixture.NATIVE_PASSWORD_APP + """
+
+            mysql-proxy.health { interval = 200ms, timeout = 500ms, eject-after = 2, readmit-after = 3 }
+            """;
+    private static final Duration WITHIN = Duration.ofSeconds(5);
+
+    @Test
+    void writesAreRefusedWhileTheConfiguredPrimaryIsReadOnlyOrAReplicaIsWritable(ReplicatedTestBed bed)
+            throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
+             Connection c = proxy.connect("");
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS primary_writes (id INT PRIMARY KEY)");
+            s.execute("DELETE FROM primary_writes");
+            try {
+                setReadOnly(bed.primary(), true);
+                SQLException refused = awaitRefusal(s, "INSERT INTO primary_writes VALUES (1)");
+                assertTrue(refused.getMessage().contains("reports read_only = ON"), refused.getMessage());
+                assertEquals(1, ReadWriteSplitIT.serverId(s, "/* route=primary */ SELECT @@server_id") > 0 ? 1 : 0,
+                        "reads still go to the primary");
+                assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_writes_refused 1.0"));
+            } finally {
+                setReadOnly(bed.primary(), false);
+            }
+            awaitWrite(s, "INSERT INTO primary_writes VALUES (2)");
+            assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_writes_refused 0.0"));
+
+            MariaDbServer replica = bed.replicas().get(0);
+            try {
+                setReadOnly(replica, false);
+                SQLException refused = awaitRefusal(s, "INSERT INTO primary_writes VALUES (3)");
+                assertTrue(refused.getMessage().contains("reports read_only = OFF as well as the primary"),
+                        refused.getMessage());
+            } finally {
+                setReadOnly(replica, true);
+            }
+            awaitWrite(s, "INSERT INTO primary_writes VALUES (4)");
+            s.execute("DROP TABLE primary_writes");
+        }
+        bed.awaitReplication();
+    }
+
+    @Test
+    void followWritablePromotesTheReplicaThatBecameTheOnlyWritableServer(ReplicatedTestBed bed) throws Exception {
+        MariaDbServer candidate = bed.replicas().get(0);
+        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG + "mysql-proxy.backends.primary-mode = "
+                + "follow-writable\n");
+             Connection c = proxy.connect("");
+             Statement s = c.createStatement()) {
+            Backend configured = proxy.server().runtime().topology().primary();
+            assertEquals(1, primaryServerId(s));
+            try {
+                // A switchover as an operator would make it: old primary read-only, new one stops replicating.
+                setReadOnly(bed.primary(), true);
+                try (Connection root = candidate.connectAsRoot(); Statement r = root.createStatement()) {
+                    r.execute("STOP SLAVE");
+                }
+                setReadOnly(candidate, false);
+                await(() -> proxy.server().runtime().topology().primary().address().port() == candidate.port(),
+                        "the writable replica becomes the primary");
+                assertEquals(candidate.serverId(), primaryServerId(s), "statements for the primary go to it");
+                Backend demoted = proxy.server().runtime().topology().replicas().stream()
+                        .filter(b -> b.address().equals(configured.address())).findFirst().orElseThrow();
+                assertSame(BackendRole.REPLICA, demoted.role());
+                assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_primary_changes_total 1.0"));
+            } finally {
+                setReadOnly(candidate, true);
+                try (Connection root = candidate.connectAsRoot(); Statement r = root.createStatement()) {
+                    r.execute("START SLAVE");
+                }
+                setReadOnly(bed.primary(), false);
+            }
+            await(() -> proxy.server().runtime().topology().primary().address().equals(configured.address()),
+                    "the configured primary, writable again, is followed back");
+            assertEquals(1, primaryServerId(s));
+        }
+        bed.awaitReplication();
+    }
+
+    private static int primaryServerId(Statement s) throws SQLException {
+        return ReadWriteSplitIT.serverId(s, "/* route=primary */ SELECT @@server_id");
+    }
+
+    private static void setReadOnly(MariaDbServer server, boolean readOnly) throws SQLException {
+        try (Connection root = server.connectAsRoot(); Statement r = root.createStatement()) {
+            r.execute("SET GLOBAL read_only = " + (readOnly ? "ON" : "OFF"));
+        }
+    }
+
+    /** Repeats {@code sql} until the proxy refuses it (error 1290), within 5 s. */
+    private static SQLException awaitRefusal(Statement s, String sql) throws InterruptedException {
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                s.execute(sql);
+                s.execute("DELETE FROM primary_writes");
+            } catch (SQLException e) {
+                if (e.getErrorCode() == 1290 && e.getMessage().startsWith("mysql-proxy refuses writes: ")) {
+                    SQLException again = assertThrows(SQLException.class, () -> s.execute(sql));
+                    assertEquals(1290, again.getErrorCode(), "refused until the evidence agrees");
+                    return e;
+                }
+                if (e.getErrorCode() != 1290) {
+                    throw new AssertionError("unexpected error", e);
+                }
+                // 1290 from the server itself (read_only) before the proxy knew: try again.
+            }
+            Thread.sleep(50);
+        }
+        return fail("writes were never refused");
+    }
+
+    /** Repeats {@code sql} until it succeeds, within 5 s. */
+    private static void awaitWrite(Statement s, String sql) throws InterruptedException {
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        SQLException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                s.execute(sql);
+                return;
+            } catch (SQLException e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("writes never went through again", last);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WITHIN.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail(what + ": not within " + WITHIN.toMillis() + " ms");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
