@@ -3,7 +3,6 @@ package io.mysqlproxy.app;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mysqlproxy.testbed.DbAccount;
@@ -12,13 +11,11 @@ import io.mysqlproxy.testbed.TestBedExtension;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,9 +33,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith({TestBedExtension.class, ProxyExtension.class})
 class MariaDbCliIT {
 
-    private static final Path CLIENT = Path.of("/usr/bin/mariadb");
-    private static final long TIMEOUT_SECONDS = 120;
-
     private final ReplicatedTestBed bed;
     private final ProxyFixture proxy;
 
@@ -52,11 +46,8 @@ class MariaDbCliIT {
 
     @BeforeEach
     void requireClient() {
-        assumeTrue(Files.isExecutable(CLIENT),
-                "the mariadb command-line client is not installed at " + CLIENT + " (apt-get install mariadb-client)");
-    }
-
-    private record Run(int exit, String out, String err) {
+        assumeTrue(MariaDbCli.installed(), "the mariadb command-line client is not installed at " + MariaDbCli.CLIENT
+                + " (apt-get install mariadb-client)");
     }
 
     @Test
@@ -82,8 +73,8 @@ class MariaDbCliIT {
                 SELECT ROW_COUNT() AS deleted, (SELECT COUNT(*) FROM cli_script) AS remaining;
                 SELECT 'done' AS status;
                 """, StandardCharsets.UTF_8);
-        Run direct = run(bed.primary().port(), List.of(), script);
-        Run proxied = run(proxy.port(), List.of(), script);
+        MariaDbCli.Run direct = run(bed.primary().port(), List.of(), script);
+        MariaDbCli.Run proxied = run(proxy.port(), List.of(), script);
         assertAll(
                 () -> assertEquals(0, direct.exit(), direct::err),
                 () -> assertTrue(direct.out().contains("ünïcödé ✓") && direct.out().contains("3\t-1.50") && direct.out().contains("50\t2500")
@@ -102,8 +93,8 @@ class MariaDbCliIT {
         args.add("-e");
         args.add("SELECT 1 AS a; SELECT 'x' AS b, 2.5 AS c UNION ALL SELECT 'y', NULL; SHOW DATABASES LIKE 'app'; "
                 + "SELECT CURRENT_USER(), DATABASE(); DO 1; SELECT 'last' AS z");
-        Run direct = run(bed.primary().port(), args, null);
-        Run proxied = run(proxy.port(), args, null);
+        MariaDbCli.Run direct = run(bed.primary().port(), args, null);
+        MariaDbCli.Run proxied = run(proxy.port(), args, null);
         assertAll(
                 () -> assertEquals(0, proxied.exit(), proxied::err),
                 () -> assertEquals("a\n1\nb\tc\nx\t2.5\ny\tNULL\nDatabase (app)\napp\n"
@@ -115,8 +106,8 @@ class MariaDbCliIT {
     @Test
     void errorInTheMiddleStopsTheClientAsTheServerWould() throws Exception {
         List<String> args = List.of("-e", "SELECT 1 AS first; SELECT * FROM cli_no_such_table; SELECT 2 AS never");
-        Run direct = run(bed.primary().port(), args, null);
-        Run proxied = run(proxy.port(), args, null);
+        MariaDbCli.Run direct = run(bed.primary().port(), args, null);
+        MariaDbCli.Run proxied = run(proxy.port(), args, null);
         assertAll(
                 () -> assertEquals(1, proxied.exit()),
                 () -> assertTrue(proxied.err().contains("ERROR 1146 (42S02)"), proxied::err),
@@ -143,7 +134,7 @@ class MariaDbCliIT {
             }
         }
         String table = "cli_load_" + rows;
-        Run load = run(proxy.port(), List.of("--local-infile=1", "-e",
+        MariaDbCli.Run load = run(proxy.port(), List.of("--local-infile=1", "-e",
                 "DROP TABLE IF EXISTS " + table + "; "
                         + "CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), amount DECIMAL(10,2)) "
                         + "CHARACTER SET utf8mb4; "
@@ -155,32 +146,13 @@ class MariaDbCliIT {
         assertEquals("COUNT(*)\tSUM(id)\tSUM(CRC32(CONCAT_WS(',', id, name, amount)))\n"
                 + rows + "\t" + idSum + "\t" + crcSum + "\n", load.out());
         // The session that loaded is gone; a new one (straight to the server) sees the same rows.
-        Run check = run(bed.primary().port(), List.of("-N", "-e",
+        MariaDbCli.Run check = run(bed.primary().port(), List.of("-N", "-e",
                 "SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, name, amount))) FROM " + table), null);
         assertEquals(rows + "\t" + crcSum + "\n", check.out(), check::err);
     }
 
     /** Runs the client as {@code app} against 127.0.0.1:{@code port}, database {@code app}. */
-    private Run run(int port, List<String> args, Path stdin) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(CLIENT.toString(), "--no-defaults", "--protocol=TCP",
-                "--host=127.0.0.1", "--port=" + port, "--user=" + DbAccount.APP.user(),
-                "--default-character-set=utf8mb4", "--connect-timeout=30", "--batch"));
-        command.addAll(args);
-        command.add(ReplicatedTestBed.APP_DATABASE);
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .redirectInput(stdin == null ? Redirect.from(Path.of("/dev/null").toFile()) : Redirect.from(stdin.toFile()));
-        builder.environment().put("MYSQL_PWD", DbAccount.APP.password());
-        Process process = builder.start();
-        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            fail("mariadb client did not finish within " + TIMEOUT_SECONDS + " s: " + command + "\nstdout:\n"
-                    + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
-        }
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    private MariaDbCli.Run run(int port, List<String> args, Path stdin) throws IOException, InterruptedException {
+        return MariaDbCli.run(tmp, port, DbAccount.APP, args, ReplicatedTestBed.APP_DATABASE, stdin);
     }
 }

@@ -1,44 +1,74 @@
 package io.mysqlproxy.core.admin;
 
-import io.mysqlproxy.core.pool.BackendPool;
-import io.mysqlproxy.core.pool.BackendPools;
-import io.mysqlproxy.core.topology.Backend;
-import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.protocol.packet.ColumnDefinition41;
+import io.mysqlproxy.protocol.packet.TextResultSet;
+import io.mysqlproxy.protocol.packet.TextRow;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The {@code /backends} document: one JSON object per backend with its role, state, requests in
- * flight, client statements routed to it, and its pool's connections. Built from lock-free reads,
- * so it may mix values from a few microseconds apart.
+ * The backends as operators see them, from one list of {@link BackendStatus}: the {@code /backends}
+ * JSON document of the admin port, and the result set of SHOW PROXY BACKENDS on the proxy port.
  */
 public final class BackendsReport {
+
+    private static final List<ColumnDefinition41> COLUMNS = List.of(
+            ColumnDefinition41.text("name"), ColumnDefinition41.text("address"), ColumnDefinition41.text("role"),
+            ColumnDefinition41.text("state"), ColumnDefinition41.text("pod"), ColumnDefinition41.bigint("weight"),
+            ColumnDefinition41.bigint("lag_seconds"), ColumnDefinition41.bigint("outstanding"),
+            ColumnDefinition41.bigint("statements"), ColumnDefinition41.bigint("errors"),
+            ColumnDefinition41.bigint("connections_open"), ColumnDefinition41.bigint("connections_idle"),
+            ColumnDefinition41.bigint("pool_waits"), ColumnDefinition41.bigint("pool_wait_timeouts"));
 
     private BackendsReport() {
     }
 
-    public static String json(Topology topology, BackendPools pools) {
+    /** SHOW PROXY BACKENDS: one row per backend, the primary first; NULL for an unknown pod or lag. */
+    public static TextResultSet resultSet(List<BackendStatus> backends) {
+        List<TextRow> rows = new ArrayList<>(backends.size());
+        for (BackendStatus b : backends) {
+            rows.add(TextRow.of(b.name(), b.address(), b.role().label(), b.state().label(), b.pod(),
+                    String.valueOf(b.weight()), b.lagSeconds() == null ? null : String.valueOf(b.lagSeconds()),
+                    String.valueOf(b.outstanding()), String.valueOf(b.statements()), String.valueOf(b.errors()),
+                    String.valueOf(b.connectionsOpen()), String.valueOf(b.connectionsIdle()),
+                    String.valueOf(b.poolWaits()), String.valueOf(b.poolWaitTimeouts())));
+        }
+        return new TextResultSet(COLUMNS, rows);
+    }
+
+    /** {@code /backends}: one JSON object per backend, the primary first. */
+    public static String json(List<BackendStatus> backends) {
         StringBuilder out = new StringBuilder("{\"backends\":[");
         boolean first = true;
-        for (Backend backend : topology.all()) {
-            BackendPool pool = pools.of(backend);
+        for (BackendStatus b : backends) {
             out.append(first ? "" : ",").append("\n  {");
             first = false;
-            field(out, "name", backend.name()).append(',');
-            field(out, "address", backend.address().toString()).append(',');
-            field(out, "role", backend.role().label()).append(',');
-            field(out, "state", backend.state().label()).append(',');
-            out.append("\"weight\":").append(backend.weight()).append(',');
-            out.append("\"outstanding\":").append(backend.outstanding()).append(',');
-            out.append("\"statements\":").append(backend.statements()).append(',');
-            out.append("\"connections\":{\"open\":").append(pool.openConnections())
-                    .append(",\"idle\":").append(pool.idleConnections())
-                    .append(",\"waits\":").append(pool.waits())
-                    .append(",\"wait_timeouts\":").append(pool.timeouts()).append("}}");
+            field(out, "name", b.name()).append(',');
+            field(out, "address", b.address()).append(',');
+            field(out, "role", b.role().label()).append(',');
+            field(out, "state", b.state().label()).append(',');
+            field(out, "pod", b.pod()).append(',');
+            out.append("\"weight\":").append(b.weight()).append(',');
+            out.append("\"lag_seconds\":").append(b.lagSeconds()).append(',');
+            out.append("\"outstanding\":").append(b.outstanding()).append(',');
+            out.append("\"statements\":").append(b.statements()).append(',');
+            out.append("\"errors\":").append(b.errors()).append(',');
+            out.append("\"connections\":{\"open\":").append(b.connectionsOpen())
+                    .append(",\"idle\":").append(b.connectionsIdle())
+                    .append(",\"waits\":").append(b.poolWaits())
+                    .append(",\"wait_timeouts\":").append(b.poolWaitTimeouts()).append("}}");
         }
         return out.append("\n]}\n").toString();
     }
 
+    /** A JSON string member; {@code null} for a null value. */
     private static StringBuilder field(StringBuilder out, String name, String value) {
-        out.append('"').append(name).append("\":\"");
+        out.append('"').append(name).append("\":");
+        if (value == null) {
+            return out.append("null");
+        }
+        out.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '"' || c == '\\') {

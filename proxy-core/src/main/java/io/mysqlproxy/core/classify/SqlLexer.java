@@ -140,6 +140,11 @@ final class SqlLexer {
         return type == STRING && end - start == 3 && buf[start + 1] == c;
     }
 
+    /** The offset just past the current token (its start, for EOF). */
+    int end() {
+        return end;
+    }
+
     boolean malformed() {
         return malformed;
     }

@@ -22,6 +22,7 @@ public final class StatementClassifier {
     private static final int MULTI_SESSION_STATE = StatementFlag.MULTI_SESSION_STATE.bit();
     private static final int DIAGNOSTICS = StatementFlag.DIAGNOSTICS.bit();
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
+    private static final int MULTI_PROXY_ADMIN = StatementFlag.MULTI_PROXY_ADMIN.bit();
 
     private StatementClassifier() {
     }
@@ -68,6 +69,9 @@ public final class StatementClassifier {
             if (kind.changesSessionState()) {
                 union |= MULTI_SESSION_STATE;
             }
+            if (kind == StatementKind.PROXY_ADMIN) {
+                union |= MULTI_PROXY_ADMIN;
+            }
         }
         int malformed = lx.malformed() ? MALFORMED : 0;
         RouteHint hint = hint(lx.hints());
@@ -103,10 +107,11 @@ public final class StatementClassifier {
             case SELECT, TABLE, VALUES, DO -> QueryScanner.scan(lx, false);
             case WITH -> QueryScanner.scan(lx, true);
             case SHOW -> show(lx);
-            case DESCRIBE, DESC, EXPLAIN -> {
+            case DESCRIBE, DESC -> {
                 lx.next();
                 yield explainBody(lx, false);
             }
+            case EXPLAIN -> explain(lx);
             case ANALYZE -> analyze(lx);
             case HELP, CHECKSUM -> PartResult.of(StatementKind.READ);
             case GET -> getDiagnostics(lx);
@@ -162,9 +167,15 @@ public final class StatementClassifier {
         return PartResult.of(StatementKind.UNKNOWN);
     }
 
-    /** SHOW WARNINGS / ERRORS (and SHOW COUNT(*) ...) describe the previous statement; other SHOWs are reads. */
+    /**
+     * SHOW WARNINGS / ERRORS (and SHOW COUNT(*) ...) describe the previous statement; SHOW PROXY ... is the
+     * proxy's own; other SHOWs are reads.
+     */
     private static long show(SqlLexer lx) {
         lx.next();
+        if (lx.is(Keyword.PROXY)) {
+            return PartResult.of(StatementKind.PROXY_ADMIN);
+        }
         if (lx.is(Keyword.COUNT)) {
             while (!lx.atStatementEnd() && !lx.is(Keyword.WARNINGS) && !lx.is(Keyword.ERRORS)) {
                 lx.next();
@@ -182,6 +193,20 @@ public final class StatementClassifier {
         return lx.is(Keyword.DIAGNOSTICS)
                 ? PartResult.of(StatementKind.READ, DIAGNOSTICS)
                 : PartResult.of(StatementKind.UNKNOWN);
+    }
+
+    /**
+     * EXPLAIN ROUTE stmt is the proxy's own, and stmt (up to the end of the text, ';' and all) its operand;
+     * so {@code EXPLAIN route} no longer describes a table named route through the proxy (DESCRIBE route
+     * still does). Any other EXPLAIN is the server's.
+     */
+    private static long explain(SqlLexer lx) {
+        lx.next();
+        if (lx.is(Keyword.ROUTE)) {
+            skipToTextEnd(lx);
+            return PartResult.of(StatementKind.PROXY_ADMIN);
+        }
+        return explainBody(lx, false);
     }
 
     /**

@@ -36,6 +36,8 @@ public enum StatementFlag {
     MULTI_NON_READ(true),
     /** In a MULTI: at least one part changes session or transaction state. */
     MULTI_SESSION_STATE(false),
+    /** In a MULTI: a part is one of the proxy's admin statements, which must be sent alone. */
+    MULTI_PROXY_ADMIN(false),
     /** SET autocommit to 1 / ON / TRUE. */
     AUTOCOMMIT_ON(false),
     /** SET autocommit to 0 / OFF / FALSE. */

@@ -49,6 +49,11 @@ public enum StatementKind {
     EXECUTE_SQL(true),
     /** DEALLOCATE PREPARE / DROP PREPARE. */
     DEALLOCATE_SQL(true),
+    /**
+     * SHOW PROXY ... and EXPLAIN ROUTE ...: the proxy's own admin statements, which it answers itself and
+     * never sends to a server. EXPLAIN ROUTE takes the rest of the text, ';' included, as its operand.
+     */
+    PROXY_ADMIN(false),
     /** Several statements separated by ';'; flags are the union of the parts'. */
     MULTI(false),
     /** Not recognised: route it to the primary. */

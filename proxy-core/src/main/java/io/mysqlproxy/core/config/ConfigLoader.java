@@ -162,7 +162,7 @@ public final class ConfigLoader {
         try {
             entries = root.getObjectList("users");
         } catch (ConfigException e) {
-            throw new InvalidConfigException(ROOT + ".users", "must be a list of {name, password, auth-plugin}", e);
+            throw new InvalidConfigException(ROOT + ".users", "must be a list of {name, password, auth-plugin, consistency, admin}", e);
         }
         for (int i = 0; i < entries.size(); i++) {
             String key = ROOT + ".users[" + i + "]";
@@ -177,7 +177,8 @@ public final class ConfigLoader {
                     : Optional.empty();
             Optional<Consistency> consistency = entry.hasPath("consistency")
                     ? Optional.of(read.choice("consistency", Consistency::parse)) : Optional.empty();
-            if (users.put(name, new UserAccount(name, password, plugin, consistency)) != null) {
+            boolean admin = entry.hasPath("admin") && read.bool("admin");
+            if (users.put(name, new UserAccount(name, password, plugin, consistency, admin)) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
             }
         }
@@ -187,7 +188,8 @@ public final class ConfigLoader {
             UserAccount listed = users.get(envUser.trim());
             users.put(envUser.trim(), new UserAccount(envUser.trim(), password,
                     listed == null ? Optional.empty() : listed.authPlugin(),
-                    listed == null ? Optional.empty() : listed.consistency()));
+                    listed == null ? Optional.empty() : listed.consistency(),
+                    listed != null && listed.admin()));
         } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
             throw new InvalidConfigException("MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");
         }

@@ -9,12 +9,13 @@ import java.util.Optional;
  * {@code authPlugin} is empty for "auto": the plugin the primary itself offers in its greeting
  * (mysql_native_password for MariaDB, caching_sha2_password for MySQL 8), so that clients see the
  * same authentication as from the server. {@code consistency} is empty for the routing default.
+ * {@code admin} lets the user run the proxy's own admin statements (SHOW PROXY ..., EXPLAIN ROUTE).
  */
 public record UserAccount(String name, String password, Optional<AuthPlugin> authPlugin,
-                          Optional<Consistency> consistency) {
+                          Optional<Consistency> consistency, boolean admin) {
 
     public UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
-        this(name, password, authPlugin, Optional.empty());
+        this(name, password, authPlugin, Optional.empty(), false);
     }
 
     /** The plugin to check this user with, given the primary's own. */
@@ -25,6 +26,7 @@ public record UserAccount(String name, String password, Optional<AuthPlugin> aut
     /** Never prints the password. */
     @Override
     public String toString() {
-        return "UserAccount[" + name + ", " + authPlugin.map(AuthPlugin::wireName).orElse("auto") + "]";
+        return "UserAccount[" + name + ", " + authPlugin.map(AuthPlugin::wireName).orElse("auto")
+                + (admin ? ", admin" : "") + "]";
     }
 }

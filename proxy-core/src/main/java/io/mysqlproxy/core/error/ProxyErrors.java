@@ -14,7 +14,9 @@ public final class ProxyErrors {
     public static final int ER_HANDSHAKE_ERROR = 1043;
     public static final int ER_ACCESS_DENIED_ERROR = 1045;
     public static final int ER_UNKNOWN_COM_ERROR = 1047;
+    public static final int ER_PARSE_ERROR = 1064;
     public static final int ER_NO_SUCH_THREAD = 1094;
+    public static final int ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
     public static final int ER_NET_PACKET_TOO_LARGE = 1153;
     public static final int ER_NET_READ_ERROR = 1158;
     public static final int ER_NET_PACKETS_OUT_OF_ORDER = 1156;
@@ -115,6 +117,18 @@ public final class ProxyErrors {
     /** KILL of an id that is no session of the proxy, or a session of another user. */
     public static ErrPacket unknownThread(long id) {
         return new ErrPacket(ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: " + Long.toUnsignedString(id));
+    }
+
+    /** An admin statement of the proxy from a user whose configuration does not say {@code admin = true}. */
+    public static ErrPacket adminOnly() {
+        return new ErrPacket(ER_SPECIFIC_ACCESS_DENIED_ERROR, "42000", "Access denied; you need (at least one of) "
+                + "the PROXY ADMIN privilege(s) for this operation: SHOW PROXY and EXPLAIN ROUTE are answered by "
+                + "mysql-proxy only for users with admin = true in its configuration");
+    }
+
+    /** An admin statement of the proxy that it cannot read; {@code message} says what it expected. */
+    public static ErrPacket adminSyntax(String message) {
+        return new ErrPacket(ER_PARSE_ERROR, "42000", message + " (mysql-proxy)");
     }
 
     /** To a session ended by KILL in the middle of a command. */

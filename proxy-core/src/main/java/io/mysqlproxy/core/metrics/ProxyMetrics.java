@@ -14,6 +14,7 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +30,10 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ProxyMetrics {
 
+    /** One proxy-wide figure of {@link #stats()}: a name such as {@code routing_decisions.read}, and its value. */
+    public record Stat(String name, long value) {
+    }
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
     private final Map<RouteReason, Counter> decisions = new ConcurrentHashMap<>();
@@ -40,9 +45,11 @@ public final class ProxyMetrics {
     private final Counter backendsRemoved;
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final BackendPools pools;
+    private final AtomicInteger clientConnections;
 
     public ProxyMetrics(BackendPools pools, AtomicInteger clientConnections) {
         this.pools = pools;
+        this.clientConnections = clientConnections;
         Gauge.builder("mysqlproxy_client_connections", clientConnections, AtomicInteger::get)
                 .description("Open client connections").register(registry);
         authenticationFailures = Counter.builder("mysqlproxy_authentication_failures")
@@ -107,6 +114,42 @@ public final class ProxyMetrics {
 
     public void primaryChanged() {
         primaryChanges.increment();
+    }
+
+    /** Client statements on {@code backend} answered with an ERR packet, as {@code /metrics} counts them. */
+    public long statementErrors(Backend backend) {
+        BackendMeters meters = backends.get(backend);
+        return meters == null ? 0 : (long) meters.errors.count();
+    }
+
+    /**
+     * The proxy-wide figures, read from the meters {@code /metrics} scrapes (so both always agree), for
+     * SHOW PROXY STATS: client connections, authentication failures, transactions, backend state changes,
+     * statements routed and statement errors over all backends, and routing decisions by every reason.
+     */
+    public List<Stat> stats() {
+        long statements = 0;
+        long errors = 0;
+        for (BackendMeters meters : backends.values()) {
+            statements += meters.routedTotal();
+            errors += (long) meters.errors.count();
+        }
+        List<Stat> stats = new ArrayList<>();
+        stats.add(new Stat("client_connections", clientConnections.get()));
+        stats.add(new Stat("authentication_failures", (long) authenticationFailures.count()));
+        stats.add(new Stat("transactions", (long) transactions.count()));
+        stats.add(new Stat("backend_state_transitions", (long) healthTransitions.count()));
+        stats.add(new Stat("statements", statements));
+        stats.add(new Stat("statement_errors", errors));
+        for (RouteReason reason : RouteReason.values()) {
+            Counter counter = decisions.get(reason);
+            stats.add(new Stat("routing_decisions." + reason.label(), counter == null ? 0 : (long) counter.count()));
+        }
+        stats.add(new Stat("primary_changes", (long) primaryChanges.count()));
+        stats.add(new Stat("writes_refused", writesRefused.get()));
+        stats.add(new Stat("backends_added", (long) backendsAdded.count()));
+        stats.add(new Stat("backends_removed", (long) backendsRemoved.count()));
+        return stats;
     }
 
     public void writesRefused(boolean refused) {
@@ -179,6 +222,14 @@ public final class ProxyMetrics {
 
         private String[] tags() {
             return new String[] {"backend", backend.address().toString(), "role", backend.role().label()};
+        }
+
+        long routedTotal() {
+            long total = 0;
+            for (Counter counter : routedByReason) {
+                total += counter == null ? 0 : (long) counter.count();
+            }
+            return total;
         }
 
         Counter routed(RouteReason reason) {

@@ -25,21 +25,37 @@ public final class ReplicaBalancer {
      * recently failed a read-your-writes wait are skipped.
      */
     public Backend choose(List<Backend> replicas, boolean avoidCoolingDown) {
+        return pick(replicas, avoidCoolingDown, true);
+    }
+
+    /**
+     * What {@link #choose} would pick now, without taking a turn: the same replica as the next
+     * choice if nothing changes meanwhile (for {@code weighted}, a draw of its own with the same odds).
+     * For EXPLAIN ROUTE and availability checks, which must not move the rotation.
+     */
+    public Backend preview(List<Backend> replicas, boolean avoidCoolingDown) {
+        return pick(replicas, avoidCoolingDown, false);
+    }
+
+    private Backend pick(List<Backend> replicas, boolean avoidCoolingDown, boolean takeTurn) {
         int n = replicas.size();
         if (n == 0) {
             return null;
         }
         return switch (mode) {
-            case LEAST_OUTSTANDING -> leastOutstanding(replicas, avoidCoolingDown);
-            case ROUND_ROBIN -> roundRobin(replicas, avoidCoolingDown);
+            case LEAST_OUTSTANDING -> leastOutstanding(replicas, avoidCoolingDown, start(n, takeTurn));
+            case ROUND_ROBIN -> roundRobin(replicas, avoidCoolingDown, start(n, takeTurn));
             case WEIGHTED -> weighted(replicas, avoidCoolingDown);
         };
     }
 
-    private Backend leastOutstanding(List<Backend> replicas, boolean avoidCoolingDown) {
+    /** Where a scan starts: a rotating offset, so that ties (the common case when idle) are spread evenly. */
+    private int start(int n, boolean takeTurn) {
+        return Math.floorMod(takeTurn ? turn.getAndIncrement() : turn.get(), n);
+    }
+
+    private Backend leastOutstanding(List<Backend> replicas, boolean avoidCoolingDown, int start) {
         int n = replicas.size();
-        // Start at a rotating offset so that ties (the common case when idle) are spread evenly.
-        int start = Math.floorMod(turn.getAndIncrement(), n);
         Backend best = null;
         int bestLoad = Integer.MAX_VALUE;
         for (int i = 0; i < n; i++) {
@@ -52,9 +68,8 @@ public final class ReplicaBalancer {
         return best;
     }
 
-    private Backend roundRobin(List<Backend> replicas, boolean avoidCoolingDown) {
+    private Backend roundRobin(List<Backend> replicas, boolean avoidCoolingDown, int start) {
         int n = replicas.size();
-        int start = Math.floorMod(turn.getAndIncrement(), n);
         for (int i = 0; i < n; i++) {
             Backend candidate = replicas.get((start + i) % n);
             if (eligible(candidate, avoidCoolingDown)) {

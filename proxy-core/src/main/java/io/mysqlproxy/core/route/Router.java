@@ -101,7 +101,8 @@ public final class Router {
             case WRITE, KILL -> RouteDecision.primary(RouteReason.WRITE);
             case DDL, CREATE_TEMPORARY_TABLE, DROP_TEMPORARY_TABLE -> RouteDecision.primary(RouteReason.DDL);
             case CALL -> RouteDecision.primary(RouteReason.CALL);
-            case UNKNOWN, EMPTY -> RouteDecision.primary(RouteReason.UNKNOWN_STATEMENT);
+            // The session answers the proxy's admin statements itself; a server would not know them.
+            case UNKNOWN, EMPTY, PROXY_ADMIN -> RouteDecision.primary(RouteReason.UNKNOWN_STATEMENT);
             default -> RouteDecision.primary(RouteReason.SESSION_STATE);
         };
     }

@@ -70,6 +70,11 @@ public record ProxyRuntime(
         return config.user(user).flatMap(UserAccount::consistency).orElse(config.routing().consistency());
     }
 
+    @Override
+    public boolean isAdmin(String user) {
+        return config.user(user).map(UserAccount::admin).orElse(false);
+    }
+
     /**
      * Completes once the greeting can carry the primary's identity: at once when it is known,
      * otherwise after one attempt to read the primary's greeting (successful or not), so that

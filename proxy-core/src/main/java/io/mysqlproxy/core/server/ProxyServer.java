@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.admin.AdminServer;
+import io.mysqlproxy.core.admin.BackendStatus;
 import io.mysqlproxy.core.admin.BackendsReport;
 import io.mysqlproxy.core.admin.PrimaryReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
@@ -132,7 +133,8 @@ public final class ProxyServer implements AutoCloseable {
             try {
                 admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
                         runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
-                        listener::isActive), () -> BackendsReport.json(runtime.topology(), runtime.pools()),
+                        listener::isActive), () -> BackendsReport.json(BackendStatus.of(runtime.topology(), runtime.pools(),
+                        runtime.metrics())),
                         runtime.metrics()::scrape);
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();

@@ -19,9 +19,10 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * How each client command starts once the handler has framed it. The proxy answers some itself:
- * KILL and COM_PROCESS_KILL ({@link SessionKill}), {@code SET proxy_consistency}, and the session
- * side of COM_RESET_CONNECTION. Statement commands go to {@link StatementCommands}; the rest are
- * classified, routed by the session's state, and handed to {@link CommandDispatch}.
+ * KILL and COM_PROCESS_KILL ({@link SessionKill}), {@code SET proxy_consistency}, its admin
+ * statements ({@link AdminStatements}), and the session side of COM_RESET_CONNECTION. Statement
+ * commands go to {@link StatementCommands}; the rest are classified, routed by the session's state,
+ * and handed to {@link CommandDispatch}.
  */
 final class ClientCommands {
 
@@ -35,12 +36,13 @@ final class ClientCommands {
     private final CommandDispatch dispatch;
     private final StatementCommands statementCommands;
     private final SessionKill kills;
+    private final AdminStatements admin;
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
 
     ClientCommands(FrontendCommandHandler session, SessionServices services, SessionLegs legs, SessionTracker tracker,
                    PreparedStatements statements, CommandDispatch dispatch, StatementCommands statementCommands,
-                   SessionKill kills) {
+                   SessionKill kills, AdminStatements admin) {
         this.session = session;
         this.services = services;
         this.legs = legs;
@@ -49,6 +51,7 @@ final class ClientCommands {
         this.dispatch = dispatch;
         this.statementCommands = statementCommands;
         this.kills = kills;
+        this.admin = admin;
     }
 
     /** A command from the client, framed whole (or, at 16 MiB and over, its first frame). */
@@ -59,6 +62,12 @@ final class ClientCommands {
             case QUERY -> {
                 Classification classification = classify(frame);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
+                if (classification.kind() == StatementKind.PROXY_ADMIN
+                        || classification.has(StatementFlag.MULTI_PROXY_ADMIN)) {
+                    frame.release();
+                    admin.answer(sql, classification);
+                    return;
+                }
                 if (classification.kind() == StatementKind.KILL) {
                     SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
                     if (target != null) {
@@ -145,8 +154,8 @@ final class ClientCommands {
     /** Statements whose text the session keeps or reads after they ran (or, for KILL, instead of running them). */
     private static boolean keepsText(Classification c) {
         return switch (c.kind()) {
-            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL -> true;
-            default -> c.has(StatementFlag.DIAGNOSTICS);
+            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN -> true;
+            default -> c.has(StatementFlag.DIAGNOSTICS) || c.has(StatementFlag.MULTI_PROXY_ADMIN);
         };
     }
 

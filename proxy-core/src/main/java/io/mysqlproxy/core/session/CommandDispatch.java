@@ -63,22 +63,22 @@ final class CommandDispatch {
                     legs.transactionLeg(), tracker.pins());
         }
         switch (decision.target()) {
-            case TRANSACTION -> onLegOrPrimary(cmd, legs.transactionLeg() != null ? legs.transactionLeg()
-                    : legs.primary());
-            case PREVIOUS -> onLegOrPrimary(cmd, legs.previousLeg());
+            case TRANSACTION, PREVIOUS -> {
+                Leg leg = legs.following(decision.target());
+                if (leg != null) {
+                    syncThenSend(cmd, leg);
+                } else {
+                    withLeg(cmd, services.topology().primary());
+                }
+            }
             case PRIMARY -> withLeg(cmd, services.topology().primary());
             case REPLICA -> {
-                boolean checkWrites = tracker.consistency() == Consistency.SESSION
-                        && tracker.readYourWrites().hasWritten()
-                        && (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE)
-                        && decision.reason() != RouteReason.HINT_REPLICA
-                        && decision.reason() != RouteReason.READ_ONLY_TRANSACTION;
+                boolean checkWrites = checksWrites(cmd.type, decision.reason());
                 Backend replica = services.balancer().choose(services.topology().replicas(), checkWrites);
                 if (replica == null) {
-                    if (checkWrites && services.balancer().choose(services.topology().replicas(), false) != null) {
-                        redirect(cmd, RouteReason.CONSISTENCY_FALLBACK);
-                    } else if (services.routing().readsFallBackToPrimary()) {
-                        redirect(cmd, RouteReason.NO_REPLICA);
+                    RouteReason fallback = replicaFallback(checkWrites);
+                    if (fallback != null) {
+                        redirect(cmd, fallback);
                     } else {
                         session.fail(cmd, ProxyErrors.cannotConnect("replicas", "no replica is usable and "
                                 + "routing.reads-fall-back-to-primary is off"));
@@ -91,6 +91,45 @@ final class CommandDispatch {
         }
     }
 
+    /**
+     * The backend {@link #dispatch} would send a COM_QUERY with {@code decision} to now, for EXPLAIN
+     * ROUTE: nothing is borrowed, counted or waited for, and the balancer takes no turn. A replica read
+     * that a read-your-writes wait later sends to the primary shows its replica. Null when the read
+     * would fail for want of a replica.
+     */
+    Backend preview(RouteDecision decision) {
+        Backend primary = services.topology().primary();
+        return switch (decision.target()) {
+            case TRANSACTION, PREVIOUS -> {
+                Leg leg = legs.following(decision.target());
+                yield leg != null ? leg.backend() : primary;
+            }
+            case PRIMARY -> primary;
+            case REPLICA -> {
+                boolean checkWrites = checksWrites(CommandType.QUERY, decision.reason());
+                Backend replica = services.balancer().preview(services.topology().replicas(), checkWrites);
+                yield replica != null || replicaFallback(checkWrites) == null ? replica : primary;
+            }
+        };
+    }
+
+    /** Whether a replica read must go where the session's writes have arrived (session consistency). */
+    private boolean checksWrites(CommandType type, RouteReason reason) {
+        return tracker.consistency() == Consistency.SESSION
+                && tracker.readYourWrites().hasWritten()
+                && (type == CommandType.QUERY || type == CommandType.STMT_EXECUTE)
+                && reason != RouteReason.HINT_REPLICA
+                && reason != RouteReason.READ_ONLY_TRANSACTION;
+    }
+
+    /** Why a read that found no replica goes to the primary instead, or null when it may not. */
+    private RouteReason replicaFallback(boolean checkedWrites) {
+        if (checkedWrites && services.balancer().preview(services.topology().replicas(), false) != null) {
+            return RouteReason.CONSISTENCY_FALLBACK;
+        }
+        return services.routing().readsFallBackToPrimary() ? RouteReason.NO_REPLICA : null;
+    }
+
     /** Whether the command runs a statement that may change data (preparing one does not). */
     private static boolean writes(Command cmd) {
         return (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE)
@@ -100,15 +139,6 @@ final class CommandDispatch {
     /** Sends the command to the primary after all, for {@code reason}. */
     void redirect(Command cmd, RouteReason reason) {
         dispatch(cmd, RouteDecision.primary(reason));
-    }
-
-    /** Continues on {@code leg} while the session still has it, else on the primary. */
-    private void onLegOrPrimary(Command cmd, Leg leg) {
-        if (leg != null && !leg.released()) {
-            syncThenSend(cmd, leg);
-        } else {
-            withLeg(cmd, services.topology().primary());
-        }
     }
 
     /** Finds or borrows this session's leg on {@code backend}, then continues with it. */

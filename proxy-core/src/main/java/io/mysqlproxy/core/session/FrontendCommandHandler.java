@@ -10,6 +10,7 @@ import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.TextResultSet;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -85,7 +86,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         this.dispatch = new CommandDispatch(this, services, legs, tracker, statements);
         this.kills = new SessionKill(this, services);
         this.commands = new ClientCommands(this, services, legs, tracker, statements, dispatch,
-                new StatementCommands(this, services, tracker, dispatch, statements), kills);
+                new StatementCommands(this, services, tracker, dispatch, statements), kills,
+                new AdminStatements(this, services, tracker, dispatch));
     }
 
     @Override
@@ -457,6 +459,11 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
 
     void reply(ErrPacket error, int sequence) {
         ctx.writeAndFlush(error.toFrame(ctx.alloc(), sequence & 0xff, info.capabilities()));
+    }
+
+    /** Answers the command with a result set the proxy computed (its admin statements). */
+    void reply(TextResultSet result) {
+        ctx.writeAndFlush(result.toFrames(ctx.alloc(), tracker.status(), info.capabilities()));
     }
 
     // ---- flow control ----

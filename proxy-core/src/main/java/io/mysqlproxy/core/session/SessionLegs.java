@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.route.RouteTarget;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.ServerStatus;
@@ -45,6 +46,15 @@ final class SessionLegs {
 
     Leg previousLeg() {
         return previousLeg;
+    }
+
+    /**
+     * The leg a {@link RouteTarget#TRANSACTION} or {@link RouteTarget#PREVIOUS} decision follows while the
+     * session still has it usable, else null: then the primary serves.
+     */
+    Leg following(RouteTarget target) {
+        Leg leg = target == RouteTarget.TRANSACTION ? transactionLeg : previousLeg;
+        return leg != null && !leg.released() ? leg : null;
     }
 
     /** The session's usable leg on {@code backend}, or null. */

@@ -4,6 +4,7 @@ import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.topology.Topology;
@@ -24,6 +25,9 @@ public interface SessionServices {
 
     BackendPool pool(io.mysqlproxy.core.topology.Backend backend);
 
+    /** Every backend's pool, for the operators' views. */
+    BackendPools pools();
+
     Router router();
 
     ReplicaBalancer balancer();
@@ -34,6 +38,9 @@ public interface SessionServices {
 
     /** The consistency a new session of {@code user} starts with. */
     Consistency consistencyOf(String user);
+
+    /** Whether {@code user} may run the proxy's admin statements (its configured {@code admin}). */
+    boolean isAdmin(String user);
 
     /** The live sessions by connection id, for KILL. */
     SessionRegistry sessions();

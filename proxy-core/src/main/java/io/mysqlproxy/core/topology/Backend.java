@@ -46,6 +46,11 @@ public final class Backend {
         return name;
     }
 
+    /** The pod behind this backend, or null when only its address is known (static configuration). */
+    public String pod() {
+        return name.equals(address.toString()) ? null : name;
+    }
+
     public int weight() {
         return weight;
     }

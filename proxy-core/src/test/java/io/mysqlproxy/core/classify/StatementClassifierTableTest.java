@@ -3,7 +3,7 @@ package io.mysqlproxy.core.classify;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.route.FakeSession;
 import io.mysqlproxy.core.route.RouteContext;
 import io.mysqlproxy.core.route.RouteDecision;
 import io.mysqlproxy.core.route.Router;
@@ -14,48 +14,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvFileSource;
 
 /**
- * The classifier against {@code classify/statements.csv}: one statement per row with its expected
- * kind, replica safety, hint and exact flag set, and where {@code new Router(false)} sends it in a
- * fresh session (no transaction, autocommit on, no pins, consistency {@code session}), written as
- * {@code target:reason} in lower case, e.g. {@code replica:read} or {@code previous:previous_statement}.
- *
- * <p>The file is split on {@code ¦} and quoted with {@code §}, neither of which SQL uses, so statements
- * need no escaping; a statement that starts with {@code #} or has significant outer whitespace is
- * quoted with {@code §} (unquoted lines starting with {@code #} are comments). Inside a statement
- * {@code ⏎} stands for a newline, {@code ⇥} for a tab and {@code ⟦1MB⟧} for a mebibyte of {@code x}.
+ * The classifier against {@code classify/statements.csv} (see {@link StatementTable}): one statement
+ * per row with its expected kind, replica safety, hint and exact flag set, and where
+ * {@code new Router(false)} sends it in a fresh session (no transaction, autocommit on, no pins,
+ * consistency {@code session}), written as {@code target:reason} in lower case, e.g.
+ * {@code replica:read} or {@code previous:previous_statement}.
  */
 class StatementClassifierTableTest {
 
-    private static final String MEBIBYTE = "x".repeat(1 << 20);
     private static final Router ROUTER = new Router(false);
-    private static final RouteContext FRESH_SESSION = new RouteContext() {
-        @Override
-        public boolean inTransaction() {
-            return false;
-        }
-
-        @Override
-        public boolean autocommit() {
-            return true;
-        }
-
-        @Override
-        public int pins() {
-            return 0;
-        }
-
-        @Override
-        public Consistency consistency() {
-            return Consistency.SESSION;
-        }
-    };
+    private static final RouteContext FRESH_SESSION = FakeSession.fresh();
 
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvFileSource(resources = "/classify/statements.csv", delimiterString = "¦", quoteCharacter = '§',
             numLinesToSkip = 1, emptyValue = "", nullValues = {}, maxCharsPerColumn = 8192)
     void classifies(String statement, StatementKind kind, boolean replicaSafe, RouteHint hint, String flags,
                     String route) {
-        String sql = expand(statement == null ? "" : statement);
+        String sql = StatementTable.expand(statement);
         Classification actual = StatementClassifier.classify(sql);
         RouteDecision decision = ROUTER.route(actual, FRESH_SESSION);
         assertAll(sql.length() > 200 ? sql.substring(0, 100) + "..." + sql.substring(sql.length() - 100) : sql,
@@ -64,10 +39,6 @@ class StatementClassifierTableTest {
                 () -> assertEquals(hint, actual.hint(), "hint"),
                 () -> assertEquals(replicaSafe, actual.isReplicaSafe(), "replica-safe"),
                 () -> assertEquals(route, decision.target().label() + ":" + decision.reason().label(), "route"));
-    }
-
-    private static String expand(String statement) {
-        return statement.replace("⏎", "\n").replace("⇥", "\t").replace("⟦1MB⟧", MEBIBYTE);
     }
 
     private static Set<StatementFlag> expectedFlags(String names) {

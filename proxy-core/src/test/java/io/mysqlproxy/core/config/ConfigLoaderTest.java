@@ -89,6 +89,7 @@ class ConfigLoaderTest {
             "mysql-proxy.client.tls.certificate = /no/such/file.pem  | mysql-proxy.client.tls.certificate",
             "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
             "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
+            "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",
             "mysql-proxy.users = []                                  | mysql-proxy.users",
             "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
             "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
@@ -100,6 +101,29 @@ class ConfigLoaderTest {
                 () -> ConfigLoader.load(Optional.of(file(users + line + "\n")), Map.of()));
         assertEquals(key, e.key(), e.getMessage());
         assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+    }
+
+    @Test
+    void usersAreAdminsOnlyWhenMarked() throws IOException {
+        ProxyConfig config = ConfigLoader.load(Optional.of(file("""
+                mysql-proxy.users = [
+                  { name = app, password = a }
+                  { name = ops, password = o, admin = true }
+                  { name = batch, password = b, admin = false }
+                ]
+                """)), Map.of("MYSQL_PROXY_USER", "ops", "MYSQL_PROXY_PASSWORD", "from-secret"));
+        assertFalse(config.user("app").orElseThrow().admin(), "not an admin by default");
+        assertTrue(config.user("ops").orElseThrow().admin());
+        assertEquals("from-secret", config.user("ops").orElseThrow().password());
+        assertFalse(config.user("batch").orElseThrow().admin());
+        assertTrue(config.user("ops").orElseThrow().toString().contains("admin"));
+    }
+
+    @Test
+    void aUserAddedOnlyByTheEnvironmentIsNoAdmin() {
+        ProxyConfig config = ConfigLoader.load(Optional.empty(), Map.of("MYSQL_PROXY_USER", "svc",
+                "MYSQL_PROXY_PASSWORD", "pw"));
+        assertFalse(config.user("svc").orElseThrow().admin());
     }
 
     @Test

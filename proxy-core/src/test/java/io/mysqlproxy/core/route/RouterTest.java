@@ -20,35 +20,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RouterTest {
 
-    /** A fake session; the record's accessors implement {@link RouteContext}. */
-    private record Session(boolean inTransaction, boolean autocommit, int pins, Consistency consistency)
-            implements RouteContext {
-
-        static Session fresh() {
-            return new Session(false, true, 0, Consistency.SESSION);
-        }
-
-        Session inTransaction(boolean value) {
-            return new Session(value, autocommit, pins, consistency);
-        }
-
-        Session autocommit(boolean value) {
-            return new Session(inTransaction, value, pins, consistency);
-        }
-
-        Session pinned(Pin... set) {
-            int bits = pins;
-            for (Pin pin : set) {
-                bits |= pin.bit();
-            }
-            return new Session(inTransaction, autocommit, bits, consistency);
-        }
-
-        Session consistency(Consistency value) {
-            return new Session(inTransaction, autocommit, pins, value);
-        }
-    }
-
     private static final Router ROUTER = new Router(false);
     private static final Router READ_ONLY_ON_REPLICA = new Router(true);
 
@@ -94,7 +65,7 @@ class RouterTest {
     // ---- an open transaction beats everything
 
     static Stream<Arguments> sessionsInTransaction() {
-        Session inTransaction = Session.fresh().inTransaction(true);
+        FakeSession inTransaction = FakeSession.fresh().inTransaction(true);
         return Stream.of(
                 Arguments.of(ROUTER, inTransaction),
                 Arguments.of(READ_ONLY_ON_REPLICA, inTransaction),
@@ -106,7 +77,7 @@ class RouterTest {
 
     @ParameterizedTest
     @MethodSource("sessionsInTransaction")
-    void insideATransactionEverythingGoesToTheTransaction(Router router, Session session) {
+    void insideATransactionEverythingGoesToTheTransaction(Router router, FakeSession session) {
         for (String sql : ALL_SORTS) {
             assertRoute(RouteTarget.TRANSACTION, RouteReason.TRANSACTION, route(router, sql, session), sql);
         }
@@ -116,14 +87,14 @@ class RouterTest {
 
     @ParameterizedTest
     @MethodSource("sessionsWithAutocommitOff")
-    void autocommitOffSendsEverythingToThePrimary(Router router, Session session) {
+    void autocommitOffSendsEverythingToThePrimary(Router router, FakeSession session) {
         for (String sql : ALL_SORTS) {
             assertRoute(RouteTarget.PRIMARY, RouteReason.AUTOCOMMIT_OFF, route(router, sql, session), sql);
         }
     }
 
     static Stream<Arguments> sessionsWithAutocommitOff() {
-        Session off = Session.fresh().autocommit(false);
+        FakeSession off = FakeSession.fresh().autocommit(false);
         return Stream.of(
                 Arguments.of(ROUTER, off),
                 // Not even START TRANSACTION READ ONLY may leave for a replica.
@@ -144,7 +115,7 @@ class RouterTest {
     })
     void readOnlyTransactionGoesToAReplicaOnlyWhenConfigured(String sql) {
         for (Consistency consistency : new Consistency[] {Consistency.EVENTUAL, Consistency.SESSION}) {
-            Session session = Session.fresh().consistency(consistency);
+            FakeSession session = FakeSession.fresh().consistency(consistency);
             assertRoute(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION,
                     route(READ_ONLY_ON_REPLICA, sql, session), sql + " / " + consistency);
             assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(ROUTER, sql, session),
@@ -157,20 +128,20 @@ class RouterTest {
     void readOnlyTransactionStaysOnThePrimaryWhenPinned(Pin pin) {
         String sql = "START TRANSACTION READ ONLY";
         assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
-                route(READ_ONLY_ON_REPLICA, sql, Session.fresh().pinned(pin)), pin.name());
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().pinned(pin)), pin.name());
     }
 
     @Test
     void readOnlyTransactionStaysOnThePrimaryUnderStrongConsistency() {
         String sql = "START TRANSACTION READ ONLY";
         assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
-                route(READ_ONLY_ON_REPLICA, sql, Session.fresh().consistency(Consistency.STRONG)), sql);
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().consistency(Consistency.STRONG)), sql);
     }
 
     @Test
     void readOnlyTransactionWithAPrimaryHintStaysOnThePrimary() {
         String sql = "/* route=primary */ START TRANSACTION READ ONLY";
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, Session.fresh()),
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh()),
                 sql);
     }
 
@@ -181,11 +152,11 @@ class RouterTest {
         "/* route=replica */ BEGIN",
     })
     void otherTransactionStatementsGoToThePrimaryEvenWhenReadOnlyMayLeave(String sql) {
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, Session.fresh()),
+        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh()),
                 sql);
         // A pin does not change the reason: transaction control is decided first.
         assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
-                route(READ_ONLY_ON_REPLICA, sql, Session.fresh().pinned(Pin.NAMED_LOCK)), sql);
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().pinned(Pin.NAMED_LOCK)), sql);
     }
 
     // ---- pins
@@ -193,7 +164,7 @@ class RouterTest {
     @ParameterizedTest
     @EnumSource(Pin.class)
     void eachPinSendsReadsToThePrimaryWithItsReason(Pin pin) {
-        Session session = Session.fresh().pinned(pin);
+        FakeSession session = FakeSession.fresh().pinned(pin);
         for (String sql : new String[] {
             "SELECT 1",
             "SELECT * FROM t WHERE id = 1",
@@ -219,7 +190,7 @@ class RouterTest {
 
     @Test
     void theFirstPinGivesTheReason() {
-        Session session = Session.fresh().pinned(Pin.USER_VARIABLE, Pin.TEMPORARY_TABLE);
+        FakeSession session = FakeSession.fresh().pinned(Pin.USER_VARIABLE, Pin.TEMPORARY_TABLE);
         assertRoute(RouteTarget.PRIMARY, RouteReason.PINNED_TEMPORARY_TABLE, route(ROUTER, "SELECT 1", session),
                 "SELECT 1");
     }
@@ -227,7 +198,7 @@ class RouterTest {
     @ParameterizedTest
     @EnumSource(value = Consistency.class)
     void pinsBeatConsistency(Consistency consistency) {
-        Session session = Session.fresh().consistency(consistency).pinned(Pin.SQL_PREPARE);
+        FakeSession session = FakeSession.fresh().consistency(consistency).pinned(Pin.SQL_PREPARE);
         assertRoute(RouteTarget.PRIMARY, RouteReason.PINNED_SQL_PREPARE, route(ROUTER, "SELECT 1", session),
                 consistency.name());
     }
@@ -246,7 +217,7 @@ class RouterTest {
     void replicaHintIsHonouredForPlainAndLockingReads(String sql) {
         for (Consistency consistency : Consistency.values()) {
             assertRoute(RouteTarget.REPLICA, RouteReason.HINT_REPLICA,
-                    route(ROUTER, sql, Session.fresh().consistency(consistency)), sql + " / " + consistency);
+                    route(ROUTER, sql, FakeSession.fresh().consistency(consistency)), sql + " / " + consistency);
         }
     }
 
@@ -281,7 +252,7 @@ class RouterTest {
     @ParameterizedTest
     @MethodSource("replicaHintIgnored")
     void replicaHintIsIgnoredWhereAReplicaWouldGiveAWrongAnswer(String sql, RouteTarget target, RouteReason reason) {
-        assertRoute(target, reason, route(ROUTER, sql, Session.fresh()), sql);
+        assertRoute(target, reason, route(ROUTER, sql, FakeSession.fresh()), sql);
     }
 
     @ParameterizedTest
@@ -298,7 +269,7 @@ class RouterTest {
     void primaryHintSendsAnyStatementToThePrimary(String sql) {
         for (Consistency consistency : Consistency.values()) {
             assertRoute(RouteTarget.PRIMARY, RouteReason.HINT_PRIMARY,
-                    route(ROUTER, sql, Session.fresh().consistency(consistency)), sql + " / " + consistency);
+                    route(ROUTER, sql, FakeSession.fresh().consistency(consistency)), sql + " / " + consistency);
         }
     }
 
@@ -309,16 +280,16 @@ class RouterTest {
         "WITH x AS (SELECT 1) SELECT * FROM x"})
     void strongConsistencySendsPlainReadsToThePrimary(String sql) {
         assertRoute(RouteTarget.PRIMARY, RouteReason.CONSISTENCY_STRONG,
-                route(ROUTER, sql, Session.fresh().consistency(Consistency.STRONG)), sql);
+                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.STRONG)), sql);
         assertRoute(RouteTarget.REPLICA, RouteReason.READ,
-                route(ROUTER, sql, Session.fresh().consistency(Consistency.SESSION)), sql);
+                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.SESSION)), sql);
         assertRoute(RouteTarget.REPLICA, RouteReason.READ,
-                route(ROUTER, sql, Session.fresh().consistency(Consistency.EVENTUAL)), sql);
+                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.EVENTUAL)), sql);
     }
 
     @Test
     void strongConsistencyKeepsTheStatementsOwnReason() {
-        Session strong = Session.fresh().consistency(Consistency.STRONG);
+        FakeSession strong = FakeSession.fresh().consistency(Consistency.STRONG);
         assertRoute(RouteTarget.PRIMARY, RouteReason.WRITE, route(ROUTER, "UPDATE t SET a = 1", strong), "UPDATE");
         assertRoute(RouteTarget.PRIMARY, RouteReason.PRIMARY_REQUIRED_READ,
                 route(ROUTER, "SELECT * FROM t FOR UPDATE", strong), "FOR UPDATE");
@@ -331,25 +302,25 @@ class RouterTest {
     @Test
     void commandsGoToThePrimaryOutsideATransaction() {
         RouteDecision command = RouteDecision.primary(RouteReason.COMMAND);
-        assertEquals(command, ROUTER.routeCommand(Session.fresh()));
-        assertEquals(command, ROUTER.routeCommand(Session.fresh().autocommit(false)));
-        assertEquals(command, ROUTER.routeCommand(Session.fresh().pinned(Pin.LOCK_TABLES)));
-        assertEquals(command, ROUTER.routeCommand(Session.fresh().consistency(Consistency.EVENTUAL)));
-        assertEquals(command, READ_ONLY_ON_REPLICA.routeCommand(Session.fresh()));
+        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh()));
+        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh().autocommit(false)));
+        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh().pinned(Pin.LOCK_TABLES)));
+        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh().consistency(Consistency.EVENTUAL)));
+        assertEquals(command, READ_ONLY_ON_REPLICA.routeCommand(FakeSession.fresh()));
     }
 
     @Test
     void commandsGoToTheTransactionInsideOne() {
         RouteDecision transaction = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
-        assertEquals(transaction, ROUTER.routeCommand(Session.fresh().inTransaction(true)));
-        assertEquals(transaction, ROUTER.routeCommand(Session.fresh().inTransaction(true).autocommit(false)));
+        assertEquals(transaction, ROUTER.routeCommand(FakeSession.fresh().inTransaction(true)));
+        assertEquals(transaction, ROUTER.routeCommand(FakeSession.fresh().inTransaction(true).autocommit(false)));
     }
 
     // ---- decisions are shared
 
     @Test
     void decisionsAreSharedInstances() {
-        Session session = Session.fresh();
+        FakeSession session = FakeSession.fresh();
         assertSame(route(ROUTER, "SELECT 1", session), route(ROUTER, "SELECT 2", session));
         assertSame(RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ), route(ROUTER, "SELECT 1", session));
         assertSame(ROUTER.routeCommand(session), ROUTER.routeCommand(session));

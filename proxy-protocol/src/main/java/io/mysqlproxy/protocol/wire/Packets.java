@@ -49,13 +49,32 @@ public final class Packets {
      * small control packets; one over 16 MiB is a bug, not input, and is refused here.
      */
     public static ByteBuf finish(ByteBuf buf, int sequenceId) {
-        int length = buf.writerIndex() - HEADER_SIZE;
-        if (length >= MAX_PAYLOAD) {
+        try {
+            end(buf, 0, sequenceId);
+        } catch (IllegalArgumentException e) {
             buf.release();
+            throw e;
+        }
+        return buf;
+    }
+
+    /**
+     * Reserves the header of a packet appended to {@code buf}, which may already hold others;
+     * returns where the packet starts, for {@link #end}.
+     */
+    public static int begin(ByteBuf buf) {
+        int start = buf.writerIndex();
+        buf.writeZero(HEADER_SIZE);
+        return start;
+    }
+
+    /** Writes the header of the packet {@link #begin} started at {@code start}; refuses one over 16 MiB. */
+    public static void end(ByteBuf buf, int start, int sequenceId) {
+        int length = buf.writerIndex() - start - HEADER_SIZE;
+        if (length >= MAX_PAYLOAD) {
             throw new IllegalArgumentException("control packet of " + length + " bytes needs splitting");
         }
-        buf.setMediumLE(0, length);
-        buf.setByte(3, sequenceId);
-        return buf;
+        buf.setMediumLE(start, length);
+        buf.setByte(start + 3, sequenceId);
     }
 }

@@ -1,0 +1,40 @@
+package io.mysqlproxy.core.admin;
+
+import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.Topology;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the operators' views show of one backend: {@code /backends} and SHOW PROXY BACKENDS render
+ * the same values, read once here. Built from lock-free reads, so one status may mix values from a
+ * few microseconds apart.
+ *
+ * @param pod        the pod behind the backend, or null when only its address is known
+ * @param lagSeconds replication lag at the last health check, or null when unknown (and for the primary)
+ * @param errors     client statements answered with an ERR packet
+ */
+public record BackendStatus(String name, String address, BackendRole role, BackendState state, String pod,
+                            int weight, Long lagSeconds, int outstanding, long statements, long errors,
+                            int connectionsOpen, int connectionsIdle, long poolWaits, long poolWaitTimeouts) {
+
+    /** Every backend of {@code topology}, the primary first. */
+    public static List<BackendStatus> of(Topology topology, BackendPools pools, ProxyMetrics metrics) {
+        List<BackendStatus> all = new ArrayList<>();
+        for (Backend backend : topology.all()) {
+            BackendPool pool = pools.of(backend);
+            long lag = backend.lagSeconds();
+            all.add(new BackendStatus(backend.name(), backend.address().toString(), backend.role(), backend.state(),
+                    backend.pod(), backend.weight(), lag < 0 ? null : lag, backend.outstanding(), backend.statements(),
+                    metrics.statementErrors(backend), pool.openConnections(), pool.idleConnections(), pool.waits(),
+                    pool.timeouts()));
+        }
+        return all;
+    }
+}

@@ -1,0 +1,81 @@
+package io.mysqlproxy.core.classify;
+
+import java.util.Locale;
+
+/**
+ * What one of the proxy's admin statements (a text classified {@link StatementKind#PROXY_ADMIN})
+ * asks for, read with the classifier's lexer: {@code SHOW PROXY BACKENDS}, {@code SHOW PROXY STATS}
+ * or {@code EXPLAIN ROUTE <statement>}, whose statement starts at {@link #statementStart()}; or,
+ * as {@link Kind#INVALID}, why it cannot be answered ({@link #error()}, for the client). Called only
+ * for such texts, so it may allocate.
+ */
+public record ProxyAdminStatement(Kind kind, int statementStart, String error) {
+
+    public enum Kind {
+        SHOW_BACKENDS,
+        SHOW_STATS,
+        EXPLAIN_ROUTE,
+        INVALID
+    }
+
+    static final String SUPPORTED = "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE "
+            + "<statement>";
+
+    /** Reads {@code sql}, a whole COM_QUERY text. */
+    public static ProxyAdminStatement parse(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        lx.next();
+        if (lx.is(Keyword.EXPLAIN)) {
+            lx.next();
+            if (lx.is(Keyword.ROUTE)) {
+                return explainRoute(sql, lx.end());
+            }
+        } else if (lx.is(Keyword.SHOW)) {
+            lx.next();
+            if (lx.is(Keyword.PROXY)) {
+                lx.next();
+                return showProxy(lx);
+            }
+        }
+        return invalid("Not one of the proxy's admin statements: " + SUPPORTED);
+    }
+
+    /** The text after ROUTE, comments and all (its hints count), is the statement; it must not be blank. */
+    private static ProxyAdminStatement explainRoute(byte[] sql, int from) {
+        for (int i = from; i < sql.length; i++) {
+            if ((sql[i] & 0xff) > ' ') {
+                return new ProxyAdminStatement(Kind.EXPLAIN_ROUTE, from, null);
+            }
+        }
+        return invalid("EXPLAIN ROUTE needs the statement to explain, e.g. EXPLAIN ROUTE SELECT 1");
+    }
+
+    private static ProxyAdminStatement showProxy(SqlLexer lx) {
+        if (lx.atStatementEnd()) {
+            return invalid("SHOW PROXY needs what to show: " + SUPPORTED);
+        }
+        String what = lx.text();
+        Kind kind = switch (what.toUpperCase(Locale.ROOT)) {
+            case "BACKENDS" -> Kind.SHOW_BACKENDS;
+            case "STATS" -> Kind.SHOW_STATS;
+            default -> null;
+        };
+        if (kind == null || lx.type() != SqlLexer.WORD) {
+            return invalid("Unknown statement SHOW PROXY " + what + ": " + SUPPORTED);
+        }
+        lx.next();
+        while (lx.isPunct(';')) {
+            lx.next();
+        }
+        if (lx.type() != SqlLexer.EOF) {
+            return invalid("Unexpected '" + lx.text() + "' after SHOW PROXY " + what.toUpperCase(Locale.ROOT)
+                    + ", which takes nothing more");
+        }
+        return new ProxyAdminStatement(kind, -1, null);
+    }
+
+    private static ProxyAdminStatement invalid(String message) {
+        return new ProxyAdminStatement(Kind.INVALID, -1, message);
+    }
+}

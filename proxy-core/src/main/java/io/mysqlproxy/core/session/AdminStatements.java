@@ -1,0 +1,61 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.admin.BackendStatus;
+import io.mysqlproxy.core.admin.BackendsReport;
+import io.mysqlproxy.core.admin.StatsReport;
+import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.ProxyAdminStatement;
+import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.core.error.ProxyErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's admin statements on the proxy port, for operators with a mysql client: SHOW PROXY
+ * BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE. The proxy answers them itself, never sends them to a
+ * server, and answers them only to users its configuration marks {@code admin}; others get error
+ * 1227, as MySQL answers a statement that needs a privilege the user lacks.
+ */
+final class AdminStatements {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminStatements.class);
+
+    private final FrontendCommandHandler session;
+    private final SessionServices services;
+    private final SessionTracker tracker;
+    private final CommandDispatch dispatch;
+
+    AdminStatements(FrontendCommandHandler session, SessionServices services, SessionTracker tracker,
+                    CommandDispatch dispatch) {
+        this.session = session;
+        this.services = services;
+        this.tracker = tracker;
+        this.dispatch = dispatch;
+    }
+
+    /** Answers {@code sql}, a COM_QUERY text that is, or holds, one of the admin statements. */
+    void answer(byte[] sql, Classification classification) {
+        SessionInfo info = session.info();
+        if (!services.isAdmin(info.user())) {
+            log.info("[conn {}] {}: admin statement refused: user '{}' is not an admin", info.connectionId(),
+                    info.remote(), info.user());
+            session.reply(ProxyErrors.adminOnly(), 1);
+            return;
+        }
+        if (classification.kind() != StatementKind.PROXY_ADMIN) {
+            session.reply(ProxyErrors.adminSyntax("SHOW PROXY and EXPLAIN ROUTE must be sent alone, not with "
+                    + "other statements in one text"), 1);
+            return;
+        }
+        ProxyAdminStatement statement = ProxyAdminStatement.parse(sql);
+        log.debug("[conn {}] {}: admin statement {}", info.connectionId(), info.remote(), statement.kind());
+        switch (statement.kind()) {
+            case SHOW_BACKENDS -> session.reply(BackendsReport.resultSet(
+                    BackendStatus.of(services.topology(), services.pools(), services.metrics())));
+            case SHOW_STATS -> session.reply(StatsReport.resultSet(services.metrics().stats()));
+            case EXPLAIN_ROUTE -> session.reply(ExplainRoute.explain(sql, statement.statementStart(), tracker,
+                    services.router(), dispatch::preview));
+            case INVALID -> session.reply(ProxyErrors.adminSyntax(statement.error()), 1);
+        }
+    }
+}
