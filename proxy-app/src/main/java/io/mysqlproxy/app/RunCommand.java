@@ -9,7 +9,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** {@code run [--config FILE]}: loads the configuration and serves until the process is stopped. */
+/**
+ * {@code run [--config FILE]}: loads the configuration and serves until SIGTERM drains the proxy;
+ * SIGHUP, or a change to FILE, reloads the configuration.
+ */
 final class RunCommand {
 
     private RunCommand() {
@@ -34,7 +37,8 @@ final class RunCommand {
         }
         try {
             ProxyServer server = ProxyServer.start(config, Discoveries.of(config));
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mysql-proxy-shutdown"));
+            ConfigReloads.start(server, file, config.reloadWatchInterval());
+            ShutdownSignals.install(server);
             return Main.OK;
         } catch (InvalidConfigException e) {
             err.println("invalid configuration: " + e.getMessage());

@@ -53,7 +53,9 @@ public final class ConfigLoader {
 
     /** Environment over file over reference, resolved but not yet validated. */
     static Config merge(Optional<Path> file, Map<String, String> environment) {
-        Config reference = ConfigFactory.defaultReference();
+        // Our own class loader, not the thread's: a reload runs on a thread started from a signal
+        // handler, which has no context class loader.
+        Config reference = ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader());
         Config application = ConfigFactory.empty();
         if (file.isPresent()) {
             Path path = file.get();
@@ -61,7 +63,8 @@ public final class ConfigLoader {
                 throw new InvalidConfigException("--config", "no such file: " + path);
             }
             try {
-                application = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                application = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)
+                        .setClassLoader(ConfigLoader.class.getClassLoader()));
             } catch (ConfigException e) {
                 throw new InvalidConfigException(e.origin() == null ? path.toString() : e.origin().description(),
                         e.getMessage(), e);
@@ -153,7 +156,8 @@ public final class ConfigLoader {
                     "must be empty with discovery.mode = kubernetes: the replicas are the service's endpoints");
         }
         return new ProxyConfig(listenHost, listenPort, adminPort, threads, serverVersion, backends, users,
-                monitor, client, routing, health, discovery);
+                monitor, client, routing, health, discovery, read.positiveDuration("shutdown.drain-timeout"),
+                read.duration("reload.watch-interval", false));
     }
 
     private static Map<String, UserAccount> readUsers(Config root, Map<String, String> environment) {
@@ -270,14 +274,19 @@ public final class ConfigLoader {
         }
 
         Duration positiveDuration(String path) {
+            return duration(path, true);
+        }
+
+        /** A duration; zero only if not {@code positive}, never negative. */
+        Duration duration(String path, boolean positive) {
             Duration value;
             try {
                 value = config.getDuration(path);
             } catch (ConfigException e) {
                 throw invalid(path, "must be a duration such as 5s");
             }
-            if (value.isNegative() || value.isZero()) {
-                throw invalid(path, "must be positive");
+            if (value.isNegative() || (positive && value.isZero())) {
+                throw invalid(path, positive ? "must be positive" : "must not be negative");
             }
             return value;
         }

@@ -21,7 +21,9 @@ public record ProxyConfig(
         Client client,
         Routing routing,
         Health health,
-        Discovery discovery) {
+        Discovery discovery,
+        Duration drainTimeout,
+        Duration reloadWatchInterval) {
 
     /** Backend health checks, with the monitor account. */
     public record Health(Duration interval, Duration timeout, Duration maxReplicationLag, int ejectAfter,

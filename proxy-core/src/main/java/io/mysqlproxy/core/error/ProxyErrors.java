@@ -18,6 +18,7 @@ public final class ProxyErrors {
     public static final int ER_NO_SUCH_THREAD = 1094;
     public static final int ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
     public static final int ER_NET_PACKET_TOO_LARGE = 1153;
+    public static final int ER_SERVER_SHUTDOWN = 1053;
     public static final int ER_NET_READ_ERROR = 1158;
     public static final int ER_NET_PACKETS_OUT_OF_ORDER = 1156;
     public static final int ER_NOT_SUPPORTED_AUTH_MODE = 1251;
@@ -89,6 +90,11 @@ public final class ProxyErrors {
     /** 1290, as the server's own --read-only refusal, so that clients treat it as one. */
     public static ErrPacket writesRefused(String reason) {
         return new ErrPacket(ER_OPTION_PREVENTS_STATEMENT, "HY000", "mysql-proxy refuses writes: " + reason);
+    }
+
+    /** The server's own words when it shuts down under a running statement. */
+    public static ErrPacket serverShutdown() {
+        return new ErrPacket(ER_SERVER_SHUTDOWN, "08S01", "Server shutdown in progress (mysql-proxy drain deadline)");
     }
 
     /** The session ends with it, hence 08S01 (connection failure). */

@@ -9,8 +9,10 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One backend's check over JDBC, with the monitor account: {@code SELECT 1} and
@@ -25,14 +27,17 @@ final class BackendProbe implements AutoCloseable {
 
     private final Backend backend;
     private final HealthSettings settings;
+    private final Supplier<Duration> maxReplicationLag;
     private final BooleanSupplier primaryUnreachable;
     private Connection connection;
     private Boolean mariaDb;
 
     /** {@code primaryUnreachable}: whether the proxy's own last check of the primary failed. */
-    BackendProbe(Backend backend, HealthSettings settings, BooleanSupplier primaryUnreachable) {
+    BackendProbe(Backend backend, HealthSettings settings, Supplier<Duration> maxReplicationLag,
+                 BooleanSupplier primaryUnreachable) {
         this.backend = backend;
         this.settings = settings;
+        this.maxReplicationLag = maxReplicationLag;
         this.primaryUnreachable = primaryUnreachable;
     }
 
@@ -77,7 +82,7 @@ final class BackendProbe implements AutoCloseable {
             if (lagUnknown) {
                 return CheckResult.failed("replication lag unknown (Seconds_Behind_Master is NULL)", writability);
             }
-            long max = settings.maxReplicationLag().toSeconds();
+            long max = maxReplicationLag.get().toSeconds();
             return lag > max ? CheckResult.lagging(lag, max, writability) : CheckResult.healthy(lag, writability);
         }
     }

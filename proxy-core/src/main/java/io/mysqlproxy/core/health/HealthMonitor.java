@@ -6,6 +6,7 @@ import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +35,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final Map<Backend, Checked> checked = new ConcurrentHashMap<>();
     private final Runnable onTransition;
     private final Runnable afterCheck;
+    /** The lag limit in force: a configuration reload may change it. */
+    private volatile Duration maxReplicationLag;
 
     private HealthMonitor(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition,
                           Runnable afterCheck) {
@@ -41,6 +44,7 @@ public final class HealthMonitor implements AutoCloseable {
         this.settings = settings;
         this.onTransition = onTransition;
         this.afterCheck = afterCheck;
+        this.maxReplicationLag = settings.maxReplicationLag();
         AtomicInteger threads = new AtomicInteger();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mysql-proxy-health"));
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "mysql-proxy-health-" + threads.incrementAndGet()));
@@ -59,7 +63,7 @@ public final class HealthMonitor implements AutoCloseable {
         Topology current = topology.get();
         for (Backend backend : current.all()) {
             Checked entry = checked.computeIfAbsent(backend, b -> new Checked(new BackendProbe(b, settings,
-                            () -> topology.get().primary().writability() == Writability.UNKNOWN),
+                            () -> maxReplicationLag, () -> topology.get().primary().writability() == Writability.UNKNOWN),
                     new BackendHealth(b, settings.ejectAfter(), settings.readmitAfter())));
             // One check per backend at a time: a slow one skips rounds instead of piling up.
             if (entry.running.compareAndSet(0, 1)) {
@@ -88,6 +92,15 @@ public final class HealthMonitor implements AutoCloseable {
             }
             return false;
         });
+    }
+
+    /** A configuration reload changed {@code health.max-replication-lag}: the next checks use it. */
+    public void maxReplicationLag(Duration limit) {
+        if (!limit.equals(maxReplicationLag)) {
+            log.info("health: max-replication-lag is now {} s (was {} s)", limit.toSeconds(),
+                    maxReplicationLag.toSeconds());
+            maxReplicationLag = limit;
+        }
     }
 
     @Override

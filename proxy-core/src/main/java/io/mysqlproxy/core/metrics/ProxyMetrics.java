@@ -43,6 +43,8 @@ public final class ProxyMetrics {
     private final Counter primaryChanges;
     private final Counter backendsAdded;
     private final Counter backendsRemoved;
+    private final Counter reloadsApplied;
+    private final Counter reloadsRejected;
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final BackendPools pools;
     private final AtomicInteger clientConnections;
@@ -64,6 +66,10 @@ public final class ProxyMetrics {
                 .description("Backends that joined the topology (discovery, promotion)").register(registry);
         backendsRemoved = Counter.builder("mysqlproxy_backends_removed")
                 .description("Backends that left the topology (discovery, promotion)").register(registry);
+        reloadsApplied = Counter.builder("mysqlproxy_config_reloads").tag("result", "applied")
+                .description("Configuration reloads, by result").register(registry);
+        reloadsRejected = Counter.builder("mysqlproxy_config_reloads").tag("result", "rejected")
+                .description("Configuration reloads, by result").register(registry);
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
@@ -150,6 +156,11 @@ public final class ProxyMetrics {
         stats.add(new Stat("backends_added", (long) backendsAdded.count()));
         stats.add(new Stat("backends_removed", (long) backendsRemoved.count()));
         return stats;
+    }
+
+    /** A configuration reload was applied, or rejected (the running configuration stayed). */
+    public void configReloaded(boolean applied) {
+        (applied ? reloadsApplied : reloadsRejected).increment();
     }
 
     public void writesRefused(boolean refused) {

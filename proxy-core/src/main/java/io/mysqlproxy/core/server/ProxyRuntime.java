@@ -26,10 +26,14 @@ import io.netty.util.concurrent.Future;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** What every connection shares: configuration, keys, backends and their pools, routing, counters, live sessions. */
+/**
+ * What every connection shares: configuration, keys, backends and their pools, routing, counters, live sessions.
+ * The configuration is the one in force now: a reload replaces it (see {@link ProxyServer#reconfigure}).
+ */
 public record ProxyRuntime(
-        ProxyConfig config,
+        AtomicReference<ProxyConfig> configuration,
         ServerIdentity identity,
         BackendConnector connector,
         Optional<SslContext> tls,
@@ -45,9 +49,14 @@ public record ProxyRuntime(
         SessionRegistry sessions,
         ProxyMetrics metrics) implements SessionServices {
 
+    /** The configuration in force. */
+    public ProxyConfig config() {
+        return configuration.get();
+    }
+
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {
-        return new ClientAuthentication(config::user, sha2Cache, rsaKeys, nonce, clientHost, identity.authPlugin());
+        return new ClientAuthentication(config()::user, sha2Cache, rsaKeys, nonce, clientHost, identity.authPlugin());
     }
 
     @Override
@@ -62,17 +71,18 @@ public record ProxyRuntime(
 
     @Override
     public ProxyConfig.Routing routing() {
-        return config.routing();
+        return config().routing();
     }
 
     @Override
     public Consistency consistencyOf(String user) {
+        ProxyConfig config = config();
         return config.user(user).flatMap(UserAccount::consistency).orElse(config.routing().consistency());
     }
 
     @Override
     public boolean isAdmin(String user) {
-        return config.user(user).map(UserAccount::admin).orElse(false);
+        return config().user(user).map(UserAccount::admin).orElse(false);
     }
 
     /**
@@ -84,7 +94,7 @@ public record ProxyRuntime(
         if (identity.known()) {
             return loop.newSucceededFuture(null);
         }
-        Future<HandshakeV10> probe = connector.readGreeting(loop, config.backends().primary());
+        Future<HandshakeV10> probe = connector.readGreeting(loop, config().backends().primary());
         probe.addListener(f -> {
             if (f.isSuccess()) {
                 identity.learn(probe.getNow());

@@ -43,8 +43,11 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The listening proxy: accepts clients on the configured port and serves each on an event loop. */
 public final class ProxyServer implements AutoCloseable {
@@ -60,9 +63,16 @@ public final class ProxyServer implements AutoCloseable {
     private final AdminServer admin;
     private final Optional<HealthMonitor> health;
     private final Discovery discovery;
+    private final TopologyUpdater updater;
+    /** Set when shutdown begins: /readyz answers false from then on. */
+    private final AtomicBoolean draining;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime,
-                        AdminServer admin, Optional<HealthMonitor> health, Discovery discovery) {
+                        AdminServer admin, Optional<HealthMonitor> health, Discovery discovery,
+                        AtomicBoolean draining, TopologyUpdater updater) {
+        this.draining = draining;
+        this.updater = updater;
         this.boss = boss;
         this.workers = workers;
         this.listener = listener;
@@ -108,7 +118,7 @@ public final class ProxyServer implements AutoCloseable {
                     topologyChanges(metrics, pools));
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
-            ProxyRuntime runtime = new ProxyRuntime(config, new ServerIdentity(config.serverVersion()), connector,
+            ProxyRuntime runtime = new ProxyRuntime(new AtomicReference<>(config), new ServerIdentity(config.serverVersion()), connector,
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
                     new Sha2AuthCache(), topology, new WriteGate(), pools,
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
@@ -129,11 +139,12 @@ public final class ProxyServer implements AutoCloseable {
                     .channel();
             log.info("mysql-proxy listening on {} ({}), primary {}", listener.localAddress(), transport,
                     config.backends().primary());
+            AtomicBoolean draining = new AtomicBoolean();
             AdminServer admin;
             try {
                 admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
                         runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
-                        listener::isActive), () -> BackendsReport.json(BackendStatus.of(runtime.topology(), runtime.pools(),
+                        () -> !draining.get() && listener.isActive()), () -> BackendsReport.json(BackendStatus.of(runtime.topology(), runtime.pools(),
                         runtime.metrics())),
                         runtime.metrics()::scrape);
             } catch (IOException e) {
@@ -141,7 +152,7 @@ public final class ProxyServer implements AutoCloseable {
                 throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
             }
             return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime, updater),
-                    discovery);
+                    discovery, draining, updater);
         } catch (InterruptedException | RuntimeException e) {
             discovery.close();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -237,9 +248,83 @@ public final class ProxyServer implements AutoCloseable {
         return runtime;
     }
 
+    /**
+     * Applies a reloaded configuration without a restart and without dropping sessions: users,
+     * the static replicas and their weights, routing consistency, timeouts and fallback, the lag
+     * limit and the drain timeout take effect at once. Any other difference needs a restart: it is
+     * logged, and the running value stays. Returns the keys that would need a restart.
+     */
+    public synchronized List<String> reconfigure(ProxyConfig next) {
+        ProxyConfig current = runtime.config();
+        List<String> restart = ConfigChanges.needingRestart(current, next);
+        ProxyConfig applied = ConfigChanges.reloadable(current, next);
+        runtime.configuration().set(applied);
+        if (discovery instanceof StaticDiscovery fromConfiguration) {
+            fromConfiguration.reconfigure(applied.backends());
+        }
+        updater.weights(applied.backends().weights());
+        health.ifPresent(monitor -> monitor.maxReplicationLag(applied.health().maxReplicationLag()));
+        runtime.metrics().configReloaded(true);
+        log.info("configuration reloaded: {} user(s), replicas {}{}", applied.users().size(),
+                runtime.topology().replicas(), restart.isEmpty() ? ""
+                        : "; needs a restart, running value kept: " + String.join(", ", restart));
+        return restart;
+    }
+
+    /** A reload that could not be applied (the file did not load): the running configuration stays. */
+    public void reloadRejected(String reason) {
+        runtime.metrics().configReloaded(false);
+        log.error("configuration reload rejected, the running configuration stays: {}", reason);
+    }
+
+    /**
+     * Shuts down as Kubernetes expects on SIGTERM: {@code /readyz} turns false, then the listener
+     * closes; each session ends at its next transaction boundary; sessions still open after
+     * {@code deadline} are cut with error 1053; then everything closes. Returns how many were cut.
+     */
+    public int drain(Duration deadline) {
+        draining.set(true);
+        log.info("draining: /readyz is false; no new clients; sessions end at their next transaction boundary "
+                + "(deadline {} s)", deadline.toSeconds());
+        listener.close().awaitUninterruptibly();
+        log.info("listener closed: no new clients");
+        SessionRegistry sessions = runtime.sessions();
+        sessions.drainAll();
+        long end = System.nanoTime() + deadline.toNanos();
+        while (sessions.size() > 0 && System.nanoTime() - end < 0 && !Thread.currentThread().isInterrupted()) {
+            sleep(20);
+        }
+        int cut = sessions.size();
+        if (cut > 0) {
+            log.warn("drain deadline passed: closing {} session(s) still in a command or transaction, with error 1053",
+                    cut);
+            sessions.shutDownAll();
+            long closeBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (sessions.size() > 0 && System.nanoTime() - closeBy < 0 && !Thread.currentThread().isInterrupted()) {
+                sleep(20);
+            }
+        } else {
+            log.info("drained: every session ended at a transaction boundary");
+        }
+        close();
+        return cut;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops accepting, closes every connection and releases the event loops. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        draining.set(true);
         discovery.close();
         listener.close().awaitUninterruptibly();
         admin.close();

@@ -14,6 +14,7 @@ import io.mysqlproxy.protocol.packet.TextResultSet;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -70,6 +71,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     private boolean responded;
     private int lastResponseSequence;
     private boolean closing;
+    /** The proxy is shutting down: end the session at its next transaction boundary. */
+    private boolean draining;
     private long lastActivity;
     private ScheduledFuture<?> idleCheck;
 
@@ -347,6 +350,32 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         } else {
             updateReading();
         }
+        endIfDrainedAndIdle();
+    }
+
+    /**
+     * The proxy is shutting down: the session ends as soon as no command runs and no transaction
+     * is open, so that no transaction is cut in half; at once if it is idle now. Any thread.
+     */
+    void drain() {
+        ctx.executor().execute(() -> {
+            draining = true;
+            endIfDrainedAndIdle();
+        });
+    }
+
+    /** The drain deadline passed: a command or transaction still running is cut, with error 1053. Any thread. */
+    void shutDown() {
+        ctx.executor().execute(() -> abort(ProxyErrors.serverShutdown(), "the proxy's drain deadline passed"));
+    }
+
+    private void endIfDrainedAndIdle() {
+        if (draining && !closing && current == null && changeUser == null && queued.isEmpty()
+                && !tracker.inTransaction()) {
+            log.info("[conn {}] {}: session closed at a transaction boundary: the proxy is shutting down",
+                    info.connectionId(), info.remote());
+            closeSession();
+        }
     }
 
     SessionInfo info() {
@@ -524,7 +553,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     void closeSession() {
         closing = true;
         legs.releaseAll();
-        ctx.close();
+        // The last answer may still wait for a flush (a drained session closes right after COMMIT's OK).
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

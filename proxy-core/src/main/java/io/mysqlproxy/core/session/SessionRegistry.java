@@ -1,23 +1,53 @@
 package io.mysqlproxy.core.session;
 
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * The live client sessions by proxy connection id (the greeting's, the only id clients know), so
- * that KILL in one session can reach another, whichever event loop serves it. A session adds
- * itself when its command phase starts and removes itself when its channel closes.
+ * that KILL in one session can reach another, whichever event loop serves it, and so that a
+ * shutdown can drain them all. A session adds itself when its command phase starts and removes
+ * itself when its channel closes.
  */
 public final class SessionRegistry {
 
     private final ConcurrentMap<Long, FrontendCommandHandler> sessions = new ConcurrentHashMap<>();
+    private volatile boolean draining;
 
     void add(long connectionId, FrontendCommandHandler session) {
         sessions.put(connectionId, session);
+        if (draining) {
+            // Logged in while the proxy began to shut down: it drains like the others.
+            session.drain();
+        }
     }
 
     void remove(long connectionId, FrontendCommandHandler session) {
         sessions.remove(connectionId, session);
+    }
+
+    /** Live sessions. */
+    public int size() {
+        return sessions.size();
+    }
+
+    /**
+     * The proxy is shutting down: every session, and every one that logs in from now on, ends at
+     * its next transaction boundary (see {@link FrontendCommandHandler#drain}).
+     */
+    public void drainAll() {
+        draining = true;
+        all().forEach(FrontendCommandHandler::drain);
+    }
+
+    /** The drain deadline passed: every session still open is cut, with error 1053. */
+    public void shutDownAll() {
+        all().forEach(FrontendCommandHandler::shutDown);
+    }
+
+    private Collection<FrontendCommandHandler> all() {
+        return java.util.List.copyOf(sessions.values());
     }
 
     /** The session with this connection id, or null. */

@@ -16,7 +16,7 @@ public final class Backend {
     private final HostPort address;
     private final BackendRole role;
     private final String name;
-    private final int weight;
+    private volatile int weight;
     private final java.util.concurrent.atomic.AtomicReference<BackendState> state =
             new java.util.concurrent.atomic.AtomicReference<>(BackendState.UP);
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -53,6 +53,11 @@ public final class Backend {
 
     public int weight() {
         return weight;
+    }
+
+    /** A configuration reload changed the weight of this replica. */
+    public void weight(int weight) {
+        this.weight = weight;
     }
 
     public BackendState state() {

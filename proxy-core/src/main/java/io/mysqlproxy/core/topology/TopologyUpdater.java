@@ -46,7 +46,7 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
     };
 
     private final TopologyHolder holder;
-    private final Map<HostPort, Integer> weights;
+    private Map<HostPort, Integer> weights;
     private final Changes changes;
     private final HostPort configuredPrimary;
 
@@ -111,6 +111,14 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
         }
         if (!next.equals(current.replicas())) {
             holder.replace(new Topology(primary, next));
+        }
+    }
+
+    /** A configuration reload changed the replica weights: they apply to current and future replicas. */
+    public synchronized void weights(Map<HostPort, Integer> next) {
+        weights = Map.copyOf(next);
+        for (Backend replica : holder.current().replicas()) {
+            replica.weight(weights.getOrDefault(replica.address(), 1));
         }
     }
 
