@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kubernetes discovery end to end: the proxy follows the EndpointSlices of a {@code mysql} Service
@@ -94,6 +95,7 @@ class KubernetesDiscoveryIT {
                 while (backend.find()) {
                     series.add(backend.group(1));
                 }
+                assertTrue(scrape.contains("pod=\"mysql-1\""), "replicas carry their pod name");
                 assertEquals(Set.of(bed.primary().host() + ":" + bed.primary().port(),
                         bed.replicas().get(0).host() + ":" + bed.replicas().get(0).port()), series);
             }

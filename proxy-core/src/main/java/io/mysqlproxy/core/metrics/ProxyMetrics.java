@@ -231,8 +231,11 @@ public final class ProxyMetrics {
             return meter;
         }
 
+        /** Address, role, and the pod's name under Kubernetes discovery (empty otherwise): all bounded by the topology. */
         private String[] tags() {
-            return new String[] {"backend", backend.address().toString(), "role", backend.role().label()};
+            String pod = backend.pod();
+            return new String[] {"backend", backend.address().toString(), "role", backend.role().label(),
+                    "pod", pod == null ? "" : pod};
         }
 
         long routedTotal() {
