@@ -68,14 +68,14 @@ class FailoverIT {
             throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
             MariaDbServer victim = bed.replicas().get(0);
-            Backend backend = replica(proxy, victim);
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(5));
+            Backend backend = proxy.replica(victim);
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
             Sysbench.Running load = readLoad(proxy, 16);
             assertServes(backend, true);
 
             long killed = System.nanoTime();
             victim.kill();
-            awaitState(backend, BackendState.DOWN, Duration.ofSeconds(5));
+            Awaits.state(backend, BackendState.DOWN, Duration.ofSeconds(5));
             Duration ejection = Duration.ofNanos(System.nanoTime() - killed);
             // Three intervals, plus the check timeout of a check that was already under way.
             assertTrue(ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
@@ -83,7 +83,7 @@ class FailoverIT {
             assertServes(backend, false);
 
             victim.start();
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
             assertServes(backend, true);
             noFailedReads(load);
         }
@@ -99,8 +99,8 @@ class FailoverIT {
              Statement lock = replicaRoot.createStatement()) {
             w.execute("CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
             bed.awaitReplication();
-            Backend backend = replica(proxy, behind);
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(5));
+            Backend backend = proxy.replica(behind);
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
             Sysbench.Running load = readLoad(proxy, 16);
 
             // The replica's SQL thread keeps running but cannot commit: its lag grows with every write.
@@ -122,7 +122,7 @@ class FailoverIT {
             } finally {
                 lock.execute("UNLOCK TABLES");
             }
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
             assertServes(backend, true);
             noFailedReads(load);
             w.execute("DROP TABLE failover_writes");
@@ -147,11 +147,11 @@ class FailoverIT {
             assertEquals(1429, refused.getErrorCode(), refused.getMessage());
             assertTrue(refused.getMessage().startsWith("Can't connect to MySQL server on '" + primary.name()
                     + "' through mysql-proxy"), refused.getMessage());
-            awaitState(primary, BackendState.DOWN, Duration.ofSeconds(5));
+            Awaits.state(primary, BackendState.DOWN, Duration.ofSeconds(5));
             noFailedReads(load);
 
             bed.primary().start();
-            awaitState(primary, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(primary, BackendState.UP, Duration.ofSeconds(10));
             w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
             w.execute("DROP TABLE failover_writes");
         }
@@ -162,7 +162,7 @@ class FailoverIT {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
             Backend primary = proxy.server().runtime().topology().primary();
             for (MariaDbServer replica : bed.replicas()) {
-                awaitState(replica(proxy, replica), BackendState.UP, Duration.ofSeconds(5));
+                Awaits.state(proxy.replica(replica), BackendState.UP, Duration.ofSeconds(5));
             }
             Sysbench.Running load = readLoad(proxy, 12);
             long before = primary.statements();
@@ -170,7 +170,7 @@ class FailoverIT {
                 replica.kill();
             }
             for (MariaDbServer replica : bed.replicas()) {
-                awaitState(replica(proxy, replica), BackendState.DOWN, Duration.ofSeconds(5));
+                Awaits.state(proxy.replica(replica), BackendState.DOWN, Duration.ofSeconds(5));
             }
             assertServes(primary, true);
             noFailedReads(load);
@@ -188,19 +188,4 @@ class FailoverIT {
         assertEquals(serves, routed > 0, backend + " (" + state.get() + ") got " + routed + " statements in 500 ms");
     }
 
-    private static Backend replica(ProxyFixture proxy, MariaDbServer server) {
-        return proxy.server().runtime().topology().replicas().stream()
-                .filter(b -> b.address().port() == server.port())
-                .findFirst().orElseThrow();
-    }
-
-    private static void awaitState(Backend backend, BackendState state, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (backend.state() != state) {
-            if (System.nanoTime() > deadline) {
-                fail(backend + " is " + backend.state() + ", not " + state + " after " + timeout.toMillis() + " ms");
-            }
-            Thread.sleep(20);
-        }
-    }
 }

@@ -47,8 +47,8 @@ class HealthMonitorIT {
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
              Connection c = proxy.connect(""); Statement s = c.createStatement()) {
             MariaDbServer victim = bed.replicas().get(0);
-            Backend backend = replica(proxy, victim);
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(5));
+            Backend backend = proxy.replica(victim);
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
             readsBy(s, 50);
 
             long killed = System.nanoTime();
@@ -69,7 +69,7 @@ class HealthMonitorIT {
             assertEquals(Map.of(bed.replicas().get(1).serverId(), 100), after, "reads after the ejection: " + after);
 
             victim.start();
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
             Map<Integer, Integer> readmitted = readsBy(s, 100);
             assertTrue(readmitted.getOrDefault(victim.serverId(), 0) > 0, "the restarted replica serves again: "
                     + readmitted);
@@ -81,13 +81,13 @@ class HealthMonitorIT {
         MariaDbServer stalled = bed.replicas().get(1);
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
              Connection c = proxy.connect(""); Statement s = c.createStatement()) {
-            Backend backend = replica(proxy, stalled);
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(5));
+            Backend backend = proxy.replica(stalled);
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
             try (Connection root = stalled.connectAsRoot(); Statement r = root.createStatement()) {
                 r.execute("STOP SLAVE SQL_THREAD");
             }
             try {
-                awaitState(backend, BackendState.DOWN, Duration.ofSeconds(3));
+                Awaits.state(backend, BackendState.DOWN, Duration.ofSeconds(3));
                 Map<Integer, Integer> reads = readsBy(s, 50);
                 assertEquals(0, reads.getOrDefault(stalled.serverId(), 0), "the stalled replica served " + reads);
             } finally {
@@ -95,7 +95,7 @@ class HealthMonitorIT {
                     r.execute("START SLAVE SQL_THREAD");
                 }
             }
-            awaitState(backend, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
         }
         bed.awaitReplication();
     }
@@ -121,7 +121,7 @@ class HealthMonitorIT {
             try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH + replicas);
                  Connection c = proxy.connect(""); Statement s = c.createStatement()) {
                 Backend backend = proxy.server().runtime().topology().replicas().get(1);
-                awaitState(backend, BackendState.DOWN, Duration.ofSeconds(5));
+                Awaits.state(backend, BackendState.DOWN, Duration.ofSeconds(5));
                 long started = System.nanoTime();
                 Map<Integer, Integer> reads = readsBy(s, 100);
                 assertEquals(Map.of(bed.replicas().get(0).serverId(), 100), reads);
@@ -169,21 +169,6 @@ class HealthMonitorIT {
         }
     }
 
-    private static Backend replica(ProxyFixture proxy, MariaDbServer server) {
-        return proxy.server().runtime().topology().replicas().stream()
-                .filter(b -> b.address().port() == server.port())
-                .findFirst().orElseThrow();
-    }
-
-    private static void awaitState(Backend backend, BackendState state, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (backend.state() != state) {
-            if (System.nanoTime() > deadline) {
-                fail(backend + " is " + backend.state() + ", not " + state + " after " + timeout.toMillis() + " ms");
-            }
-            Thread.sleep(20);
-        }
-    }
 
     /** {@code n} reads of @@server_id, counted by server; any failure fails the test. */
     private static Map<Integer, Integer> readsBy(Statement s, int n) throws SQLException {

@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -88,7 +87,7 @@ class PrimaryIdentificationIT {
                     r.execute("STOP SLAVE");
                 }
                 setReadOnly(candidate, false);
-                await(() -> proxy.server().runtime().topology().primary().address().port() == candidate.port(),
+                Awaits.until(() -> proxy.server().runtime().topology().primary().address().port() == candidate.port(), WITHIN,
                         "the writable replica becomes the primary");
                 assertEquals(candidate.serverId(), primaryServerId(s), "statements for the primary go to it");
                 Backend demoted = proxy.server().runtime().topology().replicas().stream()
@@ -102,7 +101,7 @@ class PrimaryIdentificationIT {
                 }
                 setReadOnly(bed.primary(), false);
             }
-            await(() -> proxy.server().runtime().topology().primary().address().equals(configured.address()),
+            Awaits.until(() -> proxy.server().runtime().topology().primary().address().equals(configured.address()), WITHIN,
                     "the configured primary, writable again, is followed back");
             assertEquals(1, primaryServerId(s));
         }
@@ -158,13 +157,4 @@ class PrimaryIdentificationIT {
         throw new AssertionError("writes never went through again", last);
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail(what + ": not within " + WITHIN.toMillis() + " ms");
-            }
-            Thread.sleep(20);
-        }
-    }
 }

@@ -101,6 +101,13 @@ public final class ProxyFixture implements AutoCloseable {
         throw last != null ? last : new IllegalStateException("no free port pair found");
     }
 
+    /** The replica backend that is {@code server}. */
+    public io.mysqlproxy.core.topology.Backend replica(io.mysqlproxy.testbed.MariaDbServer server) {
+        return server().runtime().topology().replicas().stream()
+                .filter(b -> b.address().port() == server.port())
+                .findFirst().orElseThrow();
+    }
+
     public ProxyServer server() {
         return server;
     }

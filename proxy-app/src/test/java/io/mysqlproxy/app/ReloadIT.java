@@ -27,13 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Configuration reloads under load, through the file watch that {@code bin/mysql-proxy run} uses:
@@ -77,16 +75,16 @@ class ReloadIT {
             assertEquals(Set.of(one.serverId()), readsDuring(readsBy, 500), "the configured replica");
 
             write(file, bed, port, adminPort, List.of(one, two), "first");
-            await(() -> server.runtime().topology().replicas().size() == 2, "the added replica joins");
+            Awaits.until(() -> server.runtime().topology().replicas().size() == 2, WITHIN, "the added replica joins");
             assertEquals(Set.of(one.serverId(), two.serverId()), readsDuring(readsBy, 1000));
 
             write(file, bed, port, adminPort, List.of(two), "first");
-            await(() -> replicaPorts(server).equals(Set.of(two.port())), "the removed replica leaves");
+            Awaits.until(() -> replicaPorts(server).equals(Set.of(two.port())), WITHIN, "the removed replica leaves");
             assertEquals(Set.of(two.serverId()), readsDuring(readsBy, 1000));
 
             replace(file, "mysql-proxy { listen { port = ");
-            await(() -> server.runtime().metrics().scrape().contains(
-                    "mysqlproxy_config_reloads_total{result=\"rejected\"} 1.0"), "the broken file is rejected");
+            Awaits.until(() -> server.runtime().metrics().scrape().contains(
+                    "mysqlproxy_config_reloads_total{result=\"rejected\"} 1.0"), WITHIN, "the broken file is rejected");
             assertEquals(Set.of(two.port()), replicaPorts(server), "the running configuration stays");
             login(port, "first").close();
 
@@ -94,14 +92,14 @@ class ReloadIT {
                 r.execute("ALTER USER '" + USER + "'@'%' IDENTIFIED BY 'second'");
             }
             write(file, bed, port, adminPort, List.of(two), "second");
-            await(() -> {
+            Awaits.until(() -> {
                 try {
                     login(port, "second").close();
                     return true;
                 } catch (SQLException notYet) {
                     return false;
                 }
-            }, "the new password logs in");
+            }, WITHIN, "the new password logs in");
             SQLException denied = assertThrows(SQLException.class, () -> login(port, "first"));
             assertEquals(1045, denied.getErrorCode(), denied.getMessage());
             assertTrue(readsDuring(readsBy, 500).contains(two.serverId()), "sessions logged in before go on");
@@ -186,13 +184,4 @@ class ReloadIT {
         return server.runtime().topology().replicas().stream().map(b -> b.address().port()).collect(Collectors.toSet());
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail(what + ": not within " + WITHIN.toMillis() + " ms");
-            }
-            Thread.sleep(20);
-        }
-    }
 }

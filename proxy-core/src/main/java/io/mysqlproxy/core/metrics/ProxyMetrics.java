@@ -54,25 +54,23 @@ public final class ProxyMetrics {
         this.clientConnections = clientConnections;
         Gauge.builder("mysqlproxy_client_connections", clientConnections, AtomicInteger::get)
                 .description("Open client connections").register(registry);
-        authenticationFailures = Counter.builder("mysqlproxy_authentication_failures")
-                .description("Client logins refused").register(registry);
-        transactions = Counter.builder("mysqlproxy_transactions")
-                .description("Transactions started by clients (BEGIN, START TRANSACTION)").register(registry);
-        healthTransitions = Counter.builder("mysqlproxy_backend_state_transitions")
-                .description("Backend state changes made by health checks and discovery").register(registry);
-        primaryChanges = Counter.builder("mysqlproxy_primary_changes")
-                .description("Promotions of a replica found to be the only writable server").register(registry);
-        backendsAdded = Counter.builder("mysqlproxy_backends_added")
-                .description("Backends that joined the topology (discovery, promotion)").register(registry);
-        backendsRemoved = Counter.builder("mysqlproxy_backends_removed")
-                .description("Backends that left the topology (discovery, promotion)").register(registry);
-        reloadsApplied = Counter.builder("mysqlproxy_config_reloads").tag("result", "applied")
-                .description("Configuration reloads, by result").register(registry);
-        reloadsRejected = Counter.builder("mysqlproxy_config_reloads").tag("result", "rejected")
-                .description("Configuration reloads, by result").register(registry);
+        authenticationFailures = counter("mysqlproxy_authentication_failures", "Client logins refused");
+        transactions = counter("mysqlproxy_transactions", "Transactions started by clients (BEGIN, START TRANSACTION)");
+        healthTransitions = counter("mysqlproxy_backend_state_transitions",
+                "Backend state changes made by health checks and discovery");
+        primaryChanges = counter("mysqlproxy_primary_changes",
+                "Promotions of a replica found to be the only writable server");
+        backendsAdded = counter("mysqlproxy_backends_added", "Backends that joined the topology (discovery, promotion)");
+        backendsRemoved = counter("mysqlproxy_backends_removed", "Backends that left the topology (discovery, promotion)");
+        reloadsApplied = counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "applied");
+        reloadsRejected = counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "rejected");
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return Counter.builder(name).description(description).tags(tags).register(registry);
     }
 
     public MeterRegistry registry() {
