@@ -18,9 +18,11 @@
 #   bench/dashboard-plot.sh [--ro-time SECONDS] [--rw-time SECONDS] [--autocommit-time SECONDS]
 #                           [--warmup SECONDS] [--threads N] [--window SCRAPES] [--out PNG]
 #                           [--proxy-config FILE]
-#   bench/dashboard-plot.sh --replot bench/results/dashboard-<time>.csv [--threads N] [--out PNG]
+#   bench/dashboard-plot.sh --replot bench/results/dashboard-<time>.csv [--threads N] [--window SCRAPES]
+#                           [--out PNG]
 #
-# --replot draws the picture again from a run's CSV, without a run (--threads only for the title).
+# --replot draws the picture again from a run's CSV, without a run (--threads and --window, as in
+# the run, only for the titles).
 #
 # Needs a build (mvn -DskipTests package); installs sysbench, gnuplot, curl and jq when run as
 # root and they are missing. Uses the demo's fixed ports 6033 and 9090, which must be free.
@@ -56,8 +58,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# shellcheck source=bench/lib/packages.sh
-source bench/lib/packages.sh
 
 # ------------------------------------------------------------------------------------------ plot
 # Colour number 0 is for series of no backend; backends are numbered in the CSV's order (primary
@@ -150,7 +150,7 @@ plot_dashboard() {
     done <<< "$phases"
     printf 'set multiplot layout 3,2 title "%s\\n%s" font ",14"\n' \
       "mysql-proxy demo under sysbench ($threads threads): $workloads" \
-      "primary and two replicas on one 2-core machine; /metrics scraped once a second, rates and quantiles over the last few scrapes"
+      "primary and two replicas on one 2-core machine; /metrics scraped once a second; rates and quantiles over $window s, as rate() over a range"
     echo "set grid"
     echo "set offsets 0, 0, graph 0.12, 0"
     echo "set key below horizontal maxrows 3 font ',9' samplen 2"
@@ -201,13 +201,13 @@ plot_dashboard() {
 }
 
 if [ -n "$replot" ]; then
-  need_commands gnuplot=gnuplot-nox
+  scripts/debian-packages.sh gnuplot-nox
   plot_dashboard "$replot" "$out"
   echo "written $out"
   exit 0
 fi
 
-need_commands sysbench=sysbench gnuplot=gnuplot-nox curl=curl jq=jq
+scripts/debian-packages.sh gnuplot-nox curl jq
 
 # The demo listens on fixed ports: refuse to start next to another demo or anything else there.
 for port in 6033 9090; do
@@ -224,11 +224,13 @@ source bench/lib/demo.sh
 
 work="$(mktemp -d -t mysql-proxy-dashboard.XXXXXX)"
 scraper_pid=""
+load_pid=""
 cleanup() {
-  if [ -n "$scraper_pid" ]; then
-    kill "$scraper_pid" 2> /dev/null || true
-    wait "$scraper_pid" 2> /dev/null || true
-  fi
+  local pid
+  for pid in $load_pid $scraper_pid; do
+    kill "$pid" 2> /dev/null || true
+    wait "$pid" 2> /dev/null || true
+  done
   rm -rf "$work"
   stop_demo
 }
@@ -269,15 +271,20 @@ run() {
   local name="$1" seconds="$2" test="$3" start output
   shift 3
   [ "$seconds" -gt 0 ] || return 0
-  echo "$name: $test $* through the proxy, $threads threads, $seconds s"
+  echo "$name: $test${*:+ $*} through the proxy, $threads threads, $seconds s"
   start="$EPOCHREALTIME"
-  if ! output="$(timeout --kill-after=10 $((seconds + 60)) sysbench "$test" "${common[@]}" "$@" \
-                   --mysql-port="$proxy_port" --threads="$threads" --time="$seconds" --percentile=95 \
-                   --report-interval=0 run)"; then
-    echo "$output" | tail -20 >&2
+  # In the background, so that a signal to this script stops it at once (see cleanup).
+  timeout --kill-after=10 $((seconds + 60)) sysbench "$test" "${common[@]}" "$@" \
+    --mysql-port="$proxy_port" --threads="$threads" --time="$seconds" --percentile=95 \
+    --report-interval=0 run > "$work/sysbench.out" 2>&1 &
+  load_pid=$!
+  if ! wait "$load_pid"; then
+    tail -20 "$work/sysbench.out" >&2
     echo "sysbench $test failed" >&2
     exit 1
   fi
+  load_pid=""
+  output="$(cat "$work/sysbench.out")"
   phases="$phases $name:$start:$EPOCHREALTIME"
   printf '%s|%s|%s|%s|%s\n' "$name" "$test${*:+ $*}" \
     "$(sed -n 's/^ *queries: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' <<< "$output")" \

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure the Debian/Ubuntu packages the demo and the tests use are installed:
-# as root it installs what is missing; otherwise it prints the exact command and fails.
+# Makes sure the Debian/Ubuntu packages the demo and the tests use are installed, and any package
+# named as an argument (a bench script's extra needs, e.g. gnuplot-nox jq): as root it installs
+# what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck)
+packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck "$@")
 
 missing=()
 for package in "${packages[@]}"; do
