@@ -139,6 +139,10 @@ class FailoverIT {
             Sysbench.Running load = readLoad(proxy, 12);
 
             bed.primary().kill();
+            // A write racing the kill may still reach the dying connection (error 1158 and the session
+            // ends, as on a direct connection); one sent once the proxy has seen the close finds no
+            // primary to connect to: error 1429 at once, and the session goes on.
+            Thread.sleep(300);
             long started = System.nanoTime();
             SQLException refused = assertThrows(SQLException.class,
                     () -> w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))"));
