@@ -209,43 +209,33 @@ fi
 
 scripts/debian-packages.sh gnuplot-nox curl jq
 
-# The demo listens on fixed ports: refuse to start next to another demo or anything else there.
-for port in 6033 9090; do
-  if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
-    echo "127.0.0.1:$port is in use (another demo?): stop it first" >&2
-    exit 1
-  fi
-done
-
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # Starts the demo and stops it on exit (trap stop_demo EXIT, replaced below by one that calls it).
 # shellcheck source=bench/lib/demo.sh
 source bench/lib/demo.sh
+# shellcheck source=bench/lib/sysbench.sh
+source bench/lib/sysbench.sh
 
 work="$(mktemp -d -t mysql-proxy-dashboard.XXXXXX)"
 scraper_pid=""
-load_pid=""
 cleanup() {
-  local pid
-  for pid in $load_pid $scraper_pid; do
-    kill "$pid" 2> /dev/null || true
-    wait "$pid" 2> /dev/null || true
-  done
+  sysbench_stop
+  if [ -n "$scraper_pid" ]; then
+    kill "$scraper_pid" 2> /dev/null || true
+    wait "$scraper_pid" 2> /dev/null || true
+  fi
   rm -rf "$work"
   stop_demo
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-common=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app-secret --mysql-db=app
-        --tables=4 --table-size=10000 --db-ps-mode=auto)
-echo "preparing 4 x 10,000 rows on the primary (127.0.0.1:$primary_port)"
-timeout 300 sysbench oltp_read_write "${common[@]}" --mysql-port="$primary_port" prepare > /dev/null
+sysbench_prepare
 if [ "$warmup" -gt 0 ]; then
   echo "warming up: $warmup s of oltp_read_only and of oltp_read_write through the proxy"
   for extra in "oltp_read_only --skip_trx=on" oltp_read_write; do
     # shellcheck disable=SC2086 # the test and its option, split on purpose
-    timeout $((warmup + 60)) sysbench $extra "${common[@]}" --mysql-port="$proxy_port" --threads="$threads" \
+    timeout $((warmup + 60)) sysbench $extra "${sysbench_common[@]}" --mysql-port="$proxy_port" --threads="$threads" \
       --time="$warmup" run > /dev/null
   done
 fi
@@ -273,17 +263,12 @@ run() {
   [ "$seconds" -gt 0 ] || return 0
   echo "$name: $test${*:+ $*} through the proxy, $threads threads, $seconds s"
   start="$EPOCHREALTIME"
-  # In the background, so that a signal to this script stops it at once (see cleanup).
-  timeout --kill-after=10 $((seconds + 60)) sysbench "$test" "${common[@]}" "$@" \
-    --mysql-port="$proxy_port" --threads="$threads" --time="$seconds" --percentile=95 \
-    --report-interval=0 run > "$work/sysbench.out" 2>&1 &
-  load_pid=$!
-  if ! wait "$load_pid"; then
+  if ! sysbench_in_background "$work/sysbench.out" "$seconds" "$test" "${sysbench_common[@]}" "$@" \
+         --mysql-port="$proxy_port" --threads="$threads" --time="$seconds" --percentile=95 --report-interval=0 run; then
     tail -20 "$work/sysbench.out" >&2
     echo "sysbench $test failed" >&2
     exit 1
   fi
-  load_pid=""
   output="$(cat "$work/sysbench.out")"
   phases="$phases $name:$start:$EPOCHREALTIME"
   printf '%s|%s|%s|%s|%s\n' "$name" "$test${*:+ $*}" \
@@ -319,7 +304,7 @@ plot_dashboard "$csv" "$out"
 {
   echo "# Dashboard run ($stamp)"
   echo
-  echo "$(nproc) cores, $(sysbench --version), $threads threads, 4x10000 rows, prepared statements on; servers,"
+  echo "$(nproc) cores, $(sysbench --version), $threads threads, $sysbench_rows rows, prepared statements on; servers,"
   echo "proxy and sysbench on this one machine; load average before the demo started: $load_before."
   echo "Picture: \`$out\`; series: \`$csv\`."
   echo

@@ -13,8 +13,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 time_s=30
 threads=8
 tests="oltp_point_select oltp_read_only"
-table_size=10000
-tables=4
 proxy_config=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,36 +26,22 @@ done
 
 # shellcheck source=bench/lib/demo.sh
 source bench/lib/demo.sh
+# shellcheck source=bench/lib/sysbench.sh
+source bench/lib/sysbench.sh
 
-common=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app-secret --mysql-db=app
-        --tables="$tables" --table-size="$table_size" --db-ps-mode=auto)
-sysbench oltp_read_write "${common[@]}" --mysql-port="$primary_port" prepare > /dev/null
+sysbench_prepare
 # Warm both paths up (the proxy's JIT, the servers' buffer pool) before anything is measured.
 for port in "$primary_port" "$proxy_port"; do
-  sysbench oltp_read_only "${common[@]}" --mysql-port="$port" --threads="$threads" --time=10 run > /dev/null
+  sysbench oltp_read_only "${sysbench_common[@]}" --mysql-port="$port" --threads="$threads" --time=10 run > /dev/null
 done
-
-# Waits until both replicas have applied everything the primary has, so that one run's
-# replication work does not steal CPU from the next.
-settle() {
-  local position port
-  position="$(mariadb -h127.0.0.1 -P"$primary_port" -uapp -papp-secret -Nse 'SELECT @@gtid_binlog_pos')"
-  for port in $replica_ports; do
-    mariadb -h127.0.0.1 -P"$port" -uapp -papp-secret -Nse "SELECT MASTER_GTID_WAIT('$position', 300)" > /dev/null
-  done
-}
 
 # run TEST PORT -> prints "qps p95 errors"
 run() {
   settle
-  local out
-  out="$(sysbench "$1" "${common[@]}" --mysql-port="$2" --threads="$threads" --time="$time_s" \
-           --percentile=95 --report-interval=0 run)"
-  local qps p95 errors
-  qps="$(sed -n 's/^ *queries: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' <<< "$out")"
-  p95="$(sed -n 's/^ *95th percentile: *\([0-9.]*\)/\1/p' <<< "$out")"
-  errors="$(sed -n 's/^ *ignored errors: *\([0-9]*\).*/\1/p' <<< "$out")"
-  echo "$qps $p95 ${errors:-0}"
+  local -A figures
+  sysbench_figures figures "$(sysbench "$1" "${sysbench_common[@]}" --mysql-port="$2" --threads="$threads" \
+                                --time="$time_s" --percentile=95 --report-interval=0 run)"
+  echo "${figures[qps]} ${figures[pct_ms]} ${figures[ignored]:-0}"
 }
 
 stamp="$(date -u +%Y-%m-%dT%H%MZ)"
@@ -65,7 +49,7 @@ report="bench/results/sysbench-$stamp.md"
 {
   echo "# sysbench through mysql-proxy vs direct ($stamp)"
   echo
-  echo "$(nproc) cores, $(sysbench --version), ${threads} threads, ${time_s} s per run, ${tables}x${table_size} rows,"
+  echo "$(nproc) cores, $(sysbench --version), ${threads} threads, ${time_s} s per run, $sysbench_rows rows,"
   echo "prepared statements on; servers, proxy and sysbench on this one machine."
   echo "proxy configuration over the demo's: ${proxy_config[1]:-none}"
   [ "${#proxy_config[@]}" -gt 0 ] && sed 's/^/    /' "${proxy_config[1]}"

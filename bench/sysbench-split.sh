@@ -16,8 +16,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 time_s=30
 rw_time_s=60
 threads=8
-table_size=10000
-tables=4
 proxy_config=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,12 +30,12 @@ done
 command -v curl > /dev/null || { echo "curl is missing: apt-get install -y curl" >&2; exit 1; }
 # shellcheck source=bench/lib/demo.sh
 source bench/lib/demo.sh
+# shellcheck source=bench/lib/sysbench.sh
+source bench/lib/sysbench.sh
 
-common=(--mysql-host=127.0.0.1 --mysql-user=app --mysql-password=app-secret --mysql-db=app
-        --tables="$tables" --table-size="$table_size" --db-ps-mode=auto)
-sysbench oltp_read_write "${common[@]}" --mysql-port="$primary_port" prepare > /dev/null
+sysbench_prepare
 for port in "$primary_port" "$proxy_port"; do
-  sysbench oltp_read_only "${common[@]}" --skip_trx=on --mysql-port="$port" --threads="$threads" --time=10 run > /dev/null
+  sysbench oltp_read_only "${sysbench_common[@]}" --skip_trx=on --mysql-port="$port" --threads="$threads" --time=10 run > /dev/null
 done
 
 # statements ROLE -> "name=count ..." for every backend of that role, from /backends
@@ -51,14 +49,11 @@ run() {
   local test="$1" port="$2" seconds="$3"
   shift 3
   local out
-  out="$(sysbench "$test" "${common[@]}" "$@" --mysql-port="$port" --threads="$threads" --time="$seconds" \
+  out="$(sysbench "$test" "${sysbench_common[@]}" "$@" --mysql-port="$port" --threads="$threads" --time="$seconds" \
            --percentile=95 --report-interval=0 run)"
-  local qps p95 errors ignored
-  qps="$(sed -n 's/^ *queries: *[0-9]* *(\([0-9.]*\) per sec.)/\1/p' <<< "$out")"
-  p95="$(sed -n 's/^ *95th percentile: *\([0-9.]*\)/\1/p' <<< "$out")"
-  errors="$(grep -c 'FATAL' <<< "$out" || true)"
-  ignored="$(sed -n 's/^ *ignored errors: *\([0-9]*\).*/\1/p' <<< "$out")"
-  echo "$qps $p95 $errors ${ignored:-0}"
+  local -A figures
+  sysbench_figures figures "$out"
+  echo "${figures[qps]} ${figures[pct_ms]} $(grep -c 'FATAL' <<< "$out" || true) ${figures[ignored]:-0}"
 }
 
 read -r d_qps d_p95 _ _ <<< "$(run oltp_read_only "$primary_port" "$time_s" --skip_trx=on)"
@@ -84,7 +79,7 @@ report="bench/results/split-$stamp.md"
 {
   echo "# Read/write splitting under sysbench ($stamp)"
   echo
-  echo "$(nproc) cores, $(sysbench --version), ${threads} threads, ${tables}x${table_size} rows, prepared statements on;"
+  echo "$(nproc) cores, $(sysbench --version), ${threads} threads, $sysbench_rows rows, prepared statements on;"
   echo "servers, proxy and sysbench on this one machine. Proxy configuration over the demo's: ${proxy_config[1]:-none}"
   echo
   echo "## oltp_read_only --skip_trx=on, ${time_s} s"
