@@ -165,6 +165,11 @@ fi
 scripts/debian-packages.sh gnuplot-nox psmisc
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$SECONDS"
+# What runs is the build in proxy-app/target, whenever it was made: name the commit checked out now
+# and the build's time.
+commit="$(git rev-parse --short HEAD)"
+git diff --quiet HEAD -- . ':!bench' 2> /dev/null || commit="$commit with uncommitted changes outside bench/"
+built="$(TZ=UTC find proxy-app/target/mysql-proxy/lib -name '*.jar' -printf '%TY-%Tm-%Td %TH:%TM UTC\n' 2> /dev/null | sort | tail -1)"
 # shellcheck source=bench/lib/sysbench.sh
 source bench/lib/sysbench.sh
 # The demo's own exit trap (stop_demo) gives way to this one, which also stops sysbench and what
@@ -288,8 +293,6 @@ elapsed=$((SECONDS - started))
 # ---------------------------------------------------------------------------------------- report
 mariadb_version="$(mariadb -h127.0.0.1 -P"$primary_port" -uapp -papp-secret -Nse 'SELECT VERSION()')"
 cpu="$(sed -n 's/^model name[[:space:]]*: //p; T; q' /proc/cpuinfo)"
-commit="$(git rev-parse --short HEAD)"
-git diff --quiet HEAD -- . ':!bench' 2> /dev/null || commit="$commit (with uncommitted changes outside bench/)"
 title="sysbench matrix $stamp: mysql-proxy $commit; $(nproc) cores ($cpu), MariaDB $mariadb_version; $time_s s per run"
 {
   echo "# sysbench: direct vs mysql-proxy${target_rows:+ vs other proxies} ($stamp)"
@@ -299,7 +302,7 @@ title="sysbench matrix $stamp: mysql-proxy $commit; $(nproc) cores ($cpu), Maria
     "load average before the run $load_before; servers, proxies and sysbench all on it"
   echo "- MariaDB $mariadb_version (primary and two GTID replicas), $(sysbench --version)," \
     "$(java -version 2>&1 | awk 'NR == 1')"
-  echo "- mysql-proxy commit $commit, demo configuration${proxy_config[1]:+ with $(basename "${proxy_config[1]}") over it}"
+  echo "- mysql-proxy: the build of $built in proxy-app/target (checked out: $commit), demo configuration${proxy_config[1]:+ with $(basename "${proxy_config[1]}") over it}"
   for row in "${target_rows[@]}"; do
     read -r name host port <<< "$row"
     echo "- target $name: $host:$port"
