@@ -109,7 +109,8 @@ public final class ConfigLoader {
                 read.positiveDuration("backends.handshake-timeout"),
                 new ProxyConfig.Pool(read.intAtLeast("backends.pool.max-connections", 1),
                         read.positiveDuration("backends.pool.idle-timeout"),
-                        read.positiveDuration("backends.pool.borrow-timeout")));
+                        read.positiveDuration("backends.pool.borrow-timeout"),
+                        read.duration("backends.pool.return-after-idle", false)));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(
                 read.choice("routing.consistency", Consistency::parse),
                 read.positiveDuration("routing.consistency-wait-timeout"),

@@ -46,8 +46,11 @@ public record ProxyConfig(
                            Duration connectTimeout, Duration handshakeTimeout, Pool pool) {
     }
 
-    /** Per-backend connection pools. */
-    public record Pool(int maxConnections, Duration idleTimeout, Duration borrowTimeout) {
+    /**
+     * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the
+     * connections that hold nothing of its own (zero: never, they stay until the session ends).
+     */
+    public record Pool(int maxConnections, Duration idleTimeout, Duration borrowTimeout, Duration returnAfterIdle) {
     }
 
     /** Read/write splitting. */

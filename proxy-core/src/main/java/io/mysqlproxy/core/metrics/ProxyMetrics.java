@@ -6,6 +6,13 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mysqlproxy.core.pool.BackendPools;
@@ -28,7 +35,7 @@ import java.util.function.ToDoubleFunction;
  * the topology and removed when it leaves, so recording a statement is a map lookup and an
  * increment, and a backend that is gone leaves no series behind.
  */
-public final class ProxyMetrics {
+public final class ProxyMetrics implements AutoCloseable {
 
     /** One proxy-wide figure of {@link #stats()}: a name such as {@code routing_decisions.read}, and its value. */
     public record Stat(String name, long value) {
@@ -48,6 +55,7 @@ public final class ProxyMetrics {
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final BackendPools pools;
     private final AtomicInteger clientConnections;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public ProxyMetrics(BackendPools pools, AtomicInteger clientConnections) {
         this.pools = pools;
@@ -67,6 +75,20 @@ public final class ProxyMetrics {
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
+        // The process itself: heap and live data after GC, threads, open file descriptors, CPU, uptime.
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Stops listening for GC notifications (the JVM outlives a proxy in tests). */
+    @Override
+    public void close() {
+        gc.close();
     }
 
     private Counter counter(String name, String description, String... tags) {

@@ -23,6 +23,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +73,11 @@ public record ProxyRuntime(
     @Override
     public ProxyConfig.Routing routing() {
         return config().routing();
+    }
+
+    @Override
+    public Duration returnAfterIdle() {
+        return config().backends().pool().returnAfterIdle();
     }
 
     @Override

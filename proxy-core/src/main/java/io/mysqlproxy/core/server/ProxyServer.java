@@ -329,6 +329,7 @@ public final class ProxyServer implements AutoCloseable {
         listener.close().awaitUninterruptibly();
         admin.close();
         health.ifPresent(HealthMonitor::close);
+        runtime.metrics().close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         log.info("mysql-proxy stopped");

@@ -75,12 +75,19 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     private boolean draining;
     private long lastActivity;
     private ScheduledFuture<?> idleCheck;
+    /** System.nanoTime() at which {@link #idleCheck} runs. */
+    private long idleCheckAt;
+    /** backends.pool.return-after-idle in nanoseconds; 0: legs stay until the session ends. */
+    private final long returnAfterIdle;
+    /** Non-null while an idle session's primary leg is read before it goes back to its pool. */
+    private IdleLegReturn returning;
 
     public FrontendCommandHandler(SessionInfo info, BackendLogin login, BackendConnection primaryConnection,
                                   SessionServices services) {
         this.info = info;
         this.login = login;
         this.services = services;
+        this.returnAfterIdle = services.returnAfterIdle().toNanos();
         this.legs = new SessionLegs(services, this, statements);
         this.tracker = new SessionTracker(legs, new ReadYourWrites(services.routing().consistencyWaitTimeout()),
                 new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
@@ -98,31 +105,74 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         this.ctx = ctx;
         services.sessions().add(info.connectionId(), this);
         lastActivity = System.nanoTime();
-        scheduleIdleCheck(info.idleTimeout().toNanos());
+        armIdleCheck(lastActivity + nextIdleStep());
     }
 
-    // ---- idle timeout, like MySQL's wait_timeout: time since the last command ended ----
+    // ---- idle sessions: legs go back to their pools after return-after-idle; the session ends after
+    // ---- the idle timeout, like MySQL's wait_timeout. Both count from the end of the last command.
 
-    private void scheduleIdleCheck(long delayNanos) {
-        idleCheck = ctx.executor().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    /** Makes sure the idle check runs by {@code deadline} (System.nanoTime()). */
+    private void armIdleCheck(long deadline) {
+        if (idleCheck != null) {
+            if (idleCheckAt - deadline <= 0) {
+                return;
+            }
+            idleCheck.cancel(false);
+        }
+        idleCheckAt = deadline;
+        idleCheck = ctx.executor().schedule(this::checkIdle, Math.max(0, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /** Time from the last activity to the next thing an idle session may have to do. */
+    private long nextIdleStep() {
+        long timeout = info.idleTimeout().toNanos();
+        return returnAfterIdle > 0 && legs.holdsAny() ? Math.min(timeout, returnAfterIdle) : timeout;
     }
 
     private void checkIdle() {
+        idleCheck = null;
         if (closing) {
             return;
         }
-        long timeout = info.idleTimeout().toNanos();
+        long now = System.nanoTime();
         if (midCommand()) {
-            scheduleIdleCheck(timeout);
+            armIdleCheck(now + nextIdleStep());
             return;
         }
-        long idle = System.nanoTime() - lastActivity;
-        if (idle >= timeout) {
+        long idle = now - lastActivity;
+        if (idle >= info.idleTimeout().toNanos()) {
             responded = false;
             lastClientSequence = -1;
             abort(ProxyErrors.idleTimeout(), "idle for " + TimeUnit.NANOSECONDS.toSeconds(idle) + " s");
-        } else {
-            scheduleIdleCheck(timeout - idle);
+            return;
+        }
+        if (returnAfterIdle > 0 && idle >= returnAfterIdle && legs.holdsAny() && tracker.mayReturnLegs()) {
+            returnLegs();
+        }
+        long deadline = lastActivity + info.idleTimeout().toNanos();
+        if (returnAfterIdle > 0 && idle < returnAfterIdle && legs.holdsAny()) {
+            deadline = lastActivity + returnAfterIdle;
+        }
+        armIdleCheck(deadline);
+    }
+
+    private void returnLegs() {
+        IdleLegReturn giving = new IdleLegReturn(legs, tracker, statements, this::legsReturned);
+        returning = giving;
+        if (!giving.start()) {
+            returning = null;
+        }
+        log.debug("[conn {}] {}: idle, {} backend connections", info.connectionId(), info.remote(),
+                returning != null ? "reading the primary connection before giving back its"
+                        : legs.holdsAny() ? "gave back some of its" : "gave back its");
+    }
+
+    /** The idle return's asynchronous step ended; commands the client sent meanwhile may run. */
+    private void legsReturned() {
+        returning = null;
+        if (!closing) {
+            drainQueue();
         }
     }
 
@@ -146,7 +196,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         }
         // While a response is awaited, only the rest of the current command (a 16 MiB continuation
         // or a LOCAL INFILE upload) goes through; a pipelined next command waits its turn.
-        if (!queued.isEmpty() || (current != null && !uploading && continuing == null)) {
+        if (!queued.isEmpty() || returning != null || (current != null && !uploading && continuing == null)) {
             queued.add(frame);
             if (queued.size() > MAX_QUEUED) {
                 abort(ProxyErrors.malformedPacket("more than " + MAX_QUEUED + " pipelined commands"),
@@ -324,9 +374,12 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         return isCurrent(cmd);
     }
 
-    /** Whether the client is mid-command: one in flight, its upload or continuation, or a change of user. */
+    /**
+     * Whether the client is mid-command: one in flight, its upload or continuation, or a change of
+     * user; or the proxy is reading an idle session's primary leg before giving it back.
+     */
     boolean midCommand() {
-        return current != null || uploading || continuing != null || changeUser != null;
+        return current != null || uploading || continuing != null || changeUser != null || returning != null;
     }
 
     /** Fails the current command with {@code error} where the client expects its response. */
@@ -345,6 +398,9 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         }
         cmd.release();
         lastActivity = System.nanoTime();
+        if (returnAfterIdle > 0) {
+            armIdleCheck(lastActivity + returnAfterIdle);
+        }
         if (!queued.isEmpty()) {
             drainQueue();
         } else {
@@ -370,7 +426,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     }
 
     private void endIfDrainedAndIdle() {
-        if (draining && !closing && current == null && changeUser == null && queued.isEmpty()
+        if (draining && !closing && current == null && changeUser == null && returning == null && queued.isEmpty()
                 && !tracker.inTransaction()) {
             log.info("[conn {}] {}: session closed at a transaction boundary: the proxy is shutting down",
                     info.connectionId(), info.remote());
@@ -480,6 +536,9 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             log.info("[conn {}] {}: {} closed while idle ({}); the session continues on a new connection",
                     info.connectionId(), info.remote(), leg, reason);
         }
+        if (returning != null && returning.waitsOn(leg)) {
+            legsReturned();
+        }
     }
 
     void replyOk(int sequence) {
@@ -498,7 +557,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
     // ---- flow control ----
 
     private void drainQueue() {
-        while (!closing && current == null && changeUser == null && !queued.isEmpty()) {
+        while (!closing && current == null && changeUser == null && returning == null && !queued.isEmpty()) {
             process(queued.poll());
         }
         updateReading();

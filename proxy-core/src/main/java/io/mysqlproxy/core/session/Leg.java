@@ -46,6 +46,7 @@ final class Leg implements ResponseSink {
     private InternalResult internal;
     private CompositeByteBuf collected;
     private boolean released;
+    private boolean wrote;
 
     Leg(Backend backend, BackendPool pool, BackendConnection connection, Owner owner) {
         this.backend = backend;
@@ -79,6 +80,15 @@ final class Leg implements ResponseSink {
 
     void appliedGtid(String gtid) {
         this.appliedGtid = gtid;
+    }
+
+    /** Whether a statement that may have written ran here (so LAST_INSERT_ID() may have changed). */
+    boolean wrote() {
+        return wrote;
+    }
+
+    void wrote(boolean wrote) {
+        this.wrote = wrote;
     }
 
     /** Status flags of the last response to a client command. */

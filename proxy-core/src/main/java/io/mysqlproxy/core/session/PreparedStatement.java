@@ -30,6 +30,8 @@ final class PreparedStatement {
     private Leg longDataLeg;
     /** Where the last execution ran (an open cursor lives there). */
     private Leg lastLeg;
+    /** Whether the last execution opened a cursor that no COM_STMT_RESET has closed since. */
+    private boolean cursorOpen;
 
     PreparedStatement(int clientId, byte[] sql, Classification classification, int parameters) {
         this.clientId = clientId;
@@ -61,6 +63,15 @@ final class PreparedStatement {
 
     void preparedOn(Leg leg, int backendId) {
         backendIds.put(leg, backendId);
+    }
+
+    void cursorOpen(boolean open) {
+        this.cursorOpen = open;
+    }
+
+    /** Whether {@code leg} holds this statement's open cursor or the long data of its next execution. */
+    boolean heldOn(Leg leg) {
+        return leg == longDataLeg || (leg == lastLeg && cursorOpen);
     }
 
     Map<Leg, Integer> backendIds() {
@@ -145,6 +156,7 @@ final class PreparedStatement {
         }
         if (lastLeg == leg) {
             lastLeg = null;
+            cursorOpen = false;
         }
     }
 }

@@ -60,6 +60,16 @@ final class PreparedStatements {
         return byClientId.values();
     }
 
+    /** Whether a statement's open cursor or pending long data lives on {@code leg}. */
+    boolean heldOn(Leg leg) {
+        for (PreparedStatement statement : byClientId.values()) {
+            if (statement.heldOn(leg)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void forget(Leg leg) {
         for (PreparedStatement statement : byClientId.values()) {
             statement.forget(leg);

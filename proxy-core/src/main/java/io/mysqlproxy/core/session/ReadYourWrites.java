@@ -6,6 +6,7 @@ import io.mysqlproxy.protocol.result.BufferedResponse;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Session consistency: after the session writes on the primary, its next read may go to a
@@ -64,6 +65,25 @@ final class ReadYourWrites {
             outcome.notApplied("the primary connection that wrote is gone");
             return;
         }
+        learn(primary, learned -> {
+            if (learned) {
+                waitOn(replica, outcome);
+            } else {
+                outcome.notApplied("could not read the primary's GTID position");
+            }
+        });
+    }
+
+    /** Whether a write's position is still to be read from the primary connection that made it. */
+    boolean writePending() {
+        return writePending;
+    }
+
+    /**
+     * Reads the position of the session's writes from {@code primary}, the connection that made
+     * them (MariaDB's {@code @@last_gtid} is per connection), then tells {@code then} whether it could.
+     */
+    void learn(Leg primary, Consumer<Boolean> then) {
         GtidDialect dialect = GtidDialect.of(primary.connection().greeting().serverVersion());
         primary.sendInternal(CommandType.QUERY, StmtCommands.query(primary.connection().channel().alloc(),
                 dialect.positionQuery()), (response, failed, status) -> {
@@ -76,13 +96,11 @@ final class ReadYourWrites {
             } finally {
                 response.release();
             }
-            if (failed) {
-                outcome.notApplied("could not read the primary's GTID position");
-                return;
+            if (!failed) {
+                writePending = false;
+                lastWrite = position == null ? "" : position;
             }
-            writePending = false;
-            lastWrite = position == null ? "" : position;
-            waitOn(replica, outcome);
+            then.accept(!failed);
         });
     }
 

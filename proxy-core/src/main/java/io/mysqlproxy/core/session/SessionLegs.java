@@ -14,8 +14,9 @@ import java.util.Map;
 /**
  * The backend connections a session holds: at most one leg per backend (the primary's, and one for
  * each replica it has read from), the leg its open transaction is on, and the leg that ran its
- * previous command. A leg stays with the session until the session ends, resets, or the leg fails;
- * prepared statements live on legs, so forgetting a leg forgets their server ids there too.
+ * previous command. A leg stays with the session until the session ends, resets, has been idle for
+ * a while ({@link IdleLegReturn}), or the leg fails; prepared statements live on legs, so forgetting
+ * a leg forgets their server ids there too.
  */
 final class SessionLegs {
 
@@ -111,6 +112,21 @@ final class SessionLegs {
             previousLeg = null;
         }
         statements.forget(leg);
+    }
+
+    /** Whether the session holds any backend connection. */
+    boolean holdsAny() {
+        return primary != null || !replicas.isEmpty();
+    }
+
+    /** The replica legs, as a copy the caller may release from. */
+    List<Leg> replicaLegs() {
+        return new ArrayList<>(replicas.values());
+    }
+
+    /** Gives one leg back to its pool (reset there) and forgets it. */
+    void giveBack(Leg leg) {
+        release(List.of(leg));
     }
 
     /** Gives the replica legs back to their pools (reset there); the primary leg stays. */

@@ -9,6 +9,8 @@ import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.topology.Topology;
 
+import java.time.Duration;
+
 /**
  * What a session needs from the proxy around it: password checks, the backends, their pools, routing,
  * the other sessions.
@@ -33,6 +35,9 @@ public interface SessionServices {
     ReplicaBalancer balancer();
 
     ProxyConfig.Routing routing();
+
+    /** How long a session may be idle before it gives its backend connections back (zero: never). */
+    Duration returnAfterIdle();
 
     io.mysqlproxy.core.metrics.ProxyMetrics metrics();
 

@@ -4,6 +4,7 @@ import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.route.Pin;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +29,8 @@ final class SessionState {
     }
 
     private final List<Entry> replay = new ArrayList<>();
+    /** The entry that carries LAST_INSERT_ID() over to a new connection, or null. */
+    private Entry lastInsertId;
     private long version;
     private String schema;
     private int collation;
@@ -70,6 +73,27 @@ final class SessionState {
         return true;
     }
 
+    /**
+     * Records what LAST_INSERT_ID() returned on a connection the session is giving back, so that the
+     * next one returns it too; it replaces the value recorded before. False if the log is full.
+     */
+    boolean lastInsertId(long id) {
+        if (lastInsertId != null) {
+            replay.remove(lastInsertId);
+            lastInsertId = null;
+        }
+        if (id == 0) {
+            return true;
+        }
+        if (replay.size() >= MAX_REPLAYED) {
+            return false;
+        }
+        lastInsertId = new Entry(++version, ("SET last_insert_id = " + Long.toUnsignedString(id))
+                .getBytes(StandardCharsets.US_ASCII));
+        replay.add(lastInsertId);
+        return true;
+    }
+
     /** The SET statements a backend at {@code applied} has not run yet, oldest first. */
     List<Entry> since(long applied) {
         if (applied >= version) {
@@ -107,6 +131,7 @@ final class SessionState {
     /** COM_RESET_CONNECTION: variables back to the server defaults, pins and the log gone, the schema kept. */
     void reset() {
         replay.clear();
+        lastInsertId = null;
         collation = BackendConnection.SERVER_DEFAULT_COLLATION;
         pins = 0;
         consistency = defaultConsistency;

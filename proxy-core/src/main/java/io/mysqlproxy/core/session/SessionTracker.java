@@ -75,6 +75,15 @@ final class SessionTracker implements RouteContext {
         return leg == legs.transactionLeg() || (leg == legs.primary() && state.pins() != 0);
     }
 
+    /**
+     * Whether the session's legs may go back to their pools while it is idle: nothing that lives only
+     * in a connection (an open transaction, autocommit off, a pin) would be lost. What statements
+     * keep on a leg (cursors, long data) is checked per leg.
+     */
+    boolean mayReturnLegs() {
+        return !inTransaction() && autocommit && state.pins() == 0;
+    }
+
     /** COM_RESET_CONNECTION: the server defaults again, autocommit on, nothing written. */
     void reset() {
         state.reset();
@@ -115,8 +124,14 @@ final class SessionTracker implements RouteContext {
         }
         if (onPrimary && mayWrite(c)) {
             readYourWrites.wrote();
+            leg.wrote(true);
+        }
+        if (cmd.type == CommandType.STMT_RESET) {
+            cmd.statement.cursorOpen(false);
+            return;
         }
         if (cmd.type == CommandType.STMT_EXECUTE) {
+            cmd.statement.cursorOpen(!failed && ServerStatus.CURSOR_EXISTS.isSet(status));
             pinFor(c, cmd.statement.sql());
             // A prepared SET or USE has parameters the proxy does not keep: it is not replayed elsewhere.
             if (!failed && (c.kind() == StatementKind.SESSION_SET || c.kind() == StatementKind.USE

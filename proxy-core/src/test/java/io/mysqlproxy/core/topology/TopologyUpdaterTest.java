@@ -177,7 +177,7 @@ class TopologyUpdaterTest {
         HostPort r2 = HostPort.parse("db-2:3306");
         ProxyConfig.Backends config = new ProxyConfig.Backends(PRIMARY, PrimaryMode.CONFIGURED, List.of(r1, r2),
                 Map.of(r1, 1, r2, 5), Duration.ofSeconds(1), Duration.ofSeconds(1), new ProxyConfig.Pool(1, Duration.ofMinutes(1),
-                Duration.ofSeconds(1)));
+                Duration.ofSeconds(1), Duration.ofSeconds(1)));
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {
             discovery.start(weighted);

@@ -1,0 +1,109 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.mysqlproxy.protocol.wire.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives an idle session's backend connections back to their pools, so that thousands of idle
+ * clients hold few backend connections. The caller has checked that nothing lives only in the
+ * session's connections ({@link SessionTracker#mayReturnLegs}); a leg that still holds a prepared
+ * statement's open cursor or long data stays. What the next connection cannot learn from the
+ * session's state is read from the primary leg first, if a write ran there: LAST_INSERT_ID()
+ * (replayed as {@code SET last_insert_id}) and, under session consistency, the GTID position of
+ * the writes. Schema, character set, SETs and prepared statements reach the next connection the
+ * usual lazy way ({@link LegSync}, re-prepare on first use).
+ */
+final class IdleLegReturn {
+
+    private static final Logger log = LoggerFactory.getLogger(IdleLegReturn.class);
+    private static final String LAST_INSERT_ID = "SELECT LAST_INSERT_ID()";
+
+    private final SessionLegs legs;
+    private final SessionTracker tracker;
+    private final PreparedStatements statements;
+    private final Runnable done;
+    /** The primary leg being read before it goes back; null once it has. */
+    private Leg primary;
+
+    IdleLegReturn(SessionLegs legs, SessionTracker tracker, PreparedStatements statements, Runnable done) {
+        this.legs = legs;
+        this.tracker = tracker;
+        this.statements = statements;
+        this.done = done;
+    }
+
+    /** Gives back what can go now; true while the primary leg is still being read ({@code done} follows). */
+    boolean start() {
+        for (Leg replica : legs.replicaLegs()) {
+            if (!statements.heldOn(replica)) {
+                legs.giveBack(replica);
+            }
+        }
+        Leg leg = legs.primary();
+        if (leg == null || statements.heldOn(leg)) {
+            return false;
+        }
+        if (!leg.wrote()) {
+            legs.giveBack(leg);
+            return false;
+        }
+        primary = leg;
+        readLastInsertId();
+        return true;
+    }
+
+    /** Whether this is waiting on {@code leg} (which has failed, so {@code done} never comes). */
+    boolean waitsOn(Leg leg) {
+        return primary == leg;
+    }
+
+    private void readLastInsertId() {
+        Leg leg = primary;
+        leg.sendInternal(CommandType.QUERY, StmtCommands.query(leg.connection().channel().alloc(), LAST_INSERT_ID),
+                (response, failed, status) -> {
+                    Long id;
+                    try {
+                        id = failed ? null : parse(BufferedResponse.firstCell(response, leg.connection().deprecateEof()));
+                    } catch (ProtocolException e) {
+                        id = null;
+                    } finally {
+                        response.release();
+                    }
+                    if (id == null || !tracker.state().lastInsertId(id)) {
+                        log.debug("{} stays with its idle session: LAST_INSERT_ID() {}", leg,
+                                id == null ? "could not be read" : "does not fit the session's replay log");
+                        finish();
+                        return;
+                    }
+                    if (tracker.consistency() == Consistency.SESSION && tracker.readYourWrites().writePending()) {
+                        // Without the position, the session's next replica read goes to the primary.
+                        tracker.readYourWrites().learn(leg, learned -> giveBackPrimary());
+                    } else {
+                        giveBackPrimary();
+                    }
+                });
+    }
+
+    private static Long parse(String value) {
+        try {
+            return value == null ? null : Long.parseUnsignedLong(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void giveBackPrimary() {
+        legs.giveBack(primary);
+        finish();
+    }
+
+    private void finish() {
+        primary = null;
+        done.run();
+    }
+}
