@@ -102,7 +102,7 @@ public final class BackendPool {
             open(loop, login, promise);
         } else {
             waits.increment();
-            Waiter waiter = new Waiter(loop, login, key, promise);
+            Waiter waiter = new Waiter(loop, login, key, anySchema, promise);
             waiter.timeout = loop.schedule(() -> {
                 if (waiters.remove(waiter)) {
                     timeouts.increment();
@@ -220,12 +220,21 @@ public final class BackendPool {
                 wakeOne();
                 return;
             }
-            if (reserve()) {
+            BackendConnection idle = loopIdle(waiter.loop).take(waiter.key, waiter.login.database(), waiter.anySchema);
+            if (idle != null) {
+                waiter.timeout.cancel(false);
+                if (!waiter.promise.trySuccess(idle)) {
+                    release(idle);
+                }
+            } else if (reserve()) {
                 waiter.timeout.cancel(false);
                 open(waiter.loop, waiter.login, waiter.promise);
             } else {
-                // Someone else took the slot: stay first in line for the next one.
+                // A borrower who found no one waiting (this waiter was out of the queue a moment)
+                // took the slot: stay first in line, and if the pool is full of idle connections
+                // this waiter cannot use, close one, or nothing may free a slot before its timeout.
                 waiters.addFirst(waiter);
+                closeAnIdleConnectionElsewhere(waiter.loop, waiter.key);
             }
         });
     }
@@ -443,13 +452,15 @@ public final class BackendPool {
         final EventLoop loop;
         final BackendLogin login;
         final PoolKey key;
+        final boolean anySchema;
         final Promise<BackendConnection> promise;
         ScheduledFuture<?> timeout;
 
-        Waiter(EventLoop loop, BackendLogin login, PoolKey key, Promise<BackendConnection> promise) {
+        Waiter(EventLoop loop, BackendLogin login, PoolKey key, boolean anySchema, Promise<BackendConnection> promise) {
             this.loop = loop;
             this.login = login;
             this.key = key;
+            this.anySchema = anySchema;
             this.promise = promise;
         }
     }
