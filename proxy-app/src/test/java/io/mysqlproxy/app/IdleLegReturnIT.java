@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,6 +42,9 @@ class IdleLegReturnIT {
             s.execute("DROP TABLE IF EXISTS idle_return");
             s.execute("CREATE TABLE idle_return (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20))");
             s.execute("INSERT INTO idle_return (v) VALUES ('a'), ('b'), ('c'), ('d'), ('e')");
+            s.execute("DROP PROCEDURE IF EXISTS make_scratch");
+            s.execute("CREATE PROCEDURE make_scratch() BEGIN CREATE TEMPORARY TABLE proc_scratch (x INT); "
+                    + "INSERT INTO proc_scratch VALUES (7); END");
         }
         bed.awaitReplication();
     }
@@ -109,6 +113,9 @@ class IdleLegReturnIT {
             awaitAllReturned(proxy);
             assertEquals(7, count(s, "SELECT LAST_INSERT_ID()"), "a newer LAST_INSERT_ID() replaces the older");
             assertEquals("second", string(s, "SELECT v FROM idle_return WHERE id = 7"));
+            assertEquals(42, count(s, "SELECT LAST_INSERT_ID(42)"));
+            awaitAllReturned(proxy);
+            assertEquals(42, count(s, "SELECT LAST_INSERT_ID()"), "LAST_INSERT_ID(expr) sets it without a write");
         }
     }
 
@@ -139,8 +146,23 @@ class IdleLegReturnIT {
                 assertStaysThroughIdlePeriods(proxy, "a user variable set from an expression");
                 assertEquals(at, string(s, "SELECT @at"));
             }
+            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                s.execute("SET TRANSACTION READ ONLY");
+                assertStaysThroughIdlePeriods(proxy, "a SET TRANSACTION for the next transaction");
+                SQLException readOnly = assertThrows(SQLException.class,
+                        () -> s.executeUpdate("INSERT INTO idle_return (v) VALUES ('read only')"));
+                assertEquals(1792, readOnly.getErrorCode(), readOnly.getMessage());
+                awaitAllReturned(proxy);
+                assertEquals(1, s.executeUpdate("INSERT INTO idle_return (v) VALUES ('read write again')"),
+                        "the one-shot SET TRANSACTION is not replayed on the next connection");
+            }
+            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                s.execute("CALL make_scratch()");
+                assertStaysThroughIdlePeriods(proxy, "what a stored procedure left behind");
+                assertEquals(7, count(s, "/* route=primary */ SELECT x FROM proc_scratch"));
+            }
             try (Connection c = proxy.connect("useCursorFetch=true&defaultFetchSize=2");
-                 PreparedStatement all = c.prepareStatement("SELECT v FROM idle_return ORDER BY id")) {
+                 PreparedStatement all = c.prepareStatement("SELECT v FROM idle_return WHERE id <= 5 ORDER BY id")) {
                 try (ResultSet rows = all.executeQuery()) {
                     assertTrue(rows.next());
                     assertEquals("a", rows.getString(1));

@@ -59,9 +59,10 @@ final class SetStatementClassifier {
                 global |= globalScope;
                 Keyword target = lx.keyword();
                 if (target == Keyword.TRANSACTION && assignments == 1) {
+                    // Without SESSION it is for the next transaction only (no SESSION_VARIABLE flag).
                     return global
                             ? PartResult.of(StatementKind.WRITE, GLOBAL_VARIABLE)
-                            : PartResult.of(StatementKind.SET_TRANSACTION);
+                            : PartResult.of(StatementKind.SET_TRANSACTION, scope == SESSION_SCOPE ? SESSION_VARIABLE : 0);
                 }
                 if (target == Keyword.AUTOCOMMIT) {
                     autocommit = true;

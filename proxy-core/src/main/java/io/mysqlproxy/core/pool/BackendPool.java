@@ -104,10 +104,11 @@ public final class BackendPool {
             waits.increment();
             Waiter waiter = new Waiter(loop, login, key, anySchema, promise);
             waiter.timeout = loop.schedule(() -> {
-                if (waiters.remove(waiter)) {
+                // Fails the waiter even while wakeOne has it out of the queue; wakeOne skips it then.
+                waiters.remove(waiter);
+                if (promise.tryFailure(new BackendException(ProxyErrors.poolExhausted(backend.name(),
+                        settings.maxConnections(), settings.borrowTimeout().toMillis()), null))) {
                     timeouts.increment();
-                    promise.tryFailure(new BackendException(ProxyErrors.poolExhausted(backend.name(),
-                            settings.maxConnections(), settings.borrowTimeout().toMillis()), null));
                 }
             }, settings.borrowTimeout().toNanos(), TimeUnit.NANOSECONDS);
             waiters.add(waiter);
@@ -225,6 +226,10 @@ public final class BackendPool {
                 waiter.timeout.cancel(false);
                 if (!waiter.promise.trySuccess(idle)) {
                     release(idle);
+                }
+                // The slot this waiter was woken for is still free: the next waiter may use it.
+                if (open.get() < settings.maxConnections()) {
+                    wakeOne();
                 }
             } else if (reserve()) {
                 waiter.timeout.cancel(false);

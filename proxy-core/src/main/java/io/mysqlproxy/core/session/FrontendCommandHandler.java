@@ -173,6 +173,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         returning = null;
         if (!closing) {
             drainQueue();
+            endIfDrainedAndIdle();
         }
     }
 
@@ -334,6 +335,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
                 tracker.startOver(new SessionState(newLogin.database(), newLogin.characterSet(),
                         services.consistencyOf(user.name())), loginOk.statusFlags());
                 legs.adopt(services.topology().primary(), fresh);
+                lastActivity = System.nanoTime();
+                armIdleCheck(lastActivity + nextIdleStep());
                 ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
                         null, null).toFrame(ctx.alloc(), okSequence, info.capabilities()));
                 log.debug("[conn {}] {}: changed user to '{}' on {}", info.connectionId(), info.remote(),
@@ -537,6 +540,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
                     info.connectionId(), info.remote(), leg, reason);
         }
         if (returning != null && returning.waitsOn(leg)) {
+            returning.abandon();
             legsReturned();
         }
     }

@@ -1,12 +1,14 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.result.BufferedResponse;
 import io.mysqlproxy.protocol.wire.ProtocolException;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * Gives an idle session's backend connections back to their pools, so that thousands of idle
@@ -22,6 +24,8 @@ final class IdleLegReturn {
 
     private static final Logger log = LoggerFactory.getLogger(IdleLegReturn.class);
     private static final String LAST_INSERT_ID = "SELECT LAST_INSERT_ID()";
+    /** A server that answers neither query within this long loses the connection, not the session. */
+    private static final long STEP_TIMEOUT_SECONDS = 10;
 
     private final SessionLegs legs;
     private final SessionTracker tracker;
@@ -29,6 +33,7 @@ final class IdleLegReturn {
     private final Runnable done;
     /** The primary leg being read before it goes back; null once it has. */
     private Leg primary;
+    private ScheduledFuture<?> timeout;
 
     IdleLegReturn(SessionLegs legs, SessionTracker tracker, PreparedStatements statements, Runnable done) {
         this.legs = legs;
@@ -53,19 +58,43 @@ final class IdleLegReturn {
             return false;
         }
         primary = leg;
+        timeout = leg.connection().channel().eventLoop().schedule(this::timedOut, STEP_TIMEOUT_SECONDS,
+                TimeUnit.SECONDS);
         readLastInsertId();
         return true;
     }
 
-    /** Whether this is waiting on {@code leg} (which has failed, so {@code done} never comes). */
+    /** Whether this is waiting on {@code leg}. */
     boolean waitsOn(Leg leg) {
         return primary == leg;
+    }
+
+    /** The leg failed: {@code done} will not come; nothing more happens. */
+    void abandon() {
+        primary = null;
+        timeout.cancel(false);
+    }
+
+    private void timedOut() {
+        Leg leg = primary;
+        if (leg == null) {
+            return;
+        }
+        log.warn("{} did not answer within {} s while its idle session gave it back; closing it", leg,
+                STEP_TIMEOUT_SECONDS);
+        legs.drop(leg);
+        leg.discard();
+        finish();
     }
 
     private void readLastInsertId() {
         Leg leg = primary;
         leg.sendInternal(CommandType.QUERY, StmtCommands.query(leg.connection().channel().alloc(), LAST_INSERT_ID),
                 (response, failed, status) -> {
+                    if (primary != leg) {
+                        response.release();
+                        return;
+                    }
                     Long id;
                     try {
                         id = failed ? null : parse(BufferedResponse.firstCell(response, leg.connection().deprecateEof()));
@@ -80,9 +109,17 @@ final class IdleLegReturn {
                         finish();
                         return;
                     }
-                    if (tracker.consistency() == Consistency.SESSION && tracker.readYourWrites().writePending()) {
-                        // Without the position, the session's next replica read goes to the primary.
-                        tracker.readYourWrites().learn(leg, learned -> giveBackPrimary());
+                    if (tracker.readYourWrites().writePending()) {
+                        // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
+                        // consistency is now: the session may switch to session consistency later.
+                        tracker.readYourWrites().learn(leg, learned -> {
+                            if (learned) {
+                                giveBackPrimary();
+                            } else {
+                                log.debug("{} stays with its idle session: its writes' position could not be read", leg);
+                                finish();
+                            }
+                        });
                     } else {
                         giveBackPrimary();
                     }
@@ -98,12 +135,18 @@ final class IdleLegReturn {
     }
 
     private void giveBackPrimary() {
-        legs.giveBack(primary);
-        finish();
+        if (primary != null) {
+            legs.giveBack(primary);
+            finish();
+        }
     }
 
     private void finish() {
+        if (primary == null) {
+            return;
+        }
         primary = null;
+        timeout.cancel(false);
         done.run();
     }
 }

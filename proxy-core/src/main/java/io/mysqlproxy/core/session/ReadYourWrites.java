@@ -61,7 +61,8 @@ final class ReadYourWrites {
             waitOn(replica, outcome);
             return;
         }
-        if (primary == null) {
+        if (primary == null || !primary.wrote()) {
+            // Another connection's @@last_gtid says nothing of this session's writes.
             outcome.notApplied("the primary connection that wrote is gone");
             return;
         }

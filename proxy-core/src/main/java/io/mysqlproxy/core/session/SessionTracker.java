@@ -25,6 +25,13 @@ final class SessionTracker implements RouteContext {
     private final ReadYourWrites readYourWrites;
     private SessionState state;
     private boolean autocommit;
+    /**
+     * What the primary connection holds that the proxy cannot see or carry over, short of a pin: a
+     * SET TRANSACTION waiting for the next transaction, or anything a stored procedure may have left
+     * (temporary tables, user variables, locks). Such a connection is not given back when idle.
+     */
+    private boolean primaryHoldsUnseenState;
+    private boolean nextTransactionSet;
 
     SessionTracker(SessionLegs legs, ReadYourWrites readYourWrites, SessionState state, int loginStatus) {
         this.legs = legs;
@@ -81,7 +88,7 @@ final class SessionTracker implements RouteContext {
      * keep on a leg (cursors, long data) is checked per leg.
      */
     boolean mayReturnLegs() {
-        return !inTransaction() && autocommit && state.pins() == 0;
+        return !inTransaction() && autocommit && state.pins() == 0 && !primaryHoldsUnseenState && !nextTransactionSet;
     }
 
     /** COM_RESET_CONNECTION: the server defaults again, autocommit on, nothing written. */
@@ -101,6 +108,8 @@ final class SessionTracker implements RouteContext {
     private void forgetCommands() {
         readYourWrites.reset();
         legs.startOver();
+        primaryHoldsUnseenState = false;
+        nextTransactionSet = false;
     }
 
     /** What a finished command changes in the session: transaction, schema, SETs, pins, pending writes. */
@@ -122,8 +131,14 @@ final class SessionTracker implements RouteContext {
         if (c == null) {
             return;
         }
+        if (onPrimary) {
+            noteUnseenState(c);
+        }
         if (onPrimary && mayWrite(c)) {
             readYourWrites.wrote();
+            leg.wrote(true);
+        } else if (onPrimary && c.has(StatementFlag.SESSION_FUNCTION)) {
+            // SELECT LAST_INSERT_ID(42) sets what LAST_INSERT_ID() returns next, without writing.
             leg.wrote(true);
         }
         if (cmd.type == CommandType.STMT_RESET) {
@@ -157,21 +172,51 @@ final class SessionTracker implements RouteContext {
                     state.pin(Pin.MULTI_STATEMENT);
                 }
             }
-            case SESSION_SET, SET_TRANSACTION -> {
+            case SET_TRANSACTION -> {
+                if (c.has(StatementFlag.SESSION_VARIABLE)) {
+                    record(leg, cmd.sql);
+                }
+            }
+            case SESSION_SET -> {
                 if (c.has(StatementFlag.GLOBAL_VARIABLE) && !c.has(StatementFlag.SESSION_VARIABLE)
                         && !c.has(StatementFlag.USER_VARIABLE) && !c.has(StatementFlag.CHARSET)) {
                     return;
                 }
                 if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql)) {
                     state.pin(Pin.USER_VARIABLE);
-                } else if (!state.record(cmd.sql)) {
-                    state.pin(Pin.SESSION_STATE_SIZE);
-                } else if (leg.appliedVersion() == state.version() - 1) {
-                    leg.appliedVersion(state.version());
+                } else {
+                    record(leg, cmd.sql);
                 }
             }
             default -> {
             }
+        }
+    }
+
+    /** Adds a SET that ran on {@code leg} to the replay log (which {@code leg} then has already). */
+    private void record(Leg leg, byte[] sql) {
+        if (!state.record(sql)) {
+            state.pin(Pin.SESSION_STATE_SIZE);
+        } else if (leg.appliedVersion() == state.version() - 1) {
+            leg.appliedVersion(state.version());
+        }
+    }
+
+    /**
+     * A one-shot SET TRANSACTION is for the next transaction on the connection it ran on: it is not
+     * replayed elsewhere, and that connection stays until a statement other than a SET has run.
+     * A CALL may leave state behind that the proxy cannot see.
+     */
+    private void noteUnseenState(Classification c) {
+        switch (c.kind()) {
+            case SET_TRANSACTION -> nextTransactionSet |= !c.has(StatementFlag.SESSION_VARIABLE);
+            case SESSION_SET, SET_AUTOCOMMIT, USE, EMPTY -> {
+            }
+            case CALL -> {
+                primaryHoldsUnseenState = true;
+                nextTransactionSet = false;
+            }
+            default -> nextTransactionSet = false;
         }
     }
 
