@@ -136,7 +136,7 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
             return;
         }
         long now = System.nanoTime();
-        if (midCommand()) {
+        if (busy()) {
             armIdleCheck(now + nextIdleStep());
             return;
         }
@@ -377,12 +377,14 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         return isCurrent(cmd);
     }
 
-    /**
-     * Whether the client is mid-command: one in flight, its upload or continuation, or a change of
-     * user; or the proxy is reading an idle session's primary leg before giving it back.
-     */
+    /** Whether the client is mid-command: one in flight, its upload or continuation, or a change of user. */
     boolean midCommand() {
-        return current != null || uploading || continuing != null || changeUser != null || returning != null;
+        return current != null || uploading || continuing != null || changeUser != null;
+    }
+
+    /** {@link #midCommand}, or the proxy is reading an idle session's primary leg before giving it back. */
+    private boolean busy() {
+        return midCommand() || returning != null;
     }
 
     /** Fails the current command with {@code error} where the client expects its response. */
