@@ -110,8 +110,13 @@ public final class ProxyMetrics implements AutoCloseable {
         if (meters != null) {
             meters.routed(reason).increment();
         }
-        decisions.computeIfAbsent(reason, r -> Counter.builder("mysqlproxy_routing_decisions")
-                .description("Routing decisions by reason").tag("reason", r.label()).register(registry)).increment();
+        Counter decided = decisions.get(reason);
+        if (decided == null) {
+            // Only the first time per reason: the lambda captures this, so it is allocated per call.
+            decided = decisions.computeIfAbsent(reason, r -> Counter.builder("mysqlproxy_routing_decisions")
+                    .description("Routing decisions by reason").tag("reason", r.label()).register(registry));
+        }
+        decided.increment();
     }
 
     /** A client statement on {@code backend} ended, after {@code nanos}, with an ERR or not. */

@@ -26,6 +26,15 @@ public final class PacketFrameDecoder extends LengthFieldBasedFrameDecoder {
     }
 
     /**
+     * The 3-byte little-endian length, read directly: the superclass would wrap the buffer in a
+     * little-endian view for every packet.
+     */
+    @Override
+    protected long getUnadjustedFrameLength(ByteBuf buf, int offset, int length, ByteOrder order) {
+        return buf.getUnsignedMediumLE(offset);
+    }
+
+    /**
      * Removes and returns the bytes received but not yet framed. A client that asks for TLS may
      * send its TLS ClientHello in the same segment as the SSL request; those bytes must go
      * through the TLS handler, not be read as packets. The caller owns the returned buffer.
