@@ -43,7 +43,8 @@ public final class ProxyMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
-    private final Map<RouteReason, Counter> decisions = new ConcurrentHashMap<>();
+    /** Routing decisions by reason ordinal, registered on first use (a race registers the same meter twice). */
+    private final Counter[] decisions = new Counter[RouteReason.values().length];
     private final Counter authenticationFailures;
     private final Counter transactions;
     private final Counter healthTransitions;
@@ -110,11 +111,11 @@ public final class ProxyMetrics implements AutoCloseable {
         if (meters != null) {
             meters.routed(reason).increment();
         }
-        Counter decided = decisions.get(reason);
+        Counter decided = decisions[reason.ordinal()];
         if (decided == null) {
-            // Only the first time per reason: the lambda captures this, so it is allocated per call.
-            decided = decisions.computeIfAbsent(reason, r -> Counter.builder("mysqlproxy_routing_decisions")
-                    .description("Routing decisions by reason").tag("reason", r.label()).register(registry));
+            decided = Counter.builder("mysqlproxy_routing_decisions").description("Routing decisions by reason")
+                    .tag("reason", reason.label()).register(registry);
+            decisions[reason.ordinal()] = decided;
         }
         decided.increment();
     }
@@ -173,7 +174,7 @@ public final class ProxyMetrics implements AutoCloseable {
         stats.add(new Stat("statements", statements));
         stats.add(new Stat("statement_errors", errors));
         for (RouteReason reason : RouteReason.values()) {
-            Counter counter = decisions.get(reason);
+            Counter counter = decisions[reason.ordinal()];
             stats.add(new Stat("routing_decisions." + reason.label(), counter == null ? 0 : (long) counter.count()));
         }
         stats.add(new Stat("primary_changes", (long) primaryChanges.count()));

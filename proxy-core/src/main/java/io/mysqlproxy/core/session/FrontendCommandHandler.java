@@ -150,11 +150,8 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         if (returnAfterIdle > 0 && idle >= returnAfterIdle && legs.holdsAny() && tracker.mayReturnLegs()) {
             returnLegs();
         }
-        long deadline = lastActivity + info.idleTimeout().toNanos();
-        if (returnAfterIdle > 0 && idle < returnAfterIdle && legs.holdsAny()) {
-            deadline = lastActivity + returnAfterIdle;
-        }
-        armIdleCheck(deadline);
+        // Before return-after-idle the next step may be the return; after it, only the idle timeout.
+        armIdleCheck(lastActivity + (idle < returnAfterIdle ? nextIdleStep() : info.idleTimeout().toNanos()));
     }
 
     private void returnLegs() {

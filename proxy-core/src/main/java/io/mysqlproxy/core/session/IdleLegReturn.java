@@ -109,7 +109,7 @@ final class IdleLegReturn {
                         finish();
                         return;
                     }
-                    if (tracker.readYourWrites().writePending()) {
+                    if (tracker.readYourWrites().positionPendingOn(leg)) {
                         // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
                         // consistency is now: the session may switch to session consistency later.
                         tracker.readYourWrites().learn(leg, learned -> {

@@ -82,7 +82,7 @@ final class Leg implements ResponseSink {
         this.appliedGtid = gtid;
     }
 
-    /** Whether a statement that may have written or set LAST_INSERT_ID() ran here (so it may have changed). */
+    /** Whether a statement that may have written or set LAST_INSERT_ID() ran here (so LAST_INSERT_ID() may have changed). */
     boolean wrote() {
         return wrote;
     }

@@ -27,41 +27,43 @@ final class ReadYourWrites {
     }
 
     private final Duration waitTimeout;
-    private boolean writePending;
+    /** The primary leg whose writes' position has not been read yet, or null: only it knows the position. */
+    private Leg writtenOn;
     private String lastWrite;
 
     ReadYourWrites(Duration waitTimeout) {
         this.waitTimeout = waitTimeout;
     }
 
-    /** The session ran something on the primary that may have written. */
-    void wrote() {
-        writePending = true;
+    /** The session ran something on {@code primary} that may have written. */
+    void wrote(Leg primary) {
+        writtenOn = primary;
     }
 
     /** Whether the session has written (since its last reset): only then do its reads need checks. */
     boolean hasWritten() {
-        return writePending || (lastWrite != null && !lastWrite.isEmpty());
+        return writtenOn != null || (lastWrite != null && !lastWrite.isEmpty());
     }
 
     /** Whether a read on a replica must be checked first. */
     boolean mustCheck(Leg replica) {
-        return writePending || (lastWrite != null && !lastWrite.isEmpty() && !lastWrite.equals(replica.appliedGtid()));
+        return writtenOn != null
+                || (lastWrite != null && !lastWrite.isEmpty() && !lastWrite.equals(replica.appliedGtid()));
     }
 
     /** Forgets all positions (COM_RESET_CONNECTION, COM_CHANGE_USER). */
     void reset() {
-        writePending = false;
+        writtenOn = null;
         lastWrite = null;
     }
 
     /** Learns the write position from {@code primary} if needed, then waits for it on {@code replica}. */
     void check(Leg primary, Leg replica, Outcome outcome) {
-        if (!writePending) {
+        if (writtenOn == null) {
             waitOn(replica, outcome);
             return;
         }
-        if (primary == null || !primary.wrote()) {
+        if (primary != writtenOn) {
             // Another connection's @@last_gtid says nothing of this session's writes.
             outcome.notApplied("the primary connection that wrote is gone");
             return;
@@ -75,9 +77,9 @@ final class ReadYourWrites {
         });
     }
 
-    /** Whether a write's position is still to be read from the primary connection that made it. */
-    boolean writePending() {
-        return writePending;
+    /** Whether the position of the session's writes is still to be read from {@code primary}, which made them. */
+    boolean positionPendingOn(Leg primary) {
+        return writtenOn == primary;
     }
 
     /**
@@ -98,7 +100,7 @@ final class ReadYourWrites {
                 response.release();
             }
             if (!failed) {
-                writePending = false;
+                writtenOn = null;
                 lastWrite = position == null ? "" : position;
             }
             then.accept(!failed);

@@ -66,11 +66,7 @@ final class SessionState {
     /** Records a SET that succeeded; false if the log is full (the caller pins the session instead). */
     boolean record(byte[] sql) {
         replay.removeIf(entry -> Arrays.equals(entry.sql(), sql));
-        if (replay.size() >= MAX_REPLAYED) {
-            return false;
-        }
-        replay.add(new Entry(++version, sql));
-        return true;
+        return append(sql) != null;
     }
 
     /**
@@ -85,13 +81,18 @@ final class SessionState {
         if (id == 0) {
             return true;
         }
+        lastInsertId = append(("SET last_insert_id = " + Long.toUnsignedString(id)).getBytes(StandardCharsets.US_ASCII));
+        return lastInsertId != null;
+    }
+
+    /** Adds {@code sql} at the end of the log as its newest version; null if the log is full. */
+    private Entry append(byte[] sql) {
         if (replay.size() >= MAX_REPLAYED) {
-            return false;
+            return null;
         }
-        lastInsertId = new Entry(++version, ("SET last_insert_id = " + Long.toUnsignedString(id))
-                .getBytes(StandardCharsets.US_ASCII));
-        replay.add(lastInsertId);
-        return true;
+        Entry entry = new Entry(++version, sql);
+        replay.add(entry);
+        return entry;
     }
 
     /** The SET statements a backend at {@code applied} has not run yet, oldest first. */

@@ -135,7 +135,7 @@ final class SessionTracker implements RouteContext {
             noteUnseenState(c);
         }
         if (onPrimary && mayWrite(c)) {
-            readYourWrites.wrote();
+            readYourWrites.wrote(leg);
             leg.wrote(true);
         } else if (onPrimary && c.has(StatementFlag.SESSION_FUNCTION)) {
             // SELECT LAST_INSERT_ID(42) sets what LAST_INSERT_ID() returns next, without writing.
