@@ -298,7 +298,7 @@ public final class ProxyServer implements AutoCloseable {
         if (cut > 0) {
             log.warn("drain deadline passed: closing {} session(s) still in a command or transaction, with error 1053",
                     cut);
-            sessions.shutDownAll();
+            sessions.shutDownAll("the proxy's drain deadline passed");
             long closeBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             while (sessions.size() > 0 && System.nanoTime() - closeBy < 0 && !Thread.currentThread().isInterrupted()) {
                 sleep(20);
@@ -327,6 +327,10 @@ public final class ProxyServer implements AutoCloseable {
         draining.set(true);
         discovery.close();
         listener.close().awaitUninterruptibly();
+        // Sessions end on their own loops before the loops stop, so that what they hold (backend
+        // connections, buffers of a command half done) is released by them, not left to the loops'
+        // shutdown, which runs only the tasks already queued.
+        runtime.sessions().shutDownAll("the proxy is closing");
         admin.close();
         health.ifPresent(HealthMonitor::close);
         runtime.metrics().close();

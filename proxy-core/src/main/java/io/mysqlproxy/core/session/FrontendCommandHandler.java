@@ -422,9 +422,9 @@ public final class FrontendCommandHandler extends ChannelInboundHandlerAdapter i
         });
     }
 
-    /** The drain deadline passed: a command or transaction still running is cut, with error 1053. Any thread. */
-    void shutDown() {
-        ctx.executor().execute(() -> abort(ProxyErrors.serverShutdown(), "the proxy's drain deadline passed"));
+    /** The proxy stops: a command or transaction still running is cut, with error 1053. Any thread. */
+    void shutDown(String reason) {
+        ctx.executor().execute(() -> abort(ProxyErrors.serverShutdown(), reason));
     }
 
     private void endIfDrainedAndIdle() {

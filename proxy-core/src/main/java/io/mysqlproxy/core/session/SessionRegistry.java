@@ -41,9 +41,9 @@ public final class SessionRegistry {
         all().forEach(FrontendCommandHandler::drain);
     }
 
-    /** The drain deadline passed: every session still open is cut, with error 1053. */
-    public void shutDownAll() {
-        all().forEach(FrontendCommandHandler::shutDown);
+    /** Every session still open is cut, with error 1053, for {@code reason} (the drain deadline, or the proxy closing). */
+    public void shutDownAll(String reason) {
+        all().forEach(session -> session.shutDown(reason));
     }
 
     private Collection<FrontendCommandHandler> all() {
