@@ -211,7 +211,17 @@ class DrainIT {
         fail("/readyz never turned false");
     }
 
-    private static void assertRefused(int port) {
+    /** /readyz turns false just before the listener closes: allow the close a moment, then require it. */
+    private static void assertRefused(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            try {
+                new Socket("127.0.0.1", port).close();
+            } catch (IOException e) {
+                break;
+            }
+            Thread.sleep(10);
+        }
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the listener is closed");
     }
 
