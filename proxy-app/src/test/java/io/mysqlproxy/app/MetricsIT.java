@@ -5,11 +5,6 @@ import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -60,8 +55,8 @@ class MetricsIT {
              Connection c = proxy.connect(""); Statement s = c.createStatement()) {
             List<Map<String, String>> showBackendsBefore = rows(s, "SHOW PROXY BACKENDS");
             Map<String, Long> showStatsBefore = stats(s);
-            String before = get(proxy, "/metrics");
-            String backendsBefore = get(proxy, "/backends");
+            String before = proxy.admin("/metrics");
+            String backendsBefore = proxy.admin("/backends");
             for (int i = 0; i < 40; i++) {
                 try (ResultSet rs = s.executeQuery("SELECT " + i)) {
                     assertTrue(rs.next());
@@ -80,8 +75,8 @@ class MetricsIT {
             }
             List<Map<String, String>> showBackendsAfter = rows(s, "SHOW PROXY BACKENDS");
             Map<String, Long> showStatsAfter = stats(s);
-            String after = get(proxy, "/metrics");
-            String backendsAfter = get(proxy, "/backends");
+            String after = proxy.admin("/metrics");
+            String backendsAfter = proxy.admin("/backends");
 
             assertEquals(40, statements(after, "replica", "read") - statements(before, "replica", "read"), after);
             assertEquals(0, statements(after, "primary", "read") - statements(before, "primary", "read"));
@@ -220,13 +215,5 @@ class MetricsIT {
             }
         });
         return decisions;
-    }
-
-    private static String get(ProxyFixture proxy, String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + proxy.server().adminPort() + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), path);
-        return response.body();
     }
 }

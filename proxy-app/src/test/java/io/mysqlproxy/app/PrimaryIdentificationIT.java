@@ -50,11 +50,15 @@ class PrimaryIdentificationIT {
                 assertEquals(1, ReadWriteSplitIT.serverId(s, "/* route=primary */ SELECT @@server_id") > 0 ? 1 : 0,
                         "reads still go to the primary");
                 assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_writes_refused 1.0"));
+                String backends = proxy.admin("/backends");
+                assertTrue(backends.startsWith("{\"writes\":{\"refused\":true,\"reason\":\"")
+                        && backends.contains("reports read_only = ON"), backends);
             } finally {
                 setReadOnly(bed.primary(), false);
             }
             awaitWrite(s, "INSERT INTO primary_writes VALUES (2)");
             assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_writes_refused 0.0"));
+            assertTrue(proxy.admin("/backends").startsWith("{\"writes\":{\"refused\":false,\"reason\":null},"));
 
             MariaDbServer replica = bed.replicas().get(0);
             try {

@@ -7,7 +7,12 @@ import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.LoopbackPorts;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 
+import java.io.IOException;
 import java.net.BindException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -110,6 +115,16 @@ public final class ProxyFixture implements AutoCloseable {
 
     public ProxyServer server() {
         return server;
+    }
+
+    /** The body of {@code path} on the admin HTTP port, which must answer 200. */
+    public String admin(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.adminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new AssertionError(path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body();
     }
 
     public int port() {

@@ -37,9 +37,13 @@ public final class BackendsReport {
         return new TextResultSet(COLUMNS, rows);
     }
 
-    /** {@code /backends}: one JSON object per backend, the primary first. */
-    public static String json(List<BackendStatus> backends) {
-        StringBuilder out = new StringBuilder("{\"backends\":[");
+    /**
+     * {@code /backends}: whether writes go through ({@code writeRefusal}: why they are refused, or null),
+     * then one JSON object per backend, the primary first.
+     */
+    public static String json(List<BackendStatus> backends, String writeRefusal) {
+        StringBuilder out = new StringBuilder("{\"writes\":{\"refused\":").append(writeRefusal != null).append(',');
+        field(out, "reason", writeRefusal).append("},\n\"backends\":[");
         boolean first = true;
         for (BackendStatus b : backends) {
             out.append(first ? "" : ",").append("\n  {");

@@ -145,7 +145,7 @@ public final class ProxyServer implements AutoCloseable {
                 admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
                         runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
                         () -> !draining.get() && listener.isActive()), () -> BackendsReport.json(BackendStatus.of(runtime.topology(), runtime.pools(),
-                        runtime.metrics())),
+                        runtime.metrics()), runtime.writeGate().refusal()),
                         runtime.metrics()::scrape);
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();

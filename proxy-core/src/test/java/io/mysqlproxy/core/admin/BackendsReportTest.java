@@ -23,7 +23,8 @@ class BackendsReportTest {
 
     @Test
     void jsonAndResultSetShowTheSameValues() {
-        String json = BackendsReport.json(STATUSES);
+        String json = BackendsReport.json(STATUSES, null);
+        assertTrue(json.startsWith("{\"writes\":{\"refused\":false,\"reason\":null},"), json);
         assertTrue(json.contains("{\"name\":\"db:3306\",\"address\":\"db:3306\",\"role\":\"primary\",\"state\":\"up\","
                 + "\"pod\":null,\"weight\":1,\"lag_seconds\":null,\"outstanding\":2,\"statements\":30,\"errors\":1,"
                 + "\"connections\":{\"open\":5,\"idle\":3,\"waits\":0,\"wait_timeouts\":0}}"), json);
@@ -40,5 +41,12 @@ class BackendsReportTest {
                 TextRow.of("db:3306", "db:3306", "primary", "up", null, "1", null, "2", "30", "1", "5", "3", "0", "0"),
                 TextRow.of("mysql-1", "10.1.2.3:3306", "replica", "lagging", "mysql-1", "2", "12", "0", "40", "0", "4",
                         "4", "7", "1")), result.rows());
+    }
+
+    @Test
+    void jsonSaysWhyWritesAreRefused() {
+        String json = BackendsReport.json(List.of(), "db:3306 reports \"read_only\" = ON");
+        assertEquals("{\"writes\":{\"refused\":true,\"reason\":\"db:3306 reports \\\"read_only\\\" = ON\"},\n"
+                + "\"backends\":[\n]}\n", json);
     }
 }
