@@ -95,9 +95,10 @@ measure() {
       }
     }
     END {
+      # sysbench was sampled over t - 2 of the t seconds, so over that share of the statements.
+      sysbench_us = sb * 1e6 / hz / (n * (t - 2) / t)
       printf "%-7s %8.0f QPS   servers %5.1f   sysbench %5.1f   proxy JVM %5.1f   total %6.1f µs/statement\n",
-        name, n / t, us(servers), sb * 1e6 / hz / (n * (t - 2) / t), us(jvm),
-        us(servers) + sb * 1e6 / hz / (n * (t - 2) / t) + us(jvm)
+        name, n / t, us(servers), sysbench_us, us(jvm), us(servers) + sysbench_us + us(jvm)
       if (name == "proxy") printf "%s", threads
     }' "$before" "$after"
   rm -f "$before" "$after" "$report"

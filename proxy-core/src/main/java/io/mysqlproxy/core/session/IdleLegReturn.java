@@ -1,9 +1,5 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.protocol.flag.CommandType;
-import io.mysqlproxy.protocol.packet.StmtCommands;
-import io.mysqlproxy.protocol.result.BufferedResponse;
-import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,41 +85,32 @@ final class IdleLegReturn {
 
     private void readLastInsertId() {
         Leg leg = primary;
-        leg.sendInternal(CommandType.QUERY, StmtCommands.query(leg.connection().channel().alloc(), LAST_INSERT_ID),
-                (response, failed, status) -> {
-                    if (primary != leg) {
-                        response.release();
-                        return;
-                    }
-                    Long id;
-                    try {
-                        id = failed ? null : parse(BufferedResponse.firstCell(response, leg.connection().deprecateEof()));
-                    } catch (ProtocolException e) {
-                        id = null;
-                    } finally {
-                        response.release();
-                    }
-                    if (id == null || !tracker.state().lastInsertId(id)) {
-                        log.debug("{} stays with its idle session: LAST_INSERT_ID() {}", leg,
-                                id == null ? "could not be read" : "does not fit the session's replay log");
-                        finish();
-                        return;
-                    }
-                    if (tracker.readYourWrites().positionPendingOn(leg)) {
-                        // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
-                        // consistency is now: the session may switch to session consistency later.
-                        tracker.readYourWrites().learn(leg, learned -> {
-                            if (learned) {
-                                giveBackPrimary();
-                            } else {
-                                log.debug("{} stays with its idle session: its writes' position could not be read", leg);
-                                finish();
-                            }
-                        });
-                    } else {
+        leg.queryValue(LAST_INSERT_ID, (ok, value) -> {
+            if (primary != leg) {
+                return;
+            }
+            Long id = ok ? parse(value) : null;
+            if (id == null || !tracker.state().lastInsertId(id)) {
+                log.debug("{} stays with its idle session: LAST_INSERT_ID() {}", leg,
+                        id == null ? "could not be read" : "does not fit the session's replay log");
+                finish();
+                return;
+            }
+            if (tracker.readYourWrites().positionPendingOn(leg)) {
+                // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
+                // consistency is now: the session may switch to session consistency later.
+                tracker.readYourWrites().learn(leg, learned -> {
+                    if (learned) {
                         giveBackPrimary();
+                    } else {
+                        log.debug("{} stays with its idle session: its writes' position could not be read", leg);
+                        finish();
                     }
                 });
+            } else {
+                giveBackPrimary();
+            }
+        });
     }
 
     private static Long parse(String value) {

@@ -5,6 +5,9 @@ import io.mysqlproxy.core.backend.ResponseSink;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 
@@ -34,6 +37,11 @@ final class Leg implements ResponseSink {
     /** Receives a whole response to a command the proxy sent itself; it owns {@code response}. */
     interface InternalResult {
         void completed(ByteBuf response, boolean failed, int status);
+    }
+
+    /** The first cell of a query the proxy sent itself: {@code ok} false if it failed or did not parse. */
+    interface ValueResult {
+        void answered(boolean ok, String value);
     }
 
     private final Backend backend;
@@ -113,6 +121,23 @@ final class Leg implements ResponseSink {
         backend.requestStarted();
         connection.write(frame);
         connection.flush();
+    }
+
+    /** Sends {@code sql} of the proxy's own and hands the first cell of its answer (null for NULL or no row) to {@code result}. */
+    void queryValue(String sql, ValueResult result) {
+        sendInternal(CommandType.QUERY, StmtCommands.query(connection.channel().alloc(), sql),
+                (response, failed, status) -> {
+                    String value = null;
+                    boolean ok = !failed;
+                    try {
+                        value = failed ? null : BufferedResponse.firstCell(response, connection.deprecateEof());
+                    } catch (ProtocolException e) {
+                        ok = false;
+                    } finally {
+                        response.release();
+                    }
+                    result.answered(ok, value);
+                });
     }
 
     // ---- ResponseSink ----

@@ -1,9 +1,5 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.protocol.flag.CommandType;
-import io.mysqlproxy.protocol.packet.StmtCommands;
-import io.mysqlproxy.protocol.result.BufferedResponse;
-import io.mysqlproxy.protocol.wire.ProtocolException;
 
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -88,22 +84,12 @@ final class ReadYourWrites {
      */
     void learn(Leg primary, Consumer<Boolean> then) {
         GtidDialect dialect = GtidDialect.of(primary.connection().greeting().serverVersion());
-        primary.sendInternal(CommandType.QUERY, StmtCommands.query(primary.connection().channel().alloc(),
-                dialect.positionQuery()), (response, failed, status) -> {
-            String position;
-            try {
-                position = failed ? null : BufferedResponse.firstCell(response, primary.connection().deprecateEof());
-            } catch (ProtocolException e) {
-                position = null;
-                failed = true;
-            } finally {
-                response.release();
-            }
-            if (!failed) {
+        primary.queryValue(dialect.positionQuery(), (ok, position) -> {
+            if (ok) {
                 writtenOn = null;
                 lastWrite = position == null ? "" : position;
             }
-            then.accept(!failed);
+            then.accept(ok);
         });
     }
 
@@ -114,16 +100,8 @@ final class ReadYourWrites {
             return;
         }
         GtidDialect dialect = GtidDialect.of(replica.connection().greeting().serverVersion());
-        replica.sendInternal(CommandType.QUERY, StmtCommands.query(replica.connection().channel().alloc(),
-                dialect.waitQuery(position, waitTimeout.toMillis())), (response, failed, status) -> {
-            String result;
-            try {
-                result = failed ? null : BufferedResponse.firstCell(response, replica.connection().deprecateEof());
-            } catch (ProtocolException e) {
-                result = null;
-            } finally {
-                response.release();
-            }
+        replica.queryValue(dialect.waitQuery(position, waitTimeout.toMillis()), (ok, value) -> {
+            String result = ok ? value : null;
             if (result != null && dialect.applied(result)) {
                 replica.appliedGtid(position);
                 outcome.applied();
