@@ -86,9 +86,6 @@ public final class ProxyFixture implements AutoCloseable {
         for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
             int port = freePort();
             int adminPort = freePort();
-            if (port == adminPort) {
-                continue;
-            }
             ProxyConfig config = TestBedProxyConfig.load(bed, port, adminPort, overrides);
             try {
                 return new ProxyFixture(starter.start(config));

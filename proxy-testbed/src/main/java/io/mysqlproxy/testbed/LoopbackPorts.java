@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -12,11 +14,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * A port from {@code new ServerSocket(0)} is ephemeral: between picking it and the server
  * binding it (or binding it again after a restart), any outgoing connection — a replica's, a JDBC
  * client's — may take it. Ports below the range are never handed out to outgoing connections.
+ * A port is handed out at most once per JVM, so that two picks in a row (a proxy's port and its
+ * admin port, before either is bound) never collide.
  */
 public final class LoopbackPorts {
 
     private static final int LOWEST = 20000;
     private static final int ATTEMPTS = 500;
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private LoopbackPorts() {
     }
@@ -26,11 +31,16 @@ public final class LoopbackPorts {
         int limit = Math.max(LOWEST + 1000, ephemeralRangeStart());
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             int candidate = ThreadLocalRandom.current().nextInt(LOWEST, limit);
+            if (HANDED_OUT.contains(candidate)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket()) {
                 socket.bind(new InetSocketAddress(MariaDbServer.HOST, candidate));
-                return candidate;
             } catch (IOException taken) {
-                // in use: try another
+                continue;
+            }
+            if (HANDED_OUT.add(candidate)) {
+                return candidate;
             }
         }
         throw new IllegalStateException("no free loopback port between " + LOWEST + " and " + limit);
