@@ -43,6 +43,8 @@ class ReloadIT {
 
     private static final String USER = "rotating";
     private static final Duration WITHIN = Duration.ofSeconds(5);
+    /** Long enough for reads routed before a change to finish (see {@link #readsDuring}). */
+    private static final Duration IN_FLIGHT = Duration.ofMillis(500);
 
     @Test
     void replicasAndPasswordsChangeUnderLoadAndABrokenFileIsRejected(ReplicatedTestBed bed, @TempDir Path dir)
@@ -162,8 +164,13 @@ class ReloadIT {
         }
     }
 
-    /** The servers that served reads during the next {@code millis}. */
+    /**
+     * The servers that served reads during the next {@code millis}, counted from when the reads in
+     * flight now are over: a read routed just before a topology change may still be waiting for its
+     * replica to catch up with the session's last INSERT (up to consistency-wait-timeout, 100 ms).
+     */
     private static Set<Integer> readsDuring(Map<Integer, AtomicLong> readsBy, long millis) throws InterruptedException {
+        Thread.sleep(IN_FLIGHT.toMillis());
         Map<Integer, Long> before = snapshot(readsBy);
         Thread.sleep(millis);
         Map<Integer, Long> after = snapshot(readsBy);
