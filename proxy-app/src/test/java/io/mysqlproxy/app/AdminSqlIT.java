@@ -124,6 +124,9 @@ class AdminSqlIT {
             Map<String, String> inside = assertRoute(s, "SELECT 1", "transaction", "transaction");
             assertEquals(primary, inside.get("backend"), "the transaction's backend");
             s.execute("COMMIT");
+            // The transaction may have written: under session consistency the next read waits for it.
+            assertRoute(s, "SELECT 1", "replica", "read_your_writes");
+            s.execute("SET proxy_consistency = 'eventual'");
             assertRoute(s, "SELECT 1", "replica", "read");
             s.execute("SET proxy_consistency = 'strong'");
             assertRoute(s, "SELECT 1", "primary", "consistency_strong");

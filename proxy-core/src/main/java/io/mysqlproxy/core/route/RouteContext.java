@@ -15,4 +15,7 @@ public interface RouteContext {
     int pins();
 
     Consistency consistency();
+
+    /** Whether the session wrote since it last reset (its reads may then have to wait for the write). */
+    boolean hasWritten();
 }

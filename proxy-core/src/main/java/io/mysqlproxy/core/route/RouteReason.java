@@ -8,6 +8,7 @@ import java.util.Locale;
  */
 public enum RouteReason {
     READ("a plain read: any replica may serve it"),
+    READ_YOUR_WRITES("a plain read after this session wrote: a replica that has applied the write serves it"),
     WRITE("a write"),
     DDL("a schema or privilege change"),
     CALL("a stored procedure call, whose body is unknown"),
@@ -15,6 +16,7 @@ public enum RouteReason {
     SESSION_STATE("changes session state; replayed on other backends when they next serve this session"),
     PRIMARY_REQUIRED_READ("a read that locks rows, writes variables or files, or reads connection-bound values"),
     PREVIOUS_STATEMENT("describes the previous statement, so it goes where that one ran"),
+    PREPARED_STATEMENT_STATE("continues a prepared statement's open cursor or long data, where they are"),
     TRANSACTION("inside, or starting, a transaction"),
     READ_ONLY_TRANSACTION("START TRANSACTION READ ONLY, allowed on a replica by configuration"),
     AUTOCOMMIT_OFF("autocommit is off: every statement is part of a transaction"),

@@ -9,7 +9,9 @@ public enum RouteTarget {
     /** The backend holding the session's open transaction. */
     TRANSACTION,
     /** The backend that ran the session's previous statement (its warnings, FOUND_ROWS, ROW_COUNT). */
-    PREVIOUS;
+    PREVIOUS,
+    /** The backend holding the prepared statement's open cursor or long data. */
+    STATEMENT;
 
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -3,18 +3,23 @@ package io.mysqlproxy.core.route;
 import io.mysqlproxy.core.config.Consistency;
 
 import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.RouteHint;
 import io.mysqlproxy.core.classify.StatementFlag;
 import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.protocol.flag.CommandType;
 
 import java.util.List;
 
 /**
- * Decides where a statement goes, from its classification and the session's state, by asking
- * small policies in order; the first that decides wins. The order is the priority: an open
- * transaction beats everything, then autocommit off, transaction starts, pins, hints, what the
- * statement itself needs, and the session's consistency; what is left is a plain read for a
- * replica. Pure and allocation-free, so EXPLAIN ROUTE can ask the same question without running
- * anything.
+ * Decides where every client command goes, from its classification and the session's state. For a
+ * statement it asks small policies in order; the first that decides wins. The order is the priority:
+ * an open transaction beats everything, then autocommit off, transaction starts, pins, hints, what
+ * the statement itself needs, and the session's consistency; what is left is a plain read for a
+ * replica, which waits for the session's own writes under session consistency. Commands without
+ * text (COM_INIT_DB, a prepared statement's fetch...) and the fallbacks when a replica cannot serve
+ * are decided here too, so that EXPLAIN ROUTE, the routing-reason metrics and the statement table
+ * see all of routing. Pure and allocation-free, so EXPLAIN ROUTE can ask the same question without
+ * running anything.
  */
 public final class Router {
 
@@ -22,6 +27,10 @@ public final class Router {
             StatementFlag.DIAGNOSTICS.bit() | StatementFlag.PREVIOUS_RESULT_FUNCTION.bit();
     /** Flags a route=replica hint cannot override: the statement would give a wrong answer there. */
     private static final int HINT_PROOF_FLAGS = StatementFlag.PRIMARY_REQUIRED_MASK & ~StatementFlag.LOCKING_READ.bit();
+
+    private static final RouteDecision IN_TRANSACTION = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
+    private static final RouteDecision STATEMENT_STATE =
+            RouteDecision.of(RouteTarget.STATEMENT, RouteReason.PREPARED_STATEMENT_STATE);
 
     private final List<RoutePolicy> policies;
 
@@ -37,7 +46,59 @@ public final class Router {
                 Router::byConsistency);
     }
 
+    /** Where a COM_QUERY of {@code statement} goes. */
     public RouteDecision route(Classification statement, RouteContext session) {
+        return readYourWrites(decide(statement, session), session);
+    }
+
+    /**
+     * Where a client command goes. {@code statement} is the classification of its text (a query's, or
+     * the prepared statement's for COM_STMT_*), null for commands without one; {@code statementState}
+     * tells whether the prepared statement's open cursor or long data lives on one of the session's
+     * backends, which the command must then follow.
+     */
+    public RouteDecision route(CommandType command, Classification statement, boolean statementState,
+                               RouteContext session) {
+        return switch (command) {
+            case QUERY -> route(statement, session);
+            case STMT_EXECUTE, STMT_FETCH, STMT_RESET -> statementState ? STATEMENT_STATE : route(statement, session);
+            // Long data is no read: it never waits for the session's writes.
+            case STMT_SEND_LONG_DATA -> statementState ? STATEMENT_STATE : decide(statement, session);
+            // A prepared statement is kept for later executions, which cannot follow a previous statement.
+            case STMT_PREPARE -> {
+                RouteDecision decision = decide(statement, session);
+                yield decision.target() == RouteTarget.PREVIOUS ? RouteDecision.primary(RouteReason.PREVIOUS_STATEMENT)
+                        : decision;
+            }
+            case INIT_DB -> session.inTransaction() ? IN_TRANSACTION : RouteDecision.primary(RouteReason.SESSION_STATE);
+            case RESET_CONNECTION -> RouteDecision.primary(RouteReason.SESSION_STATE);
+            default -> session.inTransaction() ? IN_TRANSACTION : RouteDecision.primary(RouteReason.COMMAND);
+        };
+    }
+
+    /**
+     * Where a read goes when the balancer found no replica for {@code decision}: to the primary when some
+     * replica is usable but none has the session's writes, or when reads may fall back to the primary;
+     * null when the read must fail.
+     */
+    public RouteDecision noReplica(RouteDecision decision, boolean anyReplicaUsable, boolean fallBackToPrimary) {
+        if (decision.reason() == RouteReason.READ_YOUR_WRITES && anyReplicaUsable) {
+            return RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK);
+        }
+        return fallBackToPrimary ? RouteDecision.primary(RouteReason.NO_REPLICA) : null;
+    }
+
+    /** A replica could not serve a read (unreachable, refused the session's state, lost before the read went out). */
+    public RouteDecision replicaUnavailable() {
+        return RouteDecision.primary(RouteReason.NO_REPLICA);
+    }
+
+    /** The replica had not applied the session's writes within the wait. */
+    public RouteDecision consistencyNotReached() {
+        return RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK);
+    }
+
+    private RouteDecision decide(Classification statement, RouteContext session) {
         for (RoutePolicy policy : policies) {
             RouteDecision decision = policy.decide(statement, session);
             if (decision != null) {
@@ -47,14 +108,14 @@ public final class Router {
         return RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
     }
 
-    /** Where a command other than a query goes when the statement text does not decide (COM_STATISTICS...). */
-    public RouteDecision routeCommand(RouteContext session) {
-        return session.inTransaction() ? RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION)
-                : RouteDecision.primary(RouteReason.COMMAND);
+    /** Under session consistency, a plain read after the session wrote must find a replica that has the write. */
+    private static RouteDecision readYourWrites(RouteDecision decision, RouteContext session) {
+        return decision.reason() == RouteReason.READ && session.consistency() == Consistency.SESSION
+                && session.hasWritten() ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES) : decision;
     }
 
     private static RouteDecision openTransaction(Classification statement, RouteContext session) {
-        return session.inTransaction() ? RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION) : null;
+        return session.inTransaction() ? IN_TRANSACTION : null;
     }
 
     private static RouteDecision autocommitOff(Classification statement, RouteContext session) {
@@ -65,7 +126,7 @@ public final class Router {
                                                   boolean readOnlyOnReplica) {
         return switch (statement.kind()) {
             case TRANSACTION_BEGIN_READ_ONLY -> readOnlyOnReplica && session.pins() == 0
-                    && session.consistency() != Consistency.STRONG && statement.hint() != io.mysqlproxy.core.classify.RouteHint.PRIMARY
+                    && session.consistency() != Consistency.STRONG && statement.hint() != RouteHint.PRIMARY
                     ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION)
                     : RouteDecision.primary(RouteReason.TRANSACTION);
             case TRANSACTION_BEGIN, TRANSACTION_END, SAVEPOINT, XA -> RouteDecision.primary(RouteReason.TRANSACTION);

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.session.FrontendPipeline;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.channel.ChannelFutureListener;

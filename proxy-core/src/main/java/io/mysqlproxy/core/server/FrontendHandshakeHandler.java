@@ -7,7 +7,8 @@ import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.ProxyErrors;
-import io.mysqlproxy.core.session.FrontendCommandHandler;
+import io.mysqlproxy.core.session.FrontendPipeline;
+import io.mysqlproxy.core.session.FrontendSession;
 import io.mysqlproxy.core.session.SessionInfo;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
@@ -40,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The connection phase with a client: greeting, optional TLS upgrade, authentication, and the
  * login to the primary on the client's behalf. The client gets its OK only once the backend
- * session exists; then this handler hands the channel to a {@link FrontendCommandHandler} and
+ * session exists; then this handler hands the channel to a {@link FrontendSession} and
  * removes itself.
  */
 public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -216,11 +217,10 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         timeout.cancel(false);
         SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), host(ctx), clientCapabilities,
                 runtime.config().client().maxAllowedPacket(), runtime.config().client().idleTimeout(), nonce, secure);
-        FrontendCommandHandler session = new FrontendCommandHandler(info, login, backend, runtime);
         OkPacket loginOk = backend.loginOk();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
                 loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));
-        ctx.pipeline().replace(this, FrontendPipeline.SESSION, session);
+        FrontendSession.start(ctx.pipeline(), this, info, login, backend, runtime);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
         ctx.channel().config().setAutoRead(true);

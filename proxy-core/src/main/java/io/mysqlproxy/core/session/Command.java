@@ -2,38 +2,39 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.route.RouteDecision;
+import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
 
 /**
- * The client command being served: its frame until it is sent, its classification and route,
- * the leg it went to, and the continuation frames (of a 16 MiB+ command) that arrived before the
- * leg was ready. Owned by the session; {@link #release()} drops whatever frames it still holds.
+ * The client command being served: its frame until it is sent, its classification and route, the
+ * leg it went to, and the continuation frames (of a 16 MiB+ command) that arrived before the leg was
+ * ready. Owned by the session; {@link #release()} drops whatever frames it still holds.
  */
 final class Command {
 
-    final CommandType type;
-    final Classification classification;
+    private final CommandType type;
+    private final Classification classification;
     /** The statement text, copied, for the kinds whose text the session reads (SET, USE, CALL, prepare...). */
-    final byte[] sql;
-    final PreparedStatement statement;
-    RouteDecision decision;
-    ByteBuf frame;
+    private final byte[] sql;
+    private final PreparedStatement statement;
+    private RouteDecision decision;
+    private ByteBuf frame;
     /** Where the command was sent, once it was. */
-    Leg leg;
+    private Leg leg;
     /** The leg an internal step of this command is waiting on, if any. */
-    Leg waitingOn;
-    /** Whether the command ran on a replica because the session's consistency allowed it. */
-    boolean consistencyChecked;
+    private Leg waitingOn;
+    /** Whether the replica chosen for a read-your-writes read was seen to have the session's writes. */
+    private boolean writesSeen;
     private ArrayDeque<ByteBuf> continuation;
     /** A second reference to a replica read's frame, so that it can be sent again if that replica dies. */
-    ByteBuf retryFrame;
+    private ByteBuf retryFrame;
     /** How many times the read was sent again after its replica died. */
-    int retries;
-    /** System.nanoTime() when the command went to its leg, for the latency metric. */
-    long sentAt;
+    private int retries;
+    /** System.nanoTime() when the command went to its leg, for the latency metric; 0 if not measured. */
+    private long sentAt;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;
@@ -43,8 +44,102 @@ final class Command {
         this.statement = statement;
     }
 
+    CommandType type() {
+        return type;
+    }
+
+    /** The statement's classification, or null for commands without text. */
+    Classification classification() {
+        return classification;
+    }
+
+    byte[] sql() {
+        return sql;
+    }
+
+    /** The prepared statement a COM_STMT_* command names, or null. */
+    PreparedStatement statement() {
+        return statement;
+    }
+
+    RouteDecision decision() {
+        return decision;
+    }
+
+    /** The router decided (again): a replica chosen from now on has not yet been seen to have the session's writes. */
+    void route(RouteDecision decision) {
+        this.decision = decision;
+        this.writesSeen = false;
+    }
+
+    /** Whether the replica leg must first be checked for the session's writes. */
+    boolean awaitsWriteCheck() {
+        return decision.reason() == RouteReason.READ_YOUR_WRITES && !writesSeen;
+    }
+
+    void writesSeen() {
+        writesSeen = true;
+    }
+
+    /** Hands over the frame to send; the command no longer holds it. */
+    ByteBuf takeFrame() {
+        ByteBuf taken = frame;
+        frame = null;
+        return taken;
+    }
+
+    Leg leg() {
+        return leg;
+    }
+
     boolean sent() {
         return leg != null;
+    }
+
+    /** The command went to {@code leg}; {@code sentAt} is System.nanoTime() for a measured statement, else 0. */
+    void sentTo(Leg leg, long sentAt) {
+        this.leg = leg;
+        this.sentAt = sentAt;
+    }
+
+    long sentAt() {
+        return sentAt;
+    }
+
+    /** An internal step of the command now waits on {@code leg}. */
+    void waitOn(Leg leg) {
+        waitingOn = leg;
+    }
+
+    /** The internal step is over. */
+    void waited() {
+        waitingOn = null;
+    }
+
+    /** Whether the command was sent to {@code leg} or waits on it. */
+    boolean uses(Leg leg) {
+        return this.leg == leg || waitingOn == leg;
+    }
+
+    /** Keeps a second reference to the sent frame, so that the read can be sent elsewhere if its replica dies. */
+    void keepForRetry(ByteBuf frame) {
+        retryFrame = frame.retainedDuplicate();
+    }
+
+    boolean retryable() {
+        return retryFrame != null;
+    }
+
+    int retries() {
+        return retries;
+    }
+
+    /** The replica died before answering: the kept frame is to be sent again, to another backend. */
+    void startRetry() {
+        frame = retryFrame;
+        retryFrame = null;
+        retries++;
+        leg = null;
     }
 
     /** Holds a continuation frame until the command is sent. */

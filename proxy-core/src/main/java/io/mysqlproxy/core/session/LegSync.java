@@ -2,6 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.result.BufferedResponse;
 import io.netty.buffer.ByteBuf;
@@ -17,18 +18,27 @@ import java.util.List;
  */
 final class LegSync {
 
+    /** How bringing a leg up to date ends. */
+    interface Outcome {
+        /** The leg has the session's state; the command may go on. */
+        void done();
+
+        /** The server refused a step with {@code error}. */
+        void refused(ErrPacket error);
+    }
+
     private final SessionState state;
     private final Leg leg;
-    private final LegSteps then;
+    private final Outcome then;
     private Iterator<SessionState.Entry> replay;
 
-    private LegSync(SessionState state, Leg leg, LegSteps then) {
+    private LegSync(SessionState state, Leg leg, Outcome then) {
         this.state = state;
         this.leg = leg;
         this.then = then;
     }
 
-    static void run(SessionState state, Leg leg, LegSteps then) {
+    static void run(SessionState state, Leg leg, Outcome then) {
         new LegSync(state, leg, then).next();
     }
 

@@ -135,16 +135,20 @@ final class PreparedStatement {
         typesSeenBy.put(leg, typesVersion);
     }
 
-    Leg longDataLeg() {
-        return longDataLeg;
+    /** The next execution's long data is dropped (COM_STMT_RESET). */
+    void dropLongData() {
+        this.longDataLeg = null;
     }
 
-    void longDataLeg(Leg leg) {
-        this.longDataLeg = leg;
-    }
-
-    Leg lastLeg() {
-        return lastLeg;
+    /**
+     * The usable leg a {@code command} on this statement must follow, or null when it is free to go
+     * anywhere: a fetch or reset follows the last execution (its cursor) or else the long data; an
+     * execution or more long data follows the long data sent so far.
+     */
+    Leg stateLeg(CommandType command) {
+        Leg leg = command == CommandType.STMT_FETCH || command == CommandType.STMT_RESET
+                ? (lastLeg != null ? lastLeg : longDataLeg) : longDataLeg;
+        return leg != null && !leg.released() ? leg : null;
     }
 
     /** The leg is gone (released or broken): forget what lived on it. */

@@ -16,34 +16,54 @@ import org.slf4j.LoggerFactory;
  */
 final class SessionKill {
 
+    /** What a KILL needs to know of the session it lands on, beyond its {@link CommandContext}. */
+    interface Target {
+        /** The command in flight, or null. */
+        Command current();
+
+        /** Whether the client is mid-command: one in flight, its upload or continuation, or a change of user. */
+        boolean midCommand();
+
+        boolean closing();
+
+        /** Ends the session normally: legs go back to their pools, the client is closed. */
+        void closeSession();
+    }
+
     private static final Logger log = LoggerFactory.getLogger(SessionKill.class);
 
-    private final FrontendCommandHandler session;
-    private final SessionServices services;
+    private final CommandContext session;
+    private final ClientReplies replies;
+    private final Target self;
+    private final SessionBackends backends;
+    private final SessionRegistry sessions;
 
-    SessionKill(FrontendCommandHandler session, SessionServices services) {
+    SessionKill(CommandContext session, ClientReplies replies, Target self, SessionBackends backends, SessionRegistry sessions) {
         this.session = session;
-        this.services = services;
+        this.replies = replies;
+        this.self = self;
+        this.backends = backends;
+        this.sessions = sessions;
     }
 
     /** This session's KILL of session {@code id}; the client gets its answer once the target acted. */
     void kill(CommandType type, long id, boolean query) {
         Command cmd = new Command(type, null, null, null, null);
         session.begin(cmd);
-        FrontendCommandHandler target = services.sessions().get(id);
+        LiveSession target = sessions.get(id);
         if (target == null) {
             session.fail(cmd, ProxyErrors.unknownThread(id));
             return;
         }
         Promise<Boolean> outcome = session.eventLoop().newPromise();
         String user = session.info().user();
-        target.eventLoop().execute(() -> target.kills().killedBy(user, query, outcome));
+        target.eventLoop().execute(() -> target.killedBy(user, query, outcome));
         outcome.addListener(f -> {
-            if (!session.stillCurrent(cmd)) {
+            if (!session.isCurrent(cmd)) {
                 return;
             }
             if (outcome.getNow()) {
-                session.replyOk(1);
+                replies.replyOk(1);
                 session.finish(cmd);
             } else {
                 session.fail(cmd, ProxyErrors.unknownThread(id));
@@ -56,19 +76,19 @@ final class SessionKill {
      * flight on a backend, if any; KILL CONNECTION ends the session, with an error if it is mid-command.
      * Completes {@code outcome} with false when the session is not {@code user}'s (or already ending).
      */
-    private void killedBy(String user, boolean query, Promise<Boolean> outcome) {
+    void killedBy(String user, boolean query, Promise<Boolean> outcome) {
         SessionInfo info = session.info();
-        if (session.closing() || !info.user().equals(user)) {
+        if (self.closing() || !info.user().equals(user)) {
             outcome.setSuccess(false);
             return;
         }
-        Command cmd = session.current();
-        Leg busy = cmd != null && cmd.leg != null && !cmd.leg.released() ? cmd.leg : null;
+        Command cmd = self.current();
+        Leg busy = cmd != null && cmd.sent() && !cmd.leg().released() ? cmd.leg() : null;
         if (query) {
             if (busy == null) {
                 outcome.setSuccess(true);
             } else {
-                log.info("[conn {}] {}: KILL QUERY: cancelling {} on {}", info.connectionId(), info.remote(), cmd.type,
+                log.info("[conn {}] {}: KILL QUERY: cancelling {} on {}", info.connectionId(), info.remote(), cmd.type(),
                         busy);
                 cancel(busy).addListener(f -> outcome.setSuccess(true));
             }
@@ -78,18 +98,18 @@ final class SessionKill {
             // Closing the connection alone would leave the server running the statement.
             cancel(busy);
         }
-        if (session.midCommand()) {
+        if (self.midCommand()) {
             session.abort(ProxyErrors.connectionKilled(), "killed by KILL CONNECTION");
         } else {
             log.info("[conn {}] {}: closing session: killed by KILL CONNECTION", info.connectionId(), info.remote());
-            session.closeSession();
+            self.closeSession();
         }
         outcome.setSuccess(true);
     }
 
     /** Sends KILL QUERY for {@code leg}'s server thread on another connection to the same backend. */
     private Future<Boolean> cancel(Leg leg) {
-        return BackendKill.query(session.eventLoop(), services.pool(leg.backend()), session.borrowLogin(),
+        return BackendKill.query(session.eventLoop(), backends.pool(leg.backend()), session.borrowLogin(),
                 leg.connection().greeting().connectionId());
     }
 }

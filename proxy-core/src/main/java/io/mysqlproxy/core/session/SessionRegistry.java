@@ -12,10 +12,10 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class SessionRegistry {
 
-    private final ConcurrentMap<Long, FrontendCommandHandler> sessions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Long, LiveSession> sessions = new ConcurrentHashMap<>();
     private volatile boolean draining;
 
-    void add(long connectionId, FrontendCommandHandler session) {
+    void add(long connectionId, LiveSession session) {
         sessions.put(connectionId, session);
         if (draining) {
             // Logged in while the proxy began to shut down: it drains like the others.
@@ -23,7 +23,7 @@ public final class SessionRegistry {
         }
     }
 
-    void remove(long connectionId, FrontendCommandHandler session) {
+    void remove(long connectionId, LiveSession session) {
         sessions.remove(connectionId, session);
     }
 
@@ -34,11 +34,11 @@ public final class SessionRegistry {
 
     /**
      * The proxy is shutting down: every session, and every one that logs in from now on, ends at
-     * its next transaction boundary (see {@link FrontendCommandHandler#drain}).
+     * its next transaction boundary (see {@link LiveSession#drain}).
      */
     public void drainAll() {
         draining = true;
-        all().forEach(FrontendCommandHandler::drain);
+        all().forEach(LiveSession::drain);
     }
 
     /** Every session still open is cut, with error 1053, for {@code reason} (the drain deadline, or the proxy closing). */
@@ -46,12 +46,12 @@ public final class SessionRegistry {
         all().forEach(session -> session.shutDown(reason));
     }
 
-    private Collection<FrontendCommandHandler> all() {
+    private Collection<LiveSession> all() {
         return java.util.List.copyOf(sessions.values());
     }
 
     /** The session with this connection id, or null. */
-    FrontendCommandHandler get(long connectionId) {
+    LiveSession get(long connectionId) {
         return sessions.get(connectionId);
     }
 }

@@ -40,8 +40,6 @@ final class SessionTracker implements RouteContext {
         this.autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
     }
 
-    // ---- RouteContext ----
-
     @Override
     public boolean inTransaction() {
         return legs.transactionLeg() != null;
@@ -62,7 +60,10 @@ final class SessionTracker implements RouteContext {
         return state.consistency();
     }
 
-    // ----
+    @Override
+    public boolean hasWritten() {
+        return readYourWrites.hasWritten();
+    }
 
     SessionState state() {
         return state;
@@ -119,10 +120,10 @@ final class SessionTracker implements RouteContext {
         if (onPrimary) {
             autocommit = ServerStatus.AUTOCOMMIT.isSet(status);
         }
-        Classification c = cmd.classification;
-        if (cmd.type == CommandType.INIT_DB) {
+        Classification c = cmd.classification();
+        if (cmd.type() == CommandType.INIT_DB) {
             if (!failed) {
-                String schema = new String(cmd.sql, StandardCharsets.UTF_8);
+                String schema = new String(cmd.sql(), StandardCharsets.UTF_8);
                 state.schema(schema);
                 leg.connection().schema(schema);
             }
@@ -141,13 +142,13 @@ final class SessionTracker implements RouteContext {
             // SELECT LAST_INSERT_ID(42) sets what LAST_INSERT_ID() returns next, without writing.
             leg.wrote(true);
         }
-        if (cmd.type == CommandType.STMT_RESET) {
-            cmd.statement.cursorOpen(false);
+        if (cmd.type() == CommandType.STMT_RESET) {
+            cmd.statement().cursorOpen(false);
             return;
         }
-        if (cmd.type == CommandType.STMT_EXECUTE) {
-            cmd.statement.cursorOpen(!failed && ServerStatus.CURSOR_EXISTS.isSet(status));
-            pinFor(c, cmd.statement.sql());
+        if (cmd.type() == CommandType.STMT_EXECUTE) {
+            cmd.statement().cursorOpen(!failed && ServerStatus.CURSOR_EXISTS.isSet(status));
+            pinFor(c, cmd.statement().sql());
             // A prepared SET or USE has parameters the proxy does not keep: it is not replayed elsewhere.
             if (!failed && (c.kind() == StatementKind.SESSION_SET || c.kind() == StatementKind.USE
                     || c.kind() == StatementKind.SET_TRANSACTION)) {
@@ -155,16 +156,16 @@ final class SessionTracker implements RouteContext {
             }
             return;
         }
-        if (cmd.type != CommandType.QUERY) {
+        if (cmd.type() != CommandType.QUERY) {
             return;
         }
-        pinFor(c, cmd.sql);
+        pinFor(c, cmd.sql());
         if (failed) {
             return;
         }
         switch (c.kind()) {
             case USE -> {
-                String schema = SqlOperands.useSchema(cmd.sql);
+                String schema = SqlOperands.useSchema(cmd.sql());
                 if (schema != null) {
                     state.schema(schema);
                     leg.connection().schema(schema);
@@ -174,7 +175,7 @@ final class SessionTracker implements RouteContext {
             }
             case SET_TRANSACTION -> {
                 if (c.has(StatementFlag.SESSION_VARIABLE)) {
-                    record(leg, cmd.sql);
+                    record(leg, cmd.sql());
                 }
             }
             case SESSION_SET -> {
@@ -182,10 +183,10 @@ final class SessionTracker implements RouteContext {
                         && !c.has(StatementFlag.USER_VARIABLE) && !c.has(StatementFlag.CHARSET)) {
                     return;
                 }
-                if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql)) {
+                if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql())) {
                     state.pin(Pin.USER_VARIABLE);
                 } else {
-                    record(leg, cmd.sql);
+                    record(leg, cmd.sql());
                 }
             }
             default -> {

@@ -1,10 +1,13 @@
 package io.mysqlproxy.core.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.mysqlproxy.core.classify.StatementClassifier;
 import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.protocol.flag.CommandType;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -299,21 +302,101 @@ class RouterTest {
 
     // ---- commands other than queries
 
-    @Test
-    void commandsGoToThePrimaryOutsideATransaction() {
+    private static RouteDecision command(Router router, CommandType command, RouteContext session) {
+        return router.route(command, null, false, session);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CommandType.class, names = {"STATISTICS", "FIELD_LIST", "SET_OPTION", "PROCESS_INFO", "DEBUG"})
+    void commandsGoToThePrimaryOutsideATransaction(CommandType type) {
         RouteDecision command = RouteDecision.primary(RouteReason.COMMAND);
-        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh()));
-        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh().autocommit(false)));
-        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh().pinned(Pin.LOCK_TABLES)));
-        assertEquals(command, ROUTER.routeCommand(FakeSession.fresh().consistency(Consistency.EVENTUAL)));
-        assertEquals(command, READ_ONLY_ON_REPLICA.routeCommand(FakeSession.fresh()));
+        assertEquals(command, command(ROUTER, type, FakeSession.fresh()));
+        assertEquals(command, command(ROUTER, type, FakeSession.fresh().autocommit(false)));
+        assertEquals(command, command(ROUTER, type, FakeSession.fresh().pinned(Pin.LOCK_TABLES)));
+        assertEquals(command, command(ROUTER, type, FakeSession.fresh().consistency(Consistency.EVENTUAL)));
+        assertEquals(command, command(READ_ONLY_ON_REPLICA, type, FakeSession.fresh()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CommandType.class, names = {"STATISTICS", "FIELD_LIST", "INIT_DB"})
+    void commandsGoToTheTransactionInsideOne(CommandType type) {
+        RouteDecision transaction = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
+        assertEquals(transaction, command(ROUTER, type, FakeSession.fresh().inTransaction(true)));
+        assertEquals(transaction, command(ROUTER, type, FakeSession.fresh().inTransaction(true).autocommit(false)));
     }
 
     @Test
-    void commandsGoToTheTransactionInsideOne() {
-        RouteDecision transaction = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
-        assertEquals(transaction, ROUTER.routeCommand(FakeSession.fresh().inTransaction(true)));
-        assertEquals(transaction, ROUTER.routeCommand(FakeSession.fresh().inTransaction(true).autocommit(false)));
+    void initDbAndResetChangeTheSessionOnThePrimary() {
+        RouteDecision sessionState = RouteDecision.primary(RouteReason.SESSION_STATE);
+        assertEquals(sessionState, command(ROUTER, CommandType.INIT_DB, FakeSession.fresh()));
+        assertEquals(sessionState, command(ROUTER, CommandType.INIT_DB, FakeSession.fresh().autocommit(false)));
+        assertEquals(sessionState, command(ROUTER, CommandType.RESET_CONNECTION, FakeSession.fresh().inTransaction(true)));
+    }
+
+    // ---- prepared statements
+
+    private static RouteDecision statement(CommandType command, String sql, boolean state, RouteContext session) {
+        return ROUTER.route(command, StatementClassifier.classify(sql), state, session);
+    }
+
+    @Test
+    void aPreparedStatementIsNeverPreparedWhereThePreviousOneRan() {
+        assertRoute(RouteTarget.PRIMARY, RouteReason.PREVIOUS_STATEMENT,
+                statement(CommandType.STMT_PREPARE, "SHOW WARNINGS", false, FakeSession.fresh()), "SHOW WARNINGS");
+        assertRoute(RouteTarget.PREVIOUS, RouteReason.PREVIOUS_STATEMENT,
+                statement(CommandType.STMT_EXECUTE, "SHOW WARNINGS", false, FakeSession.fresh()), "SHOW WARNINGS");
+        assertRoute(RouteTarget.PRIMARY, RouteReason.WRITE,
+                statement(CommandType.STMT_PREPARE, "UPDATE t SET a = ?", false, FakeSession.fresh()), "UPDATE");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CommandType.class, names = {"STMT_EXECUTE", "STMT_FETCH", "STMT_RESET", "STMT_SEND_LONG_DATA"})
+    void aCommandFollowsItsStatementsCursorOrLongData(CommandType type) {
+        for (FakeSession session : List.of(FakeSession.fresh(), FakeSession.fresh().inTransaction(true),
+                FakeSession.fresh().consistency(Consistency.STRONG).wrote())) {
+            assertRoute(RouteTarget.STATEMENT, RouteReason.PREPARED_STATEMENT_STATE,
+                    statement(type, "SELECT * FROM t WHERE id = ?", true, session), type + " " + session);
+        }
+    }
+
+    // ---- read your writes
+
+    @Test
+    void aReadAfterAWriteWaitsForItUnderSessionConsistency() {
+        FakeSession wrote = FakeSession.fresh().wrote();
+        RouteDecision readYourWrites = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES);
+        assertEquals(readYourWrites, route(ROUTER, "SELECT 1", wrote));
+        assertEquals(readYourWrites, statement(CommandType.STMT_EXECUTE, "SELECT ?", false, wrote));
+        // Preparing and long data read nothing; hints and read-only transactions opt out of the wait.
+        RouteDecision read = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
+        assertEquals(read, statement(CommandType.STMT_PREPARE, "SELECT ?", false, wrote));
+        assertEquals(read, statement(CommandType.STMT_SEND_LONG_DATA, "SELECT ?", false, wrote));
+        assertEquals(RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA),
+                route(ROUTER, "/* route=replica */ SELECT 1", wrote));
+        assertEquals(RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION),
+                route(READ_ONLY_ON_REPLICA, "START TRANSACTION READ ONLY", wrote));
+        assertEquals(read, route(ROUTER, "SELECT 1", wrote.consistency(Consistency.EVENTUAL)));
+        assertEquals(read, route(ROUTER, "SELECT 1", FakeSession.fresh()));
+        assertEquals(RouteDecision.primary(RouteReason.CONSISTENCY_STRONG),
+                route(ROUTER, "SELECT 1", wrote.consistency(Consistency.STRONG)));
+    }
+
+    // ---- when a replica cannot serve
+
+    @Test
+    void aReadWithoutAReplicaFallsBackAsConfigured() {
+        RouteDecision read = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
+        RouteDecision readYourWrites = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES);
+        RouteDecision noReplica = RouteDecision.primary(RouteReason.NO_REPLICA);
+        RouteDecision consistency = RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK);
+        assertEquals(noReplica, ROUTER.noReplica(read, true, true));
+        assertNull(ROUTER.noReplica(read, true, false));
+        // Every usable replica is cooling down after missing a session's writes: not an outage.
+        assertEquals(consistency, ROUTER.noReplica(readYourWrites, true, false));
+        assertEquals(noReplica, ROUTER.noReplica(readYourWrites, false, true));
+        assertNull(ROUTER.noReplica(readYourWrites, false, false));
+        assertEquals(noReplica, ROUTER.replicaUnavailable());
+        assertEquals(consistency, ROUTER.consistencyNotReached());
     }
 
     // ---- decisions are shared
@@ -323,6 +406,7 @@ class RouterTest {
         FakeSession session = FakeSession.fresh();
         assertSame(route(ROUTER, "SELECT 1", session), route(ROUTER, "SELECT 2", session));
         assertSame(RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ), route(ROUTER, "SELECT 1", session));
-        assertSame(ROUTER.routeCommand(session), ROUTER.routeCommand(session));
+        assertSame(command(ROUTER, CommandType.STATISTICS, session), command(ROUTER, CommandType.STATISTICS, session));
+        assertSame(route(ROUTER, "SELECT 1", session.wrote()), route(ROUTER, "SELECT 2", session.wrote()));
     }
 }

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * answers it) names the decision the {@link Router} takes for the statement itself, in the same routing
  * context: in a fresh session, the table's own route column; and the same as the router in sessions inside a
  * transaction, with autocommit off, pinned, with strong or eventual consistency, and with read-only
- * transactions allowed on replicas. A statement that is only whitespace is the one case with nothing to
+ * transactions allowed on replicas, and after a write under session and eventual consistency. A statement that is only whitespace is the one case with nothing to
  * explain: a syntax error.
  */
 class ExplainRouteTableTest {
@@ -48,7 +48,9 @@ class ExplainRouteTableTest {
             FakeSession.fresh().pinned(Pin.LOCK_TABLES),
             FakeSession.fresh().pinned(Pin.USER_VARIABLE),
             FakeSession.fresh().consistency(Consistency.STRONG),
-            FakeSession.fresh().consistency(Consistency.EVENTUAL));
+            FakeSession.fresh().consistency(Consistency.EVENTUAL),
+            FakeSession.fresh().wrote(),
+            FakeSession.fresh().wrote().consistency(Consistency.EVENTUAL));
     private static final List<Router> ROUTERS = List.of(new Router(false), new Router(true));
     /** A distinct backend per target, so the backend column shows it follows the decision. */
     private static final Map<RouteTarget, Backend> BACKENDS = new EnumMap<>(RouteTarget.class);

@@ -16,18 +16,20 @@ import org.slf4j.LoggerFactory;
  * server, and answers them only to users its configuration marks {@code admin}; others get error
  * 1227, as MySQL answers a statement that needs a privilege the user lacks.
  */
-final class AdminStatements {
+final class AdminStatementAnswers {
 
-    private static final Logger log = LoggerFactory.getLogger(AdminStatements.class);
+    private static final Logger log = LoggerFactory.getLogger(AdminStatementAnswers.class);
 
-    private final FrontendCommandHandler session;
+    private final CommandContext session;
+    private final ClientReplies replies;
     private final SessionServices services;
     private final SessionTracker tracker;
-    private final CommandDispatch dispatch;
+    private final LegDispatch dispatch;
 
-    AdminStatements(FrontendCommandHandler session, SessionServices services, SessionTracker tracker,
-                    CommandDispatch dispatch) {
+    AdminStatementAnswers(CommandContext session, ClientReplies replies, SessionServices services, SessionTracker tracker,
+                          LegDispatch dispatch) {
         this.session = session;
+        this.replies = replies;
         this.services = services;
         this.tracker = tracker;
         this.dispatch = dispatch;
@@ -39,23 +41,23 @@ final class AdminStatements {
         if (!services.isAdmin(info.user())) {
             log.info("[conn {}] {}: admin statement refused: user '{}' is not an admin", info.connectionId(),
                     info.remote(), info.user());
-            session.reply(ProxyErrors.adminOnly(), 1);
+            replies.reply(ProxyErrors.adminOnly(), 1);
             return;
         }
         if (classification.kind() != StatementKind.PROXY_ADMIN) {
-            session.reply(ProxyErrors.adminSyntax("SHOW PROXY and EXPLAIN ROUTE must be sent alone, not with "
+            replies.reply(ProxyErrors.adminSyntax("SHOW PROXY and EXPLAIN ROUTE must be sent alone, not with "
                     + "other statements in one text"), 1);
             return;
         }
         ProxyAdminStatement statement = ProxyAdminStatement.parse(sql);
         log.debug("[conn {}] {}: admin statement {}", info.connectionId(), info.remote(), statement.kind());
         switch (statement.kind()) {
-            case SHOW_BACKENDS -> session.reply(BackendsReport.resultSet(
+            case SHOW_BACKENDS -> replies.reply(BackendsReport.resultSet(
                     BackendStatus.of(services.topology(), services.pools(), services.metrics())));
-            case SHOW_STATS -> session.reply(StatsReport.resultSet(services.metrics().stats()));
-            case EXPLAIN_ROUTE -> session.reply(ExplainRoute.explain(sql, statement.statementStart(), tracker,
+            case SHOW_STATS -> replies.reply(StatsReport.resultSet(services.metrics().stats()));
+            case EXPLAIN_ROUTE -> replies.reply(ExplainRoute.explain(sql, statement.statementStart(), tracker,
                     services.router(), dispatch::preview));
-            case INVALID -> session.reply(ProxyErrors.adminSyntax(statement.error()), 1);
+            case INVALID -> replies.reply(ProxyErrors.adminSyntax(statement.error()), 1);
         }
     }
 }

@@ -9,42 +9,41 @@ import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.route.Pin;
-import io.mysqlproxy.core.route.RouteDecision;
-import io.mysqlproxy.core.route.RouteReason;
-import io.mysqlproxy.core.route.RouteTarget;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 
 /**
- * How each client command starts once the handler has framed it. The proxy answers some itself:
+ * Where each client command starts once the session takes it up. The proxy answers some itself:
  * KILL and COM_PROCESS_KILL ({@link SessionKill}), {@code SET proxy_consistency}, its admin
- * statements ({@link AdminStatements}), and the session side of COM_RESET_CONNECTION. Statement
- * commands go to {@link StatementCommands}; the rest are classified, routed by the session's state,
- * and handed to {@link CommandDispatch}.
+ * statements ({@link AdminStatementAnswers}), and the session side of COM_RESET_CONNECTION.
+ * Prepared-statement commands go to {@link PreparedStatementCommands}; the rest are classified,
+ * routed by the {@link io.mysqlproxy.core.route.Router} and handed to {@link LegDispatch}.
  */
-final class ClientCommands {
+final class CommandIntake {
 
     private static final String CONSISTENCY_SETTING = "proxy_consistency";
 
-    private final FrontendCommandHandler session;
-    private final SessionServices services;
+    private final CommandContext session;
+    private final ClientReplies replies;
+    private final SessionRouting routing;
     private final SessionLegs legs;
     private final SessionTracker tracker;
     private final PreparedStatements statements;
-    private final CommandDispatch dispatch;
-    private final StatementCommands statementCommands;
+    private final LegDispatch dispatch;
+    private final PreparedStatementCommands statementCommands;
     private final SessionKill kills;
-    private final AdminStatements admin;
+    private final AdminStatementAnswers admin;
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
 
-    ClientCommands(FrontendCommandHandler session, SessionServices services, SessionLegs legs, SessionTracker tracker,
-                   PreparedStatements statements, CommandDispatch dispatch, StatementCommands statementCommands,
-                   SessionKill kills, AdminStatements admin) {
+    CommandIntake(CommandContext session, ClientReplies replies, SessionRouting routing, SessionLegs legs, SessionTracker tracker,
+                  PreparedStatements statements, LegDispatch dispatch, PreparedStatementCommands statementCommands,
+                  SessionKill kills, AdminStatementAnswers admin) {
         this.session = session;
-        this.services = services;
+        this.replies = replies;
+        this.routing = routing;
         this.legs = legs;
         this.tracker = tracker;
         this.statements = statements;
@@ -57,49 +56,18 @@ final class ClientCommands {
     /** A command from the client, framed whole (or, at 16 MiB and over, its first frame). */
     void start(CommandType command, ByteBuf frame) {
         Command cmd;
-        RouteDecision decision;
         switch (command) {
             case QUERY -> {
                 Classification classification = classify(frame);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
-                if (classification.kind() == StatementKind.PROXY_ADMIN
-                        || classification.has(StatementFlag.MULTI_PROXY_ADMIN)) {
+                if (answeredByProxy(classification, sql)) {
                     frame.release();
-                    admin.answer(sql, classification);
                     return;
                 }
-                if (classification.kind() == StatementKind.KILL) {
-                    SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
-                    if (target != null) {
-                        frame.release();
-                        kills.kill(command, target.id(), target.query());
-                        return;
-                    }
-                }
-                if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
-                    String consistency = SqlOperands.proxySetting(sql, CONSISTENCY_SETTING);
-                    if (consistency != null) {
-                        frame.release();
-                        setConsistency(consistency);
-                        return;
-                    }
-                }
                 cmd = new Command(command, frame, classification, sql, null);
-                decision = services.router().route(classification, tracker);
             }
-            case INIT_DB -> {
-                cmd = new Command(command, frame, null, payloadText(frame), null);
-                decision = tracker.inTransaction() ? RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION)
-                        : RouteDecision.primary(RouteReason.SESSION_STATE);
-            }
-            case STMT_PREPARE -> {
-                Classification classification = classify(frame);
-                cmd = new Command(command, frame, classification, payloadText(frame), null);
-                decision = services.router().route(classification, tracker);
-                if (decision.target() == RouteTarget.PREVIOUS) {
-                    decision = RouteDecision.primary(RouteReason.PREVIOUS_STATEMENT);
-                }
-            }
+            case INIT_DB -> cmd = new Command(command, frame, null, payloadText(frame), null);
+            case STMT_PREPARE -> cmd = new Command(command, frame, classify(frame), payloadText(frame), null);
             case STMT_EXECUTE, STMT_SEND_LONG_DATA, STMT_FETCH, STMT_RESET, STMT_CLOSE -> {
                 statementCommands.start(command, frame);
                 return;
@@ -125,15 +93,34 @@ final class ClientCommands {
                 // Multi-statement handling is per connection: keep the session where it was changed.
                 tracker.state().pin(Pin.MULTI_STATEMENT);
                 cmd = new Command(command, frame, null, null, null);
-                decision = services.router().routeCommand(tracker);
             }
-            default -> {
-                cmd = new Command(command, frame, null, null, null);
-                decision = services.router().routeCommand(tracker);
-            }
+            default -> cmd = new Command(command, frame, null, null, null);
         }
         session.begin(cmd);
-        dispatch.dispatch(cmd, decision);
+        dispatch.dispatch(cmd, routing.router().route(command, cmd.classification(), false, tracker));
+    }
+
+    /** Answers the statements the proxy answers itself (admin statements, KILL, proxy settings); false for the rest. */
+    private boolean answeredByProxy(Classification classification, byte[] sql) {
+        if (classification.kind() == StatementKind.PROXY_ADMIN || classification.has(StatementFlag.MULTI_PROXY_ADMIN)) {
+            admin.answer(sql, classification);
+            return true;
+        }
+        if (classification.kind() == StatementKind.KILL) {
+            SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
+            if (target != null) {
+                kills.kill(CommandType.QUERY, target.id(), target.query());
+                return true;
+            }
+        }
+        if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
+            String consistency = SqlOperands.proxySetting(sql, CONSISTENCY_SETTING);
+            if (consistency != null) {
+                setConsistency(consistency);
+                return true;
+            }
+        }
+        return false;
     }
 
     private Classification classify(ByteBuf frame) {
@@ -168,14 +155,18 @@ final class ClientCommands {
     private void setConsistency(String value) {
         try {
             tracker.state().consistency(Consistency.parse(value));
-            session.replyOk(1);
+            replies.replyOk(1);
         } catch (IllegalArgumentException e) {
-            session.reply(new ErrPacket(1231, "42000", "Variable '" + CONSISTENCY_SETTING
+            replies.reply(new ErrPacket(1231, "42000", "Variable '" + CONSISTENCY_SETTING
                     + "' can't be set to the value of '" + value + "' (use eventual, session or strong)"), 1);
         }
     }
 
-    /** COM_RESET_CONNECTION: the session starts over on its primary connection; replica legs go back clean. */
+    /**
+     * COM_RESET_CONNECTION: the session starts over on its primary connection, which the reset is sent
+     * to (the router's decision names the primary; after a promotion the session's leg may still be on
+     * the former one, and that is the connection to reset); replica legs go back clean.
+     */
     private void resetConnection(ByteBuf frame) {
         statements.clear();
         tracker.reset();
@@ -183,11 +174,11 @@ final class ClientCommands {
         Leg primary = legs.primary();
         if (primary == null || primary.released()) {
             frame.release();
-            session.replyOk(1);
+            replies.replyOk(1);
             return;
         }
         Command cmd = new Command(CommandType.RESET_CONNECTION, frame, null, null, null);
-        cmd.decision = RouteDecision.primary(RouteReason.SESSION_STATE);
+        cmd.route(routing.router().route(CommandType.RESET_CONNECTION, null, false, tracker));
         session.begin(cmd);
         primary.connection().collation(BackendConnection.SERVER_DEFAULT_COLLATION);
         primary.appliedVersion(tracker.state().version());

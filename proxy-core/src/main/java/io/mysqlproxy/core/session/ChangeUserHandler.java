@@ -12,18 +12,22 @@ import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.ServerPacket;
+import io.mysqlproxy.protocol.wire.Packets;
 import io.mysqlproxy.protocol.wire.WireStrings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
 
 /**
- * COM_CHANGE_USER: the client authenticates again (against the greeting's nonce, with an auth
- * switch if its plugin differs), and the session continues on a primary connection of the new
- * user from the pool (clean, as the server would leave it). The caller gives the old connections
- * back once the new one is ready.
+ * COM_CHANGE_USER, as a pipeline stage the session puts in front of its command stages for the
+ * exchange, the way the handshake stage precedes them at login: the client authenticates again
+ * (against the greeting's nonce, with an auth switch if its plugin differs), every client packet
+ * meanwhile is part of the exchange, and the session continues on a primary connection of the new
+ * user from the pool (clean, as the server would leave it). The stage removes itself when the
+ * exchange ends; the session gives the old connections back once the new one is ready.
  */
-final class ChangeUserExchange implements AuthStep.Handler {
+final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements AuthStep.Handler {
 
     /** How the exchange ends. */
     interface Outcome {
@@ -32,38 +36,52 @@ final class ChangeUserExchange implements AuthStep.Handler {
         void refused(ErrPacket error, int sequence, String reason);
     }
 
-    private final ChannelHandlerContext ctx;
-    private final SessionServices services;
+    private final SessionBackends backends;
     private final SessionInfo info;
+    private final ComChangeUser request;
+    private final ClientAuthentication authentication;
     private final Outcome outcome;
-    private ClientAuthentication authentication;
-    private ComChangeUser request;
+    private ChannelHandlerContext ctx;
     private int sequence;
+    private boolean ended;
 
-    ChangeUserExchange(ChannelHandlerContext ctx, SessionServices services, SessionInfo info, Outcome outcome) {
-        this.ctx = ctx;
-        this.services = services;
+    ChangeUserHandler(SessionUsers users, SessionBackends backends, SessionInfo info, ComChangeUser request,
+                      Outcome outcome) {
+        this.backends = backends;
         this.info = info;
+        this.request = request;
         this.outcome = outcome;
+        this.authentication = users.authentication(info.nonce(), info.host());
     }
 
-    void start(ByteBuf payload) {
-        request = ComChangeUser.decode(payload, info.capabilities());
-        authentication = services.authentication(info.nonce(), info.host());
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         String plugin = request.authPluginName() != null ? request.authPluginName()
                 : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
         authentication.start(request.username(), plugin, request.authResponse(), info.secure()).applyTo(this);
     }
 
-    /** The client's next auth packet; false if it was out of order (the exchange has then failed). */
-    void onClientPacket(int packetSequence, ByteBuf payload) {
-        if (packetSequence != ((sequence + 1) & 0xff)) {
-            outcome.refused(ProxyErrors.packetsOutOfOrder(sequence + 1, packetSequence), packetSequence + 1,
-                    "COM_CHANGE_USER packet out of order");
-            return;
+    /** The client's next auth packet. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (ended) {
+                return;
+            }
+            int packetSequence = Packets.sequenceId(frame);
+            if (packetSequence != ((sequence + 1) & 0xff)) {
+                end();
+                outcome.refused(ProxyErrors.packetsOutOfOrder(sequence + 1, packetSequence), packetSequence + 1,
+                        "COM_CHANGE_USER packet out of order");
+                return;
+            }
+            sequence = packetSequence;
+            authentication.next(WireStrings.readRestBytes(Packets.payload(frame)), info.secure()).applyTo(this);
+        } finally {
+            frame.release();
         }
-        sequence = packetSequence;
-        authentication.next(WireStrings.readRestBytes(payload), info.secure()).applyTo(this);
     }
 
     @Override
@@ -85,8 +103,9 @@ final class ChangeUserExchange implements AuthStep.Handler {
         int capabilities = info.capabilities() & ~Capability.SSL.mask();
         BackendLogin login = new BackendLogin(user.name(), user.password(), capabilities, charset & 0xff,
                 request.database().isEmpty() ? null : request.database(), request.attributes());
-        Future<BackendConnection> opening = services.pool(services.topology().primary())
+        Future<BackendConnection> opening = backends.pool(backends.topology().primary())
                 .borrow(ctx.channel().eventLoop(), login, false);
+        end();
         opening.addListener(f -> {
             if (f.isSuccess()) {
                 outcome.changed(opening.getNow(), login, user, okSequence);
@@ -100,6 +119,15 @@ final class ChangeUserExchange implements AuthStep.Handler {
 
     @Override
     public void fail(ErrPacket error, String reason) {
+        end();
         outcome.refused(error, sequence + 1, "COM_CHANGE_USER to '" + request.username() + "' refused: " + reason);
+    }
+
+    /** The client has said all it had to: its next packets are commands again. */
+    private void end() {
+        ended = true;
+        if (ctx.pipeline().context(this) != null) {
+            ctx.pipeline().remove(this);
+        }
     }
 }

@@ -2,8 +2,9 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
-import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.route.RouteDecision;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.RouteTarget;
@@ -21,29 +22,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a routed client command to the leg that runs it. The decision names a backend, or the leg
- * of the open transaction or of the previous statement; if the session has no leg there, one is
- * borrowed from the backend's pool. Before the command goes out, the leg is made ready for it: a
- * replica read waits until the replica has the session's writes (when the session's consistency
- * asks for that), the leg is brought up to the session's state, and a prepared statement is
- * prepared there if it is not yet. Whenever a replica cannot serve, the command goes to the
- * primary instead. The steps are asynchronous; each goes on only while the command is still the
- * session's current one.
+ * Turns the router's decision for a client command into a leg, and sends the command there. The
+ * decision names a backend, or the leg of the open transaction, of the previous statement or of the
+ * prepared statement's cursor; if the session has no leg there, one is borrowed from the backend's
+ * pool. Before the command goes out, the leg is made ready for it: a read-your-writes read waits
+ * until the replica has the session's writes ({@link ReadYourWrites}), the leg is brought up to the
+ * session's state ({@link LegSync}), and a prepared statement is prepared there if it is not yet.
+ * When a replica cannot serve, the router says where the command goes instead. The steps are
+ * asynchronous; each goes on only while the command is still the session's current one.
  */
-final class CommandDispatch {
+final class LegDispatch {
 
-    private static final Logger log = LoggerFactory.getLogger(CommandDispatch.class);
+    private static final Logger log = LoggerFactory.getLogger(LegDispatch.class);
 
-    private final FrontendCommandHandler session;
-    private final SessionServices services;
+    private final CommandContext session;
+    private final ClientReplies replies;
+    private final SessionBackends backends;
+    private final SessionRouting routing;
+    private final ProxyMetrics metrics;
     private final SessionLegs legs;
     private final SessionTracker tracker;
     private final PreparedStatements statements;
 
-    CommandDispatch(FrontendCommandHandler session, SessionServices services, SessionLegs legs, SessionTracker tracker,
-                    PreparedStatements statements) {
+    LegDispatch(CommandContext session, ClientReplies replies, SessionBackends backends, SessionRouting routing, ProxyMetrics metrics,
+                SessionLegs legs, SessionTracker tracker, PreparedStatements statements) {
         this.session = session;
-        this.services = services;
+        this.replies = replies;
+        this.backends = backends;
+        this.routing = routing;
+        this.metrics = metrics;
         this.legs = legs;
         this.tracker = tracker;
         this.statements = statements;
@@ -51,15 +58,15 @@ final class CommandDispatch {
 
     /** Resolves the decision to a leg (borrowing it if needed), then brings the leg up to date and sends. */
     void dispatch(Command cmd, RouteDecision decision) {
-        cmd.decision = decision;
-        String refusal = services.writeGate().refusal();
+        cmd.route(decision);
+        String refusal = backends.writeGate().refusal();
         if (refusal != null && decision.target() != RouteTarget.REPLICA && writes(cmd)) {
             session.fail(cmd, ProxyErrors.writesRefused(refusal));
             return;
         }
         if (log.isTraceEnabled()) {
             log.trace("[conn {}] {} {} -> {} (autocommit {}, transaction on {}, pins {})",
-                    session.info().connectionId(), cmd.type, cmd.classification, decision, tracker.autocommit(),
+                    session.info().connectionId(), cmd.type(), cmd.classification(), decision, tracker.autocommit(),
                     legs.transactionLeg(), tracker.pins());
         }
         switch (decision.target()) {
@@ -68,25 +75,32 @@ final class CommandDispatch {
                 if (leg != null) {
                     syncThenSend(cmd, leg);
                 } else {
-                    withLeg(cmd, services.topology().primary());
+                    withLeg(cmd, backends.topology().primary());
                 }
             }
-            case PRIMARY -> withLeg(cmd, services.topology().primary());
+            case STATEMENT -> {
+                // The cursor or long data is on this leg already: no session state or prepare to bring first.
+                Leg leg = cmd.statement().stateLeg(cmd.type());
+                if (cmd.type() == CommandType.STMT_EXECUTE) {
+                    prepareThenSend(cmd, leg);
+                } else {
+                    send(cmd, leg);
+                }
+            }
+            case PRIMARY -> withLeg(cmd, backends.topology().primary());
             case REPLICA -> {
-                boolean checkWrites = checksWrites(cmd.type, decision.reason());
-                Backend replica = services.balancer().choose(services.topology().replicas(), checkWrites);
-                if (replica == null) {
-                    RouteReason fallback = replicaFallback(checkWrites);
-                    if (fallback != null) {
-                        redirect(cmd, fallback);
-                    } else {
-                        session.fail(cmd, ProxyErrors.cannotConnect("replicas", "no replica is usable and "
-                                + "routing.reads-fall-back-to-primary is off"));
-                    }
+                Backend replica = routing.balancer().choose(backends.topology().replicas(), checksWrites(decision));
+                if (replica != null) {
+                    withLeg(cmd, replica);
                     return;
                 }
-                cmd.consistencyChecked = checkWrites;
-                withLeg(cmd, replica);
+                RouteDecision instead = noReplica(decision);
+                if (instead != null) {
+                    dispatch(cmd, instead);
+                } else {
+                    session.fail(cmd, ProxyErrors.cannotConnect("replicas", "no replica is usable and "
+                            + "routing.reads-fall-back-to-primary is off"));
+                }
             }
         }
     }
@@ -98,47 +112,40 @@ final class CommandDispatch {
      * would fail for want of a replica.
      */
     Backend preview(RouteDecision decision) {
-        Backend primary = services.topology().primary();
+        Backend primary = backends.topology().primary();
         return switch (decision.target()) {
             case TRANSACTION, PREVIOUS -> {
                 Leg leg = legs.following(decision.target());
                 yield leg != null ? leg.backend() : primary;
             }
-            case PRIMARY -> primary;
+            case STATEMENT, PRIMARY -> primary;
             case REPLICA -> {
-                boolean checkWrites = checksWrites(CommandType.QUERY, decision.reason());
-                Backend replica = services.balancer().preview(services.topology().replicas(), checkWrites);
-                yield replica != null || replicaFallback(checkWrites) == null ? replica : primary;
+                Backend replica = routing.balancer().preview(backends.topology().replicas(), checksWrites(decision));
+                yield replica != null || noReplica(decision) == null ? replica : primary;
             }
         };
     }
 
-    /** Whether a replica read must go where the session's writes have arrived (session consistency). */
-    private boolean checksWrites(CommandType type, RouteReason reason) {
-        return tracker.consistency() == Consistency.SESSION
-                && tracker.readYourWrites().hasWritten()
-                && (type == CommandType.QUERY || type == CommandType.STMT_EXECUTE)
-                && reason != RouteReason.HINT_REPLICA
-                && reason != RouteReason.READ_ONLY_TRANSACTION;
+    /** A read-your-writes read avoids replicas that just failed to catch up with a session (their cooldown). */
+    private static boolean checksWrites(RouteDecision decision) {
+        return decision.reason() == RouteReason.READ_YOUR_WRITES;
     }
 
-    /** Why a read that found no replica goes to the primary instead, or null when it may not. */
-    private RouteReason replicaFallback(boolean checkedWrites) {
-        if (checkedWrites && services.balancer().preview(services.topology().replicas(), false) != null) {
-            return RouteReason.CONSISTENCY_FALLBACK;
-        }
-        return services.routing().readsFallBackToPrimary() ? RouteReason.NO_REPLICA : null;
+    private RouteDecision noReplica(RouteDecision decision) {
+        boolean anyUsable = checksWrites(decision)
+                && routing.balancer().preview(backends.topology().replicas(), false) != null;
+        return routing.router().noReplica(decision, anyUsable, routing.routing().readsFallBackToPrimary());
     }
 
     /** Whether the command runs a statement that may change data (preparing one does not). */
     private static boolean writes(Command cmd) {
-        return (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE)
-                && cmd.classification != null && cmd.classification.mayWrite();
+        return (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE)
+                && cmd.classification() != null && cmd.classification().mayWrite();
     }
 
-    /** Sends the command to the primary after all, for {@code reason}. */
-    void redirect(Command cmd, RouteReason reason) {
-        dispatch(cmd, RouteDecision.primary(reason));
+    /** A replica could not serve the read: it goes where the router sends such reads. */
+    void replicaUnavailable(Command cmd) {
+        dispatch(cmd, routing.router().replicaUnavailable());
     }
 
     /** Finds or borrows this session's leg on {@code backend}, then continues with it. */
@@ -148,12 +155,12 @@ final class CommandDispatch {
             syncThenSend(cmd, leg);
             return;
         }
-        Future<BackendConnection> borrowing = services.pool(backend).borrow(session.eventLoop(), session.borrowLogin(),
+        Future<BackendConnection> borrowing = backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(),
                 true);
         borrowing.addListener(f -> {
             if (!session.isCurrent(cmd)) {
                 if (f.isSuccess()) {
-                    services.pool(backend).release(borrowing.getNow());
+                    backends.pool(backend).release(borrowing.getNow());
                 }
                 return;
             }
@@ -163,7 +170,7 @@ final class CommandDispatch {
                 if (backend.role() == BackendRole.REPLICA) {
                     log.warn("[conn {}] {}: {} unavailable, reading from the primary: {}",
                             session.info().connectionId(), session.info().remote(), backend, error.message());
-                    redirect(cmd, RouteReason.NO_REPLICA);
+                    replicaUnavailable(cmd);
                 } else {
                     session.fail(cmd, error);
                 }
@@ -174,47 +181,27 @@ final class CommandDispatch {
     }
 
     private void syncThenSend(Command cmd, Leg leg) {
-        ReadYourWrites readYourWrites = tracker.readYourWrites();
-        if (cmd.consistencyChecked && leg.backend().role() == BackendRole.REPLICA && readYourWrites.mustCheck(leg)) {
-            cmd.waitingOn = leg;
-            readYourWrites.check(legs.primary(), leg, new ReadYourWrites.Outcome() {
-                @Override
-                public void applied() {
-                    cmd.consistencyChecked = false;
-                    if (session.stillCurrent(cmd)) {
-                        syncThenSend(cmd, leg);
-                    }
-                }
-
-                @Override
-                public void notApplied(String reason) {
-                    if (session.stillCurrent(cmd)) {
-                        log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
-                                session.info().remote(), reason);
-                        leg.backend().coolDownForConsistency(services.routing().consistencyCooldown().toNanos());
-                        cmd.consistencyChecked = false;
-                        redirect(cmd, RouteReason.CONSISTENCY_FALLBACK);
-                    }
-                }
-            });
+        if (cmd.awaitsWriteCheck() && leg.backend().role() == BackendRole.REPLICA
+                && tracker.readYourWrites().mustCheck(leg)) {
+            checkWritesThenSend(cmd, leg);
             return;
         }
         if (LegSync.inStep(tracker.state(), leg)) {
             prepareThenSend(cmd, leg);
             return;
         }
-        cmd.waitingOn = leg;
-        LegSync.run(tracker.state(), leg, new LegSteps() {
+        cmd.waitOn(leg);
+        LegSync.run(tracker.state(), leg, new LegSync.Outcome() {
             @Override
             public void done() {
-                if (session.stillCurrent(cmd)) {
+                if (session.resume(cmd)) {
                     prepareThenSend(cmd, leg);
                 }
             }
 
             @Override
             public void refused(ErrPacket error) {
-                if (!session.stillCurrent(cmd)) {
+                if (!session.resume(cmd)) {
                     return;
                 }
                 log.warn("[conn {}] {}: {} refused the session state: {}", session.info().connectionId(),
@@ -222,7 +209,7 @@ final class CommandDispatch {
                 if (leg.backend().role() == BackendRole.REPLICA) {
                     legs.drop(leg);
                     leg.discard();
-                    redirect(cmd, RouteReason.NO_REPLICA);
+                    replicaUnavailable(cmd);
                 } else {
                     session.fail(cmd, error);
                 }
@@ -230,18 +217,41 @@ final class CommandDispatch {
         });
     }
 
+    private void checkWritesThenSend(Command cmd, Leg leg) {
+        cmd.waitOn(leg);
+        tracker.readYourWrites().check(legs.primary(), leg, new ReadYourWrites.Outcome() {
+            @Override
+            public void applied() {
+                cmd.writesSeen();
+                if (session.resume(cmd)) {
+                    syncThenSend(cmd, leg);
+                }
+            }
+
+            @Override
+            public void notApplied(String reason) {
+                if (session.resume(cmd)) {
+                    log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
+                            session.info().remote(), reason);
+                    leg.backend().coolDownForConsistency(routing.routing().consistencyCooldown().toNanos());
+                    dispatch(cmd, routing.router().consistencyNotReached());
+                }
+            }
+        });
+    }
+
     /** For statement commands: prepares the statement on {@code leg} first if it is not there yet. */
-    void prepareThenSend(Command cmd, Leg leg) {
-        PreparedStatement statement = cmd.statement;
+    private void prepareThenSend(Command cmd, Leg leg) {
+        PreparedStatement statement = cmd.statement();
         if (statement == null || statement.backendId(leg) != null) {
             send(cmd, leg);
             return;
         }
-        cmd.waitingOn = leg;
+        cmd.waitOn(leg);
         leg.sendInternal(CommandType.STMT_PREPARE, StmtCommands.command(leg.connection().channel().alloc(),
                 CommandType.STMT_PREPARE, statement.sql()), (response, failed, status) -> {
             try {
-                if (!session.stillCurrent(cmd)) {
+                if (!session.resume(cmd)) {
                     return;
                 }
                 if (failed) {
@@ -250,7 +260,7 @@ final class CommandDispatch {
                         log.info("[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
                                 session.info().connectionId(), session.info().remote(), leg, statement.clientId(),
                                 error.message());
-                        redirect(cmd, RouteReason.NO_REPLICA);
+                        replicaUnavailable(cmd);
                     } else {
                         session.fail(cmd, error);
                     }
@@ -266,36 +276,36 @@ final class CommandDispatch {
 
     /** Sends the client's command on {@code leg}, renumbered for it where needed. */
     void send(Command cmd, Leg leg) {
-        ByteBuf frame = cmd.frame;
-        cmd.frame = null;
-        cmd.leg = leg;
-        if (cmd.statement != null) {
-            frame = cmd.statement.frameFor(cmd.type, leg, frame, session.alloc());
+        ByteBuf frame = cmd.takeFrame();
+        if (cmd.statement() != null) {
+            frame = cmd.statement().frameFor(cmd.type(), leg, frame, session.alloc());
         }
-        if (cmd.type == CommandType.STMT_PREPARE) {
+        if (cmd.type() == CommandType.STMT_PREPARE) {
+            cmd.sentTo(leg, 0);
             leg.sendInternal(CommandType.STMT_PREPARE, frame, (response, failed, status) -> prepared(cmd, leg, response,
                     failed));
             return;
         }
-        if (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE) {
+        if (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE) {
             leg.backend().statementRouted();
-            services.metrics().routed(leg.backend(), cmd.decision.reason());
-            if (cmd.classification != null
-                    && cmd.classification.kind() == io.mysqlproxy.core.classify.StatementKind.TRANSACTION_BEGIN) {
-                services.metrics().transactionStarted();
+            metrics.routed(leg.backend(), cmd.decision().reason());
+            if (cmd.classification() != null && cmd.classification().kind() == StatementKind.TRANSACTION_BEGIN) {
+                metrics.transactionStarted();
             }
-            cmd.sentAt = System.nanoTime();
-            if (retryable(cmd, leg, frame, services.topology().replicas().size())) {
-                cmd.retryFrame = frame.retainedDuplicate();
+            cmd.sentTo(leg, System.nanoTime());
+            if (retryable(cmd, leg, frame, backends.topology().replicas().size())) {
+                cmd.keepForRetry(frame);
             }
+        } else {
+            cmd.sentTo(leg, 0);
         }
-        leg.send(cmd.type, frame);
+        leg.send(cmd.type(), frame);
         ByteBuf held;
         while ((held = cmd.nextHeld()) != null) {
             leg.connection().write(held);
         }
         leg.connection().flush();
-        if (cmd.type.response() == CommandType.Response.NONE) {
+        if (cmd.type().response() == CommandType.Response.NONE) {
             session.finish(cmd);
         }
     }
@@ -306,18 +316,15 @@ final class CommandDispatch {
      * replica, so that losing every replica at once ends on the primary, not in an error.
      */
     private static boolean retryable(Command cmd, Leg leg, ByteBuf frame, int replicas) {
-        return cmd.retries < replicas && leg.backend().role() == BackendRole.REPLICA
-                && cmd.decision.target() == RouteTarget.REPLICA
+        return cmd.retries() < replicas && leg.backend().role() == BackendRole.REPLICA
+                && cmd.decision().target() == RouteTarget.REPLICA
                 && !cmd.holdsContinuation() && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
     }
 
-    /** Sends a replica read again after its replica died (see {@link #retryable}). */
+    /** Sends a replica read again, as the router first decided, after its replica died (see {@link #retryable}). */
     void retry(Command cmd) {
-        cmd.frame = cmd.retryFrame;
-        cmd.retryFrame = null;
-        cmd.retries++;
-        cmd.leg = null;
-        dispatch(cmd, RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ));
+        cmd.startRetry();
+        dispatch(cmd, cmd.decision());
     }
 
     /** The client's COM_STMT_PREPARE was answered on {@code leg}: renumber the statement and pass it on. */
@@ -327,9 +334,9 @@ final class CommandDispatch {
             return;
         }
         if (!failed) {
-            statements.register(cmd.sql, cmd.classification, leg, response);
+            statements.register(cmd.sql(), cmd.classification(), leg, response);
         }
-        session.respond(response);
+        replies.respond(response);
         session.finish(cmd);
     }
 }

@@ -1,0 +1,20 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.TextResultSet;
+import io.netty.buffer.ByteBuf;
+
+/** The answers the proxy sends the client itself, for a command it answers or a response it rebuilt. */
+interface ClientReplies {
+
+    /** An OK carrying the session's status flags. */
+    void replyOk(int sequence);
+
+    void reply(ErrPacket error, int sequence);
+
+    /** A result set the proxy computed (its admin statements). */
+    void reply(TextResultSet result);
+
+    /** A whole response the proxy collected and renumbered (a COM_STMT_PREPARE's); this takes it. */
+    void respond(ByteBuf response);
+}

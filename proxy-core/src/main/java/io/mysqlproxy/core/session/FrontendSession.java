@@ -1,0 +1,347 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ComChangeUser;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The command phase of one client, the last stage of its channel, after {@link ClientCommandFramer}
+ * has sorted its frames. One command is in flight at a time: {@link CommandIntake} starts it, its
+ * bytes pass through {@link ClientExchange}, and it ends with {@link #finish}. Commands a client
+ * pipelines wait in {@link PipelinedCommands}, and the client is not read while anything waits or
+ * while the backend cannot take more bytes. The other concerns have rooms of their own: the change
+ * of user ({@link UserChange}), idleness ({@link SessionIdleTimer}), lost legs ({@link LegFailures})
+ * and the end of the session ({@link SessionEnd}).
+ */
+public final class FrontendSession extends ChannelInboundHandlerAdapter
+        implements CommandContext, ClientExchange.Session, SessionKill.Target, SessionIdleTimer.Owner,
+        UserChange.Session, SessionEnd.Session {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendSession.class);
+
+    private final SessionServices services;
+    private final SessionIdentity identity;
+    private final Channel channel;
+    private final ClientCommandFramer framer;
+    private final ClientSequence sequence = new ClientSequence();
+    private final ClientExchange exchange;
+    private final PipelinedCommands queued = new PipelinedCommands();
+    private final SessionLegs legs;
+    private final SessionTracker tracker;
+    private final CommandIntake intake;
+    private final SessionIdleTimer idle;
+    private final UserChange userChange;
+    private final SessionEnd end;
+    private ChannelHandlerContext ctx;
+    private Command current;
+
+    private FrontendSession(SessionIdentity identity, BackendConnection primaryConnection, SessionServices services,
+                            ClientCommandFramer framer, Channel channel) {
+        SessionInfo info = identity.info();
+        BackendLogin login = identity.login();
+        PreparedStatements statements = new PreparedStatements();
+        this.identity = identity;
+        this.services = services;
+        this.channel = channel;
+        this.framer = framer;
+        this.exchange = new ClientExchange(this, info, sequence, framer, services.metrics());
+        this.legs = new SessionLegs(services, exchange, statements);
+        this.tracker = new SessionTracker(legs, new ReadYourWrites(services.routing().consistencyWaitTimeout()),
+                new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
+                primaryConnection.loginOk().statusFlags());
+        legs.adopt(services.topology().primary(), primaryConnection);
+        LegDispatch dispatch = new LegDispatch(this, exchange, services, services, services.metrics(), legs, tracker,
+                statements);
+        SessionKill kills = new SessionKill(this, exchange, this, services, services.sessions());
+        this.intake = new CommandIntake(this, exchange, services, legs, tracker, statements, dispatch,
+                new PreparedStatementCommands(this, exchange, services, tracker, dispatch, statements), kills,
+                new AdminStatementAnswers(this, exchange, services, tracker, dispatch));
+        this.idle = new SessionIdleTimer(channel.eventLoop(), this, legs, tracker, statements, info.idleTimeout(),
+                services.returnAfterIdle(), identity.logPrefix());
+        this.userChange = new UserChange(this, services, identity, legs, statements, tracker, idle);
+        this.end = new SessionEnd(this, channel, identity, legs, sequence, kills);
+        exchange.attach(tracker, new LegFailures(this, this, legs, tracker, dispatch, sequence, framer, idle));
+    }
+
+    /**
+     * An authenticated client's command phase begins: {@code handshake} (its login stage) gives way to
+     * the framing and session stages, and the session goes on with {@code primaryConnection}.
+     */
+    public static void start(ChannelPipeline pipeline, ChannelHandler handshake, SessionInfo info, BackendLogin login,
+                             BackendConnection primaryConnection, SessionServices services) {
+        ClientCommandFramer framer = new ClientCommandFramer(info.maxAllowedPacket());
+        FrontendSession session = new FrontendSession(new SessionIdentity(info, login), primaryConnection, services,
+                framer, pipeline.channel());
+        pipeline.replace(handshake, FrontendPipeline.COMMAND_FRAMES, framer)
+                .addAfter(FrontendPipeline.COMMAND_FRAMES, FrontendPipeline.SESSION, session);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        exchange.attach(ctx);
+        services.sessions().add(identity.info().connectionId(), end);
+        idle.start();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        idle.clientActive();
+        if (end.closing()) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        // While a response is awaited, only the rest of the current command (a continuation or an
+        // upload) goes through; a pipelined next command waits its turn.
+        if (!queued.isEmpty() || waiting() || (current != null && !(msg instanceof FollowingFrame))) {
+            if (!queued.add(msg)) {
+                end.abort(ProxyErrors.malformedPacket("more than " + PipelinedCommands.LIMIT + " pipelined commands"),
+                        "client pipelined too many commands");
+            }
+            updateReading();
+            return;
+        }
+        process(msg);
+    }
+
+    /** Whether the next command must wait for something other than a command in flight. */
+    private boolean waiting() {
+        return userChange.inProgress() || idle.returning();
+    }
+
+    private void process(Object msg) {
+        if (msg instanceof FollowingFrame following) {
+            sequence.clientPacket(following.sequence());
+            exchange.following(current, following);
+            return;
+        }
+        ByteBuf frame = (ByteBuf) msg;
+        int code = Packets.firstPayloadByte(frame);
+        CommandType command = code < 0 ? null : CommandType.of(code);
+        if (command == CommandType.CHANGE_USER) {
+            try {
+                userChange.start(ctx, ComChangeUser.decode(Packets.payload(frame), identity.info().capabilities()));
+            } finally {
+                frame.release();
+            }
+            updateReading();
+            return;
+        }
+        if (command == null || command.response() == CommandType.Response.NOT_SUPPORTED) {
+            frame.release();
+            exchange.reply(ProxyErrors.unknownCommand(Math.max(code, 0)), 1);
+            return;
+        }
+        sequence.commandStarted();
+        switch (command) {
+            case QUIT -> {
+                frame.release();
+                end.close();
+            }
+            case PING -> {
+                frame.release();
+                exchange.replyOk(1);
+            }
+            default -> intake.start(command, frame);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (current != null && current.sent()) {
+            current.leg().connection().flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    // The command in flight.
+
+    @Override
+    public void begin(Command cmd) {
+        current = cmd;
+        updateReading();
+    }
+
+    @Override
+    public Command current() {
+        return current;
+    }
+
+    @Override
+    public boolean isCurrent(Command cmd) {
+        return !end.closing() && current == cmd;
+    }
+
+    @Override
+    public boolean midCommand() {
+        return current != null || framer.midCommand() || userChange.inProgress();
+    }
+
+    @Override
+    public void fail(Command cmd, ErrPacket error) {
+        log.info("{}: {} failed: {}", identity.logPrefix(), cmd.type(), error.message());
+        if (cmd.type().response() != CommandType.Response.NONE) {
+            exchange.reply(error, 1);
+        }
+        finish(cmd);
+    }
+
+    @Override
+    public void finish(Command cmd) {
+        if (current == cmd) {
+            current = null;
+        }
+        cmd.release();
+        idle.commandFinished();
+        nextCommand();
+    }
+
+    @Override
+    public SessionInfo info() {
+        return identity.info();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public BackendLogin borrowLogin() {
+        return identity.borrowLogin(tracker.state().schema());
+    }
+
+    // Flow control: reading stays on between commands (toggling it costs an epoll_ctl per statement);
+    // it stops only while commands wait or the backend cannot take more bytes.
+
+    /** Runs what waited for the session to be free, then ends a draining session at a transaction boundary. */
+    private void nextCommand() {
+        while (!end.closing() && current == null && !waiting() && !queued.isEmpty()) {
+            process(queued.poll());
+        }
+        updateReading();
+        end.endIfDrained();
+    }
+
+    @Override
+    public void updateReading() {
+        boolean writable = current == null || !current.sent() || current.leg().connection().isWritable();
+        channel.config().setAutoRead(!end.closing() && queued.isEmpty() && writable);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        legs.autoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userChangeEnded() {
+        nextCommand();
+    }
+
+    @Override
+    public void idleTimedOut(long idleNanos) {
+        sequence.idle();
+        end.abort(ProxyErrors.idleTimeout(), "idle for " + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + " s");
+    }
+
+    @Override
+    public void legsReturned() {
+        if (!end.closing()) {
+            nextCommand();
+        }
+    }
+
+    // The end of the session.
+
+    @Override
+    public boolean closing() {
+        return end.closing();
+    }
+
+    @Override
+    public boolean atTransactionBoundary() {
+        return current == null && !waiting() && queued.isEmpty() && !tracker.inTransaction();
+    }
+
+    @Override
+    public void abort(ErrPacket error, String reason) {
+        end.abort(error, reason);
+    }
+
+    @Override
+    public void abort(ErrPacket error, int sequenceId, String reason) {
+        end.abort(error, sequenceId, reason);
+    }
+
+    @Override
+    public void closeSession() {
+        end.close();
+    }
+
+    @Override
+    public void releaseCommands() {
+        if (current != null) {
+            current.release();
+            current = null;
+        }
+        queued.releaseAll();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        services.sessions().remove(identity.info().connectionId(), end);
+        idle.stop();
+        end.closed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof ClientProtocolViolation violation) {
+            end.abort(violation.error(), violation.getMessage());
+        } else if (cause instanceof TooLongFrameException) {
+            end.abort(ProxyErrors.packetTooLarge(identity.info().maxAllowedPacket()), cause.getMessage());
+        } else {
+            end.abort(ProxyErrors.malformedPacket(String.valueOf(cause.getMessage())), cause.toString());
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        queued.releaseAll();
+    }
+
+    @Override
+    public String toString() {
+        SessionInfo info = identity.info();
+        return "session " + info.connectionId() + " (" + info.user() + "@" + info.remote() + ", "
+                + tracker.consistency().name().toLowerCase(Locale.ROOT) + ")";
+    }
+}

@@ -1,0 +1,75 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.topology.BackendRole;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a session does when one of its backend connections fails. A replica lost before a read was
+ * sent, or while it answered a retryable read the client has seen nothing of, is replaced unseen (the
+ * read goes where the router sends it). A leg lost mid-command ends the session with error 1158
+ * (08S01), as a dead server would; one lost while it held the session's transaction, locks or
+ * temporary tables ends the session too, since that state is gone. Any other leg is just forgotten:
+ * the next command borrows a new connection.
+ */
+final class LegFailures {
+
+    private static final Logger log = LoggerFactory.getLogger(LegFailures.class);
+
+    private final CommandContext session;
+    private final SessionKill.Target self;
+    private final SessionLegs legs;
+    private final SessionTracker tracker;
+    private final LegDispatch dispatch;
+    private final ClientSequence sequence;
+    private final ClientCommandFramer framer;
+    private final SessionIdleTimer idle;
+
+    LegFailures(CommandContext session, SessionKill.Target self, SessionLegs legs, SessionTracker tracker,
+                LegDispatch dispatch, ClientSequence sequence, ClientCommandFramer framer, SessionIdleTimer idle) {
+        this.session = session;
+        this.self = self;
+        this.legs = legs;
+        this.tracker = tracker;
+        this.dispatch = dispatch;
+        this.sequence = sequence;
+        this.framer = framer;
+        this.idle = idle;
+    }
+
+    void legFailed(Leg leg, String reason) {
+        if (self.closing()) {
+            return;
+        }
+        SessionInfo info = session.info();
+        Command cmd = self.current();
+        boolean inUse = cmd != null && cmd.uses(leg);
+        boolean heldState = tracker.holdsState(leg);
+        legs.drop(leg);
+        if (inUse && !cmd.sent() && leg.backend().role() == BackendRole.REPLICA) {
+            log.warn("[conn {}] {}: {} failed before the read was sent ({}); using the primary", info.connectionId(),
+                    info.remote(), leg, reason);
+            dispatch.replicaUnavailable(cmd);
+            return;
+        }
+        if (inUse && cmd.leg() == leg && cmd.retryable() && !sequence.hasResponded() && !framer.midCommand()) {
+            log.warn("[conn {}] {}: {} failed during a read ({}); reading again elsewhere", info.connectionId(),
+                    info.remote(), leg, reason);
+            dispatch.retry(cmd);
+            return;
+        }
+        if (inUse || framer.midCommand()) {
+            log.warn("[conn {}] {}: {} failed during a command: {}", info.connectionId(), info.remote(), leg, reason);
+            session.abort(ProxyErrors.backendLost(leg.connection().address(), reason), reason);
+        } else if (heldState) {
+            log.warn("[conn {}] {}: {} closed holding the session's transaction, locks or temporary tables: {}",
+                    info.connectionId(), info.remote(), leg, reason);
+            self.closeSession();
+        } else {
+            log.info("[conn {}] {}: {} closed while idle ({}); the session continues on a new connection",
+                    info.connectionId(), info.remote(), leg, reason);
+        }
+        idle.legFailed(leg);
+    }
+}

@@ -1,0 +1,17 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.WriteGate;
+
+/** The backends as a session sees them: the current topology, their pools, and whether writes may go out. */
+public interface SessionBackends {
+
+    Topology topology();
+
+    BackendPool pool(Backend backend);
+
+    /** Whether writes may go to the primary now (closed when the evidence about the primary conflicts). */
+    WriteGate writeGate();
+}

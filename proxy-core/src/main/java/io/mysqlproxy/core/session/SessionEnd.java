@@ -1,0 +1,124 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a session ends, and what the registry, KILL and the shutdown may ask of it from any thread
+ * ({@link LiveSession}). Normally (QUIT, KILL between commands, a drained shutdown) its legs go back
+ * to their pools and the client is closed once the last answer is out. With an error (a protocol
+ * violation, a lost backend, a kill mid-command, the idle timeout, the drain deadline) the client
+ * gets the error where it expects its next packet and the legs are closed, since their state
+ * cannot be trusted. A draining session ends at its next transaction boundary. Once ending, nothing
+ * more runs.
+ */
+final class SessionEnd implements LiveSession {
+
+    /** What ending needs of the session. */
+    interface Session {
+        /** Releases the command in flight and the frames waiting behind it. */
+        void releaseCommands();
+
+        /** Whether nothing runs or waits and no transaction is open: a draining session may end now. */
+        boolean atTransactionBoundary();
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(SessionEnd.class);
+
+    private final Session session;
+    private final Channel channel;
+    private final SessionIdentity identity;
+    private final SessionLegs legs;
+    private final ClientSequence sequence;
+    private final SessionKill kills;
+    private boolean closing;
+    /** The proxy is shutting down: end the session at its next transaction boundary. */
+    private boolean draining;
+
+    SessionEnd(Session session, Channel channel, SessionIdentity identity, SessionLegs legs, ClientSequence sequence,
+               SessionKill kills) {
+        this.session = session;
+        this.channel = channel;
+        this.identity = identity;
+        this.legs = legs;
+        this.sequence = sequence;
+        this.kills = kills;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public void drain() {
+        channel.eventLoop().execute(() -> {
+            draining = true;
+            endIfDrained();
+        });
+    }
+
+    @Override
+    public void shutDown(String reason) {
+        channel.eventLoop().execute(() -> abort(ProxyErrors.serverShutdown(), reason));
+    }
+
+    @Override
+    public void killedBy(String user, boolean query, Promise<Boolean> outcome) {
+        kills.killedBy(user, query, outcome);
+    }
+
+    /** Ends a draining session if it is at a transaction boundary now. */
+    void endIfDrained() {
+        if (draining && !closing && session.atTransactionBoundary()) {
+            log.info("{}: session closed at a transaction boundary: the proxy is shutting down", identity.logPrefix());
+            close();
+        }
+    }
+
+    /** Sends the client {@code error} where it expects the next packet, then closes the client and the legs. */
+    void abort(ErrPacket error, String reason) {
+        abort(error, sequence.next(), reason);
+    }
+
+    void abort(ErrPacket error, int sequenceId, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        log.info("{}: closing session: {}", identity.logPrefix(), reason);
+        legs.discardAll();
+        session.releaseCommands();
+        if (channel.isActive()) {
+            channel.writeAndFlush(error.toFrame(channel.alloc(), sequenceId & 0xff, Capability.PROTOCOL_41.mask()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The session ends normally: legs go back to their pools (reset there), and the client is closed. */
+    void close() {
+        closing = true;
+        legs.releaseAll();
+        // The last answer may still wait for a flush (a drained session closes right after COMMIT's OK).
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The client's channel closed: whatever the session held goes back. */
+    void closed() {
+        closing = true;
+        legs.releaseAll();
+        session.releaseCommands();
+    }
+}
