@@ -1,0 +1,269 @@
+package io.mysqlproxy.core.pool;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.pool.FakeMySqlServer.ResetAnswer;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The pool against a fake MySQL server on loopback, through the real connector and handshake, on
+ * two event loops. Waits are for conditions (futures, Awaitility), never for time.
+ */
+class BackendPoolTest {
+
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private static final int CAPABILITIES = Capability.maskOf(Capability.PROTOCOL_41, Capability.SECURE_CONNECTION,
+            Capability.PLUGIN_AUTH, Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.TRANSACTIONS,
+            Capability.MULTI_RESULTS, Capability.DEPRECATE_EOF);
+    private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 45, null, null);
+    private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 45, null, null);
+
+    private FakeMySqlServer server;
+    private EventLoopGroup loops;
+    private EventLoop loopA;
+    private EventLoop loopB;
+    private BackendPool pool;
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        server = new FakeMySqlServer();
+        loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        loopA = loops.next();
+        loopB = loops.next();
+        assertNotSame(loopA, loopB);
+    }
+
+    @AfterEach
+    void stop() {
+        if (pool != null) {
+            pool.retire();
+        }
+        // Closes what tests left borrowed.
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
+    }
+
+    private void pool(int maxConnections, Duration borrowTimeout, Duration resetTimeout) {
+        BackendConnector connector = new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
+        Backend backend = new Backend(server.address(), BackendRole.REPLICA, "replica-1", 1);
+        pool = new BackendPool(backend, connector, new PoolSettings(maxConnections, LONG, borrowTimeout, resetTimeout));
+    }
+
+    @Test
+    void openConnectionsNeverExceedMaxConnections() throws Exception {
+        pool(2, LONG, LONG);
+        BackendConnection first = borrowNow(loopA, APP);
+        BackendConnection second = borrowNow(loopB, APP);
+        assertNotSame(first, second);
+        Future<BackendConnection> third = borrow(loopA, APP);
+
+        // Nothing but a release (or the 30 s timeout) can complete it.
+        assertFalse(third.isDone(), "the third borrower waits");
+        assertEquals(2, pool.openConnections());
+        assertEquals(2, server.logins());
+        assertEquals(1, pool.waits());
+        release(first);
+        assertSame(first, third.get(5, TimeUnit.SECONDS));
+        assertEquals(2, server.logins());
+    }
+
+    @Test
+    void borrowerTimesOutWithTooManyConnections() throws Exception {
+        pool(1, Duration.ofMillis(200), LONG);
+        borrowNow(loopA, APP);
+        Future<BackendConnection> waiting = borrow(loopA, APP);
+
+        assertTrue(waiting.await(5, TimeUnit.SECONDS));
+        BackendException failure = assertInstanceOf(BackendException.class, waiting.cause());
+        assertEquals(ProxyErrors.poolExhausted("replica-1", 1, 200), failure.error());
+        assertEquals(1, pool.waits());
+        assertEquals(1, pool.timeouts());
+        assertEquals(1, pool.openConnections());
+    }
+
+    @Test
+    void releaseWakesTheWaiterWithTheResetConnection() throws Exception {
+        pool(1, LONG, LONG);
+        BackendConnection connection = borrowNow(loopA, APP);
+        Future<BackendConnection> waiting = borrow(loopA, APP);
+
+        release(connection);
+        assertSame(connection, waiting.get(5, TimeUnit.SECONDS));
+        assertEquals(1, server.resets());
+        assertEquals(1, server.logins());
+        assertTrue(connection.isActive());
+    }
+
+    @Test
+    void waitersAreServedFirstComeFirstServed() throws Exception {
+        pool(1, LONG, LONG);
+        BackendConnection connection = borrowNow(loopA, APP);
+        Future<BackendConnection> first = borrow(loopA, APP);
+        Future<BackendConnection> second = borrow(loopA, APP);
+
+        release(connection);
+        assertSame(connection, first.get(5, TimeUnit.SECONDS));
+        assertFalse(second.isDone());
+        release(connection);
+        assertSame(connection, second.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aLaterWaiterTheReturnedConnectionSuitsDoesNotOvertakeTheFirst() throws Exception {
+        pool(1, LONG, LONG);
+        BackendConnection connection = borrowNow(loopA, APP);
+        Future<BackendConnection> firstOther = borrow(loopA, OTHER);
+        Future<BackendConnection> thenApp = borrow(loopA, APP);
+
+        // The connection is app's; the first waiter is other's: it is closed so other can open one.
+        release(connection);
+        BackendConnection others = firstOther.get(5, TimeUnit.SECONDS);
+        assertEquals("other", others.login().user());
+        assertFalse(thenApp.isDone());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !connection.isActive());
+
+        release(others);
+        assertEquals("app", thenApp.get(5, TimeUnit.SECONDS).login().user());
+        assertEquals(3, server.logins());
+    }
+
+    @Test
+    void idleConnectionOfAnotherLoopIsClosedForAWaiter() throws Exception {
+        pool(1, LONG, LONG);
+        BackendConnection onA = borrowNow(loopA, APP);
+        release(onA);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+
+        BackendConnection onB = borrow(loopB, APP).get(5, TimeUnit.SECONDS);
+        assertNotSame(onA, onB);
+        assertSame(loopB, onB.channel().eventLoop());
+        assertFalse(onA.isActive());
+        assertEquals(0, pool.idleConnections());
+    }
+
+    @Test
+    void releasedConnectionIsResetAndReused() throws Exception {
+        pool(2, LONG, LONG);
+        BackendConnection connection = borrowNow(loopA, APP);
+        connection.collation(8);
+        release(connection);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+
+        assertSame(connection, borrowNow(loopA, APP));
+        assertEquals(BackendConnection.SERVER_DEFAULT_COLLATION, connection.collation());
+        assertEquals(1, server.resets());
+        assertEquals(1, server.logins());
+        assertEquals(0, pool.idleConnections());
+    }
+
+    @Test
+    void resetAnsweredWithErrClosesTheConnection() throws Exception {
+        server.resetAnswer(ResetAnswer.ERR);
+        pool(2, LONG, LONG);
+        BackendConnection connection = borrowNow(loopA, APP);
+        release(connection);
+
+        assertTrue(connection.channel().closeFuture().await(5, TimeUnit.SECONDS));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 0);
+        assertEquals(0, pool.idleConnections());
+        assertNotSame(connection, borrowNow(loopA, APP));
+        assertEquals(2, server.logins());
+    }
+
+    @Test
+    void resetWithoutAnswerTimesOutAndClosesTheConnection() throws Exception {
+        server.resetAnswer(ResetAnswer.NOTHING);
+        pool(2, LONG, Duration.ofMillis(200));
+        BackendConnection connection = borrowNow(loopA, APP);
+        release(connection);
+
+        assertTrue(connection.channel().closeFuture().await(5, TimeUnit.SECONDS));
+        assertEquals(1, server.resets());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 0);
+        assertEquals(0, pool.idleConnections());
+    }
+
+    @Test
+    void connectionGivenBackMidResponseIsClosedWithoutReset() throws Exception {
+        pool(2, LONG, LONG);
+        BackendConnection connection = borrowNow(loopA, APP);
+        loopA.submit(() -> connection.beginCommand(CommandType.QUERY)).get(5, TimeUnit.SECONDS);
+        release(connection);
+
+        assertTrue(connection.channel().closeFuture().await(5, TimeUnit.SECONDS));
+        assertEquals(0, server.resets());
+    }
+
+    @Test
+    void retireClosesIdleConnectionsAtOnceAndBorrowedOnesWhenReturned() throws Exception {
+        pool(2, LONG, LONG);
+        BackendConnection borrowed = borrowNow(loopA, APP);
+        BackendConnection idle = borrowNow(loopB, APP);
+        release(idle);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+
+        pool.retire();
+        assertTrue(idle.channel().closeFuture().await(5, TimeUnit.SECONDS));
+        assertTrue(borrowed.isActive(), "work in flight on a borrowed connection finishes");
+        Future<BackendConnection> later = borrow(loopA, APP);
+        assertTrue(later.isDone());
+        assertTrue(later.cause().getMessage().contains("left the topology"), later.cause().getMessage());
+
+        release(borrowed);
+        assertTrue(borrowed.channel().closeFuture().await(5, TimeUnit.SECONDS));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 0);
+        assertEquals(1, server.resets(), "only the connection released before the retirement was reset");
+    }
+
+    @Test
+    void retireFailsWaitersAtOnce() throws Exception {
+        pool(1, LONG, LONG);
+        borrowNow(loopA, APP);
+        Future<BackendConnection> waiting = borrow(loopB, APP);
+
+        pool.retire();
+        assertTrue(waiting.await(5, TimeUnit.SECONDS));
+        assertTrue(waiting.cause().getMessage().contains("left the topology"), waiting.cause().getMessage());
+        assertEquals(0, pool.timeouts());
+    }
+
+    /** Borrows on {@code loop}, as sessions do; the future completes on that loop. */
+    private Future<BackendConnection> borrow(EventLoop loop, BackendLogin login) throws Exception {
+        return loop.submit(() -> pool.borrow(loop, login, false)).get(5, TimeUnit.SECONDS);
+    }
+
+    private BackendConnection borrowNow(EventLoop loop, BackendLogin login) throws Exception {
+        return borrow(loop, login).get(5, TimeUnit.SECONDS);
+    }
+
+    private void release(BackendConnection connection) throws Exception {
+        connection.channel().eventLoop().submit(() -> pool.release(connection)).get(5, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,131 @@
+package io.mysqlproxy.core.pool;
+
+import io.mysqlproxy.core.backend.BackendCapabilities;
+import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
+import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.ServerPacket;
+import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A MySQL server on loopback that is just enough for a pool: it greets, accepts any login with an
+ * OK, and answers COM_RESET_CONNECTION as told ({@link ResetAnswer}); any other command gets an OK.
+ * Written with the protocol module's own packets.
+ */
+final class FakeMySqlServer implements AutoCloseable {
+
+    /** How the server answers COM_RESET_CONNECTION. */
+    enum ResetAnswer { OK, ERR, NOTHING }
+
+    private static final int CAPABILITIES = BackendCapabilities.PASS_THROUGH | BackendCapabilities.REQUIRED;
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel listener;
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger logins = new AtomicInteger();
+    private final AtomicInteger resets = new AtomicInteger();
+    private volatile ResetAnswer resetAnswer = ResetAnswer.OK;
+
+    FakeMySqlServer() throws InterruptedException {
+        listener = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new PacketFrameDecoder(), new Session(accepted.incrementAndGet()));
+                    }
+                })
+                .bind("127.0.0.1", 0).sync().channel();
+    }
+
+    HostPort address() {
+        return new HostPort("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort());
+    }
+
+    void resetAnswer(ResetAnswer answer) {
+        resetAnswer = answer;
+    }
+
+    /** Logins accepted so far: each is a connection the pool opened. */
+    int logins() {
+        return logins.get();
+    }
+
+    int resets() {
+        return resets.get();
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Session extends ChannelInboundHandlerAdapter {
+        private final long connectionId;
+        private boolean loggedIn;
+
+        Session(long connectionId) {
+            this.connectionId = connectionId;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            byte[] nonce = "fake-nonce-0123456789".getBytes(StandardCharsets.US_ASCII);
+            nonce[nonce.length - 1] = 0;
+            send(ctx, 0, new HandshakeV10("8.4.0-fake", connectionId, nonce, CAPABILITIES, 45, 2, 0,
+                    "mysql_native_password"));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            int command;
+            try {
+                command = Packets.firstPayloadByte(frame);
+            } finally {
+                frame.release();
+            }
+            if (!loggedIn) {
+                loggedIn = true;
+                logins.incrementAndGet();
+                send(ctx, 2, OkPacket.of(2));
+            } else if (command == CommandType.RESET_CONNECTION.code()) {
+                resets.incrementAndGet();
+                switch (resetAnswer) {
+                    case OK -> send(ctx, 1, OkPacket.of(2));
+                    case ERR -> send(ctx, 1, new ErrPacket(1047, "08S01", "Unknown command"));
+                    case NOTHING -> { }
+                }
+            } else if (command == CommandType.QUIT.code()) {
+                ctx.close();
+            } else {
+                send(ctx, 1, OkPacket.of(2));
+            }
+        }
+
+        private void send(ChannelHandlerContext ctx, int sequenceId, ServerPacket packet) {
+            ctx.writeAndFlush(packet.toFrame(ctx.alloc(), sequenceId, Capability.PROTOCOL_41.mask()));
+        }
+    }
+}
