@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>A borrower that finds the pool full waits ({@link WaiterQueue}), first come first served, up
  * to the borrow timeout.
  */
-public final class BackendPool {
+public final class BackendPool implements ConnectionPool {
 
     private final Backend backend;
     private final BackendConnector connector;
@@ -73,6 +73,7 @@ public final class BackendPool {
      * {@code anySchema} false, so a new connection checks that the schema exists and is allowed.
      * Must be called on {@code loop}.
      */
+    @Override
     public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
         Promise<BackendConnection> promise = loop.newPromise();
         if (retired) {
@@ -111,6 +112,7 @@ public final class BackendPool {
      * Gives a connection back. It is reset and kept if it is between commands; otherwise (a
      * response still on its way, a broken channel) it is closed. Must be called on its event loop.
      */
+    @Override
     public void release(BackendConnection connection) {
         if (retired || !connection.isActive() || connection.responsePending()) {
             connection.close();
@@ -134,6 +136,7 @@ public final class BackendPool {
     }
 
     /** Closes a connection the borrower cannot give back clean (it frees a slot). */
+    @Override
     public void discard(BackendConnection connection) {
         connection.close();
     }

@@ -3,7 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.ResponseSink;
-import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.result.BufferedResponse;
@@ -24,13 +24,13 @@ final class BackendKill implements ResponseSink {
 
     private static final Logger log = LoggerFactory.getLogger(BackendKill.class);
 
-    private final BackendPool pool;
+    private final ConnectionPool pool;
     private final BackendConnection connection;
     private final long threadId;
     private final Promise<Boolean> done;
     private CompositeByteBuf response;
 
-    private BackendKill(BackendPool pool, BackendConnection connection, long threadId, Promise<Boolean> done) {
+    private BackendKill(ConnectionPool pool, BackendConnection connection, long threadId, Promise<Boolean> done) {
         this.pool = pool;
         this.connection = connection;
         this.threadId = threadId;
@@ -38,7 +38,7 @@ final class BackendKill implements ResponseSink {
     }
 
     /** Completes with whether the server accepted the KILL; never fails. Must be called on {@code loop}. */
-    static Future<Boolean> query(EventLoop loop, BackendPool pool, BackendLogin login, long threadId) {
+    static Future<Boolean> query(EventLoop loop, ConnectionPool pool, BackendLogin login, long threadId) {
         Promise<Boolean> done = loop.newPromise();
         Future<BackendConnection> borrowing = pool.borrow(loop, login, true);
         borrowing.addListener(f -> {

@@ -2,7 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.ResponseSink;
-import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
@@ -45,7 +45,7 @@ final class Leg implements ResponseSink {
     }
 
     private final Backend backend;
-    private final BackendPool pool;
+    private final ConnectionPool pool;
     private final BackendConnection connection;
     private final Owner owner;
     private long appliedVersion;
@@ -56,7 +56,7 @@ final class Leg implements ResponseSink {
     private boolean released;
     private boolean wrote;
 
-    Leg(Backend backend, BackendPool pool, BackendConnection connection, Owner owner) {
+    Leg(Backend backend, ConnectionPool pool, BackendConnection connection, Owner owner) {
         this.backend = backend;
         this.pool = pool;
         this.connection = connection;

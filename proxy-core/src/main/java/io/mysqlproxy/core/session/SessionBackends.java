@@ -1,6 +1,6 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.core.pool.BackendPool;
+import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.WriteGate;
@@ -10,7 +10,7 @@ public interface SessionBackends {
 
     Topology topology();
 
-    BackendPool pool(Backend backend);
+    ConnectionPool pool(Backend backend);
 
     /** Whether writes may go to the primary now (closed when the evidence about the primary conflicts). */
     WriteGate writeGate();
