@@ -12,9 +12,6 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
-import io.mysqlproxy.protocol.packet.StmtCommands;
-import io.mysqlproxy.protocol.packet.StmtPrepareOk;
-import io.mysqlproxy.protocol.result.BufferedResponse;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.Future;
@@ -25,11 +22,9 @@ import org.slf4j.LoggerFactory;
  * Turns the router's decision for a client command into a leg, and sends the command there. The
  * decision names a backend, or the leg of the open transaction, of the previous statement or of the
  * prepared statement's cursor; if the session has no leg there, one is borrowed from the backend's
- * pool. Before the command goes out, the leg is made ready for it: a read-your-writes read waits
- * until the replica has the session's writes ({@link ReadYourWrites}), the leg is brought up to the
- * session's state ({@link LegSync}), and a prepared statement is prepared there if it is not yet.
- * When a replica cannot serve, the router says where the command goes instead. The steps are
- * asynchronous; each goes on only while the command is still the session's current one.
+ * pool (asynchronously: the borrow goes on only while the command is still the session's current
+ * one). {@link LegPreparation} makes the leg ready before the command goes out. When a replica
+ * cannot serve, the router says where the command goes instead.
  */
 final class LegDispatch {
 
@@ -43,6 +38,7 @@ final class LegDispatch {
     private final SessionLegs legs;
     private final SessionTracker tracker;
     private final PreparedStatements statements;
+    private final LegPreparation preparation;
 
     LegDispatch(CommandContext session, ClientReplies replies, SessionBackends backends, SessionRouting routing, ProxyMetrics metrics,
                 SessionLegs legs, SessionTracker tracker, PreparedStatements statements) {
@@ -54,6 +50,7 @@ final class LegDispatch {
         this.legs = legs;
         this.tracker = tracker;
         this.statements = statements;
+        this.preparation = new LegPreparation(session, routing, legs, tracker, this);
     }
 
     /** Resolves the decision to a leg (borrowing it if needed), then brings the leg up to date and sends. */
@@ -73,7 +70,7 @@ final class LegDispatch {
             case TRANSACTION, PREVIOUS -> {
                 Leg leg = legs.following(decision.target());
                 if (leg != null) {
-                    syncThenSend(cmd, leg);
+                    preparation.syncThenSend(cmd, leg);
                 } else {
                     withLeg(cmd, backends.topology().primary());
                 }
@@ -82,7 +79,7 @@ final class LegDispatch {
                 // The cursor or long data is on this leg already: no session state or prepare to bring first.
                 Leg leg = cmd.statement().stateLeg(cmd.type());
                 if (cmd.type() == CommandType.STMT_EXECUTE) {
-                    prepareThenSend(cmd, leg);
+                    preparation.prepareThenSend(cmd, leg);
                 } else {
                     send(cmd, leg);
                 }
@@ -152,7 +149,7 @@ final class LegDispatch {
     private void withLeg(Command cmd, Backend backend) {
         Leg leg = legs.on(backend);
         if (leg != null) {
-            syncThenSend(cmd, leg);
+            preparation.syncThenSend(cmd, leg);
             return;
         }
         Future<BackendConnection> borrowing = backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(),
@@ -176,101 +173,7 @@ final class LegDispatch {
                 }
                 return;
             }
-            syncThenSend(cmd, legs.adopt(backend, borrowing.getNow()));
-        });
-    }
-
-    private void syncThenSend(Command cmd, Leg leg) {
-        if (cmd.awaitsWriteCheck() && leg.backend().role() == BackendRole.REPLICA
-                && tracker.readYourWrites().mustCheck(leg)) {
-            checkWritesThenSend(cmd, leg);
-            return;
-        }
-        if (LegSync.inStep(tracker.state(), leg)) {
-            prepareThenSend(cmd, leg);
-            return;
-        }
-        cmd.waitOn(leg);
-        LegSync.run(tracker.state(), leg, new LegSync.Outcome() {
-            @Override
-            public void done() {
-                if (session.resume(cmd)) {
-                    prepareThenSend(cmd, leg);
-                }
-            }
-
-            @Override
-            public void refused(ErrPacket error) {
-                if (!session.resume(cmd)) {
-                    return;
-                }
-                log.warn("[conn {}] {}: {} refused the session state: {}", session.info().connectionId(),
-                        session.info().remote(), leg, error.message());
-                if (leg.backend().role() == BackendRole.REPLICA) {
-                    legs.drop(leg);
-                    leg.discard();
-                    replicaUnavailable(cmd);
-                } else {
-                    session.fail(cmd, error);
-                }
-            }
-        });
-    }
-
-    private void checkWritesThenSend(Command cmd, Leg leg) {
-        cmd.waitOn(leg);
-        tracker.readYourWrites().check(legs.primary(), leg, new ReadYourWrites.Outcome() {
-            @Override
-            public void applied() {
-                cmd.writesSeen();
-                if (session.resume(cmd)) {
-                    syncThenSend(cmd, leg);
-                }
-            }
-
-            @Override
-            public void notApplied(String reason) {
-                if (session.resume(cmd)) {
-                    log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
-                            session.info().remote(), reason);
-                    leg.backend().coolDownForConsistency(routing.routing().consistencyCooldown().toNanos());
-                    dispatch(cmd, routing.router().consistencyNotReached());
-                }
-            }
-        });
-    }
-
-    /** For statement commands: prepares the statement on {@code leg} first if it is not there yet. */
-    private void prepareThenSend(Command cmd, Leg leg) {
-        PreparedStatement statement = cmd.statement();
-        if (statement == null || statement.backendId(leg) != null) {
-            send(cmd, leg);
-            return;
-        }
-        cmd.waitOn(leg);
-        leg.sendInternal(CommandType.STMT_PREPARE, StmtCommands.command(leg.connection().channel().alloc(),
-                CommandType.STMT_PREPARE, statement.sql()), (response, failed, status) -> {
-            try {
-                if (!session.resume(cmd)) {
-                    return;
-                }
-                if (failed) {
-                    ErrPacket error = BufferedResponse.error(response);
-                    if (leg.backend().role() == BackendRole.REPLICA) {
-                        log.info("[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
-                                session.info().connectionId(), session.info().remote(), leg, statement.clientId(),
-                                error.message());
-                        replicaUnavailable(cmd);
-                    } else {
-                        session.fail(cmd, error);
-                    }
-                    return;
-                }
-                statement.preparedOn(leg, StmtPrepareOk.decode(BufferedResponse.firstPayload(response)).statementId());
-            } finally {
-                response.release();
-            }
-            send(cmd, leg);
+            preparation.syncThenSend(cmd, legs.adopt(backend, borrowing.getNow()));
         });
     }
 

@@ -1,0 +1,132 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.packet.StmtPrepareOk;
+import io.mysqlproxy.protocol.result.BufferedResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a leg ready for the command about to go out on it, then has {@link LegDispatch} send it: a
+ * read-your-writes read first waits until the replica has the session's writes ({@link ReadYourWrites}),
+ * the leg is brought up to the session's state ({@link LegSync}), and a prepared statement is prepared
+ * there if it is not yet. A leg already ready costs nothing. Each step is asynchronous and goes on
+ * only while the command is still the session's current one; a replica that cannot take a step sends
+ * the read where the router says.
+ */
+final class LegPreparation {
+
+    private static final Logger log = LoggerFactory.getLogger(LegPreparation.class);
+
+    private final CommandContext session;
+    private final SessionRouting routing;
+    private final SessionLegs legs;
+    private final SessionTracker tracker;
+    private final LegDispatch dispatch;
+
+    LegPreparation(CommandContext session, SessionRouting routing, SessionLegs legs, SessionTracker tracker,
+                   LegDispatch dispatch) {
+        this.session = session;
+        this.routing = routing;
+        this.legs = legs;
+        this.tracker = tracker;
+        this.dispatch = dispatch;
+    }
+
+    void syncThenSend(Command cmd, Leg leg) {
+        if (cmd.awaitsWriteCheck() && leg.backend().role() == BackendRole.REPLICA
+                && tracker.readYourWrites().mustCheck(leg)) {
+            checkWritesThenSend(cmd, leg);
+            return;
+        }
+        if (LegSync.inStep(tracker.state(), leg)) {
+            prepareThenSend(cmd, leg);
+            return;
+        }
+        cmd.waitOn(leg);
+        LegSync.run(tracker.state(), leg, new LegSync.Outcome() {
+            @Override
+            public void done() {
+                if (session.resume(cmd)) {
+                    prepareThenSend(cmd, leg);
+                }
+            }
+
+            @Override
+            public void refused(ErrPacket error) {
+                if (!session.resume(cmd)) {
+                    return;
+                }
+                log.warn("[conn {}] {}: {} refused the session state: {}", session.info().connectionId(),
+                        session.info().remote(), leg, error.message());
+                if (leg.backend().role() == BackendRole.REPLICA) {
+                    legs.drop(leg);
+                    leg.discard();
+                    dispatch.replicaUnavailable(cmd);
+                } else {
+                    session.fail(cmd, error);
+                }
+            }
+        });
+    }
+
+    private void checkWritesThenSend(Command cmd, Leg leg) {
+        cmd.waitOn(leg);
+        tracker.readYourWrites().check(legs.primary(), leg, new ReadYourWrites.Outcome() {
+            @Override
+            public void applied() {
+                cmd.writesSeen();
+                if (session.resume(cmd)) {
+                    syncThenSend(cmd, leg);
+                }
+            }
+
+            @Override
+            public void notApplied(String reason) {
+                if (session.resume(cmd)) {
+                    log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
+                            session.info().remote(), reason);
+                    leg.backend().coolDownForConsistency(routing.routing().consistencyCooldown().toNanos());
+                    dispatch.dispatch(cmd, routing.router().consistencyNotReached());
+                }
+            }
+        });
+    }
+
+    /** For statement commands: prepares the statement on {@code leg} first if it is not there yet. */
+    void prepareThenSend(Command cmd, Leg leg) {
+        PreparedStatement statement = cmd.statement();
+        if (statement == null || statement.backendId(leg) != null) {
+            dispatch.send(cmd, leg);
+            return;
+        }
+        cmd.waitOn(leg);
+        leg.sendInternal(CommandType.STMT_PREPARE, StmtCommands.command(leg.connection().channel().alloc(),
+                CommandType.STMT_PREPARE, statement.sql()), (response, failed, status) -> {
+            try {
+                if (!session.resume(cmd)) {
+                    return;
+                }
+                if (failed) {
+                    ErrPacket error = BufferedResponse.error(response);
+                    if (leg.backend().role() == BackendRole.REPLICA) {
+                        log.info("[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
+                                session.info().connectionId(), session.info().remote(), leg, statement.clientId(),
+                                error.message());
+                        dispatch.replicaUnavailable(cmd);
+                    } else {
+                        session.fail(cmd, error);
+                    }
+                    return;
+                }
+                statement.preparedOn(leg, StmtPrepareOk.decode(BufferedResponse.firstPayload(response)).statementId());
+            } finally {
+                response.release();
+            }
+            dispatch.send(cmd, leg);
+        });
+    }
+}
