@@ -140,7 +140,6 @@ final class Leg implements ResponseSink {
                 });
     }
 
-    // ---- ResponseSink ----
 
     @Override
     public void forward(ByteBuf bytes, int lastSequenceId) {
@@ -194,7 +193,6 @@ final class Leg implements ResponseSink {
         }
     }
 
-    // ---- end of use ----
 
     /** Gives the connection back to its pool (reset there), or closes it if it is mid-response. */
     void release() {
