@@ -140,7 +140,6 @@ final class Leg implements ResponseSink {
                 });
     }
 
-
     @Override
     public void forward(ByteBuf bytes, int lastSequenceId) {
         if (internal != null) {
