@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * The admin HTTP port, on the JDK's own HTTP server and two threads of its own (never an event
  * loop): {@code /healthz} (the process is alive), {@code /readyz} (it can serve: see
  * {@link Readiness}), for Kubernetes probes and for curl, and {@code /backends} (JSON: each
- * backend's role, state, load, statements and pool, see {@link BackendsReport}).
+ * backend's role, state, load, statements and pool, see {@link io.mysqlproxy.core.report.BackendsReport}).
  */
 public final class AdminServer implements AutoCloseable {
 

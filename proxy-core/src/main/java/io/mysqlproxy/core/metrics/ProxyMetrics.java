@@ -15,8 +15,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mysqlproxy.core.pool.BackendPools;
-import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 
@@ -26,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -34,6 +33,11 @@ import java.util.function.ToDoubleFunction;
  * names or other client-supplied strings. Per-backend meters are created when the backend joins
  * the topology and removed when it leaves, so recording a statement is a map lookup and an
  * increment, and a backend that is gone leaves no series behind.
+ *
+ * <p>The metrics sit low, just above the topology, so any layer may record into them; they import
+ * neither the router nor the pools. The composition root names the routing reasons (an enum and
+ * its label) and adds the per-backend meters that read other components, such as the pools'
+ * {@link BackendMeter}s.
  */
 public final class ProxyMetrics implements AutoCloseable {
 
@@ -43,8 +47,11 @@ public final class ProxyMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
+    /** The enum whose constants are the routing reasons, and their labels by ordinal. */
+    private final Class<?> reasonType;
+    private final String[] reasonLabels;
     /** Routing decisions by reason ordinal, registered on first use (a race registers the same meter twice). */
-    private final Counter[] decisions = new Counter[RouteReason.values().length];
+    private final Counter[] decisions;
     private final Counter authenticationFailures;
     private final Counter transactions;
     private final Counter healthTransitions;
@@ -54,13 +61,26 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
     private final AtomicInteger writesRefused = new AtomicInteger();
-    private final BackendPools pools;
+    private final List<BackendMeter> backendMeters;
     private final AtomicInteger clientConnections;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    public ProxyMetrics(BackendPools pools, AtomicInteger clientConnections) {
-        this.pools = pools;
+    /**
+     * @param reasons       the routing reasons that {@link #routed} counts (every constant is listed by {@link #stats()})
+     * @param reasonLabel   a reason's metrics label, bounded and lower-case
+     * @param backendMeters meters every backend gets besides the ones made here
+     */
+    public <R extends Enum<R>> ProxyMetrics(AtomicInteger clientConnections, Class<R> reasons,
+                                            Function<R, String> reasonLabel, List<BackendMeter> backendMeters) {
         this.clientConnections = clientConnections;
+        this.reasonType = reasons;
+        R[] constants = reasons.getEnumConstants();
+        this.reasonLabels = new String[constants.length];
+        for (R reason : constants) {
+            reasonLabels[reason.ordinal()] = reasonLabel.apply(reason);
+        }
+        this.decisions = new Counter[constants.length];
+        this.backendMeters = List.copyOf(backendMeters);
         Gauge.builder("mysqlproxy_client_connections", clientConnections, AtomicInteger::get)
                 .description("Open client connections").register(registry);
         authenticationFailures = counter("mysqlproxy_authentication_failures", "Client logins refused");
@@ -105,17 +125,24 @@ public final class ProxyMetrics implements AutoCloseable {
         return registry.scrape();
     }
 
-    /** A client statement was sent to {@code backend} for {@code reason}. */
-    public void routed(Backend backend, RouteReason reason) {
+    /**
+     * A client statement was sent to {@code backend} for {@code reason}, a constant of the reasons
+     * given to the constructor: array lookups and increments, no allocation once its meters exist.
+     */
+    public void routed(Backend backend, Enum<?> reason) {
+        if (reason.getDeclaringClass() != reasonType) {
+            throw new IllegalArgumentException(reason + " is not one of the routing reasons " + reasonType.getName());
+        }
+        int ordinal = reason.ordinal();
         BackendMeters meters = backends.get(backend);
         if (meters != null) {
-            meters.routed(reason).increment();
+            meters.routed(ordinal).increment();
         }
-        Counter decided = decisions[reason.ordinal()];
+        Counter decided = decisions[ordinal];
         if (decided == null) {
             decided = Counter.builder("mysqlproxy_routing_decisions").description("Routing decisions by reason")
-                    .tag("reason", reason.label()).register(registry);
-            decisions[reason.ordinal()] = decided;
+                    .tag("reason", reasonLabels[ordinal]).register(registry);
+            decisions[ordinal] = decided;
         }
         decided.increment();
     }
@@ -173,9 +200,9 @@ public final class ProxyMetrics implements AutoCloseable {
         stats.add(new Stat("backend_state_transitions", (long) healthTransitions.count()));
         stats.add(new Stat("statements", statements));
         stats.add(new Stat("statement_errors", errors));
-        for (RouteReason reason : RouteReason.values()) {
-            Counter counter = decisions[reason.ordinal()];
-            stats.add(new Stat("routing_decisions." + reason.label(), counter == null ? 0 : (long) counter.count()));
+        for (int reason = 0; reason < reasonLabels.length; reason++) {
+            Counter counter = decisions[reason];
+            stats.add(new Stat("routing_decisions." + reasonLabels[reason], counter == null ? 0 : (long) counter.count()));
         }
         stats.add(new Stat("primary_changes", (long) primaryChanges.count()));
         stats.add(new Stat("writes_refused", writesRefused.get()));
@@ -217,7 +244,7 @@ public final class ProxyMetrics implements AutoCloseable {
         private final Backend backend;
         /** Every meter made for this backend, to remove them when it leaves. */
         private final List<Meter> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final Counter[] routedByReason = new Counter[RouteReason.values().length];
+        private final Counter[] routedByReason = new Counter[reasonLabels.length];
         private final Timer latency;
         private final Counter errors;
 
@@ -237,15 +264,16 @@ public final class ProxyMetrics implements AutoCloseable {
                         .description("1 for the backend's current state").tags(tags()).tag("state", state.label())
                         .register(registry));
             }
-            gauge("mysqlproxy_backend_connections_open", "Pooled connections open (in use, idle or resetting)",
-                    b -> pools.of(b).openConnections());
-            gauge("mysqlproxy_backend_connections_idle", "Pooled connections idle", b -> pools.of(b).idleConnections());
-            keep(FunctionCounter.builder("mysqlproxy_backend_pool_waits", backend, b -> pools.of(b).waits())
-                    .description("Borrowers that waited for a free pooled connection").tags(tags()).register(registry));
-            keep(FunctionCounter.builder("mysqlproxy_backend_pool_wait_timeouts", backend, b -> pools.of(b).timeouts())
-                    .description("Borrowers that gave up waiting (error 1040)").tags(tags()).register(registry));
             gauge("mysqlproxy_backend_replication_lag_seconds", "Replication lag at the last check (-1: unknown)",
                     Backend::lagSeconds);
+            for (BackendMeter meter : backendMeters) {
+                keep(switch (meter.kind()) {
+                    case GAUGE -> Gauge.builder(meter.name(), backend, meter.value())
+                            .description(meter.description()).tags(tags()).register(registry);
+                    case COUNTER -> FunctionCounter.builder(meter.name(), backend, meter.value())
+                            .description(meter.description()).tags(tags()).register(registry);
+                });
+            }
         }
 
         private void gauge(String name, String description, ToDoubleFunction<Backend> value) {
@@ -272,13 +300,13 @@ public final class ProxyMetrics implements AutoCloseable {
             return total;
         }
 
-        Counter routed(RouteReason reason) {
-            Counter counter = routedByReason[reason.ordinal()];
+        Counter routed(int reason) {
+            Counter counter = routedByReason[reason];
             if (counter == null) {
                 counter = keep(Counter.builder("mysqlproxy_backend_statements")
                         .description("Client statements routed to the backend, by reason")
-                        .tags(tags()).tag("reason", reason.label()).register(registry));
-                routedByReason[reason.ordinal()] = counter;
+                        .tags(tags()).tag("reason", reasonLabels[reason]).register(registry));
+                routedByReason[reason] = counter;
             }
             return counter;
         }

@@ -1,8 +1,8 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.admin.AdminServer;
-import io.mysqlproxy.core.admin.BackendStatus;
-import io.mysqlproxy.core.admin.BackendsReport;
+import io.mysqlproxy.core.report.BackendStatus;
+import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.admin.PrimaryReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
@@ -11,12 +11,14 @@ import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
+import io.mysqlproxy.core.metrics.BackendMeter;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryIdentification;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.route.ReplicaBalancer;
+import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.topology.Backend;
@@ -112,7 +114,8 @@ public final class ProxyServer implements AutoCloseable {
             Backend primary = new Backend(config.backends().primary(), BackendRole.PRIMARY,
                     config.backends().primary().toString(), 1);
             TopologyHolder topology = new TopologyHolder(new Topology(primary, List.of()));
-            ProxyMetrics metrics = new ProxyMetrics(pools, openConnections);
+            ProxyMetrics metrics = new ProxyMetrics(openConnections, RouteReason.class, RouteReason::label,
+                    poolMeters(pools));
             metrics.register(primary);
             TopologyUpdater updater = new TopologyUpdater(topology, config.backends().weights(),
                     topologyChanges(metrics, pools));
@@ -159,6 +162,19 @@ public final class ProxyServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** Each backend's pool, as {@code /metrics} shows it beside the backend's own meters. */
+    private static List<BackendMeter> poolMeters(BackendPools pools) {
+        return List.of(
+                BackendMeter.gauge("mysqlproxy_backend_connections_open",
+                        "Pooled connections open (in use, idle or resetting)", b -> pools.of(b).openConnections()),
+                BackendMeter.gauge("mysqlproxy_backend_connections_idle", "Pooled connections idle",
+                        b -> pools.of(b).idleConnections()),
+                BackendMeter.counter("mysqlproxy_backend_pool_waits",
+                        "Borrowers that waited for a free pooled connection", b -> pools.of(b).waits()),
+                BackendMeter.counter("mysqlproxy_backend_pool_wait_timeouts",
+                        "Borrowers that gave up waiting (error 1040)", b -> pools.of(b).timeouts()));
     }
 
     /**

@@ -1,8 +1,8 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.core.admin.BackendStatus;
-import io.mysqlproxy.core.admin.BackendsReport;
-import io.mysqlproxy.core.admin.StatsReport;
+import io.mysqlproxy.core.report.BackendStatus;
+import io.mysqlproxy.core.report.BackendsReport;
+import io.mysqlproxy.core.report.StatsReport;
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.ProxyAdminStatement;
 import io.mysqlproxy.core.classify.StatementKind;

@@ -1,4 +1,4 @@
-package io.mysqlproxy.core.admin;
+package io.mysqlproxy.core.report;
 
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;

@@ -1,4 +1,4 @@
-package io.mysqlproxy.core.admin;
+package io.mysqlproxy.core.report;
 
 import io.mysqlproxy.protocol.packet.ColumnDefinition41;
 import io.mysqlproxy.protocol.packet.TextResultSet;
