@@ -18,7 +18,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendCondition;
 import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.Topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -55,11 +58,14 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Counter reloadsRejected;
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final BackendPools pools;
+    private final Supplier<Topology> topology;
     private final AtomicInteger clientConnections;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    public ProxyMetrics(BackendPools pools, AtomicInteger clientConnections) {
+    /** {@code topology}: the current snapshot, which the state and lag gauges read. */
+    public ProxyMetrics(BackendPools pools, Supplier<Topology> topology, AtomicInteger clientConnections) {
         this.pools = pools;
+        this.topology = topology;
         this.clientConnections = clientConnections;
         Gauge.builder("mysqlproxy_client_connections", clientConnections, AtomicInteger::get)
                 .description("Open client connections").register(registry);
@@ -230,10 +236,11 @@ public final class ProxyMetrics implements AutoCloseable {
                     .register(registry));
             errors = keep(Counter.builder("mysqlproxy_backend_statement_errors")
                     .description("Client statements answered with an ERR packet").tags(tags()).register(registry));
-            gauge("mysqlproxy_backend_outstanding", "Requests in flight", Backend::outstanding);
-            gauge("mysqlproxy_backend_up", "1 when the backend takes new work", b -> b.usable() ? 1 : 0);
+            gauge("mysqlproxy_backend_outstanding", "Requests in flight", b -> pools.of(b).load().outstanding());
+            gauge("mysqlproxy_backend_up", "1 when the backend takes new work",
+                    b -> topology.get().state(b) == BackendState.UP ? 1 : 0);
             for (BackendState state : BackendState.values()) {
-                keep(Gauge.builder("mysqlproxy_backend_state", backend, b -> b.state() == state ? 1 : 0)
+                keep(Gauge.builder("mysqlproxy_backend_state", backend, b -> topology.get().state(b) == state ? 1 : 0)
                         .description("1 for the backend's current state").tags(tags()).tag("state", state.label())
                         .register(registry));
             }
@@ -245,7 +252,10 @@ public final class ProxyMetrics implements AutoCloseable {
             keep(FunctionCounter.builder("mysqlproxy_backend_pool_wait_timeouts", backend, b -> pools.of(b).timeouts())
                     .description("Borrowers that gave up waiting (error 1040)").tags(tags()).register(registry));
             gauge("mysqlproxy_backend_replication_lag_seconds", "Replication lag at the last check (-1: unknown)",
-                    Backend::lagSeconds);
+                    b -> {
+                        BackendCondition condition = topology.get().condition(b);
+                        return condition == null ? -1 : condition.lagSeconds();
+                    });
         }
 
         private void gauge(String name, String description, ToDoubleFunction<Backend> value) {

@@ -52,6 +52,7 @@ public final class BackendPool {
     private final Map<EventLoop, LoopIdle> idleByLoop = new ConcurrentHashMap<>();
     private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
     private volatile boolean retired;
+    private final BackendLoad load = new BackendLoad();
 
     public BackendPool(Backend backend, BackendConnector connector, PoolSettings settings) {
         this.backend = backend;
@@ -61,6 +62,11 @@ public final class BackendPool {
 
     public Backend backend() {
         return backend;
+    }
+
+    /** Requests in flight and statements sent over this pool's connections. */
+    public BackendLoad load() {
+        return load;
     }
 
     /** Open connections, idle ones included. */

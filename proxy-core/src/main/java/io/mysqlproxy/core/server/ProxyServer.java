@@ -110,9 +110,9 @@ public final class ProxyServer implements AutoCloseable {
                     pool.idleTimeout(), pool.borrowTimeout(), config.backends().handshakeTimeout()));
             AtomicInteger openConnections = new AtomicInteger();
             Backend primary = new Backend(config.backends().primary(), BackendRole.PRIMARY,
-                    config.backends().primary().toString(), 1);
-            TopologyHolder topology = new TopologyHolder(new Topology(primary, List.of()));
-            ProxyMetrics metrics = new ProxyMetrics(pools, openConnections);
+                    config.backends().primary().toString());
+            TopologyHolder topology = new TopologyHolder(Topology.of(primary, List.of()));
+            ProxyMetrics metrics = new ProxyMetrics(pools, topology::current, openConnections);
             metrics.register(primary);
             TopologyUpdater updater = new TopologyUpdater(topology, config.backends().weights(),
                     topologyChanges(metrics, pools));
@@ -122,7 +122,7 @@ public final class ProxyServer implements AutoCloseable {
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
                     new Sha2AuthCache(), topology, new WriteGate(), pools,
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
-                    new ReplicaBalancer(config.routing().balancer()), openConnections, new AtomicLong(),
+                    new ReplicaBalancer(config.routing().balancer(), pools::outstanding), openConnections, new AtomicLong(),
                     new SessionRegistry(), metrics);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -207,7 +207,7 @@ public final class ProxyServer implements AutoCloseable {
                         metrics.primaryChanged();
                     }
                 });
-        return Optional.of(HealthMonitor.start(runtime::topology, new HealthSettings(health.interval(),
+        return Optional.of(HealthMonitor.start(runtime.topologyHolder(), new HealthSettings(health.interval(),
                 health.timeout(), health.maxReplicationLag(), health.ejectAfter(), health.readmitAfter(),
                 config.monitor().user(), config.monitor().password()), metrics::stateChanged, primary::evaluate));
     }

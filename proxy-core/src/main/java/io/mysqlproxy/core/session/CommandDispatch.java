@@ -74,7 +74,7 @@ final class CommandDispatch {
             case PRIMARY -> withLeg(cmd, services.topology().primary());
             case REPLICA -> {
                 boolean checkWrites = checksWrites(cmd.type, decision.reason());
-                Backend replica = services.balancer().choose(services.topology().replicas(), checkWrites);
+                Backend replica = services.balancer().choose(services.topology(), checkWrites);
                 if (replica == null) {
                     RouteReason fallback = replicaFallback(checkWrites);
                     if (fallback != null) {
@@ -107,7 +107,7 @@ final class CommandDispatch {
             case PRIMARY -> primary;
             case REPLICA -> {
                 boolean checkWrites = checksWrites(CommandType.QUERY, decision.reason());
-                Backend replica = services.balancer().preview(services.topology().replicas(), checkWrites);
+                Backend replica = services.balancer().preview(services.topology(), checkWrites);
                 yield replica != null || replicaFallback(checkWrites) == null ? replica : primary;
             }
         };
@@ -124,7 +124,7 @@ final class CommandDispatch {
 
     /** Why a read that found no replica goes to the primary instead, or null when it may not. */
     private RouteReason replicaFallback(boolean checkedWrites) {
-        if (checkedWrites && services.balancer().preview(services.topology().replicas(), false) != null) {
+        if (checkedWrites && services.balancer().preview(services.topology(), false) != null) {
             return RouteReason.CONSISTENCY_FALLBACK;
         }
         return services.routing().readsFallBackToPrimary() ? RouteReason.NO_REPLICA : null;
@@ -191,7 +191,7 @@ final class CommandDispatch {
                     if (session.stillCurrent(cmd)) {
                         log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
                                 session.info().remote(), reason);
-                        leg.backend().coolDownForConsistency(services.routing().consistencyCooldown().toNanos());
+                        services.balancer().coolDown(leg.backend(), services.routing().consistencyCooldown().toNanos());
                         cmd.consistencyChecked = false;
                         redirect(cmd, RouteReason.CONSISTENCY_FALLBACK);
                     }
@@ -278,7 +278,7 @@ final class CommandDispatch {
             return;
         }
         if (cmd.type == CommandType.QUERY || cmd.type == CommandType.STMT_EXECUTE) {
-            leg.backend().statementRouted();
+            leg.load().statementRouted();
             services.metrics().routed(leg.backend(), cmd.decision.reason());
             if (cmd.classification != null
                     && cmd.classification.kind() == io.mysqlproxy.core.classify.StatementKind.TRANSACTION_BEGIN) {
