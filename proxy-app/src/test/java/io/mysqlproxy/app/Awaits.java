@@ -25,8 +25,9 @@ final class Awaits {
         }
     }
 
-    /** Waits for {@code backend} to reach {@code state}. */
-    static void state(Backend backend, BackendState state, Duration within) throws InterruptedException {
-        until(() -> backend.state() == state, within, backend + " is " + backend.state() + ", not " + state);
+    /** Waits for {@code backend} to reach {@code state} in {@code proxy}'s topology. */
+    static void state(ProxyFixture proxy, Backend backend, BackendState state, Duration within)
+            throws InterruptedException {
+        until(() -> proxy.state(backend) == state, within, backend + " is " + proxy.state(backend) + ", not " + state);
     }
 }

@@ -102,7 +102,7 @@ class DiscoveryIT {
             discovery.push(set(endpoint(primary, 0, false), endpoint(one, 1, false), endpoint(two, 2, true)));
             assertEquals(Set.of(one.serverId()), readFrom(s), "a terminating replica gets no new reads");
             assertSame(replicas.get(1), proxy.server().runtime().topology().replicas().get(1));
-            assertEquals(BackendState.DRAINING, replicas.get(1).state());
+            assertEquals(BackendState.DRAINING, proxy.state(replicas.get(1)));
 
             discovery.push(set(endpoint(primary, 0, false), endpoint(one, 1, false)));
             assertEquals(List.of(replicas.get(0)), proxy.server().runtime().topology().replicas(),
@@ -111,7 +111,7 @@ class DiscoveryIT {
 
             discovery.push(set(endpoint(primary, 0, false)));
             assertEquals(Set.of(PRIMARY), readFrom(s));
-            assertEquals(BackendState.DRAINING, replicas.get(0).state());
+            assertEquals(BackendState.DRAINING, proxy.state(replicas.get(0)));
         }
         assertTrue(discovery.closed, "the server closes its discovery");
         assertFalse(discovery.current.endpoints().isEmpty());

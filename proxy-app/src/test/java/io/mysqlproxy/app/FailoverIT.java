@@ -69,22 +69,22 @@ class FailoverIT {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
             MariaDbServer victim = bed.replicas().get(0);
             Backend backend = proxy.replica(victim);
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             Sysbench.Running load = readLoad(proxy, 16);
-            assertServes(backend, true);
+            assertServes(proxy, backend, true);
 
             long killed = System.nanoTime();
             victim.kill();
-            Awaits.state(backend, BackendState.DOWN, Duration.ofSeconds(5));
+            Awaits.state(proxy, backend, BackendState.DOWN, Duration.ofSeconds(5));
             Duration ejection = Duration.ofNanos(System.nanoTime() - killed);
             // Three intervals, plus the check timeout of a check that was already under way.
             assertTrue(ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
                     "ejected after " + ejection.toMillis() + " ms");
-            assertServes(backend, false);
+            assertServes(proxy, backend, false);
 
             victim.start();
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
-            assertServes(backend, true);
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(10));
+            assertServes(proxy, backend, true);
             noFailedReads(load);
         }
     }
@@ -100,30 +100,30 @@ class FailoverIT {
             w.execute("CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
             bed.awaitReplication();
             Backend backend = proxy.replica(behind);
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             Sysbench.Running load = readLoad(proxy, 16);
 
             // The replica's SQL thread keeps running but cannot commit: its lag grows with every write.
             lock.execute("FLUSH TABLES WITH READ LOCK");
             long locked = System.nanoTime();
             try {
-                while (backend.state() == BackendState.UP) {
+                while (proxy.state(backend) == BackendState.UP) {
                     w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
                     Thread.sleep(20);
                     if (System.nanoTime() - locked > Duration.ofSeconds(10).toNanos()) {
-                        fail("the lagging replica was never ejected (lag " + backend.lagSeconds() + " s)");
+                        fail("the lagging replica was never ejected (lag " + proxy.lagSeconds(backend) + " s)");
                     }
                 }
-                assertEquals(BackendState.LAGGING, backend.state());
-                assertTrue(backend.lagSeconds() > 1, "lag " + backend.lagSeconds() + " s");
+                assertEquals(BackendState.LAGGING, proxy.state(backend));
+                assertTrue(proxy.lagSeconds(backend) > 1, "lag " + proxy.lagSeconds(backend) + " s");
                 assertTrue(System.nanoTime() - locked > Duration.ofSeconds(1).toNanos(), "ejected before its lag "
                         + "could pass the limit");
-                assertServes(backend, false);
+                assertServes(proxy, backend, false);
             } finally {
                 lock.execute("UNLOCK TABLES");
             }
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
-            assertServes(backend, true);
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(10));
+            assertServes(proxy, backend, true);
             noFailedReads(load);
             w.execute("DROP TABLE failover_writes");
         }
@@ -151,11 +151,11 @@ class FailoverIT {
             assertEquals(1429, refused.getErrorCode(), refused.getMessage());
             assertTrue(refused.getMessage().startsWith("Can't connect to MySQL server on '" + primary.name()
                     + "' through mysql-proxy"), refused.getMessage());
-            Awaits.state(primary, BackendState.DOWN, Duration.ofSeconds(5));
+            Awaits.state(proxy, primary, BackendState.DOWN, Duration.ofSeconds(5));
             noFailedReads(load);
 
             bed.primary().start();
-            Awaits.state(primary, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(proxy, primary, BackendState.UP, Duration.ofSeconds(10));
             w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
             w.execute("DROP TABLE failover_writes");
         }
@@ -166,29 +166,29 @@ class FailoverIT {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
             Backend primary = proxy.server().runtime().topology().primary();
             for (MariaDbServer replica : bed.replicas()) {
-                Awaits.state(proxy.replica(replica), BackendState.UP, Duration.ofSeconds(5));
+                Awaits.state(proxy, proxy.replica(replica), BackendState.UP, Duration.ofSeconds(5));
             }
             Sysbench.Running load = readLoad(proxy, 12);
-            long before = primary.statements();
+            long before = proxy.statements(primary);
             for (MariaDbServer replica : bed.replicas()) {
                 replica.kill();
             }
             for (MariaDbServer replica : bed.replicas()) {
-                Awaits.state(proxy.replica(replica), BackendState.DOWN, Duration.ofSeconds(5));
+                Awaits.state(proxy, proxy.replica(replica), BackendState.DOWN, Duration.ofSeconds(5));
             }
-            assertServes(primary, true);
+            assertServes(proxy, primary, true);
             noFailedReads(load);
-            assertTrue(primary.statements() - before > 1000, "reads on the primary: " + (primary.statements() - before));
+            assertTrue(proxy.statements(primary) - before > 1000, "reads on the primary: " + (proxy.statements(primary) - before));
         }
         bed.heal();
     }
 
     /** Whether {@code backend} takes part of the load: its statement count grows over half a second, or not. */
-    private static void assertServes(Backend backend, boolean serves) throws InterruptedException {
-        AtomicLong before = new AtomicLong(backend.statements());
-        AtomicReference<String> state = new AtomicReference<>(backend.state().label());
+    private static void assertServes(ProxyFixture proxy, Backend backend, boolean serves) throws InterruptedException {
+        AtomicLong before = new AtomicLong(proxy.statements(backend));
+        AtomicReference<String> state = new AtomicReference<>(proxy.state(backend).label());
         Thread.sleep(500);
-        long routed = backend.statements() - before.get();
+        long routed = proxy.statements(backend) - before.get();
         assertEquals(serves, routed > 0, backend + " (" + state.get() + ") got " + routed + " statements in 500 ms");
     }
 

@@ -48,28 +48,28 @@ class HealthMonitorIT {
              Connection c = proxy.connect(""); Statement s = c.createStatement()) {
             MariaDbServer victim = bed.replicas().get(0);
             Backend backend = proxy.replica(victim);
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             readsBy(s, 50);
 
             long killed = System.nanoTime();
             victim.kill();
             // Reads go on while the monitor notices: none may fail.
             Map<Integer, Integer> during = new TreeMap<>();
-            while (backend.state() == BackendState.UP) {
+            while (proxy.state(backend) == BackendState.UP) {
                 during.putAll(readsBy(s, 5));
                 if (System.nanoTime() - killed > Duration.ofSeconds(5).toNanos()) {
                     fail("the killed replica was never ejected");
                 }
             }
             Duration ejection = Duration.ofNanos(System.nanoTime() - killed);
-            assertEquals(BackendState.DOWN, backend.state());
+            assertEquals(BackendState.DOWN, proxy.state(backend));
             assertTrue(ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
                     "ejected after " + ejection.toMillis() + " ms");
             Map<Integer, Integer> after = readsBy(s, 100);
             assertEquals(Map.of(bed.replicas().get(1).serverId(), 100), after, "reads after the ejection: " + after);
 
             victim.start();
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(10));
             Map<Integer, Integer> readmitted = readsBy(s, 100);
             assertTrue(readmitted.getOrDefault(victim.serverId(), 0) > 0, "the restarted replica serves again: "
                     + readmitted);
@@ -82,12 +82,12 @@ class HealthMonitorIT {
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
              Connection c = proxy.connect(""); Statement s = c.createStatement()) {
             Backend backend = proxy.replica(stalled);
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(5));
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             try (Connection root = stalled.connectAsRoot(); Statement r = root.createStatement()) {
                 r.execute("STOP SLAVE SQL_THREAD");
             }
             try {
-                Awaits.state(backend, BackendState.DOWN, Duration.ofSeconds(3));
+                Awaits.state(proxy, backend, BackendState.DOWN, Duration.ofSeconds(3));
                 Map<Integer, Integer> reads = readsBy(s, 50);
                 assertEquals(0, reads.getOrDefault(stalled.serverId(), 0), "the stalled replica served " + reads);
             } finally {
@@ -95,7 +95,7 @@ class HealthMonitorIT {
                     r.execute("START SLAVE SQL_THREAD");
                 }
             }
-            Awaits.state(backend, BackendState.UP, Duration.ofSeconds(10));
+            Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(10));
         }
         bed.awaitReplication();
     }
@@ -121,7 +121,7 @@ class HealthMonitorIT {
             try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH + replicas);
                  Connection c = proxy.connect(""); Statement s = c.createStatement()) {
                 Backend backend = proxy.server().runtime().topology().replicas().get(1);
-                Awaits.state(backend, BackendState.DOWN, Duration.ofSeconds(5));
+                Awaits.state(proxy, backend, BackendState.DOWN, Duration.ofSeconds(5));
                 long started = System.nanoTime();
                 Map<Integer, Integer> reads = readsBy(s, 100);
                 assertEquals(Map.of(bed.replicas().get(0).serverId(), 100), reads);

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.k8s.EndpointSliceDiscovery;
 import io.mysqlproxy.testbed.MariaDbServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
@@ -126,8 +125,7 @@ class KubernetesDiscoveryIT {
 
     /** The server ids of the replicas that take reads now. */
     private static Set<Integer> usableReplicas(ProxyFixture proxy, ReplicatedTestBed bed) {
-        return proxy.server().runtime().topology().replicas().stream()
-                .filter(Backend::usable)
+        return proxy.server().runtime().topology().usableReplicas().stream()
                 .map(backend -> bed.servers().stream().filter(server -> server.port() == backend.address().port())
                         .findFirst().orElseThrow().serverId())
                 .collect(Collectors.toCollection(TreeSet::new));

@@ -114,6 +114,22 @@ public final class ProxyFixture implements AutoCloseable {
         return server;
     }
 
+    /** The state of {@code backend} in the current topology (draining once it has left). */
+    public io.mysqlproxy.core.topology.BackendState state(io.mysqlproxy.core.topology.Backend backend) {
+        return server.runtime().topology().state(backend);
+    }
+
+    /** Replication lag of {@code backend} at its last health check; -1 when unknown. */
+    public long lagSeconds(io.mysqlproxy.core.topology.Backend backend) {
+        var condition = server.runtime().topology().condition(backend);
+        return condition == null ? -1 : condition.lagSeconds();
+    }
+
+    /** Client statements sent to {@code backend} (its pool's count). */
+    public long statements(io.mysqlproxy.core.topology.Backend backend) {
+        return server.runtime().pools().of(backend).load().statements();
+    }
+
     /** The body of {@code path} on the admin HTTP port, which must answer 200. */
     public String admin(String path) throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

@@ -205,8 +205,8 @@ class EndpointSliceDiscoveryTest {
     @Test
     void theTopologyFollowsAndKeepsItsBackends() {
         HostPort primaryAddress = HostPort.parse("mysql-0.mysql:3306");
-        Backend primary = new Backend(primaryAddress, BackendRole.PRIMARY, primaryAddress.toString(), 1);
-        TopologyHolder holder = new TopologyHolder(new Topology(primary, List.of()));
+        Backend primary = new Backend(primaryAddress, BackendRole.PRIMARY, primaryAddress.toString());
+        TopologyHolder holder = new TopologyHolder(Topology.of(primary, List.of()));
         apply(slice("mysql-a", pods(3)));
         discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
         discovery.start(new TopologyUpdater(holder, Map.of()));
@@ -218,13 +218,13 @@ class EndpointSliceDiscoveryTest {
         eventually(List.of("mysql-1", "mysql-2", "mysql-3"), () -> names(holder));
         assertSame(one, holder.current().replicas().get(0));
         assertSame(two, holder.current().replicas().get(1));
-        assertEquals(BackendState.DRAINING, two.state());
-        assertEquals(BackendState.UP, one.state());
+        assertEquals(BackendState.DRAINING, holder.current().state(two));
+        assertEquals(BackendState.UP, holder.current().state(one));
         assertSame(primary, holder.current().primary(), "mysql-0 is the configured primary, never a replica");
 
         apply(slice("mysql-a", List.of(pod(0), pod(3))));
         eventually(List.of("mysql-3"), () -> names(holder));
-        assertEquals(BackendState.DRAINING, one.state());
+        assertEquals(BackendState.DRAINING, holder.current().state(one), "gone from the topology: draining");
     }
 
     private static List<String> names(TopologyHolder holder) {

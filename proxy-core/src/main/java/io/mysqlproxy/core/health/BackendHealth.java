@@ -1,13 +1,17 @@
 package io.mysqlproxy.core.health;
 
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendCondition;
 import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.TopologyHolder;
 
 /**
  * The hysteresis between check results and a backend's state: a failure counts only after
  * {@code ejectAfter} in a row, a lagging replica is taken out at once, and an ejected backend
  * comes back only after {@code readmitAfter} good checks in a row. Used by one monitor thread at
- * a time per backend.
+ * a time per backend; publishes through {@link TopologyHolder#compareAndSet}, so a drain that
+ * discovery publishes meanwhile is never undone.
  */
 final class BackendHealth {
 
@@ -16,25 +20,53 @@ final class BackendHealth {
     }
 
     private final Backend backend;
+    private final TopologyHolder topology;
     private final int ejectAfter;
     private final int readmitAfter;
     private int failures;
     private int successes;
 
-    BackendHealth(Backend backend, int ejectAfter, int readmitAfter) {
+    BackendHealth(Backend backend, TopologyHolder topology, int ejectAfter, int readmitAfter) {
         this.backend = backend;
+        this.topology = topology;
         this.ejectAfter = ejectAfter;
         this.readmitAfter = readmitAfter;
     }
 
-    /** Applies one check's result; returns the transition it caused, or null. */
+    /**
+     * Applies one check's result: publishes the lag and writability it read and the state it
+     * leads to. Returns the transition it caused, or null.
+     */
     Transition apply(CheckResult result) {
-        BackendState current = backend.state();
-        if (current == BackendState.DRAINING) {
+        return apply(topology.current(), result);
+    }
+
+    /** {@link #apply(CheckResult)}, judged on {@code seen}: tests publish something else before it lands. */
+    Transition apply(Topology seen, CheckResult result) {
+        BackendCondition condition = seen.condition(backend);
+        if (condition == null || condition.state() == BackendState.DRAINING) {
             return null;
         }
-        backend.lagSeconds(result.lagSeconds());
-        backend.writability(result.writability());
+        BackendState from = condition.state();
+        Verdict verdict = judge(from, result);
+        while (true) {
+            Topology current = topology.current();
+            BackendCondition now = current.condition(backend);
+            if (now == null || now.state() == BackendState.DRAINING) {
+                return null;
+            }
+            // Moves only from the state judged: if something else changed it meanwhile, that change stands.
+            boolean moves = verdict != null && now.state() == from;
+            BackendCondition next = new BackendCondition(moves ? verdict.to : now.state(), result.lagSeconds(),
+                    result.writability(), now.weight());
+            if (topology.compareAndSet(current, current.with(backend, next))) {
+                return moves ? new Transition(backend, from, verdict.to, verdict.reason) : null;
+            }
+        }
+    }
+
+    /** Where {@code result} takes a backend that is {@code current}, or null to stay; counts the streaks. */
+    private Verdict judge(BackendState current, CheckResult result) {
         switch (result.outcome()) {
             case HEALTHY -> {
                 failures = 0;
@@ -43,14 +75,14 @@ final class BackendHealth {
                 }
                 if (++successes >= readmitAfter) {
                     successes = 0;
-                    return move(current, BackendState.UP, "healthy for " + readmitAfter + " checks in a row");
+                    return new Verdict(BackendState.UP, "healthy for " + readmitAfter + " checks in a row");
                 }
                 return null;
             }
             case LAGGING -> {
                 successes = 0;
                 failures = 0;
-                return current == BackendState.LAGGING ? null : move(current, BackendState.LAGGING, result.reason());
+                return current == BackendState.LAGGING ? null : new Verdict(BackendState.LAGGING, result.reason());
             }
             default -> {
                 successes = 0;
@@ -59,15 +91,13 @@ final class BackendHealth {
                 }
                 if (++failures >= ejectAfter) {
                     failures = 0;
-                    return move(current, BackendState.DOWN, result.reason());
+                    return new Verdict(BackendState.DOWN, result.reason());
                 }
                 return null;
             }
         }
     }
 
-    /** Null when the state changed meanwhile (discovery drained the backend): that change stands. */
-    private Transition move(BackendState from, BackendState to, String reason) {
-        return backend.transition(from, to) ? new Transition(backend, from, to, reason) : null;
+    private record Verdict(BackendState to, String reason) {
     }
 }

@@ -2,6 +2,7 @@ package io.mysqlproxy.core.health;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
 /**
  * Checks every backend of the current topology at a fixed interval, on threads of its own (never
@@ -28,7 +28,7 @@ public final class HealthMonitor implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
 
-    private final Supplier<Topology> topology;
+    private final TopologyHolder topology;
     private final HealthSettings settings;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
@@ -38,7 +38,7 @@ public final class HealthMonitor implements AutoCloseable {
     /** The lag limit in force: a configuration reload may change it. */
     private volatile Duration maxReplicationLag;
 
-    private HealthMonitor(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition,
+    private HealthMonitor(TopologyHolder topology, HealthSettings settings, Runnable onTransition,
                           Runnable afterCheck) {
         this.topology = topology;
         this.settings = settings;
@@ -51,7 +51,7 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     /** Starts checking at once, then every interval. */
-    public static HealthMonitor start(Supplier<Topology> topology, HealthSettings settings, Runnable onTransition,
+    public static HealthMonitor start(TopologyHolder topology, HealthSettings settings, Runnable onTransition,
                                       Runnable afterCheck) {
         HealthMonitor monitor = new HealthMonitor(topology, settings, onTransition, afterCheck);
         monitor.scheduler.scheduleWithFixedDelay(monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
@@ -60,11 +60,11 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     private void round() {
-        Topology current = topology.get();
+        Topology current = topology.current();
         for (Backend backend : current.all()) {
             Checked entry = checked.computeIfAbsent(backend, b -> new Checked(new BackendProbe(b, settings,
-                            () -> maxReplicationLag, () -> topology.get().primary().writability() == Writability.UNKNOWN),
-                    new BackendHealth(b, settings.ejectAfter(), settings.readmitAfter())));
+                            () -> maxReplicationLag, this::primaryUnknown),
+                    new BackendHealth(b, topology, settings.ejectAfter(), settings.readmitAfter())));
             // One check per backend at a time: a slow one skips rounds instead of piling up.
             if (entry.running.compareAndSet(0, 1)) {
                 workers.execute(() -> {
@@ -86,12 +86,17 @@ public final class HealthMonitor implements AutoCloseable {
         }
         // Backends that left the topology: stop checking them.
         checked.keySet().removeIf(backend -> {
-            if (!current.all().contains(backend)) {
+            if (!current.contains(backend)) {
                 checked.get(backend).probe.close();
                 return true;
             }
             return false;
         });
+    }
+
+    private boolean primaryUnknown() {
+        Topology current = topology.current();
+        return current.condition(current.primary()).writability() == Writability.UNKNOWN;
     }
 
     /** A configuration reload changed {@code health.max-replication-lag}: the next checks use it. */

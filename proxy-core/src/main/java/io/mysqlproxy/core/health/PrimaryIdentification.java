@@ -76,10 +76,12 @@ public final class PrimaryIdentification {
     static Verdict judge(PrimaryMode mode, Topology topology) {
         Backend primary = topology.primary();
         List<Backend> writableReplicas = topology.replicas().stream()
-                .filter(r -> r.state() != BackendState.DRAINING && r.writability() == Writability.WRITABLE)
+                .filter(r -> topology.state(r) != BackendState.DRAINING
+                        && topology.condition(r).writability() == Writability.WRITABLE)
                 .toList();
-        boolean primaryReadOnly = primary.writability() == Writability.READ_ONLY;
-        boolean primaryWritable = primary.writability() == Writability.WRITABLE;
+        Writability primaryWritability = topology.condition(primary).writability();
+        boolean primaryReadOnly = primaryWritability == Writability.READ_ONLY;
+        boolean primaryWritable = primaryWritability == Writability.WRITABLE;
         if (mode == PrimaryMode.FOLLOW_WRITABLE) {
             int writable = writableReplicas.size() + (primaryWritable ? 1 : 0);
             if (writable > 1) {

@@ -16,7 +16,9 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendCondition;
 import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.Topology;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -62,16 +65,20 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Counter reloadsRejected;
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final List<BackendMeter> backendMeters;
+    private final Supplier<Topology> topology;
     private final AtomicInteger clientConnections;
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
     /**
+     * @param topology      the current snapshot, which the state and lag gauges read
      * @param reasons       the routing reasons that {@link #routed} counts (every constant is listed by {@link #stats()})
      * @param reasonLabel   a reason's metrics label, bounded and lower-case
-     * @param backendMeters meters every backend gets besides the ones made here
+     * @param backendMeters meters every backend gets besides the ones made here (the pools' and their load)
      */
-    public <R extends Enum<R>> ProxyMetrics(AtomicInteger clientConnections, Class<R> reasons,
-                                            Function<R, String> reasonLabel, List<BackendMeter> backendMeters) {
+    public <R extends Enum<R>> ProxyMetrics(Supplier<Topology> topology, AtomicInteger clientConnections,
+                                            Class<R> reasons, Function<R, String> reasonLabel,
+                                            List<BackendMeter> backendMeters) {
+        this.topology = topology;
         this.clientConnections = clientConnections;
         this.reasonType = reasons;
         R[] constants = reasons.getEnumConstants();
@@ -257,15 +264,18 @@ public final class ProxyMetrics implements AutoCloseable {
                     .register(registry));
             errors = keep(Counter.builder("mysqlproxy_backend_statement_errors")
                     .description("Client statements answered with an ERR packet").tags(tags()).register(registry));
-            gauge("mysqlproxy_backend_outstanding", "Requests in flight", Backend::outstanding);
-            gauge("mysqlproxy_backend_up", "1 when the backend takes new work", b -> b.usable() ? 1 : 0);
+            gauge("mysqlproxy_backend_up", "1 when the backend takes new work",
+                    b -> topology.get().state(b) == BackendState.UP ? 1 : 0);
             for (BackendState state : BackendState.values()) {
-                keep(Gauge.builder("mysqlproxy_backend_state", backend, b -> b.state() == state ? 1 : 0)
+                keep(Gauge.builder("mysqlproxy_backend_state", backend, b -> topology.get().state(b) == state ? 1 : 0)
                         .description("1 for the backend's current state").tags(tags()).tag("state", state.label())
                         .register(registry));
             }
             gauge("mysqlproxy_backend_replication_lag_seconds", "Replication lag at the last check (-1: unknown)",
-                    Backend::lagSeconds);
+                    b -> {
+                        BackendCondition condition = topology.get().condition(b);
+                        return condition == null ? -1 : condition.lagSeconds();
+                    });
             for (BackendMeter meter : backendMeters) {
                 keep(switch (meter.kind()) {
                     case GAUGE -> Gauge.builder(meter.name(), backend, meter.value())

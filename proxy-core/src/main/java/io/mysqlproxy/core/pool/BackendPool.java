@@ -36,6 +36,7 @@ public final class BackendPool implements ConnectionPool {
     private final IdleConnections idle;
     private final WaiterQueue waiters = new WaiterQueue();
     private volatile boolean retired;
+    private final BackendLoad load = new BackendLoad();
 
     public BackendPool(Backend backend, BackendConnector connector, PoolSettings settings) {
         this.backend = backend;
@@ -46,6 +47,11 @@ public final class BackendPool implements ConnectionPool {
 
     public Backend backend() {
         return backend;
+    }
+
+    /** Requests in flight and statements sent over this pool's connections. */
+    public BackendLoad load() {
+        return load;
     }
 
     /** Open connections, idle ones included. */

@@ -23,6 +23,12 @@ public final class BackendPools {
         return pools.computeIfAbsent(backend, b -> new BackendPool(b, connector, settings));
     }
 
+    /** Requests in flight on {@code backend}; 0 before its pool exists. Lock-free, allocation-free. */
+    public int outstanding(Backend backend) {
+        BackendPool pool = pools.get(backend);
+        return pool == null ? 0 : pool.load().outstanding();
+    }
+
     /** {@code backend} left the topology: its pool is retired (see {@link BackendPool#retire}) and forgotten. */
     public void retire(Backend backend) {
         BackendPool pool = pools.remove(backend);

@@ -19,4 +19,7 @@ public interface ConnectionPool {
 
     /** Closes a connection the borrower cannot give back clean. */
     void discard(BackendConnection connection);
+
+    /** The backend's load: requests in flight (for the balancer) and statements routed to it. */
+    BackendLoad load();
 }

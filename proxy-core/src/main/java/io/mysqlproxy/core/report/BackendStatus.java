@@ -1,9 +1,11 @@
 package io.mysqlproxy.core.report;
 
 import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.core.pool.BackendLoad;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendCondition;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -29,9 +31,11 @@ public record BackendStatus(String name, String address, BackendRole role, Backe
         List<BackendStatus> all = new ArrayList<>();
         for (Backend backend : topology.all()) {
             BackendPool pool = pools.of(backend);
-            long lag = backend.lagSeconds();
-            all.add(new BackendStatus(backend.name(), backend.address().toString(), backend.role(), backend.state(),
-                    backend.pod(), backend.weight(), lag < 0 ? null : lag, backend.outstanding(), backend.statements(),
+            BackendLoad load = pool.load();
+            BackendCondition condition = topology.condition(backend);
+            long lag = condition.lagSeconds();
+            all.add(new BackendStatus(backend.name(), backend.address().toString(), backend.role(), condition.state(),
+                    backend.pod(), condition.weight(), lag < 0 ? null : lag, load.outstanding(), load.statements(),
                     metrics.statementErrors(backend), pool.openConnections(), pool.idleConnections(), pool.waits(),
                     pool.timeouts()));
         }

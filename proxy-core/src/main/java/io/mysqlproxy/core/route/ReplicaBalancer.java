@@ -2,30 +2,46 @@ package io.mysqlproxy.core.route;
 
 import io.mysqlproxy.core.config.Balancer;
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.Topology;
 
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
 
 /**
  * Picks the replica for a read among those that are up: least outstanding requests (the default),
- * round robin, or at random by weight. Lock-free; shared by all sessions.
+ * round robin, or at random by weight. Keeps the read-your-writes cooldowns, which only this
+ * choice reads. Lock-free and allocation-free; shared by all sessions.
  */
 public final class ReplicaBalancer {
 
     private final Balancer mode;
+    private final ToIntFunction<Backend> outstanding;
+    private final ConsistencyCooldowns cooldowns = new ConsistencyCooldowns();
     private final AtomicInteger turn = new AtomicInteger();
 
-    public ReplicaBalancer(Balancer mode) {
+    /** @param outstanding requests in flight on a replica (its pool's count) */
+    public ReplicaBalancer(Balancer mode, ToIntFunction<Backend> outstanding) {
         this.mode = mode;
+        this.outstanding = outstanding;
+    }
+
+    /** After a read-your-writes wait timed out on {@code replica}: such reads go elsewhere for {@code nanos}. */
+    public void coolDown(Backend replica, long nanos) {
+        cooldowns.coolDown(replica, nanos);
+    }
+
+    public boolean coolingDown(Backend replica) {
+        return cooldowns.coolingDown(replica);
     }
 
     /**
      * A usable replica, or null if there is none. With {@code avoidCoolingDown}, replicas that
      * recently failed a read-your-writes wait are skipped.
      */
-    public Backend choose(List<Backend> replicas, boolean avoidCoolingDown) {
-        return pick(replicas, avoidCoolingDown, true);
+    public Backend choose(Topology topology, boolean avoidCoolingDown) {
+        return pick(topology, avoidCoolingDown, true);
     }
 
     /**
@@ -33,11 +49,12 @@ public final class ReplicaBalancer {
      * choice if nothing changes meanwhile (for {@code weighted}, a draw of its own with the same odds).
      * For EXPLAIN ROUTE and availability checks, which must not move the rotation.
      */
-    public Backend preview(List<Backend> replicas, boolean avoidCoolingDown) {
-        return pick(replicas, avoidCoolingDown, false);
+    public Backend preview(Topology topology, boolean avoidCoolingDown) {
+        return pick(topology, avoidCoolingDown, false);
     }
 
-    private Backend pick(List<Backend> replicas, boolean avoidCoolingDown, boolean takeTurn) {
+    private Backend pick(Topology topology, boolean avoidCoolingDown, boolean takeTurn) {
+        List<Backend> replicas = topology.usableReplicas();
         int n = replicas.size();
         if (n == 0) {
             return null;
@@ -45,7 +62,7 @@ public final class ReplicaBalancer {
         return switch (mode) {
             case LEAST_OUTSTANDING -> leastOutstanding(replicas, avoidCoolingDown, start(n, takeTurn));
             case ROUND_ROBIN -> roundRobin(replicas, avoidCoolingDown, start(n, takeTurn));
-            case WEIGHTED -> weighted(replicas, avoidCoolingDown);
+            case WEIGHTED -> weighted(topology, replicas, avoidCoolingDown);
         };
     }
 
@@ -60,9 +77,12 @@ public final class ReplicaBalancer {
         int bestLoad = Integer.MAX_VALUE;
         for (int i = 0; i < n; i++) {
             Backend candidate = replicas.get((start + i) % n);
-            if (eligible(candidate, avoidCoolingDown) && candidate.outstanding() < bestLoad) {
-                best = candidate;
-                bestLoad = candidate.outstanding();
+            if (eligible(candidate, avoidCoolingDown)) {
+                int load = outstanding.applyAsInt(candidate);
+                if (load < bestLoad) {
+                    best = candidate;
+                    bestLoad = load;
+                }
             }
         }
         return best;
@@ -79,11 +99,11 @@ public final class ReplicaBalancer {
         return null;
     }
 
-    private Backend weighted(List<Backend> replicas, boolean avoidCoolingDown) {
+    private Backend weighted(Topology topology, List<Backend> replicas, boolean avoidCoolingDown) {
         int total = 0;
         for (Backend candidate : replicas) {
             if (eligible(candidate, avoidCoolingDown)) {
-                total += candidate.weight();
+                total += topology.condition(candidate).weight();
             }
         }
         if (total == 0) {
@@ -92,7 +112,7 @@ public final class ReplicaBalancer {
         int pick = ThreadLocalRandom.current().nextInt(total);
         for (Backend candidate : replicas) {
             if (eligible(candidate, avoidCoolingDown)) {
-                pick -= candidate.weight();
+                pick -= topology.condition(candidate).weight();
                 if (pick < 0) {
                     return candidate;
                 }
@@ -101,7 +121,8 @@ public final class ReplicaBalancer {
         return null;
     }
 
-    private static boolean eligible(Backend replica, boolean avoidCoolingDown) {
-        return replica.usable() && !(avoidCoolingDown && replica.coolingDownForConsistency());
+    /** {@code replica} is usable already: the snapshot lists only those. */
+    private boolean eligible(Backend replica, boolean avoidCoolingDown) {
+        return !(avoidCoolingDown && cooldowns.coolingDown(replica));
     }
 }

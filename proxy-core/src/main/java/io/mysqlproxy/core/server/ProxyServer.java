@@ -112,10 +112,10 @@ public final class ProxyServer implements AutoCloseable {
                     pool.idleTimeout(), pool.borrowTimeout(), config.backends().handshakeTimeout()));
             AtomicInteger openConnections = new AtomicInteger();
             Backend primary = new Backend(config.backends().primary(), BackendRole.PRIMARY,
-                    config.backends().primary().toString(), 1);
-            TopologyHolder topology = new TopologyHolder(new Topology(primary, List.of()));
-            ProxyMetrics metrics = new ProxyMetrics(openConnections, RouteReason.class, RouteReason::label,
-                    poolMeters(pools));
+                    config.backends().primary().toString());
+            TopologyHolder topology = new TopologyHolder(Topology.of(primary, List.of()));
+            ProxyMetrics metrics = new ProxyMetrics(topology::current, openConnections, RouteReason.class,
+                    RouteReason::label, poolMeters(pools));
             metrics.register(primary);
             TopologyUpdater updater = new TopologyUpdater(topology, config.backends().weights(),
                     topologyChanges(metrics, pools));
@@ -125,7 +125,7 @@ public final class ProxyServer implements AutoCloseable {
                     ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
                     new Sha2AuthCache(), topology, new WriteGate(), pools,
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
-                    new ReplicaBalancer(config.routing().balancer()), openConnections, new AtomicLong(),
+                    new ReplicaBalancer(config.routing().balancer(), pools::outstanding), openConnections, new AtomicLong(),
                     new SessionRegistry(), metrics);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -167,6 +167,8 @@ public final class ProxyServer implements AutoCloseable {
     /** Each backend's pool, as {@code /metrics} shows it beside the backend's own meters. */
     private static List<BackendMeter> poolMeters(BackendPools pools) {
         return List.of(
+                BackendMeter.gauge("mysqlproxy_backend_outstanding", "Requests in flight",
+                        b -> pools.of(b).load().outstanding()),
                 BackendMeter.gauge("mysqlproxy_backend_connections_open",
                         "Pooled connections open (in use, idle or resetting)", b -> pools.of(b).openConnections()),
                 BackendMeter.gauge("mysqlproxy_backend_connections_idle", "Pooled connections idle",
@@ -223,7 +225,7 @@ public final class ProxyServer implements AutoCloseable {
                         metrics.primaryChanged();
                     }
                 });
-        return Optional.of(HealthMonitor.start(runtime::topology, new HealthSettings(health.interval(),
+        return Optional.of(HealthMonitor.start(runtime.topologyHolder(), new HealthSettings(health.interval(),
                 health.timeout(), health.maxReplicationLag(), health.ejectAfter(), health.readmitAfter(),
                 config.monitor().user(), config.monitor().password()), metrics::stateChanged, primary::evaluate));
     }

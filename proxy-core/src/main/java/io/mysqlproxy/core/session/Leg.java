@@ -2,6 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.ResponseSink;
+import io.mysqlproxy.core.pool.BackendLoad;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.CommandType;
@@ -73,6 +74,11 @@ final class Leg implements ResponseSink {
         return connection;
     }
 
+    /** The load counters of the pool this leg's connection came from. */
+    BackendLoad load() {
+        return pool.load();
+    }
+
     long appliedVersion() {
         return appliedVersion;
     }
@@ -108,7 +114,7 @@ final class Leg implements ResponseSink {
     void send(CommandType command, ByteBuf frame) {
         boolean expectsResponse = connection.beginCommand(command);
         if (expectsResponse) {
-            backend.requestStarted();
+            pool.load().requestStarted();
         }
         connection.write(frame);
     }
@@ -118,7 +124,7 @@ final class Leg implements ResponseSink {
         internal = result;
         collected = connection.channel().alloc().compositeBuffer(64);
         connection.beginCommand(command);
-        backend.requestStarted();
+        pool.load().requestStarted();
         connection.write(frame);
         connection.flush();
     }
@@ -151,7 +157,7 @@ final class Leg implements ResponseSink {
 
     @Override
     public void responseComplete(int status) {
-        backend.requestEnded();
+        pool.load().requestEnded();
         boolean failed = connection.lastResponseFailed();
         if (internal != null) {
             InternalResult result = internal;
@@ -186,7 +192,7 @@ final class Leg implements ResponseSink {
         if (!released) {
             released = true;
             if (connection.responsePending()) {
-                backend.requestEnded();
+                pool.load().requestEnded();
             }
             owner.legFailed(this, reason);
         }
@@ -215,7 +221,7 @@ final class Leg implements ResponseSink {
         released = true;
         dropCollected();
         if (connection.responsePending()) {
-            backend.requestEnded();
+            pool.load().requestEnded();
         }
         connection.detach();
         return true;

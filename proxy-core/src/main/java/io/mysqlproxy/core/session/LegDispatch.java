@@ -86,7 +86,7 @@ final class LegDispatch {
             }
             case PRIMARY -> withLeg(cmd, backends.topology().primary());
             case REPLICA -> {
-                Backend replica = routing.balancer().choose(backends.topology().replicas(), checksWrites(decision));
+                Backend replica = routing.balancer().choose(backends.topology(), checksWrites(decision));
                 if (replica != null) {
                     withLeg(cmd, replica);
                     return;
@@ -117,7 +117,7 @@ final class LegDispatch {
             }
             case STATEMENT, PRIMARY -> primary;
             case REPLICA -> {
-                Backend replica = routing.balancer().preview(backends.topology().replicas(), checksWrites(decision));
+                Backend replica = routing.balancer().preview(backends.topology(), checksWrites(decision));
                 yield replica != null || noReplica(decision) == null ? replica : primary;
             }
         };
@@ -130,7 +130,7 @@ final class LegDispatch {
 
     private RouteDecision noReplica(RouteDecision decision) {
         boolean anyUsable = checksWrites(decision)
-                && routing.balancer().preview(backends.topology().replicas(), false) != null;
+                && routing.balancer().preview(backends.topology(), false) != null;
         return routing.router().noReplica(decision, anyUsable, routing.routing().readsFallBackToPrimary());
     }
 
@@ -190,7 +190,7 @@ final class LegDispatch {
             return;
         }
         if (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE) {
-            leg.backend().statementRouted();
+            leg.load().statementRouted();
             metrics.routed(leg.backend(), cmd.decision().reason());
             if (cmd.classification() != null && cmd.classification().kind() == StatementKind.TRANSACTION_BEGIN) {
                 metrics.transactionStarted();

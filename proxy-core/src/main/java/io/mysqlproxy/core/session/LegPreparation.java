@@ -89,7 +89,7 @@ final class LegPreparation {
                 if (session.resume(cmd)) {
                     log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
                             session.info().remote(), reason);
-                    leg.backend().coolDownForConsistency(routing.routing().consistencyCooldown().toNanos());
+                    routing.balancer().coolDown(leg.backend(), routing.routing().consistencyCooldown().toNanos());
                     dispatch.dispatch(cmd, routing.router().consistencyNotReached());
                 }
             }

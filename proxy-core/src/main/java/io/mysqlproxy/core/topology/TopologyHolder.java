@@ -2,7 +2,11 @@ package io.mysqlproxy.core.topology;
 
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The current {@link Topology}: swapped whole by health checks and discovery, read lock-free. */
+/**
+ * The current {@link Topology}: swapped whole by health checks, discovery and reloads, read
+ * lock-free. Writers compare and set, so that one never overwrites what another published
+ * meanwhile (a health result must not undo a drain that discovery started).
+ */
 public final class TopologyHolder {
 
     private final AtomicReference<Topology> current;
@@ -15,7 +19,8 @@ public final class TopologyHolder {
         return current.get();
     }
 
-    public void replace(Topology next) {
-        current.set(next);
+    /** Publishes {@code next} only if {@code expected} is still current; returns whether it did. */
+    public boolean compareAndSet(Topology expected, Topology next) {
+        return current.compareAndSet(expected, next);
     }
 }

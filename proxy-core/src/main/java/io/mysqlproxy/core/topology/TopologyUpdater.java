@@ -5,10 +5,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns each set a {@link Discovery} reports into the next {@link Topology} snapshot.
@@ -17,9 +21,9 @@ import java.util.function.Consumer;
  * address) or the current primary is never taken as a replica. The primary changes only through
  * {@link #promote}, when the health checks find that a replica has become the writable server;
  * the configured primary then stays on as a replica, whatever discovery reports. A replica
- * whose address is still reported keeps its {@link Backend} object, since sessions, pools and the
- * health monitor key on that identity; a new address gets a new one. A replica that is no longer
- * reported (gone, or not ready) is marked {@link BackendState#DRAINING} and leaves the topology;
+ * whose address is still reported stays the same {@link Backend}, with its condition; a new
+ * address joins as UP. A replica that is no longer reported (gone, or not ready) drains
+ * ({@link BackendState#DRAINING}) by leaving the topology;
  * one whose pod is terminating stays in it, draining, until it is gone. Work already on a draining
  * backend finishes there; the balancer gives it nothing new. Each such change is logged once.
  */
@@ -64,7 +68,10 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
 
     @Override
     public synchronized void accept(DiscoveredBackends discovered) {
-        Topology current = holder.current();
+        publish(current -> discover(current, discovered));
+    }
+
+    private Topology discover(Topology current, DiscoveredBackends discovered) {
         Backend primary = current.primary();
         Map<HostPort, DiscoveredBackends.Endpoint> wanted = replicasOf(discovered, primary.address());
 
@@ -72,28 +79,28 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
         current.replicas().forEach(replica -> existing.put(replica.address(), replica));
 
         List<Backend> next = new ArrayList<>(wanted.size());
+        Map<Backend, BackendCondition> conditions = new HashMap<>();
+        conditions.put(primary, current.condition(primary));
         for (Backend replica : current.replicas()) {
+            BackendCondition condition = current.condition(replica);
             if (replica.address().equals(configuredPrimary)) {
                 // The configured primary, demoted by a promotion: not discovery's to remove.
                 next.add(replica);
+                conditions.put(replica, condition);
                 continue;
             }
             DiscoveredBackends.Endpoint endpoint = wanted.get(replica.address());
             if (endpoint == null) {
-                move(replica, BackendState.DRAINING);
-                log.info("discovery: {} removed: draining, no new work", replica);
-                changes.removed(replica);
                 continue;
             }
-            if (endpoint.terminating() && replica.state() != BackendState.DRAINING) {
-                move(replica, BackendState.DRAINING);
-                log.info("discovery: {} is terminating: draining, no new work", replica);
-            } else if (!endpoint.terminating() && replica.state() == BackendState.DRAINING) {
+            if (endpoint.terminating() && condition.state() != BackendState.DRAINING) {
+                condition = condition.withState(BackendState.DRAINING);
+            } else if (!endpoint.terminating() && condition.state() == BackendState.DRAINING) {
                 // Only discovery drains a backend, so this one is back from a drain discovery started.
-                move(replica, BackendState.UP);
-                log.info("discovery: {} serves again", replica);
+                condition = condition.withState(BackendState.UP);
             }
             next.add(replica);
+            conditions.put(replica, condition);
         }
         for (DiscoveredBackends.Endpoint endpoint : wanted.values()) {
             if (existing.containsKey(endpoint.address())) {
@@ -103,59 +110,119 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
                 // Already leaving: nothing would be sent to it.
                 continue;
             }
-            Backend added = new Backend(endpoint.address(), BackendRole.REPLICA, endpoint.name(),
-                    weights.getOrDefault(endpoint.address(), 1));
+            Backend added = new Backend(endpoint.address(), BackendRole.REPLICA, endpoint.name());
             next.add(added);
-            log.info("discovery: {} added", added);
-            changes.added(added);
+            conditions.put(added, BackendCondition.initial(weights.getOrDefault(endpoint.address(), 1)));
         }
-        if (!next.equals(current.replicas())) {
-            holder.replace(new Topology(primary, next));
-        }
+        Topology proposed = new Topology(primary, next, conditions);
+        return same(current, proposed) ? current : proposed;
     }
 
     /** A configuration reload changed the replica weights: they apply to current and future replicas. */
     public synchronized void weights(Map<HostPort, Integer> next) {
         weights = Map.copyOf(next);
-        for (Backend replica : holder.current().replicas()) {
-            replica.weight(weights.getOrDefault(replica.address(), 1));
-        }
+        publish(current -> {
+            Topology updated = current;
+            for (Backend replica : current.replicas()) {
+                updated = updated.with(replica,
+                        current.condition(replica).withWeight(weights.getOrDefault(replica.address(), 1)));
+            }
+            return updated;
+        });
     }
 
     /**
      * Makes {@code replica} the primary. Sessions, pools and meters key on a backend's identity,
-     * role included, so both servers get new {@link Backend} objects: the new primary, and the old
-     * primary as a replica (it is checked like any other and serves reads once healthy). The old
-     * objects drain, so that work in flight on them finishes and new work goes to the new ones.
+     * role included, so both servers become new backends: the new primary, and the old primary as
+     * a replica (it is checked like any other and serves reads once healthy). The old ones leave
+     * the topology draining, so that work in flight on them finishes and new work goes to the new ones.
      */
     public synchronized void promote(Backend replica) {
-        Topology current = holder.current();
-        if (!current.replicas().contains(replica)) {
-            return;
-        }
-        Backend oldPrimary = current.primary();
-        Backend primary = new Backend(replica.address(), BackendRole.PRIMARY, replica.name(), 1);
-        Backend demoted = new Backend(oldPrimary.address(), BackendRole.REPLICA, oldPrimary.name(),
-                weights.getOrDefault(oldPrimary.address(), 1));
-        List<Backend> replicas = new ArrayList<>(current.replicas());
-        replicas.remove(replica);
-        replicas.add(demoted);
-        for (Backend old : List.of(oldPrimary, replica)) {
-            move(old, BackendState.DRAINING);
-            changes.removed(old);
-        }
-        changes.added(primary);
-        changes.added(demoted);
-        holder.replace(new Topology(primary, replicas));
-        log.warn("primary is now {}; {} serves as a replica", primary, demoted);
+        publish(current -> {
+            if (!current.replicas().contains(replica)) {
+                return current;
+            }
+            Backend oldPrimary = current.primary();
+            Backend primary = new Backend(replica.address(), BackendRole.PRIMARY, replica.name());
+            Backend demoted = new Backend(oldPrimary.address(), BackendRole.REPLICA, oldPrimary.name());
+            List<Backend> replicas = new ArrayList<>(current.replicas());
+            replicas.remove(replica);
+            replicas.add(demoted);
+            Map<Backend, BackendCondition> conditions = new HashMap<>();
+            replicas.forEach(r -> conditions.put(r, current.condition(r)));
+            conditions.put(primary, BackendCondition.initial(1));
+            conditions.put(demoted, BackendCondition.initial(weights.getOrDefault(oldPrimary.address(), 1)));
+            return new Topology(primary, replicas, conditions);
+        });
     }
 
-    private void move(Backend backend, BackendState to) {
-        BackendState from = backend.state();
-        if (from != to) {
-            backend.state(to);
-            changes.stateChanged(backend, from, to);
+    /**
+     * Publishes {@code change} of the current snapshot. A health check may publish in between (this
+     * updater's lock does not cover it): then the change is made again on that newer snapshot, so
+     * neither is lost. {@code change} must be free of side effects; what it did is told afterwards,
+     * by comparing the snapshot it changed with the one it made. Joiners are told first, so that
+     * their meters exist before any work reaches them.
+     */
+    private void publish(UnaryOperator<Topology> change) {
+        Set<Backend> announced = new HashSet<>();
+        while (true) {
+            Topology current = holder.current();
+            Topology next = change.apply(current);
+            if (next == current) {
+                return;
+            }
+            boolean promotion = !next.primary().equals(current.primary());
+            for (Backend backend : next.all()) {
+                if (!current.contains(backend) && announced.add(backend)) {
+                    if (!promotion) {
+                        log.info("discovery: {} added", backend);
+                    }
+                    changes.added(backend);
+                }
+            }
+            if (holder.compareAndSet(current, next)) {
+                told(current, next, promotion);
+                return;
+            }
         }
+    }
+
+    /** Logs and reports the drains and departures between {@code before} and {@code after}. */
+    private void told(Topology before, Topology after, boolean promotion) {
+        for (Backend backend : before.all()) {
+            BackendState from = before.state(backend);
+            BackendState to = after.state(backend);
+            if (from != to) {
+                changes.stateChanged(backend, from, to);
+                if (!promotion && after.contains(backend)) {
+                    log.info(to == BackendState.DRAINING ? "discovery: {} is terminating: draining, no new work"
+                            : "discovery: {} serves again", backend);
+                }
+            }
+            if (!after.contains(backend)) {
+                if (!promotion) {
+                    log.info("discovery: {} removed: draining, no new work", backend);
+                }
+                changes.removed(backend);
+            }
+        }
+        if (promotion) {
+            log.warn("primary is now {}; {} serves as a replica", after.primary(),
+                    new Backend(before.primary().address(), BackendRole.REPLICA, before.primary().name()));
+        }
+    }
+
+    /** Whether two snapshots hold the same backends in the same order and conditions. */
+    private static boolean same(Topology a, Topology b) {
+        if (!a.all().equals(b.all())) {
+            return false;
+        }
+        for (Backend backend : a.all()) {
+            if (!a.condition(backend).equals(b.condition(backend))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

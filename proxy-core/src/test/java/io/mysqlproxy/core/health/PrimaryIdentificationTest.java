@@ -3,6 +3,7 @@ package io.mysqlproxy.core.health;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.config.PrimaryMode;
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendCondition;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.mysqlproxy.core.config.PrimaryMode.CONFIGURED;
 import static io.mysqlproxy.core.config.PrimaryMode.FOLLOW_WRITABLE;
@@ -28,16 +30,21 @@ class PrimaryIdentificationTest {
     private final Backend primary = backend(0, BackendRole.PRIMARY);
     private final Backend one = backend(1, BackendRole.REPLICA);
     private final Backend two = backend(2, BackendRole.REPLICA);
-    private final Topology topology = new Topology(primary, List.of(one, two));
+    private BackendState twoState = BackendState.UP;
+    private Topology topology = Topology.of(primary, List.of(one, two));
 
     private static Backend backend(int ordinal, BackendRole role) {
-        return new Backend(new HostPort("10.0.0." + ordinal, 3306), role, "mysql-" + ordinal, 1);
+        return new Backend(new HostPort("10.0.0." + ordinal, 3306), role, "mysql-" + ordinal);
     }
 
+    private static BackendCondition reads(Writability writability) {
+        return new BackendCondition(BackendState.UP, -1, writability, 1);
+    }
+
+    /** Publishes what the checks read of each server's read_only, and judges it. */
     private PrimaryIdentification.Verdict judge(PrimaryMode mode, Writability p, Writability r1, Writability r2) {
-        primary.writability(p);
-        one.writability(r1);
-        two.writability(r2);
+        topology = new Topology(primary, List.of(one, two),
+                Map.of(primary, reads(p), one, reads(r1), two, reads(r2).withState(twoState)));
         return PrimaryIdentification.judge(mode, topology);
     }
 
@@ -75,7 +82,7 @@ class PrimaryIdentificationTest {
 
     @Test
     void aDrainingReplicaIsNoLongerEvidence() {
-        two.state(BackendState.DRAINING);
+        twoState = BackendState.DRAINING;
         assertSame(PrimaryIdentification.Verdict.AGREED, judge(CONFIGURED, WRITABLE, READ_ONLY, WRITABLE));
     }
 

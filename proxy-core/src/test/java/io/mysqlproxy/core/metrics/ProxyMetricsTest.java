@@ -3,6 +3,7 @@ package io.mysqlproxy.core.metrics;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.core.topology.Topology;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,8 +23,9 @@ class ProxyMetricsTest {
 
     private enum Other { READ }
 
-    private final Backend primary = new Backend(new HostPort("db", 3306), BackendRole.PRIMARY, "db:3306", 1);
-    private final ProxyMetrics metrics = new ProxyMetrics(new AtomicInteger(), Reason.class,
+    private final Backend primary = new Backend(new HostPort("db", 3306), BackendRole.PRIMARY, "db:3306");
+    private final ProxyMetrics metrics = new ProxyMetrics(() -> Topology.of(primary, List.of()), new AtomicInteger(),
+            Reason.class,
             r -> r.name().toLowerCase(Locale.ROOT), List.of(
                     BackendMeter.gauge("test_open", "open", b -> 7),
                     BackendMeter.counter("test_waits", "waits", b -> 3)));

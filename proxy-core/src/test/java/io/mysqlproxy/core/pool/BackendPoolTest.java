@@ -72,7 +72,7 @@ class BackendPoolTest {
     private void pool(int maxConnections, Duration borrowTimeout, Duration resetTimeout) {
         BackendConnector connector = new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(5),
                 Duration.ofSeconds(5));
-        Backend backend = new Backend(server.address(), BackendRole.REPLICA, "replica-1", 1);
+        Backend backend = new Backend(server.address(), BackendRole.REPLICA, "replica-1");
         pool = new BackendPool(backend, connector, new PoolSettings(maxConnections, LONG, borrowTimeout, resetTimeout));
     }
 

@@ -58,7 +58,7 @@ class ExplainRouteTableTest {
     static {
         for (RouteTarget target : RouteTarget.values()) {
             BACKENDS.put(target, new Backend(new HostPort(target.label() + ".db", 3306),
-                    target == RouteTarget.REPLICA ? BackendRole.REPLICA : BackendRole.PRIMARY, target.label(), 1));
+                    target == RouteTarget.REPLICA ? BackendRole.REPLICA : BackendRole.PRIMARY, target.label()));
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,8 +21,8 @@ class TopologyUpdaterTest {
 
     private static final HostPort PRIMARY = HostPort.parse("mysql-0.mysql:3306");
 
-    private final Backend primary = new Backend(PRIMARY, BackendRole.PRIMARY, PRIMARY.toString(), 1);
-    private final TopologyHolder holder = new TopologyHolder(new Topology(primary, List.of()));
+    private final Backend primary = new Backend(PRIMARY, BackendRole.PRIMARY, PRIMARY.toString());
+    private final TopologyHolder holder = new TopologyHolder(Topology.of(primary, List.of()));
     private final List<String> changes = new ArrayList<>();
     private final TopologyUpdater updater = new TopologyUpdater(holder, Map.of(), new TopologyUpdater.Changes() {
         @Override
@@ -61,6 +62,16 @@ class TopologyUpdaterTest {
         return holder.current().replicas().stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow();
     }
 
+    private BackendState state(Backend backend) {
+        return holder.current().state(backend);
+    }
+
+    /** What a health check would publish: {@code backend} in {@code state}. */
+    private void healthSays(Backend backend, BackendState state) {
+        Topology current = holder.current();
+        assertTrue(holder.compareAndSet(current, current.with(backend, current.condition(backend).withState(state))));
+    }
+
     @Test
     void newAddressesBecomeReplicasNamedAfterTheirPods() {
         discover(pod(0), pod(1), pod(2));
@@ -68,12 +79,12 @@ class TopologyUpdaterTest {
         Backend one = replica("mysql-1");
         assertEquals(BackendRole.REPLICA, one.role());
         assertEquals(new HostPort("10.0.0.11", 3306), one.address());
-        assertEquals(BackendState.UP, one.state());
+        assertEquals(BackendState.UP, state(one));
         assertEquals(List.of("added mysql-1", "added mysql-2"), changes);
     }
 
     @Test
-    void unchangedAddressesKeepTheirBackendObjects() {
+    void unchangedAddressesKeepTheirBackends() {
         discover(pod(1), pod(2));
         Backend one = replica("mysql-1");
         Backend two = replica("mysql-2");
@@ -98,28 +109,30 @@ class TopologyUpdaterTest {
 
         discover(pod(1));
         assertEquals(List.of("mysql-1"), replicaNames());
-        assertEquals(BackendState.DRAINING, two.state());
-        assertEquals(BackendState.DRAINING, three.state());
-        assertFalse(two.usable(), "a draining backend gets no new work");
+        assertEquals(BackendState.DRAINING, state(two));
+        assertEquals(BackendState.DRAINING, state(three));
+        assertFalse(holder.current().usableReplicas().contains(two), "a draining backend gets no new work");
         assertEquals(List.of("mysql-2 up -> draining", "removed mysql-2", "mysql-3 up -> draining", "removed mysql-3"),
                 changes);
 
         discover(pod(1), pod(2));
         Backend back = replica("mysql-2");
-        assertFalse(back == two, "an address that left and came back is a new backend");
-        assertEquals(BackendState.UP, back.state());
+        assertEquals(two, back, "the same server in the same role: the same backend");
+        assertEquals(BackendState.UP, state(back));
+        assertEquals(List.of("mysql-2 up -> draining", "removed mysql-2", "mysql-3 up -> draining", "removed mysql-3",
+                "added mysql-2"), changes, "but it joins again, with fresh meters and pool");
     }
 
     @Test
     void terminatingReplicasDrainButStayUntilGone() {
         discover(pod(1), pod(2));
         Backend two = replica("mysql-2");
-        two.state(BackendState.DOWN);
+        healthSays(two, BackendState.DOWN);
         changes.clear();
 
         discover(pod(1), pod(2, true));
         assertSame(two, replica("mysql-2"));
-        assertEquals(BackendState.DRAINING, two.state());
+        assertEquals(BackendState.DRAINING, state(two));
         discover(pod(1), pod(2, true));
         assertEquals(List.of("mysql-2 down -> draining"), changes, "logged and counted once");
 
@@ -143,11 +156,11 @@ class TopologyUpdaterTest {
         assertEquals(List.of("mysql-1"), replicaNames());
         Backend one = replica("mysql-1");
         discover(pod(1, true));
-        assertEquals(BackendState.DRAINING, one.state());
+        assertEquals(BackendState.DRAINING, state(one));
         discover(pod(1));
         assertSame(one, replica("mysql-1"));
-        assertEquals(BackendState.UP, one.state());
-        assertTrue(one.usable());
+        assertEquals(BackendState.UP, state(one));
+        assertEquals(List.of(one), holder.current().usableReplicas());
     }
 
     @Test
@@ -160,7 +173,7 @@ class TopologyUpdaterTest {
         assertEquals(List.of("mysql-1"), replicaNames());
         discover(pod(0, true), pod(1));
         assertSame(primary, holder.current().primary());
-        assertEquals(BackendState.UP, primary.state(), "discovery never drains the configured primary");
+        assertEquals(BackendState.UP, state(primary), "discovery never drains the configured primary");
         assertEquals(List.of("added mysql-1"), changes);
     }
 
@@ -168,7 +181,7 @@ class TopologyUpdaterTest {
     void anAddressReportedTwiceCountsOnceAndServesIfEitherReportSays() {
         discover(pod(1, true), pod(1), pod(2));
         assertEquals(List.of("mysql-1", "mysql-2"), replicaNames());
-        assertEquals(BackendState.UP, replica("mysql-1").state());
+        assertEquals(BackendState.UP, state(replica("mysql-1")));
     }
 
     @Test
@@ -183,7 +196,11 @@ class TopologyUpdaterTest {
             discovery.start(weighted);
         }
         assertEquals(List.of("db-1:3306", "db-2:3306"), replicaNames());
-        assertEquals(5, replica("db-2:3306").weight());
+        assertEquals(5, holder.current().condition(replica("db-2:3306")).weight());
+
+        weighted.weights(Map.of(r1, 3));
+        assertEquals(3, holder.current().condition(replica("db-1:3306")).weight(), "a reload reweighs");
+        assertEquals(1, holder.current().condition(replica("db-2:3306")).weight(), "1 unless listed");
         assertSame(primary, holder.current().primary());
         assertEquals("replica db-2:3306", replica("db-2:3306").toString());
     }
@@ -201,10 +218,10 @@ class TopologyUpdaterTest {
         assertEquals("mysql-1", after.primary().name());
         assertEquals(List.of("mysql-2", PRIMARY.toString()), replicaNames(), "the old primary serves as a replica");
         assertEquals(BackendRole.REPLICA, replica(PRIMARY.toString()).role());
-        assertEquals(BackendState.DRAINING, primary.state(), "work on the old objects finishes; new work moves");
-        assertEquals(BackendState.DRAINING, one.state());
-        assertEquals(List.of(PRIMARY + " up -> draining", "removed " + PRIMARY, "mysql-1 up -> draining",
-                "removed mysql-1", "added mysql-1", "added " + PRIMARY), changes);
+        assertEquals(BackendState.DRAINING, state(primary), "work on the old backends finishes; new work moves");
+        assertEquals(BackendState.DRAINING, state(one));
+        assertEquals(List.of("added mysql-1", "added " + PRIMARY, PRIMARY + " up -> draining", "removed " + PRIMARY,
+                "mysql-1 up -> draining", "removed mysql-1"), changes, "joiners first: their meters exist before work");
 
         discover(pod(0), pod(1), pod(2), pod(3));
         assertSame(after.primary(), holder.current().primary(), "discovery does not undo a promotion");
@@ -224,5 +241,28 @@ class TopologyUpdaterTest {
         Topology before = holder.current();
         updater.promote(one);
         assertSame(before, holder.current());
+    }
+
+    @Test
+    void aChangePublishesANewSnapshotAndLeavesTheOldOneAsItWas() {
+        discover(pod(1), pod(2));
+        Topology before = holder.current();
+        Backend two = replica("mysql-2");
+
+        discover(pod(1), pod(2, true));
+        assertNotSame(before, holder.current());
+        assertEquals(BackendState.UP, before.state(two), "a snapshot never changes");
+        assertEquals(List.of(replica("mysql-1"), two), before.usableReplicas());
+        assertEquals(BackendState.DRAINING, state(two));
+        assertEquals(List.of(replica("mysql-1")), holder.current().usableReplicas());
+    }
+
+    @Test
+    void discoveryKeepsWhatAHealthCheckPublishedMeanwhile() {
+        discover(pod(1), pod(2));
+        Backend one = replica("mysql-1");
+        healthSays(one, BackendState.DOWN);
+        discover(pod(1), pod(2), pod(3));
+        assertEquals(BackendState.DOWN, state(one), "discovery builds on the current snapshot");
     }
 }
