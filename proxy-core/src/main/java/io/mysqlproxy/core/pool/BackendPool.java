@@ -98,9 +98,11 @@ public final class BackendPool implements ConnectionPool {
             waiter.timeout(loop.schedule(() -> {
                 // Fails the waiter even while wakeOne has it out of the queue; wakeOne skips it then.
                 waiters.remove(waiter);
-                if (promise.tryFailure(new BackendException(ProxyErrors.poolExhausted(backend.name(),
+                // Counted before the borrower hears of it, so that whoever sees the error sees it counted.
+                timeouts.increment();
+                if (!promise.tryFailure(new BackendException(ProxyErrors.poolExhausted(backend.name(),
                         settings.maxConnections(), settings.borrowTimeout().toMillis()), null))) {
-                    timeouts.increment();
+                    timeouts.decrement();
                 }
             }, settings.borrowTimeout().toNanos(), TimeUnit.NANOSECONDS));
             waiters.add(waiter);
