@@ -115,8 +115,8 @@ class FailoverIT {
             try {
                 // A write each poll: the lag grows until the replica is ejected.
                 Awaits.within(Duration.ofSeconds(10), "the lagging replica is ejected").untilAsserted(() -> {
-                    assertNotEquals(BackendState.UP, backend.state(), "lag " + backend.lagSeconds() + " s");
                     w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
+                    assertNotEquals(BackendState.UP, backend.state(), "lag " + backend.lagSeconds() + " s");
                 });
                 assertEquals(BackendState.LAGGING, backend.state());
                 assertTrue(backend.lagSeconds() > 1, "lag " + backend.lagSeconds() + " s");
