@@ -1,5 +1,6 @@
 package io.mysqlproxy.deploy;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -20,8 +21,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -207,45 +210,42 @@ class BootstrapScriptsIT {
     }
 
     private static void awaitRow(ScriptPod pod, int id, String note) throws SQLException {
-        long deadline = System.nanoTime() + REPLICATION_WAIT.toNanos();
         try (Connection c = pod.connect("app", TestSecrets.APP); Statement s = c.createStatement()) {
-            while (true) {
-                try (ResultSet rs = s.executeQuery("SELECT note FROM app.rows_seen WHERE id = " + id)) {
-                    if (rs.next()) {
-                        assertEquals(note, rs.getString(1));
-                        return;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("row " + id + " did not reach mysql-" + pod.ordinal + " within " + REPLICATION_WAIT
-                            + "; replica status: " + pod.rootSql("SHOW SLAVE STATUS\\G"));
-                }
-                ScriptPod.sleep(100);
-            }
+            await("row " + id + " reaches mysql-" + pod.ordinal).atMost(REPLICATION_WAIT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        try (ResultSet rs = s.executeQuery("SELECT note FROM app.rows_seen WHERE id = " + id)) {
+                            if (!rs.next()) {
+                                return false;
+                            }
+                            assertEquals(note, rs.getString(1));
+                            return true;
+                        }
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("row " + id + " did not reach mysql-" + pod.ordinal + " within " + REPLICATION_WAIT
+                    + "; replica status: " + pod.rootSql("SHOW SLAVE STATUS\\G"), e);
         }
     }
 
     /** Both replication threads running, by GTID, from the primary; read with the monitor account, as the proxy will. */
     private static void assertReplicating(ScriptPod replica, int primaryPort) throws SQLException {
-        long deadline = System.nanoTime() + REPLICATION_WAIT.toNanos();
+        AtomicReference<String> lastStatus = new AtomicReference<>("not read yet");
         try (Connection c = replica.connect("monitor", TestSecrets.MONITOR); Statement s = c.createStatement()) {
-            while (true) {
-                try (ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
-                    assertTrue(rs.next(), "mysql-" + replica.ordinal + " has no replication configured");
-                    assertEquals("Slave_Pos", rs.getString("Using_Gtid"), "GTID auto-positioning");
-                    assertEquals(primaryPort, rs.getInt("Master_Port"), "replicates from the primary, not its clone peer");
-                    assertEquals("", rs.getString("Last_SQL_Error"));
-                    if ("Yes".equals(rs.getString("Slave_IO_Running")) && "Yes".equals(rs.getString("Slave_SQL_Running"))) {
-                        return;
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new AssertionError("replication threads on mysql-" + replica.ordinal + ": IO "
-                                + rs.getString("Slave_IO_Running") + ", SQL " + rs.getString("Slave_SQL_Running")
-                                + ", last IO error " + rs.getString("Last_IO_Error"));
-                    }
-                }
-                ScriptPod.sleep(200);
-            }
+            await("both replication threads of mysql-" + replica.ordinal + " run").atMost(REPLICATION_WAIT)
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200)).until(() -> {
+                        try (ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
+                            assertTrue(rs.next(), "mysql-" + replica.ordinal + " has no replication configured");
+                            assertEquals("Slave_Pos", rs.getString("Using_Gtid"), "GTID auto-positioning");
+                            assertEquals(primaryPort, rs.getInt("Master_Port"), "replicates from the primary, not its clone peer");
+                            assertEquals("", rs.getString("Last_SQL_Error"));
+                            lastStatus.set("IO " + rs.getString("Slave_IO_Running") + ", SQL "
+                                    + rs.getString("Slave_SQL_Running") + ", last IO error " + rs.getString("Last_IO_Error"));
+                            return "Yes".equals(rs.getString("Slave_IO_Running"))
+                                    && "Yes".equals(rs.getString("Slave_SQL_Running"));
+                        }
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("replication threads on mysql-" + replica.ordinal + ": " + lastStatus.get(), e);
         }
     }
 

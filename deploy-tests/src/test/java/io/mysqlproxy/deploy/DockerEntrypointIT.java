@@ -3,6 +3,7 @@ package io.mysqlproxy.deploy;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.MariaDbServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -117,11 +119,8 @@ class DockerEntrypointIT {
         run.add(IMAGE);
         String container = Commands.run(run, Duration.ofMinutes(2)).assertSuccess(run).output().strip();
         try {
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (!accepts(port)) {
-                assertTrue(System.nanoTime() < deadline, "the container did not listen on " + port);
-                Thread.sleep(200);
-            }
+            await("the container listens on " + port).atMost(Duration.ofMinutes(1)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200)).until(() -> accepts(port));
             String url = "jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true";
             try (Connection c = DriverManager.getConnection(url, DbAccount.APP.user(), DbAccount.APP.password());
                  Statement s = c.createStatement()) {
@@ -150,16 +149,15 @@ class DockerEntrypointIT {
         return server.host() + ":" + server.port();
     }
 
-    private static void awaitListening(Process proxy, int port, Path log) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (!accepts(port)) {
-            if (!proxy.isAlive()) {
-                throw new AssertionError("the proxy exited with " + proxy.exitValue() + "; log:\n" + ScriptPod.tail(log));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the proxy did not listen on " + port + " within a minute; log:\n" + ScriptPod.tail(log));
-            }
-            Thread.sleep(100);
+    private static void awaitListening(Process proxy, int port, Path log) {
+        try {
+            await("the proxy listens on " + port).atMost(Duration.ofMinutes(1)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100))
+                    .failFast(() -> assertTrue(proxy.isAlive(),
+                            () -> "the proxy exited with " + proxy.exitValue() + "; log:\n" + ScriptPod.tail(log)))
+                    .until(() -> accepts(port));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("the proxy did not listen on " + port + " within a minute; log:\n" + ScriptPod.tail(log), e);
         }
     }
 

@@ -22,6 +22,10 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * One StatefulSet pod played on loopback by the real deploy/base/scripts: the same environment variables the
  * pod would get, with paths under a temporary directory and addresses on 127.0.0.1. The "containers" are
@@ -94,13 +98,8 @@ final class ScriptPod implements AutoCloseable {
     /** run-server.sh, then waits until probe.sh ready passes. */
     void startServer() {
         server = launch("run-server.sh", dir.resolve("server.log"));
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (script("probe.sh", "ready").exitCode() != 0) {
-            if (!server.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("mysql-" + ordinal + " did not become ready; log:\n" + tail(dir.resolve("server.log")));
-            }
-            sleep(200);
-        }
+        awaitScript(server, dir.resolve("server.log"), Duration.ofMinutes(2), Duration.ofMillis(200), "ready",
+                "mysql-" + ordinal + " becomes ready");
     }
 
     /** SIGTERM, like the kubelet: a clean shutdown. */
@@ -111,13 +110,15 @@ final class ScriptPod implements AutoCloseable {
 
     void startBackupServer() {
         backupServer = launch("serve-backup.sh", dir.resolve("backup-server.log"));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (script("probe.sh", "backup").exitCode() != 0) {
-            if (!backupServer.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("serve-backup.sh did not listen; log:\n" + tail(dir.resolve("backup-server.log")));
-            }
-            sleep(100);
-        }
+        awaitScript(backupServer, dir.resolve("backup-server.log"), Duration.ofSeconds(30), Duration.ofMillis(100), "backup",
+                "serve-backup.sh listens");
+    }
+
+    /** Waits until {@code probe.sh probe} passes; fails at once, with the log, if {@code process} exits first. */
+    private void awaitScript(Process process, Path log, Duration within, Duration poll, String probe, String what) {
+        await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(poll)
+                .failFast(() -> assertTrue(process.isAlive(), () -> what + ": the process exited; log:\n" + tail(log)))
+                .untilAsserted(() -> assertEquals(0, script("probe.sh", probe).exitCode(), () -> "log:\n" + tail(log)));
     }
 
     void stopBackupServer() {
@@ -136,23 +137,10 @@ final class ScriptPod implements AutoCloseable {
      */
     String awaitBackupsServed(int count) {
         Path log = dir.resolve("backup-server.log");
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            String text;
-            try {
-                text = Files.readString(log);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            if (text.split("\\[stream-backup.sh\\] backup streamed to ", -1).length - 1 >= count) {
-                return text;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("serve-backup.sh on mysql-" + ordinal + " did not finish " + count
-                        + " backup(s):\n" + tail(log));
-            }
-            sleep(100);
-        }
+        return await("serve-backup.sh on mysql-" + ordinal + " finishes " + count + " backup(s)")
+                .atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.readString(log),
+                        text -> text.split("\\[stream-backup.sh\\] backup streamed to ", -1).length - 1 >= count);
     }
 
     Connection connect(String user, String password) throws SQLException {
@@ -245,14 +233,5 @@ final class ScriptPod implements AutoCloseable {
 
     static int freePort() {
         return LoopbackPorts.free();
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

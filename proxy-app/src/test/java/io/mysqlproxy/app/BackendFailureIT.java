@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.MariaDbServer;
@@ -29,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -152,20 +152,22 @@ class BackendFailureIT {
 
             open.remove(0).close();
             // The proxy frees the slot once it has seen the client's socket close; that may take a moment.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            Connection admitted = null;
-            while (admitted == null) {
-                try {
-                    admitted = proxy.connect("");
-                } catch (SQLException e) {
-                    if (e.getErrorCode() != ER_CON_COUNT_ERROR || System.nanoTime() > deadline) {
-                        throw e;
-                    }
-                    Thread.sleep(50);
-                }
-            }
-            open.add(admitted);
-            try (Statement st = admitted.createStatement()) {
+            AtomicReference<Connection> admitted = new AtomicReference<>();
+            Awaits.within(Duration.ofSeconds(15), "a fourth client is admitted once one left")
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        try {
+                            admitted.set(proxy.connect(""));
+                            return true;
+                        } catch (SQLException e) {
+                            if (e.getErrorCode() != ER_CON_COUNT_ERROR) {
+                                throw e;
+                            }
+                            return false;
+                        }
+                    });
+            open.add(admitted.get());
+            try (Statement st = admitted.get().createStatement()) {
                 assertEquals(1, queryLong(st, "SELECT 1"));
             }
         } finally {
@@ -187,20 +189,15 @@ class BackendFailureIT {
 
     /** Waits until the server is executing {@code sql} (so the kill lands mid-query, not before it). */
     private static void awaitRunning(MariaDbServer server, String sql) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Connection root = server.connectAsRoot(); Statement st = root.createStatement()) {
-            while (System.nanoTime() < deadline) {
+            Awaits.within(Duration.ofSeconds(30), "'" + sql + "' starts on " + server).until(() -> {
                 try (ResultSet rs = st.executeQuery(
                         "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" + sql + "'")) {
                     rs.next();
-                    if (rs.getLong(1) > 0) {
-                        return;
-                    }
+                    return rs.getLong(1) > 0;
                 }
-                Thread.sleep(20);
-            }
+            });
         }
-        fail("'" + sql + "' did not start on " + server);
     }
 
     private static long queryLong(Statement st, String sql) throws SQLException {

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,13 +67,16 @@ class DrainIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
-            awaitReady(adminPort, log);
+            awaitReady(adminPort);
             // SIGHUP reloads the file (its watch is off here, so only the signal can have done it).
             Files.writeString(config, hocon + "mysql-proxy.routing.consistency = eventual\n");
             assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(proxy.pid())).start().waitFor());
             awaitLog(log, "configuration reloaded");
             Sysbench.Running load = sysbench.start(port, "run", "--threads=4", "--time=60", "--report-interval=0");
-            Thread.sleep(3000);
+            Awaits.within(Duration.ofSeconds(30), "sysbench's four sessions run transactions through the proxy")
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !load.alive() || (metric(adminPort, "mysqlproxy_client_connections") >= 4
+                            && metric(adminPort, "mysqlproxy_backend_statements_total") >= 200));
             assertTrue(load.alive(), "sysbench is running");
 
             // A transaction in flight when the signal comes: it must be allowed to commit.
@@ -91,7 +95,6 @@ class DrainIT {
                     s.execute("COMMIT");
                     return null;
                 });
-                Thread.sleep(1000);
                 rest.get(10, TimeUnit.SECONDS);
                 SQLException closed = assertThrows(SQLException.class, () -> s.execute("SELECT 1"),
                         "after its transaction the session is closed");
@@ -139,7 +142,9 @@ class DrainIT {
             s.execute("BEGIN");
             s.execute("INSERT INTO drain_inflight VALUES (1)");
             Future<Integer> drained = executor.submit(() -> proxy.server().drain(Duration.ofSeconds(10)));
-            Thread.sleep(300);
+            // The listener closes just before the sessions are told to drain.
+            Awaits.within(Duration.ofSeconds(5), "the drain has begun: the listener is closed")
+                    .until(() -> refuses(proxy.port()));
             s.execute("INSERT INTO drain_inflight VALUES (2)");
             s.execute("COMMIT");
             assertEquals(0, drained.get(10, TimeUnit.SECONDS), "no session was cut");
@@ -179,58 +184,64 @@ class DrainIT {
         }
     }
 
-    private static void awaitReady(int adminPort, Path log) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (status(adminPort) == 200) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        fail("the proxy never became ready:\n" + Files.readString(log));
+    /** Fails without the log: the test's own catch adds it. */
+    private static void awaitReady(int adminPort) {
+        Awaits.within(Duration.ofSeconds(30), "the proxy becomes ready").pollInterval(Duration.ofMillis(100))
+                .until(() -> status(adminPort), is(200));
     }
 
-    private static void awaitLog(Path log, String line) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Files.readString(log).contains(line)) {
-            if (System.nanoTime() > deadline) {
-                fail("no '" + line + "' in the log:\n" + Files.readString(log));
-            }
-            Thread.sleep(50);
-        }
+    private static void awaitLog(Path log, String line) {
+        Awaits.within(Duration.ofSeconds(10), "'" + line + "' in the proxy's log").pollInterval(Duration.ofMillis(50))
+                .until(() -> Files.readString(log).contains(line));
     }
 
-    private static void awaitNotReady(int adminPort) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (status(adminPort) == 503) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        fail("/readyz never turned false");
+    private static void awaitNotReady(int adminPort) {
+        Awaits.within(Duration.ofSeconds(5), "/readyz turns false").pollInterval(Duration.ofMillis(10))
+                .until(() -> status(adminPort), is(503));
     }
 
     /** /readyz turns false just before the listener closes: allow the close a moment, then require it. */
-    private static void assertRefused(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline) {
-            try {
-                new Socket("127.0.0.1", port).close();
-            } catch (IOException e) {
-                break;
-            }
-            Thread.sleep(10);
-        }
+    private static void assertRefused(int port) {
+        Awaits.within(Duration.ofSeconds(5), "the listener closes").pollInterval(Duration.ofMillis(10))
+                .until(() -> refuses(port));
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the listener is closed");
+    }
+
+    private static boolean refuses(int port) {
+        try {
+            new Socket("127.0.0.1", port).close();
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private static int status(int adminPort) throws InterruptedException {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HTTP.send(admin(adminPort, "/readyz"), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException notListening) {
             return -1;
         }
+    }
+
+    /** The sum of a metric's series in the proxy's Prometheus scrape; -1 while the admin port does not answer. */
+    private static double metric(int adminPort, String name) throws InterruptedException {
+        String scrape;
+        try {
+            scrape = HTTP.send(admin(adminPort, "/metrics"), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException notListening) {
+            return -1;
+        }
+        Matcher series = Pattern.compile("^" + name + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        double sum = 0;
+        while (series.find()) {
+            sum += Double.parseDouble(series.group(2));
+        }
+        return sum;
+    }
+
+    private static HttpRequest admin(int adminPort, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(2)).build();
     }
 }

@@ -13,13 +13,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -48,12 +47,19 @@ class FailoverIT {
         bed.awaitReplication();
     }
 
+    /** Starts the load and waits until its reads flow through the proxy. */
     private static Sysbench.Running readLoad(ProxyFixture proxy, int seconds) throws Exception {
+        long before = statements(proxy);
         Sysbench.Running load = POINT_SELECT.start(proxy.port(), "run", "--threads=4", "--time=" + seconds,
                 "--report-interval=0");
-        Thread.sleep(2000);
+        Awaits.within(Duration.ofSeconds(10), "sysbench's reads flow through the proxy")
+                .until(() -> !load.alive() || statements(proxy) - before >= 200);
         assertTrue(load.alive(), "sysbench stopped early");
         return load;
+    }
+
+    private static long statements(ProxyFixture proxy) {
+        return proxy.server().runtime().topology().all().stream().mapToLong(proxy::statements).sum();
     }
 
     /** Waits for the end of the load: it must have run reads and failed none. */
@@ -107,13 +113,11 @@ class FailoverIT {
             lock.execute("FLUSH TABLES WITH READ LOCK");
             long locked = System.nanoTime();
             try {
-                while (proxy.state(backend) == BackendState.UP) {
+                // A write each poll: the lag grows until the replica is ejected.
+                Awaits.within(Duration.ofSeconds(10), "the lagging replica is ejected").untilAsserted(() -> {
                     w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
-                    Thread.sleep(20);
-                    if (System.nanoTime() - locked > Duration.ofSeconds(10).toNanos()) {
-                        fail("the lagging replica was never ejected (lag " + proxy.lagSeconds(backend) + " s)");
-                    }
-                }
+                    assertNotEquals(BackendState.UP, proxy.state(backend), "lag " + proxy.lagSeconds(backend) + " s");
+                });
                 assertEquals(BackendState.LAGGING, proxy.state(backend));
                 assertTrue(proxy.lagSeconds(backend) > 1, "lag " + proxy.lagSeconds(backend) + " s");
                 assertTrue(System.nanoTime() - locked > Duration.ofSeconds(1).toNanos(), "ejected before its lag "
@@ -142,7 +146,8 @@ class FailoverIT {
             // A write racing the kill may still reach the dying connection (error 1158 and the session
             // ends, as on a direct connection); one sent once the proxy has seen the close finds no
             // primary to connect to: error 1429 at once, and the session goes on.
-            Thread.sleep(300);
+            Awaits.within(Duration.ofSeconds(5), "the proxy sees its connections to the killed primary close")
+                    .until(() -> proxy.server().runtime().pool(primary).openConnections(), is(0));
             long started = System.nanoTime();
             SQLException refused = assertThrows(SQLException.class,
                     () -> w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))"));
@@ -183,13 +188,21 @@ class FailoverIT {
         bed.heal();
     }
 
-    /** Whether {@code backend} takes part of the load: its statement count grows over half a second, or not. */
+    /**
+     * Whether {@code backend} takes part of the load: its statement count grows (within 5 s), or it
+     * stays put over half a second.
+     */
     private static void assertServes(ProxyFixture proxy, Backend backend, boolean serves) throws InterruptedException {
-        AtomicLong before = new AtomicLong(proxy.statements(backend));
-        AtomicReference<String> state = new AtomicReference<>(proxy.state(backend).label());
-        Thread.sleep(500);
-        long routed = proxy.statements(backend) - before.get();
-        assertEquals(serves, routed > 0, backend + " (" + state.get() + ") got " + routed + " statements in 500 ms");
+        long before = proxy.statements(backend);
+        String state = proxy.state(backend).label();
+        if (serves) {
+            Awaits.within(Duration.ofSeconds(5), backend + " (" + state + ") takes statements")
+                    .until(() -> proxy.statements(backend) > before);
+        } else {
+            Awaits.pace(Duration.ofMillis(500), "a window in which the backend must get no statement");
+            long routed = proxy.statements(backend) - before;
+            assertEquals(0, routed, backend + " (" + state + ") got " + routed + " statements in 500 ms");
+        }
     }
 
 }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,21 +146,21 @@ class HealthMonitorIT {
                     return rs.getInt(1);
                 }
             });
-            MariaDbServer running = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (running == null && System.nanoTime() < deadline) {
+            AtomicReference<MariaDbServer> started = new AtomicReference<>();
+            Awaits.within(Duration.ofSeconds(5), "the read starts on a replica").until(() -> {
                 for (MariaDbServer replica : bed.replicas()) {
                     try (Connection root = replica.connectAsRoot(); Statement r = root.createStatement();
                          ResultSet rs = r.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
                                  + "WHERE INFO = 'SELECT @@server_id, SLEEP(2)'")) {
                         rs.next();
                         if (rs.getInt(1) > 0) {
-                            running = replica;
+                            started.set(replica);
                         }
                     }
                 }
-            }
-            assertTrue(running != null, "the read never started on a replica");
+                return started.get() != null;
+            });
+            MariaDbServer running = started.get();
             running.kill();
             int answeredBy = read.get(15, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(answeredBy != running.serverId(), "answered by " + answeredBy);

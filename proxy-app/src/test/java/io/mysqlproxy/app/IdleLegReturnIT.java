@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,8 +64,8 @@ class IdleLegReturnIT {
                     }
                 }
                 assertTrue(inUse(proxy) > 0, "the last clients still hold connections");
-                Awaits.until(() -> inUse(proxy) == 0, Duration.ofSeconds(10),
-                        "idle sessions gave their connections back (in use: " + inUse(proxy) + ")");
+                Awaits.within(Duration.ofSeconds(10), "idle sessions give their connections back")
+                        .until(() -> inUse(proxy), is(0));
                 for (int i = 0; i < clients.size(); i++) {
                     try (Statement s = clients.get(i).createStatement()) {
                         assertEquals(205, count(s, "SELECT COUNT(*) FROM idle_return"), "read again by client " + i);
@@ -187,24 +188,29 @@ class IdleLegReturnIT {
             s.execute("SET @tag = 'race'");
             ThreadLocalRandom random = ThreadLocalRandom.current();
             for (int i = 0; i < 30; i++) {
-                Thread.sleep(RETURN_AFTER.toMillis() - 20 + random.nextInt(60));
+                idleAroundTheReturnDeadline(random);
                 insert.setString(1, "race " + i);
                 insert.executeUpdate();
                 long id = count(s, "SELECT LAST_INSERT_ID()");
-                Thread.sleep(RETURN_AFTER.toMillis() - 20 + random.nextInt(60));
+                idleAroundTheReturnDeadline(random);
                 assertEquals("race " + i, string(s, "SELECT v FROM idle_return WHERE id = " + id), "round " + i);
                 assertEquals("race", string(s, "SELECT @tag"), "round " + i);
             }
         }
     }
 
+    /** Idles for 20 ms less to 40 ms more than return-after-idle, so the next statement races the return. */
+    private static void idleAroundTheReturnDeadline(ThreadLocalRandom random) throws InterruptedException {
+        Awaits.pace(RETURN_AFTER.minusMillis(20).plusMillis(random.nextInt(60)), "a statement racing the return");
+    }
+
     private static void assertStaysThroughIdlePeriods(ProxyFixture proxy, String what) throws InterruptedException {
-        Thread.sleep(RETURN_AFTER.toMillis() * 4);
+        Awaits.pace(RETURN_AFTER.multipliedBy(4), "idle well past return-after-idle: the connection must not go back");
         assertTrue(inUse(proxy) >= 1, "the connection holding " + what + " went back to the pool");
     }
 
-    private static void awaitAllReturned(ProxyFixture proxy) throws InterruptedException {
-        Awaits.until(() -> inUse(proxy) == 0, Duration.ofSeconds(5), "the idle session gave its connections back");
+    private static void awaitAllReturned(ProxyFixture proxy) {
+        Awaits.within(Duration.ofSeconds(5), "the idle session gives its connections back").until(() -> inUse(proxy), is(0));
     }
 
     /** Backend connections borrowed by sessions: open ones that are neither idle in a pool nor being reset. */

@@ -27,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * KILL through the proxy names proxy connection ids (the greeting's, the only ones clients know): the proxy
@@ -165,20 +164,16 @@ class KillIT {
 
     /** Waits until {@code server} is (or is no longer) executing {@code sql}. */
     private static void awaitRunning(MariaDbServer server, String sql, boolean running) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Connection root = server.connectAsRoot(); PreparedStatement ps = root.prepareStatement(
                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?")) {
             ps.setString(1, sql);
-            while (System.nanoTime() < deadline) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if ((rs.getLong(1) > 0) == running) {
-                        return;
-                    }
-                }
-                Thread.sleep(20);
-            }
+            Awaits.within(Duration.ofSeconds(30), server + (running ? " runs " : " no longer runs ") + sql)
+                    .until(() -> {
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            return rs.getLong(1) > 0 == running;
+                        }
+                    });
         }
-        fail(server + (running ? " never ran " : " still runs ") + sql);
     }
 }

@@ -114,12 +114,10 @@ class KubernetesDiscoveryIT {
 
     /** Waits (at most 2 s) for the topology to offer exactly {@code expected}, then reads must come only from there. */
     private static void reads(Statement s, Supplier<Set<Integer>> usable, Set<Integer> expected, String change)
-            throws SQLException, InterruptedException {
-        long started = System.nanoTime();
-        while (!usable.get().equals(expected) && System.nanoTime() - started < WITHIN.toNanos()) {
-            Thread.sleep(10);
-        }
-        assertEquals(expected, usable.get(), change + ": the topology within " + WITHIN.toMillis() + " ms");
+            throws SQLException {
+        Awaits.within(WITHIN, change + ": the topology").pollInterval(Duration.ofMillis(10))
+                .untilAsserted(() -> assertEquals(expected, usable.get(), change + ": the topology within "
+                        + WITHIN.toMillis() + " ms"));
         assertEquals(expected, readFrom(s), change + ": the servers reads come from");
     }
 

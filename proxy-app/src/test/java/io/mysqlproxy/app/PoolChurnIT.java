@@ -133,20 +133,15 @@ class PoolChurnIT {
     }
 
     /** Waits until every pooled connection has been reset and is idle again. */
-    private static void awaitIdlePools(ProxyFixture proxy) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            boolean idle = true;
-            for (Backend backend : proxy.server().runtime().topology().all()) {
-                BackendPool pool = proxy.server().runtime().pool(backend);
-                idle &= pool.openConnections() == pool.idleConnections();
-            }
-            if (idle) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("pools did not settle: " + pools(proxy));
+    private static void awaitIdlePools(ProxyFixture proxy) {
+        Awaits.within(Duration.ofSeconds(30), "every pooled connection is reset and idle")
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    for (Backend backend : proxy.server().runtime().topology().all()) {
+                        BackendPool pool = proxy.server().runtime().pool(backend);
+                        assertEquals(pool.openConnections(), pool.idleConnections(), () -> "pools: " + pools(proxy));
+                    }
+                });
     }
 
     private static int globalStatus(MariaDbServer server, String name) throws SQLException {

@@ -12,12 +12,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Which server is the primary, from what each one says of {@code read_only}: the configured primary
@@ -34,6 +36,8 @@ class PrimaryIdentificationIT {
             mysql-proxy.health { interval = 200ms, timeout = 500ms, eject-after = 2, readmit-after = 3 }
             """;
     private static final Duration WITHIN = Duration.ofSeconds(5);
+    /** Each try of a statement costs a round trip through the proxy. */
+    private static final Duration POLL = Duration.ofMillis(50);
 
     @Test
     void writesAreRefusedWhileTheConfiguredPrimaryIsReadOnlyOrAReplicaIsWritable(ReplicatedTestBed bed)
@@ -91,8 +95,8 @@ class PrimaryIdentificationIT {
                     r.execute("STOP SLAVE");
                 }
                 setReadOnly(candidate, false);
-                Awaits.until(() -> proxy.server().runtime().topology().primary().address().port() == candidate.port(), WITHIN,
-                        "the writable replica becomes the primary");
+                Awaits.within(WITHIN, "the writable replica becomes the primary")
+                        .until(() -> proxy.server().runtime().topology().primary().address().port(), is(candidate.port()));
                 assertEquals(candidate.serverId(), primaryServerId(s), "statements for the primary go to it");
                 Backend demoted = proxy.server().runtime().topology().replicas().stream()
                         .filter(b -> b.address().equals(configured.address())).findFirst().orElseThrow();
@@ -105,8 +109,8 @@ class PrimaryIdentificationIT {
                 }
                 setReadOnly(bed.primary(), false);
             }
-            Awaits.until(() -> proxy.server().runtime().topology().primary().address().equals(configured.address()), WITHIN,
-                    "the configured primary, writable again, is followed back");
+            Awaits.within(WITHIN, "the configured primary, writable again, is followed back")
+                    .until(() -> proxy.server().runtime().topology().primary().address(), is(configured.address()));
             assertEquals(1, primaryServerId(s));
         }
         bed.awaitReplication();
@@ -123,42 +127,31 @@ class PrimaryIdentificationIT {
     }
 
     /** Repeats {@code sql} until the proxy refuses it (error 1290), within 5 s. */
-    private static SQLException awaitRefusal(Statement s, String sql) throws InterruptedException {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
+    private static SQLException awaitRefusal(Statement s, String sql) {
+        AtomicReference<SQLException> refused = new AtomicReference<>();
+        Awaits.within(WITHIN, "writes are refused by the proxy").pollInterval(POLL).until(() -> {
             try {
                 s.execute(sql);
                 s.execute("DELETE FROM primary_writes");
+                return false;
             } catch (SQLException e) {
-                if (e.getErrorCode() == 1290 && e.getMessage().startsWith("mysql-proxy refuses writes: ")) {
-                    SQLException again = assertThrows(SQLException.class, () -> s.execute(sql));
-                    assertEquals(1290, again.getErrorCode(), "refused until the evidence agrees");
-                    return e;
-                }
                 if (e.getErrorCode() != 1290) {
                     throw new AssertionError("unexpected error", e);
                 }
                 // 1290 from the server itself (read_only) before the proxy knew: try again.
+                refused.set(e);
+                return e.getMessage().startsWith("mysql-proxy refuses writes: ");
             }
-            Thread.sleep(50);
-        }
-        return fail("writes were never refused");
+        });
+        SQLException again = assertThrows(SQLException.class, () -> s.execute(sql));
+        assertEquals(1290, again.getErrorCode(), "refused until the evidence agrees");
+        return refused.get();
     }
 
-    /** Repeats {@code sql} until it succeeds, within 5 s. */
-    private static void awaitWrite(Statement s, String sql) throws InterruptedException {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        SQLException last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                s.execute(sql);
-                return;
-            } catch (SQLException e) {
-                last = e;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("writes never went through again", last);
+    /** Repeats {@code sql} until it succeeds, within 5 s; the timeout reports the last error. */
+    private static void awaitWrite(Statement s, String sql) {
+        Awaits.within(WITHIN, "writes go through again").pollInterval(POLL)
+                .untilAsserted(() -> assertDoesNotThrow(() -> s.execute(sql)));
     }
 
 }

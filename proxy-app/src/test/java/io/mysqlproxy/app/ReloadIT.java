@@ -28,7 +28,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
+import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,8 +45,6 @@ class ReloadIT {
 
     private static final String USER = "rotating";
     private static final Duration WITHIN = Duration.ofSeconds(5);
-    /** Long enough for reads routed before a change to finish (see {@link #readsDuring}). */
-    private static final Duration IN_FLIGHT = Duration.ofMillis(500);
 
     @Test
     void replicasAndPasswordsChangeUnderLoadAndABrokenFileIsRejected(ReplicatedTestBed bed, @TempDir Path dir)
@@ -66,27 +66,30 @@ class ReloadIT {
         AtomicBoolean running = new AtomicBoolean(true);
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         Map<Integer, AtomicLong> readsBy = new ConcurrentHashMap<>();
+        List<AtomicLong> statementsBy = new CopyOnWriteArrayList<>();
         List<Thread> clients = new ArrayList<>();
         try (ConfigReloads reloads = ConfigReloads.start(server, Optional.of(file), Duration.ofMillis(200))) {
             for (int i = 0; i < 4; i++) {
                 Connection c = login(port, "first");
-                Thread client = new Thread(() -> load(c, running, failures, readsBy), "reload-client-" + i);
+                AtomicLong statements = new AtomicLong();
+                statementsBy.add(statements);
+                Thread client = new Thread(() -> load(c, running, failures, readsBy, statements), "reload-client-" + i);
                 clients.add(client);
                 client.start();
             }
-            assertEquals(Set.of(one.serverId()), readsDuring(readsBy, 500), "the configured replica");
+            assertEquals(Set.of(one.serverId()), readsDuring(readsBy, statementsBy, failures, 500), "the configured replica");
 
             write(file, bed, port, adminPort, List.of(one, two), "first");
-            Awaits.until(() -> server.runtime().topology().replicas().size() == 2, WITHIN, "the added replica joins");
-            assertEquals(Set.of(one.serverId(), two.serverId()), readsDuring(readsBy, 1000));
+            Awaits.within(WITHIN, "the added replica joins").until(() -> server.runtime().topology().replicas().size() == 2);
+            assertEquals(Set.of(one.serverId(), two.serverId()), readsDuring(readsBy, statementsBy, failures, 1000));
 
             write(file, bed, port, adminPort, List.of(two), "first");
-            Awaits.until(() -> replicaPorts(server).equals(Set.of(two.port())), WITHIN, "the removed replica leaves");
-            assertEquals(Set.of(two.serverId()), readsDuring(readsBy, 1000));
+            Awaits.within(WITHIN, "the removed replica leaves").until(() -> replicaPorts(server), is(Set.of(two.port())));
+            assertEquals(Set.of(two.serverId()), readsDuring(readsBy, statementsBy, failures, 1000));
 
             replace(file, "mysql-proxy { listen { port = ");
-            Awaits.until(() -> server.runtime().metrics().scrape().contains(
-                    "mysqlproxy_config_reloads_total{result=\"rejected\"} 1.0"), WITHIN, "the broken file is rejected");
+            Awaits.within(WITHIN, "the broken file is rejected").until(() -> server.runtime().metrics().scrape().contains(
+                    "mysqlproxy_config_reloads_total{result=\"rejected\"} 1.0"));
             assertEquals(Set.of(two.port()), replicaPorts(server), "the running configuration stays");
             login(port, "first").close();
 
@@ -94,17 +97,17 @@ class ReloadIT {
                 r.execute("ALTER USER '" + USER + "'@'%' IDENTIFIED BY 'second'");
             }
             write(file, bed, port, adminPort, List.of(two), "second");
-            Awaits.until(() -> {
+            Awaits.within(WITHIN, "the new password logs in").until(() -> {
                 try {
                     login(port, "second").close();
                     return true;
                 } catch (SQLException notYet) {
                     return false;
                 }
-            }, WITHIN, "the new password logs in");
+            });
             SQLException denied = assertThrows(SQLException.class, () -> login(port, "first"));
             assertEquals(1045, denied.getErrorCode(), denied.getMessage());
-            assertTrue(readsDuring(readsBy, 500).contains(two.serverId()), "sessions logged in before go on");
+            assertTrue(readsDuring(readsBy, statementsBy, failures, 500).contains(two.serverId()), "sessions logged in before go on");
         } finally {
             running.set(false);
             for (Thread client : clients) {
@@ -145,9 +148,12 @@ class ReloadIT {
         return DriverManager.getConnection(ProxyFixture.url(port, ReplicatedTestBed.APP_DATABASE, ""), USER, password);
     }
 
-    /** One session's loop: reads of @@server_id, and a write every tenth statement; every failure is kept. */
+    /**
+     * One session's loop: reads of @@server_id, and a write every tenth statement, each counted in
+     * {@code statements} once it is over; every failure is kept.
+     */
     private static void load(Connection c, AtomicBoolean running, List<Throwable> failures,
-                             Map<Integer, AtomicLong> readsBy) {
+                             Map<Integer, AtomicLong> readsBy, AtomicLong statements) {
         try (c; Statement s = c.createStatement()) {
             for (long i = 0; running.get(); i++) {
                 if (i % 10 == 9) {
@@ -158,6 +164,7 @@ class ReloadIT {
                         readsBy.computeIfAbsent(rs.getInt(1), k -> new AtomicLong()).incrementAndGet();
                     }
                 }
+                statements.incrementAndGet();
             }
         } catch (Throwable e) {
             failures.add(e);
@@ -166,13 +173,18 @@ class ReloadIT {
 
     /**
      * The servers that served reads during the next {@code millis}, counted from when the reads in
-     * flight now are over: a read routed just before a topology change may still be waiting for its
-     * replica to catch up with the session's last INSERT (up to consistency-wait-timeout, 100 ms).
+     * flight now are over (every session has finished one more statement): a read routed just before
+     * a topology change may still be waiting for its replica to catch up with the session's last
+     * INSERT (up to consistency-wait-timeout, 100 ms).
      */
-    private static Set<Integer> readsDuring(Map<Integer, AtomicLong> readsBy, long millis) throws InterruptedException {
-        Thread.sleep(IN_FLIGHT.toMillis());
+    private static Set<Integer> readsDuring(Map<Integer, AtomicLong> readsBy, List<AtomicLong> statementsBy,
+                                            List<Throwable> failures, long millis) throws InterruptedException {
+        List<Long> now = statementsBy.stream().map(AtomicLong::get).toList();
+        Awaits.within(WITHIN, "the statements in flight are over")
+                .failFast("a client failed", () -> !failures.isEmpty())
+                .until(() -> IntStream.range(0, now.size()).allMatch(i -> statementsBy.get(i).get() > now.get(i)));
         Map<Integer, Long> before = snapshot(readsBy);
-        Thread.sleep(millis);
+        Awaits.pace(Duration.ofMillis(millis), "the window in which reads are counted");
         Map<Integer, Long> after = snapshot(readsBy);
         Set<Integer> servers = new TreeSet<>();
         after.forEach((server, count) -> {

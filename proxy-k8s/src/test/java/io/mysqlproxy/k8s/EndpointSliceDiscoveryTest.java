@@ -32,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -123,16 +124,8 @@ class EndpointSliceDiscoveryTest {
     }
 
     private static <T> void eventually(T expected, Supplier<T> actual) {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
-        while (!expected.equals(actual.get()) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        assertEquals(expected, actual.get(), "within " + WITHIN);
+        await().atMost(WITHIN).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).dontCatchUncaughtExceptions()
+                .untilAsserted(() -> assertEquals(expected, actual.get(), "within " + WITHIN));
     }
 
     @Test
