@@ -12,9 +12,7 @@ import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 import java.io.ByteArrayOutputStream;
@@ -69,7 +67,7 @@ final class SessionRig {
         SessionInfo info = new SessionInfo(CONNECTION_ID, USER, "10.0.0.7:50000", "10.0.0.7", capabilities,
                 64L * 1024 * 1024, Duration.ofHours(8), NONCE, false);
         ChannelHandler handshake = new ChannelInboundHandlerAdapter();
-        client.pipeline().addLast("client-flush-gate", clientGate)
+        client.pipeline().addLast(FlushGate.NAME, clientGate)
                 .addLast(FrontendPipeline.FRAMES, new PacketFrameDecoder())
                 .addLast(FrontendPipeline.HANDSHAKE, handshake);
         FrontendSession.start(client.pipeline(), handshake, info, login, loginConnection, services);
@@ -129,9 +127,7 @@ final class SessionRig {
 
     /** The client stops taking bytes: what the proxy writes stays in the client channel's buffer. */
     void clientStalls(int lowWaterMark, int highWaterMark) {
-        client.config().setWriteBufferWaterMark(
-                new io.netty.channel.WriteBufferWaterMark(lowWaterMark, highWaterMark));
-        clientGate.closed = true;
+        clientGate.close(lowWaterMark, highWaterMark);
     }
 
     /** The client takes what was written to it: the channel's buffer drains. */
@@ -180,31 +176,5 @@ final class SessionRig {
             }
         }
         return out.toByteArray();
-    }
-
-    /**
-     * The client's side of the socket, first in the pipeline: while closed it holds back flushes, so
-     * what the proxy writes stays pending and the channel stops being writable past its high water mark.
-     */
-    private static final class FlushGate extends ChannelOutboundHandlerAdapter {
-        private boolean closed;
-        private ChannelHandlerContext ctx;
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            this.ctx = ctx;
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            if (!closed) {
-                ctx.flush();
-            }
-        }
-
-        void open() {
-            closed = false;
-            ctx.flush();
-        }
     }
 }
