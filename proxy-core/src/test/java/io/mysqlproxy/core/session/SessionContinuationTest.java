@@ -104,4 +104,24 @@ class SessionContinuationTest {
         assertFalse(primary.isActive());
         assertEquals(List.of(), rig.pool(rig.primary).released());
     }
+
+    /**
+     * A statement is classified from its first frame; when that is a read whose rest turns out to be a
+     * write, the whole must still go to the primary.
+     */
+    @Test
+    void aSixteenMebibyteStatementIsRoutedForWhatItMayContainNotItsFirstFrame() {
+        rig = new SessionRig(1, true);
+        byte[] first = firstFrame("\u0003SELECT id FROM golden WHERE id IN (", "1, ");
+        byte[] rest = frame(1, "1); DELETE FROM golden".getBytes(StandardCharsets.US_ASCII));
+        rig.clientSends(first);
+        rig.clientSends(rest);
+        assertEquals(List.of(), rig.pool(rig.replica(1)).borrowed(), "no replica may see the DELETE");
+        BackendConnection primary = rig.loginConnection;
+        byte[] received = serverReceived(primary);
+        assertEquals(first.length + rest.length, received.length);
+
+        serverSends(primary, GoldenResponses.ok(2, ServerStatus.AUTOCOMMIT.mask()));
+        assertEquals(hexOf(GoldenResponses.ok(2, ServerStatus.AUTOCOMMIT.mask())), hexOf(rig.clientReceived()));
+    }
 }
