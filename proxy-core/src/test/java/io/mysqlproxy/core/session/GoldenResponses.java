@@ -49,8 +49,8 @@ final class GoldenResponses {
             13, "023131 fb fb fb fb fb",        // row "11", NULLs
             14, "fe 0000 2200");                // EOF after the rows
 
-    /** The first three packets of {@link #SELECT_EOF_ON}: the column count and two column definitions. */
-    static final byte[] SELECT_EOF_ON_FIRST_THREE = packets(1, "06", 2, ID_COLUMN, 3, NAME_COLUMN);
+    /** The first three packets of the answer to {@link #SELECT}, either way: the column count and two column definitions. */
+    static final byte[] SELECT_FIRST_THREE = packets(1, "06", 2, ID_COLUMN, 3, NAME_COLUMN);
 
     static final String EMPTY_SELECT = "SELECT id FROM golden WHERE id < 0";
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static io.mysqlproxy.core.session.GoldenResponses.NO_SUCH_TABLE;
@@ -16,6 +17,7 @@ import static io.mysqlproxy.core.session.GoldenResponses.NO_SUCH_TABLE_ERR;
 import static io.mysqlproxy.core.session.GoldenResponses.SELECT;
 import static io.mysqlproxy.core.session.GoldenResponses.SELECT_EOF_OFF;
 import static io.mysqlproxy.core.session.GoldenResponses.SELECT_EOF_ON;
+import static io.mysqlproxy.core.session.GoldenResponses.SELECT_FIRST_THREE;
 import static io.mysqlproxy.core.session.GoldenResponses.UPDATE;
 import static io.mysqlproxy.core.session.GoldenResponses.UPDATE_OK;
 import static io.mysqlproxy.core.session.SessionRig.serverReceived;
@@ -59,8 +61,15 @@ class SessionPipeliningTest {
         assertFalse(rig.readingClient(), "the client is not read while commands wait");
         assertEquals("", hexOf(rig.clientReceived()));
 
-        serverSends(replica, selectAnswer);
-        assertEquals(hexOf(selectAnswer), hexOf(rig.clientReceived()));
+        // Part of the answer: the next command still waits.
+        serverSends(replica, SELECT_FIRST_THREE);
+        assertEquals(hexOf(SELECT_FIRST_THREE), hexOf(rig.clientReceived()));
+        assertEquals("", hexOf(serverReceived(rig.loginConnection)), "the read's answer is not complete yet");
+        assertFalse(rig.readingClient());
+
+        serverSends(replica, Arrays.copyOfRange(selectAnswer, SELECT_FIRST_THREE.length, selectAnswer.length));
+        assertEquals(hexOf(Arrays.copyOfRange(selectAnswer, SELECT_FIRST_THREE.length, selectAnswer.length)),
+                hexOf(rig.clientReceived()));
         assertEquals(hexOf(update), hexOf(serverReceived(rig.loginConnection)), "the write went out after the read");
         assertEquals("", hexOf(serverReceived(replica)), "the third command waits for the write's answer");
         assertFalse(rig.readingClient(), "one command still waits");
