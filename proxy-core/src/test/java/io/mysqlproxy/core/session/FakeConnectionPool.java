@@ -26,6 +26,7 @@ final class FakeConnectionPool implements ConnectionPool {
     private final List<BackendConnection> released = new ArrayList<>();
     private final List<BackendConnection> discarded = new ArrayList<>();
     private boolean holdNext;
+    private String nextSchema;
     private Promise<BackendConnection> held;
     private BackendConnection heldConnection;
 
@@ -36,8 +37,14 @@ final class FakeConnectionPool implements ConnectionPool {
 
     @Override
     public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
+        BackendLogin opened = login;
+        if (nextSchema != null) {
+            opened = new BackendLogin(login.user(), login.password(), login.clientCapabilities(), login.characterSet(),
+                    nextSchema, login.attributes());
+            nextSchema = null;
+        }
         BackendConnection connection = EmbeddedBackends.connection(backend.address().host() + ":"
-                + backend.address().port(), 100 + borrowed.size(), login, deprecateEof);
+                + backend.address().port(), 100 + borrowed.size(), opened, deprecateEof);
         borrowed.add(connection);
         logins.add(login);
         if (holdNext) {
@@ -59,6 +66,11 @@ final class FakeConnectionPool implements ConnectionPool {
     public void discard(BackendConnection connection) {
         discarded.add(connection);
         connection.close();
+    }
+
+    /** The next borrow hands out an idle connection left on {@code schema} (a borrow for any schema may). */
+    void nextOnSchema(String schema) {
+        nextSchema = schema;
     }
 
     /** The next borrow waits until {@link #completeHeldBorrow()}: a connection still logging in. */

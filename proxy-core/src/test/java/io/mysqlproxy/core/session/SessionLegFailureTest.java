@@ -6,6 +6,7 @@ import io.mysqlproxy.protocol.flag.ServerStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static io.mysqlproxy.core.session.GoldenResponses.EMPTY_SELECT;
@@ -25,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What a lost backend connection means to the session ({@link LegFailures}): a replica read the
- * client has seen nothing of is read again elsewhere, unseen; a leg lost mid-response ends the
+ * client has seen nothing of is read again elsewhere, unseen, and one lost before the read went out
+ * leaves it to the primary; a leg lost mid-response ends the
  * session with error 1158 where the client expects its next packet; an idle primary leg is simply
  * replaced by the next command; the leg of an open transaction takes the session with it.
  * A dead connection is the pool's to count: the session neither releases nor discards it.
@@ -59,6 +61,23 @@ class SessionLegFailureTest {
         assertEquals(List.of(), rig.pool(rig.replica(1)).discarded());
         assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).borrowed(), "the primary was not needed");
         assertEquals("", hexOf(serverReceived(rig.loginConnection)));
+    }
+
+    @Test
+    void aReplicaLostWhileItWasBroughtUpToTheSessionsStateLeavesTheReadToThePrimary() {
+        rig = new SessionRig(1, true);
+        rig.pool(rig.replica(1)).nextOnSchema("other");
+        rig.clientSends(query(EMPTY_SELECT));
+        BackendConnection replica = rig.connection(rig.replica(1), 0);
+        // The replica connection is on another schema: COM_INIT_DB 'app' goes first, the read waits.
+        assertEquals(hexOf(Wire.command(0x02, "app".getBytes(StandardCharsets.US_ASCII))),
+                hexOf(serverReceived(replica)));
+
+        replica.close();
+        assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(rig.loginConnection)), "read on the primary");
+        serverSends(rig.loginConnection, EMPTY_SELECT_EOF_ON);
+        assertEquals(hexOf(EMPTY_SELECT_EOF_ON), hexOf(rig.clientReceived()), "exactly one answer");
+        assertTrue(rig.client.isActive());
     }
 
     @Test
