@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A whole {@link FrontendSession} on the test thread: the client is an {@link EmbeddedChannel}
@@ -115,11 +116,6 @@ final class SessionRig {
         return drain(channel(connection));
     }
 
-    /** The next frame the proxy wrote to {@code connection}'s server, or null; the caller releases it. */
-    static ByteBuf nextFrameTo(BackendConnection connection) {
-        return channel(connection).readOutbound();
-    }
-
     /** Whether the client's channel reads (its autoRead). */
     boolean readingClient() {
         return client.config().isAutoRead();
@@ -137,12 +133,22 @@ final class SessionRig {
 
     /**
      * Ends the test: the client hangs up, then every backend channel closes. Fails if the proxy wrote
-     * anything the test did not read; whatever the session still held must have been released by now
-     * (the leak detector checks).
+     * anything the test did not read, or if the session, now over, kept a connection that is still
+     * open or gave one back twice; the buffers it held must have been released by now (the leak
+     * detector checks).
      */
     void finish() {
         try {
             assertFalse(client.finish(), "the proxy wrote to the client what the test did not read");
+            for (Backend backend : allBackends()) {
+                FakeConnectionPool pool = pool(backend);
+                for (BackendConnection connection : pool.borrowed()) {
+                    long ends = pool.released().stream().filter(c -> c == connection).count()
+                            + pool.discarded().stream().filter(c -> c == connection).count();
+                    assertTrue(ends <= 1, connection + " was given back " + ends + " times");
+                    assertTrue(ends == 1 || !connection.isActive(), connection + " was kept after the session ended");
+                }
+            }
             for (Backend backend : allBackends()) {
                 for (BackendConnection connection : pool(backend).borrowed()) {
                     assertFalse(channel(connection).finish(),

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class Wire {
 
-    static final int COM_QUIT = 0x01;
     static final int COM_QUERY = 0x03;
     static final int COM_PING = 0x0e;
 
