@@ -15,9 +15,11 @@ import static io.mysqlproxy.core.session.SessionRig.serverReceived;
 import static io.mysqlproxy.core.session.SessionRig.serverSends;
 import static io.mysqlproxy.core.session.Wire.frame;
 import static io.mysqlproxy.core.session.Wire.hexOf;
+import static io.mysqlproxy.core.session.Wire.query;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A COM_QUERY of 16 MiB or more arrives as a full first frame (0xffffff payload bytes) and the
@@ -103,6 +105,29 @@ class SessionContinuationTest {
         assertEquals(List.of(primary), rig.pool(rig.primary).discarded(), "the leg had half a command: closed");
         assertFalse(primary.isActive());
         assertEquals(List.of(), rig.pool(rig.primary).released());
+    }
+
+    /** A 16 MiB command pipelined behind another: its continuation waits in the queue with it, and follows it out. */
+    @Test
+    void aPipelinedCommandOverSixteenMebibytesGoesOutWholeWhenItsTurnComes() {
+        rig = new SessionRig(1, true);
+        rig.clientSends(query(GoldenResponses.EMPTY_SELECT));
+        BackendConnection replica = rig.connection(rig.replica(1), 0);
+        assertEquals(hexOf(query(GoldenResponses.EMPTY_SELECT)), hexOf(serverReceived(replica)));
+        rig.clientSends(FIRST);
+        rig.clientSends(REST);
+        BackendConnection primary = rig.loginConnection;
+        assertEquals(0, serverReceived(primary).length, "the INSERT waits for the SELECT's answer");
+
+        serverSends(replica, GoldenResponses.EMPTY_SELECT_EOF_ON);
+        assertEquals(hexOf(GoldenResponses.EMPTY_SELECT_EOF_ON), hexOf(rig.clientReceived()));
+        byte[] received = serverReceived(primary);
+        assertEquals(FIRST.length + REST.length, received.length, "the INSERT went out whole");
+        assertArrayEquals(REST, Arrays.copyOfRange(received, FIRST.length, received.length));
+        assertTrue(rig.readingClient(), "nothing waits any more");
+
+        serverSends(primary, OK);
+        assertEquals(hexOf(OK), hexOf(rig.clientReceived()));
     }
 
     /**
