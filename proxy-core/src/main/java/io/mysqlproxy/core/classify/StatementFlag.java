@@ -32,6 +32,11 @@ public enum StatementFlag {
     DIAGNOSTICS(true),
     /** An unterminated string, identifier or comment: the server will reject it, the primary can say so. */
     MALFORMED(true),
+    /**
+     * The statement goes on past its first 16 MiB frame, and only that frame was classified: what
+     * follows (a FOR UPDATE, another statement) is unseen, so only the primary is safe.
+     */
+    TRUNCATED(true),
     /** In a MULTI: at least one part is not a replica-safe read. */
     MULTI_NON_READ(true),
     /** In a MULTI: at least one part changes session or transaction state. */

@@ -74,6 +74,10 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
             }
         } else if (cmd.sent()) {
             cmd.leg().connection().write(frame);
+            if (following.last()) {
+                // The end of the packet goes out now: taken from the pipelined queue, no client read flushes it.
+                cmd.leg().connection().flush();
+            }
         } else {
             cmd.hold(frame);
         }

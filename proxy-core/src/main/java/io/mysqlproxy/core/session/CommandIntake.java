@@ -124,6 +124,13 @@ final class CommandIntake {
     }
 
     private Classification classify(ByteBuf frame) {
+        Classification classification = classifyText(frame);
+        // A frame of 16 MiB is continued by frames not here yet: the text classified is only a beginning.
+        return Packets.payloadLength(frame) == Packets.MAX_PAYLOAD ? Classification.of(classification.kind(),
+                classification.flags() | StatementFlag.TRUNCATED.bit(), classification.hint()) : classification;
+    }
+
+    private Classification classifyText(ByteBuf frame) {
         int length = Packets.payloadLength(frame) - 1;
         if (length > scratch.length) {
             // Keep a large buffer only up to 64 KiB; longer statements get a one-off copy.

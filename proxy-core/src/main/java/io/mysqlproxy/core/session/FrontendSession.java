@@ -238,9 +238,12 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
     // Flow control: reading stays on between commands (toggling it costs an epoll_ctl per statement);
     // it stops only while commands wait or the backend cannot take more bytes.
 
-    /** Runs what waited for the session to be free, then ends a draining session at a transaction boundary. */
+    /**
+     * Runs what waited for the session to be free, then ends a draining session at a transaction boundary.
+     * The continuation of a queued 16 MiB command follows it out even though that command is now in flight.
+     */
     private void nextCommand() {
-        while (!end.closing() && current == null && !waiting() && !queued.isEmpty()) {
+        while (!end.closing() && (current == null || queued.nextFollows()) && !waiting() && !queued.isEmpty()) {
             process(queued.poll());
         }
         updateReading();

@@ -26,6 +26,11 @@ final class PipelinedCommands {
         return frames.isEmpty();
     }
 
+    /** Whether the oldest frame continues the command taken up before it (a {@link FollowingFrame}). */
+    boolean nextFollows() {
+        return frames.peek() instanceof FollowingFrame;
+    }
+
     /** The oldest frame, now the caller's, or null. */
     Object poll() {
         return frames.poll();

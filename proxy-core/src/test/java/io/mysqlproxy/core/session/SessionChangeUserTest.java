@@ -1,0 +1,81 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.auth.NativePassword;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+import io.mysqlproxy.protocol.packet.ComChangeUser;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static io.mysqlproxy.core.session.GoldenResponses.UPDATE;
+import static io.mysqlproxy.core.session.GoldenResponses.UPDATE_OK;
+import static io.mysqlproxy.core.session.SessionRig.serverReceived;
+import static io.mysqlproxy.core.session.SessionRig.serverSends;
+import static io.mysqlproxy.core.session.Wire.concat;
+import static io.mysqlproxy.core.session.Wire.frame;
+import static io.mysqlproxy.core.session.Wire.hexOf;
+import static io.mysqlproxy.core.session.Wire.query;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * COM_CHANGE_USER: for the exchange, a {@code change-user} stage stands in front of the command
+ * stages and takes every client packet (here an auth switch makes the exchange last two packets); when
+ * the new user is in, the stage is gone, the old primary connection goes back to its pool and the
+ * session goes on with a connection of the new user.
+ */
+class SessionChangeUserTest {
+
+    private SessionRig rig;
+
+    @AfterEach
+    void finish() {
+        rig.finish();
+    }
+
+    @Test
+    void theChangeUserStageIsThereForTheExchangeAndGoneAfterIt() {
+        rig = new SessionRig(0, true);
+        rig.services.addUser("reporting", "r-pass");
+        // The client answers with caching_sha2_password; the account uses mysql_native_password.
+        ComChangeUser request = new ComChangeUser(rig.capabilities, "reporting", new byte[32], "", 45,
+                AuthPlugin.CACHING_SHA2_PASSWORD.wireName(), null);
+        ByteBuf payload = Unpooled.buffer();
+        request.encode(payload);
+        rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
+        payload.release();
+
+        assertEquals(List.of(FlushGate.NAME, FrontendPipeline.FRAMES, FrontendPipeline.CHANGE_USER,
+                FrontendPipeline.COMMAND_FRAMES, FrontendPipeline.SESSION), stages(), "the exchange has its own stage");
+        // Auth switch: 0xfe, the plugin name, the greeting's nonce, NUL.
+        assertEquals(hexOf(frame(1, concat(new byte[] {(byte) 0xfe},
+                        "mysql_native_password\0".getBytes(StandardCharsets.US_ASCII), SessionRig.NONCE, new byte[1]))),
+                hexOf(rig.clientReceived()));
+
+        rig.clientSends(frame(2, NativePassword.scramble("r-pass", SessionRig.NONCE)));
+        assertEquals(List.of(FlushGate.NAME, FrontendPipeline.FRAMES, FrontendPipeline.COMMAND_FRAMES,
+                FrontendPipeline.SESSION), stages(), "the stage removed itself");
+        assertEquals(hexOf(GoldenResponses.ok(3, ServerStatus.AUTOCOMMIT.mask())), hexOf(rig.clientReceived()));
+        assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).released(), "the old user's connection");
+        assertEquals("reporting", rig.pool(rig.primary).logins().get(1).user());
+
+        // Commands again, on the new user's connection.
+        BackendConnection reporting = rig.connection(rig.primary, 1);
+        rig.clientSends(query(UPDATE));
+        assertEquals(hexOf(query(UPDATE)), hexOf(serverReceived(reporting)));
+        assertEquals("", hexOf(serverReceived(rig.loginConnection)));
+        serverSends(reporting, UPDATE_OK);
+        assertEquals(hexOf(UPDATE_OK), hexOf(rig.clientReceived()));
+    }
+
+    /** The client channel's stages, in order (Netty's own tail left out). */
+    private List<String> stages() {
+        return rig.client.pipeline().names().stream().filter(name -> rig.client.pipeline().get(name) != null).toList();
+    }
+}

@@ -1,0 +1,152 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+import io.mysqlproxy.protocol.wire.Packets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import static io.mysqlproxy.core.session.SessionRig.serverReceived;
+import static io.mysqlproxy.core.session.SessionRig.serverSends;
+import static io.mysqlproxy.core.session.Wire.frame;
+import static io.mysqlproxy.core.session.Wire.hexOf;
+import static io.mysqlproxy.core.session.Wire.query;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A COM_QUERY of 16 MiB or more arrives as a full first frame (0xffffff payload bytes) and the
+ * frames that continue it: they reach the leg whole and in order, whether the leg was ready when they
+ * came or not. A continuation out of sequence ends the session with error 1156, and the leg that had
+ * the first part is closed rather than reused.
+ */
+class SessionContinuationTest {
+
+    /** {@code INSERT INTO golden (note) VALUES ('xxx…x')}: a first frame of exactly 0xffffff payload bytes, then the rest. */
+    private static final byte[] FIRST = firstFrame("\u0003INSERT INTO golden (note) VALUES ('", "x");
+    private static final byte[] REST = frame(1, "xxxxxxxx')".getBytes(StandardCharsets.US_ASCII));
+    /** OK, status AUTOCOMMIT, after the client's packets 0 and 1. */
+    private static final byte[] OK = GoldenResponses.ok(2, ServerStatus.AUTOCOMMIT.mask());
+
+    private SessionRig rig;
+
+    @AfterEach
+    void finish() {
+        rig.finish();
+    }
+
+    /** A frame of sequence id 0 and 0xffffff payload bytes: {@code start}, then {@code filler} repeated. */
+    private static byte[] firstFrame(String start, String filler) {
+        byte[] payload = new byte[Packets.MAX_PAYLOAD];
+        byte[] head = start.getBytes(StandardCharsets.US_ASCII);
+        byte[] fill = filler.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(head, 0, payload, 0, head.length);
+        for (int i = head.length; i < payload.length; i++) {
+            payload[i] = fill[(i - head.length) % fill.length];
+        }
+        return frame(0, payload);
+    }
+
+    @Test
+    void aCommandOverSixteenMebibytesReachesTheBackendWholeAndInOrder() {
+        rig = new SessionRig(1, true);
+        BackendConnection primary = rig.loginConnection;
+        rig.clientSends(FIRST);
+        assertArrayEquals(FIRST, serverReceived(primary), "the first frame goes out as it came");
+        rig.clientSends(REST);
+        assertArrayEquals(REST, serverReceived(primary), "then the frame that ends the packet");
+
+        serverSends(primary, OK);
+        assertEquals(hexOf(OK), hexOf(rig.clientReceived()));
+        assertEquals(List.of(), rig.pool(rig.primary).discarded());
+    }
+
+    @Test
+    void aContinuationThatArrivesBeforeTheLegIsReadyFollowsTheFirstFrame() {
+        rig = new SessionRig(1, true);
+        rig.loginConnection.close(); // the INSERT needs a new primary connection, which takes a while to log in
+        rig.pool(rig.primary).holdNextBorrow();
+        rig.clientSends(FIRST);
+        rig.clientSends(REST);
+        BackendConnection primary = rig.connection(rig.primary, 1);
+        assertEquals(0, serverReceived(primary).length, "nothing goes out before the leg is ready");
+
+        rig.pool(rig.primary).completeHeldBorrow();
+        byte[] received = serverReceived(primary);
+        assertEquals(FIRST.length + REST.length, received.length);
+        assertArrayEquals(FIRST, Arrays.copyOf(received, FIRST.length));
+        assertArrayEquals(REST, Arrays.copyOfRange(received, FIRST.length, received.length));
+
+        serverSends(primary, OK);
+        assertEquals(hexOf(OK), hexOf(rig.clientReceived()));
+    }
+
+    @Test
+    void aContinuationOutOfSequenceEndsTheSessionAndTheLegIsNotReused() {
+        rig = new SessionRig(1, true);
+        BackendConnection primary = rig.loginConnection;
+        rig.clientSends(FIRST);
+        assertArrayEquals(FIRST, serverReceived(primary));
+
+        rig.clientSends(frame(5, "x')".getBytes(StandardCharsets.US_ASCII)));
+        // The error follows the client's last good packet (sequence id 0).
+        assertEquals(hexOf(Wire.err(1, ProxyErrors.ER_NET_PACKETS_OUT_OF_ORDER, "08S01",
+                        "Got packets out of order (expected sequence id 1, got 5)")),
+                hexOf(rig.clientReceived()));
+        rig.client.runPendingTasks();
+        assertFalse(rig.client.isActive(), "the session ended");
+        assertEquals(List.of(primary), rig.pool(rig.primary).discarded(), "the leg had half a command: closed");
+        assertFalse(primary.isActive());
+        assertEquals(List.of(), rig.pool(rig.primary).released());
+    }
+
+    /** A 16 MiB command pipelined behind another: its continuation waits in the queue with it, and follows it out. */
+    @Test
+    void aPipelinedCommandOverSixteenMebibytesGoesOutWholeWhenItsTurnComes() {
+        rig = new SessionRig(1, true);
+        rig.clientSends(query(GoldenResponses.EMPTY_SELECT));
+        BackendConnection replica = rig.connection(rig.replica(1), 0);
+        assertEquals(hexOf(query(GoldenResponses.EMPTY_SELECT)), hexOf(serverReceived(replica)));
+        rig.clientSends(FIRST);
+        rig.clientSends(REST);
+        BackendConnection primary = rig.loginConnection;
+        assertEquals(0, serverReceived(primary).length, "the INSERT waits for the SELECT's answer");
+
+        serverSends(replica, GoldenResponses.EMPTY_SELECT_EOF_ON);
+        assertEquals(hexOf(GoldenResponses.EMPTY_SELECT_EOF_ON), hexOf(rig.clientReceived()));
+        byte[] received = serverReceived(primary);
+        assertEquals(FIRST.length + REST.length, received.length, "the INSERT went out whole");
+        assertArrayEquals(REST, Arrays.copyOfRange(received, FIRST.length, received.length));
+        assertTrue(rig.readingClient(), "nothing waits any more");
+
+        serverSends(primary, OK);
+        assertEquals(hexOf(OK), hexOf(rig.clientReceived()));
+    }
+
+    /**
+     * A statement is classified from its first frame; when that is a read whose rest turns out to be a
+     * write, the whole must still go to the primary.
+     */
+    @Test
+    void aSixteenMebibyteStatementIsRoutedForWhatItMayContainNotItsFirstFrame() {
+        rig = new SessionRig(1, true);
+        byte[] first = firstFrame("\u0003SELECT id FROM golden WHERE id IN (", "1, ");
+        byte[] rest = frame(1, "1); DELETE FROM golden".getBytes(StandardCharsets.US_ASCII));
+        rig.clientSends(first);
+        rig.clientSends(rest);
+        assertEquals(List.of(), rig.pool(rig.replica(1)).borrowed(), "no replica may see the DELETE");
+        BackendConnection primary = rig.loginConnection;
+        byte[] received = serverReceived(primary);
+        assertEquals(first.length + rest.length, received.length);
+
+        serverSends(primary, GoldenResponses.ok(2, ServerStatus.AUTOCOMMIT.mask()));
+        assertEquals(hexOf(GoldenResponses.ok(2, ServerStatus.AUTOCOMMIT.mask())), hexOf(rig.clientReceived()));
+    }
+}

@@ -1,0 +1,148 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.RsaKeys;
+import io.mysqlproxy.core.auth.Sha2AuthCache;
+import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.config.Balancer;
+import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.pool.ConnectionPool;
+import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.route.ReplicaBalancer;
+import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.WriteGate;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The proxy around a session under test: a fixed topology whose pools are {@link FakeConnectionPool}s,
+ * the real router and balancer (round robin, so that the replica a read goes to is known), eventual
+ * consistency (no GTID waits), and the configured users, checked with mysql_native_password.
+ */
+final class TestSessionServices implements SessionServices {
+
+    private final Topology topology;
+    private final Map<Backend, FakeConnectionPool> pools = new IdentityHashMap<>();
+    private final Map<String, UserAccount> users = new HashMap<>();
+    private final Router router = new Router(false);
+    private final ReplicaBalancer balancer = new ReplicaBalancer(Balancer.ROUND_ROBIN);
+    private final ProxyConfig.Routing routing = new ProxyConfig.Routing(Consistency.EVENTUAL, Duration.ofSeconds(1),
+            Duration.ofSeconds(5), false, true, Balancer.ROUND_ROBIN);
+    private final WriteGate writeGate = new WriteGate();
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final BackendPools backendPools = new BackendPools(
+            new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+            new PoolSettings(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    private final ProxyMetrics metrics;
+
+    TestSessionServices(Topology topology, boolean deprecateEof) {
+        this.topology = topology;
+        for (Backend backend : topology.all()) {
+            pools.put(backend, new FakeConnectionPool(backend, deprecateEof));
+        }
+        this.metrics = metrics(backendPools);
+        topology.all().forEach(metrics::register);
+    }
+
+    /** The one place a test builds {@link ProxyMetrics}. */
+    private static ProxyMetrics metrics(BackendPools pools) {
+        return new ProxyMetrics(pools, new AtomicInteger());
+    }
+
+    void addUser(String name, String password) {
+        users.put(name, new UserAccount(name, password, Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD)));
+    }
+
+    FakeConnectionPool fakePool(Backend backend) {
+        return pools.get(backend);
+    }
+
+    void close() {
+        metrics.close();
+    }
+
+    @Override
+    public Topology topology() {
+        return topology;
+    }
+
+    @Override
+    public ConnectionPool pool(Backend backend) {
+        return pools.get(backend);
+    }
+
+    @Override
+    public WriteGate writeGate() {
+        return writeGate;
+    }
+
+    @Override
+    public Router router() {
+        return router;
+    }
+
+    @Override
+    public ReplicaBalancer balancer() {
+        return balancer;
+    }
+
+    @Override
+    public ProxyConfig.Routing routing() {
+        return routing;
+    }
+
+    /** Native passwords only: the RSA keys of caching_sha2_password's full authentication are never reached. */
+    @Override
+    public ClientAuthentication authentication(byte[] nonce, String clientHost) {
+        return new ClientAuthentication(name -> Optional.ofNullable(users.get(name)), new Sha2AuthCache(),
+                LazyRsa.KEYS, nonce, clientHost, AuthPlugin.MYSQL_NATIVE_PASSWORD);
+    }
+
+    @Override
+    public Consistency consistencyOf(String user) {
+        return Consistency.EVENTUAL;
+    }
+
+    @Override
+    public boolean isAdmin(String user) {
+        return false;
+    }
+
+    @Override
+    public BackendPools pools() {
+        return backendPools;
+    }
+
+    @Override
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public Duration returnAfterIdle() {
+        return Duration.ZERO;
+    }
+
+    @Override
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    /** Keys generated once, and only if a test authenticates at all. */
+    private static final class LazyRsa {
+        static final RsaKeys KEYS = RsaKeys.generate();
+    }
+}
