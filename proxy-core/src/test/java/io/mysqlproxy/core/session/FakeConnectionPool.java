@@ -3,6 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.EmbeddedBackends;
+import io.mysqlproxy.core.pool.BackendLoad;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.topology.Backend;
 import io.netty.channel.EventLoop;
@@ -18,6 +19,8 @@ import java.util.List;
  * A borrow completes at once unless the test {@link #holdNextBorrow() holds} it.
  */
 final class FakeConnectionPool implements ConnectionPool {
+
+    private final BackendLoad load = new BackendLoad();
 
     private final Backend backend;
     private final boolean deprecateEof;
@@ -103,5 +106,10 @@ final class FakeConnectionPool implements ConnectionPool {
 
     List<BackendConnection> discarded() {
         return discarded;
+    }
+
+    @Override
+    public BackendLoad load() {
+        return load;
     }
 }

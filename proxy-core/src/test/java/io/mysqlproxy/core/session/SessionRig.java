@@ -42,7 +42,7 @@ final class SessionRig {
     /** The greeting's nonce, which COM_CHANGE_USER reuses. */
     static final byte[] NONCE = "0123456789abcdefghij".getBytes(StandardCharsets.US_ASCII);
 
-    final Backend primary = new Backend(new HostPort("primary", 3306), BackendRole.PRIMARY, "primary", 1);
+    final Backend primary = new Backend(new HostPort("primary", 3306), BackendRole.PRIMARY, "primary");
     final List<Backend> replicas = new ArrayList<>();
     final TestSessionServices services;
     final EmbeddedChannel client = new EmbeddedChannel();
@@ -57,9 +57,9 @@ final class SessionRig {
      */
     SessionRig(int replicas, boolean deprecateEof) {
         for (int i = 1; i <= replicas; i++) {
-            this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i, 1));
+            this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
         }
-        services = new TestSessionServices(new Topology(primary, List.copyOf(this.replicas)), deprecateEof);
+        services = new TestSessionServices(Topology.of(primary, List.copyOf(this.replicas)), deprecateEof);
         services.addUser(USER, PASSWORD);
         capabilities = EmbeddedBackends.CAPABILITIES | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);

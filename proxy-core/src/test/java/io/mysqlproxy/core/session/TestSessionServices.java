@@ -13,6 +13,7 @@ import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.route.ReplicaBalancer;
+import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
@@ -23,6 +24,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +40,7 @@ final class TestSessionServices implements SessionServices {
     private final Map<Backend, FakeConnectionPool> pools = new IdentityHashMap<>();
     private final Map<String, UserAccount> users = new HashMap<>();
     private final Router router = new Router(false);
-    private final ReplicaBalancer balancer = new ReplicaBalancer(Balancer.ROUND_ROBIN);
+    private final ReplicaBalancer balancer;
     private final ProxyConfig.Routing routing = new ProxyConfig.Routing(Consistency.EVENTUAL, Duration.ofSeconds(1),
             Duration.ofSeconds(5), false, true, Balancer.ROUND_ROBIN);
     private final WriteGate writeGate = new WriteGate();
@@ -53,13 +55,14 @@ final class TestSessionServices implements SessionServices {
         for (Backend backend : topology.all()) {
             pools.put(backend, new FakeConnectionPool(backend, deprecateEof));
         }
-        this.metrics = metrics(backendPools);
+        this.balancer = new ReplicaBalancer(Balancer.ROUND_ROBIN, backend -> pools.get(backend).load().outstanding());
+        this.metrics = metrics(topology);
         topology.all().forEach(metrics::register);
     }
 
     /** The one place a test builds {@link ProxyMetrics}. */
-    private static ProxyMetrics metrics(BackendPools pools) {
-        return new ProxyMetrics(pools, new AtomicInteger());
+    private static ProxyMetrics metrics(Topology topology) {
+        return new ProxyMetrics(() -> topology, new AtomicInteger(), RouteReason.class, RouteReason::label, List.of());
     }
 
     void addUser(String name, String password) {
