@@ -61,11 +61,13 @@ public class ClassifierBenchmark {
         for (String sql : ORM) {
             mix[i++] = sql.getBytes(StandardCharsets.UTF_8);
         }
-        StringBuilder sql = new StringBuilder("SELECT a.id, a.balance FROM accounts a JOIN branches b ON b.id = a.branch_id WHERE a.id IN (");
+        StringBuilder sql = new StringBuilder(
+                "SELECT a.id, a.balance FROM accounts a JOIN branches b ON b.id = a.branch_id WHERE a.id IN (");
         for (int n = 0; n < 200; n++) {
             sql.append(n == 0 ? "" : ", ").append(1000 + n);
         }
-        longForUpdate = sql.append(") AND b.region = 'north' /* batch */ FOR UPDATE").toString()
+        longForUpdate = sql.append(") AND b.region = 'north' /* batch */ FOR UPDATE")
+                .toString()
                 .getBytes(StandardCharsets.UTF_8);
     }
 

@@ -47,9 +47,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class IdleClients {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final int CAPABILITIES = Capability.maskOf(Capability.LONG_PASSWORD, Capability.LONG_FLAG,
-            Capability.CONNECT_WITH_DB, Capability.TRANSACTIONS, Capability.MULTI_RESULTS,
-            Capability.PS_MULTI_RESULTS, Capability.DEPRECATE_EOF) | BackendCapabilities.REQUIRED;
+    private static final int CAPABILITIES = Capability.maskOf(
+                    Capability.LONG_PASSWORD,
+                    Capability.LONG_FLAG,
+                    Capability.CONNECT_WITH_DB,
+                    Capability.TRANSACTIONS,
+                    Capability.MULTI_RESULTS,
+                    Capability.PS_MULTI_RESULTS,
+                    Capability.DEPRECATE_EOF)
+            | BackendCapabilities.REQUIRED;
     private static final int UTF8MB4_GENERAL_CI = 45;
 
     private final AtomicInteger dropped = new AtomicInteger();
@@ -127,17 +133,23 @@ public final class IdleClients {
             throw new IllegalArgumentException("only loopback targets: --host " + host);
         }
         HostPort target = new HostPort(host, Integer.parseInt(required(options, "port")));
-        BackendLogin login = new BackendLogin(options.getOrDefault("user", "app"),
-                options.getOrDefault("password", "app-secret"), CAPABILITIES, UTF8MB4_GENERAL_CI,
-                options.getOrDefault("database", "app"), null);
+        BackendLogin login = new BackendLogin(
+                options.getOrDefault("user", "app"),
+                options.getOrDefault("password", "app-secret"),
+                CAPABILITIES,
+                UTF8MB4_GENERAL_CI,
+                options.getOrDefault("database", "app"),
+                null);
         int connections = Integer.parseInt(options.getOrDefault("connections", "10000"));
         int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "200"));
-        Duration hold = Duration.parse("PT" + options.getOrDefault("hold", "60s").toUpperCase());
+        Duration hold =
+                Duration.parse("PT" + options.getOrDefault("hold", "60s").toUpperCase());
         new IdleClients().run(target, login, connections, concurrency, hold, System.out);
     }
 
-    private void run(HostPort target, BackendLogin login, int connections, int concurrency, Duration hold,
-                     PrintStream out) throws InterruptedException {
+    private void run(
+            HostPort target, BackendLogin login, int connections, int concurrency, Duration hold, PrintStream out)
+            throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(2);
         try {
@@ -160,8 +172,14 @@ public final class IdleClients {
     }
 
     /** Opens the connections, at most {@code concurrency} logins at a time; returns how many failed. */
-    private int open(BackendConnector connector, EventLoopGroup group, HostPort target, BackendLogin login,
-                     int connections, int concurrency) throws InterruptedException {
+    private int open(
+            BackendConnector connector,
+            EventLoopGroup group,
+            HostPort target,
+            BackendLogin login,
+            int connections,
+            int concurrency)
+            throws InterruptedException {
         Semaphore inFlight = new Semaphore(concurrency);
         AtomicInteger failed = new AtomicInteger();
         AtomicLong lastReport = new AtomicLong(System.nanoTime());

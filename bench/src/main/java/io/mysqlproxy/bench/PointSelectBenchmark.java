@@ -48,19 +48,28 @@ public class PointSelectBenchmark {
     @Setup(Level.Trial)
     public void start() throws Exception {
         bed = ReplicatedTestBed.start();
-        try (Connection c = connect(bed.primary().port()); Statement s = c.createStatement()) {
+        try (Connection c = connect(bed.primary().port());
+                Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS point_select");
             s.execute("CREATE TABLE point_select (id INT PRIMARY KEY, c CHAR(120) NOT NULL)");
             StringBuilder insert = new StringBuilder("INSERT INTO point_select VALUES ");
             for (int id = 1; id <= ROWS; id++) {
-                insert.append(id == 1 ? "" : ",").append('(').append(id).append(",'row ").append(id).append("')");
+                insert.append(id == 1 ? "" : ",")
+                        .append('(')
+                        .append(id)
+                        .append(",'row ")
+                        .append(id)
+                        .append("')");
             }
             s.execute(insert.toString());
         }
         bed.awaitReplication();
         // Connector/J takes MariaDB's 5.5.5-10.x version string for MySQL 5.5 and then cannot do
         // caching_sha2_password's fast path: check the app account with mysql_native_password.
-        proxy = ProxyServer.start(TestBedProxyConfig.load(bed, freePort(), freePort(),
+        proxy = ProxyServer.start(TestBedProxyConfig.load(
+                bed,
+                freePort(),
+                freePort(),
                 "mysql-proxy.users = [ { name = app, password = app-secret, auth-plugin = mysql_native_password } ]"));
     }
 
@@ -118,8 +127,10 @@ public class PointSelectBenchmark {
     }
 
     private static Connection connect(int port) throws SQLException {
-        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/" + ReplicatedTestBed.APP_DATABASE
-                + JDBC_OPTIONS, DbAccount.APP.user(), DbAccount.APP.password());
+        return DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + port + "/" + ReplicatedTestBed.APP_DATABASE + JDBC_OPTIONS,
+                DbAccount.APP.user(),
+                DbAccount.APP.password());
     }
 
     private static int freePort() throws IOException {

@@ -52,25 +52,40 @@ public class ResultForwardingBenchmark {
         boolean binary = protocol.equals("binary");
         response = alloc.directBuffer();
         int sequence = 1;
-        sequence = packet(response, sequence, b -> b.writeByte(1));                       // one column
-        sequence = packet(response, sequence, b -> {                                        // its definition
-            for (String s : new String[] {"def", "app", "t", "t", "v", "v"}) {
-                Lenenc.writeString(b, s);
-            }
-            b.writeByte(0x0c).writeShortLE(45).writeIntLE(rowBytes).writeByte(0xfd).writeShortLE(0).writeByte(0)
-                    .writeShortLE(0);
-        });
+        sequence = packet(response, sequence, b -> b.writeByte(1)); // one column
+        sequence = packet(
+                response,
+                sequence,
+                b -> { // its definition
+                    for (String s : new String[] {"def", "app", "t", "t", "v", "v"}) {
+                        Lenenc.writeString(b, s);
+                    }
+                    b.writeByte(0x0c)
+                            .writeShortLE(45)
+                            .writeIntLE(rowBytes)
+                            .writeByte(0xfd)
+                            .writeShortLE(0)
+                            .writeByte(0)
+                            .writeShortLE(0);
+                });
         byte[] value = new byte[rowBytes];
         java.util.Arrays.fill(value, (byte) 'x');
         for (int row = 0; row < ROWS; row++) {
             sequence = packet(response, sequence, b -> {
                 if (binary) {
-                    b.writeByte(0x00).writeByte(0);                                          // header, null bitmap
+                    b.writeByte(0x00).writeByte(0); // header, null bitmap
                 }
                 Lenenc.writeBytes(b, value);
             });
         }
-        packet(response, sequence, b -> b.writeByte(0xfe).writeByte(0).writeByte(0).writeShortLE(0x22).writeShortLE(0));
+        packet(
+                response,
+                sequence,
+                b -> b.writeByte(0xfe)
+                        .writeByte(0)
+                        .writeByte(0)
+                        .writeShortLE(0x22)
+                        .writeShortLE(0));
         tracker = new ResponseTracker(true);
         relay = new ResponseRelay(tracker, new ResponseRelay.Output() {
             @Override

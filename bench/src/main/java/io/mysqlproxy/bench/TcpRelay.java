@@ -3,6 +3,7 @@ package io.mysqlproxy.bench;
 import io.mysqlproxy.core.server.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,7 +11,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.buffer.Unpooled;
 
 /**
  * The floor under any proxy built like mysql-proxy: a Netty relay on the same transport that
@@ -27,8 +27,7 @@ import io.netty.buffer.Unpooled;
  */
 public final class TcpRelay {
 
-    private TcpRelay() {
-    }
+    private TcpRelay() {}
 
     public static void main(String[] args) throws InterruptedException {
         int port = 6034;
@@ -81,9 +80,11 @@ public final class TcpRelay {
                                 });
                     }
                 })
-                .bind("127.0.0.1", port).sync().channel();
-        System.out.println("relay 127.0.0.1:" + port + " -> " + backend + " (" + transport + ", "
-                + threads + " event loop" + (threads == 1 ? "" : "s") + ")");
+                .bind("127.0.0.1", port)
+                .sync()
+                .channel();
+        System.out.println("relay 127.0.0.1:" + port + " -> " + backend + " (" + transport + ", " + threads
+                + " event loop" + (threads == 1 ? "" : "s") + ")");
         listener.closeFuture().sync();
     }
 

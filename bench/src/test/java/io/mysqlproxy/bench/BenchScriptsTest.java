@@ -36,8 +36,12 @@ class BenchScriptsTest {
         assumeTrue(onPath("shellcheck"), "shellcheck is not installed (apt-get install -y shellcheck)");
         List<String> command = new ArrayList<>(List.of("shellcheck", "--external-sources", "--severity=style"));
         Stream.concat(scripts("bench").stream(), scripts("bench/lib").stream())
-                .map(s -> ROOT.relativize(s).toString()).forEach(command::add);
-        Process process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+                .map(s -> ROOT.relativize(s).toString())
+                .forEach(command::add);
+        Process process = new ProcessBuilder(command)
+                .directory(ROOT.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "shellcheck did not finish");
         assertEquals(0, process.exitValue(), output);
@@ -54,7 +58,8 @@ class BenchScriptsTest {
             assertTrue(Files.isExecutable(script), script + " is not executable");
         }
         for (Path library : scripts("bench/lib")) {
-            assertTrue(Files.readString(library).startsWith("# shellcheck shell=bash"),
+            assertTrue(
+                    Files.readString(library).startsWith("# shellcheck shell=bash"),
                     library + " is sourced: it starts with a shellcheck shell directive, not a shebang");
         }
     }

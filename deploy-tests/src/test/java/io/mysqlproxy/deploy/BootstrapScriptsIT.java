@@ -49,11 +49,15 @@ class BootstrapScriptsIT {
     @BeforeAll
     void createPods() throws IOException {
         for (String tool : TOOLS) {
-            assertTrue(Commands.available(tool), tool + " is missing: apt-get install -y mariadb-server mariadb-client mariadb-backup socat");
+            assertTrue(
+                    Commands.available(tool),
+                    tool + " is missing: apt-get install -y mariadb-server mariadb-client mariadb-backup socat");
         }
-        assertTrue(Files.isExecutable(Path.of("/usr/sbin/mariadbd")) || Commands.available("mariadbd"),
+        assertTrue(
+                Files.isExecutable(Path.of("/usr/sbin/mariadbd")) || Commands.available("mariadbd"),
                 "mariadbd is missing: apt-get install -y mariadb-server");
-        assertTrue(Commands.available("mariadb-backup") || Commands.available("mariabackup"),
+        assertTrue(
+                Commands.available("mariadb-backup") || Commands.available("mariabackup"),
                 "mariadb-backup is missing: apt-get install -y mariadb-backup");
         root = Files.createTempDirectory("deploy-scripts-it-");
         Path configMap = Repo.deploy().resolve("components/mariadb/config");
@@ -86,8 +90,12 @@ class BootstrapScriptsIT {
             pod.scriptOrFail("init-config.sh");
             String myCnf = Files.readString(pod.dir.resolve("conf/my.cnf"));
             assertTrue(myCnf.contains("server_id = " + (100 + pod.ordinal) + "\n"), myCnf);
-            assertEquals(pod.ordinal == 0 ? "read_only = OFF" : "read_only = ON",
-                    myCnf.lines().filter(l -> l.startsWith("read_only")).findFirst().orElseThrow());
+            assertEquals(
+                    pod.ordinal == 0 ? "read_only = OFF" : "read_only = ON",
+                    myCnf.lines()
+                            .filter(l -> l.startsWith("read_only"))
+                            .findFirst()
+                            .orElseThrow());
         }
     }
 
@@ -102,18 +110,23 @@ class BootstrapScriptsIT {
             assertFalse(primary.serverCommandLine().contains(secret), "no password on the server's command line");
         }
 
-        assertEquals("app@%\nmariadb.sys@localhost\nmonitor@%\nrepl@%\nroot@localhost",
+        assertEquals(
+                "app@%\nmariadb.sys@localhost\nmonitor@%\nrepl@%\nroot@localhost",
                 primary.rootSql("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"));
         String appGrants = primary.rootSql("SHOW GRANTS FOR 'app'@'%'");
         assertTrue(appGrants.contains("GRANT USAGE ON *.* TO `app`@`%`"), "no global privilege: " + appGrants);
         assertTrue(appGrants.contains(" ON `app`.* TO `app`@`%`"), appGrants);
         assertFalse(appGrants.contains("ALL PRIVILEGES") || appGrants.contains("SUPER"), appGrants);
         assertTrue(primary.rootSql("SHOW GRANTS FOR 'repl'@'%'").startsWith("GRANT REPLICATION SLAVE ON *.*"));
-        assertTrue(primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'").startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"));
-        SQLException rootOverTcp = assertThrows(SQLException.class, () -> primary.connect("root", TestSecrets.ROOT).close());
+        assertTrue(primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'")
+                .startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"));
+        SQLException rootOverTcp = assertThrows(
+                SQLException.class,
+                () -> primary.connect("root", TestSecrets.ROOT).close());
         assertEquals(1045, rootOverTcp.getErrorCode(), "root exists for localhost only");
 
-        try (Connection app = primary.connect("app", TestSecrets.APP); Statement s = app.createStatement()) {
+        try (Connection app = primary.connect("app", TestSecrets.APP);
+                Statement s = app.createStatement()) {
             assertEquals(100, queryInt(s, "SELECT @@server_id"));
             assertEquals(0, queryInt(s, "SELECT @@read_only"));
             s.execute("CREATE TABLE app.rows_seen (id INT PRIMARY KEY, note VARCHAR(40))");
@@ -138,16 +151,19 @@ class BootstrapScriptsIT {
         assertFalse(Files.exists(staging), "the staging directory became the data directory");
         assertFalse(Files.exists(replica.dir.resolve("data/half-copied.ibd")), "the stale attempt was discarded");
         String donorLog = primary.awaitBackupsServed(1);
-        assertTrue(donorLog.contains("streaming a backup to 127.0.0.1") && donorLog.contains("completed OK"),
+        assertTrue(
+                donorLog.contains("streaming a backup to 127.0.0.1") && donorLog.contains("completed OK"),
                 "the clone came from mariadb-backup through the TCP listener");
 
         replica.startServer();
         assertReplicating(replica, primary.port);
-        try (Connection c = replica.connect("app", TestSecrets.APP); Statement s = c.createStatement()) {
+        try (Connection c = replica.connect("app", TestSecrets.APP);
+                Statement s = c.createStatement()) {
             assertEquals(101, queryInt(s, "SELECT @@server_id"));
             assertEquals(1, queryInt(s, "SELECT @@read_only"));
             assertEquals("before any clone", queryString(s, "SELECT note FROM app.rows_seen WHERE id = 1"));
-            SQLException refused = assertThrows(SQLException.class, () -> s.execute("INSERT INTO app.rows_seen VALUES (99, 'x')"));
+            SQLException refused =
+                    assertThrows(SQLException.class, () -> s.execute("INSERT INTO app.rows_seen VALUES (99, 'x')"));
             assertEquals(1290, refused.getErrorCode(), "the replica refuses the application's writes (read_only)");
         }
         insertOnPrimary(2, "after the first clone");
@@ -173,7 +189,8 @@ class BootstrapScriptsIT {
         for (ScriptPod pod : List.of(donor, replica)) {
             awaitRow(pod, 4, "after the second clone");
         }
-        try (Connection c = replica.connect("app", TestSecrets.APP); Statement s = c.createStatement()) {
+        try (Connection c = replica.connect("app", TestSecrets.APP);
+                Statement s = c.createStatement()) {
             assertEquals(102, queryInt(s, "SELECT @@server_id"));
             assertEquals(4, queryInt(s, "SELECT COUNT(*) FROM app.rows_seen"), "nothing lost, nothing doubled");
         }
@@ -204,15 +221,20 @@ class BootstrapScriptsIT {
     }
 
     private void insertOnPrimary(int id, String note) throws SQLException {
-        try (Connection c = pods.get(0).connect("app", TestSecrets.APP); Statement s = c.createStatement()) {
+        try (Connection c = pods.get(0).connect("app", TestSecrets.APP);
+                Statement s = c.createStatement()) {
             s.execute("INSERT INTO app.rows_seen VALUES (" + id + ", '" + note + "')");
         }
     }
 
     private static void awaitRow(ScriptPod pod, int id, String note) throws SQLException {
-        try (Connection c = pod.connect("app", TestSecrets.APP); Statement s = c.createStatement()) {
-            await("row " + id + " reaches mysql-" + pod.ordinal).atMost(REPLICATION_WAIT).pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+        try (Connection c = pod.connect("app", TestSecrets.APP);
+                Statement s = c.createStatement()) {
+            await("row " + id + " reaches mysql-" + pod.ordinal)
+                    .atMost(REPLICATION_WAIT)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
                         try (ResultSet rs = s.executeQuery("SELECT note FROM app.rows_seen WHERE id = " + id)) {
                             if (!rs.next()) {
                                 return false;
@@ -222,24 +244,34 @@ class BootstrapScriptsIT {
                         }
                     });
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("row " + id + " did not reach mysql-" + pod.ordinal + " within " + REPLICATION_WAIT
-                    + "; replica status: " + pod.rootSql("SHOW SLAVE STATUS\\G"), e);
+            throw new AssertionError(
+                    "row " + id + " did not reach mysql-" + pod.ordinal + " within " + REPLICATION_WAIT
+                            + "; replica status: " + pod.rootSql("SHOW SLAVE STATUS\\G"),
+                    e);
         }
     }
 
     /** Both replication threads running, by GTID, from the primary; read with the monitor account, as the proxy will. */
     private static void assertReplicating(ScriptPod replica, int primaryPort) throws SQLException {
         AtomicReference<String> lastStatus = new AtomicReference<>("not read yet");
-        try (Connection c = replica.connect("monitor", TestSecrets.MONITOR); Statement s = c.createStatement()) {
-            await("both replication threads of mysql-" + replica.ordinal + " run").atMost(REPLICATION_WAIT)
-                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200)).until(() -> {
+        try (Connection c = replica.connect("monitor", TestSecrets.MONITOR);
+                Statement s = c.createStatement()) {
+            await("both replication threads of mysql-" + replica.ordinal + " run")
+                    .atMost(REPLICATION_WAIT)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
                         try (ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
                             assertTrue(rs.next(), "mysql-" + replica.ordinal + " has no replication configured");
                             assertEquals("Slave_Pos", rs.getString("Using_Gtid"), "GTID auto-positioning");
-                            assertEquals(primaryPort, rs.getInt("Master_Port"), "replicates from the primary, not its clone peer");
+                            assertEquals(
+                                    primaryPort,
+                                    rs.getInt("Master_Port"),
+                                    "replicates from the primary, not its clone peer");
                             assertEquals("", rs.getString("Last_SQL_Error"));
                             lastStatus.set("IO " + rs.getString("Slave_IO_Running") + ", SQL "
-                                    + rs.getString("Slave_SQL_Running") + ", last IO error " + rs.getString("Last_IO_Error"));
+                                    + rs.getString("Slave_SQL_Running") + ", last IO error "
+                                    + rs.getString("Last_IO_Error"));
                             return "Yes".equals(rs.getString("Slave_IO_Running"))
                                     && "Yes".equals(rs.getString("Slave_SQL_Running"));
                         }

@@ -101,24 +101,28 @@ class BootstrapScriptsTest {
     void theBufferPoolIsHalfTheMemoryLimitInWholeChunks(@TempDir Path dir) throws IOException {
         Path configMap = Repo.deploy().resolve("base/mysql/config");
         Map<String, Long> expected = Map.of(
-                "536870912", 268_435_456L,      // dev: 512Mi -> 256M
-                "8589934592", 4_294_967_296L,   // prod: 8Gi -> 4G
-                "1000000000", 402_653_184L,     // 500 MB rounded down to 3 x 128M
-                "100000000", 134_217_728L);     // never below one 128M chunk
+                "536870912", 268_435_456L, // dev: 512Mi -> 256M
+                "8589934592", 4_294_967_296L, // prod: 8Gi -> 4G
+                "1000000000", 402_653_184L, // 500 MB rounded down to 3 x 128M
+                "100000000", 134_217_728L); // never below one 128M chunk
         for (var entry : expected.entrySet()) {
             Path conf = dir.resolve("conf-" + entry.getKey());
             Map<String, String> env = env(dir, configMap, conf, "mysql-1");
             env.put("MYSQL_MEMORY_LIMIT", entry.getKey());
-            List<String> command = List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
+            List<String> command =
+                    List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
             Commands.run(command, dir, env, Duration.ofMinutes(1)).assertSuccess(command);
-            assertTrue(Files.readString(conf.resolve("my.cnf")).contains("\ninnodb_buffer_pool_size = " + entry.getValue() + "\n"),
+            assertTrue(
+                    Files.readString(conf.resolve("my.cnf"))
+                            .contains("\ninnodb_buffer_pool_size = " + entry.getValue() + "\n"),
                     "limit " + entry.getKey());
         }
     }
 
     @Test
     void aHostnameWithoutOrdinalIsRefused(@TempDir Path dir) {
-        Commands.Result result = initConfig(dir, Repo.deploy().resolve("base/mysql/config"), dir.resolve("conf"), "mysql");
+        Commands.Result result =
+                initConfig(dir, Repo.deploy().resolve("base/mysql/config"), dir.resolve("conf"), "mysql");
         assertEquals(1, result.exitCode());
         assertTrue(result.output().contains("does not end in -<ordinal>"), result.output());
         assertFalse(Files.exists(dir.resolve("conf/my.cnf")));
@@ -132,7 +136,8 @@ class BootstrapScriptsTest {
         Map<String, String> env = env(dir, configMap, conf, "mysql-0");
         env.put("MYSQL_ROOT_PASSWORD", "it's");
         env.put("MYSQL_REPLICATION_PASSWORD", "x");
-        List<String> command = List.of("bash", Repo.scripts().resolve("init-data.sh").toString());
+        List<String> command =
+                List.of("bash", Repo.scripts().resolve("init-data.sh").toString());
         Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(1));
         assertEquals(1, result.exitCode(), result.output());
         assertTrue(result.output().contains("MYSQL_ROOT_PASSWORD must not contain quotes"), result.output());
@@ -140,7 +145,8 @@ class BootstrapScriptsTest {
     }
 
     private static Commands.Result initConfig(Path dir, Path configMap, Path conf, String podName) {
-        List<String> command = List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
+        List<String> command =
+                List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
         return Commands.run(command, dir, env(dir, configMap, conf, podName), Duration.ofMinutes(1));
     }
 

@@ -18,14 +18,14 @@ final class Commands {
     record Result(int exitCode, String output) {
         Result assertSuccess(List<String> command) {
             if (exitCode != 0) {
-                throw new AssertionError("`" + String.join(" ", command) + "` exited with " + exitCode + ":\n" + output);
+                throw new AssertionError(
+                        "`" + String.join(" ", command) + "` exited with " + exitCode + ":\n" + output);
             }
             return this;
         }
     }
 
-    private Commands() {
-    }
+    private Commands() {}
 
     static boolean available(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
@@ -57,8 +57,8 @@ final class Commands {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError("`" + String.join(" ", command) + "` did not finish within " + timeout
-                        + ":\n" + output.getNow("(no output)"));
+                throw new AssertionError("`" + String.join(" ", command) + "` did not finish within " + timeout + ":\n"
+                        + output.getNow("(no output)"));
             }
             return new Result(process.exitValue(), output.get(30, TimeUnit.SECONDS));
         } catch (InterruptedException e) {

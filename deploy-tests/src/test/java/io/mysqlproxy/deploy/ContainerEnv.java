@@ -14,8 +14,7 @@ final class ContainerEnv {
 
     static final String SECRET_NAME = "mysql-credentials";
 
-    private ContainerEnv() {
-    }
+    private ContainerEnv() {}
 
     static Map<String, String> resolve(Kustomize.Rendered rendered, Container container, Map<String, String> secret) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -31,31 +30,37 @@ final class ContainerEnv {
         return env;
     }
 
-    private static String value(Kustomize.Rendered rendered, Container container, EnvVar variable, Map<String, String> secret) {
+    private static String value(
+            Kustomize.Rendered rendered, Container container, EnvVar variable, Map<String, String> secret) {
         if (variable.getValueFrom() == null) {
             return variable.getValue();
         }
         EnvVarSource from = variable.getValueFrom();
         if (from.getSecretKeyRef() != null) {
             if (!SECRET_NAME.equals(from.getSecretKeyRef().getName())) {
-                throw new AssertionError(container.getName() + " reads Secret " + from.getSecretKeyRef().getName());
+                throw new AssertionError(container.getName() + " reads Secret "
+                        + from.getSecretKeyRef().getName());
             }
             String value = secret.get(from.getSecretKeyRef().getKey());
             if (value == null) {
-                throw new AssertionError(container.getName() + " reads unknown Secret key " + from.getSecretKeyRef().getKey());
+                throw new AssertionError(container.getName() + " reads unknown Secret key "
+                        + from.getSecretKeyRef().getKey());
             }
             return value;
         }
         if (from.getConfigMapKeyRef() != null) {
-            ConfigMap configMap = rendered.configMapNamed(from.getConfigMapKeyRef().getName());
+            ConfigMap configMap =
+                    rendered.configMapNamed(from.getConfigMapKeyRef().getName());
             String value = configMap.getData().get(from.getConfigMapKeyRef().getKey());
             if (value == null) {
-                throw new AssertionError(container.getName() + ": no key " + from.getConfigMapKeyRef().getKey()
-                        + " in ConfigMap " + configMap.getMetadata().getName());
+                throw new AssertionError(container.getName() + ": no key "
+                        + from.getConfigMapKeyRef().getKey() + " in ConfigMap "
+                        + configMap.getMetadata().getName());
             }
             return value;
         }
-        if (from.getFieldRef() != null && "metadata.name".equals(from.getFieldRef().getFieldPath())) {
+        if (from.getFieldRef() != null
+                && "metadata.name".equals(from.getFieldRef().getFieldPath())) {
             return "pod-name"; // the downward API; callers that care set it themselves
         }
         throw new AssertionError(container.getName() + ": unsupported env source for " + variable.getName());

@@ -63,7 +63,9 @@ class DockerEntrypointIT {
         ImageLayout image = ImageLayout.assemble(dockerfile, dir.resolve("image"));
         // The test bed is MariaDB: mount the MariaDB overlay's extra ConfigMap key beside the image's
         // application.conf, as Kubernetes would (it makes the app account mysql_native_password on the proxy).
-        Files.copy(Repo.deploy().resolve("components/mariadb/proxy/flavour.conf"), image.map("/etc/mysql-proxy/flavour.conf"));
+        Files.copy(
+                Repo.deploy().resolve("components/mariadb/proxy/flavour.conf"),
+                image.map("/etc/mysql-proxy/flavour.conf"));
         int port = ScriptPod.freePort();
         Map<String, String> env = new HashMap<>(image.env());
         env.putAll(proxyEnvironment());
@@ -71,25 +73,36 @@ class DockerEntrypointIT {
         env.put("MYSQL_PROXY_PORT", Integer.toString(port));
         env.put("MYSQL_PROXY_ADMIN_PORT", Integer.toString(ScriptPod.freePort()));
         List<String> command = image.command(null);
-        assertEquals(List.of(image.map("/opt/mysql-proxy/bin/mysql-proxy").toString(), "run", "--config",
-                image.map("/etc/mysql-proxy/application.conf").toString()), command);
+        assertEquals(
+                List.of(
+                        image.map("/opt/mysql-proxy/bin/mysql-proxy").toString(),
+                        "run",
+                        "--config",
+                        image.map("/etc/mysql-proxy/application.conf").toString()),
+                command);
 
         Path log = dir.resolve("proxy.log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.to(log.toFile()));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.to(log.toFile()));
         builder.environment().putAll(env);
         Process proxy = builder.start();
         try {
             awaitListening(proxy, port, log);
-            assertTrue(proxy.info().commandLine().orElse("").contains("-XX:MaxRAMPercentage=40.0"),
-                    "the JVM runs with the image's JAVA_OPTS: " + proxy.info().commandLine().orElse("?"));
+            assertTrue(
+                    proxy.info().commandLine().orElse("").contains("-XX:MaxRAMPercentage=40.0"),
+                    "the JVM runs with the image's JAVA_OPTS: "
+                            + proxy.info().commandLine().orElse("?"));
             String url = "jdbc:mysql://127.0.0.1:" + port + "/" + ReplicatedTestBed.APP_DATABASE
                     + "?sslMode=DISABLED&allowPublicKeyRetrieval=true&connectTimeout=5000";
             try (Connection c = DriverManager.getConnection(url, DbAccount.APP.user(), DbAccount.APP.password());
-                 Statement s = c.createStatement()) {
-                assertEquals(bed.primary().serverId(), queryInt(s, "SELECT @@server_id /* route=primary */"),
+                    Statement s = c.createStatement()) {
+                assertEquals(
+                        bed.primary().serverId(),
+                        queryInt(s, "SELECT @@server_id /* route=primary */"),
                         "the primary is the configured one");
                 int reader = queryInt(s, "SELECT @@server_id");
-                assertTrue(bed.replicas().stream().anyMatch(r -> r.serverId() == reader),
+                assertTrue(
+                        bed.replicas().stream().anyMatch(r -> r.serverId() == reader),
                         "plain reads go to the replicas, not to " + reader);
                 s.execute("CREATE TABLE IF NOT EXISTS entrypoint_it (id INT PRIMARY KEY)");
                 s.execute("REPLACE INTO entrypoint_it VALUES (42)");
@@ -108,22 +121,44 @@ class DockerEntrypointIT {
 
     @Test
     void theImageBuildsAndServesWhereADockerEngineExists(@TempDir Path dir) throws Exception {
-        assumeTrue(Commands.available("docker") && Commands.run(List.of("docker", "info"), Duration.ofSeconds(30)).exitCode() == 0,
+        assumeTrue(
+                Commands.available("docker")
+                        && Commands.run(List.of("docker", "info"), Duration.ofSeconds(30))
+                                        .exitCode()
+                                == 0,
                 "no Docker engine here (`docker info` fails): the image build and run are exercised only by the simulated layout");
         List<String> build = List.of("docker", "build", "-t", IMAGE, Repo.root().toString());
         Commands.run(build, Duration.ofMinutes(20)).assertSuccess(build);
         int port = ScriptPod.freePort();
-        List<String> run = new ArrayList<>(List.of("docker", "run", "-d", "--rm", "--network", "host", "--read-only",
-                "--tmpfs", "/tmp", "-e", "MYSQL_PROXY_PORT=" + port, "-e", "MYSQL_PROXY_ADMIN_PORT=" + ScriptPod.freePort()));
+        List<String> run = new ArrayList<>(List.of(
+                "docker",
+                "run",
+                "-d",
+                "--rm",
+                "--network",
+                "host",
+                "--read-only",
+                "--tmpfs",
+                "/tmp",
+                "-e",
+                "MYSQL_PROXY_PORT=" + port,
+                "-e",
+                "MYSQL_PROXY_ADMIN_PORT=" + ScriptPod.freePort()));
         proxyEnvironment().forEach((k, v) -> run.addAll(List.of("-e", k + "=" + v)));
         run.add(IMAGE);
-        String container = Commands.run(run, Duration.ofMinutes(2)).assertSuccess(run).output().strip();
+        String container = Commands.run(run, Duration.ofMinutes(2))
+                .assertSuccess(run)
+                .output()
+                .strip();
         try {
-            await("the container listens on " + port).atMost(Duration.ofMinutes(1)).pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(200)).until(() -> accepts(port));
+            await("the container listens on " + port)
+                    .atMost(Duration.ofMinutes(1))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> accepts(port));
             String url = "jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true";
             try (Connection c = DriverManager.getConnection(url, DbAccount.APP.user(), DbAccount.APP.password());
-                 Statement s = c.createStatement()) {
+                    Statement s = c.createStatement()) {
                 assertEquals(bed.primary().serverId(), queryInt(s, "SELECT @@server_id"));
             }
         } finally {
@@ -141,7 +176,11 @@ class DockerEntrypointIT {
         env.put("MYSQL_PROXY_PRIMARY", address(bed.primary()));
         // Outside a cluster: the replicas listed, instead of the Service's endpoints the image's configuration follows.
         env.put("MYSQL_PROXY_DISCOVERY", "static");
-        env.put("MYSQL_PROXY_REPLICAS", String.join(",", bed.replicas().stream().map(DockerEntrypointIT::address).toList()));
+        env.put(
+                "MYSQL_PROXY_REPLICAS",
+                String.join(
+                        ",",
+                        bed.replicas().stream().map(DockerEntrypointIT::address).toList()));
         return env;
     }
 
@@ -151,13 +190,17 @@ class DockerEntrypointIT {
 
     private static void awaitListening(Process proxy, int port, Path log) {
         try {
-            await("the proxy listens on " + port).atMost(Duration.ofMinutes(1)).pollDelay(Duration.ZERO)
+            await("the proxy listens on " + port)
+                    .atMost(Duration.ofMinutes(1))
+                    .pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(100))
-                    .failFast(() -> assertTrue(proxy.isAlive(),
+                    .failFast(() -> assertTrue(
+                            proxy.isAlive(),
                             () -> "the proxy exited with " + proxy.exitValue() + "; log:\n" + ScriptPod.tail(log)))
                     .until(() -> accepts(port));
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("the proxy did not listen on " + port + " within a minute; log:\n" + ScriptPod.tail(log), e);
+            throw new AssertionError(
+                    "the proxy did not listen on " + port + " within a minute; log:\n" + ScriptPod.tail(log), e);
         }
     }
 

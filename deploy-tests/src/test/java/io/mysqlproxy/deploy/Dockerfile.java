@@ -15,14 +15,15 @@ import java.util.regex.Pattern;
 final class Dockerfile {
 
     /** One instruction; {@code arguments} with line continuations joined. */
-    record Instruction(String keyword, String arguments) {
-    }
+    record Instruction(String keyword, String arguments) {}
 
     /** A FROM and what follows it up to the next FROM. */
     record Stage(String image, String name, List<Instruction> instructions) {
 
         List<Instruction> all(String keyword) {
-            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+            return instructions.stream()
+                    .filter(i -> i.keyword().equals(keyword))
+                    .toList();
         }
 
         Instruction last(String keyword) {
@@ -46,7 +47,8 @@ final class Dockerfile {
         List<Copy> copies() {
             List<Copy> copies = new ArrayList<>();
             for (Instruction instruction : all("COPY")) {
-                List<String> words = new ArrayList<>(List.of(instruction.arguments().trim().split("\\s+")));
+                List<String> words =
+                        new ArrayList<>(List.of(instruction.arguments().trim().split("\\s+")));
                 String from = null;
                 while (!words.isEmpty() && words.get(0).startsWith("--")) {
                     String flag = words.remove(0);
@@ -60,10 +62,10 @@ final class Dockerfile {
         }
     }
 
-    record Copy(String fromStage, List<String> sources, String destination) {
-    }
+    record Copy(String fromStage, List<String> sources, String destination) {}
 
-    private static final Pattern ASSIGNMENT = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S*))");
+    private static final Pattern ASSIGNMENT =
+            Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S*))");
 
     private final List<Stage> stages;
 
@@ -96,7 +98,8 @@ final class Dockerfile {
             String text = pending.toString();
             pending.setLength(0);
             String[] parts = text.split("\\s+", 2);
-            Instruction instruction = new Instruction(parts[0].toUpperCase(java.util.Locale.ROOT), parts.length > 1 ? parts[1] : "");
+            Instruction instruction =
+                    new Instruction(parts[0].toUpperCase(java.util.Locale.ROOT), parts.length > 1 ? parts[1] : "");
             if (instruction.keyword().equals("FROM")) {
                 String[] from = instruction.arguments().split("\\s+");
                 String name = from.length >= 3 && from[1].equalsIgnoreCase("AS") ? from[2] : null;
@@ -119,7 +122,9 @@ final class Dockerfile {
     }
 
     Stage stage(String name) {
-        return stages.stream().filter(s -> name.equals(s.name())).findFirst()
+        return stages.stream()
+                .filter(s -> name.equals(s.name()))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no stage named " + name));
     }
 

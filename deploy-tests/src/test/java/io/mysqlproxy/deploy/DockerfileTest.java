@@ -28,7 +28,8 @@ class DockerfileTest {
         assertEquals(2, dockerfile.stages().size());
         for (Dockerfile.Stage stage : dockerfile.stages()) {
             String tag = stage.image().substring(stage.image().lastIndexOf(':') + 1);
-            assertTrue(stage.image().contains(":") && tag.matches(".*\\d+\\.\\d+.*") && !tag.equals("latest"),
+            assertTrue(
+                    stage.image().contains(":") && tag.matches(".*\\d+\\.\\d+.*") && !tag.equals("latest"),
                     stage.image() + " must be pinned to a version");
         }
         assertTrue(dockerfile.stage("build").image().startsWith("maven:"));
@@ -47,31 +48,41 @@ class DockerfileTest {
     void theRuntimeIsUnprivilegedAndExposesBothPorts() {
         Dockerfile.Stage runtime = dockerfile.finalStage();
         String user = runtime.last("USER").arguments().strip();
-        assertTrue(user.matches("[1-9]\\d{3,}(:[1-9]\\d{3,})?"), "a numeric non-root uid (runAsNonRoot can verify it): " + user);
-        assertEquals(List.of("3306", "9090"), List.of(runtime.last("EXPOSE").arguments().strip().split("\\s+")));
+        assertTrue(
+                user.matches("[1-9]\\d{3,}(:[1-9]\\d{3,})?"),
+                "a numeric non-root uid (runAsNonRoot can verify it): " + user);
+        assertEquals(
+                List.of("3306", "9090"),
+                List.of(runtime.last("EXPOSE").arguments().strip().split("\\s+")));
         Map<String, String> env = runtime.env();
         assertEquals("3306", env.get("MYSQL_PROXY_PORT"));
         assertEquals("9090", env.get("MYSQL_PROXY_ADMIN_PORT"));
         assertTrue(env.get("JAVA_OPTS").contains("MaxRAMPercentage"), "heap sized from the container's memory limit");
         assertTrue(env.get("JAVA_OPTS").contains("-XX:-UsePerfData"), "nothing written outside /tmp");
-        assertEquals(List.of("run", "--config", "/etc/mysql-proxy/application.conf"),
+        assertEquals(
+                List.of("run", "--config", "/etc/mysql-proxy/application.conf"),
                 Dockerfile.execForm(runtime.last("CMD")));
         List<String> entrypoint = Dockerfile.execForm(runtime.last("ENTRYPOINT"));
         assertEquals(1, entrypoint.size());
-        assertTrue(entrypoint.get(0).startsWith(env.get("MYSQL_PROXY_HOME") + "/"), "the launcher sits in MYSQL_PROXY_HOME");
+        assertTrue(
+                entrypoint.get(0).startsWith(env.get("MYSQL_PROXY_HOME") + "/"),
+                "the launcher sits in MYSQL_PROXY_HOME");
     }
 
     @Test
     void theDockerignoreKeepsWhatTheBuildReadsAndDropsBuildOutput() throws IOException {
         List<String> rules = Files.readAllLines(Repo.path(".dockerignore")).stream()
-                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .toList();
         assertTrue(rules.contains("**/target/"), "local build output stays out of the context");
         assertTrue(rules.contains(".git/"));
         for (String kept : List.of("pom.xml", "bin", "proxy-app", "proxy-core", "proxy-protocol", "proxy-testbed")) {
             assertFalse(rules.contains(kept) || rules.contains(kept + "/"), kept + " is needed by the build");
         }
         assertTrue(rules.contains("!deploy/base/proxy/application.conf"), "the image's default configuration");
-        assertFalse(rules.contains("deploy-tests/") || rules.contains("deploy-tests"),
+        assertFalse(
+                rules.contains("deploy-tests/") || rules.contains("deploy-tests"),
                 "the reactor lists deploy-tests, so its pom must be in the context");
     }
 
@@ -85,8 +96,10 @@ class DockerfileTest {
         Map<String, String> env = new java.util.HashMap<>(image.env());
         env.put("MYSQL_PROXY_USER", "app");
         env.put("MYSQL_PROXY_PASSWORD", TestSecrets.APP);
-        List<String> command = image.command(List.of("check-config", image.map("/etc/mysql-proxy/application.conf").toString()));
-        Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(2)).assertSuccess(command);
+        List<String> command = image.command(List.of(
+                "check-config", image.map("/etc/mysql-proxy/application.conf").toString()));
+        Commands.Result result =
+                Commands.run(command, dir, env, Duration.ofMinutes(2)).assertSuccess(command);
         assertTrue(result.output().contains("configuration OK: listen 0.0.0.0:3306"), result.output());
     }
 }

@@ -41,7 +41,11 @@ final class ImageLayout {
         String base = "/";
         if (copy.fromStage() != null) {
             // COPY --from=build /src/x: the build stage copied the whole context to its WORKDIR.
-            base = dockerfile.stage(copy.fromStage()).last("WORKDIR").arguments().strip();
+            base = dockerfile
+                    .stage(copy.fromStage())
+                    .last("WORKDIR")
+                    .arguments()
+                    .strip();
         }
         Path destination = map(copy.destination());
         // The first two levels of each destination (/opt/mysql-proxy, /etc/mysql-proxy) are "the image's own".
@@ -53,7 +57,8 @@ final class ImageLayout {
                 if (Files.isDirectory(local)) {
                     copyTree(local, destination);
                 } else {
-                    Path target = copy.destination().endsWith("/") ? destination.resolve(local.getFileName()) : destination;
+                    Path target =
+                            copy.destination().endsWith("/") ? destination.resolve(local.getFileName()) : destination;
                     Files.createDirectories(target.getParent());
                     Files.copy(local, target, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
                 }
@@ -74,8 +79,8 @@ final class ImageLayout {
         }
         Path local = Repo.root().resolve(relative).normalize();
         if (!Files.exists(local)) {
-            throw new AssertionError("COPY source " + source + " does not exist locally as " + local
-                    + " (is proxy-app packaged?)");
+            throw new AssertionError(
+                    "COPY source " + source + " does not exist locally as " + local + " (is proxy-app packaged?)");
         }
         return local;
     }
@@ -124,7 +129,9 @@ final class ImageLayout {
     List<String> command(List<String> args) {
         List<String> command = new ArrayList<>();
         Dockerfile.execForm(dockerfile.finalStage().last("ENTRYPOINT")).forEach(w -> command.add(rewrite(w)));
-        List<String> cmd = args != null ? args : Dockerfile.execForm(dockerfile.finalStage().last("CMD"));
+        List<String> cmd = args != null
+                ? args
+                : Dockerfile.execForm(dockerfile.finalStage().last("CMD"));
         cmd.forEach(w -> command.add(rewrite(w)));
         return command;
     }

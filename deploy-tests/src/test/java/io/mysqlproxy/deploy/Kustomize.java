@@ -35,21 +35,23 @@ final class Kustomize {
         SERIALIZATION.registerKubernetesResource(ServiceMonitor.class);
     }
 
-    private Kustomize() {
-    }
+    private Kustomize() {}
 
     /** Every overlay directory under deploy/overlays. */
     static List<String> overlays() {
         try (Stream<Path> dirs = Files.list(Repo.deploy().resolve("overlays"))) {
             return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
-                    .map(d -> d.getFileName().toString()).sorted().toList();
+                    .map(d -> d.getFileName().toString())
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     static void assumeKubectl() {
-        Assumptions.assumeTrue(Commands.available("kubectl"),
+        Assumptions.assumeTrue(
+                Commands.available("kubectl"),
                 "kubectl (with its built-in kustomize) is not installed; the deploy/ render tests need it");
     }
 
@@ -59,7 +61,10 @@ final class Kustomize {
     }
 
     private static Rendered build(String overlay) {
-        List<String> command = List.of("kubectl", "kustomize", Repo.deploy().resolve("overlays").resolve(overlay).toString());
+        List<String> command = List.of(
+                "kubectl",
+                "kustomize",
+                Repo.deploy().resolve("overlays").resolve(overlay).toString());
         Commands.Result result = Commands.run(command, Duration.ofMinutes(2));
         if (result.exitCode() != 0) {
             throw new AssertionError("kubectl kustomize " + overlay + " failed:\n" + result.output());
@@ -74,7 +79,10 @@ final class Kustomize {
             if (!(resource instanceof HasMetadata object) || resource instanceof GenericKubernetesResource) {
                 throw new AssertionError(overlay + ": the typed model does not know this kind:\n" + document);
             }
-            StrictModel.assertNoUnknownFields(object, overlay + " " + object.getKind() + "/" + object.getMetadata().getName());
+            StrictModel.assertNoUnknownFields(
+                    object,
+                    overlay + " " + object.getKind() + "/"
+                            + object.getMetadata().getName());
             objects.add(object);
         }
         return new Rendered(overlay, text, List.copyOf(objects));
@@ -88,7 +96,9 @@ final class Kustomize {
         }
 
         <T extends HasMetadata> T one(Class<T> type, String name) {
-            List<T> matches = all(type).stream().filter(o -> o.getMetadata().getName().equals(name)).toList();
+            List<T> matches = all(type).stream()
+                    .filter(o -> o.getMetadata().getName().equals(name))
+                    .toList();
             if (matches.size() != 1) {
                 throw new AssertionError(overlay + ": expected one " + type.getSimpleName() + " named " + name
                         + ", found " + matches.size());
@@ -100,10 +110,13 @@ final class Kustomize {
         ConfigMap configMap(String generatedName) {
             List<ConfigMap> matches = all(ConfigMap.class).stream()
                     .filter(c -> c.getMetadata().getName().equals(generatedName)
-                            || c.getMetadata().getName().matches(java.util.regex.Pattern.quote(generatedName) + "-[a-z0-9]{10}"))
+                            || c.getMetadata()
+                                    .getName()
+                                    .matches(java.util.regex.Pattern.quote(generatedName) + "-[a-z0-9]{10}"))
                     .toList();
             if (matches.size() != 1) {
-                throw new AssertionError(overlay + ": expected one ConfigMap " + generatedName + ", found " + matches.size());
+                throw new AssertionError(
+                        overlay + ": expected one ConfigMap " + generatedName + ", found " + matches.size());
             }
             return matches.get(0);
         }
@@ -123,15 +136,23 @@ final class Kustomize {
         /** Pod templates of every workload, by "Kind/name". */
         Map<String, PodTemplateSpec> podTemplates() {
             Map<String, PodTemplateSpec> templates = new java.util.TreeMap<>();
-            all(StatefulSet.class).forEach(s -> templates.put("StatefulSet/" + s.getMetadata().getName(), s.getSpec().getTemplate()));
-            all(Deployment.class).forEach(d -> templates.put("Deployment/" + d.getMetadata().getName(), d.getSpec().getTemplate()));
+            all(StatefulSet.class)
+                    .forEach(s -> templates.put(
+                            "StatefulSet/" + s.getMetadata().getName(),
+                            s.getSpec().getTemplate()));
+            all(Deployment.class)
+                    .forEach(d -> templates.put(
+                            "Deployment/" + d.getMetadata().getName(),
+                            d.getSpec().getTemplate()));
             return templates;
         }
 
         static Container container(PodTemplateSpec template, String name) {
-            return Stream.concat(template.getSpec().getContainers().stream(),
+            return Stream.concat(
+                            template.getSpec().getContainers().stream(),
                             template.getSpec().getInitContainers().stream())
-                    .filter(c -> c.getName().equals(name)).findFirst()
+                    .filter(c -> c.getName().equals(name))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no container " + name));
         }
     }

@@ -56,8 +56,7 @@ class KustomizeOverlaysTest {
     private static final List<String> EXPECTED_OVERLAYS = List.of("dev", "mariadb", "prod", "prod-servicemonitor");
     private static final Pattern PINNED_TAG = Pattern.compile("[\\w][\\w.-]*");
     /** A value assigned to something named like a password; placeholders ($VAR, %s, "") are not literals. */
-    private static final Pattern PASSWORD_ASSIGNMENT =
-            Pattern.compile("(?i)password\\w*\\s*[:=]\\s*(\\S+)");
+    private static final Pattern PASSWORD_ASSIGNMENT = Pattern.compile("(?i)password\\w*\\s*[:=]\\s*(\\S+)");
 
     static List<String> overlays() {
         return Kustomize.overlays();
@@ -72,11 +71,23 @@ class KustomizeOverlaysTest {
     @MethodSource("overlays")
     void rendersOntoTheTypedModel(String overlay) {
         Kustomize.Rendered rendered = Kustomize.render(overlay);
-        Set<String> kinds = rendered.objects().stream().map(HasMetadata::getKind).collect(Collectors.toSet());
-        assertTrue(kinds.containsAll(Set.of("StatefulSet", "Deployment", "Service", "ConfigMap", "ServiceAccount",
-                "Role", "RoleBinding", "PodDisruptionBudget")), overlay + " renders " + kinds);
-        assertEquals(Set.of("mysql", "mysql-read", "mysql-proxy"),
-                names(rendered.all(Service.class)), overlay + ": the Services");
+        Set<String> kinds =
+                rendered.objects().stream().map(HasMetadata::getKind).collect(Collectors.toSet());
+        assertTrue(
+                kinds.containsAll(Set.of(
+                        "StatefulSet",
+                        "Deployment",
+                        "Service",
+                        "ConfigMap",
+                        "ServiceAccount",
+                        "Role",
+                        "RoleBinding",
+                        "PodDisruptionBudget")),
+                overlay + " renders " + kinds);
+        assertEquals(
+                Set.of("mysql", "mysql-read", "mysql-proxy"),
+                names(rendered.all(Service.class)),
+                overlay + ": the Services");
         assertEquals(3, rendered.database().getSpec().getReplicas(), overlay + ": one primary and two replicas");
         assertEquals(2, rendered.proxy().getSpec().getReplicas(), overlay + ": two proxies");
     }
@@ -124,19 +135,30 @@ class KustomizeOverlaysTest {
             for (Container container : allContainers(entry.getValue())) {
                 for (EnvVar variable : container.getEnv()) {
                     if (variable.getName().matches("(?i).*(PASSWORD|SECRET|TOKEN).*")) {
-                        assertNotNull(variable.getValueFrom(), overlay + " " + container.getName() + " " + variable.getName()
-                                + " must come from the Secret");
+                        assertNotNull(
+                                variable.getValueFrom(),
+                                overlay + " " + container.getName() + " " + variable.getName()
+                                        + " must come from the Secret");
                         assertNotNull(variable.getValueFrom().getSecretKeyRef(), overlay + " " + variable.getName());
-                        assertEquals(ContainerEnv.SECRET_NAME, variable.getValueFrom().getSecretKeyRef().getName());
-                        assertTrue(TestSecrets.SECRET.containsKey(variable.getValueFrom().getSecretKeyRef().getKey()),
+                        assertEquals(
+                                ContainerEnv.SECRET_NAME,
+                                variable.getValueFrom().getSecretKeyRef().getName());
+                        assertTrue(
+                                TestSecrets.SECRET.containsKey(variable.getValueFrom()
+                                        .getSecretKeyRef()
+                                        .getKey()),
                                 "documented Secret keys are " + TestSecrets.SECRET.keySet());
                     }
                 }
             }
         }
         for (ConfigMap configMap : rendered.all(ConfigMap.class)) {
-            configMap.getData().keySet().forEach(key -> assertFalse(key.toLowerCase().contains("password"),
-                    overlay + " ConfigMap " + configMap.getMetadata().getName() + " has key " + key));
+            configMap
+                    .getData()
+                    .keySet()
+                    .forEach(key -> assertFalse(
+                            key.toLowerCase().contains("password"),
+                            overlay + " ConfigMap " + configMap.getMetadata().getName() + " has key " + key));
         }
     }
 
@@ -155,7 +177,9 @@ class KustomizeOverlaysTest {
                 String where = overlay + " " + entry.getKey() + "/" + container.getName();
                 var resources = container.getResources();
                 assertNotNull(resources, where + " has no resources");
-                assertTrue(resources.getRequests().containsKey("cpu") && resources.getRequests().containsKey("memory"),
+                assertTrue(
+                        resources.getRequests().containsKey("cpu")
+                                && resources.getRequests().containsKey("memory"),
                         where + " needs cpu and memory requests");
                 assertTrue(resources.getLimits().containsKey("memory"), where + " needs a memory limit");
                 var security = container.getSecurityContext();
@@ -178,19 +202,33 @@ class KustomizeOverlaysTest {
                 "mysql-proxy", Set.of("Deployment/mysql-proxy"));
         for (Service service : rendered.all(Service.class)) {
             Map<String, String> selector = service.getSpec().getSelector();
-            assertFalse(selector == null || selector.isEmpty(), service.getMetadata().getName() + " selects everything");
-            assertEquals(expected.get(service.getMetadata().getName()), selected(templates, selector),
+            assertFalse(
+                    selector == null || selector.isEmpty(),
+                    service.getMetadata().getName() + " selects everything");
+            assertEquals(
+                    expected.get(service.getMetadata().getName()),
+                    selected(templates, selector),
                     overlay + ": Service " + service.getMetadata().getName() + " with selector " + selector);
         }
         for (PodDisruptionBudget pdb : rendered.all(PodDisruptionBudget.class)) {
-            Set<String> matched = selected(templates, pdb.getSpec().getSelector().getMatchLabels());
-            assertEquals(1, matched.size(), overlay + ": PDB " + pdb.getMetadata().getName() + " covers " + matched);
-            assertTrue(matched.iterator().next().endsWith("/" + pdb.getMetadata().getName()), pdb.getMetadata().getName());
+            Set<String> matched =
+                    selected(templates, pdb.getSpec().getSelector().getMatchLabels());
+            assertEquals(
+                    1, matched.size(), overlay + ": PDB " + pdb.getMetadata().getName() + " covers " + matched);
+            assertTrue(
+                    matched.iterator().next().endsWith("/" + pdb.getMetadata().getName()),
+                    pdb.getMetadata().getName());
         }
-        rendered.all(StatefulSet.class).forEach(s -> assertEquals(Set.of("StatefulSet/" + s.getMetadata().getName()),
-                selected(templates, s.getSpec().getSelector().getMatchLabels()), "the StatefulSet selects its own pods only"));
-        rendered.all(Deployment.class).forEach(d -> assertEquals(Set.of("Deployment/" + d.getMetadata().getName()),
-                selected(templates, d.getSpec().getSelector().getMatchLabels()), "the Deployment selects its own pods only"));
+        rendered.all(StatefulSet.class)
+                .forEach(s -> assertEquals(
+                        Set.of("StatefulSet/" + s.getMetadata().getName()),
+                        selected(templates, s.getSpec().getSelector().getMatchLabels()),
+                        "the StatefulSet selects its own pods only"));
+        rendered.all(Deployment.class)
+                .forEach(d -> assertEquals(
+                        Set.of("Deployment/" + d.getMetadata().getName()),
+                        selected(templates, d.getSpec().getSelector().getMatchLabels()),
+                        "the Deployment selects its own pods only"));
         Service headless = rendered.one(Service.class, "mysql");
         assertEquals("None", headless.getSpec().getClusterIP(), "the mysql Service is headless");
         assertEquals("mysql", rendered.database().getSpec().getServiceName());
@@ -200,13 +238,18 @@ class KustomizeOverlaysTest {
     @MethodSource("overlays")
     void theProxyMayOnlyReadDiscoveryResources(String overlay) {
         Kustomize.Rendered rendered = Kustomize.render(overlay);
-        assertTrue(rendered.all(ClusterRole.class).isEmpty() && rendered.all(ClusterRoleBinding.class).isEmpty(),
+        assertTrue(
+                rendered.all(ClusterRole.class).isEmpty()
+                        && rendered.all(ClusterRoleBinding.class).isEmpty(),
                 "no cluster-wide permissions");
         Role role = rendered.one(Role.class, "mysql-proxy-discovery");
         Set<String> granted = new TreeSet<>();
         for (PolicyRule rule : role.getRules()) {
             assertEquals(Set.of("get", "list", "watch"), new HashSet<>(rule.getVerbs()), "verbs of " + rule);
-            assertTrue(rule.getResourceNames().isEmpty() && rule.getNonResourceURLs().isEmpty(), rule.toString());
+            assertTrue(
+                    rule.getResourceNames().isEmpty()
+                            && rule.getNonResourceURLs().isEmpty(),
+                    rule.toString());
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
                     granted.add(group + "/" + resource);
@@ -223,7 +266,9 @@ class KustomizeOverlaysTest {
         String account = rendered.proxy().getSpec().getTemplate().getSpec().getServiceAccountName();
         assertEquals(account, binding.getSubjects().get(0).getName(), "the binding is for the proxy's ServiceAccount");
         rendered.one(ServiceAccount.class, account);
-        assertEquals(Boolean.FALSE, rendered.database().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(),
+        assertEquals(
+                Boolean.FALSE,
+                rendered.database().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken(),
                 "the database pods get no API token");
     }
 
@@ -246,17 +291,27 @@ class KustomizeOverlaysTest {
         assertEquals("/metrics", annotations.get("prometheus.io/path"));
         Service service = rendered.one(Service.class, "mysql-proxy");
         Map<Integer, String> servicePorts = new HashMap<>();
-        service.getSpec().getPorts().forEach(p -> servicePorts.put(p.getPort(), p.getTargetPort().getStrVal()));
+        service.getSpec()
+                .getPorts()
+                .forEach(p -> servicePorts.put(p.getPort(), p.getTargetPort().getStrVal()));
         assertEquals(Map.of(3306, "mysql", 9090, "admin"), servicePorts);
 
         // The grace period covers preStop, then the proxy's drain deadline, with a margin.
-        long preStop = Long.parseLong(proxy.getLifecycle().getPreStop().getExec().getCommand().get(1));
+        long preStop = Long.parseLong(
+                proxy.getLifecycle().getPreStop().getExec().getCommand().get(1));
         long grace = template.getSpec().getTerminationGracePeriodSeconds();
         long drain = drainDeadline().toSeconds();
-        assertTrue(grace >= preStop + drain + 1 && grace <= preStop + drain + 15,
-                "terminationGracePeriodSeconds " + grace + " should be preStop " + preStop + " s + drain " + drain + " s + a few s");
-        var volume = template.getSpec().getVolumes().stream().filter(v -> v.getConfigMap() != null).findFirst().orElseThrow();
-        assertTrue(volume.getConfigMap().getName().startsWith("mysql-proxy-config-"), "application.conf from the ConfigMap");
+        assertTrue(
+                grace >= preStop + drain + 1 && grace <= preStop + drain + 15,
+                "terminationGracePeriodSeconds " + grace + " should be preStop " + preStop + " s + drain " + drain
+                        + " s + a few s");
+        var volume = template.getSpec().getVolumes().stream()
+                .filter(v -> v.getConfigMap() != null)
+                .findFirst()
+                .orElseThrow();
+        assertTrue(
+                volume.getConfigMap().getName().startsWith("mysql-proxy-config-"),
+                "application.conf from the ConfigMap");
     }
 
     @ParameterizedTest
@@ -265,7 +320,8 @@ class KustomizeOverlaysTest {
         ConfigMap scripts = Kustomize.render(overlay).configMap("mysql-scripts");
         Map<String, String> expected = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(Repo.scripts())) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".sh")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".sh")).sorted().toList()) {
                 expected.put(file.getFileName().toString(), Files.readString(file));
             }
         }
@@ -283,21 +339,30 @@ class KustomizeOverlaysTest {
             expected.put(file, Files.readString(configDir.resolve(file)));
         }
         assertEquals(expected, rendered.configMap("mysql-config").getData());
-        assertEquals(mariadb ? "mariadb" : "mysql", rendered.configMap("mysql-env").getData().get("MYSQL_FLAVOR"));
+        assertEquals(
+                mariadb ? "mariadb" : "mysql",
+                rendered.configMap("mysql-env").getData().get("MYSQL_FLAVOR"));
         if (mariadb) {
             // The proxy-side account in flavour.conf is the application account the database pods create.
             String flavour = rendered.configMap("mysql-proxy-config").getData().get("flavour.conf");
             String appUser = rendered.configMap("mysql-env").getData().get("MYSQL_APP_USER");
-            assertTrue(flavour.contains("name = \"" + appUser + "\", auth-plugin = \"mysql_native_password\""), flavour);
+            assertTrue(
+                    flavour.contains("name = \"" + appUser + "\", auth-plugin = \"mysql_native_password\""), flavour);
         }
         PodTemplateSpec template = rendered.database().getSpec().getTemplate();
-        Set<String> images = allContainers(template).stream().map(Container::getImage).collect(Collectors.toSet());
+        Set<String> images =
+                allContainers(template).stream().map(Container::getImage).collect(Collectors.toSet());
         assertEquals(1, images.size(), "init containers, server and sidecar share one image: " + images);
         assertTrue(images.iterator().next().startsWith(mariadb ? "mariadb:11.4." : "mysql:8.4."), images.toString());
-        Set<String> containers = template.getSpec().getContainers().stream().map(Container::getName).collect(Collectors.toSet());
+        Set<String> containers = template.getSpec().getContainers().stream()
+                .map(Container::getName)
+                .collect(Collectors.toSet());
         assertEquals(mariadb ? Set.of("mysql", "backup-server") : Set.of("mysql"), containers);
-        assertEquals(List.of("init-config", "init-data"),
-                template.getSpec().getInitContainers().stream().map(Container::getName).toList());
+        assertEquals(
+                List.of("init-config", "init-data"),
+                template.getSpec().getInitContainers().stream()
+                        .map(Container::getName)
+                        .toList());
     }
 
     @ParameterizedTest
@@ -313,7 +378,9 @@ class KustomizeOverlaysTest {
                 params.load(in);
             }
             assertEquals(params.getProperty("storageClassName"), claim.getSpec().getStorageClassName());
-            assertEquals(new Quantity(params.getProperty("storageSize")), claim.getSpec().getResources().getRequests().get("storage"));
+            assertEquals(
+                    new Quantity(params.getProperty("storageSize")),
+                    claim.getSpec().getResources().getRequests().get("storage"));
         } else {
             assertEquals(null, claim.getSpec().getStorageClassName(), overlay + " uses the cluster's default class");
         }
@@ -323,11 +390,21 @@ class KustomizeOverlaysTest {
     void prodSpreadsPodsHasDisruptionBudgetsAndLargerVolumes() {
         Kustomize.Rendered prod = Kustomize.render("prod");
         Kustomize.Rendered dev = Kustomize.render("dev");
-        var database = prod.database().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
-        assertEquals("kubernetes.io/hostname",
-                database.getRequiredDuringSchedulingIgnoredDuringExecution().get(0).getTopologyKey());
-        assertNotNull(prod.proxy().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
-                .getPreferredDuringSchedulingIgnoredDuringExecution().get(0));
+        var database =
+                prod.database().getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
+        assertEquals(
+                "kubernetes.io/hostname",
+                database.getRequiredDuringSchedulingIgnoredDuringExecution()
+                        .get(0)
+                        .getTopologyKey());
+        assertNotNull(prod.proxy()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getAffinity()
+                .getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution()
+                .get(0));
         assertEquals(Set.of("mysql", "mysql-proxy"), names(prod.all(PodDisruptionBudget.class)));
         assertTrue(storage(prod).compareTo(storage(dev).multiply(10)) >= 0, "prod volumes are much larger");
         assertTrue(memory(prod).compareTo(memory(dev)) > 0, "prod servers get more memory");
@@ -340,17 +417,22 @@ class KustomizeOverlaysTest {
             Kustomize.Rendered rendered = Kustomize.render(overlay);
             List<ServiceMonitor> monitors = rendered.all(ServiceMonitor.class);
             if (!overlay.equals("prod-servicemonitor")) {
-                assertTrue(monitors.isEmpty(), overlay + " must apply on clusters without the Prometheus Operator CRDs");
+                assertTrue(
+                        monitors.isEmpty(), overlay + " must apply on clusters without the Prometheus Operator CRDs");
                 continue;
             }
             assertEquals(1, monitors.size());
             ServiceMonitor monitor = monitors.get(0);
             Map<String, String> selector = monitor.getSpec().getSelector().getMatchLabels();
             List<Service> selected = rendered.all(Service.class).stream()
-                    .filter(s -> s.getMetadata().getLabels().entrySet().containsAll(selector.entrySet())).toList();
+                    .filter(s -> s.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                    .toList();
             assertEquals(Set.of("mysql-proxy"), names(selected));
             String port = monitor.getSpec().getEndpoints().get(0).getPort();
-            assertTrue(selected.get(0).getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(port)), port);
+            assertTrue(
+                    selected.get(0).getSpec().getPorts().stream()
+                            .anyMatch(p -> p.getName().equals(port)),
+                    port);
             assertEquals("/metrics", monitor.getSpec().getEndpoints().get(0).getPath());
         }
     }
@@ -360,26 +442,36 @@ class KustomizeOverlaysTest {
     @MethodSource("overlays")
     void theProxyConfigurationPassesCheckConfig(String overlay, @TempDir Path dir) throws IOException {
         Kustomize.Rendered rendered = Kustomize.render(overlay);
-        assumeTrue(Repo.isPackaged(), "proxy-app is not packaged (no " + Repo.packagedLib()
-                + "); `mvn verify` packages it before these tests, `mvn test` does not");
-        // Every key of the ConfigMap, as the kubelet mounts it at /etc/mysql-proxy (application.conf includes flavour.conf).
+        assumeTrue(
+                Repo.isPackaged(),
+                "proxy-app is not packaged (no " + Repo.packagedLib()
+                        + "); `mvn verify` packages it before these tests, `mvn test` does not");
+        // Every key of the ConfigMap, as the kubelet mounts it at /etc/mysql-proxy (application.conf includes
+        // flavour.conf).
         ConfigMap config = rendered.configMap("mysql-proxy-config");
         for (var entry : config.getData().entrySet()) {
             Files.writeString(dir.resolve(entry.getKey()), entry.getValue());
         }
         Path file = dir.resolve("application.conf");
-        assertEquals(overlay.equals("mariadb") ? Set.of("application.conf", "flavour.conf") : Set.of("application.conf"),
+        assertEquals(
+                overlay.equals("mariadb") ? Set.of("application.conf", "flavour.conf") : Set.of("application.conf"),
                 config.getData().keySet());
 
-        Container proxy = Kustomize.Rendered.container(rendered.proxy().getSpec().getTemplate(), "mysql-proxy");
-        Map<String, String> env = new HashMap<>(Dockerfile.read(Repo.path("Dockerfile")).finalStage().env());
+        Container proxy =
+                Kustomize.Rendered.container(rendered.proxy().getSpec().getTemplate(), "mysql-proxy");
+        Map<String, String> env = new HashMap<>(
+                Dockerfile.read(Repo.path("Dockerfile")).finalStage().env());
         env.putAll(ContainerEnv.resolve(rendered, proxy, TestSecrets.SECRET));
         env.put("MYSQL_PROXY_HOME", Repo.path("proxy-app/target/mysql-proxy").toString());
 
         List<String> command = List.of(Repo.path("bin/mysql-proxy").toString(), "check-config", file.toString());
-        Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(2)).assertSuccess(command);
-        assertTrue(result.output().contains("configuration OK: listen 0.0.0.0:3306, primary mysql-0.mysql:3306, "
-                + "replicas from Kubernetes service mysql, 1 user(s)"), result.output());
+        Commands.Result result =
+                Commands.run(command, dir, env, Duration.ofMinutes(2)).assertSuccess(command);
+        assertTrue(
+                result.output()
+                        .contains("configuration OK: listen 0.0.0.0:3306, primary mysql-0.mysql:3306, "
+                                + "replicas from Kubernetes service mysql, 1 user(s)"),
+                result.output());
 
         if (overlay.equals("mariadb")) {
             return; // flavour.conf names the account (without a password), so the file alone is well-formed
@@ -397,7 +489,8 @@ class KustomizeOverlaysTest {
         Config reference = ConfigFactory.defaultReference();
         List<String> keys = new ArrayList<>();
         reference.entrySet().forEach(e -> {
-            if (e.getKey().startsWith("mysql-proxy.") && e.getKey().toLowerCase().contains("drain")
+            if (e.getKey().startsWith("mysql-proxy.")
+                    && e.getKey().toLowerCase().contains("drain")
                     && e.getValue().valueType() == ConfigValueType.STRING) {
                 keys.add(e.getKey());
             }
@@ -421,12 +514,21 @@ class KustomizeOverlaysTest {
     }
 
     private static Quantity storage(Kustomize.Rendered rendered) {
-        return rendered.database().getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage");
+        return rendered.database()
+                .getSpec()
+                .getVolumeClaimTemplates()
+                .get(0)
+                .getSpec()
+                .getResources()
+                .getRequests()
+                .get("storage");
     }
 
     private static Quantity memory(Kustomize.Rendered rendered) {
         return Kustomize.Rendered.container(rendered.database().getSpec().getTemplate(), "mysql")
-                .getResources().getRequests().get("memory");
+                .getResources()
+                .getRequests()
+                .get("memory");
     }
 
     private static Set<String> selected(Map<String, PodTemplateSpec> templates, Map<String, String> selector) {
@@ -448,5 +550,4 @@ class KustomizeOverlaysTest {
     private static Set<String> names(List<? extends HasMetadata> objects) {
         return objects.stream().map(o -> o.getMetadata().getName()).collect(Collectors.toSet());
     }
-
 }

@@ -8,8 +8,7 @@ final class Repo {
 
     private static final Path ROOT = locate();
 
-    private Repo() {
-    }
+    private Repo() {}
 
     static Path root() {
         return ROOT;

@@ -82,7 +82,8 @@ final class ScriptPod implements AutoCloseable {
     }
 
     Commands.Result script(String name, String... args) {
-        List<String> command = new ArrayList<>(List.of("bash", Repo.scripts().resolve(name).toString()));
+        List<String> command =
+                new ArrayList<>(List.of("bash", Repo.scripts().resolve(name).toString()));
         command.addAll(List.of(args));
         return Commands.run(command, dir, env, SCRIPT_TIMEOUT);
     }
@@ -90,7 +91,8 @@ final class ScriptPod implements AutoCloseable {
     Commands.Result scriptOrFail(String name, String... args) {
         Commands.Result result = script(name, args);
         if (result.exitCode() != 0) {
-            throw new AssertionError(name + " on mysql-" + ordinal + " exited with " + result.exitCode() + ":\n" + result.output());
+            throw new AssertionError(
+                    name + " on mysql-" + ordinal + " exited with " + result.exitCode() + ":\n" + result.output());
         }
         return result;
     }
@@ -98,7 +100,12 @@ final class ScriptPod implements AutoCloseable {
     /** run-server.sh, then waits until probe.sh ready passes. */
     void startServer() {
         server = launch("run-server.sh", dir.resolve("server.log"));
-        awaitScript(server, dir.resolve("server.log"), Duration.ofMinutes(2), Duration.ofMillis(200), "ready",
+        awaitScript(
+                server,
+                dir.resolve("server.log"),
+                Duration.ofMinutes(2),
+                Duration.ofMillis(200),
+                "ready",
                 "mysql-" + ordinal + " becomes ready");
     }
 
@@ -110,13 +117,21 @@ final class ScriptPod implements AutoCloseable {
 
     void startBackupServer() {
         backupServer = launch("serve-backup.sh", dir.resolve("backup-server.log"));
-        awaitScript(backupServer, dir.resolve("backup-server.log"), Duration.ofSeconds(30), Duration.ofMillis(100), "backup",
+        awaitScript(
+                backupServer,
+                dir.resolve("backup-server.log"),
+                Duration.ofSeconds(30),
+                Duration.ofMillis(100),
+                "backup",
                 "serve-backup.sh listens");
     }
 
     /** Waits until {@code probe.sh probe} passes; fails at once, with the log, if {@code process} exits first. */
     private void awaitScript(Process process, Path log, Duration within, Duration poll, String probe, String what) {
-        await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(poll)
+        await(what)
+                .atMost(within)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(poll)
                 .failFast(() -> assertTrue(process.isAlive(), () -> what + ": the process exited; log:\n" + tail(log)))
                 .untilAsserted(() -> assertEquals(0, script("probe.sh", probe).exitCode(), () -> "log:\n" + tail(log)));
     }
@@ -138,25 +153,34 @@ final class ScriptPod implements AutoCloseable {
     String awaitBackupsServed(int count) {
         Path log = dir.resolve("backup-server.log");
         return await("serve-backup.sh on mysql-" + ordinal + " finishes " + count + " backup(s)")
-                .atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
-                .until(() -> Files.readString(log),
+                .atMost(Duration.ofSeconds(30))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> Files.readString(log),
                         text -> text.split("\\[stream-backup.sh\\] backup streamed to ", -1).length - 1 >= count);
     }
 
     Connection connect(String user, String password) throws SQLException {
-        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED&connectTimeout=5000",
-                user, password);
+        return DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED&connectTimeout=5000", user, password);
     }
 
     /** SQL as root@localhost over the socket (root has no TCP account), credentials in a private option file. */
     String rootSql(String sql) {
         Path options = dir.resolve("tmp/root-test.cnf");
         try {
-            Files.writeString(options, "[client]\nuser=root\npassword=" + TestSecrets.ROOT + "\nsocket="
-                    + dir.resolve("run/mysqld.sock") + "\n");
+            Files.writeString(
+                    options,
+                    "[client]\nuser=root\npassword=" + TestSecrets.ROOT + "\nsocket=" + dir.resolve("run/mysqld.sock")
+                            + "\n");
             Files.setPosixFilePermissions(options, PosixFilePermissions.fromString("rw-------"));
-            List<String> command = List.of("mariadb", "--defaults-file=" + options, "--batch", "--skip-column-names", "-e", sql);
-            return Commands.run(command, Duration.ofMinutes(1)).assertSuccess(command).output().strip();
+            List<String> command =
+                    List.of("mariadb", "--defaults-file=" + options, "--batch", "--skip-column-names", "-e", sql);
+            return Commands.run(command, Duration.ofMinutes(1))
+                    .assertSuccess(command)
+                    .output()
+                    .strip();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -175,8 +199,10 @@ final class ScriptPod implements AutoCloseable {
             try (Stream<Path> walk = Files.walk(top)) {
                 for (Path file : walk.filter(Files::isRegularFile).toList()) {
                     byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
-                    files.put(dir.relativize(file).toString(), Files.size(file) + " " + Files.getLastModifiedTime(file)
-                            + " " + HexFormat.of().formatHex(digest));
+                    files.put(
+                            dir.relativize(file).toString(),
+                            Files.size(file) + " " + Files.getLastModifiedTime(file) + " "
+                                    + HexFormat.of().formatHex(digest));
                 }
             } catch (IOException | java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
@@ -192,8 +218,11 @@ final class ScriptPod implements AutoCloseable {
     }
 
     private Process launch(String script, Path log) {
-        ProcessBuilder builder = new ProcessBuilder("bash", Repo.scripts().resolve(script).toString())
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(Redirect.appendTo(log.toFile()));
+        ProcessBuilder builder = new ProcessBuilder(
+                        "bash", Repo.scripts().resolve(script).toString())
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         try {
             return builder.start();

@@ -14,8 +14,7 @@ import java.util.Set;
  */
 final class StrictModel {
 
-    private StrictModel() {
-    }
+    private StrictModel() {}
 
     static void assertNoUnknownFields(Object root, String where) {
         walk(root, where, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
@@ -41,15 +40,17 @@ final class StrictModel {
             return;
         }
         for (Method getter : value.getClass().getMethods()) {
-            if (getter.getParameterCount() != 0 || Modifier.isStatic(getter.getModifiers())
-                    || getter.getDeclaringClass() == Object.class || !getter.getName().startsWith("get")) {
+            if (getter.getParameterCount() != 0
+                    || Modifier.isStatic(getter.getModifiers())
+                    || getter.getDeclaringClass() == Object.class
+                    || !getter.getName().startsWith("get")) {
                 continue;
             }
             Object child = invoke(getter, value);
             if (getter.getName().equals("getAdditionalProperties")) {
                 if (child instanceof Map<?, ?> extra && !extra.isEmpty()) {
-                    throw new AssertionError(path + " (" + value.getClass().getSimpleName() + ") has fields the model does not know: "
-                            + extra.keySet());
+                    throw new AssertionError(path + " (" + value.getClass().getSimpleName()
+                            + ") has fields the model does not know: " + extra.keySet());
                 }
                 continue;
             }
@@ -58,8 +59,12 @@ final class StrictModel {
     }
 
     private static boolean isLeaf(Object value) {
-        return value instanceof CharSequence || value instanceof Number || value instanceof Boolean
-                || value instanceof Enum<?> || value instanceof Class<?> || value.getClass().isPrimitive();
+        return value instanceof CharSequence
+                || value instanceof Number
+                || value instanceof Boolean
+                || value instanceof Enum<?>
+                || value instanceof Class<?>
+                || value.getClass().isPrimitive();
     }
 
     private static Object invoke(Method getter, Object target) {

@@ -19,9 +19,8 @@ final class TestSecrets {
             "monitor-password", MONITOR);
 
     /** These plus proxy-testbed's fixed passwords (DbAccount). */
-    static final List<String> ALL = List.of(ROOT, REPLICATION, APP, MONITOR,
-            "testbed-root", "repl-secret", "app-secret", "monitor-secret");
+    static final List<String> ALL =
+            List.of(ROOT, REPLICATION, APP, MONITOR, "testbed-root", "repl-secret", "app-secret", "monitor-secret");
 
-    private TestSecrets() {
-    }
+    private TestSecrets() {}
 }

@@ -12,8 +12,7 @@ import java.util.Optional;
 /** {@code check-config FILE}: validates a file (with the environment's overrides) and says what is wrong. */
 final class CheckConfigCommand {
 
-    private CheckConfigCommand() {
-    }
+    private CheckConfigCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length != 1) {
@@ -23,7 +22,8 @@ final class CheckConfigCommand {
         try {
             ProxyConfig config = ConfigLoader.load(Optional.of(Path.of(args[0])));
             String replicas = config.discovery().mode() == DiscoveryMode.KUBERNETES
-                    ? "replicas from Kubernetes service " + config.discovery().kubernetes().service()
+                    ? "replicas from Kubernetes service "
+                            + config.discovery().kubernetes().service()
                     : config.backends().replicas().size() + " replica(s)";
             out.println("configuration OK: listen " + config.listenHost() + ":" + config.listenPort()
                     + ", primary " + config.backends().primary() + ", " + replicas + ", "

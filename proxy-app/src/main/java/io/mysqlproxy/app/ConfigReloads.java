@@ -45,8 +45,8 @@ final class ConfigReloads implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
-            watcher.scheduleWithFixedDelay(this::reloadIfChanged, watchInterval.toNanos(), watchInterval.toNanos(),
-                    TimeUnit.NANOSECONDS);
+            watcher.scheduleWithFixedDelay(
+                    this::reloadIfChanged, watchInterval.toNanos(), watchInterval.toNanos(), TimeUnit.NANOSECONDS);
         } else {
             watcher = null;
         }
@@ -57,10 +57,12 @@ final class ConfigReloads implements AutoCloseable {
         ConfigReloads reloads = new ConfigReloads(server, file, watchInterval);
         Signal.handle(new Signal("HUP"), signal -> {
             // Signal handlers must return quickly.
-            Thread reload = new Thread(() -> {
-                log.info("SIGHUP received: reloading the configuration");
-                reloads.reload();
-            }, "mysql-proxy-reload");
+            Thread reload = new Thread(
+                    () -> {
+                        log.info("SIGHUP received: reloading the configuration");
+                        reloads.reload();
+                    },
+                    "mysql-proxy-reload");
             reload.start();
         });
         return reloads;

@@ -22,8 +22,7 @@ final class DemoCommand {
     static final int PORT = 6033;
     static final int ADMIN_PORT = 9090;
 
-    private DemoCommand() {
-    }
+    private DemoCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         String overrides;
@@ -37,7 +36,8 @@ final class DemoCommand {
                 return Main.INVALID;
             }
         } else {
-            err.println("usage: mysql-proxy demo [--config FILE]   (FILE: HOCON applied over the demo's configuration)");
+            err.println(
+                    "usage: mysql-proxy demo [--config FILE]   (FILE: HOCON applied over the demo's configuration)");
             return Main.INVALID;
         }
         ReplicatedTestBed bed;
@@ -57,10 +57,13 @@ final class DemoCommand {
                 return Main.INVALID;
             }
             ProxyServer server = ProxyServer.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                bed.close();
-            }, "mysql-proxy-demo-shutdown"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                server.close();
+                                bed.close();
+                            },
+                            "mysql-proxy-demo-shutdown"));
             out.println();
             out.println("mysql-proxy demo is running (Ctrl-C stops the proxy and the servers).");
             out.println("  primary   " + describe(bed.primary()));

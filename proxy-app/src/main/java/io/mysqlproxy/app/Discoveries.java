@@ -8,8 +8,7 @@ import io.mysqlproxy.k8s.EndpointSliceDiscovery;
 /** The {@link Discovery} that {@code discovery.mode} names; core knows only the static one. */
 final class Discoveries {
 
-    private Discoveries() {
-    }
+    private Discoveries() {}
 
     static Discovery of(ProxyConfig config) {
         return switch (config.discovery().mode()) {

@@ -13,8 +13,7 @@ public final class Main {
     static final int FAILED = 1;
     static final int INVALID = 2;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
@@ -51,7 +50,8 @@ public final class Main {
 
     private static void usage(PrintStream out) {
         out.println("usage: mysql-proxy run [--config FILE]   start the proxy");
-        out.println("       mysql-proxy demo [--config FILE]  start a local primary, two replicas and the proxy on 127.0.0.1:6033");
+        out.println(
+                "       mysql-proxy demo [--config FILE]  start a local primary, two replicas and the proxy on 127.0.0.1:6033");
         out.println("       mysql-proxy check-config FILE     validate a configuration file");
     }
 }

@@ -15,8 +15,7 @@ import java.util.Optional;
  */
 final class RunCommand {
 
-    private RunCommand() {
-    }
+    private RunCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         Optional<Path> file;

@@ -17,8 +17,7 @@ final class ShutdownSignals {
 
     private static final Logger log = LoggerFactory.getLogger(ShutdownSignals.class);
 
-    private ShutdownSignals() {
-    }
+    private ShutdownSignals() {}
 
     /** The drain deadline is the configuration's at the time of the signal (a reload may have changed it). */
     static void install(ProxyServer server) {
@@ -29,12 +28,14 @@ final class ShutdownSignals {
                     return;
                 }
                 // Signal handlers must return quickly: the drain runs on a thread of its own.
-                Thread drain = new Thread(() -> {
-                    log.info("SIG{} received: shutting down", signal.getName());
-                    int cut = server.drain(server.runtime().config().drainTimeout());
-                    log.info("exiting ({} session(s) cut at the drain deadline)", cut);
-                    System.exit(Main.OK);
-                }, "mysql-proxy-drain");
+                Thread drain = new Thread(
+                        () -> {
+                            log.info("SIG{} received: shutting down", signal.getName());
+                            int cut = server.drain(server.runtime().config().drainTimeout());
+                            log.info("exiting ({} session(s) cut at the drain deadline)", cut);
+                            System.exit(Main.OK);
+                        },
+                        "mysql-proxy-drain");
                 drain.start();
             });
         }

@@ -23,8 +23,7 @@ import java.util.stream.Collectors;
  */
 public final class TestBedProxyConfig {
 
-    private TestBedProxyConfig() {
-    }
+    private TestBedProxyConfig() {}
 
     /** HOCON text for a proxy on 127.0.0.1:{@code port} in front of {@code bed}. */
     public static String hocon(ReplicatedTestBed bed, int port, int adminPort) {
@@ -37,9 +36,8 @@ public final class TestBedProxyConfig {
      * {@code mysql-proxy.users} list.
      */
     public static String hocon(ReplicatedTestBed bed, int port, int adminPort, String overrides) {
-        String replicas = bed.replicas().stream()
-                .map(r -> "\"" + address(r) + "\"")
-                .collect(Collectors.joining(", "));
+        String replicas =
+                bed.replicas().stream().map(r -> "\"" + address(r) + "\"").collect(Collectors.joining(", "));
         return """
                 mysql-proxy {
                   listen { host = "127.0.0.1", port = %d }
@@ -54,9 +52,16 @@ public final class TestBedProxyConfig {
                   monitor { user = "%s", password = "%s" }
                 }
                 %s
-                """.formatted(port, adminPort, address(bed.primary()), replicas,
-                DbAccount.APP.user(), DbAccount.APP.password(), DbAccount.MONITOR.user(), DbAccount.MONITOR.password(),
-                overrides);
+                """.formatted(
+                        port,
+                        adminPort,
+                        address(bed.primary()),
+                        replicas,
+                        DbAccount.APP.user(),
+                        DbAccount.APP.password(),
+                        DbAccount.MONITOR.user(),
+                        DbAccount.MONITOR.password(),
+                        overrides);
     }
 
     /** Writes {@link #hocon} to a temporary file and loads it, ignoring the process environment. */

@@ -20,11 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TestBedExtension.class)
 class AdminEndpointIT {
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -45,8 +49,10 @@ class AdminEndpointIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        try (ProxyFixture proxy = ProxyFixture.start(bed, "mysql-proxy.backends.primary = \"127.0.0.1:" + closedPort
-                + "\"\nmysql-proxy.backends.connect-timeout = 1s")) {
+        try (ProxyFixture proxy = ProxyFixture.start(
+                bed,
+                "mysql-proxy.backends.primary = \"127.0.0.1:" + closedPort
+                        + "\"\nmysql-proxy.backends.connect-timeout = 1s")) {
             int admin = proxy.server().adminPort();
             assertEquals(200, get(admin, "/healthz").statusCode());
             HttpResponse<String> ready = get(admin, "/readyz");

@@ -58,7 +58,8 @@ class AdminSqlIT {
     private static final DbAccount OPS = new DbAccount("ops", "ops-secret");
     private static final int ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
     private static final int ER_PARSE_ERROR = 1064;
-    private static final Path TABLE = Path.of(System.getProperty("user.dir")).resolveSibling("proxy-core")
+    private static final Path TABLE = Path.of(System.getProperty("user.dir"))
+            .resolveSibling("proxy-core")
             .resolve("src/test/resources/classify/statements.csv");
 
     private final ReplicatedTestBed bed;
@@ -75,7 +76,8 @@ class AdminSqlIT {
     /** The operator's account exists on the servers too: the proxy logs in to them as the client's user. */
     @BeforeAll
     static void createOperatorAccount(ReplicatedTestBed bed) throws SQLException {
-        try (Connection root = bed.primary().connectAsRoot(); Statement s = root.createStatement()) {
+        try (Connection root = bed.primary().connectAsRoot();
+                Statement s = root.createStatement()) {
             s.execute("CREATE USER IF NOT EXISTS '" + OPS.user() + "'@'%' IDENTIFIED VIA mysql_native_password "
                     + "USING PASSWORD('" + OPS.password() + "')");
             s.execute("GRANT SELECT ON " + ReplicatedTestBed.APP_DATABASE + ".* TO '" + OPS.user() + "'@'%'");
@@ -96,19 +98,23 @@ class AdminSqlIT {
         Set<String> replicas = bed.replicas().stream().map(AdminSqlIT::address).collect(Collectors.toSet());
         Set<String> all = new TreeSet<>(replicas);
         all.add(address(bed.primary()));
-        try (Connection c = ops(""); Statement s = c.createStatement()) {
+        try (Connection c = ops("");
+                Statement s = c.createStatement()) {
             long before = routedStatements(s);
             for (Row row : sample) {
                 Map<String, String> explained = explain(s, row.sql());
                 String context = row.sql() + " -> " + explained;
-                assertAll(context,
+                assertAll(
+                        context,
                         () -> assertEquals(row.route(), explained.get("target") + ":" + explained.get("reason")),
                         () -> assertEquals(row.kind(), explained.get("statement_kind")),
                         () -> assertEquals(row.hint().toLowerCase(Locale.ROOT), explained.get("hint")),
                         () -> assertEquals(row.flags(), flagSet(explained.get("flags"))),
-                        () -> assertTrue(explained.get("target").equals("replica")
-                                ? replicas.contains(explained.get("backend"))
-                                : all.contains(explained.get("backend")), "backend"));
+                        () -> assertTrue(
+                                explained.get("target").equals("replica")
+                                        ? replicas.contains(explained.get("backend"))
+                                        : all.contains(explained.get("backend")),
+                                "backend"));
             }
             assertEquals(before, routedStatements(s), "an explained statement reached a server");
         }
@@ -117,7 +123,8 @@ class AdminSqlIT {
     @Test
     void explainRouteFollowsTheSessionsTransactionPinsHintsAndConsistency() throws Exception {
         String primary = address(bed.primary());
-        try (Connection c = ops(""); Statement s = c.createStatement()) {
+        try (Connection c = ops("");
+                Statement s = c.createStatement()) {
             assertRoute(s, "SELECT 1", "replica", "read");
             assertRoute(s, "/* route=primary */ SELECT 1", "primary", "hint_primary");
             s.execute("BEGIN");
@@ -143,7 +150,8 @@ class AdminSqlIT {
 
     @Test
     void explainRouteRunsNothingAndChangesNothing() throws Exception {
-        try (Connection c = ops(""); Statement s = c.createStatement()) {
+        try (Connection c = ops("");
+                Statement s = c.createStatement()) {
             long before = routedStatements(s);
             assertRoute(s, "BEGIN", "primary", "transaction");
             assertRoute(s, "LOCK TABLES t READ", "primary", "session_state");
@@ -162,16 +170,31 @@ class AdminSqlIT {
 
     @Test
     void showProxyBackendsListsEveryBackendWithTypedColumns() throws Exception {
-        try (Connection c = ops(""); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SHOW PROXY BACKENDS")) {
+        try (Connection c = ops("");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW PROXY BACKENDS")) {
             ResultSetMetaData meta = rs.getMetaData();
             List<String> columns = new ArrayList<>();
             for (int i = 1; i <= meta.getColumnCount(); i++) {
                 columns.add(meta.getColumnLabel(i));
             }
-            assertEquals(List.of("name", "address", "role", "state", "pod", "weight", "lag_seconds", "outstanding",
-                    "statements", "errors", "connections_open", "connections_idle", "pool_waits",
-                    "pool_wait_timeouts"), columns);
+            assertEquals(
+                    List.of(
+                            "name",
+                            "address",
+                            "role",
+                            "state",
+                            "pod",
+                            "weight",
+                            "lag_seconds",
+                            "outstanding",
+                            "statements",
+                            "errors",
+                            "connections_open",
+                            "connections_idle",
+                            "pool_waits",
+                            "pool_wait_timeouts"),
+                    columns);
             assertEquals(Types.VARCHAR, meta.getColumnType(2));
             assertEquals(Types.BIGINT, meta.getColumnType(9));
             List<String> addresses = new ArrayList<>();
@@ -195,12 +218,20 @@ class AdminSqlIT {
 
     @Test
     void showProxyStatsNamesEveryFigureOnce() throws Exception {
-        try (Connection c = ops(""); Statement s = c.createStatement()) {
+        try (Connection c = ops("");
+                Statement s = c.createStatement()) {
             Map<String, Long> stats = stats(s);
             assertTrue(stats.get("client_connections") >= 1, stats.toString());
-            for (String name : List.of("authentication_failures", "transactions", "backend_state_transitions",
-                    "statements", "statement_errors", "routing_decisions.read", "routing_decisions.write",
-                    "routing_decisions.transaction", "routing_decisions.no_replica")) {
+            for (String name : List.of(
+                    "authentication_failures",
+                    "transactions",
+                    "backend_state_transitions",
+                    "statements",
+                    "statement_errors",
+                    "routing_decisions.read",
+                    "routing_decisions.write",
+                    "routing_decisions.transaction",
+                    "routing_decisions.no_replica")) {
                 assertNotNull(stats.get(name), name + " in " + stats);
             }
         }
@@ -210,18 +241,29 @@ class AdminSqlIT {
 
     @Test
     void usersNotMarkedAdminGetError1227AndNothingReachesAServer() throws Exception {
-        try (Connection operator = ops(""); Statement o = operator.createStatement();
-             Connection app = proxy.connect("allowMultiQueries=true"); Statement s = app.createStatement()) {
+        try (Connection operator = ops("");
+                Statement o = operator.createStatement();
+                Connection app = proxy.connect("allowMultiQueries=true");
+                Statement s = app.createStatement()) {
             long before = routedStatements(o);
-            for (String sql : List.of("SHOW PROXY BACKENDS", "SHOW PROXY STATS", "EXPLAIN ROUTE SELECT 1",
-                    "explain route UPDATE t SET a = 1", "SHOW PROXY nonsense", "EXPLAIN ROUTE",
+            for (String sql : List.of(
+                    "SHOW PROXY BACKENDS",
+                    "SHOW PROXY STATS",
+                    "EXPLAIN ROUTE SELECT 1",
+                    "explain route UPDATE t SET a = 1",
+                    "SHOW PROXY nonsense",
+                    "EXPLAIN ROUTE",
                     "SELECT 1; SHOW PROXY STATS")) {
                 SQLException e = assertThrows(SQLException.class, () -> s.execute(sql), sql);
-                assertAll(sql,
+                assertAll(
+                        sql,
                         () -> assertEquals(ER_SPECIFIC_ACCESS_DENIED_ERROR, e.getErrorCode()),
                         () -> assertEquals("42000", e.getSQLState()),
-                        () -> assertTrue(e.getMessage().startsWith("Access denied; you need (at least one of) the "
-                                + "PROXY ADMIN privilege(s) for this operation") && e.getMessage().contains("admin = true"),
+                        () -> assertTrue(
+                                e.getMessage()
+                                                .startsWith("Access denied; you need (at least one of) the "
+                                                        + "PROXY ADMIN privilege(s) for this operation")
+                                        && e.getMessage().contains("admin = true"),
                                 e.getMessage()));
             }
             assertEquals(before, routedStatements(o), "a refused statement reached a server");
@@ -234,12 +276,16 @@ class AdminSqlIT {
 
     @Test
     void malformedAdminStatementsGetAClearSyntaxError() throws Exception {
-        try (Connection c = ops("allowMultiQueries=true"); Statement s = c.createStatement()) {
+        try (Connection c = ops("allowMultiQueries=true");
+                Statement s = c.createStatement()) {
             long before = routedStatements(s);
             assertSyntaxError(s, "EXPLAIN ROUTE", "EXPLAIN ROUTE needs the statement to explain");
             assertSyntaxError(s, "EXPLAIN ROUTE   ", "EXPLAIN ROUTE needs the statement to explain");
-            assertSyntaxError(s, "SHOW PROXY USERS", "Unknown statement SHOW PROXY USERS: the proxy answers "
-                    + "SHOW PROXY BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE <statement>");
+            assertSyntaxError(
+                    s,
+                    "SHOW PROXY USERS",
+                    "Unknown statement SHOW PROXY USERS: the proxy answers "
+                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE <statement>");
             assertSyntaxError(s, "SHOW PROXY", "SHOW PROXY needs what to show");
             assertSyntaxError(s, "SHOW PROXY STATS LIKE 'x'", "Unexpected 'LIKE' after SHOW PROXY STATS");
             assertSyntaxError(s, "SELECT 1; SHOW PROXY STATS", "SHOW PROXY and EXPLAIN ROUTE must be sent alone");
@@ -252,30 +298,44 @@ class AdminSqlIT {
     @Test
     void theMariadbClientShowsTheResults() throws Exception {
         assumeTrue(MariaDbCli.installed(), "the mariadb command-line client is not installed at " + MariaDbCli.CLIENT);
-        MariaDbCli.Run run = MariaDbCli.run(tmp, proxy.port(), OPS, List.of("-e",
-                "SHOW PROXY BACKENDS; SHOW PROXY STATS; EXPLAIN ROUTE SELECT 1; EXPLAIN ROUTE UPDATE t SET a = 1"),
-                null, null);
+        MariaDbCli.Run run = MariaDbCli.run(
+                tmp,
+                proxy.port(),
+                OPS,
+                List.of(
+                        "-e",
+                        "SHOW PROXY BACKENDS; SHOW PROXY STATS; EXPLAIN ROUTE SELECT 1; EXPLAIN ROUTE UPDATE t SET a = 1"),
+                null,
+                null);
         assertEquals(0, run.exit(), run.err());
         String[] lines = run.out().split("\n");
         String primary = address(bed.primary());
-        assertAll(run.out(),
+        assertAll(
+                run.out(),
                 () -> assertTrue(lines[0].startsWith("name\taddress\trole\tstate\tpod\tweight\tlag_seconds\t")),
                 () -> assertTrue(lines[1].startsWith(primary + "\t" + primary + "\tprimary\tup\tNULL\t1\tNULL\t")),
                 () -> assertEquals("name\tvalue", lines[1 + bed.servers().size()]),
                 () -> assertTrue(run.out().contains("\nrouting_decisions.read\t")),
-                () -> assertTrue(run.out().contains("\ntarget\tbackend\treason\tdescription\tstatement_kind\tflags\thint\n")),
+                () -> assertTrue(
+                        run.out().contains("\ntarget\tbackend\treason\tdescription\tstatement_kind\tflags\thint\n")),
                 () -> assertTrue(run.out().contains("\nreplica\t"), "SELECT 1 goes to a replica"),
                 () -> assertTrue(run.out().contains("\nprimary\t" + primary + "\twrite\ta write\tWRITE\t\tnone\n")));
 
         // The client strips comments, hints included, unless told to keep them.
-        MariaDbCli.Run table = MariaDbCli.run(tmp, proxy.port(), OPS, List.of("--table", "--comments", "-e",
-                "EXPLAIN ROUTE /* route=primary */ SELECT 1"), null, null);
+        MariaDbCli.Run table = MariaDbCli.run(
+                tmp,
+                proxy.port(),
+                OPS,
+                List.of("--table", "--comments", "-e", "EXPLAIN ROUTE /* route=primary */ SELECT 1"),
+                null,
+                null);
         assertEquals(0, table.exit(), table.err());
-        assertTrue(table.out().contains("| target  | backend") && table.out().contains("| primary | " + primary),
+        assertTrue(
+                table.out().contains("| target  | backend") && table.out().contains("| primary | " + primary),
                 table.out());
 
-        MariaDbCli.Run refused = MariaDbCli.run(tmp, proxy.port(), DbAccount.APP, List.of("-e", "SHOW PROXY STATS"),
-                null, null);
+        MariaDbCli.Run refused =
+                MariaDbCli.run(tmp, proxy.port(), DbAccount.APP, List.of("-e", "SHOW PROXY STATS"), null, null);
         assertEquals(1, refused.exit());
         assertTrue(refused.err().contains("ERROR 1227 (42000)"), refused.err());
     }
@@ -285,7 +345,9 @@ class AdminSqlIT {
     private static Map<String, String> assertRoute(Statement s, String sql, String target, String reason)
             throws SQLException {
         Map<String, String> explained = explain(s, sql);
-        assertEquals(target + ":" + reason, explained.get("target") + ":" + explained.get("reason"),
+        assertEquals(
+                target + ":" + reason,
+                explained.get("target") + ":" + explained.get("reason"),
                 sql + " -> " + explained);
         return explained;
     }
@@ -320,7 +382,8 @@ class AdminSqlIT {
 
     private static void assertSyntaxError(Statement s, String sql, String message) {
         SQLException e = assertThrows(SQLException.class, () -> s.execute(sql), sql);
-        assertAll(sql,
+        assertAll(
+                sql,
                 () -> assertEquals(ER_PARSE_ERROR, e.getErrorCode()),
                 () -> assertEquals("42000", e.getSQLState()),
                 () -> assertTrue(e.getMessage().startsWith(message), e.getMessage()));
@@ -335,8 +398,7 @@ class AdminSqlIT {
     }
 
     /** One row of the classifier's table (see proxy-core's StatementTable for its notation). */
-    private record Row(String sql, String kind, String hint, Set<String> flags, String route) {
-    }
+    private record Row(String sql, String kind, String hint, Set<String> flags, String route) {}
 
     /**
      * A representative sample of the classifier's table: the first two rows of every route it names, and every
@@ -357,7 +419,8 @@ class AdminSqlIT {
             if (sql.isBlank() || sql.contains("⟦1MB⟧") || cells[4].contains("MALFORMED")) {
                 continue;
             }
-            Set<String> flags = cells[4].isBlank() ? Set.of()
+            Set<String> flags = cells[4].isBlank()
+                    ? Set.of()
                     : new TreeSet<>(Arrays.asList(cells[4].trim().split("\\s+")));
             rows.add(new Row(sql, cells[1], cells[3], flags, cells[5]));
         }

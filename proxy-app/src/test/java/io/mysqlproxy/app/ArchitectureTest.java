@@ -49,50 +49,90 @@ class ArchitectureTest {
     private static final String PROTOCOL = "io.mysqlproxy.protocol..";
     private static final String CORE = "io.mysqlproxy.core.";
 
-    private static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
-            .layer("protocol").definedBy(PROTOCOL)
-            .layer("foundation").definedBy(core("classify"), core("topology"), core("config"), core("error"))
-            .layer("metrics").definedBy(core("metrics"))
-            .layer("services").definedBy(core("route"), core("pool"), core("backend"), core("auth"), core("health"),
-                    core("tls"))
-            .layer("report").definedBy(core("report"))
-            .layer("session").definedBy(core("session"))
-            .layer("server").definedBy(core("server"), core("admin"))
-            .layer("k8s").definedBy("io.mysqlproxy.k8s..")
-            .layer("testbed").definedBy("io.mysqlproxy.testbed..")
-            .layer("app").definedBy("io.mysqlproxy.app..")
-            .whereLayer("app").mayNotBeAccessedByAnyLayer()
-            .whereLayer("testbed").mayOnlyBeAccessedByLayers("app")
-            .whereLayer("k8s").mayOnlyBeAccessedByLayers("app")
-            .whereLayer("server").mayOnlyBeAccessedByLayers("app")
-            .whereLayer("session").mayOnlyBeAccessedByLayers("server", "app")
-            .whereLayer("report").mayOnlyBeAccessedByLayers("session", "server", "app")
-            .whereLayer("services").mayOnlyBeAccessedByLayers("report", "session", "server", "k8s", "app")
-            .whereLayer("metrics").mayOnlyBeAccessedByLayers("services", "report", "session", "server", "k8s", "app")
-            .whereLayer("foundation").mayOnlyBeAccessedByLayers("metrics", "services", "report", "session", "server",
-                    "k8s", "app")
-            .whereLayer("protocol").mayOnlyBeAccessedByLayers("foundation", "metrics", "services", "report", "session",
-                    "server", "k8s", "app");
+    private static final ArchRule LAYERS = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("protocol")
+            .definedBy(PROTOCOL)
+            .layer("foundation")
+            .definedBy(core("classify"), core("topology"), core("config"), core("error"))
+            .layer("metrics")
+            .definedBy(core("metrics"))
+            .layer("services")
+            .definedBy(core("route"), core("pool"), core("backend"), core("auth"), core("health"), core("tls"))
+            .layer("report")
+            .definedBy(core("report"))
+            .layer("session")
+            .definedBy(core("session"))
+            .layer("server")
+            .definedBy(core("server"), core("admin"))
+            .layer("k8s")
+            .definedBy("io.mysqlproxy.k8s..")
+            .layer("testbed")
+            .definedBy("io.mysqlproxy.testbed..")
+            .layer("app")
+            .definedBy("io.mysqlproxy.app..")
+            .whereLayer("app")
+            .mayNotBeAccessedByAnyLayer()
+            .whereLayer("testbed")
+            .mayOnlyBeAccessedByLayers("app")
+            .whereLayer("k8s")
+            .mayOnlyBeAccessedByLayers("app")
+            .whereLayer("server")
+            .mayOnlyBeAccessedByLayers("app")
+            .whereLayer("session")
+            .mayOnlyBeAccessedByLayers("server", "app")
+            .whereLayer("report")
+            .mayOnlyBeAccessedByLayers("session", "server", "app")
+            .whereLayer("services")
+            .mayOnlyBeAccessedByLayers("report", "session", "server", "k8s", "app")
+            .whereLayer("metrics")
+            .mayOnlyBeAccessedByLayers("services", "report", "session", "server", "k8s", "app")
+            .whereLayer("foundation")
+            .mayOnlyBeAccessedByLayers("metrics", "services", "report", "session", "server", "k8s", "app")
+            .whereLayer("protocol")
+            .mayOnlyBeAccessedByLayers(
+                    "foundation", "metrics", "services", "report", "session", "server", "k8s", "app");
 
-    private static final ArchRule BACKEND_NEVER_USES_SESSION = noClasses().that().resideInAPackage(core("backend"))
-            .should().dependOnClassesThat().resideInAPackage(core("session"))
+    private static final ArchRule BACKEND_NEVER_USES_SESSION = noClasses()
+            .that()
+            .resideInAPackage(core("backend"))
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(core("session"))
             .because("a backend connection knows nothing of the session that borrows it");
 
-    private static final ArchRule POOL_NEVER_USES_SESSION = noClasses().that().resideInAPackage(core("pool"))
-            .should().dependOnClassesThat().resideInAPackage(core("session"))
+    private static final ArchRule POOL_NEVER_USES_SESSION = noClasses()
+            .that()
+            .resideInAPackage(core("pool"))
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(core("session"))
             .because("the session hands the pool a value type that lives below both");
 
-    private static final ArchRule CORE_NEVER_USES_FABRIC8 = noClasses().that().resideInAPackage("io.mysqlproxy.core..")
-            .should().dependOnClassesThat().resideInAPackage("io.fabric8..")
+    private static final ArchRule CORE_NEVER_USES_FABRIC8 = noClasses()
+            .that()
+            .resideInAPackage("io.mysqlproxy.core..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("io.fabric8..")
             .because("Kubernetes discovery lives in proxy-k8s, behind core's Discovery interface");
 
-    private static final ArchRule PROTOCOL_USES_JDK_AND_NETTY_CODECS_ONLY = classes().that().resideInAPackage(PROTOCOL)
-            .should().onlyDependOnClassesThat().resideInAnyPackage(PROTOCOL, "java..", "javax.crypto..",
-                    "io.netty.buffer..", "io.netty.handler.codec..", "io.netty.util..")
+    private static final ArchRule PROTOCOL_USES_JDK_AND_NETTY_CODECS_ONLY = classes()
+            .that()
+            .resideInAPackage(PROTOCOL)
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage(
+                    PROTOCOL,
+                    "java..",
+                    "javax.crypto..",
+                    "io.netty.buffer..",
+                    "io.netty.handler.codec..",
+                    "io.netty.util..")
             .because("proxy-protocol knows bytes and packets only: no logging, no configuration, no channels");
 
-    private static final ArchRule CORE_PACKAGES_HAVE_NO_CYCLES = slices().matching("io.mysqlproxy.core.(*)..")
-            .should().beFreeOfCycles();
+    private static final ArchRule CORE_PACKAGES_HAVE_NO_CYCLES =
+            slices().matching("io.mysqlproxy.core.(*)..").should().beFreeOfCycles();
 
     @Test
     void layersAreOneWay() {

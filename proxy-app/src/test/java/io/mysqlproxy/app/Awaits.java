@@ -19,8 +19,7 @@ final class Awaits {
     /** Polling of the proxy's in-memory state: cheap, so often. */
     static final Duration POLL = Duration.ofMillis(20);
 
-    private Awaits() {
-    }
+    private Awaits() {}
 
     /**
      * A wait for {@code what}, at most {@code within}, polled every {@link #POLL} from at once. An
@@ -28,7 +27,11 @@ final class Awaits {
      * it was before Awaitility, not a failure of the wait.
      */
     static ConditionFactory within(Duration within, String what) {
-        return await(what).atMost(within).pollDelay(Duration.ZERO).pollInterval(POLL).dontCatchUncaughtExceptions();
+        return await(what)
+                .atMost(within)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(POLL)
+                .dontCatchUncaughtExceptions();
     }
 
     /** Waits for {@code backend} to reach {@code state} in {@code proxy}'s topology. */

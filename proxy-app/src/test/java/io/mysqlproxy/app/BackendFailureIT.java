@@ -1,15 +1,11 @@
 package io.mysqlproxy.app;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.MariaDbServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,8 +25,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What a client sees when the backend is missing, mute, dies mid-query, or when the proxy is full: an error it
@@ -43,6 +43,7 @@ class BackendFailureIT {
     private static final int ER_CON_COUNT_ERROR = 1040;
     /** The proxy's code for a backend it cannot reach (server codes only: see ProxyErrors). */
     private static final int ER_CONNECT_TO_FOREIGN_DATA_SOURCE = 1429;
+
     private static final int ER_NET_READ_ERROR = 1158;
 
     private final ReplicatedTestBed bed;
@@ -62,9 +63,11 @@ class BackendFailureIT {
                 + "mysql-proxy.backends.connect-timeout = 20s\n";
         try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
             long started = System.nanoTime();
-            SQLException error = assertThrows(SQLException.class, () -> proxy.connect("").close());
+            SQLException error =
+                    assertThrows(SQLException.class, () -> proxy.connect("").close());
             Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-            assertTrue(elapsed.compareTo(Duration.ofSeconds(8)) < 0,
+            assertTrue(
+                    elapsed.compareTo(Duration.ofSeconds(8)) < 0,
                     "a refused connection is reported at once, not after the 20 s connect timeout: " + elapsed);
             assertEquals(ER_CONNECT_TO_FOREIGN_DATA_SOURCE, error.getErrorCode(), error::getMessage);
             assertTrue(error.getMessage().contains("127.0.0.1:" + closedPort), error::getMessage);
@@ -81,12 +84,18 @@ class BackendFailureIT {
                 int acceptedBefore = silent.accepted();
                 long started = System.nanoTime();
                 // Connector/J would wait 30 s; the proxy must answer after its own 1 s + 1 s.
-                SQLException error = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
-                        SQLException.class, () -> proxy.connect("connectTimeout=30000&socketTimeout=30000").close()));
+                SQLException error = assertTimeoutPreemptively(
+                        Duration.ofSeconds(20),
+                        () -> assertThrows(
+                                SQLException.class,
+                                () -> proxy.connect("connectTimeout=30000&socketTimeout=30000")
+                                        .close()));
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
-                assertTrue(elapsed.compareTo(Duration.ofMillis(1_500)) >= 0,
+                assertTrue(
+                        elapsed.compareTo(Duration.ofMillis(1_500)) >= 0,
                         "the proxy waited for the backend before giving up: " + elapsed);
-                assertTrue(elapsed.compareTo(Duration.ofSeconds(8)) < 0,
+                assertTrue(
+                        elapsed.compareTo(Duration.ofSeconds(8)) < 0,
                         "connect-timeout + handshake-timeout is 2 s, the error came after " + elapsed);
                 assertTrue(silent.accepted() > acceptedBefore, "the proxy did reach the silent backend");
                 assertEquals(ER_CONNECT_TO_FOREIGN_DATA_SOURCE, error.getErrorCode(), error::getMessage);
@@ -105,16 +114,18 @@ class BackendFailureIT {
                     + "mysql-proxy.backends.primary = \"" + server.host() + ":" + server.port() + "\"\n"
                     + "mysql-proxy.backends.replicas = []\n";
             try (ProxyFixture proxy = ProxyFixture.start(bed, overrides);
-                 Connection client = proxy.connect("socketTimeout=120000");
-                 Statement statement = client.createStatement()) {
+                    Connection client = proxy.connect("socketTimeout=120000");
+                    Statement statement = client.createStatement()) {
                 assertEquals(1, queryLong(statement, "SELECT 1"));
                 Future<Long> sleeping = executor.submit(() -> queryLong(statement, "SELECT SLEEP(60)"));
                 awaitRunning(server, "SELECT SLEEP(60)");
 
                 long killed = System.nanoTime();
                 server.kill();
-                ExecutionException failure = assertThrows(ExecutionException.class,
-                        () -> sleeping.get(15, TimeUnit.SECONDS), "the client must fail, not hang");
+                ExecutionException failure = assertThrows(
+                        ExecutionException.class,
+                        () -> sleeping.get(15, TimeUnit.SECONDS),
+                        "the client must fail, not hang");
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - killed);
                 SQLException error = assertInstanceOf(SQLException.class, failure.getCause());
                 assertTrue(elapsed.compareTo(Duration.ofSeconds(5)) < 0, "error after " + elapsed);
@@ -123,7 +134,7 @@ class BackendFailureIT {
 
                 server.start();
                 try (Connection again = proxy.connect("");
-                     Statement st = again.createStatement()) {
+                        Statement st = again.createStatement()) {
                     assertEquals(101, queryLong(st, "SELECT @@server_id"));
                 }
             }
@@ -146,7 +157,8 @@ class BackendFailureIT {
                     assertEquals(1, queryLong(st, "SELECT 1"));
                 }
             }
-            SQLException refused = assertThrows(SQLException.class, () -> proxy.connect("").close());
+            SQLException refused =
+                    assertThrows(SQLException.class, () -> proxy.connect("").close());
             assertEquals(ER_CON_COUNT_ERROR, refused.getErrorCode(), refused::getMessage);
             assertTrue(refused.getMessage().contains("Too many connections"), refused::getMessage);
 
@@ -180,8 +192,10 @@ class BackendFailureIT {
     // ---- helpers ----
 
     private static void provisionApp(MariaDbServer server) throws SQLException {
-        try (Connection root = server.connectAsRoot(); Statement st = root.createStatement()) {
-            st.execute("CREATE USER '" + DbAccount.APP.user() + "'@'%' IDENTIFIED BY '" + DbAccount.APP.password() + "'");
+        try (Connection root = server.connectAsRoot();
+                Statement st = root.createStatement()) {
+            st.execute(
+                    "CREATE USER '" + DbAccount.APP.user() + "'@'%' IDENTIFIED BY '" + DbAccount.APP.password() + "'");
             st.execute("CREATE DATABASE " + ReplicatedTestBed.APP_DATABASE);
             st.execute("GRANT ALL ON " + ReplicatedTestBed.APP_DATABASE + ".* TO '" + DbAccount.APP.user() + "'@'%'");
         }
@@ -189,14 +203,16 @@ class BackendFailureIT {
 
     /** Waits until the server is executing {@code sql} (so the kill lands mid-query, not before it). */
     private static void awaitRunning(MariaDbServer server, String sql) throws Exception {
-        try (Connection root = server.connectAsRoot(); Statement st = root.createStatement()) {
-            Awaits.within(Duration.ofSeconds(30), "'" + sql + "' starts on " + server).until(() -> {
-                try (ResultSet rs = st.executeQuery(
-                        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" + sql + "'")) {
-                    rs.next();
-                    return rs.getLong(1) > 0;
-                }
-            });
+        try (Connection root = server.connectAsRoot();
+                Statement st = root.createStatement()) {
+            Awaits.within(Duration.ofSeconds(30), "'" + sql + "' starts on " + server)
+                    .until(() -> {
+                        try (ResultSet rs = st.executeQuery(
+                                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" + sql + "'")) {
+                            rs.next();
+                            return rs.getLong(1) > 0;
+                        }
+                    });
         }
     }
 
@@ -215,15 +231,17 @@ class BackendFailureIT {
 
         SilentServer() throws IOException {
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            acceptor = new Thread(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        accepted.add(socket.accept());
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "silent-backend");
+            acceptor = new Thread(
+                    () -> {
+                        while (!socket.isClosed()) {
+                            try {
+                                accepted.add(socket.accept());
+                            } catch (IOException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "silent-backend");
             acceptor.setDaemon(true);
             acceptor.start();
         }

@@ -43,8 +43,10 @@ class BadInputIT {
 
     @BeforeAll
     static void start(ReplicatedTestBed bed) throws SQLException {
-        proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP
-                + "\nmysql-proxy.client.max-allowed-packet = 1MiB\nmysql-proxy.client.handshake-timeout = 3s");
+        proxy = ProxyFixture.start(
+                bed,
+                ProxyFixture.NATIVE_PASSWORD_APP
+                        + "\nmysql-proxy.client.max-allowed-packet = 1MiB\nmysql-proxy.client.handshake-timeout = 3s");
         bystander = proxy.connect("");
         log = new ListAppender<>();
         log.start();
@@ -60,7 +62,8 @@ class BadInputIT {
 
     @AfterEach
     void bystanderStillServed() throws SQLException {
-        try (Statement s = bystander.createStatement(); ResultSet rs = s.executeQuery("SELECT 'still here'")) {
+        try (Statement s = bystander.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 'still here'")) {
             assertTrue(rs.next());
             assertEquals("still here", rs.getString(1));
         }
@@ -85,8 +88,16 @@ class BadInputIT {
     void unknownAuthPluginIsSwitchedToTheAccountsOwn() throws IOException {
         try (RawClient client = new RawClient(proxy.port())) {
             HandshakeV10 greeting = client.greeting();
-            client.send(new HandshakeResponse41(RawClient.CAPABILITIES & greeting.capabilities(), 1 << 24, 45, 0,
-                    DbAccount.APP.user(), new byte[] {1, 2, 3}, "app", "client_ed25519", null)
+            client.send(new HandshakeResponse41(
+                            RawClient.CAPABILITIES & greeting.capabilities(),
+                            1 << 24,
+                            45,
+                            0,
+                            DbAccount.APP.user(),
+                            new byte[] {1, 2, 3},
+                            "app",
+                            "client_ed25519",
+                            null)
                     .toFrame(UnpooledByteBufAllocator.DEFAULT, 1));
             byte[] switchRequest = client.readFrame();
             assertNotNull(switchRequest);
@@ -174,9 +185,9 @@ class BadInputIT {
         return client;
     }
 
-
     private static void assertLogged(String fragment) {
-        assertTrue(log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(fragment)),
+        assertTrue(
+                log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(fragment)),
                 "a log line mentioning '" + fragment + "'");
     }
 }

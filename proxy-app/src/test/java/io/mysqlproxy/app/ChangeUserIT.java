@@ -30,13 +30,14 @@ class ChangeUserIT {
     @ValueSource(strings = {"mysql_native_password"})
     void changeUserStartsAFreshSession(String plugin, ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, users(plugin));
-             Connection c = proxy.connect("sslMode=REQUIRED")) {
+                Connection c = proxy.connect("sslMode=REQUIRED")) {
             long before = serverConnectionId(c);
             try (Statement s = c.createStatement()) {
                 s.execute("SET @carried = 'old session'");
             }
             ((JdbcConnection) c).changeUser(DbAccount.APP.user(), DbAccount.APP.password());
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @carried, CURRENT_USER()")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT @carried, CURRENT_USER()")) {
                 assertTrue(rs.next());
                 assertNull(rs.getString(1), "user variables must not survive COM_CHANGE_USER");
                 assertTrue(rs.getString(2).startsWith("app@"), rs.getString(2));
@@ -49,17 +50,18 @@ class ChangeUserIT {
     @ValueSource(strings = {"mysql_native_password"})
     void wrongPasswordIsRefusedAndTheConnectionCloses(String plugin, ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, users(plugin));
-             Connection c = proxy.connect("sslMode=REQUIRED")) {
-            SQLException refused = assertThrows(SQLException.class,
-                    () -> ((JdbcConnection) c).changeUser(DbAccount.APP.user(), "wrong"));
+                Connection c = proxy.connect("sslMode=REQUIRED")) {
+            SQLException refused = assertThrows(
+                    SQLException.class, () -> ((JdbcConnection) c).changeUser(DbAccount.APP.user(), "wrong"));
             assertEquals(1045, refused.getErrorCode(), refused.getMessage());
             assertThrows(SQLException.class, () -> {
                 try (Statement s = c.createStatement()) {
                     s.executeQuery("SELECT 1");
                 }
             });
-            try (Connection other = proxy.connect("sslMode=REQUIRED"); Statement s = other.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT 1")) {
+            try (Connection other = proxy.connect("sslMode=REQUIRED");
+                    Statement s = other.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT 1")) {
                 assertTrue(rs.next(), "other sessions keep working");
             }
         }
@@ -70,7 +72,8 @@ class ChangeUserIT {
     }
 
     private static long serverConnectionId(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT CONNECTION_ID() /* route=primary */")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT CONNECTION_ID() /* route=primary */")) {
             rs.next();
             return rs.getLong(1);
         }

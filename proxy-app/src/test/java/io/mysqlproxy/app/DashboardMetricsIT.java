@@ -36,8 +36,8 @@ class DashboardMetricsIT {
         assertTrue(queried.size() > 15, "the dashboard's metrics: " + queried);
 
         try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP);
-             Connection c = proxy.connect("");
-             Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("SELECT 1");
             s.execute("BEGIN");
             s.execute("SELECT 1");
@@ -45,7 +45,9 @@ class DashboardMetricsIT {
             String scrape = proxy.server().runtime().metrics().scrape();
             Set<String> missing = new TreeSet<>();
             for (String metric : queried) {
-                if (!Pattern.compile("^" + metric + "[{ ]", Pattern.MULTILINE).matcher(scrape).find()) {
+                if (!Pattern.compile("^" + metric + "[{ ]", Pattern.MULTILINE)
+                        .matcher(scrape)
+                        .find()) {
                     missing.add(metric);
                 }
             }

@@ -65,8 +65,11 @@ class DiscoveryIT {
     }
 
     private static DiscoveredBackends.Endpoint endpoint(MariaDbServer server, int ordinal, boolean terminating) {
-        return new DiscoveredBackends.Endpoint(new HostPort(server.host(), server.port()), "mysql-" + ordinal,
-                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA, terminating);
+        return new DiscoveredBackends.Endpoint(
+                new HostPort(server.host(), server.port()),
+                "mysql-" + ordinal,
+                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA,
+                terminating);
     }
 
     private static DiscoveredBackends set(DiscoveredBackends.Endpoint... endpoints) {
@@ -88,24 +91,29 @@ class DiscoveryIT {
         MariaDbServer one = bed.replicas().get(0);
         MariaDbServer two = bed.replicas().get(1);
         PushedDiscovery discovery = new PushedDiscovery(set(endpoint(primary, 0, false)));
-        try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP
-                + "\nmysql-proxy.backends.replicas = []", discovery);
-             Connection c = proxy.connect("");
-             Statement s = c.createStatement()) {
+        try (ProxyFixture proxy = ProxyFixture.start(
+                        bed, ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.backends.replicas = []", discovery);
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             assertEquals(List.of(), proxy.server().runtime().topology().replicas(), "ordinal 0 is the primary");
             assertEquals(Set.of(PRIMARY), readFrom(s), "no replica yet: reads fall back to the primary");
 
             discovery.push(set(endpoint(primary, 0, false), endpoint(one, 1, false), endpoint(two, 2, false)));
             assertEquals(Set.of(one.serverId(), two.serverId()), readFrom(s));
-            List<Backend> replicas = new ArrayList<>(proxy.server().runtime().topology().replicas());
+            List<Backend> replicas =
+                    new ArrayList<>(proxy.server().runtime().topology().replicas());
 
             discovery.push(set(endpoint(primary, 0, false), endpoint(one, 1, false), endpoint(two, 2, true)));
             assertEquals(Set.of(one.serverId()), readFrom(s), "a terminating replica gets no new reads");
-            assertSame(replicas.get(1), proxy.server().runtime().topology().replicas().get(1));
+            assertSame(
+                    replicas.get(1),
+                    proxy.server().runtime().topology().replicas().get(1));
             assertEquals(BackendState.DRAINING, proxy.state(replicas.get(1)));
 
             discovery.push(set(endpoint(primary, 0, false), endpoint(one, 1, false)));
-            assertEquals(List.of(replicas.get(0)), proxy.server().runtime().topology().replicas(),
+            assertEquals(
+                    List.of(replicas.get(0)),
+                    proxy.server().runtime().topology().replicas(),
                     "the replica still reported keeps its backend");
             assertEquals(Set.of(one.serverId()), readFrom(s));
 

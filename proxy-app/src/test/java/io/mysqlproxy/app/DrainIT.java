@@ -52,36 +52,58 @@ class DrainIT {
         int port = ProxyFixture.freePort();
         int adminPort = ProxyFixture.freePort();
         Path config = dir.resolve("proxy.conf");
-        String hocon = TestBedProxyConfig.hocon(bed, port, adminPort, ProxyFixture.NATIVE_PASSWORD_APP
-                + "\nmysql-proxy.shutdown.drain-timeout = 20s\nmysql-proxy.reload.watch-interval = 0s\n");
+        String hocon = TestBedProxyConfig.hocon(
+                bed,
+                port,
+                adminPort,
+                ProxyFixture.NATIVE_PASSWORD_APP
+                        + "\nmysql-proxy.shutdown.drain-timeout = 20s\nmysql-proxy.reload.watch-interval = 0s\n");
         Files.writeString(config, hocon);
-        Sysbench sysbench = new Sysbench("oltp_read_write", "--tables=2", "--table-size=2000", "--db-ps-mode=auto",
+        Sysbench sysbench = new Sysbench(
+                "oltp_read_write",
+                "--tables=2",
+                "--table-size=2000",
+                "--db-ps-mode=auto",
                 "--mysql-ignore-errors=1213");
         sysbench.run(bed.primary().port(), "cleanup");
         sysbench.run(bed.primary().port(), "prepare");
         bed.awaitReplication();
 
         Path log = dir.resolve("proxy.log");
-        Process proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process proxy = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "run",
+                        "--config",
+                        config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
             awaitReady(adminPort);
             // SIGHUP reloads the file (its watch is off here, so only the signal can have done it).
             Files.writeString(config, hocon + "mysql-proxy.routing.consistency = eventual\n");
-            assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(proxy.pid())).start().waitFor());
+            assertEquals(
+                    0,
+                    new ProcessBuilder("kill", "-HUP", Long.toString(proxy.pid()))
+                            .start()
+                            .waitFor());
             awaitLog(log, "configuration reloaded");
             Sysbench.Running load = sysbench.start(port, "run", "--threads=4", "--time=60", "--report-interval=0");
             Awaits.within(Duration.ofSeconds(30), "sysbench's four sessions run transactions through the proxy")
                     .pollInterval(Duration.ofMillis(100))
-                    .until(() -> !load.alive() || (metric(adminPort, "mysqlproxy_client_connections") >= 4
-                            && metric(adminPort, "mysqlproxy_backend_statements_total") >= 200));
+                    .until(() -> !load.alive()
+                            || (metric(adminPort, "mysqlproxy_client_connections") >= 4
+                                    && metric(adminPort, "mysqlproxy_backend_statements_total") >= 200));
             assertTrue(load.alive(), "sysbench is running");
 
             // A transaction in flight when the signal comes: it must be allowed to commit.
-            try (Connection c = DriverManager.getConnection(ProxyFixture.url(port, ReplicatedTestBed.APP_DATABASE, ""),
-                    "app", "app-secret"); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(
+                            ProxyFixture.url(port, ReplicatedTestBed.APP_DATABASE, ""), "app", "app-secret");
+                    Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS drain_it (id INT PRIMARY KEY)");
                 s.execute("DELETE FROM drain_it");
                 s.execute("BEGIN");
@@ -96,9 +118,10 @@ class DrainIT {
                     return null;
                 });
                 rest.get(10, TimeUnit.SECONDS);
-                SQLException closed = assertThrows(SQLException.class, () -> s.execute("SELECT 1"),
-                        "after its transaction the session is closed");
-                assertTrue(System.nanoTime() - signalled < Duration.ofSeconds(15).toNanos(), closed.getMessage());
+                SQLException closed = assertThrows(
+                        SQLException.class, () -> s.execute("SELECT 1"), "after its transaction the session is closed");
+                assertTrue(
+                        System.nanoTime() - signalled < Duration.ofSeconds(15).toNanos(), closed.getMessage());
             }
             assertTrue(proxy.waitFor(30, TimeUnit.SECONDS), "the proxy exits within the drain deadline");
             assertEquals(0, proxy.exitValue(), Files.readString(log));
@@ -108,8 +131,8 @@ class DrainIT {
             int failures = 0;
             while (fatal.find()) {
                 failures++;
-                assertEquals("BEGIN", fatal.group(1), "a session may only end where a transaction would begin:\n"
-                        + output);
+                assertEquals(
+                        "BEGIN", fatal.group(1), "a session may only end where a transaction would begin:\n" + output);
             }
             assertTrue(failures > 0, "sysbench's sessions were closed by the drain:\n" + output);
 
@@ -124,7 +147,8 @@ class DrainIT {
             executor.shutdownNow();
             proxy.destroyForcibly();
         }
-        try (Connection direct = ProxyFixture.connectDirect(bed, ""); Statement s = direct.createStatement()) {
+        try (Connection direct = ProxyFixture.connectDirect(bed, "");
+                Statement s = direct.createStatement()) {
             assertEquals(2, ReadWriteSplitIT.serverId(s, "SELECT COUNT(*) FROM drain_it"), "the transaction committed");
             s.execute("DROP TABLE drain_it");
         }
@@ -135,8 +159,8 @@ class DrainIT {
     void aTransactionInFlightCommitsBeforeItsSessionCloses(ReplicatedTestBed bed) throws Exception {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP);
-             Connection c = proxy.connect("");
-             Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS drain_inflight (id INT PRIMARY KEY)");
             s.execute("DELETE FROM drain_inflight");
             s.execute("BEGIN");
@@ -152,7 +176,8 @@ class DrainIT {
         } finally {
             executor.shutdownNow();
         }
-        try (Connection direct = ProxyFixture.connectDirect(bed, ""); Statement s = direct.createStatement()) {
+        try (Connection direct = ProxyFixture.connectDirect(bed, "");
+                Statement s = direct.createStatement()) {
             assertEquals(2, ReadWriteSplitIT.serverId(s, "SELECT COUNT(*) FROM drain_inflight"));
             s.execute("DROP TABLE drain_inflight");
         }
@@ -161,13 +186,15 @@ class DrainIT {
     @Test
     void aTransactionStillOpenAtTheDeadlineIsCutWithError1053(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP);
-             Connection open = proxy.connect("");
-             Connection idle = proxy.connect("");
-             Statement s = open.createStatement()) {
+                Connection open = proxy.connect("");
+                Connection idle = proxy.connect("");
+                Statement s = open.createStatement()) {
             s.execute("BEGIN");
             s.execute("SELECT 1");
-            assertEquals(1, proxy.server().drain(Duration.ofMillis(500)), "the open transaction is cut, the idle "
-                    + "session closed at once");
+            assertEquals(
+                    1,
+                    proxy.server().drain(Duration.ofMillis(500)),
+                    "the open transaction is cut, the idle " + "session closed at once");
             SQLException cut = assertThrows(SQLException.class, () -> s.execute("SELECT 1"));
             assertTrue(cut.getErrorCode() == 1053 || cut.getSQLState().startsWith("08"), cut.getMessage());
             assertThrows(SQLException.class, () -> idle.createStatement().execute("SELECT 1"));
@@ -186,23 +213,27 @@ class DrainIT {
 
     /** Fails without the log: the test's own catch adds it. */
     private static void awaitReady(int adminPort) {
-        Awaits.within(Duration.ofSeconds(30), "the proxy becomes ready").pollInterval(Duration.ofMillis(100))
+        Awaits.within(Duration.ofSeconds(30), "the proxy becomes ready")
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> status(adminPort), is(200));
     }
 
     private static void awaitLog(Path log, String line) {
-        Awaits.within(Duration.ofSeconds(10), "'" + line + "' in the proxy's log").pollInterval(Duration.ofMillis(50))
+        Awaits.within(Duration.ofSeconds(10), "'" + line + "' in the proxy's log")
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> Files.readString(log).contains(line));
     }
 
     private static void awaitNotReady(int adminPort) {
-        Awaits.within(Duration.ofSeconds(5), "/readyz turns false").pollInterval(Duration.ofMillis(10))
+        Awaits.within(Duration.ofSeconds(5), "/readyz turns false")
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> status(adminPort), is(503));
     }
 
     /** /readyz turns false just before the listener closes: allow the close a moment, then require it. */
     private static void assertRefused(int port) {
-        Awaits.within(Duration.ofSeconds(5), "the listener closes").pollInterval(Duration.ofMillis(10))
+        Awaits.within(Duration.ofSeconds(5), "the listener closes")
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> refuses(port));
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(), "the listener is closed");
     }
@@ -218,7 +249,8 @@ class DrainIT {
 
     private static int status(int adminPort) throws InterruptedException {
         try {
-            return HTTP.send(admin(adminPort, "/readyz"), HttpResponse.BodyHandlers.discarding()).statusCode();
+            return HTTP.send(admin(adminPort, "/readyz"), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException notListening) {
             return -1;
         }
@@ -228,11 +260,13 @@ class DrainIT {
     private static double metric(int adminPort, String name) throws InterruptedException {
         String scrape;
         try {
-            scrape = HTTP.send(admin(adminPort, "/metrics"), HttpResponse.BodyHandlers.ofString()).body();
+            scrape = HTTP.send(admin(adminPort, "/metrics"), HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (IOException notListening) {
             return -1;
         }
-        Matcher series = Pattern.compile("^" + name + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE).matcher(scrape);
+        Matcher series = Pattern.compile("^" + name + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE)
+                .matcher(scrape);
         double sum = 0;
         while (series.find()) {
             sum += Double.parseDouble(series.group(2));
@@ -242,6 +276,7 @@ class DrainIT {
 
     private static HttpRequest admin(int adminPort, String path) {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
-                .timeout(Duration.ofSeconds(2)).build();
+                .timeout(Duration.ofSeconds(2))
+                .build();
     }
 }

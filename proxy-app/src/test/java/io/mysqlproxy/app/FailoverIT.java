@@ -36,8 +36,8 @@ class FailoverIT {
                                  max-replication-lag = 1s }
             mysql-proxy.backends.connect-timeout = 2s
             """;
-    private static final Sysbench POINT_SELECT = new Sysbench("oltp_point_select", "--tables=1",
-            "--table-size=1000", "--db-ps-mode=auto");
+    private static final Sysbench POINT_SELECT =
+            new Sysbench("oltp_point_select", "--tables=1", "--table-size=1000", "--db-ps-mode=auto");
 
     @BeforeEach
     void sysbenchTable(ReplicatedTestBed bed) throws Exception {
@@ -50,8 +50,8 @@ class FailoverIT {
     /** Starts the load and waits until its reads flow through the proxy. */
     private static Sysbench.Running readLoad(ProxyFixture proxy, int seconds) throws Exception {
         long before = statements(proxy);
-        Sysbench.Running load = POINT_SELECT.start(proxy.port(), "run", "--threads=4", "--time=" + seconds,
-                "--report-interval=0");
+        Sysbench.Running load =
+                POINT_SELECT.start(proxy.port(), "run", "--threads=4", "--time=" + seconds, "--report-interval=0");
         Awaits.within(Duration.ofSeconds(10), "sysbench's reads flow through the proxy")
                 .until(() -> !load.alive() || statements(proxy) - before >= 200);
         assertTrue(load.alive(), "sysbench stopped early");
@@ -59,7 +59,9 @@ class FailoverIT {
     }
 
     private static long statements(ProxyFixture proxy) {
-        return proxy.server().runtime().topology().all().stream().mapToLong(proxy::statements).sum();
+        return proxy.server().runtime().topology().all().stream()
+                .mapToLong(proxy::statements)
+                .sum();
     }
 
     /** Waits for the end of the load: it must have run reads and failed none. */
@@ -84,7 +86,8 @@ class FailoverIT {
             Awaits.state(proxy, backend, BackendState.DOWN, Duration.ofSeconds(5));
             Duration ejection = Duration.ofNanos(System.nanoTime() - killed);
             // Three intervals, plus the check timeout of a check that was already under way.
-            assertTrue(ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
+            assertTrue(
+                    ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
                     "ejected after " + ejection.toMillis() + " ms");
             assertServes(proxy, backend, false);
 
@@ -99,11 +102,12 @@ class FailoverIT {
     void aLaggingReplicaIsEjectedOnceOverTheLimitAndReadmittedWhenCaughtUp(ReplicatedTestBed bed) throws Exception {
         MariaDbServer behind = bed.replicas().get(1);
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
-             Connection writer = proxy.connect("");
-             Statement w = writer.createStatement();
-             Connection replicaRoot = behind.connectAsRoot();
-             Statement lock = replicaRoot.createStatement()) {
-            w.execute("CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
+                Connection writer = proxy.connect("");
+                Statement w = writer.createStatement();
+                Connection replicaRoot = behind.connectAsRoot();
+                Statement lock = replicaRoot.createStatement()) {
+            w.execute(
+                    "CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
             bed.awaitReplication();
             Backend backend = proxy.replica(behind);
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
@@ -114,14 +118,17 @@ class FailoverIT {
             long locked = System.nanoTime();
             try {
                 // A write each poll: the lag grows until the replica is ejected.
-                Awaits.within(Duration.ofSeconds(10), "the lagging replica is ejected").untilAsserted(() -> {
-                    w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
-                    assertNotEquals(BackendState.UP, proxy.state(backend), "lag " + proxy.lagSeconds(backend) + " s");
-                });
+                Awaits.within(Duration.ofSeconds(10), "the lagging replica is ejected")
+                        .untilAsserted(() -> {
+                            w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))");
+                            assertNotEquals(
+                                    BackendState.UP, proxy.state(backend), "lag " + proxy.lagSeconds(backend) + " s");
+                        });
                 assertEquals(BackendState.LAGGING, proxy.state(backend));
                 assertTrue(proxy.lagSeconds(backend) > 1, "lag " + proxy.lagSeconds(backend) + " s");
-                assertTrue(System.nanoTime() - locked > Duration.ofSeconds(1).toNanos(), "ejected before its lag "
-                        + "could pass the limit");
+                assertTrue(
+                        System.nanoTime() - locked > Duration.ofSeconds(1).toNanos(),
+                        "ejected before its lag " + "could pass the limit");
                 assertServes(proxy, backend, false);
             } finally {
                 lock.execute("UNLOCK TABLES");
@@ -136,9 +143,10 @@ class FailoverIT {
     @Test
     void withThePrimaryKilledWritesFailAtOnceWithAClearErrorWhileReadsGoOn(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
-             Connection writer = proxy.connect("");
-             Statement w = writer.createStatement()) {
-            w.execute("CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
+                Connection writer = proxy.connect("");
+                Statement w = writer.createStatement()) {
+            w.execute(
+                    "CREATE TABLE IF NOT EXISTS failover_writes (id INT AUTO_INCREMENT PRIMARY KEY, at TIMESTAMP(6))");
             Backend primary = proxy.server().runtime().topology().primary();
             Sysbench.Running load = readLoad(proxy, 12);
 
@@ -149,13 +157,17 @@ class FailoverIT {
             Awaits.within(Duration.ofSeconds(5), "the proxy sees its connections to the killed primary close")
                     .until(() -> proxy.server().runtime().pool(primary).openConnections(), is(0));
             long started = System.nanoTime();
-            SQLException refused = assertThrows(SQLException.class,
-                    () -> w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))"));
+            SQLException refused = assertThrows(
+                    SQLException.class, () -> w.execute("INSERT INTO failover_writes (at) VALUES (NOW(6))"));
             Duration answered = Duration.ofNanos(System.nanoTime() - started);
-            assertTrue(answered.compareTo(Duration.ofSeconds(2)) <= 0, "the write waited " + answered.toMillis() + " ms");
+            assertTrue(
+                    answered.compareTo(Duration.ofSeconds(2)) <= 0, "the write waited " + answered.toMillis() + " ms");
             assertEquals(1429, refused.getErrorCode(), refused.getMessage());
-            assertTrue(refused.getMessage().startsWith("Can't connect to MySQL server on '" + primary.name()
-                    + "' through mysql-proxy"), refused.getMessage());
+            assertTrue(
+                    refused.getMessage()
+                            .startsWith(
+                                    "Can't connect to MySQL server on '" + primary.name() + "' through mysql-proxy"),
+                    refused.getMessage());
             Awaits.state(proxy, primary, BackendState.DOWN, Duration.ofSeconds(5));
             noFailedReads(load);
 
@@ -183,7 +195,9 @@ class FailoverIT {
             }
             assertServes(proxy, primary, true);
             noFailedReads(load);
-            assertTrue(proxy.statements(primary) - before > 1000, "reads on the primary: " + (proxy.statements(primary) - before));
+            assertTrue(
+                    proxy.statements(primary) - before > 1000,
+                    "reads on the primary: " + (proxy.statements(primary) - before));
         }
         bed.heal();
     }
@@ -204,5 +218,4 @@ class FailoverIT {
             assertEquals(0, routed, backend + " (" + state + ") got " + routed + " statements in 500 ms");
         }
     }
-
 }

@@ -36,6 +36,7 @@ class FuzzIT {
     private static final long SEED = Long.getLong("fuzz.seed", 20261122L);
     /** Commands not to send to the shared servers even as garbage: KILL could hit other sessions. */
     private static final int COM_PROCESS_KILL = 0x0c;
+
     private static final int COM_SHUTDOWN = 0x08;
 
     private final Random random = new Random(SEED);
@@ -46,23 +47,25 @@ class FuzzIT {
         events.start();
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.addAppender(events);
-        try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP
-                + "\nmysql-proxy.client.handshake-timeout = 2s")) {
+        try (ProxyFixture proxy = ProxyFixture.start(
+                bed, ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.client.handshake-timeout = 2s")) {
             int sent = 0;
             int connections = 0;
             while (sent < PACKETS) {
                 sent += random.nextInt(10) < 3 ? beforeAuthentication(proxy.port()) : afterAuthentication(proxy.port());
                 connections++;
             }
-            try (Connection c = proxy.connect(DbAccount.APP.user(), DbAccount.APP.password(), ""); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT 41 + 1")) {
+            try (Connection c = proxy.connect(DbAccount.APP.user(), DbAccount.APP.password(), "");
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT 41 + 1")) {
                 assertTrue(rs.next());
                 assertEquals(42, rs.getInt(1));
             }
             List<String> problems = new ArrayList<>();
             for (ILoggingEvent event : events.list) {
                 String message = event.getFormattedMessage();
-                if (event.getLevel().isGreaterOrEqual(Level.ERROR) || message.contains("reached at the tail of the pipeline")) {
+                if (event.getLevel().isGreaterOrEqual(Level.ERROR)
+                        || message.contains("reached at the tail of the pipeline")) {
                     problems.add(event.getLevel() + " " + event.getLoggerName() + ": " + message);
                 }
             }
@@ -76,7 +79,9 @@ class FuzzIT {
     private int beforeAuthentication(int port) throws IOException {
         try (RawClient client = new RawClient(port)) {
             client.greeting();
-            return sendBurst(client, 1 + random.nextInt(4),
+            return sendBurst(
+                    client,
+                    1 + random.nextInt(4),
                     i -> random.nextBoolean() ? randomPacket(1 + i) : mutate(loginTemplate(), 1 + i));
         }
     }
@@ -135,7 +140,8 @@ class FuzzIT {
     private byte[] commandTemplate() {
         String[] queries = {"SELECT 1", "SELECT * FROM information_schema.tables LIMIT 3", "DO 1", "SHOW TABLES"};
         return switch (random.nextInt(6)) {
-            case 0 -> concat(new byte[] {0x03}, queries[random.nextInt(queries.length)].getBytes(StandardCharsets.UTF_8));
+            case 0 ->
+                concat(new byte[] {0x03}, queries[random.nextInt(queries.length)].getBytes(StandardCharsets.UTF_8));
             case 1 -> new byte[] {0x16, 'S', 'E', 'L', 'E', 'C', 'T', ' ', '?'};
             case 2 -> new byte[] {0x17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 0, 1, 0, 0, 0};
             case 3 -> new byte[] {0x1c, 1, 0, 0, 0, 5, 0, 0, 0};
@@ -151,11 +157,16 @@ class FuzzIT {
         int mutations = 1 + random.nextInt(4);
         for (int m = 0; m < mutations; m++) {
             switch (random.nextInt(6)) {
-                case 0 -> { if (bytes.length > 0) bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8)); }
-                case 1 -> { if (bytes.length > 0) bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256); }
+                case 0 -> {
+                    if (bytes.length > 0) bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
+                }
+                case 1 -> {
+                    if (bytes.length > 0) bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+                }
                 case 2 -> bytes = java.util.Arrays.copyOf(bytes, random.nextInt(bytes.length + 1));
                 case 3 -> bytes = concat(bytes, new byte[] {(byte) random.nextInt(256)});
-                case 4 -> declared = random.nextBoolean() ? random.nextInt(0x1000000) : bytes.length + 1 + random.nextInt(8);
+                case 4 ->
+                    declared = random.nextBoolean() ? random.nextInt(0x1000000) : bytes.length + 1 + random.nextInt(8);
                 default -> sequence = random.nextInt(256);
             }
         }

@@ -43,10 +43,10 @@ class HealthMonitorIT {
             """;
 
     @Test
-    void aKilledReplicaIsEjectedWithoutFailedReadsAndReadmittedAfterItsRestart(ReplicatedTestBed bed)
-            throws Exception {
+    void aKilledReplicaIsEjectedWithoutFailedReadsAndReadmittedAfterItsRestart(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
-             Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             MariaDbServer victim = bed.replicas().get(0);
             Backend backend = proxy.replica(victim);
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
@@ -64,7 +64,8 @@ class HealthMonitorIT {
             }
             Duration ejection = Duration.ofNanos(System.nanoTime() - killed);
             assertEquals(BackendState.DOWN, proxy.state(backend));
-            assertTrue(ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
+            assertTrue(
+                    ejection.compareTo(INTERVAL.multipliedBy(3).plusMillis(500)) <= 0,
                     "ejected after " + ejection.toMillis() + " ms");
             Map<Integer, Integer> after = readsBy(s, 100);
             assertEquals(Map.of(bed.replicas().get(1).serverId(), 100), after, "reads after the ejection: " + after);
@@ -72,8 +73,9 @@ class HealthMonitorIT {
             victim.start();
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(10));
             Map<Integer, Integer> readmitted = readsBy(s, 100);
-            assertTrue(readmitted.getOrDefault(victim.serverId(), 0) > 0, "the restarted replica serves again: "
-                    + readmitted);
+            assertTrue(
+                    readmitted.getOrDefault(victim.serverId(), 0) > 0,
+                    "the restarted replica serves again: " + readmitted);
         }
     }
 
@@ -81,10 +83,12 @@ class HealthMonitorIT {
     void aReplicaWithItsSqlThreadStoppedIsEjectedAndReadmittedOnceItRunsAgain(ReplicatedTestBed bed) throws Exception {
         MariaDbServer stalled = bed.replicas().get(1);
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
-             Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             Backend backend = proxy.replica(stalled);
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
-            try (Connection root = stalled.connectAsRoot(); Statement r = root.createStatement()) {
+            try (Connection root = stalled.connectAsRoot();
+                    Statement r = root.createStatement()) {
                 r.execute("STOP SLAVE SQL_THREAD");
             }
             try {
@@ -92,7 +96,8 @@ class HealthMonitorIT {
                 Map<Integer, Integer> reads = readsBy(s, 50);
                 assertEquals(0, reads.getOrDefault(stalled.serverId(), 0), "the stalled replica served " + reads);
             } finally {
-                try (Connection root = stalled.connectAsRoot(); Statement r = root.createStatement()) {
+                try (Connection root = stalled.connectAsRoot();
+                        Statement r = root.createStatement()) {
                     r.execute("START SLAVE SQL_THREAD");
                 }
             }
@@ -106,21 +111,24 @@ class HealthMonitorIT {
         int port = LoopbackPorts.free();
         List<Socket> accepted = new ArrayList<>();
         try (ServerSocket silent = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(silent.accept());
-                    }
-                } catch (Exception closed) {
-                    // The test is over.
-                }
-            }, "silent-replica");
+            Thread acceptor = new Thread(
+                    () -> {
+                        try {
+                            while (true) {
+                                accepted.add(silent.accept());
+                            }
+                        } catch (Exception closed) {
+                            // The test is over.
+                        }
+                    },
+                    "silent-replica");
             acceptor.setDaemon(true);
             acceptor.start();
-            String replicas = "mysql-proxy.backends.replicas = [\"127.0.0.1:" + bed.replicas().get(0).port()
-                    + "\", \"127.0.0.1:" + port + "\"]\n";
+            String replicas = "mysql-proxy.backends.replicas = [\"127.0.0.1:"
+                    + bed.replicas().get(0).port() + "\", \"127.0.0.1:" + port + "\"]\n";
             try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH + replicas);
-                 Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                    Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 Backend backend = proxy.server().runtime().topology().replicas().get(1);
                 Awaits.state(proxy, backend, BackendState.DOWN, Duration.ofSeconds(5));
                 long started = System.nanoTime();
@@ -139,7 +147,8 @@ class HealthMonitorIT {
     void aReadWhoseReplicaDiesMidQueryIsAnsweredByAnotherServer(ReplicatedTestBed bed) throws Exception {
         java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
-             Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             java.util.concurrent.Future<Integer> read = executor.submit(() -> {
                 try (ResultSet rs = s.executeQuery("SELECT @@server_id, SLEEP(2)")) {
                     assertTrue(rs.next());
@@ -149,9 +158,10 @@ class HealthMonitorIT {
             AtomicReference<MariaDbServer> started = new AtomicReference<>();
             Awaits.within(Duration.ofSeconds(5), "the read starts on a replica").until(() -> {
                 for (MariaDbServer replica : bed.replicas()) {
-                    try (Connection root = replica.connectAsRoot(); Statement r = root.createStatement();
-                         ResultSet rs = r.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                                 + "WHERE INFO = 'SELECT @@server_id, SLEEP(2)'")) {
+                    try (Connection root = replica.connectAsRoot();
+                            Statement r = root.createStatement();
+                            ResultSet rs = r.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                    + "WHERE INFO = 'SELECT @@server_id, SLEEP(2)'")) {
                         rs.next();
                         if (rs.getInt(1) > 0) {
                             started.set(replica);
@@ -169,7 +179,6 @@ class HealthMonitorIT {
             executor.shutdownNow();
         }
     }
-
 
     /** {@code n} reads of @@server_id, counted by server; any failure fails the test. */
     private static Map<Integer, Integer> readsBy(Statement s, int n) throws SQLException {

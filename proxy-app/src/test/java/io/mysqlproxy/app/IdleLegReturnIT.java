@@ -39,7 +39,8 @@ class IdleLegReturnIT {
 
     @BeforeEach
     void table(ReplicatedTestBed bed) throws Exception {
-        try (Connection c = ProxyFixture.connectDirect(bed, ""); Statement s = c.createStatement()) {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS idle_return");
             s.execute("CREATE TABLE idle_return (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20))");
             s.execute("INSERT INTO idle_return (v) VALUES ('a'), ('b'), ('c'), ('d'), ('e')");
@@ -86,8 +87,8 @@ class IdleLegReturnIT {
     @Test
     void stateSetBeforeTheReturnIsThereAfterIt(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
-             Connection c = proxy.connect("useServerPrepStmts=true&cachePrepStmts=true");
-             Statement s = c.createStatement()) {
+                Connection c = proxy.connect("useServerPrepStmts=true&cachePrepStmts=true");
+                Statement s = c.createStatement()) {
             s.execute("SET SESSION sql_mode = 'ANSI_QUOTES'");
             s.execute("SET @greeting = 'hello'");
             s.execute("SET NAMES latin1");
@@ -123,47 +124,55 @@ class IdleLegReturnIT {
     @Test
     void connectionsHoldingWhatCannotBeCarriedOverStayWithTheirSession(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES)) {
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 c.setAutoCommit(false);
                 s.executeUpdate("INSERT INTO idle_return (v) VALUES ('in a transaction')");
                 assertStaysThroughIdlePeriods(proxy, "an open transaction");
                 c.rollback();
                 assertEquals(0, count(s, "SELECT COUNT(*) FROM idle_return WHERE v = 'in a transaction'"));
             }
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 s.execute("CREATE TEMPORARY TABLE scratch (x INT)");
                 s.execute("INSERT INTO scratch VALUES (1)");
                 assertStaysThroughIdlePeriods(proxy, "a temporary table");
                 assertEquals(1, count(s, "SELECT COUNT(*) FROM scratch"));
             }
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 assertEquals(1, count(s, "SELECT GET_LOCK('idle-return', 5)"));
                 assertStaysThroughIdlePeriods(proxy, "a named lock");
                 assertEquals(1, count(s, "SELECT IS_USED_LOCK('idle-return') = CONNECTION_ID()"));
             }
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 s.execute("SET @at = RAND()");
                 String at = string(s, "SELECT @at");
                 assertStaysThroughIdlePeriods(proxy, "a user variable set from an expression");
                 assertEquals(at, string(s, "SELECT @at"));
             }
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 s.execute("SET TRANSACTION READ ONLY");
                 assertStaysThroughIdlePeriods(proxy, "a SET TRANSACTION for the next transaction");
-                SQLException readOnly = assertThrows(SQLException.class,
-                        () -> s.executeUpdate("INSERT INTO idle_return (v) VALUES ('read only')"));
+                SQLException readOnly = assertThrows(
+                        SQLException.class, () -> s.executeUpdate("INSERT INTO idle_return (v) VALUES ('read only')"));
                 assertEquals(1792, readOnly.getErrorCode(), readOnly.getMessage());
                 awaitAllReturned(proxy);
-                assertEquals(1, s.executeUpdate("INSERT INTO idle_return (v) VALUES ('read write again')"),
+                assertEquals(
+                        1,
+                        s.executeUpdate("INSERT INTO idle_return (v) VALUES ('read write again')"),
                         "the one-shot SET TRANSACTION is not replayed on the next connection");
             }
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 s.execute("CALL make_scratch()");
                 assertStaysThroughIdlePeriods(proxy, "what a stored procedure left behind");
                 assertEquals(7, count(s, "/* route=primary */ SELECT x FROM proc_scratch"));
             }
             try (Connection c = proxy.connect("useCursorFetch=true&defaultFetchSize=2");
-                 PreparedStatement all = c.prepareStatement("SELECT v FROM idle_return WHERE id <= 5 ORDER BY id")) {
+                    PreparedStatement all = c.prepareStatement("SELECT v FROM idle_return WHERE id <= 5 ORDER BY id")) {
                 try (ResultSet rows = all.executeQuery()) {
                     assertTrue(rows.next());
                     assertEquals("a", rows.getString(1));
@@ -182,9 +191,9 @@ class IdleLegReturnIT {
     @Test
     void statementsRacingTheReturnAreServed(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
-             Connection c = proxy.connect("useServerPrepStmts=true");
-             Statement s = c.createStatement();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO idle_return (v) VALUES (?)")) {
+                Connection c = proxy.connect("useServerPrepStmts=true");
+                Statement s = c.createStatement();
+                PreparedStatement insert = c.prepareStatement("INSERT INTO idle_return (v) VALUES (?)")) {
             s.execute("SET @tag = 'race'");
             ThreadLocalRandom random = ThreadLocalRandom.current();
             for (int i = 0; i < 30; i++) {
@@ -210,7 +219,8 @@ class IdleLegReturnIT {
     }
 
     private static void awaitAllReturned(ProxyFixture proxy) {
-        Awaits.within(Duration.ofSeconds(5), "the idle session gives its connections back").until(() -> inUse(proxy), is(0));
+        Awaits.within(Duration.ofSeconds(5), "the idle session gives its connections back")
+                .until(() -> inUse(proxy), is(0));
     }
 
     /** Backend connections borrowed by sessions: open ones that are neither idle in a pool nor being reset. */

@@ -1,15 +1,13 @@
 package io.mysqlproxy.app;
 
-import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.mysql.cj.jdbc.ConnectionImpl;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -22,10 +20,12 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * MySQL Connector/J, the most common Java client, through the proxy with the options applications actually
@@ -90,7 +90,9 @@ class JdbcClientIT {
             long closes = status(cached, "Com_stmt_close");
             runTwenty(cached, sql);
             long prepared = status(cached, "Com_stmt_prepare") - prepares;
-            assertTrue(prepared >= 1 && prepared <= bed.servers().size(), "cached statement prepared " + prepared + " times");
+            assertTrue(
+                    prepared >= 1 && prepared <= bed.servers().size(),
+                    "cached statement prepared " + prepared + " times");
             assertEquals(0, status(cached, "Com_stmt_close") - closes, "cached statement kept open");
         }
         try (Connection uncached = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false")) {
@@ -122,7 +124,8 @@ class JdbcClientIT {
 
     @Test
     void multiStatementTextReturnsEveryResult() throws SQLException {
-        try (Connection c = proxy.connect("allowMultiQueries=true"); Statement st = c.createStatement()) {
+        try (Connection c = proxy.connect("allowMultiQueries=true");
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS jdbc_multi");
             st.execute("CREATE TABLE jdbc_multi (id INT PRIMARY KEY, name VARCHAR(16))");
             boolean isResultSet = st.execute("SELECT 1 AS one; "
@@ -144,13 +147,20 @@ class JdbcClientIT {
                 }
                 isResultSet = st.getMoreResults();
             }
-            assertEquals(List.of("rows [[1]]", "rows [[a], [b]]", "count 3", "count 2",
-                    "rows [[1, x], [2, w], [3, w]]", "rows []"), results);
+            assertEquals(
+                    List.of(
+                            "rows [[1]]",
+                            "rows [[a], [b]]",
+                            "count 3",
+                            "count 2",
+                            "rows [[1, x], [2, w], [3, w]]",
+                            "rows []"),
+                    results);
 
             // An error ends the sequence where it happens (Connector/J reads every result at once, so execute
             // throws); the session stays usable.
-            SQLException error = assertThrows(SQLException.class,
-                    () -> st.execute("SELECT 1; SELECT * FROM jdbc_no_such_table; SELECT 3"));
+            SQLException error = assertThrows(
+                    SQLException.class, () -> st.execute("SELECT 1; SELECT * FROM jdbc_no_such_table; SELECT 3"));
             assertEquals(ER_NO_SUCH_TABLE, error.getErrorCode(), error::getMessage);
             try (ResultSet rs = st.executeQuery("SELECT 4")) {
                 assertEquals("[[4]]", rows(rs));
@@ -160,7 +170,8 @@ class JdbcClientIT {
 
     @Test
     void storedProcedureResultsThroughServerPreparedCall() throws SQLException {
-        try (Connection c = proxy.connect("useServerPrepStmts=true"); Statement st = c.createStatement()) {
+        try (Connection c = proxy.connect("useServerPrepStmts=true");
+                Statement st = c.createStatement()) {
             st.execute("DROP PROCEDURE IF EXISTS jdbc_two_results");
             st.execute("CREATE PROCEDURE jdbc_two_results(IN n INT) BEGIN "
                     + "SELECT n AS first; SELECT n * 2 AS second, 'two' AS label; END");
@@ -191,7 +202,8 @@ class JdbcClientIT {
         createSequenceTable("jdbc_cursor", 5000);
         try (Connection c = proxy.connect("useCursorFetch=true&defaultFetchSize=100")) {
             long fetches = status(c, "Com_stmt_fetch");
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, name FROM jdbc_cursor WHERE id > ? ORDER BY id")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT id, name FROM jdbc_cursor WHERE id > ? ORDER BY id")) {
                 ps.setInt(1, 0);
                 try (ResultSet rs = ps.executeQuery()) {
                     int expected = 0;
@@ -236,11 +248,12 @@ class JdbcClientIT {
     void interleavedCursorsOnOneConnection() throws SQLException {
         createSequenceTable("jdbc_cursor_pair", 1000);
         try (Connection c = proxy.connect("useCursorFetch=true");
-             PreparedStatement up = c.prepareStatement("SELECT id FROM jdbc_cursor_pair ORDER BY id");
-             PreparedStatement down = c.prepareStatement("SELECT id, name FROM jdbc_cursor_pair ORDER BY id DESC")) {
+                PreparedStatement up = c.prepareStatement("SELECT id FROM jdbc_cursor_pair ORDER BY id");
+                PreparedStatement down = c.prepareStatement("SELECT id, name FROM jdbc_cursor_pair ORDER BY id DESC")) {
             up.setFetchSize(7);
             down.setFetchSize(13);
-            try (ResultSet ascending = up.executeQuery(); ResultSet descending = down.executeQuery()) {
+            try (ResultSet ascending = up.executeQuery();
+                    ResultSet descending = down.executeQuery()) {
                 for (int i = 1; i <= 1000; i++) {
                     assertTrue(ascending.next());
                     assertTrue(descending.next());
@@ -264,7 +277,9 @@ class JdbcClientIT {
     @Test
     void defaultConfigurationAuthenticatesAsThePrimaryDoes() throws SQLException {
         try (ProxyFixture standard = ProxyFixture.start(bed)) {
-            for (String properties : List.of("sslMode=REQUIRED", "sslMode=DISABLED&allowPublicKeyRetrieval=true",
+            for (String properties : List.of(
+                    "sslMode=REQUIRED",
+                    "sslMode=DISABLED&allowPublicKeyRetrieval=true",
                     "sslMode=DISABLED&allowPublicKeyRetrieval=false")) {
                 try (Connection c = standard.connect(properties)) {
                     assertEquals("app@%", queryString(c, "SELECT CURRENT_USER()"), properties);
@@ -277,8 +292,10 @@ class JdbcClientIT {
     void cachingSha2FullAuthenticationOverTlsThenFastPath() throws SQLException {
         try (ProxyFixture fresh = ProxyFixture.start(bed, MYSQL_57_VERSION)) {
             // Nothing cached yet: without TLS and without the server's key, the client cannot authenticate.
-            SQLException refused = assertThrows(SQLException.class,
-                    () -> fresh.connect("sslMode=DISABLED&allowPublicKeyRetrieval=false").close());
+            SQLException refused = assertThrows(
+                    SQLException.class,
+                    () -> fresh.connect("sslMode=DISABLED&allowPublicKeyRetrieval=false")
+                            .close());
             assertTrue(refused.getMessage().contains("Public Key Retrieval is not allowed"), refused::getMessage);
 
             try (Connection c = fresh.connect("sslMode=REQUIRED&allowPublicKeyRetrieval=false")) {
@@ -296,8 +313,10 @@ class JdbcClientIT {
     @Test
     void cachingSha2FullAuthenticationOverRsaThenFastPath() throws SQLException {
         try (ProxyFixture fresh = ProxyFixture.start(bed, MYSQL_57_VERSION)) {
-            SQLException refused = assertThrows(SQLException.class,
-                    () -> fresh.connect("sslMode=DISABLED&allowPublicKeyRetrieval=false").close());
+            SQLException refused = assertThrows(
+                    SQLException.class,
+                    () -> fresh.connect("sslMode=DISABLED&allowPublicKeyRetrieval=false")
+                            .close());
             assertTrue(refused.getMessage().contains("Public Key Retrieval is not allowed"), refused::getMessage);
 
             try (Connection c = fresh.connect("sslMode=DISABLED&allowPublicKeyRetrieval=true")) {
@@ -322,13 +341,18 @@ class JdbcClientIT {
                 mysql-proxy.client.default-auth-plugin = "%s"
                 """.formatted(DbAccount.APP.user(), DbAccount.APP.password(), greetingPlugin);
         try (ProxyFixture nativeProxy = ProxyFixture.start(bed, overrides)) {
-            for (String properties : List.of("sslMode=DISABLED&allowPublicKeyRetrieval=false",
-                    "sslMode=REQUIRED", "defaultAuthenticationPlugin=mysql_native_password&sslMode=DISABLED")) {
+            for (String properties : List.of(
+                    "sslMode=DISABLED&allowPublicKeyRetrieval=false",
+                    "sslMode=REQUIRED",
+                    "defaultAuthenticationPlugin=mysql_native_password&sslMode=DISABLED")) {
                 try (Connection c = nativeProxy.connect(properties)) {
                     assertEquals("app@%", queryString(c, "SELECT CURRENT_USER()"), properties);
                 }
-                SQLException denied = assertThrows(SQLException.class,
-                        () -> nativeProxy.connect(DbAccount.APP.user(), "not-the-password", properties).close());
+                SQLException denied = assertThrows(
+                        SQLException.class,
+                        () -> nativeProxy
+                                .connect(DbAccount.APP.user(), "not-the-password", properties)
+                                .close());
                 assertEquals(ER_ACCESS_DENIED, denied.getErrorCode(), denied::getMessage);
                 assertEquals(ACCESS_DENIED_STATE, denied.getSQLState(), denied::getMessage);
             }
@@ -336,8 +360,12 @@ class JdbcClientIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sslMode=REQUIRED", "sslMode=DISABLED&allowPublicKeyRetrieval=true",
-            "sslMode=DISABLED&allowPublicKeyRetrieval=false"})
+    @ValueSource(
+            strings = {
+                "sslMode=REQUIRED",
+                "sslMode=DISABLED&allowPublicKeyRetrieval=true",
+                "sslMode=DISABLED&allowPublicKeyRetrieval=false"
+            })
     void wrongPasswordOrUnknownUserIsAccessDenied(String properties) throws SQLException {
         assertAccessDenied(proxy, properties);
         try (ProxyFixture sha2 = ProxyFixture.start(bed, MYSQL_57_VERSION)) {
@@ -346,14 +374,20 @@ class JdbcClientIT {
     }
 
     private static void assertAccessDenied(ProxyFixture proxy, String properties) throws SQLException {
-        for (String[] credentials : List.of(new String[] {DbAccount.APP.user(), "wrong-password"},
-                new String[] {DbAccount.APP.user(), ""}, new String[] {"nobody", "whatever"})) {
-            SQLException denied = assertThrows(SQLException.class,
-                    () -> proxy.connect(credentials[0], credentials[1], properties).close());
-            assertAll(credentials[0] + "/" + credentials[1],
+        for (String[] credentials : List.of(
+                new String[] {DbAccount.APP.user(), "wrong-password"},
+                new String[] {DbAccount.APP.user(), ""},
+                new String[] {"nobody", "whatever"})) {
+            SQLException denied = assertThrows(
+                    SQLException.class,
+                    () -> proxy.connect(credentials[0], credentials[1], properties)
+                            .close());
+            assertAll(
+                    credentials[0] + "/" + credentials[1],
                     () -> assertEquals(ER_ACCESS_DENIED, denied.getErrorCode(), denied::getMessage),
                     () -> assertEquals(ACCESS_DENIED_STATE, denied.getSQLState(), denied::getMessage),
-                    () -> assertTrue(denied.getMessage().contains("Access denied for user '" + credentials[0] + "'"),
+                    () -> assertTrue(
+                            denied.getMessage().contains("Access denied for user '" + credentials[0] + "'"),
                             denied::getMessage));
         }
         // The right password still works on the same proxy.
@@ -364,8 +398,7 @@ class JdbcClientIT {
 
     // ---- helpers ----
 
-    private record Row(int id, String name, BigDecimal amount, LocalDateTime created, String payloadHex) {
-    }
+    private record Row(int id, String name, BigDecimal amount, LocalDateTime created, String payloadHex) {}
 
     private static List<Row> sampleRows(int count) {
         List<Row> rows = new ArrayList<>();
@@ -379,13 +412,16 @@ class JdbcClientIT {
                 case 2 -> "ünïcödé ✓ 🚀 " + i;
                 default -> "quote ' backslash \\ dq \" nul-free " + i;
             };
-            BigDecimal amount = i % 5 == 0 ? null : new BigDecimal(i * 1234567L).movePointLeft(2).negate();
+            BigDecimal amount = i % 5 == 0
+                    ? null
+                    : new BigDecimal(i * 1234567L).movePointLeft(2).negate();
             LocalDateTime created = i % 7 == 0 ? null : start.plusSeconds(i * 3_661L);
             byte[] payload = new byte[i % 9];
             for (int b = 0; b < payload.length; b++) {
                 payload[b] = (byte) (i * 31 + b * 7);
             }
-            rows.add(new Row(i, name, amount, created, i % 6 == 0 ? null : HexFormat.of().formatHex(payload)));
+            rows.add(new Row(
+                    i, name, amount, created, i % 6 == 0 ? null : HexFormat.of().formatHex(payload)));
         }
         return rows;
     }
@@ -431,7 +467,8 @@ class JdbcClientIT {
             update.setInt(2, 10);
             assertEquals(8, update.executeUpdate());
         }
-        BigDecimal expected = rows.stream().filter(r -> r.amount() != null)
+        BigDecimal expected = rows.stream()
+                .filter(r -> r.amount() != null)
                 .map(r -> r.id() <= 10 ? r.amount().add(new BigDecimal("1.25")) : r.amount())
                 .reduce(BigDecimal.ZERO, BigDecimal::add);
         try (PreparedStatement sum = c.prepareStatement("SELECT SUM(amount) FROM " + table + " WHERE id > ?")) {
@@ -448,8 +485,12 @@ class JdbcClientIT {
         try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
                 byte[] payload = rs.getBytes(5);
-                read.add(new Row(rs.getInt(1), rs.getString(2), rs.getBigDecimal(3),
-                        rs.getObject(4, LocalDateTime.class), payload == null ? null : HexFormat.of().formatHex(payload)));
+                read.add(new Row(
+                        rs.getInt(1),
+                        rs.getString(2),
+                        rs.getBigDecimal(3),
+                        rs.getObject(4, LocalDateTime.class),
+                        payload == null ? null : HexFormat.of().formatHex(payload)));
             }
         }
         return read;
@@ -457,11 +498,13 @@ class JdbcClientIT {
 
     private void createSequenceTable(String table, int rows) throws SQLException {
         try (Connection c = bed.primary().connect(DbAccount.APP, ReplicatedTestBed.APP_DATABASE);
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + table);
             st.execute("CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(32))");
-            assertEquals(rows, st.executeUpdate("INSERT INTO " + table
-                    + " SELECT seq, CONCAT('row-', seq) FROM seq_1_to_" + rows));
+            assertEquals(
+                    rows,
+                    st.executeUpdate(
+                            "INSERT INTO " + table + " SELECT seq, CONCAT('row-', seq) FROM seq_1_to_" + rows));
         }
         // Reads through the proxy go to the replicas.
         bed.awaitReplication();
@@ -474,8 +517,9 @@ class JdbcClientIT {
     private long status(Connection ignored, String name) throws SQLException {
         long sum = 0;
         for (io.mysqlproxy.testbed.MariaDbServer server : bed.servers()) {
-            try (Connection root = server.connectAsRoot(); Statement st = root.createStatement();
-                 ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {
+            try (Connection root = server.connectAsRoot();
+                    Statement st = root.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {
                 assertTrue(rs.next(), name);
                 sum += rs.getLong(2);
             }
@@ -484,7 +528,8 @@ class JdbcClientIT {
     }
 
     private static String queryString(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             assertTrue(rs.next());
             String value = rs.getString(1);
             assertFalse(rs.next());
@@ -507,6 +552,10 @@ class JdbcClientIT {
     }
 
     private static boolean isTls(Connection c) throws SQLException {
-        return c.unwrap(ConnectionImpl.class).getSession().getProtocol().getSocketConnection().isSSLEstablished();
+        return c.unwrap(ConnectionImpl.class)
+                .getSession()
+                .getProtocol()
+                .getSocketConnection()
+                .isSSLEstablished();
     }
 }

@@ -45,7 +45,8 @@ class KillIT {
     @Test
     void aQueryTimeoutCancelsTheStatementOnItsBackendAndTheConnectionStaysUsable(ProxyFixture proxy)
             throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.setQueryTimeout(1);
             long start = System.nanoTime();
             // Connector/J sends KILL QUERY <greeting id> on a second connection, through the proxy.
@@ -63,11 +64,11 @@ class KillIT {
     void killOfAnotherSessionClosesItAndNoServerThreadIsKilled(ProxyFixture proxy, ReplicatedTestBed bed)
             throws SQLException {
         try (Connection bystander = ProxyFixture.connectDirect(bed, "");
-             Connection victim = proxy.connect("");
-             Connection killer = proxy.connect("");
-             Statement b = bystander.createStatement();
-             Statement v = victim.createStatement();
-             Statement k = killer.createStatement()) {
+                Connection victim = proxy.connect("");
+                Connection killer = proxy.connect("");
+                Statement b = bystander.createStatement();
+                Statement v = victim.createStatement();
+                Statement k = killer.createStatement()) {
             long bystanderThread = longValue(b, "SELECT CONNECTION_ID()");
             long victimId = proxyId(victim);
             assertEquals(1, longValue(v, "SELECT 1"));
@@ -87,13 +88,13 @@ class KillIT {
     }
 
     @Test
-    void killOfASessionMidStatementSendsItConnectionKilledAndStopsTheStatement(ProxyFixture proxy,
-                                                                               ReplicatedTestBed bed)
-            throws Exception {
+    void killOfASessionMidStatementSendsItConnectionKilledAndStopsTheStatement(
+            ProxyFixture proxy, ReplicatedTestBed bed) throws Exception {
         String sleep = "SELECT SLEEP(30) /* route=primary */";
         ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (Connection victim = proxy.connect(""); Connection killer = proxy.connect("");
-             Statement k = killer.createStatement()) {
+        try (Connection victim = proxy.connect("");
+                Connection killer = proxy.connect("");
+                Statement k = killer.createStatement()) {
             Future<Long> running = executor.submit(() -> {
                 try (Statement v = victim.createStatement()) {
                     return longValue(v, sleep);
@@ -117,8 +118,10 @@ class KillIT {
 
     @Test
     void killQueryOfAnIdleSessionIsAnsweredAndChangesNothing(ProxyFixture proxy) throws SQLException {
-        try (Connection idle = proxy.connect(""); Connection killer = proxy.connect("");
-             Statement i = idle.createStatement(); Statement k = killer.createStatement()) {
+        try (Connection idle = proxy.connect("");
+                Connection killer = proxy.connect("");
+                Statement i = idle.createStatement();
+                Statement k = killer.createStatement()) {
             k.execute("KILL QUERY " + proxyId(idle));
             assertEquals(7, longValue(i, "SELECT 7"));
         }
@@ -126,7 +129,8 @@ class KillIT {
 
     @Test
     void killOfAnUnknownIdIsUnknownThread(ProxyFixture proxy) throws Exception {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             for (String kill : new String[] {"KILL 999999", "KILL QUERY 999999", "KILL CONNECTION 999999"}) {
                 SQLException e = assertThrows(SQLException.class, () -> s.execute(kill), kill);
                 assertEquals(ER_NO_SUCH_THREAD, e.getErrorCode(), kill + ": " + e.getMessage());
@@ -137,7 +141,8 @@ class KillIT {
         }
         // COM_PROCESS_KILL names a connection the same way.
         try (RawClient client = new RawClient(proxy.port())) {
-            assertEquals(0, client.login(DbAccount.APP.user(), DbAccount.APP.password(), ReplicatedTestBed.APP_DATABASE));
+            assertEquals(
+                    0, client.login(DbAccount.APP.user(), DbAccount.APP.password(), ReplicatedTestBed.APP_DATABASE));
             client.sendRaw(RawClient.frame(0, new byte[] {COM_PROCESS_KILL, 0x3f, 0x42, 0x0f, 0}));
             byte[] error = client.readFrame();
             assertNotNull(error);
@@ -164,8 +169,9 @@ class KillIT {
 
     /** Waits until {@code server} is (or is no longer) executing {@code sql}. */
     private static void awaitRunning(MariaDbServer server, String sql, boolean running) throws Exception {
-        try (Connection root = server.connectAsRoot(); PreparedStatement ps = root.prepareStatement(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?")) {
+        try (Connection root = server.connectAsRoot();
+                PreparedStatement ps =
+                        root.prepareStatement("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?")) {
             ps.setString(1, sql);
             Awaits.within(Duration.ofSeconds(30), server + (running ? " runs " : " no longer runs ") + sql)
                     .until(() -> {

@@ -56,16 +56,16 @@ class KubernetesDiscoveryIT {
             for (int ordinal = 0; ordinal <= 2; ordinal++) {
                 apply(slice(bed, ordinal, true, false));
             }
-            EndpointSliceDiscovery discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306,
-                    Duration.ofSeconds(10));
-            try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP
-                    + "\nmysql-proxy.backends.replicas = []", discovery);
-                 Connection c = proxy.connect("");
-                 Statement s = c.createStatement();
-                 // Closed first: the API server stops before the proxy closes its watch. fabric8 7.8.0's mock,
-                 // when a client closes a watch while an event is being sent on it, blocks its event loop for
-                 // 10 s and then fails to shut down ("Unable to close MockWebServer").
-                 AutoCloseable apiServerStopsFirst = server::destroy) {
+            EndpointSliceDiscovery discovery =
+                    new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+            try (ProxyFixture proxy = ProxyFixture.start(
+                            bed, ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.backends.replicas = []", discovery);
+                    Connection c = proxy.connect("");
+                    Statement s = c.createStatement();
+                    // Closed first: the API server stops before the proxy closes its watch. fabric8 7.8.0's mock,
+                    // when a client closes a watch while an event is being sent on it, blocks its event loop for
+                    // 10 s and then fails to shut down ("Unable to close MockWebServer").
+                    AutoCloseable apiServerStopsFirst = server::destroy) {
                 Supplier<Set<Integer>> usable = () -> usableReplicas(proxy, bed);
                 assertEquals(Set.of(2, 3), usable.get(), "mysql-1 and mysql-2 at start; mysql-0 is the primary");
                 assertEquals(Set.of(2, 3), readFrom(s));
@@ -93,39 +93,48 @@ class KubernetesDiscoveryIT {
                 // Every join and leave is counted; backends that left leave no series behind.
                 String scrape = proxy.server().runtime().metrics().scrape();
                 assertEquals(5, counter(scrape, "mysqlproxy_backends_added_total"), "mysql-1..4, and mysql-2 again");
-                assertEquals(4, counter(scrape, "mysqlproxy_backends_removed_total"),
-                        "mysql-2 twice, mysql-3 and mysql-4");
+                assertEquals(
+                        4, counter(scrape, "mysqlproxy_backends_removed_total"), "mysql-2 twice, mysql-3 and mysql-4");
                 Set<String> series = new TreeSet<>();
                 Matcher backend = Pattern.compile("backend=\"([^\"]+)\"").matcher(scrape);
                 while (backend.find()) {
                     series.add(backend.group(1));
                 }
                 assertTrue(scrape.contains("pod=\"mysql-1\""), "replicas carry their pod name");
-                assertEquals(Set.of(bed.primary().host() + ":" + bed.primary().port(),
-                        bed.replicas().get(0).host() + ":" + bed.replicas().get(0).port()), series);
+                assertEquals(
+                        Set.of(
+                                bed.primary().host() + ":" + bed.primary().port(),
+                                bed.replicas().get(0).host() + ":"
+                                        + bed.replicas().get(0).port()),
+                        series);
             }
         }
     }
 
     private static long counter(String scrape, String name) {
-        Matcher m = Pattern.compile("^" + name + " ([0-9.E]+)$", Pattern.MULTILINE).matcher(scrape);
+        Matcher m =
+                Pattern.compile("^" + name + " ([0-9.E]+)$", Pattern.MULTILINE).matcher(scrape);
         return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
     }
 
     /** Waits (at most 2 s) for the topology to offer exactly {@code expected}, then reads must come only from there. */
     private static void reads(Statement s, Supplier<Set<Integer>> usable, Set<Integer> expected, String change)
             throws SQLException {
-        Awaits.within(WITHIN, change + ": the topology").pollInterval(Duration.ofMillis(10))
-                .untilAsserted(() -> assertEquals(expected, usable.get(), change + ": the topology within "
-                        + WITHIN.toMillis() + " ms"));
+        Awaits.within(WITHIN, change + ": the topology")
+                .pollInterval(Duration.ofMillis(10))
+                .untilAsserted(() -> assertEquals(
+                        expected, usable.get(), change + ": the topology within " + WITHIN.toMillis() + " ms"));
         assertEquals(expected, readFrom(s), change + ": the servers reads come from");
     }
 
     /** The server ids of the replicas that take reads now. */
     private static Set<Integer> usableReplicas(ProxyFixture proxy, ReplicatedTestBed bed) {
         return proxy.server().runtime().topology().usableReplicas().stream()
-                .map(backend -> bed.servers().stream().filter(server -> server.port() == backend.address().port())
-                        .findFirst().orElseThrow().serverId())
+                .map(backend -> bed.servers().stream()
+                        .filter(server -> server.port() == backend.address().port())
+                        .findFirst()
+                        .orElseThrow()
+                        .serverId())
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
@@ -141,24 +150,49 @@ class KubernetesDiscoveryIT {
     private static EndpointSlice slice(ReplicatedTestBed bed, int ordinal, boolean serving, boolean terminating) {
         MariaDbServer server = bed.servers().get(ordinal);
         return new EndpointSliceBuilder()
-                .withNewMetadata().withName("mysql-" + ordinal).withNamespace(NAMESPACE)
-                .addToLabels("kubernetes.io/service-name", "mysql").endMetadata()
+                .withNewMetadata()
+                .withName("mysql-" + ordinal)
+                .withNamespace(NAMESPACE)
+                .addToLabels("kubernetes.io/service-name", "mysql")
+                .endMetadata()
                 .withAddressType("IPv4")
-                .addNewPort().withName("mysql").withPort(server.port()).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName("mysql")
+                .withPort(server.port())
+                .withProtocol("TCP")
+                .endPort()
                 .addNewEndpoint()
                 .withAddresses(server.host())
                 // The headless Service publishes not-ready addresses: ready stays true, serving tells the truth.
-                .withNewConditions().withReady(true).withServing(serving).withTerminating(terminating).endConditions()
-                .withNewTargetRef().withKind("Pod").withName("mysql-" + ordinal).withNamespace(NAMESPACE).endTargetRef()
+                .withNewConditions()
+                .withReady(true)
+                .withServing(serving)
+                .withTerminating(terminating)
+                .endConditions()
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withName("mysql-" + ordinal)
+                .withNamespace(NAMESPACE)
+                .endTargetRef()
                 .endEndpoint()
                 .build();
     }
 
     private void apply(EndpointSlice slice) {
-        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice).createOr(op -> op.update());
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NAMESPACE)
+                .resource(slice)
+                .createOr(op -> op.update());
     }
 
     private void delete(int ordinal) {
-        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).withName("mysql-" + ordinal).delete();
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NAMESPACE)
+                .withName("mysql-" + ordinal)
+                .delete();
     }
 }

@@ -39,7 +39,9 @@ class LogFormatTest {
         JsonNode event = new ObjectMapper().readTree(lines.get(0));
         assertEquals("INFO", event.get("level").asText());
         assertEquals("io.mysqlproxy.app.LogFormatTest", event.get("loggerName").asText());
-        assertEquals("[conn 7] 127.0.0.1:5000: replica backend db-1:3306 is now down", event.get("formattedMessage").asText());
+        assertEquals(
+                "[conn 7] 127.0.0.1:5000: replica backend db-1:3306 is now down",
+                event.get("formattedMessage").asText());
         assertTrue(event.get("timestamp").asLong() > 0);
     }
 
@@ -47,8 +49,11 @@ class LogFormatTest {
     void textIsTheDefault() throws Exception {
         List<String> lines = logWith(null);
         assertEquals(1, lines.size(), lines.toString());
-        assertTrue(lines.get(0).matches("\\d{4}-\\d\\d-\\d\\dT\\S+ INFO  \\[[^]]+] LogFormatTest - \\[conn 7] "
-                + "127.0.0.1:5000: replica backend db-1:3306 is now down"), lines.get(0));
+        assertTrue(
+                lines.get(0)
+                        .matches("\\d{4}-\\d\\d-\\d\\dT\\S+ INFO  \\[[^]]+] LogFormatTest - \\[conn 7] "
+                                + "127.0.0.1:5000: replica backend db-1:3306 is now down"),
+                lines.get(0));
     }
 
     /** Configures Logback from the shipped logback.xml (not logback-test.xml) and logs one event. */
@@ -67,6 +72,9 @@ class LogFormatTest {
         Logger log = LoggerFactory.getLogger(LogFormatTest.class);
         log.info("[conn {}] {}: replica backend {} is now down", 7, "127.0.0.1:5000", "db-1:3306");
         context.stop();
-        return captured.toString(StandardCharsets.UTF_8).lines().filter(line -> !line.isBlank()).toList();
+        return captured.toString(StandardCharsets.UTF_8)
+                .lines()
+                .filter(line -> !line.isBlank())
+                .toList();
     }
 }

@@ -22,7 +22,9 @@ class MainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int main(String... args) {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -41,7 +43,8 @@ class MainTest {
     @Test
     void checkConfigNamesTheBrokenKeyAndExitsTwo() throws Exception {
         Path file = dir.resolve("bad.conf");
-        Files.writeString(file, "mysql-proxy.users = [ { name = app, password = pw } ]\nmysql-proxy.listen.port = -1\n");
+        Files.writeString(
+                file, "mysql-proxy.users = [ { name = app, password = pw } ]\nmysql-proxy.listen.port = -1\n");
         assertEquals(2, main("check-config", file.toString()));
         assertTrue(err().contains("mysql-proxy.listen.port"), err());
     }
@@ -49,8 +52,10 @@ class MainTest {
     @Test
     void runWithAnInvalidFileExitsTwoBeforeListening() throws Exception {
         Path file = dir.resolve("bad.conf");
-        Files.writeString(file, "mysql-proxy.users = [ { name = app, password = pw } ]\n"
-                + "mysql-proxy.backends.primary = \"no-port\"\n");
+        Files.writeString(
+                file,
+                "mysql-proxy.users = [ { name = app, password = pw } ]\n"
+                        + "mysql-proxy.backends.primary = \"no-port\"\n");
         assertEquals(2, main("run", "--config", file.toString()));
         assertTrue(err().contains("mysql-proxy.backends.primary"), err());
     }

@@ -20,11 +20,9 @@ final class MariaDbCli {
     private static final long TIMEOUT_SECONDS = 120;
 
     /** How a run ended: exit code, standard output and standard error. */
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
-    private MariaDbCli() {
-    }
+    private MariaDbCli() {}
 
     static boolean installed() {
         return Files.isExecutable(CLIENT);
@@ -36,9 +34,16 @@ final class MariaDbCli {
      */
     static Run run(Path tmp, int port, DbAccount account, List<String> args, String database, Path stdin)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(CLIENT.toString(), "--no-defaults", "--protocol=TCP",
-                "--host=127.0.0.1", "--port=" + port, "--user=" + account.user(),
-                "--default-character-set=utf8mb4", "--connect-timeout=30", "--batch"));
+        List<String> command = new ArrayList<>(List.of(
+                CLIENT.toString(),
+                "--no-defaults",
+                "--protocol=TCP",
+                "--host=127.0.0.1",
+                "--port=" + port,
+                "--user=" + account.user(),
+                "--default-character-set=utf8mb4",
+                "--connect-timeout=30",
+                "--batch"));
         command.addAll(args);
         if (database != null) {
             command.add(database);
@@ -48,7 +53,8 @@ final class MariaDbCli {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
-                .redirectInput(stdin == null ? Redirect.from(Path.of("/dev/null").toFile()) : Redirect.from(stdin.toFile()));
+                .redirectInput(
+                        stdin == null ? Redirect.from(Path.of("/dev/null").toFile()) : Redirect.from(stdin.toFile()));
         builder.environment().put("MYSQL_PWD", account.password());
         Process process = builder.start();
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -56,7 +62,9 @@ final class MariaDbCli {
             fail("mariadb client did not finish within " + TIMEOUT_SECONDS + " s: " + command + "\nstdout:\n"
                     + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
         }
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Run(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 }

@@ -1,13 +1,14 @@
 package io.mysqlproxy.app;
 
-import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -17,12 +18,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real {@code mariadb} command-line client (libmariadb) through the proxy, with the test bed's standard
@@ -46,8 +46,10 @@ class MariaDbCliIT {
 
     @BeforeEach
     void requireClient() {
-        assumeTrue(MariaDbCli.installed(), "the mariadb command-line client is not installed at " + MariaDbCli.CLIENT
-                + " (apt-get install mariadb-client)");
+        assumeTrue(
+                MariaDbCli.installed(),
+                "the mariadb command-line client is not installed at " + MariaDbCli.CLIENT
+                        + " (apt-get install mariadb-client)");
     }
 
     @Test
@@ -77,8 +79,12 @@ class MariaDbCliIT {
         MariaDbCli.Run proxied = run(proxy.port(), List.of(), script);
         assertAll(
                 () -> assertEquals(0, direct.exit(), direct::err),
-                () -> assertTrue(direct.out().contains("ünïcödé ✓") && direct.out().contains("3\t-1.50") && direct.out().contains("50\t2500")
-                        && direct.out().contains("Division by 0") && direct.out().endsWith("status\ndone\n"),
+                () -> assertTrue(
+                        direct.out().contains("ünïcödé ✓")
+                                && direct.out().contains("3\t-1.50")
+                                && direct.out().contains("50\t2500")
+                                && direct.out().contains("Division by 0")
+                                && direct.out().endsWith("status\ndone\n"),
                         () -> "unexpected direct output:\n" + direct.out()),
                 () -> assertEquals(direct, proxied));
     }
@@ -97,8 +103,9 @@ class MariaDbCliIT {
         MariaDbCli.Run proxied = run(proxy.port(), args, null);
         assertAll(
                 () -> assertEquals(0, proxied.exit(), proxied::err),
-                () -> assertEquals("a\n1\nb\tc\nx\t2.5\ny\tNULL\nDatabase (app)\napp\n"
-                        + "CURRENT_USER()\tDATABASE()\napp@%\tapp\nz\nlast\n",
+                () -> assertEquals(
+                        "a\n1\nb\tc\nx\t2.5\ny\tNULL\nDatabase (app)\napp\n"
+                                + "CURRENT_USER()\tDATABASE()\napp@%\tapp\nz\nlast\n",
                         proxied.out()),
                 () -> assertEquals(direct, proxied));
     }
@@ -134,20 +141,30 @@ class MariaDbCliIT {
             }
         }
         String table = "cli_load_" + rows;
-        MariaDbCli.Run load = run(proxy.port(), List.of("--local-infile=1", "-e",
-                "DROP TABLE IF EXISTS " + table + "; "
-                        + "CREATE TABLE " + table + " (id INT PRIMARY KEY, name VARCHAR(64), amount DECIMAL(10,2)) "
-                        + "CHARACTER SET utf8mb4; "
-                        + "LOAD DATA LOCAL INFILE '" + csv + "' INTO TABLE " + table + " CHARACTER SET utf8mb4 "
-                        + "FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n'; "
-                        + "SELECT COUNT(*), SUM(id), SUM(CRC32(CONCAT_WS(',', id, name, amount))) FROM " + table),
+        MariaDbCli.Run load = run(
+                proxy.port(),
+                List.of(
+                        "--local-infile=1",
+                        "-e",
+                        "DROP TABLE IF EXISTS " + table + "; "
+                                + "CREATE TABLE " + table
+                                + " (id INT PRIMARY KEY, name VARCHAR(64), amount DECIMAL(10,2)) "
+                                + "CHARACTER SET utf8mb4; "
+                                + "LOAD DATA LOCAL INFILE '" + csv + "' INTO TABLE " + table + " CHARACTER SET utf8mb4 "
+                                + "FIELDS TERMINATED BY ',' LINES TERMINATED BY '\\n'; "
+                                + "SELECT COUNT(*), SUM(id), SUM(CRC32(CONCAT_WS(',', id, name, amount))) FROM "
+                                + table),
                 null);
         assertEquals(0, load.exit(), load::err);
-        assertEquals("COUNT(*)\tSUM(id)\tSUM(CRC32(CONCAT_WS(',', id, name, amount)))\n"
-                + rows + "\t" + idSum + "\t" + crcSum + "\n", load.out());
+        assertEquals(
+                "COUNT(*)\tSUM(id)\tSUM(CRC32(CONCAT_WS(',', id, name, amount)))\n" + rows + "\t" + idSum + "\t"
+                        + crcSum + "\n",
+                load.out());
         // The session that loaded is gone; a new one (straight to the server) sees the same rows.
-        MariaDbCli.Run check = run(bed.primary().port(), List.of("-N", "-e",
-                "SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, name, amount))) FROM " + table), null);
+        MariaDbCli.Run check = run(
+                bed.primary().port(),
+                List.of("-N", "-e", "SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', id, name, amount))) FROM " + table),
+                null);
         assertEquals(rows + "\t" + crcSum + "\n", check.out(), check::err);
     }
 

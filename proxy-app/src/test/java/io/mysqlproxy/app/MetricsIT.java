@@ -32,14 +32,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TestBedExtension.class)
 class MetricsIT {
 
-    private static final Pattern STATEMENTS = Pattern.compile(
-            "^mysqlproxy_backend_statements_total\\{([^}]*)} ([0-9.E]+)$", Pattern.MULTILINE);
+    private static final Pattern STATEMENTS =
+            Pattern.compile("^mysqlproxy_backend_statements_total\\{([^}]*)} ([0-9.E]+)$", Pattern.MULTILINE);
     private static final Pattern BACKENDS_STATEMENTS = Pattern.compile("\"role\":\"(\\w+)\"[^}]*\"statements\":(\\d+)");
     private static final Pattern BACKEND_JSON = Pattern.compile("\\{\"name\":\"[^\"]*\",\"address\":\"([^\"]*)\","
             + "\"role\":\"(\\w+)\",\"state\":\"(\\w+)\"[^}]*\"outstanding\":(\\d+),\"statements\":(\\d+),"
             + "\"errors\":(\\d+),\"connections\":\\{\"open\":(\\d+),\"idle\":(\\d+)");
-    private static final Pattern DECISIONS = Pattern.compile(
-            "^mysqlproxy_routing_decisions_total\\{reason=\"(\\w+)\"} ([0-9.E]+)$", Pattern.MULTILINE);
+    private static final Pattern DECISIONS =
+            Pattern.compile("^mysqlproxy_routing_decisions_total\\{reason=\"(\\w+)\"} ([0-9.E]+)$", Pattern.MULTILINE);
     /** The proxy's app account, marked admin so that the same session can read SHOW PROXY. */
     private static final String ADMIN_APP =
             "mysql-proxy.users = [ { name = app, password = app-secret, auth-plugin = mysql_native_password, "
@@ -47,12 +47,14 @@ class MetricsIT {
 
     @Test
     void countersAgreeWithAKnownMix(ReplicatedTestBed bed) throws Exception {
-        try (Connection setup = ProxyFixture.connectDirect(bed, ""); Statement s = setup.createStatement()) {
+        try (Connection setup = ProxyFixture.connectDirect(bed, "");
+                Statement s = setup.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS metrics_mix (id INT AUTO_INCREMENT PRIMARY KEY, v INT)");
         }
         bed.awaitReplication();
         try (ProxyFixture proxy = ProxyFixture.start(bed, ADMIN_APP);
-             Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             List<Map<String, String>> showBackendsBefore = rows(s, "SHOW PROXY BACKENDS");
             Map<String, Long> showStatsBefore = stats(s);
             String before = proxy.admin("/metrics");
@@ -81,33 +83,50 @@ class MetricsIT {
             assertEquals(40, statements(after, "replica", "read") - statements(before, "replica", "read"), after);
             assertEquals(0, statements(after, "primary", "read") - statements(before, "primary", "read"));
             assertEquals(10, statements(after, "primary", "write") - statements(before, "primary", "write"));
-            assertEquals(20, statements(after, "primary", "transaction") - statements(before, "primary", "transaction"));
-            assertEquals(5, value(after, "mysqlproxy_transactions_total") - value(before, "mysqlproxy_transactions_total"));
-            assertEquals(70, statements(after, null, null) - statements(before, null, null),
+            assertEquals(
+                    20, statements(after, "primary", "transaction") - statements(before, "primary", "transaction"));
+            assertEquals(
+                    5, value(after, "mysqlproxy_transactions_total") - value(before, "mysqlproxy_transactions_total"));
+            assertEquals(
+                    70,
+                    statements(after, null, null) - statements(before, null, null),
                     "every statement of the mix, and nothing else, was counted");
 
-            assertEquals(40, backendStatements(backendsAfter, "replica") - backendStatements(backendsBefore, "replica"),
+            assertEquals(
+                    40,
+                    backendStatements(backendsAfter, "replica") - backendStatements(backendsBefore, "replica"),
                     backendsAfter);
-            assertEquals(30, backendStatements(backendsAfter, "primary") - backendStatements(backendsBefore, "primary"),
+            assertEquals(
+                    30,
+                    backendStatements(backendsAfter, "primary") - backendStatements(backendsBefore, "primary"),
                     backendsAfter);
-
 
             // SHOW PROXY BACKENDS: the same counts per role as the mix, and /backends' values row for row.
-            assertEquals(40, showStatements(showBackendsAfter, "replica") - showStatements(showBackendsBefore, "replica"),
+            assertEquals(
+                    40,
+                    showStatements(showBackendsAfter, "replica") - showStatements(showBackendsBefore, "replica"),
                     showBackendsAfter.toString());
-            assertEquals(30, showStatements(showBackendsAfter, "primary") - showStatements(showBackendsBefore, "primary"),
+            assertEquals(
+                    30,
+                    showStatements(showBackendsAfter, "primary") - showStatements(showBackendsBefore, "primary"),
                     showBackendsAfter.toString());
             assertEquals(backendsJson(backendsBefore), backendsShown(showBackendsBefore), "before the mix");
             assertEquals(backendsJson(backendsAfter), backendsShown(showBackendsAfter), "after the mix");
             assertEquals(1 + bed.replicas().size(), showBackendsAfter.size());
 
             // SHOW PROXY STATS: the mix's decisions by reason and transactions, as /metrics counts them.
-            assertEquals(40, showStatsAfter.get("routing_decisions.read") - showStatsBefore.get("routing_decisions.read"));
-            assertEquals(10, showStatsAfter.get("routing_decisions.write") - showStatsBefore.get("routing_decisions.write"));
-            assertEquals(20, showStatsAfter.get("routing_decisions.transaction")
-                    - showStatsBefore.get("routing_decisions.transaction"));
+            assertEquals(
+                    40, showStatsAfter.get("routing_decisions.read") - showStatsBefore.get("routing_decisions.read"));
+            assertEquals(
+                    10, showStatsAfter.get("routing_decisions.write") - showStatsBefore.get("routing_decisions.write"));
+            assertEquals(
+                    20,
+                    showStatsAfter.get("routing_decisions.transaction")
+                            - showStatsBefore.get("routing_decisions.transaction"));
             assertEquals(5, showStatsAfter.get("transactions") - showStatsBefore.get("transactions"));
-            assertEquals(70, showStatsAfter.get("statements") - showStatsBefore.get("statements"),
+            assertEquals(
+                    70,
+                    showStatsAfter.get("statements") - showStatsBefore.get("statements"),
                     "the mix, and not the SHOW PROXY statements, was counted");
             assertEquals(decisions(after), decisionStats(showStatsAfter), "routing decisions as /metrics has them");
             assertEquals(value(after, "mysqlproxy_transactions_total"), showStatsAfter.get("transactions"));
@@ -136,7 +155,8 @@ class MetricsIT {
     }
 
     private static long value(String scrape, String name) {
-        Matcher m = Pattern.compile("^" + name + " ([0-9.E]+)$", Pattern.MULTILINE).matcher(scrape);
+        Matcher m =
+                Pattern.compile("^" + name + " ([0-9.E]+)$", Pattern.MULTILINE).matcher(scrape);
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
@@ -175,23 +195,42 @@ class MetricsIT {
     }
 
     private static long showStatements(List<Map<String, String>> backends, String role) {
-        return backends.stream().filter(b -> b.get("role").equals(role))
-                .mapToLong(b -> Long.parseLong(b.get("statements"))).sum();
+        return backends.stream()
+                .filter(b -> b.get("role").equals(role))
+                .mapToLong(b -> Long.parseLong(b.get("statements")))
+                .sum();
     }
 
     /** What SHOW PROXY BACKENDS and /backends both show of each backend, in their order. */
     private static List<String> backendsShown(List<Map<String, String>> backends) {
-        return backends.stream().map(b -> String.join(" ", b.get("address"), b.get("role"), b.get("state"),
-                b.get("outstanding"), b.get("statements"), b.get("errors"), b.get("connections_open"),
-                b.get("connections_idle"))).toList();
+        return backends.stream()
+                .map(b -> String.join(
+                        " ",
+                        b.get("address"),
+                        b.get("role"),
+                        b.get("state"),
+                        b.get("outstanding"),
+                        b.get("statements"),
+                        b.get("errors"),
+                        b.get("connections_open"),
+                        b.get("connections_idle")))
+                .toList();
     }
 
     private static List<String> backendsJson(String json) {
         List<String> backends = new ArrayList<>();
         Matcher m = BACKEND_JSON.matcher(json);
         while (m.find()) {
-            backends.add(String.join(" ", m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6),
-                    m.group(7), m.group(8)));
+            backends.add(String.join(
+                    " ",
+                    m.group(1),
+                    m.group(2),
+                    m.group(3),
+                    m.group(4),
+                    m.group(5),
+                    m.group(6),
+                    m.group(7),
+                    m.group(8)));
         }
         return backends;
     }

@@ -36,7 +36,9 @@ class MySql84ContainerIT {
 
     @Container
     private static final MySQLContainer<?> MYSQL = new MySQLContainer<>("mysql:8.4")
-            .withDatabaseName("app").withUsername("app").withPassword("app-secret");
+            .withDatabaseName("app")
+            .withUsername("app")
+            .withPassword("app-secret");
 
     private static ProxyServer proxy;
 
@@ -51,8 +53,8 @@ class MySql84ContainerIT {
                       backends.primary = "%s:%d"
                       users = [ { name = app, password = app-secret, auth-plugin = caching_sha2_password } ]
                     }
-                    """.formatted(ProxyFixture.freePort(), ProxyFixture.freePort(), MYSQL.getHost(),
-                    MYSQL.getMappedPort(3306)));
+                    """.formatted(
+                    ProxyFixture.freePort(), ProxyFixture.freePort(), MYSQL.getHost(), MYSQL.getMappedPort(3306)));
             proxy = ProxyServer.start(ConfigLoader.load(Optional.of(file), Map.of()));
         } finally {
             Files.deleteIfExists(file);
@@ -67,8 +69,8 @@ class MySql84ContainerIT {
     }
 
     private static Connection viaProxy(String properties) throws SQLException {
-        return DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + proxy.port() + "/app?" + properties,
-                "app", "app-secret");
+        return DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + proxy.port() + "/app?" + properties, "app", "app-secret");
     }
 
     private static Connection direct(String properties) throws SQLException {
@@ -77,10 +79,11 @@ class MySql84ContainerIT {
 
     @Test
     void connectorJThroughTlsAndRsaSeesMySql84() throws SQLException {
-        for (String properties : List.of("sslMode=REQUIRED", "sslMode=DISABLED&allowPublicKeyRetrieval=true",
-                "sslMode=DISABLED")) {
-            try (Connection c = viaProxy(properties); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT VERSION(), CURRENT_USER()")) {
+        for (String properties :
+                List.of("sslMode=REQUIRED", "sslMode=DISABLED&allowPublicKeyRetrieval=true", "sslMode=DISABLED")) {
+            try (Connection c = viaProxy(properties);
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT VERSION(), CURRENT_USER()")) {
                 assertTrue(rs.next());
                 assertTrue(rs.getString(1).startsWith("8.4"), rs.getString(1));
                 assertEquals("app@%", rs.getString(2));
@@ -90,16 +93,21 @@ class MySql84ContainerIT {
 
     @Test
     void resultsEqualADirectConnection() throws SQLException {
-        try (Connection c = direct("allowPublicKeyRetrieval=true&sslMode=DISABLED"); Statement s = c.createStatement()) {
+        try (Connection c = direct("allowPublicKeyRetrieval=true&sslMode=DISABLED");
+                Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS corpus (id INT PRIMARY KEY, v VARCHAR(20), d DECIMAL(6,2),"
                     + " t DATETIME(6), b BLOB, j JSON)");
             s.execute("REPLACE INTO corpus VALUES (1, 'one', 1.5, '2024-01-02 03:04:05.123456', x'00ff', '{\"a\":1}'),"
                     + " (2, NULL, NULL, NULL, NULL, NULL)");
         }
-        for (String mode : List.of("useServerPrepStmts=false", "useServerPrepStmts=true&cachePrepStmts=true",
-                "useCursorFetch=true&defaultFetchSize=1", "allowMultiQueries=true")) {
+        for (String mode : List.of(
+                "useServerPrepStmts=false",
+                "useServerPrepStmts=true&cachePrepStmts=true",
+                "useCursorFetch=true&defaultFetchSize=1",
+                "allowMultiQueries=true")) {
             String properties = mode + "&sslMode=DISABLED&allowPublicKeyRetrieval=true";
-            try (Connection d = direct(properties); Connection p = viaProxy(properties)) {
+            try (Connection d = direct(properties);
+                    Connection p = viaProxy(properties)) {
                 assertEquals(rows(d), rows(p), mode);
             }
         }

@@ -44,7 +44,8 @@ class PoolChurnIT {
     @Test
     void fiveHundredClientsChurningForAMinuteLeaveBoundedPoolsAndNoPreparedStatements(ReplicatedTestBed bed)
             throws Exception {
-        try (Connection c = ProxyFixture.connectDirect(bed, ""); Statement s = c.createStatement()) {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS churn");
             s.execute("CREATE TABLE churn (id INT AUTO_INCREMENT PRIMARY KEY, client INT)");
         }
@@ -60,18 +61,20 @@ class PoolChurnIT {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
                 int client = i;
-                Thread thread = new Thread(() -> {
-                    try {
-                        while (System.nanoTime() < deadline && failures.isEmpty()) {
-                            oneSession(proxy, client);
-                            sessions.incrementAndGet();
-                        }
-                    } catch (Throwable t) {
-                        failures.add(t);
-                    } finally {
-                        done.countDown();
-                    }
-                }, "churn-" + i);
+                Thread thread = new Thread(
+                        () -> {
+                            try {
+                                while (System.nanoTime() < deadline && failures.isEmpty()) {
+                                    oneSession(proxy, client);
+                                    sessions.incrementAndGet();
+                                }
+                            } catch (Throwable t) {
+                                failures.add(t);
+                            } finally {
+                                done.countDown();
+                            }
+                        },
+                        "churn-" + i);
                 thread.setDaemon(true);
                 threads.add(thread);
                 thread.start();
@@ -79,19 +82,28 @@ class PoolChurnIT {
             while (!done.await(200, TimeUnit.MILLISECONDS)) {
                 maxOpen.accumulateAndGet(maxOpenPerBackend(proxy), Math::max);
             }
-            log.info("pool churn: {} sessions by {} clients in {} s; at most {} connections open to one backend "
-                    + "(bound {}); pools now {}", sessions.get(), CLIENTS, RUN.toSeconds(), maxOpen.get(), POOL_MAX,
+            log.info(
+                    "pool churn: {} sessions by {} clients in {} s; at most {} connections open to one backend "
+                            + "(bound {}); pools now {}",
+                    sessions.get(),
+                    CLIENTS,
+                    RUN.toSeconds(),
+                    maxOpen.get(),
+                    POOL_MAX,
                     pools(proxy));
             assertTrue(failures.isEmpty(), () -> "client failures, first: " + failures.peek());
             assertTrue(sessions.get() >= CLIENTS, "each client completed at least one session: " + sessions.get());
             assertTrue(maxOpen.get() <= POOL_MAX, "a pool exceeded its bound: " + maxOpen.get());
             awaitIdlePools(proxy);
             for (MariaDbServer server : bed.servers()) {
-                assertEquals(0, globalStatus(server, "Prepared_stmt_count"),
+                assertEquals(
+                        0,
+                        globalStatus(server, "Prepared_stmt_count"),
                         "prepared statements left on server " + server.serverId());
                 int threadsConnected = globalStatus(server, "Threads_connected");
-                assertTrue(threadsConnected <= POOL_MAX + 8, "server " + server.serverId() + " has "
-                        + threadsConnected + " connections");
+                assertTrue(
+                        threadsConnected <= POOL_MAX + 8,
+                        "server " + server.serverId() + " has " + threadsConnected + " connections");
             }
         }
     }
@@ -145,8 +157,9 @@ class PoolChurnIT {
     }
 
     private static int globalStatus(MariaDbServer server, String name) throws SQLException {
-        try (Connection root = server.connectAsRoot(); Statement s = root.createStatement();
-             ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {
+        try (Connection root = server.connectAsRoot();
+                Statement s = root.createStatement();
+                ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {
             assertTrue(rs.next(), name);
             return rs.getInt(2);
         }

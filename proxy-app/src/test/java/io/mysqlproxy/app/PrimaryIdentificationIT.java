@@ -43,20 +43,24 @@ class PrimaryIdentificationIT {
     void writesAreRefusedWhileTheConfiguredPrimaryIsReadOnlyOrAReplicaIsWritable(ReplicatedTestBed bed)
             throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
-             Connection c = proxy.connect("");
-             Statement s = c.createStatement()) {
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS primary_writes (id INT PRIMARY KEY)");
             s.execute("DELETE FROM primary_writes");
             try {
                 setReadOnly(bed.primary(), true);
                 SQLException refused = awaitRefusal(s, "INSERT INTO primary_writes VALUES (1)");
                 assertTrue(refused.getMessage().contains("reports read_only = ON"), refused.getMessage());
-                assertEquals(1, ReadWriteSplitIT.serverId(s, "/* route=primary */ SELECT @@server_id") > 0 ? 1 : 0,
+                assertEquals(
+                        1,
+                        ReadWriteSplitIT.serverId(s, "/* route=primary */ SELECT @@server_id") > 0 ? 1 : 0,
                         "reads still go to the primary");
                 assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_writes_refused 1.0"));
                 String backends = proxy.admin("/backends");
-                assertTrue(backends.startsWith("{\"writes\":{\"refused\":true,\"reason\":\"")
-                        && backends.contains("reports read_only = ON"), backends);
+                assertTrue(
+                        backends.startsWith("{\"writes\":{\"refused\":true,\"reason\":\"")
+                                && backends.contains("reports read_only = ON"),
+                        backends);
             } finally {
                 setReadOnly(bed.primary(), false);
             }
@@ -68,7 +72,8 @@ class PrimaryIdentificationIT {
             try {
                 setReadOnly(replica, false);
                 SQLException refused = awaitRefusal(s, "INSERT INTO primary_writes VALUES (3)");
-                assertTrue(refused.getMessage().contains("reports read_only = OFF as well as the primary"),
+                assertTrue(
+                        refused.getMessage().contains("reports read_only = OFF as well as the primary"),
                         refused.getMessage());
             } finally {
                 setReadOnly(replica, true);
@@ -82,29 +87,41 @@ class PrimaryIdentificationIT {
     @Test
     void followWritablePromotesTheReplicaThatBecameTheOnlyWritableServer(ReplicatedTestBed bed) throws Exception {
         MariaDbServer candidate = bed.replicas().get(0);
-        try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG + "mysql-proxy.backends.primary-mode = "
-                + "follow-writable\n");
-             Connection c = proxy.connect("");
-             Statement s = c.createStatement()) {
+        try (ProxyFixture proxy =
+                        ProxyFixture.start(bed, CONFIG + "mysql-proxy.backends.primary-mode = " + "follow-writable\n");
+                Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             Backend configured = proxy.server().runtime().topology().primary();
             assertEquals(1, primaryServerId(s));
             try {
                 // A switchover as an operator would make it: old primary read-only, new one stops replicating.
                 setReadOnly(bed.primary(), true);
-                try (Connection root = candidate.connectAsRoot(); Statement r = root.createStatement()) {
+                try (Connection root = candidate.connectAsRoot();
+                        Statement r = root.createStatement()) {
                     r.execute("STOP SLAVE");
                 }
                 setReadOnly(candidate, false);
                 Awaits.within(WITHIN, "the writable replica becomes the primary")
-                        .until(() -> proxy.server().runtime().topology().primary().address().port(), is(candidate.port()));
+                        .until(
+                                () -> proxy.server()
+                                        .runtime()
+                                        .topology()
+                                        .primary()
+                                        .address()
+                                        .port(),
+                                is(candidate.port()));
                 assertEquals(candidate.serverId(), primaryServerId(s), "statements for the primary go to it");
                 Backend demoted = proxy.server().runtime().topology().replicas().stream()
-                        .filter(b -> b.address().equals(configured.address())).findFirst().orElseThrow();
+                        .filter(b -> b.address().equals(configured.address()))
+                        .findFirst()
+                        .orElseThrow();
                 assertSame(BackendRole.REPLICA, demoted.role());
-                assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_primary_changes_total 1.0"));
+                assertTrue(
+                        proxy.server().runtime().metrics().scrape().contains("mysqlproxy_primary_changes_total 1.0"));
             } finally {
                 setReadOnly(candidate, true);
-                try (Connection root = candidate.connectAsRoot(); Statement r = root.createStatement()) {
+                try (Connection root = candidate.connectAsRoot();
+                        Statement r = root.createStatement()) {
                     r.execute("START SLAVE");
                 }
                 setReadOnly(bed.primary(), false);
@@ -121,7 +138,8 @@ class PrimaryIdentificationIT {
     }
 
     private static void setReadOnly(MariaDbServer server, boolean readOnly) throws SQLException {
-        try (Connection root = server.connectAsRoot(); Statement r = root.createStatement()) {
+        try (Connection root = server.connectAsRoot();
+                Statement r = root.createStatement()) {
             r.execute("SET GLOBAL read_only = " + (readOnly ? "ON" : "OFF"));
         }
     }
@@ -129,20 +147,22 @@ class PrimaryIdentificationIT {
     /** Repeats {@code sql} until the proxy refuses it (error 1290), within 5 s. */
     private static SQLException awaitRefusal(Statement s, String sql) {
         AtomicReference<SQLException> refused = new AtomicReference<>();
-        Awaits.within(WITHIN, "writes are refused by the proxy").pollInterval(POLL).until(() -> {
-            try {
-                s.execute(sql);
-                s.execute("DELETE FROM primary_writes");
-                return false;
-            } catch (SQLException e) {
-                if (e.getErrorCode() != 1290) {
-                    throw new AssertionError("unexpected error", e);
-                }
-                // 1290 from the server itself (read_only) before the proxy knew: try again.
-                refused.set(e);
-                return e.getMessage().startsWith("mysql-proxy refuses writes: ");
-            }
-        });
+        Awaits.within(WITHIN, "writes are refused by the proxy")
+                .pollInterval(POLL)
+                .until(() -> {
+                    try {
+                        s.execute(sql);
+                        s.execute("DELETE FROM primary_writes");
+                        return false;
+                    } catch (SQLException e) {
+                        if (e.getErrorCode() != 1290) {
+                            throw new AssertionError("unexpected error", e);
+                        }
+                        // 1290 from the server itself (read_only) before the proxy knew: try again.
+                        refused.set(e);
+                        return e.getMessage().startsWith("mysql-proxy refuses writes: ");
+                    }
+                });
         SQLException again = assertThrows(SQLException.class, () -> s.execute(sql));
         assertEquals(1290, again.getErrorCode(), "refused until the evidence agrees");
         return refused.get();
@@ -150,8 +170,8 @@ class PrimaryIdentificationIT {
 
     /** Repeats {@code sql} until it succeeds, within 5 s; the timeout reports the last error. */
     private static void awaitWrite(Statement s, String sql) {
-        Awaits.within(WITHIN, "writes go through again").pollInterval(POLL)
+        Awaits.within(WITHIN, "writes go through again")
+                .pollInterval(POLL)
                 .untilAsserted(() -> assertDoesNotThrow(() -> s.execute(sql)));
     }
-
 }

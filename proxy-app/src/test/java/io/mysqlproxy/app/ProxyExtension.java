@@ -29,8 +29,12 @@ public final class ProxyExtension implements ParameterResolver {
         bed.heal();
         ExtensionContext classContext = classContext(extensionContext);
         ProxyOverrides overrides = classContext.getRequiredTestClass().getAnnotation(ProxyOverrides.class);
-        return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(ProxyFixture.class,
-                key -> ProxyFixture.start(bed, overrides == null ? "" : overrides.value()), ProxyFixture.class);
+        return classContext
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        ProxyFixture.class,
+                        key -> ProxyFixture.start(bed, overrides == null ? "" : overrides.value()),
+                        ProxyFixture.class);
     }
 
     /** The test class's context, also when asked from a test method's (constructor injection per method). */

@@ -107,7 +107,8 @@ public final class ProxyFixture implements AutoCloseable {
     public io.mysqlproxy.core.topology.Backend replica(io.mysqlproxy.testbed.MariaDbServer server) {
         return server().runtime().topology().replicas().stream()
                 .filter(b -> b.address().port() == server.port())
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
     }
 
     public ProxyServer server() {
@@ -132,8 +133,11 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** The body of {@code path} on the admin HTTP port, which must answer 200. */
     public String admin(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.adminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new AssertionError(path + " answered " + response.statusCode() + ": " + response.body());
         }
@@ -165,7 +169,9 @@ public final class ProxyFixture implements AutoCloseable {
             }
         }
         return "jdbc:mysql://127.0.0.1:" + port + "/" + (database == null ? "" : database) + "?"
-                + merged.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("&"));
+                + merged.entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(Collectors.joining("&"));
     }
 
     /** Connects through the proxy as the bed's {@code app} account. */
@@ -179,8 +185,10 @@ public final class ProxyFixture implements AutoCloseable {
 
     /** Connects straight to the bed's primary as {@code app}, with the same property handling as {@link #url}. */
     public static Connection connectDirect(ReplicatedTestBed bed, String properties) throws SQLException {
-        return DriverManager.getConnection(url(bed.primary().port(), ReplicatedTestBed.APP_DATABASE, properties),
-                DbAccount.APP.user(), DbAccount.APP.password());
+        return DriverManager.getConnection(
+                url(bed.primary().port(), ReplicatedTestBed.APP_DATABASE, properties),
+                DbAccount.APP.user(),
+                DbAccount.APP.password());
     }
 
     @Override

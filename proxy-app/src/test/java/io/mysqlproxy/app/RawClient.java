@@ -17,10 +17,19 @@ import java.net.SocketTimeoutException;
 /** A bare-socket MySQL client for tests that must send bytes no driver would. */
 final class RawClient implements AutoCloseable {
 
-    static final int CAPABILITIES = Capability.maskOf(Capability.LONG_PASSWORD, Capability.LONG_FLAG,
-            Capability.CONNECT_WITH_DB, Capability.PROTOCOL_41, Capability.TRANSACTIONS, Capability.SECURE_CONNECTION,
-            Capability.MULTI_STATEMENTS, Capability.MULTI_RESULTS, Capability.PS_MULTI_RESULTS, Capability.PLUGIN_AUTH,
-            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.DEPRECATE_EOF);
+    static final int CAPABILITIES = Capability.maskOf(
+            Capability.LONG_PASSWORD,
+            Capability.LONG_FLAG,
+            Capability.CONNECT_WITH_DB,
+            Capability.PROTOCOL_41,
+            Capability.TRANSACTIONS,
+            Capability.SECURE_CONNECTION,
+            Capability.MULTI_STATEMENTS,
+            Capability.MULTI_RESULTS,
+            Capability.PS_MULTI_RESULTS,
+            Capability.PLUGIN_AUTH,
+            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+            Capability.DEPRECATE_EOF);
 
     private final Socket socket;
     private final InputStream in;
@@ -58,8 +67,16 @@ final class RawClient implements AutoCloseable {
     /** Logs in with mysql_native_password; returns the first payload byte of the answer (0x00 on success). */
     int login(String user, String password, String database) throws IOException {
         HandshakeV10 greeting = greeting();
-        ByteBuf frame = new HandshakeResponse41(CAPABILITIES & greeting.capabilities(), 1 << 24, 45, 0, user,
-                NativePassword.scramble(password, greeting.scramble()), database, "mysql_native_password", null)
+        ByteBuf frame = new HandshakeResponse41(
+                        CAPABILITIES & greeting.capabilities(),
+                        1 << 24,
+                        45,
+                        0,
+                        user,
+                        NativePassword.scramble(password, greeting.scramble()),
+                        database,
+                        "mysql_native_password",
+                        null)
                 .toFrame(UnpooledByteBufAllocator.DEFAULT, 1);
         send(frame);
         byte[] answer = readFrame();
@@ -116,7 +133,9 @@ final class RawClient implements AutoCloseable {
         org.junit.jupiter.api.Assertions.assertNotNull(error, "an error packet before the close");
         org.junit.jupiter.api.Assertions.assertEquals(0xff, error[4] & 0xff, "an ERR packet");
         if (code >= 0) {
-            org.junit.jupiter.api.Assertions.assertEquals(code, (error[5] & 0xff) | (error[6] & 0xff) << 8,
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    code,
+                    (error[5] & 0xff) | (error[6] & 0xff) << 8,
                     new String(error, 7, error.length - 7, java.nio.charset.StandardCharsets.UTF_8));
         }
         org.junit.jupiter.api.Assertions.assertNull(readFrame(), "the connection is closed after the error");

@@ -31,7 +31,8 @@ class ReadWriteSplitIT {
 
     @BeforeAll
     static void schema(ReplicatedTestBed bed) throws SQLException {
-        try (Connection c = ProxyFixture.connectDirect(bed, ""); Statement s = c.createStatement()) {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS split");
             s.execute("CREATE TABLE split (id INT AUTO_INCREMENT PRIMARY KEY, sid INT, note VARCHAR(20))");
             for (int i = 0; i < 10; i++) {
@@ -44,7 +45,8 @@ class ReadWriteSplitIT {
     @Test
     void plainReadsLandOnBothReplicasAndNeverOnThePrimary(ProxyFixture proxy) throws SQLException {
         Set<Integer> seen = new TreeSet<>();
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             for (int i = 0; i < 200; i++) {
                 seen.add(serverId(s, "SELECT @@server_id"));
             }
@@ -54,15 +56,18 @@ class ReadWriteSplitIT {
 
     @Test
     void writesAndLockingReadsLandOnThePrimary(ProxyFixture proxy, ReplicatedTestBed bed) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
-            s.executeUpdate("INSERT INTO split (sid, note) VALUES (@@server_id, 'write')", Statement.RETURN_GENERATED_KEYS);
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
+            s.executeUpdate(
+                    "INSERT INTO split (sid, note) VALUES (@@server_id, 'write')", Statement.RETURN_GENERATED_KEYS);
             long id;
             try (ResultSet keys = s.getGeneratedKeys()) {
                 assertTrue(keys.next());
                 id = keys.getLong(1);
             }
-            try (Connection direct = ProxyFixture.connectDirect(bed, ""); Statement d = direct.createStatement();
-                 ResultSet rs = d.executeQuery("SELECT sid FROM split WHERE id = " + id)) {
+            try (Connection direct = ProxyFixture.connectDirect(bed, "");
+                    Statement d = direct.createStatement();
+                    ResultSet rs = d.executeQuery("SELECT sid FROM split WHERE id = " + id)) {
                 assertTrue(rs.next());
                 assertEquals(PRIMARY, rs.getInt(1), "the INSERT ran on server " + rs.getInt(1));
             }
@@ -74,7 +79,8 @@ class ReadWriteSplitIT {
 
     @Test
     void explicitTransactionsStayOnThePrimaryUntilTheyEnd(ProxyFixture proxy) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("START TRANSACTION");
             for (int i = 0; i < 20; i++) {
                 assertEquals(PRIMARY, serverId(s, "SELECT @@server_id"), "statement " + i + " of the transaction");
@@ -88,7 +94,8 @@ class ReadWriteSplitIT {
 
     @Test
     void autocommitOffKeepsEveryStatementOnThePrimary(ProxyFixture proxy) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             for (int i = 0; i < 20; i++) {
                 assertEquals(PRIMARY, serverId(s, "SELECT @@server_id"), "statement " + i + " under autocommit=0");
@@ -106,9 +113,9 @@ class ReadWriteSplitIT {
             throws SQLException {
         Set<Integer> readServers = new TreeSet<>();
         try (Connection c = proxy.connect("useServerPrepStmts=true&cachePrepStmts=true");
-             PreparedStatement read = c.prepareStatement("SELECT @@server_id, ?, ? + 1");
-             PreparedStatement write = c.prepareStatement("INSERT INTO split (sid, note) VALUES (@@server_id, ?)",
-                     Statement.RETURN_GENERATED_KEYS)) {
+                PreparedStatement read = c.prepareStatement("SELECT @@server_id, ?, ? + 1");
+                PreparedStatement write = c.prepareStatement(
+                        "INSERT INTO split (sid, note) VALUES (@@server_id, ?)", Statement.RETURN_GENERATED_KEYS)) {
             for (int i = 0; i < 100; i++) {
                 // Types change between executions: Connector/J resends them only when they do, so a
                 // backend preparing the statement late must get them from the proxy.
@@ -132,8 +139,9 @@ class ReadWriteSplitIT {
                 assertTrue(keys.next());
                 id = keys.getLong(1);
             }
-            try (Connection direct = ProxyFixture.connectDirect(bed, ""); Statement d = direct.createStatement();
-                 ResultSet rs = d.executeQuery("SELECT sid FROM split WHERE id = " + id)) {
+            try (Connection direct = ProxyFixture.connectDirect(bed, "");
+                    Statement d = direct.createStatement();
+                    ResultSet rs = d.executeQuery("SELECT sid FROM split WHERE id = " + id)) {
                 assertTrue(rs.next());
                 assertEquals(PRIMARY, rs.getInt(1), "the prepared INSERT ran on server " + rs.getInt(1));
             }
@@ -145,8 +153,10 @@ class ReadWriteSplitIT {
     void temporaryTablesLocksAndSessionFunctionsAnswerAsADirectConnection(ProxyFixture proxy, ReplicatedTestBed bed)
             throws SQLException {
         bed.awaitReplication();
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement();
-             Connection direct = ProxyFixture.connectDirect(bed, ""); Statement d = direct.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement();
+                Connection direct = ProxyFixture.connectDirect(bed, "");
+                Statement d = direct.createStatement()) {
             // LAST_INSERT_ID() after an insert.
             s.executeUpdate("INSERT INTO split (sid, note) VALUES (0, 'lid')", Statement.RETURN_GENERATED_KEYS);
             long generated;
@@ -175,14 +185,18 @@ class ReadWriteSplitIT {
             assertEquals(0, longValue(d, "SELECT IS_FREE_LOCK('split-lock')"), "the lock is held on the primary");
             assertEquals(1, longValue(s, "SELECT RELEASE_LOCK('split-lock')"));
         }
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             // Temporary tables exist on one connection: the session must not read them elsewhere.
             s.execute("CREATE TEMPORARY TABLE scratch (v INT)");
             s.execute("INSERT INTO scratch VALUES (1), (2), (3)");
             for (int i = 0; i < 20; i++) {
                 assertEquals(6, longValue(s, "SELECT SUM(v) FROM scratch"));
             }
-            assertEquals(PRIMARY, serverId(s, "SELECT @@server_id"), "a session with a temporary table stays on the primary");
+            assertEquals(
+                    PRIMARY,
+                    serverId(s, "SELECT @@server_id"),
+                    "a session with a temporary table stays on the primary");
         }
     }
 

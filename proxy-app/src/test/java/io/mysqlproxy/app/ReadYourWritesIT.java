@@ -37,29 +37,31 @@ class ReadYourWritesIT {
 
     /** A fresh table, and the second replica's SQL thread stopped until {@link #releaseTheReplica}. */
     private static MariaDbServer holdBackOneReplica(ReplicatedTestBed bed) throws SQLException {
-        try (Connection c = ProxyFixture.connectDirect(bed, ""); Statement s = c.createStatement()) {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS ryw");
             s.execute("CREATE TABLE ryw (id INT PRIMARY KEY, v INT NOT NULL)");
         }
         bed.awaitReplication();
         MariaDbServer delayed = bed.replicas().get(1);
-        try (Connection root = delayed.connectAsRoot(); Statement s = root.createStatement()) {
+        try (Connection root = delayed.connectAsRoot();
+                Statement s = root.createStatement()) {
             s.execute("STOP SLAVE SQL_THREAD");
         }
         return delayed;
     }
 
     private static void releaseTheReplica(ReplicatedTestBed bed, MariaDbServer delayed) throws SQLException {
-        try (Connection root = delayed.connectAsRoot(); Statement s = root.createStatement()) {
+        try (Connection root = delayed.connectAsRoot();
+                Statement s = root.createStatement()) {
             s.execute("START SLAVE SQL_THREAD");
         }
         bed.awaitReplication();
     }
 
     @Test
-    void sessionConsistencyReadsEveryWriteBackWhileTheStaleReplicaServesOtherReads(ProxyFixture proxy,
-                                                                                  ReplicatedTestBed bed)
-            throws SQLException {
+    void sessionConsistencyReadsEveryWriteBackWhileTheStaleReplicaServesOtherReads(
+            ProxyFixture proxy, ReplicatedTestBed bed) throws SQLException {
         MariaDbServer delayed = holdBackOneReplica(bed);
         try {
             sessionConsistency(proxy, delayed);
@@ -72,7 +74,8 @@ class ReadYourWritesIT {
         int missing = 0;
         Map<Integer, Integer> readServers = new TreeMap<>();
         long started = System.nanoTime();
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("SET proxy_consistency = 'session'");
             for (int i = 1; i <= SESSION_ITERATIONS; i++) {
                 s.executeUpdate("INSERT INTO ryw VALUES (" + i + ", " + (i * 7) + ")");
@@ -86,16 +89,23 @@ class ReadYourWritesIT {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        log.info("session consistency: {} write-then-read iterations in {} s, {} missing, reads by server {}",
-                SESSION_ITERATIONS, String.format("%.1f", seconds), missing, readServers);
+        log.info(
+                "session consistency: {} write-then-read iterations in {} s, {} missing, reads by server {}",
+                SESSION_ITERATIONS,
+                String.format("%.1f", seconds),
+                missing,
+                readServers);
         assertEquals(0, missing, "reads that missed the session's own write; reads by server " + readServers);
-        assertEquals(0, readServers.getOrDefault(delayed.serverId(), 0),
+        assertEquals(
+                0,
+                readServers.getOrDefault(delayed.serverId(), 0),
                 "the held-back replica cannot have served a read of a new row: " + readServers);
         assertTrue(readServers.getOrDefault(2, 0) > 0, "the caught-up replica should serve most reads: " + readServers);
 
         // A session that has not written may read from the stale replica.
         Map<Integer, Integer> plainReads = new TreeMap<>();
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             for (int i = 0; i < 200; i++) {
                 try (ResultSet rs = s.executeQuery("SELECT @@server_id")) {
                     assertTrue(rs.next());
@@ -104,7 +114,8 @@ class ReadYourWritesIT {
             }
         }
         log.info("session consistency, reads that follow no write, by server: {}", plainReads);
-        assertTrue(plainReads.getOrDefault(delayed.serverId(), 0) > 0,
+        assertTrue(
+                plainReads.getOrDefault(delayed.serverId(), 0) > 0,
                 "the held-back replica still serves reads that follow no write: " + plainReads);
     }
 
@@ -120,8 +131,9 @@ class ReadYourWritesIT {
 
     private static void eventualConsistency(ProxyFixture proxy) throws SQLException {
         int stale = 0;
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO ryw VALUES (?, ?)")) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement();
+                PreparedStatement insert = c.prepareStatement("INSERT INTO ryw VALUES (?, ?)")) {
             s.execute("SET proxy_consistency = 'eventual'");
             for (int i = 1; i <= EVENTUAL_ITERATIONS; i++) {
                 insert.setInt(1, i);
@@ -134,17 +146,21 @@ class ReadYourWritesIT {
                 }
             }
         }
-        log.info("eventual consistency: {} of {} reads right after the write missed it ({}%)", stale,
-                EVENTUAL_ITERATIONS, String.format("%.1f", 100.0 * stale / EVENTUAL_ITERATIONS));
-        assertTrue(stale > EVENTUAL_ITERATIONS / 10, "with one replica held back, eventual reads must show the lag: "
-                + stale + " stale of " + EVENTUAL_ITERATIONS);
+        log.info(
+                "eventual consistency: {} of {} reads right after the write missed it ({}%)",
+                stale, EVENTUAL_ITERATIONS, String.format("%.1f", 100.0 * stale / EVENTUAL_ITERATIONS));
+        assertTrue(
+                stale > EVENTUAL_ITERATIONS / 10,
+                "with one replica held back, eventual reads must show the lag: " + stale + " stale of "
+                        + EVENTUAL_ITERATIONS);
     }
 
     @Test
     void anUnknownConsistencyIsRefused(ProxyFixture proxy) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
-            SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
-                    () -> s.execute("SET proxy_consistency = 'sometimes'"));
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
+            SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    SQLException.class, () -> s.execute("SET proxy_consistency = 'sometimes'"));
             assertEquals(1231, refused.getErrorCode());
             try (ResultSet rs = s.executeQuery("SELECT 1")) {
                 assertTrue(rs.next(), "the session goes on after the refusal");

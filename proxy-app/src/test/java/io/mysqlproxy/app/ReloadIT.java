@@ -51,7 +51,8 @@ class ReloadIT {
             throws Exception {
         MariaDbServer one = bed.replicas().get(0);
         MariaDbServer two = bed.replicas().get(1);
-        try (Connection root = bed.primary().connectAsRoot(); Statement r = root.createStatement()) {
+        try (Connection root = bed.primary().connectAsRoot();
+                Statement r = root.createStatement()) {
             r.execute("DROP USER IF EXISTS '" + USER + "'@'%'");
             r.execute("CREATE USER '" + USER + "'@'%' IDENTIFIED BY 'first'");
             r.execute("GRANT SELECT, INSERT, CREATE, DROP ON app.* TO '" + USER + "'@'%'");
@@ -77,23 +78,32 @@ class ReloadIT {
                 clients.add(client);
                 client.start();
             }
-            assertEquals(Set.of(one.serverId()), readsDuring(readsBy, statementsBy, failures, 500), "the configured replica");
+            assertEquals(
+                    Set.of(one.serverId()),
+                    readsDuring(readsBy, statementsBy, failures, 500),
+                    "the configured replica");
 
             write(file, bed, port, adminPort, List.of(one, two), "first");
-            Awaits.within(WITHIN, "the added replica joins").until(() -> server.runtime().topology().replicas().size() == 2);
+            Awaits.within(WITHIN, "the added replica joins")
+                    .until(() -> server.runtime().topology().replicas().size() == 2);
             assertEquals(Set.of(one.serverId(), two.serverId()), readsDuring(readsBy, statementsBy, failures, 1000));
 
             write(file, bed, port, adminPort, List.of(two), "first");
-            Awaits.within(WITHIN, "the removed replica leaves").until(() -> replicaPorts(server), is(Set.of(two.port())));
+            Awaits.within(WITHIN, "the removed replica leaves")
+                    .until(() -> replicaPorts(server), is(Set.of(two.port())));
             assertEquals(Set.of(two.serverId()), readsDuring(readsBy, statementsBy, failures, 1000));
 
             replace(file, "mysql-proxy { listen { port = ");
-            Awaits.within(WITHIN, "the broken file is rejected").until(() -> server.runtime().metrics().scrape().contains(
-                    "mysqlproxy_config_reloads_total{result=\"rejected\"} 1.0"));
+            Awaits.within(WITHIN, "the broken file is rejected")
+                    .until(() -> server.runtime()
+                            .metrics()
+                            .scrape()
+                            .contains("mysqlproxy_config_reloads_total{result=\"rejected\"} 1.0"));
             assertEquals(Set.of(two.port()), replicaPorts(server), "the running configuration stays");
             login(port, "first").close();
 
-            try (Connection root = bed.primary().connectAsRoot(); Statement r = root.createStatement()) {
+            try (Connection root = bed.primary().connectAsRoot();
+                    Statement r = root.createStatement()) {
                 r.execute("ALTER USER '" + USER + "'@'%' IDENTIFIED BY 'second'");
             }
             write(file, bed, port, adminPort, List.of(two), "second");
@@ -107,27 +117,33 @@ class ReloadIT {
             });
             SQLException denied = assertThrows(SQLException.class, () -> login(port, "first"));
             assertEquals(1045, denied.getErrorCode(), denied.getMessage());
-            assertTrue(readsDuring(readsBy, statementsBy, failures, 500).contains(two.serverId()), "sessions logged in before go on");
+            assertTrue(
+                    readsDuring(readsBy, statementsBy, failures, 500).contains(two.serverId()),
+                    "sessions logged in before go on");
         } finally {
             running.set(false);
             for (Thread client : clients) {
                 client.join(10_000);
             }
             server.close();
-            try (Connection root = bed.primary().connectAsRoot(); Statement r = root.createStatement()) {
+            try (Connection root = bed.primary().connectAsRoot();
+                    Statement r = root.createStatement()) {
                 r.execute("DROP USER IF EXISTS '" + USER + "'@'%'");
                 r.execute("DROP TABLE IF EXISTS app.reload_it");
             }
         }
         assertEquals(List.of(), failures, "no client statement failed");
-        assertTrue(server.runtime().metrics().scrape().contains("mysqlproxy_config_reloads_total{result=\"applied\"} 3.0"),
+        assertTrue(
+                server.runtime().metrics().scrape().contains("mysqlproxy_config_reloads_total{result=\"applied\"} 3.0"),
                 "three reloads applied");
         bed.awaitReplication();
     }
 
-    private static void write(Path file, ReplicatedTestBed bed, int port, int adminPort, List<MariaDbServer> replicas,
-                              String password) throws Exception {
-        String listed = replicas.stream().map(r -> "\"127.0.0.1:" + r.port() + "\"").collect(Collectors.joining(", "));
+    private static void write(
+            Path file, ReplicatedTestBed bed, int port, int adminPort, List<MariaDbServer> replicas, String password)
+            throws Exception {
+        String listed =
+                replicas.stream().map(r -> "\"127.0.0.1:" + r.port() + "\"").collect(Collectors.joining(", "));
         replace(file, TestBedProxyConfig.hocon(bed, port, adminPort, """
                 mysql-proxy.users = [ { name = app, password = app-secret, auth-plugin = mysql_native_password },
                                       { name = %s, password = %s, auth-plugin = mysql_native_password } ]
@@ -140,7 +156,10 @@ class ReloadIT {
     private static void replace(Path file, String content) throws Exception {
         Path next = file.resolveSibling(file.getFileName() + ".next");
         Files.writeString(next, content);
-        Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Files.move(
+                next,
+                file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -152,16 +171,22 @@ class ReloadIT {
      * One session's loop: reads of @@server_id, and a write every tenth statement, each counted in
      * {@code statements} once it is over; every failure is kept.
      */
-    private static void load(Connection c, AtomicBoolean running, List<Throwable> failures,
-                             Map<Integer, AtomicLong> readsBy, AtomicLong statements) {
-        try (c; Statement s = c.createStatement()) {
+    private static void load(
+            Connection c,
+            AtomicBoolean running,
+            List<Throwable> failures,
+            Map<Integer, AtomicLong> readsBy,
+            AtomicLong statements) {
+        try (c;
+                Statement s = c.createStatement()) {
             for (long i = 0; running.get(); i++) {
                 if (i % 10 == 9) {
                     s.execute("INSERT INTO reload_it (v) VALUES (" + i + ")");
                 } else {
                     try (ResultSet rs = s.executeQuery("SELECT @@server_id")) {
                         rs.next();
-                        readsBy.computeIfAbsent(rs.getInt(1), k -> new AtomicLong()).incrementAndGet();
+                        readsBy.computeIfAbsent(rs.getInt(1), k -> new AtomicLong())
+                                .incrementAndGet();
                     }
                 }
                 statements.incrementAndGet();
@@ -177,12 +202,14 @@ class ReloadIT {
      * a topology change may still be waiting for its replica to catch up with the session's last
      * INSERT (up to consistency-wait-timeout, 100 ms).
      */
-    private static Set<Integer> readsDuring(Map<Integer, AtomicLong> readsBy, List<AtomicLong> statementsBy,
-                                            List<Throwable> failures, long millis) throws InterruptedException {
+    private static Set<Integer> readsDuring(
+            Map<Integer, AtomicLong> readsBy, List<AtomicLong> statementsBy, List<Throwable> failures, long millis)
+            throws InterruptedException {
         List<Long> now = statementsBy.stream().map(AtomicLong::get).toList();
         Awaits.within(WITHIN, "the statements in flight are over")
                 .failFast("a client failed", () -> !failures.isEmpty())
-                .until(() -> IntStream.range(0, now.size()).allMatch(i -> statementsBy.get(i).get() > now.get(i)));
+                .until(() -> IntStream.range(0, now.size())
+                        .allMatch(i -> statementsBy.get(i).get() > now.get(i)));
         Map<Integer, Long> before = snapshot(readsBy);
         Awaits.pace(Duration.ofMillis(millis), "the window in which reads are counted");
         Map<Integer, Long> after = snapshot(readsBy);
@@ -196,11 +223,13 @@ class ReloadIT {
     }
 
     private static Map<Integer, Long> snapshot(Map<Integer, AtomicLong> readsBy) {
-        return readsBy.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
+        return readsBy.entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
     }
 
     private static Set<Integer> replicaPorts(ProxyServer server) {
-        return server.runtime().topology().replicas().stream().map(b -> b.address().port()).collect(Collectors.toSet());
+        return server.runtime().topology().replicas().stream()
+                .map(b -> b.address().port())
+                .collect(Collectors.toSet());
     }
-
 }

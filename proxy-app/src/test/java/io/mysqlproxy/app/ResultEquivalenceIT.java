@@ -1,17 +1,20 @@
 package io.mysqlproxy.app;
 
-import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.lang.management.ManagementFactory;
@@ -38,15 +41,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The same statements, through the proxy and straight to the primary, must give the same results as Connector/J
@@ -88,24 +88,40 @@ class ResultEquivalenceIT {
             Item.of("SELECT * FROM eq_types ORDER BY id", "rows " + (4 + GENERATED_ROWS)),
             Item.of("SELECT * FROM eq_types WHERE id = ?", "rows 1", 2),
             Item.of("SELECT * FROM eq_types WHERE id < ?", "rows 0", 0),
-            Item.of("SELECT id, c_bit + 0, HEX(c_binary), ST_AsText(c_geometry), ST_X(c_point), ST_Y(c_point), "
-                    + "JSON_EXTRACT(c_json, '$.k'), c_set + 0, c_enum + 0, LENGTH(c_longblob), CHAR_LENGTH(c_longtext) "
-                    + "FROM eq_types ORDER BY id", "rows " + (4 + GENERATED_ROWS)),
-            Item.of("SELECT NULL AS n, ? AS p_long, ? AS p_string, ? AS p_decimal, ? AS p_bytes, ? AS p_null, "
-                    + "? AS p_date, ? AS p_datetime, ? AS p_double, ? AS p_bool", "rows 1",
-                    42L, "text ' \" \\ ünï 🚀", new BigDecimal("-12345.678900"),
-                    new byte[] {0, 1, (byte) 0xff, '\'', '\\'}, null, LocalDate.of(2024, 2, 29),
-                    LocalDateTime.of(2024, 2, 29, 12, 34, 56, 789_000), 1.0 / 3, true),
+            Item.of(
+                    "SELECT id, c_bit + 0, HEX(c_binary), ST_AsText(c_geometry), ST_X(c_point), ST_Y(c_point), "
+                            + "JSON_EXTRACT(c_json, '$.k'), c_set + 0, c_enum + 0, LENGTH(c_longblob), CHAR_LENGTH(c_longtext) "
+                            + "FROM eq_types ORDER BY id",
+                    "rows " + (4 + GENERATED_ROWS)),
+            Item.of(
+                    "SELECT NULL AS n, ? AS p_long, ? AS p_string, ? AS p_decimal, ? AS p_bytes, ? AS p_null, "
+                            + "? AS p_date, ? AS p_datetime, ? AS p_double, ? AS p_bool",
+                    "rows 1",
+                    42L,
+                    "text ' \" \\ ünï 🚀",
+                    new BigDecimal("-12345.678900"),
+                    new byte[] {0, 1, (byte) 0xff, '\'', '\\'},
+                    null,
+                    LocalDate.of(2024, 2, 29),
+                    LocalDateTime.of(2024, 2, 29, 12, 34, 56, 789_000),
+                    1.0 / 3,
+                    true),
             Item.of("SELECT seq, seq * seq AS square, CONCAT('s', seq) AS label FROM seq_1_to_1000", "rows 1000"),
-            Item.of("SELECT id, c_varchar FROM eq_types WHERE id > ? ORDER BY id LIMIT 1000000 OFFSET 1000000",
-                    "rows 0", 0),
+            Item.of(
+                    "SELECT id, c_varchar FROM eq_types WHERE id > ? ORDER BY id LIMIT 1000000 OFFSET 1000000",
+                    "rows 0",
+                    0),
             Item.of("CALL eq_two_results(?)", "rows 2", 2),
             Item.of("CALL eq_two_results(0)", "rows 0"),
-            Item.of("SELECT 1 AS one; SELECT id FROM eq_types WHERE id <= 3 ORDER BY id; SELECT 'end' AS last", "rows 3"),
+            Item.of(
+                    "SELECT 1 AS one; SELECT id FROM eq_types WHERE id <= 3 ORDER BY id; SELECT 'end' AS last",
+                    "rows 3"),
             Item.of("SELECT 1 FROM DUAL WHERE 1 = 0; SELECT 2 AS two", "rows 0"),
             Item.of("SELECT 1; SELECT * FROM eq_no_such_table; SELECT 2", "error 1146"),
-            Item.of("SELECT @@sql_mode, @@character_set_client, @@character_set_connection, @@character_set_results, "
-                    + "@@collation_connection, @@autocommit, @@time_zone, DATABASE(), CURRENT_USER()", "rows 1"),
+            Item.of(
+                    "SELECT @@sql_mode, @@character_set_client, @@character_set_connection, @@character_set_results, "
+                            + "@@collation_connection, @@autocommit, @@time_zone, DATABASE(), CURRENT_USER()",
+                    "rows 1"),
             Item.of("SHOW COLUMNS FROM eq_types", "rows 37"),
             Item.of("SHOW CREATE TABLE eq_types", "rows 1"),
             Item.of("CREATE TEMPORARY TABLE eq_tmp (id INT PRIMARY KEY, v VARCHAR(5))", "update count 0"),
@@ -140,7 +156,8 @@ class ResultEquivalenceIT {
 
     @BeforeAll
     void createTables() throws SQLException {
-        try (Connection c = ProxyFixture.connectDirect(bed, ""); Statement st = c.createStatement()) {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS eq_types");
             st.execute("""
                     CREATE TABLE eq_types (
@@ -208,7 +225,7 @@ class ResultEquivalenceIT {
         List<List<String>> direct = new ArrayList<>();
         List<List<String>> proxied = new ArrayList<>();
         try (Connection d = ProxyFixture.connectDirect(bed, wire.properties);
-             Connection p = proxy.connect(wire.properties)) {
+                Connection p = proxy.connect(wire.properties)) {
             for (Item item : CORPUS) {
                 direct.add(outcome(d, item, wire));
                 proxied.add(outcome(p, item, wire));
@@ -219,7 +236,8 @@ class ResultEquivalenceIT {
             Item item = CORPUS.get(i);
             List<String> expected = direct.get(i);
             List<String> actual = proxied.get(i);
-            checks.add(() -> assertTrue(String.join("\n", expected).contains(item.expect()),
+            checks.add(() -> assertTrue(
+                    String.join("\n", expected).contains(item.expect()),
                     () -> "direct outcome of '" + item.sql() + "' lacks '" + item.expect() + "':\n" + expected));
             checks.add(() -> assertEquals(expected, actual, () -> wire + ": " + item.sql()));
         }
@@ -251,7 +269,9 @@ class ResultEquivalenceIT {
                 assertEquals(1, insert.executeUpdate());
             }
             for (int id : List.of(asBytes, asStream)) {
-                assertEquals(sha, queryString(p, "SELECT SHA2(b, 256) FROM eq_blob WHERE id = ?", id),
+                assertEquals(
+                        sha,
+                        queryString(p, "SELECT SHA2(b, 256) FROM eq_blob WHERE id = ?", id),
                         "what the server stored for row " + id);
                 assertEquals(sha, sha256(queryBytes(p, id)), "row " + id + " read back through the proxy");
             }
@@ -276,10 +296,10 @@ class ResultEquivalenceIT {
         long rows = 0;
         long sum = 0;
         try (Connection c = proxy.connect("useCursorFetch=false&useServerPrepStmts=false");
-             Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
+                Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
             st.setFetchSize(Integer.MIN_VALUE);
-            try (ResultSet rs = st.executeQuery("SELECT seq, REPEAT(CHAR(65 + seq % 26), 100) AS filler "
-                    + "FROM seq_1_to_" + rowCount)) {
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT seq, REPEAT(CHAR(65 + seq % 26), 100) AS filler " + "FROM seq_1_to_" + rowCount)) {
                 long deadline = System.nanoTime() + 3_000_000_000L;
                 while (System.nanoTime() < deadline && rs.next()) {
                     rows++;
@@ -378,7 +398,8 @@ class ResultEquivalenceIT {
             if (object == null) {
                 return "NULL" + (rs.wasNull() ? "" : " (wasNull false!)");
             }
-            String content = object instanceof byte[] bytes ? "0x" + HexFormat.of().formatHex(bytes) : object.toString();
+            String content =
+                    object instanceof byte[] bytes ? "0x" + HexFormat.of().formatHex(bytes) : object.toString();
             return object.getClass().getSimpleName() + ":" + content + " / " + rs.getString(column);
         } catch (SQLException e) {
             return "exception " + e.getErrorCode() + " " + e.getMessage();

@@ -24,17 +24,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ProxyOverrides(ProxyFixture.NATIVE_PASSWORD_APP)
 class SessionStateIT {
 
-    private static final String PROBE = "SELECT @@server_id, @@character_set_client, @@collation_connection, DATABASE(), "
-            + "@@sql_mode, @@time_zone, @greeting, @@session.tx_isolation";
+    private static final String PROBE =
+            "SELECT @@server_id, @@character_set_client, @@collation_connection, DATABASE(), "
+                    + "@@sql_mode, @@time_zone, @greeting, @@session.tx_isolation";
 
     @Test
-    void stateSetOnceIsSeenByAThousandReadsOnEveryReplica(ProxyFixture proxy, ReplicatedTestBed bed) throws SQLException {
-        try (Connection setup = ProxyFixture.connectDirect(bed, ""); Statement s = setup.createStatement()) {
+    void stateSetOnceIsSeenByAThousandReadsOnEveryReplica(ProxyFixture proxy, ReplicatedTestBed bed)
+            throws SQLException {
+        try (Connection setup = ProxyFixture.connectDirect(bed, "");
+                Statement s = setup.createStatement()) {
             s.execute("CREATE DATABASE IF NOT EXISTS other");
         }
         bed.awaitReplication();
         Map<Integer, Integer> readsPerServer = new TreeMap<>();
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("SET NAMES latin1 COLLATE latin1_german2_ci");
             s.execute("USE other");
             s.execute("SET sql_mode = 'ANSI_QUOTES,NO_ENGINE_SUBSTITUTION'");
@@ -56,14 +60,17 @@ class SessionStateIT {
                 }
             }
         }
-        assertEquals(Map.of(2, readsPerServer.getOrDefault(2, 0), 3, readsPerServer.getOrDefault(3, 0)),
-                readsPerServer, "reads must spread over the replicas only: " + readsPerServer);
+        assertEquals(
+                Map.of(2, readsPerServer.getOrDefault(2, 0), 3, readsPerServer.getOrDefault(3, 0)),
+                readsPerServer,
+                "reads must spread over the replicas only: " + readsPerServer);
         assertTrue(readsPerServer.get(2) > 100 && readsPerServer.get(3) > 100, "reads per server: " + readsPerServer);
     }
 
     @Test
     void aUserVariableFromAnExpressionKeepsTheSessionOnThePrimary(ProxyFixture proxy) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("SET @started = NOW(6)");
             for (int i = 0; i < 20; i++) {
                 try (ResultSet rs = s.executeQuery("SELECT @@server_id, @started IS NOT NULL")) {
@@ -78,7 +85,8 @@ class SessionStateIT {
     @Test
     void theNextSessionOnAPooledConnectionStartsClean(ProxyFixture proxy) throws SQLException {
         for (int round = 0; round < 5; round++) {
-            try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+            try (Connection c = proxy.connect("");
+                    Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("SELECT @leftover, @@sql_mode LIKE '%ANSI_QUOTES%', @@time_zone")) {
                     assertTrue(rs.next());
                     assertNull(rs.getString(1), "a user variable leaked from an earlier session");

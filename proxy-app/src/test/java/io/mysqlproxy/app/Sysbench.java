@@ -32,8 +32,11 @@ final class Sysbench {
     /** {@code test} (oltp_read_write, oltp_point_select...) with {@code options} added to every command. */
     Sysbench(String test, String... options) {
         this.test = test;
-        List<String> all = new ArrayList<>(List.of("--mysql-host=127.0.0.1", "--mysql-user=" + DbAccount.APP.user(),
-                "--mysql-password=" + DbAccount.APP.password(), "--mysql-db=" + ReplicatedTestBed.APP_DATABASE,
+        List<String> all = new ArrayList<>(List.of(
+                "--mysql-host=127.0.0.1",
+                "--mysql-user=" + DbAccount.APP.user(),
+                "--mysql-password=" + DbAccount.APP.password(),
+                "--mysql-db=" + ReplicatedTestBed.APP_DATABASE,
                 "--mysql-ssl=off"));
         all.addAll(List.of(options));
         this.options = List.copyOf(all);
@@ -56,7 +59,10 @@ final class Sysbench {
         args.addAll(List.of(extra));
         args.add(command);
         Path out = Files.createTempFile("sysbench", ".log");
-        Process process = new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process process = new ProcessBuilder(args)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         return new Running(command, process, out);
     }
 

@@ -22,8 +22,12 @@ class SysbenchIT {
         assumeTrue(Sysbench.installed(), "sysbench is not installed (scripts/debian-packages.sh installs it)");
         try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP)) {
             // Only InnoDB deadlocks, the server's own answer to concurrent transactions, may be retried.
-            Sysbench sysbench = new Sysbench("oltp_read_write", "--tables=4", "--table-size=10000",
-                    "--db-ps-mode=auto", "--mysql-ignore-errors=1213");
+            Sysbench sysbench = new Sysbench(
+                    "oltp_read_write",
+                    "--tables=4",
+                    "--table-size=10000",
+                    "--db-ps-mode=auto",
+                    "--mysql-ignore-errors=1213");
             sysbench.run(proxy.port(), "cleanup");
             sysbench.run(proxy.port(), "prepare");
             String output = sysbench.run(proxy.port(), "run", "--threads=4", "--time=30", "--report-interval=0");

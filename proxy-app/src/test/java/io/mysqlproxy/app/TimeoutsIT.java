@@ -19,7 +19,7 @@ class TimeoutsIT {
     @Test
     void silentClientIsDisconnectedAfterTheHandshakeTimeout(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, "mysql-proxy.client.handshake-timeout = 1s");
-             RawClient client = new RawClient(proxy.port())) {
+                RawClient client = new RawClient(proxy.port())) {
             client.greeting();
             long start = System.nanoTime();
             client.expectErrorThenClose(1043);
@@ -30,9 +30,9 @@ class TimeoutsIT {
 
     @Test
     void idleClientGets4031AfterTheIdleTimeout(ReplicatedTestBed bed) throws Exception {
-        try (ProxyFixture proxy = ProxyFixture.start(bed, ProxyFixture.NATIVE_PASSWORD_APP
-                + "\nmysql-proxy.client.idle-timeout = 2s");
-             RawClient client = new RawClient(proxy.port())) {
+        try (ProxyFixture proxy = ProxyFixture.start(
+                        bed, ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.client.idle-timeout = 2s");
+                RawClient client = new RawClient(proxy.port())) {
             assertEquals(0x00, client.login(DbAccount.APP.user(), DbAccount.APP.password(), "app"));
             // A query that runs longer than the idle timeout is not idleness.
             client.sendRaw(RawClient.frame(0, "\u0003SELECT SLEEP(3)".getBytes(StandardCharsets.US_ASCII)));

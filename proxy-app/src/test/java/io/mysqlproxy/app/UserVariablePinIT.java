@@ -27,7 +27,8 @@ class UserVariablePinIT {
 
     @BeforeAll
     static void procedure(ReplicatedTestBed bed) throws SQLException {
-        try (Connection c = ProxyFixture.connectDirect(bed, ""); Statement s = c.createStatement()) {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement s = c.createStatement()) {
             s.execute("DROP PROCEDURE IF EXISTS answer");
             s.execute("CREATE PROCEDURE answer(OUT result INT) SET result = 42");
         }
@@ -36,7 +37,8 @@ class UserVariablePinIT {
 
     @Test
     void anOutParameterIsReadWhereTheCallSetIt(ProxyFixture proxy) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             s.execute("CALL answer(@out)");
             for (int i = 0; i < 20; i++) {
                 try (ResultSet rs = s.executeQuery("SELECT @out, @@server_id")) {
@@ -50,7 +52,8 @@ class UserVariablePinIT {
 
     @Test
     void getDiagnosticsTargetsAreReadWhereTheyWereSet(ProxyFixture proxy) throws SQLException {
-        try (Connection c = proxy.connect(""); Statement s = c.createStatement()) {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement()) {
             // One warning (truncated INTEGER value), on the primary, where GET DIAGNOSTICS then follows it.
             s.executeQuery("SELECT CAST('x' AS SIGNED) /* route=primary */").close();
             s.execute("GET DIAGNOSTICS @n = NUMBER");

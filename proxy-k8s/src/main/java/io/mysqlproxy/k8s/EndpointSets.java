@@ -30,8 +30,7 @@ final class EndpointSets {
     /** EndpointSlice address types, in the order a pod listed under several is taken. */
     private static final List<String> ADDRESS_TYPES = List.of("IPv4", "IPv6", "FQDN");
 
-    private EndpointSets() {
-    }
+    private EndpointSets() {}
 
     /**
      * The servers of {@code slices}. An endpoint that is neither serving nor terminating is left
@@ -59,7 +58,8 @@ final class EndpointSets {
                 String podName = podName(endpoint.getTargetRef());
                 // Kubernetes: consumers use the first address of an endpoint.
                 HostPort address = new HostPort(endpoint.getAddresses().get(0), port);
-                byPod.putIfAbsent(podName != null ? podName : address.toString(),
+                byPod.putIfAbsent(
+                        podName != null ? podName : address.toString(),
                         new DiscoveredBackends.Endpoint(address, podName, roleOf(podName), terminating));
             }
         }
@@ -87,7 +87,8 @@ final class EndpointSets {
                     }
                     String podName = podName(ready.getTargetRef());
                     HostPort address = new HostPort(ready.getIp(), port);
-                    byPod.putIfAbsent(podName != null ? podName : address.toString(),
+                    byPod.putIfAbsent(
+                            podName != null ? podName : address.toString(),
                             new DiscoveredBackends.Endpoint(address, podName, roleOf(podName), false));
                 }
             }
@@ -105,7 +106,10 @@ final class EndpointSets {
         }
         int dash = podName.lastIndexOf('-');
         String digits = podName.substring(dash + 1);
-        if (dash <= 0 || digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (dash <= 0
+                || digits.isEmpty()
+                || digits.length() > 9
+                || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return OptionalInt.empty();
         }
         return OptionalInt.of(Integer.parseInt(digits));
@@ -139,7 +143,8 @@ final class EndpointSets {
     }
 
     private static String podName(ObjectReference target) {
-        boolean pod = target != null && (target.getKind() == null || target.getKind().equals("Pod"));
+        boolean pod =
+                target != null && (target.getKind() == null || target.getKind().equals("Pod"));
         if (!pod || target.getName() == null || target.getName().isEmpty()) {
             return null;
         }

@@ -40,6 +40,7 @@ public final class EndpointSliceDiscovery implements Discovery {
     private static final Logger log = LoggerFactory.getLogger(EndpointSliceDiscovery.class);
     /** Where a pod finds its own namespace. */
     static final Path SERVICE_ACCOUNT_NAMESPACE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
     private static final String NAMESPACE_KEY = "mysql-proxy.discovery.kubernetes.namespace";
     /** How long the first list may take before the proxy gives up starting. */
@@ -63,13 +64,24 @@ public final class EndpointSliceDiscovery implements Discovery {
      * Follows {@code service} in {@code namespace} through {@code client}, which stays the caller's.
      * The port is the endpoints' port named {@code portName}, else {@code port}.
      */
-    public EndpointSliceDiscovery(KubernetesClient client, String namespace, String service, String portName,
-                                  int port, Duration startTimeout) {
+    public EndpointSliceDiscovery(
+            KubernetesClient client,
+            String namespace,
+            String service,
+            String portName,
+            int port,
+            Duration startTimeout) {
         this(client, false, namespace, service, portName, port, startTimeout);
     }
 
-    private EndpointSliceDiscovery(KubernetesClient client, boolean ownsClient, String namespace, String service,
-                                   String portName, int port, Duration startTimeout) {
+    private EndpointSliceDiscovery(
+            KubernetesClient client,
+            boolean ownsClient,
+            String namespace,
+            String service,
+            String portName,
+            int port,
+            Duration startTimeout) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.namespace = namespace;
@@ -88,8 +100,8 @@ public final class EndpointSliceDiscovery implements Discovery {
         KubernetesClient client = new KubernetesClientBuilder().build();
         try {
             String namespace = namespace(settings.namespace(), SERVICE_ACCOUNT_NAMESPACE, client.getNamespace());
-            return new EndpointSliceDiscovery(client, true, namespace, settings.service(), settings.portName(),
-                    settings.port(), START_TIMEOUT);
+            return new EndpointSliceDiscovery(
+                    client, true, namespace, settings.service(), settings.portName(), settings.port(), START_TIMEOUT);
         } catch (RuntimeException e) {
             client.close();
             throw e;
@@ -114,8 +126,10 @@ public final class EndpointSliceDiscovery implements Discovery {
         if (clientNamespace != null && !clientNamespace.isBlank()) {
             return clientNamespace.trim();
         }
-        throw new InvalidConfigException(NAMESPACE_KEY, "is empty and the proxy's own namespace is unknown (no "
-                + serviceAccountFile + ", no namespace in the kubeconfig context)");
+        throw new InvalidConfigException(
+                NAMESPACE_KEY,
+                "is empty and the proxy's own namespace is unknown (no " + serviceAccountFile
+                        + ", no namespace in the kubeconfig context)");
     }
 
     @Override
@@ -129,13 +143,21 @@ public final class EndpointSliceDiscovery implements Discovery {
         SharedIndexInformer<? extends HasMetadata> started;
         try {
             if (client.supports(EndpointSlice.class)) {
-                started = inform(client.discovery().v1().endpointSlices().inNamespace(namespace)
-                        .withLabel(SERVICE_NAME_LABEL, service).runnableInformer(0),
+                started = inform(
+                        client.discovery()
+                                .v1()
+                                .endpointSlices()
+                                .inNamespace(namespace)
+                                .withLabel(SERVICE_NAME_LABEL, service)
+                                .runnableInformer(0),
                         slices -> EndpointSets.fromSlices(slices, portName, port));
             } else {
-                log.warn("the cluster has no EndpointSlice API (discovery.k8s.io/v1): following v1 Endpoints {}/{}",
-                        namespace, service);
-                started = inform(endpointsOfService(), endpoints -> EndpointSets.fromEndpoints(endpoints, portName, port));
+                log.warn(
+                        "the cluster has no EndpointSlice API (discovery.k8s.io/v1): following v1 Endpoints {}/{}",
+                        namespace,
+                        service);
+                started = inform(
+                        endpointsOfService(), endpoints -> EndpointSets.fromEndpoints(endpoints, portName, port));
             }
         } catch (KubernetesClientException e) {
             close();
@@ -173,8 +195,8 @@ public final class EndpointSliceDiscovery implements Discovery {
     }
 
     /** Has every event of {@code created} recompute the set with {@code read}. */
-    private <T extends HasMetadata> SharedIndexInformer<T> inform(SharedIndexInformer<T> created,
-                                                                Function<List<T>, DiscoveredBackends> read) {
+    private <T extends HasMetadata> SharedIndexInformer<T> inform(
+            SharedIndexInformer<T> created, Function<List<T>, DiscoveredBackends> read) {
         Runnable recompute = () -> publish(() -> read.apply(created.getStore().list()));
         created.addEventHandler(new Recompute<T>(recompute));
         synchronized (this) {

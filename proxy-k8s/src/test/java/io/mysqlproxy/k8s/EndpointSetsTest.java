@@ -29,14 +29,24 @@ class EndpointSetsTest {
 
     private static EndpointBuilder endpoint(String address, String pod) {
         EndpointBuilder builder = new EndpointBuilder().withAddresses(address);
-        return pod == null ? builder : builder.withNewTargetRef().withKind("Pod").withName(pod).endTargetRef();
+        return pod == null
+                ? builder
+                : builder.withNewTargetRef().withKind("Pod").withName(pod).endTargetRef();
     }
 
-    private static EndpointSlice slice(String name, String addressType, String portName, int port, Endpoint... endpoints) {
-        return new EndpointSliceBuilder().withNewMetadata().withName(name).endMetadata()
+    private static EndpointSlice slice(
+            String name, String addressType, String portName, int port, Endpoint... endpoints) {
+        return new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
                 .withAddressType(addressType)
-                .addNewPort().withName(portName).withPort(port).endPort()
-                .withEndpoints(endpoints).build();
+                .addNewPort()
+                .withName(portName)
+                .withPort(port)
+                .endPort()
+                .withEndpoints(endpoints)
+                .build();
     }
 
     private static DiscoveredBackends.Endpoint found(String address, int port, String pod, boolean terminating) {
@@ -44,9 +54,19 @@ class EndpointSetsTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(nullValues = "none", value = {
-            "mysql-0, 0", "mysql-12, 12", "my-sql-3, 3", "mysql, none", "mysql-, none", "-1, none",
-            "mysql-7d9f8-abcde, none", "mysql-1234567890, none", "none, none"})
+    @CsvSource(
+            nullValues = "none",
+            value = {
+                "mysql-0, 0",
+                "mysql-12, 12",
+                "my-sql-3, 3",
+                "mysql, none",
+                "mysql-, none",
+                "-1, none",
+                "mysql-7d9f8-abcde, none",
+                "mysql-1234567890, none",
+                "none, none"
+            })
     void ordinals(String pod, Integer ordinal) {
         assertEquals(ordinal == null ? OptionalInt.empty() : OptionalInt.of(ordinal), EndpointSets.ordinal(pod));
     }
@@ -60,40 +80,82 @@ class EndpointSetsTest {
 
     @Test
     void conditionsDecideWhatIsReported() {
-        EndpointSlice slice = slice("s", "IPv4", "mysql", 3306,
+        EndpointSlice slice = slice(
+                "s",
+                "IPv4",
+                "mysql",
+                3306,
                 endpoint("10.0.0.1", "mysql-1").build(),
                 // Nothing said: Kubernetes says to take that as ready.
-                endpoint("10.0.0.2", "mysql-2").withNewConditions().endConditions().build(),
+                endpoint("10.0.0.2", "mysql-2")
+                        .withNewConditions()
+                        .endConditions()
+                        .build(),
                 // Ready only because the Service publishes not-ready addresses.
-                endpoint("10.0.0.3", "mysql-3").withNewConditions().withReady(true).withServing(false).endConditions().build(),
+                endpoint("10.0.0.3", "mysql-3")
+                        .withNewConditions()
+                        .withReady(true)
+                        .withServing(false)
+                        .endConditions()
+                        .build(),
                 // No serving condition (old clusters): ready decides.
-                endpoint("10.0.0.4", "mysql-4").withNewConditions().withReady(false).endConditions().build(),
-                endpoint("10.0.0.5", "mysql-5").withNewConditions().withServing(true).withTerminating(true).endConditions().build(),
+                endpoint("10.0.0.4", "mysql-4")
+                        .withNewConditions()
+                        .withReady(false)
+                        .endConditions()
+                        .build(),
+                endpoint("10.0.0.5", "mysql-5")
+                        .withNewConditions()
+                        .withServing(true)
+                        .withTerminating(true)
+                        .endConditions()
+                        .build(),
                 // Terminating and no longer serving: still draining, still reported.
-                endpoint("10.0.0.6", "mysql-6").withNewConditions().withServing(false).withTerminating(true).endConditions().build(),
+                endpoint("10.0.0.6", "mysql-6")
+                        .withNewConditions()
+                        .withServing(false)
+                        .withTerminating(true)
+                        .endConditions()
+                        .build(),
                 endpoint("10.0.0.7", null).build());
-        assertEquals(List.of(found("10.0.0.1", 3306, "mysql-1", false), found("10.0.0.2", 3306, "mysql-2", false),
-                found("10.0.0.5", 3306, "mysql-5", true), found("10.0.0.6", 3306, "mysql-6", true),
-                found("10.0.0.7", 3306, null, false)),
+        assertEquals(
+                List.of(
+                        found("10.0.0.1", 3306, "mysql-1", false),
+                        found("10.0.0.2", 3306, "mysql-2", false),
+                        found("10.0.0.5", 3306, "mysql-5", true),
+                        found("10.0.0.6", 3306, "mysql-6", true),
+                        found("10.0.0.7", 3306, null, false)),
                 EndpointSets.fromSlices(List.of(slice), "mysql", 3306).endpoints());
     }
 
     @Test
     void thePortIsTheNamedOneElseTheConfiguredOne() {
-        EndpointSlice named = slice("a", "IPv4", "mysql", 13306, endpoint("10.0.0.1", "mysql-1").build());
-        EndpointSlice unnamed = slice("b", "IPv4", "", 23306, endpoint("10.0.0.2", "mysql-2").build());
-        assertEquals(List.of(found("10.0.0.1", 13306, "mysql-1", false), found("10.0.0.2", 3306, "mysql-2", false)),
+        EndpointSlice named = slice(
+                "a", "IPv4", "mysql", 13306, endpoint("10.0.0.1", "mysql-1").build());
+        EndpointSlice unnamed =
+                slice("b", "IPv4", "", 23306, endpoint("10.0.0.2", "mysql-2").build());
+        assertEquals(
+                List.of(found("10.0.0.1", 13306, "mysql-1", false), found("10.0.0.2", 3306, "mysql-2", false)),
                 EndpointSets.fromSlices(List.of(unnamed, named), "mysql", 3306).endpoints());
-        assertEquals(List.of(found("10.0.0.1", 3307, "mysql-1", false)),
-                EndpointSets.fromSlices(List.of(named), "", 3307).endpoints(), "an empty port-name: the configured port");
+        assertEquals(
+                List.of(found("10.0.0.1", 3307, "mysql-1", false)),
+                EndpointSets.fromSlices(List.of(named), "", 3307).endpoints(),
+                "an empty port-name: the configured port");
     }
 
     @Test
     void aDualStackPodIsTakenOnceByItsIpv4Address() {
-        EndpointSlice v6 = slice("a-v6", "IPv6", "mysql", 3306, endpoint("fd00::1", "mysql-1").build(),
+        EndpointSlice v6 = slice(
+                "a-v6",
+                "IPv6",
+                "mysql",
+                3306,
+                endpoint("fd00::1", "mysql-1").build(),
                 endpoint("fd00::2", "mysql-2").build());
-        EndpointSlice v4 = slice("b-v4", "IPv4", "mysql", 3306, endpoint("10.0.0.1", "mysql-1").build());
-        assertEquals(List.of(found("10.0.0.1", 3306, "mysql-1", false), found("fd00::2", 3306, "mysql-2", false)),
+        EndpointSlice v4 = slice(
+                "b-v4", "IPv4", "mysql", 3306, endpoint("10.0.0.1", "mysql-1").build());
+        assertEquals(
+                List.of(found("10.0.0.1", 3306, "mysql-1", false), found("fd00::2", 3306, "mysql-2", false)),
                 EndpointSets.fromSlices(List.of(v6, v4), "mysql", 3306).endpoints());
     }
 
@@ -104,8 +166,8 @@ class EndpointSetsTest {
         assertEquals("kube", EndpointSliceDiscovery.namespace("", file, "kube"));
         Files.writeString(file, "prod\n");
         assertEquals("prod", EndpointSliceDiscovery.namespace("", file, "kube"));
-        InvalidConfigException unknown = assertThrows(InvalidConfigException.class,
-                () -> EndpointSliceDiscovery.namespace("", dir.resolve("absent"), null));
+        InvalidConfigException unknown = assertThrows(
+                InvalidConfigException.class, () -> EndpointSliceDiscovery.namespace("", dir.resolve("absent"), null));
         assertEquals("mysql-proxy.discovery.kubernetes.namespace", unknown.key());
     }
 }

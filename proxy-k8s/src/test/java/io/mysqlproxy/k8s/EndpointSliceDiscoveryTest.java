@@ -1,11 +1,11 @@
 package io.mysqlproxy.k8s;
 
 import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,6 +48,7 @@ class EndpointSliceDiscoveryTest {
     private static final Duration WITHIN = Duration.ofSeconds(2);
     /** The mock server logs every request through java.util.logging; held here so the level sticks. */
     private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
+
     private static final String NAMESPACE = "db";
 
     private static java.util.logging.Logger quiet(String name) {
@@ -83,8 +84,16 @@ class EndpointSliceDiscoveryTest {
         return new EndpointBuilder()
                 .withAddresses("10.0.0." + ordinal)
                 // publishNotReadyAddresses: ready is always true, serving tells the truth.
-                .withNewConditions().withReady(true).withServing(serving).withTerminating(terminating).endConditions()
-                .withNewTargetRef().withKind("Pod").withName("mysql-" + ordinal).withNamespace(NAMESPACE).endTargetRef()
+                .withNewConditions()
+                .withReady(true)
+                .withServing(serving)
+                .withTerminating(terminating)
+                .endConditions()
+                .withNewTargetRef()
+                .withKind("Pod")
+                .withName("mysql-" + ordinal)
+                .withNamespace(NAMESPACE)
+                .endTargetRef()
                 .build();
     }
 
@@ -93,30 +102,48 @@ class EndpointSliceDiscoveryTest {
     }
 
     private static List<Endpoint> pods(int count) {
-        return IntStream.range(0, count).mapToObj(EndpointSliceDiscoveryTest::pod).toList();
+        return IntStream.range(0, count)
+                .mapToObj(EndpointSliceDiscoveryTest::pod)
+                .toList();
     }
 
     private static EndpointSlice slice(String name, List<Endpoint> endpoints) {
         return new EndpointSliceBuilder()
-                .withNewMetadata().withName(name).withNamespace(NAMESPACE)
-                .addToLabels(EndpointSliceDiscovery.SERVICE_NAME_LABEL, "mysql").endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NAMESPACE)
+                .addToLabels(EndpointSliceDiscovery.SERVICE_NAME_LABEL, "mysql")
+                .endMetadata()
                 .withAddressType("IPv4")
-                .addNewPort().withName("mysql").withPort(3306).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName("mysql")
+                .withPort(3306)
+                .withProtocol("TCP")
+                .endPort()
                 .withEndpoints(endpoints)
                 .build();
     }
 
     private void apply(EndpointSlice slice) {
-        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).resource(slice).createOr(op -> op.update());
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NAMESPACE)
+                .resource(slice)
+                .createOr(op -> op.update());
     }
 
     private static DiscoveredBackends.Endpoint expected(int ordinal, boolean terminating) {
-        return new DiscoveredBackends.Endpoint(new HostPort("10.0.0." + ordinal, 3306), "mysql-" + ordinal,
-                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA, terminating);
+        return new DiscoveredBackends.Endpoint(
+                new HostPort("10.0.0." + ordinal, 3306),
+                "mysql-" + ordinal,
+                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA,
+                terminating);
     }
 
     private static DiscoveredBackends expected(int... ordinals) {
-        return new DiscoveredBackends(Arrays.stream(ordinals).mapToObj(o -> expected(o, false)).toList());
+        return new DiscoveredBackends(
+                Arrays.stream(ordinals).mapToObj(o -> expected(o, false)).toList());
     }
 
     private DiscoveredBackends latest() {
@@ -124,7 +151,10 @@ class EndpointSliceDiscoveryTest {
     }
 
     private static <T> void eventually(T expected, Supplier<T> actual) {
-        await().atMost(WITHIN).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).dontCatchUncaughtExceptions()
+        await().atMost(WITHIN)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10))
+                .dontCatchUncaughtExceptions()
                 .untilAsserted(() -> assertEquals(expected, actual.get(), "within " + WITHIN));
     }
 
@@ -159,7 +189,8 @@ class EndpointSliceDiscoveryTest {
         startDiscovery();
 
         apply(slice("mysql-a", List.of(pod(0), pod(1), pod(2, true, true))));
-        eventually(new DiscoveredBackends(List.of(expected(0, false), expected(1, false), expected(2, true))),
+        eventually(
+                new DiscoveredBackends(List.of(expected(0, false), expected(1, false), expected(2, true))),
                 this::latest);
 
         apply(slice("mysql-a", List.of(pod(0), pod(1))));
@@ -173,7 +204,12 @@ class EndpointSliceDiscoveryTest {
         startDiscovery();
         assertEquals(expected(0, 1, 2, 3), latest());
 
-        client.discovery().v1().endpointSlices().inNamespace(NAMESPACE).withName("mysql-b").delete();
+        client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(NAMESPACE)
+                .withName("mysql-b")
+                .delete();
         eventually(expected(0, 1), this::latest);
     }
 
@@ -221,16 +257,23 @@ class EndpointSliceDiscoveryTest {
     }
 
     private static List<String> names(TopologyHolder holder) {
-        return new ArrayList<>(holder.current().replicas().stream().map(Backend::name).toList());
+        return new ArrayList<>(
+                holder.current().replicas().stream().map(Backend::name).toList());
     }
 
     @Test
     void aForbiddenListFailsTheStart() {
-        server.expect().get()
+        server.expect()
+                .get()
                 .withPath("/apis/discovery.k8s.io/v1/namespaces/db/endpointslices"
                         + "?labelSelector=kubernetes.io%2Fservice-name%3Dmysql&resourceVersion=0")
-                .andReturn(403, new StatusBuilder().withCode(403).withReason("Forbidden")
-                        .withMessage("endpointslices.discovery.k8s.io is forbidden").build())
+                .andReturn(
+                        403,
+                        new StatusBuilder()
+                                .withCode(403)
+                                .withReason("Forbidden")
+                                .withMessage("endpointslices.discovery.k8s.io is forbidden")
+                                .build())
                 .always();
         discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> discovery.start(reports::add));
@@ -241,9 +284,12 @@ class EndpointSliceDiscoveryTest {
 
     @Test
     void anUnreachableApiFailsTheStart() {
-        Config unreachable = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:1")
-                .withRequestRetryBackoffLimit(0).build();
-        try (KubernetesClient offline = new KubernetesClientBuilder().withConfig(unreachable).build()) {
+        Config unreachable = new ConfigBuilder(Config.empty())
+                .withMasterUrl("http://127.0.0.1:1")
+                .withRequestRetryBackoffLimit(0)
+                .build();
+        try (KubernetesClient offline =
+                new KubernetesClientBuilder().withConfig(unreachable).build()) {
             discovery = new EndpointSliceDiscovery(offline, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> discovery.start(reports::add));
             assertTrue(e.getMessage().contains("db/mysql"), e.getMessage());
@@ -262,12 +308,24 @@ class EndpointSliceDiscoveryTest {
     }
 
     private static io.fabric8.kubernetes.api.model.Endpoints endpoints(int... ordinals) {
-        EndpointsBuilder builder = new EndpointsBuilder().withNewMetadata().withName("mysql").withNamespace(NAMESPACE)
+        EndpointsBuilder builder = new EndpointsBuilder()
+                .withNewMetadata()
+                .withName("mysql")
+                .withNamespace(NAMESPACE)
                 .endMetadata();
-        var subset = builder.addNewSubset().addNewPort().withName("mysql").withPort(3306).endPort();
+        var subset = builder.addNewSubset()
+                .addNewPort()
+                .withName("mysql")
+                .withPort(3306)
+                .endPort();
         for (int ordinal : ordinals) {
-            subset.addNewAddress().withIp("10.0.0." + ordinal)
-                    .withNewTargetRef().withKind("Pod").withName("mysql-" + ordinal).endTargetRef().endAddress();
+            subset.addNewAddress()
+                    .withIp("10.0.0." + ordinal)
+                    .withNewTargetRef()
+                    .withKind("Pod")
+                    .withName("mysql-" + ordinal)
+                    .endTargetRef()
+                    .endAddress();
         }
         return subset.endSubset().build();
     }

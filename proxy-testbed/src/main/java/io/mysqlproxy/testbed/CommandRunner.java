@@ -14,8 +14,7 @@ import java.util.concurrent.TimeoutException;
 /** Runs a short-lived helper command (version probe, install-db) and returns its combined output. */
 final class CommandRunner {
 
-    private CommandRunner() {
-    }
+    private CommandRunner() {}
 
     /**
      * @throws IllegalStateException if the command fails, times out or exits non-zero; the message carries its output
@@ -36,8 +35,8 @@ final class CommandRunner {
             }
             String text = output.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (process.exitValue() != 0) {
-                throw new IllegalStateException("Command " + command + " exited with " + process.exitValue()
-                        + ":\n" + text);
+                throw new IllegalStateException(
+                        "Command " + command + " exited with " + process.exitValue() + ":\n" + text);
             }
             return text;
         } catch (InterruptedException e) {

@@ -1,5 +1,8 @@
 package io.mysqlproxy.testbed;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A data directory initialised by {@code mariadb-install-db}, copied for every server. Initialising is the
@@ -37,13 +38,13 @@ final class DataDirTemplate {
      */
     private static final List<String> EXTRA_SQL = List.of(
             "FLUSH PRIVILEGES;",
-            "CREATE USER '" + DbAccount.ROOT.user() + "'@'127.0.0.1' IDENTIFIED BY '" + DbAccount.ROOT.password() + "';",
+            "CREATE USER '" + DbAccount.ROOT.user() + "'@'127.0.0.1' IDENTIFIED BY '" + DbAccount.ROOT.password()
+                    + "';",
             "GRANT ALL PRIVILEGES ON *.* TO '" + DbAccount.ROOT.user() + "'@'127.0.0.1' WITH GRANT OPTION;");
 
     private static Path cached;
 
-    private DataDirTemplate() {
-    }
+    private DataDirTemplate() {}
 
     /** The template directory, built on first use. */
     static synchronized Path get(MariaDbBinaries binaries) {
@@ -74,7 +75,10 @@ final class DataDirTemplate {
             command.addAll(installOptions);
             CommandRunner.run(command, INSTALL_TIMEOUT);
             publish(data, target);
-            LOG.info("Initialised MariaDB {} data-directory template {} in {} ms", binaries.version(), target,
+            LOG.info(
+                    "Initialised MariaDB {} data-directory template {} in {} ms",
+                    binaries.version(),
+                    target,
                     (System.nanoTime() - started) / 1_000_000);
             return target;
         } catch (IOException e) {
@@ -85,10 +89,8 @@ final class DataDirTemplate {
     }
 
     private static List<String> installOptions() {
-        List<String> options = new ArrayList<>(List.of(
-                "--skip-test-db",
-                "--skip-name-resolve",
-                "--auth-root-authentication-method=socket"));
+        List<String> options = new ArrayList<>(
+                List.of("--skip-test-db", "--skip-name-resolve", "--auth-root-authentication-method=socket"));
         ServerProcessUser.option().ifPresent(options::add);
         // Passed through to the bootstrap server; must match the servers' own setting so the log is not resized.
         options.add("--innodb-log-file-size=" + MariaDbCommandLine.INNODB_LOG_FILE_SIZE);

@@ -15,8 +15,7 @@ import java.util.List;
 /** File-system chores of the test bed: copying the data-directory template, deleting temp dirs, tailing logs. */
 final class FileTrees {
 
-    private FileTrees() {
-    }
+    private FileTrees() {}
 
     static void copy(Path source, Path target) {
         try {
@@ -82,7 +81,9 @@ final class FileTrees {
         }
         try {
             // Decoding leniently: a crashing server may leave a torn, non-UTF-8 last line.
-            List<String> lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+            List<String> lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
             return String.join(System.lineSeparator(), lines.subList(Math.max(0, lines.size() - count), lines.size()));
         } catch (IOException e) {
             return "(cannot read " + file + ": " + e + ")";

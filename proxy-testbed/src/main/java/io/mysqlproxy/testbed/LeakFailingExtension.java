@@ -2,12 +2,13 @@ package io.mysqlproxy.testbed;
 
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
-import java.util.List;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Fails a test class when Netty's leak detector reported a leak while (or before) it ran.

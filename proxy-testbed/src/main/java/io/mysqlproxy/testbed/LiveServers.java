@@ -13,8 +13,7 @@ final class LiveServers {
     private static final Set<MariaDbServer> SERVERS = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
 
-    private LiveServers() {
-    }
+    private LiveServers() {}
 
     static void register(MariaDbServer server) {
         if (HOOK_INSTALLED.compareAndSet(false, true)) {

@@ -23,8 +23,7 @@ public final class LoopbackPorts {
     private static final int ATTEMPTS = 500;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
-    private LoopbackPorts() {
-    }
+    private LoopbackPorts() {}
 
     /** A port on 127.0.0.1 that was free a moment ago; callers still retry on a bind conflict. */
     public static int free() {
@@ -48,7 +47,8 @@ public final class LoopbackPorts {
 
     private static int ephemeralRangeStart() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .trim();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32768;

@@ -1,6 +1,5 @@
 package io.mysqlproxy.testbed;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,8 +9,7 @@ final class MariaDbCommandLine {
     /** Kept small so copying the template is cheap; 8M still takes single rows far above max_allowed_packet. */
     static final String INNODB_LOG_FILE_SIZE = "8M";
 
-    private MariaDbCommandLine() {
-    }
+    private MariaDbCommandLine() {}
 
     static List<String> build(MariaDbBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
         List<String> args = new ArrayList<>();

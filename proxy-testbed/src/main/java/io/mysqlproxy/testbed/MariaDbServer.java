@@ -1,5 +1,8 @@
 package io.mysqlproxy.testbed;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -13,8 +16,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One real {@code mariadbd} process on a loopback port with its own temporary data directory.
@@ -100,8 +101,14 @@ public final class MariaDbServer implements AutoCloseable {
         } else if (!launchAndAwaitReady(port, timeout)) {
             throw startFailure("port " + port + " is taken by another process");
         }
-        LOG.info("MariaDB server_id={} ready on {}:{} in {} ms (read_only={}, dir {})", serverId, HOST, port,
-                (System.nanoTime() - started) / 1_000_000, readOnly, layout.workDir());
+        LOG.info(
+                "MariaDB server_id={} ready on {}:{} in {} ms (read_only={}, dir {})",
+                serverId,
+                HOST,
+                port,
+                (System.nanoTime() - started) / 1_000_000,
+                readOnly,
+                layout.workDir());
     }
 
     /** A port picked now may be taken by someone else before mariadbd binds it, so conflicts are retried. */
@@ -141,7 +148,7 @@ public final class MariaDbServer implements AutoCloseable {
     private Process launch(int candidatePort) {
         try {
             Process launched = new ProcessBuilder(
-                    MariaDbCommandLine.build(binaries, layout, serverId, candidatePort, readOnly))
+                            MariaDbCommandLine.build(binaries, layout, serverId, candidatePort, readOnly))
                     .redirectErrorStream(true)
                     .redirectOutput(Redirect.appendTo(layout.errorLog().toFile()))
                     .start();
@@ -159,9 +166,10 @@ public final class MariaDbServer implements AutoCloseable {
      */
     private boolean acceptsConnections(int candidatePort) {
         String url = jdbcUrl(candidatePort, null) + "&connectTimeout=2000";
-        try (Connection connection = DriverManager.getConnection(url, DbAccount.ROOT.user(), DbAccount.ROOT.password());
-             Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT @@socket")) {
+        try (Connection connection =
+                        DriverManager.getConnection(url, DbAccount.ROOT.user(), DbAccount.ROOT.password());
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT @@socket")) {
             return rs.next() && layout.socket().toString().equals(rs.getString(1));
         } catch (SQLException e) {
             return false;

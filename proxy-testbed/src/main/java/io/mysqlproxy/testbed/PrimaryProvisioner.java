@@ -24,8 +24,7 @@ final class PrimaryProvisioner {
      */
     private static final String MONITOR_PRIVILEGES = "SLAVE MONITOR, BINLOG MONITOR";
 
-    private PrimaryProvisioner() {
-    }
+    private PrimaryProvisioner() {}
 
     static void provision(MariaDbServer primary, String database) throws SQLException {
         List<String> statements = List.of(
@@ -36,7 +35,8 @@ final class PrimaryProvisioner {
                 createUser(DbAccount.MONITOR, "mysql_native_password"),
                 "GRANT " + MONITOR_PRIVILEGES + " ON *.* TO " + account(DbAccount.MONITOR),
                 "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
-        try (Connection connection = primary.connectAsRoot(); Statement statement = connection.createStatement()) {
+        try (Connection connection = primary.connectAsRoot();
+                Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
             }
@@ -44,8 +44,8 @@ final class PrimaryProvisioner {
     }
 
     private static String createUser(DbAccount account, String plugin) {
-        return "CREATE USER " + account(account) + " IDENTIFIED VIA " + plugin
-                + " USING PASSWORD('" + account.password() + "')";
+        return "CREATE USER " + account(account) + " IDENTIFIED VIA " + plugin + " USING PASSWORD('"
+                + account.password() + "')";
     }
 
     private static String account(DbAccount account) {

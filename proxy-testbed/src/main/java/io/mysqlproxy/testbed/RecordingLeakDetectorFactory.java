@@ -3,6 +3,7 @@ package io.mysqlproxy.testbed;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
 import io.netty.util.ResourceLeakTracker;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -21,8 +22,8 @@ final class RecordingLeakDetectorFactory extends ResourceLeakDetectorFactory {
     /** Netty requires implementing this deprecated variant; maxActive has been ignored by Netty for years. */
     @Override
     @Deprecated
-    public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
-                                                               long maxActive) {
+    public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+            Class<T> resource, int samplingInterval, long maxActive) {
         return newResourceLeakDetector(resource, samplingInterval);
     }
 
@@ -35,7 +36,8 @@ final class RecordingLeakDetectorFactory extends ResourceLeakDetectorFactory {
 
     /** By class name, so callers need not have the resource class (e.g. netty-buffer's ByteBuf) on their class path. */
     boolean createdDetectorFor(String resourceClassName) {
-        return detectors.stream().anyMatch(detector -> detector.resource.getName().equals(resourceClassName));
+        return detectors.stream()
+                .anyMatch(detector -> detector.resource.getName().equals(resourceClassName));
     }
 
     /**

@@ -19,12 +19,15 @@ record ReplicaStatus(String ioRunning, String sqlRunning, String lastIoError, St
     /** Empty if the server is not configured as a replica. */
     static Optional<ReplicaStatus> read(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
+                ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
             if (!rs.next()) {
                 return Optional.empty();
             }
-            return Optional.of(new ReplicaStatus(rs.getString("Slave_IO_Running"), rs.getString("Slave_SQL_Running"),
-                    rs.getString("Last_IO_Error"), rs.getString("Last_SQL_Error")));
+            return Optional.of(new ReplicaStatus(
+                    rs.getString("Slave_IO_Running"),
+                    rs.getString("Slave_SQL_Running"),
+                    rs.getString("Last_IO_Error"),
+                    rs.getString("Last_SQL_Error")));
         }
     }
 

@@ -1,11 +1,12 @@
 package io.mysqlproxy.testbed;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A MariaDB primary (server_id 1) with GTID replicas (server_id 2, 3, ...), all real {@code mariadbd}
@@ -71,8 +72,11 @@ public final class ReplicatedTestBed implements AutoCloseable {
             }
             ReplicatedTestBed bed = new ReplicatedTestBed(primary, replicas);
             bed.bootstrap();
-            LOG.info("Replicated test bed up in {} ms: primary {}:{}, replicas {}",
-                    (System.nanoTime() - started) / 1_000_000, primary.host(), primary.port(),
+            LOG.info(
+                    "Replicated test bed up in {} ms: primary {}:{}, replicas {}",
+                    (System.nanoTime() - started) / 1_000_000,
+                    primary.host(),
+                    primary.port(),
                     replicas.stream().map(MariaDbServer::port).toList());
             return bed;
         } catch (RuntimeException | Error e) {

@@ -13,8 +13,7 @@ final class ReplicationWaiter {
 
     private static final long POLL_MILLIS = 50;
 
-    private ReplicationWaiter() {
-    }
+    private ReplicationWaiter() {}
 
     /**
      * Reads the primary's {@code @@gtid_binlog_pos} once, then for each running replica waits for both
@@ -40,8 +39,9 @@ final class ReplicationWaiter {
     }
 
     private static String primaryPosition(MariaDbServer primary) throws SQLException {
-        try (Connection connection = primary.connectAsRoot(); Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT @@gtid_binlog_pos")) {
+        try (Connection connection = primary.connectAsRoot();
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT @@gtid_binlog_pos")) {
             rs.next();
             return rs.getString(1);
         }
@@ -78,8 +78,8 @@ final class ReplicationWaiter {
                 throw new IllegalStateException(replica + " stopped replicating: " + status);
             }
             if (System.nanoTime() >= deadline) {
-                throw new IllegalStateException(replica + " replication threads not running within " + timeout
-                        + ": " + status);
+                throw new IllegalStateException(
+                        replica + " replication threads not running within " + timeout + ": " + status);
             }
             sleep();
         }

@@ -19,7 +19,8 @@ record ServerLayout(Path workDir) {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         try {
             ServerLayout layout = new ServerLayout(Files.createTempDirectory(tmp, prefix));
-            Files.writeString(layout.ownerPidFile(), Long.toString(ProcessHandle.current().pid()));
+            Files.writeString(
+                    layout.ownerPidFile(), Long.toString(ProcessHandle.current().pid()));
             Files.createDirectories(layout.tmpDir());
             return layout;
         } catch (IOException e) {

@@ -1,5 +1,8 @@
 package io.mysqlproxy.testbed;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -7,8 +10,6 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Kills servers left behind by JVMs that died without running shutdown hooks (SIGKILL, a Surefire fork timeout)
@@ -19,8 +20,7 @@ final class StaleServerReaper {
     private static final Logger LOG = LoggerFactory.getLogger(StaleServerReaper.class);
     private static final AtomicBoolean REAPED = new AtomicBoolean();
 
-    private StaleServerReaper() {
-    }
+    private StaleServerReaper() {}
 
     static void reapOnce() {
         if (REAPED.compareAndSet(false, true)) {
@@ -42,23 +42,32 @@ final class StaleServerReaper {
     private static void reapIfOrphaned(ServerLayout layout) {
         OptionalLong owner = ServerLayout.readPid(layout.ownerPidFile());
         // No owner yet means another JVM is creating this directory right now.
-        if (owner.isEmpty() || ProcessHandle.of(owner.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+        if (owner.isEmpty()
+                || ProcessHandle.of(owner.getAsLong())
+                        .map(ProcessHandle::isAlive)
+                        .orElse(false)) {
             return;
         }
         OptionalLong server = ServerLayout.readPid(layout.processPidFile());
         if (server.isPresent()) {
-            ProcessHandle.of(server.getAsLong()).filter(StaleServerReaper::isMariaDbServer).ifPresent(handle -> {
-                handle.destroyForcibly();
-                handle.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-                LOG.info("Killed leftover mariadbd pid {} of dead JVM {}", handle.pid(), owner.getAsLong());
-            });
+            ProcessHandle.of(server.getAsLong())
+                    .filter(StaleServerReaper::isMariaDbServer)
+                    .ifPresent(handle -> {
+                        handle.destroyForcibly();
+                        handle.onExit()
+                                .orTimeout(10, TimeUnit.SECONDS)
+                                .exceptionally(e -> null)
+                                .join();
+                        LOG.info("Killed leftover mariadbd pid {} of dead JVM {}", handle.pid(), owner.getAsLong());
+                    });
         }
         FileTrees.delete(layout.workDir());
     }
 
     /** The pid may have been reused by an unrelated process since the owner died. */
     private static boolean isMariaDbServer(ProcessHandle handle) {
-        return handle.info().command()
+        return handle.info()
+                .command()
                 .map(command -> command.endsWith("/mariadbd") || command.endsWith("/mysqld"))
                 .orElse(false);
     }

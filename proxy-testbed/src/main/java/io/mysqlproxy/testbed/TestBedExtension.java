@@ -33,7 +33,9 @@ public final class TestBedExtension implements ParameterResolver {
 
     /** The JVM-wide bed, started on first use; the root store closes it because it is {@link AutoCloseable}. */
     public static ReplicatedTestBed shared(ExtensionContext context) {
-        return context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent(ReplicatedTestBed.class, key -> ReplicatedTestBed.start(), ReplicatedTestBed.class);
+        return context.getRoot()
+                .getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        ReplicatedTestBed.class, key -> ReplicatedTestBed.start(), ReplicatedTestBed.class);
     }
 }

@@ -1,20 +1,21 @@
 package io.mysqlproxy.testbed;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
-import java.lang.reflect.Proxy;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Leaks buffers on purpose and checks that the extension sees them. Every leak is consumed by the test
@@ -56,7 +57,9 @@ class LeakFailingExtensionTest {
 
         assertEquals(1, leaks.size(), () -> "leaks: " + leaks);
         assertEquals("ByteBuf", leaks.get(0).resourceType());
-        assertTrue(leaks.get(0).records().contains("leakOneBuffer"), () -> "records: " + leaks.get(0).records());
+        assertTrue(
+                leaks.get(0).records().contains("leakOneBuffer"),
+                () -> "records: " + leaks.get(0).records());
     }
 
     @Test
@@ -94,8 +97,10 @@ class LeakFailingExtensionTest {
 
     /** afterAll only asks for the display name; a proxy spares a mocking library. */
     private static ExtensionContext contextNamed(String displayName) {
-        return (ExtensionContext) Proxy.newProxyInstance(ExtensionContext.class.getClassLoader(),
-                new Class<?>[] {ExtensionContext.class}, (proxy, method, args) -> {
+        return (ExtensionContext) Proxy.newProxyInstance(
+                ExtensionContext.class.getClassLoader(),
+                new Class<?>[] {ExtensionContext.class},
+                (proxy, method, args) -> {
                     if (method.getName().equals("getDisplayName")) {
                         return displayName;
                     }

@@ -1,9 +1,7 @@
 package io.mysqlproxy.testbed;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,8 +11,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs against real mariadbd processes; each test uses its own table because the bed is shared. */
 @ExtendWith(TestBedExtension.class)
@@ -58,7 +59,8 @@ class ReplicatedTestBedIT {
         execute(bed.primary(), DbAccount.APP, "CREATE TABLE it_read_only (id INT PRIMARY KEY)");
         bed.awaitReplication();
 
-        SQLException refused = assertThrows(SQLException.class,
+        SQLException refused = assertThrows(
+                SQLException.class,
                 () -> execute(bed.replicas().get(0), DbAccount.APP, "INSERT INTO it_read_only VALUES (1)"));
         assertEquals(READ_ONLY_ERROR, refused.getErrorCode(), refused::getMessage);
     }
@@ -67,7 +69,7 @@ class ReplicatedTestBedIT {
     void monitorAccountCanCheckReplicaHealth() throws SQLException {
         MariaDbServer replica = bed.replicas().get(1);
         try (Connection connection = replica.connect(DbAccount.MONITOR, null);
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             assertEquals(1, queryLong(statement, "SELECT 1"));
             assertEquals(1, queryLong(statement, "SELECT @@read_only"));
             try (ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
@@ -121,14 +123,14 @@ class ReplicatedTestBedIT {
 
     private static void execute(MariaDbServer server, DbAccount account, String sql) throws SQLException {
         try (Connection connection = server.connect(account, ReplicatedTestBed.APP_DATABASE);
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
     }
 
     private static long queryLong(MariaDbServer server, DbAccount account, String sql) throws SQLException {
         try (Connection connection = server.connect(account, null);
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             return queryLong(statement, sql);
         }
     }
@@ -143,8 +145,8 @@ class ReplicatedTestBedIT {
     private static List<String> names(MariaDbServer server, String table) throws SQLException {
         List<String> names = new ArrayList<>();
         try (Connection connection = server.connect(DbAccount.APP, ReplicatedTestBed.APP_DATABASE);
-             Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT name FROM " + table + " ORDER BY id")) {
+                Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery("SELECT name FROM " + table + " ORDER BY id")) {
             while (rs.next()) {
                 names.add(rs.getString(1));
             }

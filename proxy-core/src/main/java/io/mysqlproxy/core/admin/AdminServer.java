@@ -32,8 +32,13 @@ public final class AdminServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    public static AdminServer start(String host, int port, Readiness readiness, Supplier<String> backendsJson,
-                                    Supplier<String> prometheusScrape) throws IOException {
+    public static AdminServer start(
+            String host,
+            int port,
+            Readiness readiness,
+            Supplier<String> backendsJson,
+            Supplier<String> prometheusScrape)
+            throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
         ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
             Thread thread = new Thread(r, "mysql-proxy-admin");
@@ -43,14 +48,21 @@ public final class AdminServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
         server.createContext("/backends", exchange -> respond(exchange, 200, backendsJson.get(), "application/json"));
-        server.createContext("/metrics", exchange -> respond(exchange, 200, prometheusScrape.get(),
-                "text/plain; version=0.0.4; charset=utf-8"));
+        server.createContext(
+                "/metrics",
+                exchange -> respond(exchange, 200, prometheusScrape.get(), "text/plain; version=0.0.4; charset=utf-8"));
         server.createContext("/readyz", exchange -> {
             Readiness.State state = readiness.check();
-            respond(exchange, state.ready() ? 200 : 503, (state.ready() ? "ready: " : "not ready: ") + state.reason() + "\n");
+            respond(
+                    exchange,
+                    state.ready() ? 200 : 503,
+                    (state.ready() ? "ready: " : "not ready: ") + state.reason() + "\n");
         });
         server.start();
-        log.info("admin endpoint on http://{}:{}/ (/healthz, /readyz, /backends, /metrics)", host, server.getAddress().getPort());
+        log.info(
+                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /backends, /metrics)",
+                host,
+                server.getAddress().getPort());
         return new AdminServer(server, executor);
     }
 
@@ -68,7 +80,9 @@ public final class AdminServer implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
-            if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
+            if (!exchange.getRequestURI()
+                    .getPath()
+                    .equals(exchange.getHttpContext().getPath())) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }

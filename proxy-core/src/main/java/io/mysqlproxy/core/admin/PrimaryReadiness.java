@@ -26,8 +26,12 @@ public final class PrimaryReadiness implements Readiness {
     private volatile State last = new State(false, "not checked yet");
     private volatile long checkedAt = System.nanoTime() - 2 * CACHE_NANOS;
 
-    public PrimaryReadiness(BackendConnector connector, EventLoopGroup loops, HostPort primary, Duration timeout,
-                            BooleanSupplier accepting) {
+    public PrimaryReadiness(
+            BackendConnector connector,
+            EventLoopGroup loops,
+            HostPort primary,
+            Duration timeout,
+            BooleanSupplier accepting) {
         this.connector = connector;
         this.loops = loops;
         this.primary = primary;
@@ -48,9 +52,12 @@ public final class PrimaryReadiness implements Readiness {
         if (!greeting.awaitUninterruptibly(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             state = new State(false, "primary " + primary + " did not greet within " + timeout.toMillis() + " ms");
         } else if (greeting.isSuccess()) {
-            state = new State(true, "primary " + primary + " is " + greeting.getNow().serverVersion());
+            state = new State(
+                    true, "primary " + primary + " is " + greeting.getNow().serverVersion());
         } else {
-            state = new State(false, "primary " + primary + " unreachable: " + greeting.cause().getMessage());
+            state = new State(
+                    false,
+                    "primary " + primary + " unreachable: " + greeting.cause().getMessage());
         }
         last = state;
         checkedAt = System.nanoTime();

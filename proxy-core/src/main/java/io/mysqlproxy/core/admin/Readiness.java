@@ -7,8 +7,7 @@ package io.mysqlproxy.core.admin;
 @FunctionalInterface
 public interface Readiness {
 
-    record State(boolean ready, String reason) {
-    }
+    record State(boolean ready, String reason) {}
 
     State check();
 }

@@ -24,7 +24,12 @@ import java.util.function.Function;
  */
 public final class ClientAuthentication {
 
-    private enum Phase { INITIAL, SWITCHED, FULL_AUTH, RSA }
+    private enum Phase {
+        INITIAL,
+        SWITCHED,
+        FULL_AUTH,
+        RSA
+    }
 
     private static final byte REQUEST_PUBLIC_KEY = 2;
 
@@ -38,8 +43,13 @@ public final class ClientAuthentication {
     private UserAccount user;
     private AuthPlugin plugin;
 
-    public ClientAuthentication(Function<String, Optional<UserAccount>> users, Sha2AuthCache cache, RsaKeys rsaKeys,
-                                byte[] nonce, String clientHost, AuthPlugin serverDefault) {
+    public ClientAuthentication(
+            Function<String, Optional<UserAccount>> users,
+            Sha2AuthCache cache,
+            RsaKeys rsaKeys,
+            byte[] nonce,
+            String clientHost,
+            AuthPlugin serverDefault) {
         this.users = users;
         this.cache = cache;
         this.rsaKeys = rsaKeys;
@@ -76,7 +86,8 @@ public final class ClientAuthentication {
     private AuthStep verify(byte[] response, boolean secure) {
         if (plugin == AuthPlugin.MYSQL_NATIVE_PASSWORD) {
             return NativePassword.verify(user.password(), nonce, response)
-                    ? new AuthStep.Success(user) : denied(user.name(), response.length > 0, "wrong password");
+                    ? new AuthStep.Success(user)
+                    : denied(user.name(), response.length > 0, "wrong password");
         }
         if (user.password().isEmpty() && response.length == 0) {
             return new AuthStep.Success(user);
@@ -100,8 +111,8 @@ public final class ClientAuthentication {
             phase = Phase.RSA;
             return new AuthStep.Reply(new AuthMoreData(rsaKeys.publicKeyPem().getBytes(StandardCharsets.US_ASCII)));
         }
-        return new AuthStep.Failure(ProxyErrors.secureTransportRequired(),
-                "client sent a clear-text password over an insecure connection");
+        return new AuthStep.Failure(
+                ProxyErrors.secureTransportRequired(), "client sent a clear-text password over an insecure connection");
     }
 
     private AuthStep rsaPassword(byte[] encrypted) {

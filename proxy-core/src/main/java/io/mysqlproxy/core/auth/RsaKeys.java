@@ -26,7 +26,8 @@ public record RsaKeys(PrivateKey privateKey, PublicKey publicKey, String publicK
         PrivateKey privateKey = readPrivateKey(config.privateKey().get());
         PublicKey publicKey;
         try {
-            publicKey = RsaPasswordCipher.fromPem(Files.readString(config.publicKey().orElseThrow()));
+            publicKey = RsaPasswordCipher.fromPem(
+                    Files.readString(config.publicKey().orElseThrow()));
         } catch (IOException | IllegalArgumentException e) {
             throw new InvalidConfigException("mysql-proxy.client.rsa.public-key", e.getMessage(), e);
         }
@@ -49,10 +50,13 @@ public record RsaKeys(PrivateKey privateKey, PublicKey publicKey, String publicK
             String body = Files.readString(file)
                     .replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "")
                     .replaceAll("\\s", "");
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
+            return KeyFactory.getInstance("RSA")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(body)));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            throw new InvalidConfigException("mysql-proxy.client.rsa.private-key",
-                    "not a PKCS#8 RSA private key in PEM form: " + e.getMessage(), e);
+            throw new InvalidConfigException(
+                    "mysql-proxy.client.rsa.private-key",
+                    "not a PKCS#8 RSA private key in PEM form: " + e.getMessage(),
+                    e);
         }
     }
 

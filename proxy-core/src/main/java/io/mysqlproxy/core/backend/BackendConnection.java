@@ -37,8 +37,13 @@ public final class BackendConnection {
     private String schema;
     private int collation;
 
-    BackendConnection(Channel channel, String address, HandshakeV10 greeting, int capabilities, OkPacket loginOk,
-                      BackendLogin login) {
+    BackendConnection(
+            Channel channel,
+            String address,
+            HandshakeV10 greeting,
+            int capabilities,
+            OkPacket loginOk,
+            BackendLogin login) {
         this.channel = channel;
         this.address = address;
         this.greeting = greeting;

@@ -29,8 +29,8 @@ public final class BackendConnector {
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
 
-    public BackendConnector(Supplier<Class<? extends Channel>> channelType, Duration connectTimeout,
-                            Duration handshakeTimeout) {
+    public BackendConnector(
+            Supplier<Class<? extends Channel>> channelType, Duration connectTimeout, Duration handshakeTimeout) {
         this.channelType = channelType.get();
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
@@ -55,22 +55,31 @@ public final class BackendConnector {
                     protected void initChannel(Channel ch) {
                         ch.pipeline()
                                 .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
-                                .addLast(BackendConnection.HANDSHAKE,
+                                .addLast(
+                                        BackendConnection.HANDSHAKE,
                                         new BackendHandshakeHandler(address, login, promise));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(target.host(), target.port());
-        ScheduledFuture<?> timeout = loop.schedule(() -> {
-            if (promise.tryFailure(new BackendException(ProxyErrors.cannotConnect(address,
-                    "no greeting and login within " + (connectTimeout.plus(handshakeTimeout)).toMillis() + " ms"),
-                    null))) {
-                connect.channel().close();
-            }
-        }, connectTimeout.plus(handshakeTimeout).toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = loop.schedule(
+                () -> {
+                    if (promise.tryFailure(new BackendException(
+                            ProxyErrors.cannotConnect(
+                                    address,
+                                    "no greeting and login within " + (connectTimeout.plus(handshakeTimeout)).toMillis()
+                                            + " ms"),
+                            null))) {
+                        connect.channel().close();
+                    }
+                },
+                connectTimeout.plus(handshakeTimeout).toMillis(),
+                TimeUnit.MILLISECONDS);
         connect.addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(new BackendException(
-                        ProxyErrors.cannotConnect(address, String.valueOf(f.cause().getMessage())), f.cause()));
+                        ProxyErrors.cannotConnect(
+                                address, String.valueOf(f.cause().getMessage())),
+                        f.cause()));
             }
         });
         promise.addListener(f -> timeout.cancel(false));

@@ -27,7 +27,12 @@ import java.nio.charset.StandardCharsets;
  */
 final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
-    private enum State { GREETING, AUTH_RESULT, PUBLIC_KEY, DONE }
+    private enum State {
+        GREETING,
+        AUTH_RESULT,
+        PUBLIC_KEY,
+        DONE
+    }
 
     private final String address;
     private final BackendLogin login;
@@ -66,8 +71,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             case AUTH_RESULT -> authResult(ctx, sequenceId, first, payload);
             case PUBLIC_KEY -> {
                 byte[] pem = AuthMoreData.decode(payload).data();
-                byte[] encrypted = RsaPasswordCipher.encrypt(login.password(), nonce,
-                        RsaPasswordCipher.fromPem(new String(pem, StandardCharsets.US_ASCII)));
+                byte[] encrypted = RsaPasswordCipher.encrypt(
+                        login.password(), nonce, RsaPasswordCipher.fromPem(new String(pem, StandardCharsets.US_ASCII)));
                 state = State.AUTH_RESULT;
                 write(ctx, sequenceId + 1, encrypted);
             }
@@ -81,8 +86,13 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         boolean withDatabase = login.database() != null && !login.database().isEmpty();
         capabilities = BackendCapabilities.forBackend(login.clientCapabilities(), hello.capabilities(), withDatabase);
         if ((capabilities & BackendCapabilities.FORMAT) != (login.clientCapabilities() & BackendCapabilities.FORMAT)) {
-            fail(ctx, ProxyErrors.cannotConnect(address, "backend capabilities 0x"
-                    + Integer.toHexString(hello.capabilities()) + " cannot carry the client's protocol options"), null);
+            fail(
+                    ctx,
+                    ProxyErrors.cannotConnect(
+                            address,
+                            "backend capabilities 0x" + Integer.toHexString(hello.capabilities())
+                                    + " cannot carry the client's protocol options"),
+                    null);
             return;
         }
         AuthPlugin plugin = AuthPlugin.byWireName(hello.authPluginName());
@@ -90,8 +100,15 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             // Answer with native_password; a server that wants something else sends an auth switch.
             plugin = AuthPlugin.MYSQL_NATIVE_PASSWORD;
         }
-        HandshakeResponse41 response = new HandshakeResponse41(capabilities, 1 << 30, login.characterSet(), 0,
-                login.user(), scramble(plugin, nonce), withDatabase ? login.database() : null, plugin.wireName(),
+        HandshakeResponse41 response = new HandshakeResponse41(
+                capabilities,
+                1 << 30,
+                login.characterSet(),
+                0,
+                login.user(),
+                scramble(plugin, nonce),
+                withDatabase ? login.database() : null,
+                plugin.wireName(),
                 login.attributes());
         state = State.AUTH_RESULT;
         ctx.writeAndFlush(response.toFrame(ctx.alloc(), sequenceId + 1));
@@ -109,8 +126,13 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 AuthSwitchRequest request = AuthSwitchRequest.decode(payload);
                 AuthPlugin plugin = AuthPlugin.byWireName(request.pluginName());
                 if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
-                    fail(ctx, ProxyErrors.cannotConnect(address, "backend requires auth plugin '"
-                            + request.pluginName() + "', which mysql-proxy does not speak"), null);
+                    fail(
+                            ctx,
+                            ProxyErrors.cannotConnect(
+                                    address,
+                                    "backend requires auth plugin '" + request.pluginName()
+                                            + "', which mysql-proxy does not speak"),
+                            null);
                     return;
                 }
                 nonce = request.scramble();
@@ -126,8 +148,9 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                     throw new ProtocolException("unexpected auth-more-data of " + more.data().length + " bytes");
                 }
             }
-            default -> throw new ProtocolException("unexpected packet 0x" + Integer.toHexString(first)
-                    + " during authentication");
+            default ->
+                throw new ProtocolException(
+                        "unexpected packet 0x" + Integer.toHexString(first) + " during authentication");
         }
     }
 

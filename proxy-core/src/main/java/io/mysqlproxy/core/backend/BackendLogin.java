@@ -7,8 +7,13 @@ import java.util.Map;
  * client's choices that shape the session (capabilities, collation, schema, attributes).
  * {@code database} and {@code attributes} may be {@code null}.
  */
-public record BackendLogin(String user, String password, int clientCapabilities, int characterSet,
-                           String database, Map<String, String> attributes) {
+public record BackendLogin(
+        String user,
+        String password,
+        int clientCapabilities,
+        int characterSet,
+        String database,
+        Map<String, String> attributes) {
 
     /** Never prints the password. */
     @Override

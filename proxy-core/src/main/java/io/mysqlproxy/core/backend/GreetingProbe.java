@@ -20,13 +20,14 @@ import java.time.Duration;
 /** Reads a server's greeting and hangs up: how the proxy learns the primary's version at start-up. */
 final class GreetingProbe {
 
-    private GreetingProbe() {
-    }
+    private GreetingProbe() {}
 
-    static Future<HandshakeV10> probe(EventLoop loop, Class<? extends Channel> channelType, HostPort target,
-                                      Duration timeout) {
+    static Future<HandshakeV10> probe(
+            EventLoop loop, Class<? extends Channel> channelType, HostPort target, Duration timeout) {
         Promise<HandshakeV10> promise = loop.newPromise();
-        new Bootstrap().group(loop).channel(channelType)
+        new Bootstrap()
+                .group(loop)
+                .channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -65,12 +66,17 @@ final class GreetingProbe {
                         return;
                     }
                     // A server that accepts but never greets must not keep the probe open.
-                    f.channel().eventLoop().schedule(() -> {
-                        if (promise.tryFailure(new IllegalStateException("no greeting within " + timeout.toMillis()
-                                + " ms"))) {
-                            f.channel().close();
-                        }
-                    }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    f.channel()
+                            .eventLoop()
+                            .schedule(
+                                    () -> {
+                                        if (promise.tryFailure(new IllegalStateException(
+                                                "no greeting within " + timeout.toMillis() + " ms"))) {
+                                            f.channel().close();
+                                        }
+                                    },
+                                    timeout.toMillis(),
+                                    java.util.concurrent.TimeUnit.MILLISECONDS);
                 });
         return promise;
     }

@@ -17,25 +17,20 @@ public interface ResponseSink extends ResponseRelay.Output {
         }
 
         @Override
-        public void responseComplete(int status) {
-        }
+        public void responseComplete(int status) {}
 
         @Override
-        public void localInfileRequested() {
-        }
+        public void localInfileRequested() {}
 
         @Override
-        public void backendFailed(String reason, Throwable cause) {
-        }
+        public void backendFailed(String reason, Throwable cause) {}
     };
 
     /** End of one read from the backend: a good moment to flush. Sinks that relay nothing ignore it. */
-    default void flush() {
-    }
+    default void flush() {}
 
     /** The backend's channel became writable or stopped being so. Sinks that send nothing large ignore it. */
-    default void backendWritabilityChanged() {
-    }
+    default void backendWritabilityChanged() {}
 
     /** The backend connection closed or broke; {@code reason} says why. */
     void backendFailed(String reason, Throwable cause);

@@ -8,8 +8,7 @@ final class PartResult {
 
     private static final StatementKind[] KINDS = StatementKind.values();
 
-    private PartResult() {
-    }
+    private PartResult() {}
 
     static long of(StatementKind kind, int flags) {
         return ((long) kind.ordinal() << 32) | (flags & 0xFFFF_FFFFL);

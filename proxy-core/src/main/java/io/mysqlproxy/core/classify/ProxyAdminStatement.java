@@ -18,8 +18,8 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error) {
         INVALID
     }
 
-    static final String SUPPORTED = "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE "
-            + "<statement>";
+    static final String SUPPORTED =
+            "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE " + "<statement>";
 
     /** Reads {@code sql}, a whole COM_QUERY text. */
     public static ProxyAdminStatement parse(byte[] sql) {

@@ -22,8 +22,7 @@ final class QueryScanner {
     private static final int PREVIOUS_RESULT_FUNCTION = StatementFlag.PREVIOUS_RESULT_FUNCTION.bit();
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
 
-    private QueryScanner() {
-    }
+    private QueryScanner() {}
 
     /**
      * Consumes tokens up to the end of the statement, starting at its first token.
@@ -51,8 +50,8 @@ final class QueryScanner {
             int variableStep = 0;
             if (type == SYSTEM_VARIABLE) {
                 variableStep = 1;
-            } else if (variable == 1 && (keyword == Keyword.SESSION || keyword == Keyword.LOCAL
-                    || keyword == Keyword.GLOBAL)) {
+            } else if (variable == 1
+                    && (keyword == Keyword.SESSION || keyword == Keyword.LOCAL || keyword == Keyword.GLOBAL)) {
                 variableStep = 2;
             } else if (variable == 2 && dot) {
                 variableStep = 3;
@@ -82,8 +81,7 @@ final class QueryScanner {
                         case UPDATE, DELETE, INSERT, REPLACE -> {
                             return PartResult.of(StatementKind.WRITE);
                         }
-                        default -> {
-                        }
+                        default -> {}
                     }
                 }
                 flags |= phraseFlag(keyword, previous, beforePrevious);
@@ -100,12 +98,15 @@ final class QueryScanner {
     private static int phraseFlag(Keyword keyword, Keyword previous, Keyword beforePrevious) {
         return switch (keyword) {
             case UPDATE -> previous == Keyword.FOR ? LOCKING_READ : 0;
-            case SHARE -> previous == Keyword.FOR || (previous == Keyword.IN && beforePrevious == Keyword.LOCK)
-                    ? LOCKING_READ : 0;
+            case SHARE ->
+                previous == Keyword.FOR || (previous == Keyword.IN && beforePrevious == Keyword.LOCK)
+                        ? LOCKING_READ
+                        : 0;
             case INTO -> SELECT_INTO;
-            case FOR -> previous == Keyword.VALUE
-                    && (beforePrevious == Keyword.NEXT || beforePrevious == Keyword.PREVIOUS)
-                    ? SEQUENCE_FUNCTION : 0;
+            case FOR ->
+                previous == Keyword.VALUE && (beforePrevious == Keyword.NEXT || beforePrevious == Keyword.PREVIOUS)
+                        ? SEQUENCE_FUNCTION
+                        : 0;
             default -> 0;
         };
     }

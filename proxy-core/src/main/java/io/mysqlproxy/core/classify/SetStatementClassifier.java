@@ -23,8 +23,7 @@ final class SetStatementClassifier {
     private static final int GLOBAL_SCOPE = 2;
     private static final int SCOPE_WAS_NAME = 3;
 
-    private SetStatementClassifier() {
-    }
+    private SetStatementClassifier() {}
 
     /** Starts at the SET token; may stop before the end of the statement. */
     static long classify(SqlLexer lx) {
@@ -62,7 +61,8 @@ final class SetStatementClassifier {
                     // Without SESSION it is for the next transaction only (no SESSION_VARIABLE flag).
                     return global
                             ? PartResult.of(StatementKind.WRITE, GLOBAL_VARIABLE)
-                            : PartResult.of(StatementKind.SET_TRANSACTION, scope == SESSION_SCOPE ? SESSION_VARIABLE : 0);
+                            : PartResult.of(
+                                    StatementKind.SET_TRANSACTION, scope == SESSION_SCOPE ? SESSION_VARIABLE : 0);
                 }
                 if (target == Keyword.AUTOCOMMIT) {
                     autocommit = true;
@@ -157,9 +157,7 @@ final class SetStatementClassifier {
                 depth--;
             } else if (depth == 0 && lx.is(Keyword.FOR)) {
                 lx.next();
-                return lx.atStatementEnd()
-                        ? PartResult.of(StatementKind.UNKNOWN)
-                        : StatementClassifier.dispatch(lx);
+                return lx.atStatementEnd() ? PartResult.of(StatementKind.UNKNOWN) : StatementClassifier.dispatch(lx);
             }
             lx.next();
         }

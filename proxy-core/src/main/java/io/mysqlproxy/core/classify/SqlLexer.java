@@ -219,7 +219,9 @@ final class SqlLexer {
                 pos++;
             } else if (b == '#') {
                 skipLineComment(pos + 1);
-            } else if (b == '-' && pos + 2 <= limit && buf[pos + 1] == '-'
+            } else if (b == '-'
+                    && pos + 2 <= limit
+                    && buf[pos + 1] == '-'
                     && (pos + 2 == limit || (buf[pos + 2] & 0xFF) <= ' ')) {
                 skipLineComment(pos + 2);
             } else if (b == '/' && pos + 1 < limit && buf[pos + 1] == '*') {
@@ -352,8 +354,12 @@ final class SqlLexer {
 
     /** Letters, digits, {@code _}, {@code $} and any non-ASCII byte (identifiers may be UTF-8). */
     private static boolean isWordByte(int b) {
-        return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
-                || b == '_' || b == '$' || b >= 0x80;
+        return (b >= 'a' && b <= 'z')
+                || (b >= 'A' && b <= 'Z')
+                || (b >= '0' && b <= '9')
+                || b == '_'
+                || b == '$'
+                || b >= 0x80;
     }
 
     private static boolean isDigit(byte b) {

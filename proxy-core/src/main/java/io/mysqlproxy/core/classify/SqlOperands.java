@@ -13,11 +13,9 @@ import java.util.Locale;
 public final class SqlOperands {
 
     /** What {@code KILL [CONNECTION | QUERY] id} asks for: {@code query} stops the statement, not the session. */
-    public record KillTarget(long id, boolean query) {
-    }
+    public record KillTarget(long id, boolean query) {}
 
-    private SqlOperands() {
-    }
+    private SqlOperands() {}
 
     /** The schema named by {@code USE name}, unquoted, or null if the text is not a plain USE. */
     public static String useSchema(byte[] sql) {
@@ -189,8 +187,10 @@ public final class SqlOperands {
                 if (lx.type() != SqlLexer.STRING) {
                     return false;
                 }
-            } else if (!Character.isDigit(word.charAt(0)) && !word.equalsIgnoreCase("NULL")
-                    && !word.equalsIgnoreCase("TRUE") && !word.equalsIgnoreCase("FALSE")) {
+            } else if (!Character.isDigit(word.charAt(0))
+                    && !word.equalsIgnoreCase("NULL")
+                    && !word.equalsIgnoreCase("TRUE")
+                    && !word.equalsIgnoreCase("FALSE")) {
                 return false;
             }
         } else if (lx.type() != SqlLexer.STRING) {

@@ -24,8 +24,7 @@ public final class StatementClassifier {
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
     private static final int MULTI_PROXY_ADMIN = StatementFlag.MULTI_PROXY_ADMIN.bit();
 
-    private StatementClassifier() {
-    }
+    private StatementClassifier() {}
 
     /** Classifies {@code sql[offset, offset + length)}, read as UTF-8 or any ASCII-compatible charset. */
     public static Classification classify(byte[] sql, int offset, int length) {
@@ -115,9 +114,26 @@ public final class StatementClassifier {
             case ANALYZE -> analyze(lx);
             case HELP, CHECKSUM -> PartResult.of(StatementKind.READ);
             case GET -> getDiagnostics(lx);
-            case INSERT, REPLACE, UPDATE, DELETE, LOAD, HANDLER, RESET, PURGE, CHANGE, STOP, OPTIMIZE,
-                    REPAIR, CHECK, INSTALL, UNINSTALL, BINLOG, CACHE, SHUTDOWN, RESTART, CLONE ->
-                    PartResult.of(StatementKind.WRITE);
+            case INSERT,
+                    REPLACE,
+                    UPDATE,
+                    DELETE,
+                    LOAD,
+                    HANDLER,
+                    RESET,
+                    PURGE,
+                    CHANGE,
+                    STOP,
+                    OPTIMIZE,
+                    REPAIR,
+                    CHECK,
+                    INSTALL,
+                    UNINSTALL,
+                    BINLOG,
+                    CACHE,
+                    SHUTDOWN,
+                    RESTART,
+                    CLONE -> PartResult.of(StatementKind.WRITE);
             case ALTER, RENAME, TRUNCATE, GRANT, REVOKE, IMPORT -> PartResult.of(StatementKind.DDL);
             case CREATE -> create(lx);
             case DROP -> drop(lx);
@@ -160,7 +176,9 @@ public final class StatementClassifier {
             lx.next();
         }
         Keyword keyword = lx.keyword();
-        if (keyword == Keyword.SELECT || keyword == Keyword.WITH || keyword == Keyword.TABLE
+        if (keyword == Keyword.SELECT
+                || keyword == Keyword.WITH
+                || keyword == Keyword.TABLE
                 || keyword == Keyword.VALUES) {
             return QueryScanner.scan(lx, keyword == Keyword.WITH);
         }
@@ -247,9 +265,15 @@ public final class StatementClassifier {
             return PartResult.of(StatementKind.READ, flags);
         }
         Keyword keyword = lx.keyword();
-        boolean explainable = lx.isPunct('(') || keyword == Keyword.SELECT || keyword == Keyword.WITH
-                || keyword == Keyword.TABLE || keyword == Keyword.VALUES || keyword == Keyword.UPDATE
-                || keyword == Keyword.DELETE || keyword == Keyword.INSERT || keyword == Keyword.REPLACE;
+        boolean explainable = lx.isPunct('(')
+                || keyword == Keyword.SELECT
+                || keyword == Keyword.WITH
+                || keyword == Keyword.TABLE
+                || keyword == Keyword.VALUES
+                || keyword == Keyword.UPDATE
+                || keyword == Keyword.DELETE
+                || keyword == Keyword.INSERT
+                || keyword == Keyword.REPLACE;
         if (!explainable) {
             return PartResult.of(StatementKind.UNKNOWN);
         }
@@ -263,7 +287,9 @@ public final class StatementClassifier {
     private static long analyze(SqlLexer lx) {
         lx.next();
         Keyword keyword = lx.keyword();
-        if (keyword == Keyword.TABLE || keyword == Keyword.TABLES || keyword == Keyword.NO_WRITE_TO_BINLOG
+        if (keyword == Keyword.TABLE
+                || keyword == Keyword.TABLES
+                || keyword == Keyword.NO_WRITE_TO_BINLOG
                 || keyword == Keyword.LOCAL) {
             return PartResult.of(StatementKind.WRITE);
         }
@@ -289,8 +315,7 @@ public final class StatementClassifier {
                     case VIEW, INDEX, DATABASE, SCHEMA, USER, ROLE, SEQUENCE -> {
                         return PartResult.of(StatementKind.DDL);
                     }
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
             lx.next();

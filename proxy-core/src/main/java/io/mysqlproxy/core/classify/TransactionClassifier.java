@@ -10,8 +10,7 @@ final class TransactionClassifier {
     private static final int CHAIN = StatementFlag.CHAIN.bit();
     private static final int RELEASE = StatementFlag.RELEASE.bit();
 
-    private TransactionClassifier() {
-    }
+    private TransactionClassifier() {}
 
     /** START TRANSACTION [characteristic, ...]; START SLAVE / REPLICA / GROUP_REPLICATION are admin writes. */
     static long start(SqlLexer lx) {
@@ -33,8 +32,8 @@ final class TransactionClassifier {
             previous = keyword;
             lx.next();
         }
-        return PartResult.of(readOnly ? StatementKind.TRANSACTION_BEGIN_READ_ONLY : StatementKind.TRANSACTION_BEGIN,
-                flags);
+        return PartResult.of(
+                readOnly ? StatementKind.TRANSACTION_BEGIN_READ_ONLY : StatementKind.TRANSACTION_BEGIN, flags);
     }
 
     /** BEGIN [WORK] starts a transaction; MariaDB's BEGIN NOT ATOMIC starts a compound statement. */

@@ -15,7 +15,8 @@ public enum Balancer {
         try {
             return valueOf(text.trim().replace('-', '_').toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("must be least-outstanding, round-robin or weighted, got '" + text + "'", e);
+            throw new IllegalArgumentException(
+                    "must be least-outstanding, round-robin or weighted, got '" + text + "'", e);
         }
     }
 }

@@ -31,8 +31,7 @@ public final class ConfigLoader {
             "MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user",
             "MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password");
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** Loads from the process environment. */
     public static ProxyConfig load(Optional<Path> file) {
@@ -55,11 +54,14 @@ public final class ConfigLoader {
                 throw new InvalidConfigException("--config", "no such file: " + path);
             }
             try {
-                application = ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)
-                        .setClassLoader(ConfigLoader.class.getClassLoader()));
+                application = ConfigFactory.parseFile(
+                        path.toFile(),
+                        ConfigParseOptions.defaults()
+                                .setAllowMissing(false)
+                                .setClassLoader(ConfigLoader.class.getClassLoader()));
             } catch (ConfigException e) {
-                throw new InvalidConfigException(e.origin() == null ? path.toString() : e.origin().description(),
-                        e.getMessage(), e);
+                throw new InvalidConfigException(
+                        e.origin() == null ? path.toString() : e.origin().description(), e.getMessage(), e);
             }
         }
         Map<String, Object> overrides = new HashMap<>();
@@ -99,7 +101,8 @@ public final class ConfigLoader {
                 read.weights("backends.weights", replicas),
                 read.positiveDuration("backends.connect-timeout"),
                 read.positiveDuration("backends.handshake-timeout"),
-                new ProxyConfig.Pool(read.intAtLeast("backends.pool.max-connections", 1),
+                new ProxyConfig.Pool(
+                        read.intAtLeast("backends.pool.max-connections", 1),
                         read.positiveDuration("backends.pool.idle-timeout"),
                         read.positiveDuration("backends.pool.borrow-timeout"),
                         read.duration("backends.pool.return-after-idle", false)));
@@ -112,8 +115,8 @@ public final class ConfigLoader {
                 read.choice("routing.balancer", Balancer::parse));
 
         Map<String, UserAccount> users = UserAccountsReader.read(root, environment);
-        ProxyConfig.Credentials monitor = new ProxyConfig.Credentials(
-                read.string("monitor.user"), read.string("monitor.password"));
+        ProxyConfig.Credentials monitor =
+                new ProxyConfig.Credentials(read.string("monitor.user"), read.string("monitor.password"));
 
         long maxPacket = read.bytes("client.max-allowed-packet");
         if (maxPacket < 1024 || maxPacket > 1L << 30) {
@@ -125,10 +128,12 @@ public final class ConfigLoader {
                 read.positiveDuration("client.idle-timeout"),
                 maxPacket,
                 read.authPlugin("client.default-auth-plugin"),
-                new ProxyConfig.Tls(read.bool("client.tls.enabled"),
-                        read.optionalFile("client.tls.certificate"), read.optionalFile("client.tls.private-key")),
-                new ProxyConfig.RsaKeys(read.optionalFile("client.rsa.private-key"),
-                        read.optionalFile("client.rsa.public-key")));
+                new ProxyConfig.Tls(
+                        read.bool("client.tls.enabled"),
+                        read.optionalFile("client.tls.certificate"),
+                        read.optionalFile("client.tls.private-key")),
+                new ProxyConfig.RsaKeys(
+                        read.optionalFile("client.rsa.private-key"), read.optionalFile("client.rsa.public-key")));
         read.bothOrNeither("client.tls.certificate", "client.tls.private-key");
         read.bothOrNeither("client.rsa.private-key", "client.rsa.public-key");
 
@@ -140,16 +145,30 @@ public final class ConfigLoader {
                 read.intAtLeast("health.readmit-after", 1));
         ProxyConfig.Discovery discovery = new ProxyConfig.Discovery(
                 read.choice("discovery.mode", DiscoveryMode::parse),
-                new ProxyConfig.Kubernetes(read.string("discovery.kubernetes.namespace").trim(),
+                new ProxyConfig.Kubernetes(
+                        read.string("discovery.kubernetes.namespace").trim(),
                         read.nonEmptyString("discovery.kubernetes.service"),
                         read.string("discovery.kubernetes.port-name").trim(),
                         read.port("discovery.kubernetes.port")));
         if (discovery.mode() == DiscoveryMode.KUBERNETES && !replicas.isEmpty()) {
-            throw new InvalidConfigException(ROOT + ".backends.replicas",
+            throw new InvalidConfigException(
+                    ROOT + ".backends.replicas",
                     "must be empty with discovery.mode = kubernetes: the replicas are the service's endpoints");
         }
-        return new ProxyConfig(listenHost, listenPort, adminPort, threads, serverVersion, backends, users,
-                monitor, client, routing, health, discovery, read.positiveDuration("shutdown.drain-timeout"),
+        return new ProxyConfig(
+                listenHost,
+                listenPort,
+                adminPort,
+                threads,
+                serverVersion,
+                backends,
+                users,
+                monitor,
+                client,
+                routing,
+                health,
+                discovery,
+                read.positiveDuration("shutdown.drain-timeout"),
                 read.duration("reload.watch-interval", false));
     }
 }

@@ -198,8 +198,7 @@ final class ConfigValueReader {
         }
         AuthPlugin plugin = AuthPlugin.byWireName(name);
         if (plugin != AuthPlugin.MYSQL_NATIVE_PASSWORD && plugin != AuthPlugin.CACHING_SHA2_PASSWORD) {
-            throw invalid(path, "must be auto, caching_sha2_password or mysql_native_password, got '"
-                    + name + "'");
+            throw invalid(path, "must be auto, caching_sha2_password or mysql_native_password, got '" + name + "'");
         }
         return Optional.of(plugin);
     }

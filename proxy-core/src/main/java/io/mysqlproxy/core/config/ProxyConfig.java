@@ -26,49 +26,57 @@ public record ProxyConfig(
         Duration reloadWatchInterval) {
 
     /** Backend health checks, with the monitor account. */
-    public record Health(Duration interval, Duration timeout, Duration maxReplicationLag, int ejectAfter,
-                         int readmitAfter) {
-    }
+    public record Health(
+            Duration interval, Duration timeout, Duration maxReplicationLag, int ejectAfter, int readmitAfter) {}
 
     /** Where replicas come from: {@code backends.replicas}, or a Kubernetes Service's endpoints. */
-    public record Discovery(DiscoveryMode mode, Kubernetes kubernetes) {
-    }
+    public record Discovery(DiscoveryMode mode, Kubernetes kubernetes) {}
 
     /**
      * The Service whose endpoints are the database pods. An empty namespace means the proxy's own;
      * the port is the one named {@code portName} in the endpoints, else {@code port}.
      */
-    public record Kubernetes(String namespace, String service, String portName, int port) {
-    }
+    public record Kubernetes(String namespace, String service, String portName, int port) {}
 
     /** {@code weights} holds every replica's weight (1 unless configured). */
-    public record Backends(HostPort primary, PrimaryMode primaryMode, List<HostPort> replicas, Map<HostPort, Integer> weights,
-                           Duration connectTimeout, Duration handshakeTimeout, Pool pool) {
-    }
+    public record Backends(
+            HostPort primary,
+            PrimaryMode primaryMode,
+            List<HostPort> replicas,
+            Map<HostPort, Integer> weights,
+            Duration connectTimeout,
+            Duration handshakeTimeout,
+            Pool pool) {}
 
     /**
      * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the
      * connections that hold nothing of its own (zero: never, they stay until the session ends).
      */
-    public record Pool(int maxConnections, Duration idleTimeout, Duration borrowTimeout, Duration returnAfterIdle) {
-    }
+    public record Pool(int maxConnections, Duration idleTimeout, Duration borrowTimeout, Duration returnAfterIdle) {}
 
     /** Read/write splitting. */
-    public record Routing(Consistency consistency, Duration consistencyWaitTimeout, Duration consistencyCooldown,
-                          boolean readOnlyTransactionsOnReplica, boolean readsFallBackToPrimary, Balancer balancer) {
-    }
+    public record Routing(
+            Consistency consistency,
+            Duration consistencyWaitTimeout,
+            Duration consistencyCooldown,
+            boolean readOnlyTransactionsOnReplica,
+            boolean readsFallBackToPrimary,
+            Balancer balancer) {}
 
-    public record Client(int maxConnections, Duration handshakeTimeout, Duration idleTimeout,
-                         long maxAllowedPacket, Optional<AuthPlugin> defaultAuthPlugin, Tls tls, RsaKeys rsa) {
-    }
+    public record Client(
+            int maxConnections,
+            Duration handshakeTimeout,
+            Duration idleTimeout,
+            long maxAllowedPacket,
+            Optional<AuthPlugin> defaultAuthPlugin,
+            Tls tls,
+            RsaKeys rsa) {}
 
     /** Client-side TLS: off, or on with a configured or generated certificate. */
-    public record Tls(boolean enabled, Optional<Path> certificate, Optional<Path> privateKey) {
-    }
+    public record Tls(boolean enabled, Optional<Path> certificate, Optional<Path> privateKey) {}
 
     /** Key files for caching_sha2_password's RSA exchange; empty means generate at start-up. */
-    public record RsaKeys(Optional<Path> privateKey, Optional<Path> publicKey) {
-    }
+    public record RsaKeys(Optional<Path> privateKey, Optional<Path> publicKey) {}
 
     /** A user name and password, e.g. the monitor's; never printed. */
     public record Credentials(String user, String password) {

@@ -11,8 +11,12 @@ import java.util.Optional;
  * same authentication as from the server. {@code consistency} is empty for the routing default.
  * {@code admin} lets the user run the proxy's own admin statements (SHOW PROXY ..., EXPLAIN ROUTE).
  */
-public record UserAccount(String name, String password, Optional<AuthPlugin> authPlugin,
-                          Optional<Consistency> consistency, boolean admin) {
+public record UserAccount(
+        String name,
+        String password,
+        Optional<AuthPlugin> authPlugin,
+        Optional<Consistency> consistency,
+        boolean admin) {
 
     public UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
         this(name, password, authPlugin, Optional.empty(), false);
@@ -26,7 +30,7 @@ public record UserAccount(String name, String password, Optional<AuthPlugin> aut
     /** Never prints the password. */
     @Override
     public String toString() {
-        return "UserAccount[" + name + ", " + authPlugin.map(AuthPlugin::wireName).orElse("auto")
-                + (admin ? ", admin" : "") + "]";
+        return "UserAccount[" + name + ", "
+                + authPlugin.map(AuthPlugin::wireName).orElse("auto") + (admin ? ", admin" : "") + "]";
     }
 }

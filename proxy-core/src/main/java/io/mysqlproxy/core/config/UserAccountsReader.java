@@ -16,8 +16,7 @@ final class UserAccountsReader {
 
     private static final String ROOT = ConfigLoader.ROOT;
 
-    private UserAccountsReader() {
-    }
+    private UserAccountsReader() {}
 
     /** The users listed under {@code users}, with MYSQL_PROXY_USER / MYSQL_PROXY_PASSWORD over them. */
     static Map<String, UserAccount> read(Config root, Map<String, String> environment) {
@@ -26,7 +25,8 @@ final class UserAccountsReader {
         try {
             entries = root.getObjectList("users");
         } catch (ConfigException e) {
-            throw new InvalidConfigException(ROOT + ".users", "must be a list of {name, password, auth-plugin, consistency, admin}", e);
+            throw new InvalidConfigException(
+                    ROOT + ".users", "must be a list of {name, password, auth-plugin, consistency, admin}", e);
         }
         for (int i = 0; i < entries.size(); i++) {
             String key = ROOT + ".users[" + i + "]";
@@ -37,10 +37,11 @@ final class UserAccountsReader {
                 throw new InvalidConfigException(key + ".name", "must not be empty");
             }
             String password = entry.hasPath("password") ? read.string("password") : "";
-            Optional<AuthPlugin> plugin = entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin")
-                    : Optional.empty();
+            Optional<AuthPlugin> plugin =
+                    entry.hasPath("auth-plugin") ? read.authPlugin("auth-plugin") : Optional.empty();
             Optional<Consistency> consistency = entry.hasPath("consistency")
-                    ? Optional.of(read.choice("consistency", Consistency::parse)) : Optional.empty();
+                    ? Optional.of(read.choice("consistency", Consistency::parse))
+                    : Optional.empty();
             boolean admin = entry.hasPath("admin") && read.bool("admin");
             if (users.put(name, new UserAccount(name, password, plugin, consistency, admin)) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
@@ -50,15 +51,21 @@ final class UserAccountsReader {
         if (envUser != null && !envUser.isBlank()) {
             String password = environment.getOrDefault("MYSQL_PROXY_PASSWORD", "");
             UserAccount listed = users.get(envUser.trim());
-            users.put(envUser.trim(), new UserAccount(envUser.trim(), password,
-                    listed == null ? Optional.empty() : listed.authPlugin(),
-                    listed == null ? Optional.empty() : listed.consistency(),
-                    listed != null && listed.admin()));
+            users.put(
+                    envUser.trim(),
+                    new UserAccount(
+                            envUser.trim(),
+                            password,
+                            listed == null ? Optional.empty() : listed.authPlugin(),
+                            listed == null ? Optional.empty() : listed.consistency(),
+                            listed != null && listed.admin()));
         } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
-            throw new InvalidConfigException("MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");
+            throw new InvalidConfigException(
+                    "MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");
         }
         if (users.isEmpty()) {
-            throw new InvalidConfigException(ROOT + ".users",
+            throw new InvalidConfigException(
+                    ROOT + ".users",
                     "no application user: configure users or set MYSQL_PROXY_USER and MYSQL_PROXY_PASSWORD");
         }
         return Collections.unmodifiableMap(users);

@@ -29,8 +29,7 @@ public final class ProxyErrors {
     public static final int ER_CONNECTION_KILLED = 1927;
     public static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
 
-    private ProxyErrors() {
-    }
+    private ProxyErrors() {}
 
     public static ErrPacket tooManyConnections() {
         return new ErrPacket(ER_CON_COUNT_ERROR, "08004", "Too many connections");
@@ -41,8 +40,11 @@ public final class ProxyErrors {
     }
 
     public static ErrPacket accessDenied(String user, String host, boolean usingPassword) {
-        return new ErrPacket(ER_ACCESS_DENIED_ERROR, "28000", "Access denied for user '" + user + "'@'" + host
-                + "' (using password: " + (usingPassword ? "YES" : "NO") + ")");
+        return new ErrPacket(
+                ER_ACCESS_DENIED_ERROR,
+                "28000",
+                "Access denied for user '" + user + "'@'" + host + "' (using password: "
+                        + (usingPassword ? "YES" : "NO") + ")");
     }
 
     public static ErrPacket malformedPacket(String reason) {
@@ -50,40 +52,54 @@ public final class ProxyErrors {
     }
 
     public static ErrPacket unknownCommand(int command) {
-        return new ErrPacket(ER_UNKNOWN_COM_ERROR, "08S01",
+        return new ErrPacket(
+                ER_UNKNOWN_COM_ERROR,
+                "08S01",
                 "Unknown command 0x" + Integer.toHexString(command) + " (not supported through mysql-proxy)");
     }
 
     public static ErrPacket packetTooLarge(long maxAllowedPacket) {
-        return new ErrPacket(ER_NET_PACKET_TOO_LARGE, "08S01",
+        return new ErrPacket(
+                ER_NET_PACKET_TOO_LARGE,
+                "08S01",
                 "Got a packet bigger than 'max_allowed_packet' bytes (" + maxAllowedPacket + ")");
     }
 
     public static ErrPacket packetsOutOfOrder(int expected, int got) {
-        return new ErrPacket(ER_NET_PACKETS_OUT_OF_ORDER, "08S01",
+        return new ErrPacket(
+                ER_NET_PACKETS_OUT_OF_ORDER,
+                "08S01",
                 "Got packets out of order (expected sequence id " + expected + ", got " + got + ")");
     }
 
     public static ErrPacket authPluginNotSupported(String plugin) {
-        return new ErrPacket(ER_NOT_SUPPORTED_AUTH_MODE, "08004",
+        return new ErrPacket(
+                ER_NOT_SUPPORTED_AUTH_MODE,
+                "08004",
                 "Client does not support authentication protocol requested by server; consider upgrading MySQL client"
                         + (plugin == null ? "" : " (plugin " + plugin + ")"));
     }
 
     /** An access denial, as the server's own code: the client library's 2061 is for the client to raise. */
     public static ErrPacket secureTransportRequired() {
-        return new ErrPacket(ER_ACCESS_DENIED_ERROR, "28000",
+        return new ErrPacket(
+                ER_ACCESS_DENIED_ERROR,
+                "28000",
                 "Authentication requires a secure connection or the server's RSA public key (caching_sha2_password)");
     }
 
     public static ErrPacket idleTimeout() {
-        return new ErrPacket(ER_CLIENT_INTERACTION_TIMEOUT, "HY000",
+        return new ErrPacket(
+                ER_CLIENT_INTERACTION_TIMEOUT,
+                "HY000",
                 "The client was disconnected by the server because of inactivity.");
     }
 
     /** 1429, "unable to connect to foreign data source": the server's code for a backend it cannot reach. */
     public static ErrPacket cannotConnect(String backend, String reason) {
-        return new ErrPacket(ER_CONNECT_TO_FOREIGN_DATA_SOURCE, "HY000",
+        return new ErrPacket(
+                ER_CONNECT_TO_FOREIGN_DATA_SOURCE,
+                "HY000",
                 "Can't connect to MySQL server on '" + backend + "' through mysql-proxy (" + reason + ")");
     }
 
@@ -99,26 +115,34 @@ public final class ProxyErrors {
 
     /** The session ends with it, hence 08S01 (connection failure). */
     public static ErrPacket backendLost(String backend, String reason) {
-        return new ErrPacket(ER_NET_READ_ERROR, "08S01",
+        return new ErrPacket(
+                ER_NET_READ_ERROR,
+                "08S01",
                 "Lost connection to MySQL server '" + backend + "' during query (" + reason + ")");
     }
 
     public static ErrPacket backendProtocolError(String backend, String reason) {
-        return new ErrPacket(ER_NET_READ_ERROR, "HY000",
+        return new ErrPacket(
+                ER_NET_READ_ERROR,
+                "HY000",
                 "MySQL server '" + backend + "' sent bytes mysql-proxy could not follow (" + reason + ")");
     }
 
     public static ErrPacket poolExhausted(String backend, int max, long waitedMillis) {
-        return new ErrPacket(ER_CON_COUNT_ERROR, "08004", "Too many connections to '" + backend
-                + "': its pool of " + max + " connections stayed full for " + waitedMillis + " ms (mysql-proxy)");
+        return new ErrPacket(
+                ER_CON_COUNT_ERROR,
+                "08004",
+                "Too many connections to '" + backend + "': its pool of " + max + " connections stayed full for "
+                        + waitedMillis + " ms (mysql-proxy)");
     }
-
 
     public static ErrPacket unknownStatement(int statementId, String command) {
-        return new ErrPacket(ER_UNKNOWN_STMT_HANDLER, "HY000",
-                "Unknown prepared statement handler (" + Integer.toUnsignedString(statementId) + ") given to " + command);
+        return new ErrPacket(
+                ER_UNKNOWN_STMT_HANDLER,
+                "HY000",
+                "Unknown prepared statement handler (" + Integer.toUnsignedString(statementId) + ") given to "
+                        + command);
     }
-
 
     /** KILL of an id that is no session of the proxy, or a session of another user. */
     public static ErrPacket unknownThread(long id) {
@@ -127,9 +151,12 @@ public final class ProxyErrors {
 
     /** An admin statement of the proxy from a user whose configuration does not say {@code admin = true}. */
     public static ErrPacket adminOnly() {
-        return new ErrPacket(ER_SPECIFIC_ACCESS_DENIED_ERROR, "42000", "Access denied; you need (at least one of) "
-                + "the PROXY ADMIN privilege(s) for this operation: SHOW PROXY and EXPLAIN ROUTE are answered by "
-                + "mysql-proxy only for users with admin = true in its configuration");
+        return new ErrPacket(
+                ER_SPECIFIC_ACCESS_DENIED_ERROR,
+                "42000",
+                "Access denied; you need (at least one of) "
+                        + "the PROXY ADMIN privilege(s) for this operation: SHOW PROXY and EXPLAIN ROUTE are answered by "
+                        + "mysql-proxy only for users with admin = true in its configuration");
     }
 
     /** An admin statement of the proxy that it cannot read; {@code message} says what it expected. */

@@ -16,8 +16,7 @@ import io.mysqlproxy.core.topology.TopologyHolder;
 final class BackendHealth {
 
     /** A state change, to be logged and counted once. */
-    record Transition(Backend backend, BackendState from, BackendState to, String reason) {
-    }
+    record Transition(Backend backend, BackendState from, BackendState to, String reason) {}
 
     private final Backend backend;
     private final TopologyHolder topology;
@@ -57,8 +56,8 @@ final class BackendHealth {
             }
             // Moves only from the state judged: if something else changed it meanwhile, that change stands.
             boolean moves = verdict != null && now.state() == from;
-            BackendCondition next = new BackendCondition(moves ? verdict.to : now.state(), result.lagSeconds(),
-                    result.writability(), now.weight());
+            BackendCondition next = new BackendCondition(
+                    moves ? verdict.to : now.state(), result.lagSeconds(), result.writability(), now.weight());
             if (topology.compareAndSet(current, current.with(backend, next))) {
                 return moves ? new Transition(backend, from, verdict.to, verdict.reason) : null;
             }
@@ -98,6 +97,5 @@ final class BackendHealth {
         }
     }
 
-    private record Verdict(BackendState to, String reason) {
-    }
+    private record Verdict(BackendState to, String reason) {}
 }

@@ -33,8 +33,11 @@ final class BackendProbe implements AutoCloseable {
     private Boolean mariaDb;
 
     /** {@code primaryUnreachable}: whether the proxy's own last check of the primary failed. */
-    BackendProbe(Backend backend, HealthSettings settings, Supplier<Duration> maxReplicationLag,
-                 BooleanSupplier primaryUnreachable) {
+    BackendProbe(
+            Backend backend,
+            HealthSettings settings,
+            Supplier<Duration> maxReplicationLag,
+            BooleanSupplier primaryUnreachable) {
         this.backend = backend;
         this.settings = settings;
         this.maxReplicationLag = maxReplicationLag;
@@ -53,7 +56,8 @@ final class BackendProbe implements AutoCloseable {
                 }
                 // A read-only primary still serves reads; whether it may take writes is decided
                 // across all backends (PrimaryIdentification), not by this check.
-                return backend.role() == BackendRole.PRIMARY ? CheckResult.healthy(-1, writability)
+                return backend.role() == BackendRole.PRIMARY
+                        ? CheckResult.healthy(-1, writability)
                         : replication(s, writability);
             }
         } catch (SQLException e) {
@@ -76,8 +80,8 @@ final class BackendProbe implements AutoCloseable {
                 return CheckResult.healthy(-1, writability);
             }
             if (!"Yes".equalsIgnoreCase(io) || !"Yes".equalsIgnoreCase(sql)) {
-                return CheckResult.failed("replication stopped (IO thread " + io + ", SQL thread " + sql + ")",
-                        writability);
+                return CheckResult.failed(
+                        "replication stopped (IO thread " + io + ", SQL thread " + sql + ")", writability);
             }
             if (lagUnknown) {
                 return CheckResult.failed("replication lag unknown (Seconds_Behind_Master is NULL)", writability);
@@ -98,10 +102,16 @@ final class BackendProbe implements AutoCloseable {
             properties.setProperty("sslMode", "PREFERRED");
             properties.setProperty("allowPublicKeyRetrieval", "true");
             properties.setProperty("connectionAttributes", "program_name:mysql-proxy-health");
-            connection = DriverManager.getConnection("jdbc:mysql://" + backend.address().host() + ":"
-                    + backend.address().port() + "/", properties);
+            connection = DriverManager.getConnection(
+                    "jdbc:mysql://" + backend.address().host() + ":"
+                            + backend.address().port() + "/",
+                    properties);
             if (mariaDb == null) {
-                mariaDb = connection.getMetaData().getDatabaseProductVersion().toLowerCase().contains("mariadb");
+                mariaDb = connection
+                        .getMetaData()
+                        .getDatabaseProductVersion()
+                        .toLowerCase()
+                        .contains("mariadb");
             }
         }
         return connection;

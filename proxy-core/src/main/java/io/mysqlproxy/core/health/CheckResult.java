@@ -10,15 +10,22 @@ import io.mysqlproxy.core.topology.Writability;
  */
 record CheckResult(Outcome outcome, long lagSeconds, String reason, Writability writability) {
 
-    enum Outcome { HEALTHY, LAGGING, FAILED }
+    enum Outcome {
+        HEALTHY,
+        LAGGING,
+        FAILED
+    }
 
     static CheckResult healthy(long lagSeconds, Writability writability) {
         return new CheckResult(Outcome.HEALTHY, lagSeconds, "healthy", writability);
     }
 
     static CheckResult lagging(long lagSeconds, long maxSeconds, Writability writability) {
-        return new CheckResult(Outcome.LAGGING, lagSeconds,
-                "replication lag " + lagSeconds + " s is over the limit of " + maxSeconds + " s", writability);
+        return new CheckResult(
+                Outcome.LAGGING,
+                lagSeconds,
+                "replication lag " + lagSeconds + " s is over the limit of " + maxSeconds + " s",
+                writability);
     }
 
     static CheckResult failed(String reason, Writability writability) {

@@ -38,8 +38,8 @@ public final class HealthMonitor implements AutoCloseable {
     /** The lag limit in force: a configuration reload may change it. */
     private volatile Duration maxReplicationLag;
 
-    private HealthMonitor(TopologyHolder topology, HealthSettings settings, Runnable onTransition,
-                          Runnable afterCheck) {
+    private HealthMonitor(
+            TopologyHolder topology, HealthSettings settings, Runnable onTransition, Runnable afterCheck) {
         this.topology = topology;
         this.settings = settings;
         this.onTransition = onTransition;
@@ -51,10 +51,11 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     /** Starts checking at once, then every interval. */
-    public static HealthMonitor start(TopologyHolder topology, HealthSettings settings, Runnable onTransition,
-                                      Runnable afterCheck) {
+    public static HealthMonitor start(
+            TopologyHolder topology, HealthSettings settings, Runnable onTransition, Runnable afterCheck) {
         HealthMonitor monitor = new HealthMonitor(topology, settings, onTransition, afterCheck);
-        monitor.scheduler.scheduleWithFixedDelay(monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
+        monitor.scheduler.scheduleWithFixedDelay(
+                monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
         log.info("health monitor started: {}", settings);
         return monitor;
     }
@@ -62,9 +63,11 @@ public final class HealthMonitor implements AutoCloseable {
     private void round() {
         Topology current = topology.current();
         for (Backend backend : current.all()) {
-            Checked entry = checked.computeIfAbsent(backend, b -> new Checked(new BackendProbe(b, settings,
-                            () -> maxReplicationLag, this::primaryUnknown),
-                    new BackendHealth(b, topology, settings.ejectAfter(), settings.readmitAfter())));
+            Checked entry = checked.computeIfAbsent(
+                    backend,
+                    b -> new Checked(
+                            new BackendProbe(b, settings, () -> maxReplicationLag, this::primaryUnknown),
+                            new BackendHealth(b, topology, settings.ejectAfter(), settings.readmitAfter())));
             // One check per backend at a time: a slow one skips rounds instead of piling up.
             if (entry.running.compareAndSet(0, 1)) {
                 workers.execute(() -> {
@@ -72,8 +75,12 @@ public final class HealthMonitor implements AutoCloseable {
                         BackendHealth.Transition transition = entry.health.apply(entry.probe.check());
                         if (transition != null) {
                             onTransition.run();
-                            log.warn("backend {} is now {} (was {}): {}", backend, transition.to().label(),
-                                    transition.from().label(), transition.reason());
+                            log.warn(
+                                    "backend {} is now {} (was {}): {}",
+                                    backend,
+                                    transition.to().label(),
+                                    transition.from().label(),
+                                    transition.reason());
                         }
                         afterCheck.run();
                     } catch (RuntimeException e) {
@@ -102,7 +109,9 @@ public final class HealthMonitor implements AutoCloseable {
     /** A configuration reload changed {@code health.max-replication-lag}: the next checks use it. */
     public void maxReplicationLag(Duration limit) {
         if (!limit.equals(maxReplicationLag)) {
-            log.info("health: max-replication-lag is now {} s (was {} s)", limit.toSeconds(),
+            log.info(
+                    "health: max-replication-lag is now {} s (was {} s)",
+                    limit.toSeconds(),
                     maxReplicationLag.toSeconds());
             maxReplicationLag = limit;
         }

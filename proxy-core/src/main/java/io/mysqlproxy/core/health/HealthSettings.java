@@ -7,8 +7,14 @@ import java.time.Duration;
  * backend is ejected after {@code ejectAfter} failed checks in a row (a lagging replica at once)
  * and readmitted after {@code readmitAfter} good ones in a row, so a flapping server stays out.
  */
-public record HealthSettings(Duration interval, Duration timeout, Duration maxReplicationLag, int ejectAfter,
-                             int readmitAfter, String user, String password) {
+public record HealthSettings(
+        Duration interval,
+        Duration timeout,
+        Duration maxReplicationLag,
+        int ejectAfter,
+        int readmitAfter,
+        String user,
+        String password) {
 
     /** Never prints the password. */
     @Override

@@ -44,8 +44,12 @@ public final class PrimaryIdentification {
     private final Consumer<Backend> promote;
     private final Listener listener;
 
-    public PrimaryIdentification(PrimaryMode mode, Supplier<Topology> topology, WriteGate gate,
-                                 Consumer<Backend> promote, Listener listener) {
+    public PrimaryIdentification(
+            PrimaryMode mode,
+            Supplier<Topology> topology,
+            WriteGate gate,
+            Consumer<Backend> promote,
+            Listener listener) {
         this.mode = mode;
         this.topology = topology;
         this.gate = gate;
@@ -58,8 +62,10 @@ public final class PrimaryIdentification {
         Topology current = topology.get();
         Verdict verdict = judge(mode, current);
         if (verdict.promote() != null) {
-            log.warn("primary change: {} is the only writable server (read_only = OFF); it replaces {} as the primary",
-                    verdict.promote(), current.primary());
+            log.warn(
+                    "primary change: {} is the only writable server (read_only = OFF); it replaces {} as the primary",
+                    verdict.promote(),
+                    current.primary());
             promote.accept(verdict.promote());
             listener.primaryChanged();
         }
@@ -67,7 +73,9 @@ public final class PrimaryIdentification {
             if (verdict.refusal() != null) {
                 log.error("refusing writes: {}", verdict.refusal());
             } else {
-                log.warn("writes allowed again: {} is the only writable server", topology.get().primary());
+                log.warn(
+                        "writes allowed again: {} is the only writable server",
+                        topology.get().primary());
             }
             listener.writesRefused(verdict.refusal() != null);
         }
@@ -85,24 +93,33 @@ public final class PrimaryIdentification {
         if (mode == PrimaryMode.FOLLOW_WRITABLE) {
             int writable = writableReplicas.size() + (primaryWritable ? 1 : 0);
             if (writable > 1) {
-                return new Verdict(writable + " servers report read_only = OFF (" + names(primaryWritable ? primary
-                        : null, writableReplicas) + "); refusing writes rather than risk two primaries", null);
+                return new Verdict(
+                        writable + " servers report read_only = OFF ("
+                                + names(primaryWritable ? primary : null, writableReplicas)
+                                + "); refusing writes rather than risk two primaries",
+                        null);
             }
             if (writableReplicas.size() == 1) {
                 return new Verdict(null, writableReplicas.get(0));
             }
-            return primaryReadOnly ? new Verdict("no server reports read_only = OFF (the primary " + primary
-                    + " is read-only)", null) : Verdict.AGREED;
+            return primaryReadOnly
+                    ? new Verdict("no server reports read_only = OFF (the primary " + primary + " is read-only)", null)
+                    : Verdict.AGREED;
         }
         if (primaryReadOnly) {
-            return new Verdict("the primary " + primary + " reports read_only = ON"
-                    + (writableReplicas.isEmpty() ? "" : ", and " + names(null, writableReplicas)
-                    + " reports read_only = OFF: a failover? backends.primary-mode = follow-writable follows one"),
+            return new Verdict(
+                    "the primary " + primary + " reports read_only = ON"
+                            + (writableReplicas.isEmpty()
+                                    ? ""
+                                    : ", and " + names(null, writableReplicas)
+                                            + " reports read_only = OFF: a failover? backends.primary-mode = follow-writable follows one"),
                     null);
         }
         if (!writableReplicas.isEmpty()) {
-            return new Verdict(names(null, writableReplicas) + " reports read_only = OFF as well as the primary "
-                    + primary + "; refusing writes rather than risk two primaries (replicas must be read-only)", null);
+            return new Verdict(
+                    names(null, writableReplicas) + " reports read_only = OFF as well as the primary " + primary
+                            + "; refusing writes rather than risk two primaries (replicas must be read-only)",
+                    null);
         }
         return Verdict.AGREED;
     }

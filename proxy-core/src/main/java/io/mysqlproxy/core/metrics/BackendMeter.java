@@ -15,7 +15,10 @@ import java.util.function.ToDoubleFunction;
 public record BackendMeter(String name, String description, Kind kind, ToDoubleFunction<Backend> value) {
 
     /** How the value behaves: a level that goes up and down, or a count that only grows. */
-    public enum Kind { GAUGE, COUNTER }
+    public enum Kind {
+        GAUGE,
+        COUNTER
+    }
 
     public BackendMeter {
         Objects.requireNonNull(name, "name");

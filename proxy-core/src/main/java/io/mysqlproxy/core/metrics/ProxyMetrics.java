@@ -45,16 +45,17 @@ import java.util.function.ToDoubleFunction;
 public final class ProxyMetrics implements AutoCloseable {
 
     /** One proxy-wide figure of {@link #stats()}: a name such as {@code routing_decisions.read}, and its value. */
-    public record Stat(String name, long value) {
-    }
+    public record Stat(String name, long value) {}
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<Backend, BackendMeters> backends = new ConcurrentHashMap<>();
     /** The enum whose constants are the routing reasons, and their labels by ordinal. */
     private final Class<?> reasonType;
+
     private final String[] reasonLabels;
     /** Routing decisions by reason ordinal, registered on first use (a race registers the same meter twice). */
     private final Counter[] decisions;
+
     private final Counter authenticationFailures;
     private final Counter transactions;
     private final Counter healthTransitions;
@@ -75,9 +76,12 @@ public final class ProxyMetrics implements AutoCloseable {
      * @param reasonLabel   a reason's metrics label, bounded and lower-case
      * @param backendMeters meters every backend gets besides the ones made here (the pools' and their load)
      */
-    public <R extends Enum<R>> ProxyMetrics(Supplier<Topology> topology, AtomicInteger clientConnections,
-                                            Class<R> reasons, Function<R, String> reasonLabel,
-                                            List<BackendMeter> backendMeters) {
+    public <R extends Enum<R>> ProxyMetrics(
+            Supplier<Topology> topology,
+            AtomicInteger clientConnections,
+            Class<R> reasons,
+            Function<R, String> reasonLabel,
+            List<BackendMeter> backendMeters) {
         this.topology = topology;
         this.clientConnections = clientConnections;
         this.reasonType = reasons;
@@ -89,17 +93,21 @@ public final class ProxyMetrics implements AutoCloseable {
         this.decisions = new Counter[constants.length];
         this.backendMeters = List.copyOf(backendMeters);
         Gauge.builder("mysqlproxy_client_connections", clientConnections, AtomicInteger::get)
-                .description("Open client connections").register(registry);
+                .description("Open client connections")
+                .register(registry);
         authenticationFailures = counter("mysqlproxy_authentication_failures", "Client logins refused");
         transactions = counter("mysqlproxy_transactions", "Transactions started by clients (BEGIN, START TRANSACTION)");
-        healthTransitions = counter("mysqlproxy_backend_state_transitions",
-                "Backend state changes made by health checks and discovery");
-        primaryChanges = counter("mysqlproxy_primary_changes",
-                "Promotions of a replica found to be the only writable server");
-        backendsAdded = counter("mysqlproxy_backends_added", "Backends that joined the topology (discovery, promotion)");
-        backendsRemoved = counter("mysqlproxy_backends_removed", "Backends that left the topology (discovery, promotion)");
+        healthTransitions = counter(
+                "mysqlproxy_backend_state_transitions", "Backend state changes made by health checks and discovery");
+        primaryChanges =
+                counter("mysqlproxy_primary_changes", "Promotions of a replica found to be the only writable server");
+        backendsAdded =
+                counter("mysqlproxy_backends_added", "Backends that joined the topology (discovery, promotion)");
+        backendsRemoved =
+                counter("mysqlproxy_backends_removed", "Backends that left the topology (discovery, promotion)");
         reloadsApplied = counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "applied");
-        reloadsRejected = counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "rejected");
+        reloadsRejected =
+                counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "rejected");
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
@@ -147,8 +155,10 @@ public final class ProxyMetrics implements AutoCloseable {
         }
         Counter decided = decisions[ordinal];
         if (decided == null) {
-            decided = Counter.builder("mysqlproxy_routing_decisions").description("Routing decisions by reason")
-                    .tag("reason", reasonLabels[ordinal]).register(registry);
+            decided = Counter.builder("mysqlproxy_routing_decisions")
+                    .description("Routing decisions by reason")
+                    .tag("reason", reasonLabels[ordinal])
+                    .register(registry);
             decisions[ordinal] = decided;
         }
         decided.increment();
@@ -209,7 +219,8 @@ public final class ProxyMetrics implements AutoCloseable {
         stats.add(new Stat("statement_errors", errors));
         for (int reason = 0; reason < reasonLabels.length; reason++) {
             Counter counter = decisions[reason];
-            stats.add(new Stat("routing_decisions." + reasonLabels[reason], counter == null ? 0 : (long) counter.count()));
+            stats.add(new Stat(
+                    "routing_decisions." + reasonLabels[reason], counter == null ? 0 : (long) counter.count()));
         }
         stats.add(new Stat("primary_changes", (long) primaryChanges.count()));
         stats.add(new Stat("writes_refused", writesRefused.get()));
@@ -251,6 +262,7 @@ public final class ProxyMetrics implements AutoCloseable {
         private final Backend backend;
         /** Every meter made for this backend, to remove them when it leaves. */
         private final List<Meter> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         private final Counter[] routedByReason = new Counter[reasonLabels.length];
         private final Timer latency;
         private final Counter errors;
@@ -259,35 +271,58 @@ public final class ProxyMetrics implements AutoCloseable {
             this.backend = backend;
             latency = keep(Timer.builder("mysqlproxy_backend_statement_duration")
                     .description("Time from sending a client statement to the end of its response")
-                    .tags(tags()).publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofNanos(50_000)).maximumExpectedValue(Duration.ofSeconds(30))
+                    .tags(tags())
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(50_000))
+                    .maximumExpectedValue(Duration.ofSeconds(30))
                     .register(registry));
             errors = keep(Counter.builder("mysqlproxy_backend_statement_errors")
-                    .description("Client statements answered with an ERR packet").tags(tags()).register(registry));
-            gauge("mysqlproxy_backend_up", "1 when the backend takes new work",
+                    .description("Client statements answered with an ERR packet")
+                    .tags(tags())
+                    .register(registry));
+            gauge(
+                    "mysqlproxy_backend_up",
+                    "1 when the backend takes new work",
                     b -> topology.get().state(b) == BackendState.UP ? 1 : 0);
             for (BackendState state : BackendState.values()) {
-                keep(Gauge.builder("mysqlproxy_backend_state", backend, b -> topology.get().state(b) == state ? 1 : 0)
-                        .description("1 for the backend's current state").tags(tags()).tag("state", state.label())
+                keep(Gauge.builder(
+                                "mysqlproxy_backend_state",
+                                backend,
+                                b -> topology.get().state(b) == state ? 1 : 0)
+                        .description("1 for the backend's current state")
+                        .tags(tags())
+                        .tag("state", state.label())
                         .register(registry));
             }
-            gauge("mysqlproxy_backend_replication_lag_seconds", "Replication lag at the last check (-1: unknown)",
+            gauge(
+                    "mysqlproxy_backend_replication_lag_seconds",
+                    "Replication lag at the last check (-1: unknown)",
                     b -> {
                         BackendCondition condition = topology.get().condition(b);
                         return condition == null ? -1 : condition.lagSeconds();
                     });
             for (BackendMeter meter : backendMeters) {
-                keep(switch (meter.kind()) {
-                    case GAUGE -> Gauge.builder(meter.name(), backend, meter.value())
-                            .description(meter.description()).tags(tags()).register(registry);
-                    case COUNTER -> FunctionCounter.builder(meter.name(), backend, meter.value())
-                            .description(meter.description()).tags(tags()).register(registry);
-                });
+                keep(
+                        switch (meter.kind()) {
+                            case GAUGE ->
+                                Gauge.builder(meter.name(), backend, meter.value())
+                                        .description(meter.description())
+                                        .tags(tags())
+                                        .register(registry);
+                            case COUNTER ->
+                                FunctionCounter.builder(meter.name(), backend, meter.value())
+                                        .description(meter.description())
+                                        .tags(tags())
+                                        .register(registry);
+                        });
             }
         }
 
         private void gauge(String name, String description, ToDoubleFunction<Backend> value) {
-            keep(Gauge.builder(name, backend, value).description(description).tags(tags()).register(registry));
+            keep(Gauge.builder(name, backend, value)
+                    .description(description)
+                    .tags(tags())
+                    .register(registry));
         }
 
         private <M extends Meter> M keep(M meter) {
@@ -298,8 +333,9 @@ public final class ProxyMetrics implements AutoCloseable {
         /** Address, role, and the pod's name under Kubernetes discovery (empty otherwise): all bounded by the topology. */
         private String[] tags() {
             String pod = backend.pod();
-            return new String[] {"backend", backend.address().toString(), "role", backend.role().label(),
-                    "pod", pod == null ? "" : pod};
+            return new String[] {
+                "backend", backend.address().toString(), "role", backend.role().label(), "pod", pod == null ? "" : pod
+            };
         }
 
         long routedTotal() {
@@ -315,7 +351,9 @@ public final class ProxyMetrics implements AutoCloseable {
             if (counter == null) {
                 counter = keep(Counter.builder("mysqlproxy_backend_statements")
                         .description("Client statements routed to the backend, by reason")
-                        .tags(tags()).tag("reason", reasonLabels[reason]).register(registry));
+                        .tags(tags())
+                        .tag("reason", reasonLabels[reason])
+                        .register(registry));
                 routedByReason[reason] = counter;
             }
             return counter;

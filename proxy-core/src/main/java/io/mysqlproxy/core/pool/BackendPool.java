@@ -31,6 +31,7 @@ public final class BackendPool implements ConnectionPool {
     private final PoolSettings settings;
     /** Open connections: borrowed, idle, being reset or being opened. */
     private final AtomicInteger open = new AtomicInteger();
+
     private final LongAdder waits = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final IdleConnections idle;
@@ -95,16 +96,23 @@ public final class BackendPool implements ConnectionPool {
         } else {
             waits.increment();
             Waiter waiter = new Waiter(loop, login, key, anySchema, promise);
-            waiter.timeout(loop.schedule(() -> {
-                // Fails the waiter even while wakeOne has it out of the queue; wakeOne skips it then.
-                waiters.remove(waiter);
-                // Counted before the borrower hears of it, so that whoever sees the error sees it counted.
-                timeouts.increment();
-                if (!promise.tryFailure(new BackendException(ProxyErrors.poolExhausted(backend.name(),
-                        settings.maxConnections(), settings.borrowTimeout().toMillis()), null))) {
-                    timeouts.decrement();
-                }
-            }, settings.borrowTimeout().toNanos(), TimeUnit.NANOSECONDS));
+            waiter.timeout(loop.schedule(
+                    () -> {
+                        // Fails the waiter even while wakeOne has it out of the queue; wakeOne skips it then.
+                        waiters.remove(waiter);
+                        // Counted before the borrower hears of it, so that whoever sees the error sees it counted.
+                        timeouts.increment();
+                        if (!promise.tryFailure(new BackendException(
+                                ProxyErrors.poolExhausted(
+                                        backend.name(),
+                                        settings.maxConnections(),
+                                        settings.borrowTimeout().toMillis()),
+                                null))) {
+                            timeouts.decrement();
+                        }
+                    },
+                    settings.borrowTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS));
             waiters.add(waiter);
             // A slot may have been freed between the check and the enqueue.
             if (open.get() < settings.maxConnections()) {

@@ -39,11 +39,13 @@ final class ConnectionReset implements ResponseSink {
     void start() {
         connection.attach(this);
         connection.beginCommand(CommandType.RESET_CONNECTION);
-        connection.write(StmtCommands.command(connection.channel().alloc(), CommandType.RESET_CONNECTION,
-                new byte[0]));
+        connection.write(StmtCommands.command(connection.channel().alloc(), CommandType.RESET_CONNECTION, new byte[0]));
         connection.flush();
-        timeout = connection.channel().eventLoop().schedule(() -> fail("no answer to COM_RESET_CONNECTION"),
-                resetTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        timeout = connection
+                .channel()
+                .eventLoop()
+                .schedule(
+                        () -> fail("no answer to COM_RESET_CONNECTION"), resetTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

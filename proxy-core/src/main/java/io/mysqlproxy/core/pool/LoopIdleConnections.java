@@ -24,9 +24,11 @@ final class LoopIdleConnections {
     private final Duration idleTimeout;
     /** Idle connections of the whole pool, shared by every loop's stacks. */
     private final AtomicInteger poolIdle;
+
     private final Map<PoolKey, ArrayDeque<IdleEntry>> byKey = new HashMap<>();
     /** Idle connections on this loop; read from other threads. */
     private final AtomicInteger size = new AtomicInteger();
+
     private ScheduledFuture<?> eviction;
 
     LoopIdleConnections(EventLoop loop, Duration idleTimeout, AtomicInteger poolIdle) {
@@ -138,6 +140,5 @@ final class LoopIdleConnections {
         size.decrementAndGet();
     }
 
-    private record IdleEntry(BackendConnection connection, long since) {
-    }
+    private record IdleEntry(BackendConnection connection, long since) {}
 }

@@ -7,5 +7,4 @@ import java.time.Duration;
  * idle ones closed after {@code idleTimeout}, and a borrower waits at most {@code borrowTimeout}
  * for a free slot before it gets an error.
  */
-public record PoolSettings(int maxConnections, Duration idleTimeout, Duration borrowTimeout, Duration resetTimeout) {
-}
+public record PoolSettings(int maxConnections, Duration idleTimeout, Duration borrowTimeout, Duration resetTimeout) {}

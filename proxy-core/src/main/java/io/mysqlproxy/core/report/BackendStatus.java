@@ -22,9 +22,21 @@ import java.util.List;
  * @param lagSeconds replication lag at the last health check, or null when unknown (and for the primary)
  * @param errors     client statements answered with an ERR packet
  */
-public record BackendStatus(String name, String address, BackendRole role, BackendState state, String pod,
-                            int weight, Long lagSeconds, int outstanding, long statements, long errors,
-                            int connectionsOpen, int connectionsIdle, long poolWaits, long poolWaitTimeouts) {
+public record BackendStatus(
+        String name,
+        String address,
+        BackendRole role,
+        BackendState state,
+        String pod,
+        int weight,
+        Long lagSeconds,
+        int outstanding,
+        long statements,
+        long errors,
+        int connectionsOpen,
+        int connectionsIdle,
+        long poolWaits,
+        long poolWaitTimeouts) {
 
     /** Every backend of {@code topology}, the primary first. */
     public static List<BackendStatus> of(Topology topology, BackendPools pools, ProxyMetrics metrics) {
@@ -34,9 +46,20 @@ public record BackendStatus(String name, String address, BackendRole role, Backe
             BackendLoad load = pool.load();
             BackendCondition condition = topology.condition(backend);
             long lag = condition.lagSeconds();
-            all.add(new BackendStatus(backend.name(), backend.address().toString(), backend.role(), condition.state(),
-                    backend.pod(), condition.weight(), lag < 0 ? null : lag, load.outstanding(), load.statements(),
-                    metrics.statementErrors(backend), pool.openConnections(), pool.idleConnections(), pool.waits(),
+            all.add(new BackendStatus(
+                    backend.name(),
+                    backend.address().toString(),
+                    backend.role(),
+                    condition.state(),
+                    backend.pod(),
+                    condition.weight(),
+                    lag < 0 ? null : lag,
+                    load.outstanding(),
+                    load.statements(),
+                    metrics.statementErrors(backend),
+                    pool.openConnections(),
+                    pool.idleConnections(),
+                    pool.waits(),
                     pool.timeouts()));
         }
         return all;

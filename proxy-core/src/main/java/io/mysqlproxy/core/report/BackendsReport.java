@@ -14,25 +14,42 @@ import java.util.List;
 public final class BackendsReport {
 
     private static final List<ColumnDefinition41> COLUMNS = List.of(
-            ColumnDefinition41.text("name"), ColumnDefinition41.text("address"), ColumnDefinition41.text("role"),
-            ColumnDefinition41.text("state"), ColumnDefinition41.text("pod"), ColumnDefinition41.bigint("weight"),
-            ColumnDefinition41.bigint("lag_seconds"), ColumnDefinition41.bigint("outstanding"),
-            ColumnDefinition41.bigint("statements"), ColumnDefinition41.bigint("errors"),
-            ColumnDefinition41.bigint("connections_open"), ColumnDefinition41.bigint("connections_idle"),
-            ColumnDefinition41.bigint("pool_waits"), ColumnDefinition41.bigint("pool_wait_timeouts"));
+            ColumnDefinition41.text("name"),
+            ColumnDefinition41.text("address"),
+            ColumnDefinition41.text("role"),
+            ColumnDefinition41.text("state"),
+            ColumnDefinition41.text("pod"),
+            ColumnDefinition41.bigint("weight"),
+            ColumnDefinition41.bigint("lag_seconds"),
+            ColumnDefinition41.bigint("outstanding"),
+            ColumnDefinition41.bigint("statements"),
+            ColumnDefinition41.bigint("errors"),
+            ColumnDefinition41.bigint("connections_open"),
+            ColumnDefinition41.bigint("connections_idle"),
+            ColumnDefinition41.bigint("pool_waits"),
+            ColumnDefinition41.bigint("pool_wait_timeouts"));
 
-    private BackendsReport() {
-    }
+    private BackendsReport() {}
 
     /** SHOW PROXY BACKENDS: one row per backend, the primary first; NULL for an unknown pod or lag. */
     public static TextResultSet resultSet(List<BackendStatus> backends) {
         List<TextRow> rows = new ArrayList<>(backends.size());
         for (BackendStatus b : backends) {
-            rows.add(TextRow.of(b.name(), b.address(), b.role().label(), b.state().label(), b.pod(),
-                    String.valueOf(b.weight()), b.lagSeconds() == null ? null : String.valueOf(b.lagSeconds()),
-                    String.valueOf(b.outstanding()), String.valueOf(b.statements()), String.valueOf(b.errors()),
-                    String.valueOf(b.connectionsOpen()), String.valueOf(b.connectionsIdle()),
-                    String.valueOf(b.poolWaits()), String.valueOf(b.poolWaitTimeouts())));
+            rows.add(TextRow.of(
+                    b.name(),
+                    b.address(),
+                    b.role().label(),
+                    b.state().label(),
+                    b.pod(),
+                    String.valueOf(b.weight()),
+                    b.lagSeconds() == null ? null : String.valueOf(b.lagSeconds()),
+                    String.valueOf(b.outstanding()),
+                    String.valueOf(b.statements()),
+                    String.valueOf(b.errors()),
+                    String.valueOf(b.connectionsOpen()),
+                    String.valueOf(b.connectionsIdle()),
+                    String.valueOf(b.poolWaits()),
+                    String.valueOf(b.poolWaitTimeouts())));
         }
         return new TextResultSet(COLUMNS, rows);
     }
@@ -42,7 +59,9 @@ public final class BackendsReport {
      * then one JSON object per backend, the primary first.
      */
     public static String json(List<BackendStatus> backends, String writeRefusal) {
-        StringBuilder out = new StringBuilder("{\"writes\":{\"refused\":").append(writeRefusal != null).append(',');
+        StringBuilder out = new StringBuilder("{\"writes\":{\"refused\":")
+                .append(writeRefusal != null)
+                .append(',');
         field(out, "reason", writeRefusal).append("},\n\"backends\":[");
         boolean first = true;
         for (BackendStatus b : backends) {
@@ -58,10 +77,15 @@ public final class BackendsReport {
             out.append("\"outstanding\":").append(b.outstanding()).append(',');
             out.append("\"statements\":").append(b.statements()).append(',');
             out.append("\"errors\":").append(b.errors()).append(',');
-            out.append("\"connections\":{\"open\":").append(b.connectionsOpen())
-                    .append(",\"idle\":").append(b.connectionsIdle())
-                    .append(",\"waits\":").append(b.poolWaits())
-                    .append(",\"wait_timeouts\":").append(b.poolWaitTimeouts()).append("}}");
+            out.append("\"connections\":{\"open\":")
+                    .append(b.connectionsOpen())
+                    .append(",\"idle\":")
+                    .append(b.connectionsIdle())
+                    .append(",\"waits\":")
+                    .append(b.poolWaits())
+                    .append(",\"wait_timeouts\":")
+                    .append(b.poolWaitTimeouts())
+                    .append("}}");
         }
         return out.append("\n]}\n").toString();
     }

@@ -11,11 +11,10 @@ import java.util.List;
 /** The result set of SHOW PROXY STATS: the proxy-wide figures of {@link ProxyMetrics#stats()}, one per row. */
 public final class StatsReport {
 
-    private static final List<ColumnDefinition41> COLUMNS = List.of(
-            ColumnDefinition41.text("name"), ColumnDefinition41.bigint("value"));
+    private static final List<ColumnDefinition41> COLUMNS =
+            List.of(ColumnDefinition41.text("name"), ColumnDefinition41.bigint("value"));
 
-    private StatsReport() {
-    }
+    private StatsReport() {}
 
     public static TextResultSet resultSet(List<ProxyMetrics.Stat> stats) {
         List<TextRow> rows = new ArrayList<>(stats.size());

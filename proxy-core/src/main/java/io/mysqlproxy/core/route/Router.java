@@ -1,11 +1,10 @@
 package io.mysqlproxy.core.route;
 
-import io.mysqlproxy.core.config.Consistency;
-
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.RouteHint;
 import io.mysqlproxy.core.classify.StatementFlag;
 import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.protocol.flag.CommandType;
 
 import java.util.List;
@@ -28,7 +27,8 @@ public final class Router {
     /** Flags a route=replica hint cannot override: the statement would give a wrong answer there. */
     private static final int HINT_PROOF_FLAGS = StatementFlag.PRIMARY_REQUIRED_MASK & ~StatementFlag.LOCKING_READ.bit();
 
-    private static final RouteDecision IN_TRANSACTION = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
+    private static final RouteDecision IN_TRANSACTION =
+            RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
     private static final RouteDecision STATEMENT_STATE =
             RouteDecision.of(RouteTarget.STATEMENT, RouteReason.PREPARED_STATEMENT_STATE);
 
@@ -57,8 +57,8 @@ public final class Router {
      * tells whether the prepared statement's open cursor or long data lives on one of the session's
      * backends, which the command must then follow.
      */
-    public RouteDecision route(CommandType command, Classification statement, boolean statementState,
-                               RouteContext session) {
+    public RouteDecision route(
+            CommandType command, Classification statement, boolean statementState, RouteContext session) {
         return switch (command) {
             case QUERY -> route(statement, session);
             case STMT_EXECUTE, STMT_FETCH, STMT_RESET -> statementState ? STATEMENT_STATE : route(statement, session);
@@ -67,7 +67,8 @@ public final class Router {
             // A prepared statement is kept for later executions, which cannot follow a previous statement.
             case STMT_PREPARE -> {
                 RouteDecision decision = decide(statement, session);
-                yield decision.target() == RouteTarget.PREVIOUS ? RouteDecision.primary(RouteReason.PREVIOUS_STATEMENT)
+                yield decision.target() == RouteTarget.PREVIOUS
+                        ? RouteDecision.primary(RouteReason.PREVIOUS_STATEMENT)
                         : decision;
             }
             case INIT_DB -> session.inTransaction() ? IN_TRANSACTION : RouteDecision.primary(RouteReason.SESSION_STATE);
@@ -110,8 +111,11 @@ public final class Router {
 
     /** Under session consistency, a plain read after the session wrote must find a replica that has the write. */
     private static RouteDecision readYourWrites(RouteDecision decision, RouteContext session) {
-        return decision.reason() == RouteReason.READ && session.consistency() == Consistency.SESSION
-                && session.hasWritten() ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES) : decision;
+        return decision.reason() == RouteReason.READ
+                        && session.consistency() == Consistency.SESSION
+                        && session.hasWritten()
+                ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES)
+                : decision;
     }
 
     private static RouteDecision openTransaction(Classification statement, RouteContext session) {
@@ -122,13 +126,16 @@ public final class Router {
         return session.autocommit() ? null : RouteDecision.primary(RouteReason.AUTOCOMMIT_OFF);
     }
 
-    private static RouteDecision transactionStart(Classification statement, RouteContext session,
-                                                  boolean readOnlyOnReplica) {
+    private static RouteDecision transactionStart(
+            Classification statement, RouteContext session, boolean readOnlyOnReplica) {
         return switch (statement.kind()) {
-            case TRANSACTION_BEGIN_READ_ONLY -> readOnlyOnReplica && session.pins() == 0
-                    && session.consistency() != Consistency.STRONG && statement.hint() != RouteHint.PRIMARY
-                    ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION)
-                    : RouteDecision.primary(RouteReason.TRANSACTION);
+            case TRANSACTION_BEGIN_READ_ONLY ->
+                readOnlyOnReplica
+                                && session.pins() == 0
+                                && session.consistency() != Consistency.STRONG
+                                && statement.hint() != RouteHint.PRIMARY
+                        ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION)
+                        : RouteDecision.primary(RouteReason.TRANSACTION);
             case TRANSACTION_BEGIN, TRANSACTION_END, SAVEPOINT, XA -> RouteDecision.primary(RouteReason.TRANSACTION);
             default -> null;
         };
@@ -142,22 +149,30 @@ public final class Router {
     private static RouteDecision hint(Classification statement, RouteContext session) {
         return switch (statement.hint()) {
             case PRIMARY -> RouteDecision.primary(RouteReason.HINT_PRIMARY);
-            case REPLICA -> statement.kind() == StatementKind.READ && (statement.flags() & HINT_PROOF_FLAGS) == 0
-                    ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA) : null;
+            case REPLICA ->
+                statement.kind() == StatementKind.READ && (statement.flags() & HINT_PROOF_FLAGS) == 0
+                        ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA)
+                        : null;
             case NONE -> null;
         };
     }
 
     private static RouteDecision byStatement(Classification statement, RouteContext session) {
-        if ((statement.flags() & PREVIOUS_STATEMENT_FLAGS) != 0 && statement.kind() == StatementKind.READ
+        if ((statement.flags() & PREVIOUS_STATEMENT_FLAGS) != 0
+                && statement.kind() == StatementKind.READ
                 && (statement.flags() & StatementFlag.PRIMARY_REQUIRED_MASK & ~PREVIOUS_STATEMENT_FLAGS) == 0) {
             return RouteDecision.of(RouteTarget.PREVIOUS, RouteReason.PREVIOUS_STATEMENT);
         }
         return switch (statement.kind()) {
-            case READ -> statement.isPrimaryRequired() ? RouteDecision.primary(RouteReason.PRIMARY_REQUIRED_READ) : null;
-            case MULTI -> statement.isReplicaSafe() ? null
-                    : RouteDecision.primary(statement.has(StatementFlag.MULTI_SESSION_STATE)
-                    ? RouteReason.SESSION_STATE : RouteReason.WRITE);
+            case READ ->
+                statement.isPrimaryRequired() ? RouteDecision.primary(RouteReason.PRIMARY_REQUIRED_READ) : null;
+            case MULTI ->
+                statement.isReplicaSafe()
+                        ? null
+                        : RouteDecision.primary(
+                                statement.has(StatementFlag.MULTI_SESSION_STATE)
+                                        ? RouteReason.SESSION_STATE
+                                        : RouteReason.WRITE);
             // The session answers KILL of a numeric id itself; the other forms are admin statements.
             case WRITE, KILL -> RouteDecision.primary(RouteReason.WRITE);
             case DDL, CREATE_TEMPORARY_TABLE, DROP_TEMPORARY_TABLE -> RouteDecision.primary(RouteReason.DDL);
@@ -169,6 +184,8 @@ public final class Router {
     }
 
     private static RouteDecision byConsistency(Classification statement, RouteContext session) {
-        return session.consistency() == Consistency.STRONG ? RouteDecision.primary(RouteReason.CONSISTENCY_STRONG) : null;
+        return session.consistency() == Consistency.STRONG
+                ? RouteDecision.primary(RouteReason.CONSISTENCY_STRONG)
+                : null;
     }
 }

@@ -29,7 +29,10 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         int open = runtime.openConnections().incrementAndGet();
         ch.closeFuture().addListener(f -> runtime.openConnections().decrementAndGet());
         if (open > runtime.config().client().maxConnections()) {
-            log.warn("refusing {}: {} connections open, limit {}", ch.remoteAddress(), open - 1,
+            log.warn(
+                    "refusing {}: {} connections open, limit {}",
+                    ch.remoteAddress(),
+                    open - 1,
                     runtime.config().client().maxConnections());
             ch.writeAndFlush(ProxyErrors.tooManyConnections().toFrame(ch.alloc(), 0, Capability.PROTOCOL_41.mask()))
                     .addListener(ChannelFutureListener.CLOSE);

@@ -14,51 +14,101 @@ import java.util.Objects;
  */
 final class ConfigChanges {
 
-    private ConfigChanges() {
-    }
+    private ConfigChanges() {}
 
     /** {@code next}'s reloadable settings on top of {@code current}'s others. */
     static ProxyConfig reloadable(ProxyConfig current, ProxyConfig next) {
         ProxyConfig.Backends backends = current.backends();
         ProxyConfig.Routing routing = next.routing();
         ProxyConfig.Health health = current.health();
-        return new ProxyConfig(current.listenHost(), current.listenPort(), current.adminPort(),
-                current.eventLoopThreads(), current.serverVersion(),
-                new ProxyConfig.Backends(backends.primary(), backends.primaryMode(), next.backends().replicas(),
-                        next.backends().weights(), backends.connectTimeout(), backends.handshakeTimeout(),
+        return new ProxyConfig(
+                current.listenHost(),
+                current.listenPort(),
+                current.adminPort(),
+                current.eventLoopThreads(),
+                current.serverVersion(),
+                new ProxyConfig.Backends(
+                        backends.primary(),
+                        backends.primaryMode(),
+                        next.backends().replicas(),
+                        next.backends().weights(),
+                        backends.connectTimeout(),
+                        backends.handshakeTimeout(),
                         backends.pool()),
-                next.users(), current.monitor(), current.client(),
-                new ProxyConfig.Routing(routing.consistency(), routing.consistencyWaitTimeout(),
-                        routing.consistencyCooldown(), current.routing().readOnlyTransactionsOnReplica(),
-                        routing.readsFallBackToPrimary(), current.routing().balancer()),
-                new ProxyConfig.Health(health.interval(), health.timeout(), next.health().maxReplicationLag(),
-                        health.ejectAfter(), health.readmitAfter()),
-                current.discovery(), next.drainTimeout(), current.reloadWatchInterval());
+                next.users(),
+                current.monitor(),
+                current.client(),
+                new ProxyConfig.Routing(
+                        routing.consistency(),
+                        routing.consistencyWaitTimeout(),
+                        routing.consistencyCooldown(),
+                        current.routing().readOnlyTransactionsOnReplica(),
+                        routing.readsFallBackToPrimary(),
+                        current.routing().balancer()),
+                new ProxyConfig.Health(
+                        health.interval(),
+                        health.timeout(),
+                        next.health().maxReplicationLag(),
+                        health.ejectAfter(),
+                        health.readmitAfter()),
+                current.discovery(),
+                next.drainTimeout(),
+                current.reloadWatchInterval());
     }
 
     /** The settings that differ between {@code current} and {@code next} but only take effect at a restart. */
     static List<String> needingRestart(ProxyConfig current, ProxyConfig next) {
         List<String> keys = new ArrayList<>();
-        differs(keys, "listen", current.listenHost() + ":" + current.listenPort(),
+        differs(
+                keys,
+                "listen",
+                current.listenHost() + ":" + current.listenPort(),
                 next.listenHost() + ":" + next.listenPort());
         differs(keys, "admin.port", current.adminPort(), next.adminPort());
         differs(keys, "event-loop-threads", current.eventLoopThreads(), next.eventLoopThreads());
         differs(keys, "server-version", current.serverVersion(), next.serverVersion());
-        differs(keys, "backends.primary", current.backends().primary(), next.backends().primary());
-        differs(keys, "backends.primary-mode", current.backends().primaryMode(), next.backends().primaryMode());
-        differs(keys, "backends.connect-timeout", current.backends().connectTimeout(),
+        differs(
+                keys,
+                "backends.primary",
+                current.backends().primary(),
+                next.backends().primary());
+        differs(
+                keys,
+                "backends.primary-mode",
+                current.backends().primaryMode(),
+                next.backends().primaryMode());
+        differs(
+                keys,
+                "backends.connect-timeout",
+                current.backends().connectTimeout(),
                 next.backends().connectTimeout());
-        differs(keys, "backends.handshake-timeout", current.backends().handshakeTimeout(),
+        differs(
+                keys,
+                "backends.handshake-timeout",
+                current.backends().handshakeTimeout(),
                 next.backends().handshakeTimeout());
-        differs(keys, "backends.pool", current.backends().pool(), next.backends().pool());
+        differs(
+                keys,
+                "backends.pool",
+                current.backends().pool(),
+                next.backends().pool());
         differs(keys, "monitor", current.monitor(), next.monitor());
         differs(keys, "client", current.client(), next.client());
-        differs(keys, "routing.balancer", current.routing().balancer(), next.routing().balancer());
-        differs(keys, "routing.read-only-transactions-on-replica", current.routing().readOnlyTransactionsOnReplica(),
+        differs(
+                keys,
+                "routing.balancer",
+                current.routing().balancer(),
+                next.routing().balancer());
+        differs(
+                keys,
+                "routing.read-only-transactions-on-replica",
+                current.routing().readOnlyTransactionsOnReplica(),
                 next.routing().readOnlyTransactionsOnReplica());
         ProxyConfig.Health a = current.health();
         ProxyConfig.Health b = next.health();
-        differs(keys, "health (other than max-replication-lag)",
+        differs(
+                keys,
+                "health (other than max-replication-lag)",
                 List.of(a.interval(), a.timeout(), a.ejectAfter(), a.readmitAfter()),
                 List.of(b.interval(), b.timeout(), b.ejectAfter(), b.readmitAfter()));
         differs(keys, "discovery", current.discovery(), next.discovery());

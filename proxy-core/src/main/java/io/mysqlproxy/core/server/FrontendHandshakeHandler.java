@@ -49,7 +49,12 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private static final Logger log = LoggerFactory.getLogger(FrontendHandshakeHandler.class);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private enum State { RESPONSE, AUTH, CONNECTING, DONE }
+    private enum State {
+        RESPONSE,
+        AUTH,
+        CONNECTING,
+        DONE
+    }
 
     private final ProxyRuntime runtime;
     private final long connectionId;
@@ -79,17 +84,33 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
     private void greet(ChannelHandlerContext ctx) {
         offeredCapabilities = runtime.identity().capabilities(runtime.tls().isPresent());
-        HandshakeV10 greeting = new HandshakeV10(runtime.identity().serverVersion(), connectionId,
-                withNul(nonce), offeredCapabilities, runtime.identity().characterSet(),
-                ServerStatus.AUTOCOMMIT.mask(), 0,
-                runtime.config().client().defaultAuthPlugin().orElse(runtime.identity().authPlugin()).wireName());
+        HandshakeV10 greeting = new HandshakeV10(
+                runtime.identity().serverVersion(),
+                connectionId,
+                withNul(nonce),
+                offeredCapabilities,
+                runtime.identity().characterSet(),
+                ServerStatus.AUTOCOMMIT.mask(),
+                0,
+                runtime.config()
+                        .client()
+                        .defaultAuthPlugin()
+                        .orElse(runtime.identity().authPlugin())
+                        .wireName());
         ctx.writeAndFlush(greeting.toFrame(ctx.alloc(), 0, offeredCapabilities));
         long millis = runtime.config().client().handshakeTimeout().toMillis();
-        timeout = ctx.executor().schedule(() -> {
-            log.info("[conn {}] {}: handshake not completed within {} ms, closing", connectionId,
-                    remote(ctx), millis);
-            fail(ctx, ProxyErrors.badHandshake("timed out"), expectedSequence);
-        }, millis, TimeUnit.MILLISECONDS);
+        timeout = ctx.executor()
+                .schedule(
+                        () -> {
+                            log.info(
+                                    "[conn {}] {}: handshake not completed within {} ms, closing",
+                                    connectionId,
+                                    remote(ctx),
+                                    millis);
+                            fail(ctx, ProxyErrors.badHandshake("timed out"), expectedSequence);
+                        },
+                        millis,
+                        TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -137,7 +158,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         }
         authentication = runtime.authentication(nonce, host(ctx));
         String plugin = Capability.PLUGIN_AUTH.isSet(response.capabilities()) && response.authPluginName() != null
-                ? response.authPluginName() : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
+                ? response.authPluginName()
+                : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
         state = State.AUTH;
         act(ctx, sequence, authentication.start(response.username(), plugin, response.authResponse(), secure));
     }
@@ -145,7 +167,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private void startTls(ChannelHandlerContext ctx) {
         PacketFrameDecoder frames = (PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES);
         ByteBuf early = frames.takeBuffered();
-        ctx.pipeline().addFirst(FrontendPipeline.TLS, runtime.tls().orElseThrow().newHandler(ctx.alloc()));
+        ctx.pipeline()
+                .addFirst(FrontendPipeline.TLS, runtime.tls().orElseThrow().newHandler(ctx.alloc()));
         secure = true;
         if (early.isReadable()) {
             ctx.pipeline().fireChannelRead(early);
@@ -175,8 +198,12 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
             @Override
             public void fail(ErrPacket error, String reason) {
-                log.info("[conn {}] {}: authentication failed for user '{}': {}", connectionId, remote(ctx),
-                        response.username(), reason);
+                log.info(
+                        "[conn {}] {}: authentication failed for user '{}': {}",
+                        connectionId,
+                        remote(ctx),
+                        response.username(),
+                        reason);
                 runtime.metrics().authenticationFailed();
                 FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1);
             }
@@ -187,17 +214,27 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         state = State.CONNECTING;
         ctx.channel().config().setAutoRead(false);
         int clientCapabilities = response.capabilities() & (offeredCapabilities | Capability.SSL.mask());
-        BackendLogin login = new BackendLogin(user.name(), user.password(), clientCapabilities,
-                response.characterSet(), response.database(), response.attributes());
-        Future<BackendConnection> connecting = runtime.pool(runtime.topology().primary())
-                .borrow(ctx.channel().eventLoop(), login, false);
+        BackendLogin login = new BackendLogin(
+                user.name(),
+                user.password(),
+                clientCapabilities,
+                response.characterSet(),
+                response.database(),
+                response.attributes());
+        Future<BackendConnection> connecting =
+                runtime.pool(runtime.topology().primary()).borrow(ctx.channel().eventLoop(), login, false);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
-                ErrPacket error = f.cause() instanceof BackendException b ? b.error()
-                        : ProxyErrors.cannotConnect(runtime.config().backends().primary().toString(),
-                        String.valueOf(f.cause()));
-                log.warn("[conn {}] {}: backend login for user '{}' failed: {}", connectionId, remote(ctx),
-                        user.name(), error.message());
+                ErrPacket error = f.cause() instanceof BackendException b
+                        ? b.error()
+                        : ProxyErrors.cannotConnect(
+                                runtime.config().backends().primary().toString(), String.valueOf(f.cause()));
+                log.warn(
+                        "[conn {}] {}: backend login for user '{}' failed: {}",
+                        connectionId,
+                        remote(ctx),
+                        user.name(),
+                        error.message());
                 fail(ctx, error, okSequence);
                 return;
             }
@@ -211,15 +248,35 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         });
     }
 
-    private void startSession(ChannelHandlerContext ctx, UserAccount user, BackendLogin login, int clientCapabilities,
-                              BackendConnection backend, int okSequence) {
+    private void startSession(
+            ChannelHandlerContext ctx,
+            UserAccount user,
+            BackendLogin login,
+            int clientCapabilities,
+            BackendConnection backend,
+            int okSequence) {
         state = State.DONE;
         timeout.cancel(false);
-        SessionInfo info = new SessionInfo(connectionId, user.name(), remote(ctx), host(ctx), clientCapabilities,
-                runtime.config().client().maxAllowedPacket(), runtime.config().client().idleTimeout(), nonce, secure);
+        SessionInfo info = new SessionInfo(
+                connectionId,
+                user.name(),
+                remote(ctx),
+                host(ctx),
+                clientCapabilities,
+                runtime.config().client().maxAllowedPacket(),
+                runtime.config().client().idleTimeout(),
+                nonce,
+                secure);
         OkPacket loginOk = backend.loginOk();
-        ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(),
-                loginOk.info(), loginOk.sessionState()).toFrame(ctx.alloc(), okSequence, clientCapabilities));
+        ctx.writeAndFlush(new OkPacket(
+                        OkPacket.HEADER,
+                        0,
+                        0,
+                        loginOk.statusFlags(),
+                        loginOk.warnings(),
+                        loginOk.info(),
+                        loginOk.sessionState())
+                .toFrame(ctx.alloc(), okSequence, clientCapabilities));
         FrontendSession.start(ctx.pipeline(), this, info, login, backend, runtime);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
@@ -261,7 +318,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private static String remote(ChannelHandlerContext ctx) {
         SocketAddress address = ctx.channel().remoteAddress();
         return address instanceof InetSocketAddress inet
-                ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : String.valueOf(address);
+                ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
+                : String.valueOf(address);
     }
 
     private static String host(ChannelHandlerContext ctx) {

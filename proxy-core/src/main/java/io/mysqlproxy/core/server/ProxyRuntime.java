@@ -48,7 +48,8 @@ public record ProxyRuntime(
         AtomicInteger openConnections,
         AtomicLong connectionIds,
         SessionRegistry sessions,
-        ProxyMetrics metrics) implements SessionServices {
+        ProxyMetrics metrics)
+        implements SessionServices {
 
     /** The configuration in force. */
     public ProxyConfig config() {
@@ -83,7 +84,9 @@ public record ProxyRuntime(
     @Override
     public Consistency consistencyOf(String user) {
         ProxyConfig config = config();
-        return config.user(user).flatMap(UserAccount::consistency).orElse(config.routing().consistency());
+        return config.user(user)
+                .flatMap(UserAccount::consistency)
+                .orElse(config.routing().consistency());
     }
 
     @Override
@@ -100,7 +103,8 @@ public record ProxyRuntime(
         if (identity.known()) {
             return loop.newSucceededFuture(null);
         }
-        Future<HandshakeV10> probe = connector.readGreeting(loop, config().backends().primary());
+        Future<HandshakeV10> probe =
+                connector.readGreeting(loop, config().backends().primary());
         probe.addListener(f -> {
             if (f.isSuccess()) {
                 identity.learn(probe.getNow());

@@ -1,8 +1,6 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.admin.AdminServer;
-import io.mysqlproxy.core.report.BackendStatus;
-import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.admin.PrimaryReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
@@ -11,16 +9,19 @@ import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
-import io.mysqlproxy.core.metrics.BackendMeter;
-import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryIdentification;
+import io.mysqlproxy.core.metrics.BackendMeter;
+import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.report.BackendStatus;
+import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
@@ -30,7 +31,6 @@ import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.TopologyUpdater;
 import io.mysqlproxy.core.topology.WriteGate;
-import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,11 +68,19 @@ public final class ProxyServer implements AutoCloseable {
     private final TopologyUpdater updater;
     /** Set when shutdown begins: /readyz answers false from then on. */
     private final AtomicBoolean draining;
+
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ProxyServer(EventLoopGroup boss, EventLoopGroup workers, Channel listener, ProxyRuntime runtime,
-                        AdminServer admin, Optional<HealthMonitor> health, Discovery discovery,
-                        AtomicBoolean draining, TopologyUpdater updater) {
+    private ProxyServer(
+            EventLoopGroup boss,
+            EventLoopGroup workers,
+            Channel listener,
+            ProxyRuntime runtime,
+            AdminServer admin,
+            Optional<HealthMonitor> health,
+            Discovery discovery,
+            AtomicBoolean draining,
+            TopologyUpdater updater) {
         this.draining = draining;
         this.updater = updater;
         this.boss = boss;
@@ -88,8 +96,9 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {
         if (config.discovery().mode() != DiscoveryMode.STATIC) {
             // Core never depends on the Kubernetes client: the application passes that discovery in.
-            throw new InvalidConfigException("mysql-proxy.discovery.mode", "kubernetes discovery is not available "
-                    + "here; start the proxy with bin/mysql-proxy run");
+            throw new InvalidConfigException(
+                    "mysql-proxy.discovery.mode",
+                    "kubernetes discovery is not available " + "here; start the proxy with bin/mysql-proxy run");
         }
         return start(config, new StaticDiscovery(config.backends()));
     }
@@ -101,32 +110,52 @@ public final class ProxyServer implements AutoCloseable {
     public static ProxyServer start(ProxyConfig config, Discovery discovery) throws InterruptedException {
         Transport transport = Transport.best();
         EventLoopGroup boss = transport.newGroup(1);
-        int threads = config.eventLoopThreads() > 0 ? config.eventLoopThreads()
+        int threads = config.eventLoopThreads() > 0
+                ? config.eventLoopThreads()
                 : Runtime.getRuntime().availableProcessors();
         EventLoopGroup workers = transport.newGroup(threads);
         try {
-            BackendConnector connector = new BackendConnector(transport::clientChannel,
-                    config.backends().connectTimeout(), config.backends().handshakeTimeout());
+            BackendConnector connector = new BackendConnector(
+                    transport::clientChannel,
+                    config.backends().connectTimeout(),
+                    config.backends().handshakeTimeout());
             ProxyConfig.Pool pool = config.backends().pool();
-            BackendPools pools = new BackendPools(connector, new PoolSettings(pool.maxConnections(),
-                    pool.idleTimeout(), pool.borrowTimeout(), config.backends().handshakeTimeout()));
+            BackendPools pools = new BackendPools(
+                    connector,
+                    new PoolSettings(
+                            pool.maxConnections(),
+                            pool.idleTimeout(),
+                            pool.borrowTimeout(),
+                            config.backends().handshakeTimeout()));
             AtomicInteger openConnections = new AtomicInteger();
-            Backend primary = new Backend(config.backends().primary(), BackendRole.PRIMARY,
+            Backend primary = new Backend(
+                    config.backends().primary(),
+                    BackendRole.PRIMARY,
                     config.backends().primary().toString());
             TopologyHolder topology = new TopologyHolder(Topology.of(primary, List.of()));
-            ProxyMetrics metrics = new ProxyMetrics(topology::current, openConnections, RouteReason.class,
-                    RouteReason::label, poolMeters(pools));
+            ProxyMetrics metrics = new ProxyMetrics(
+                    topology::current, openConnections, RouteReason.class, RouteReason::label, poolMeters(pools));
             metrics.register(primary);
-            TopologyUpdater updater = new TopologyUpdater(topology, config.backends().weights(),
-                    topologyChanges(metrics, pools));
+            TopologyUpdater updater =
+                    new TopologyUpdater(topology, config.backends().weights(), topologyChanges(metrics, pools));
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
-            ProxyRuntime runtime = new ProxyRuntime(new AtomicReference<>(config), new ServerIdentity(config.serverVersion()), connector,
-                    ClientTlsContext.create(config.client().tls()), RsaKeys.load(config.client().rsa()),
-                    new Sha2AuthCache(), topology, new WriteGate(), pools,
+            ProxyRuntime runtime = new ProxyRuntime(
+                    new AtomicReference<>(config),
+                    new ServerIdentity(config.serverVersion()),
+                    connector,
+                    ClientTlsContext.create(config.client().tls()),
+                    RsaKeys.load(config.client().rsa()),
+                    new Sha2AuthCache(),
+                    topology,
+                    new WriteGate(),
+                    pools,
                     new Router(config.routing().readOnlyTransactionsOnReplica()),
-                    new ReplicaBalancer(config.routing().balancer(), pools::outstanding), openConnections, new AtomicLong(),
-                    new SessionRegistry(), metrics);
+                    new ReplicaBalancer(config.routing().balancer(), pools::outstanding),
+                    openConnections,
+                    new AtomicLong(),
+                    new SessionRegistry(),
+                    metrics);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)
@@ -140,22 +169,41 @@ public final class ProxyServer implements AutoCloseable {
                     .bind(config.listenHost(), config.listenPort())
                     .sync()
                     .channel();
-            log.info("mysql-proxy listening on {} ({}), primary {}", listener.localAddress(), transport,
+            log.info(
+                    "mysql-proxy listening on {} ({}), primary {}",
+                    listener.localAddress(),
+                    transport,
                     config.backends().primary());
             AtomicBoolean draining = new AtomicBoolean();
             AdminServer admin;
             try {
-                admin = AdminServer.start(config.listenHost(), config.adminPort(), new PrimaryReadiness(
-                        runtime.connector(), workers, config.backends().primary(), config.backends().connectTimeout(),
-                        () -> !draining.get() && listener.isActive()), () -> BackendsReport.json(BackendStatus.of(runtime.topology(), runtime.pools(),
-                        runtime.metrics()), runtime.writeGate().refusal()),
+                admin = AdminServer.start(
+                        config.listenHost(),
+                        config.adminPort(),
+                        new PrimaryReadiness(
+                                runtime.connector(),
+                                workers,
+                                config.backends().primary(),
+                                config.backends().connectTimeout(),
+                                () -> !draining.get() && listener.isActive()),
+                        () -> BackendsReport.json(
+                                BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
+                                runtime.writeGate().refusal()),
                         runtime.metrics()::scrape);
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
             }
-            return new ProxyServer(boss, workers, listener, runtime, admin, startHealthMonitor(config, runtime, updater),
-                    discovery, draining, updater);
+            return new ProxyServer(
+                    boss,
+                    workers,
+                    listener,
+                    runtime,
+                    admin,
+                    startHealthMonitor(config, runtime, updater),
+                    discovery,
+                    draining,
+                    updater);
         } catch (InterruptedException | RuntimeException e) {
             discovery.close();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -167,16 +215,26 @@ public final class ProxyServer implements AutoCloseable {
     /** Each backend's pool, as {@code /metrics} shows it beside the backend's own meters. */
     private static List<BackendMeter> poolMeters(BackendPools pools) {
         return List.of(
-                BackendMeter.gauge("mysqlproxy_backend_outstanding", "Requests in flight",
+                BackendMeter.gauge(
+                        "mysqlproxy_backend_outstanding",
+                        "Requests in flight",
                         b -> pools.of(b).load().outstanding()),
-                BackendMeter.gauge("mysqlproxy_backend_connections_open",
-                        "Pooled connections open (in use, idle or resetting)", b -> pools.of(b).openConnections()),
-                BackendMeter.gauge("mysqlproxy_backend_connections_idle", "Pooled connections idle",
+                BackendMeter.gauge(
+                        "mysqlproxy_backend_connections_open",
+                        "Pooled connections open (in use, idle or resetting)",
+                        b -> pools.of(b).openConnections()),
+                BackendMeter.gauge(
+                        "mysqlproxy_backend_connections_idle",
+                        "Pooled connections idle",
                         b -> pools.of(b).idleConnections()),
-                BackendMeter.counter("mysqlproxy_backend_pool_waits",
-                        "Borrowers that waited for a free pooled connection", b -> pools.of(b).waits()),
-                BackendMeter.counter("mysqlproxy_backend_pool_wait_timeouts",
-                        "Borrowers that gave up waiting (error 1040)", b -> pools.of(b).timeouts()));
+                BackendMeter.counter(
+                        "mysqlproxy_backend_pool_waits",
+                        "Borrowers that waited for a free pooled connection",
+                        b -> pools.of(b).waits()),
+                BackendMeter.counter(
+                        "mysqlproxy_backend_pool_wait_timeouts",
+                        "Borrowers that gave up waiting (error 1040)",
+                        b -> pools.of(b).timeouts()));
     }
 
     /**
@@ -205,16 +263,20 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** Health checks need the monitor account; without one every backend counts as up. */
-    private static Optional<HealthMonitor> startHealthMonitor(ProxyConfig config, ProxyRuntime runtime,
-                                                              TopologyUpdater updater) {
+    private static Optional<HealthMonitor> startHealthMonitor(
+            ProxyConfig config, ProxyRuntime runtime, TopologyUpdater updater) {
         if (config.monitor().user().isBlank()) {
             log.warn("no monitor user (mysql-proxy.monitor.user): backends are not health-checked");
             return Optional.empty();
         }
         ProxyConfig.Health health = config.health();
         ProxyMetrics metrics = runtime.metrics();
-        PrimaryIdentification primary = new PrimaryIdentification(config.backends().primaryMode(), runtime::topology,
-                runtime.writeGate(), updater::promote, new PrimaryIdentification.Listener() {
+        PrimaryIdentification primary = new PrimaryIdentification(
+                config.backends().primaryMode(),
+                runtime::topology,
+                runtime.writeGate(),
+                updater::promote,
+                new PrimaryIdentification.Listener() {
                     @Override
                     public void writesRefused(boolean refused) {
                         metrics.writesRefused(refused);
@@ -225,9 +287,18 @@ public final class ProxyServer implements AutoCloseable {
                         metrics.primaryChanged();
                     }
                 });
-        return Optional.of(HealthMonitor.start(runtime.topologyHolder(), new HealthSettings(health.interval(),
-                health.timeout(), health.maxReplicationLag(), health.ejectAfter(), health.readmitAfter(),
-                config.monitor().user(), config.monitor().password()), metrics::stateChanged, primary::evaluate));
+        return Optional.of(HealthMonitor.start(
+                runtime.topologyHolder(),
+                new HealthSettings(
+                        health.interval(),
+                        health.timeout(),
+                        health.maxReplicationLag(),
+                        health.ejectAfter(),
+                        health.readmitAfter(),
+                        config.monitor().user(),
+                        config.monitor().password()),
+                metrics::stateChanged,
+                primary::evaluate));
     }
 
     /**
@@ -242,10 +313,15 @@ public final class ProxyServer implements AutoCloseable {
             runtime.identity().learn(greeting);
         }
         if (runtime.identity().known()) {
-            log.info("primary {} is {}", runtime.config().backends().primary(), runtime.identity().serverVersion());
+            log.info(
+                    "primary {} is {}",
+                    runtime.config().backends().primary(),
+                    runtime.identity().serverVersion());
         } else {
-            log.warn("primary {} not reachable at start-up ({}); each client's greeting waits for one attempt to reach it",
-                    runtime.config().backends().primary(), String.valueOf(probe.cause()));
+            log.warn(
+                    "primary {} not reachable at start-up ({}); each client's greeting waits for one attempt to reach it",
+                    runtime.config().backends().primary(),
+                    String.valueOf(probe.cause()));
         }
     }
 
@@ -283,9 +359,11 @@ public final class ProxyServer implements AutoCloseable {
         updater.weights(applied.backends().weights());
         health.ifPresent(monitor -> monitor.maxReplicationLag(applied.health().maxReplicationLag()));
         runtime.metrics().configReloaded(true);
-        log.info("configuration reloaded: {} user(s), replicas {}{}", applied.users().size(),
-                runtime.topology().replicas(), restart.isEmpty() ? ""
-                        : "; needs a restart, running value kept: " + String.join(", ", restart));
+        log.info(
+                "configuration reloaded: {} user(s), replicas {}{}",
+                applied.users().size(),
+                runtime.topology().replicas(),
+                restart.isEmpty() ? "" : "; needs a restart, running value kept: " + String.join(", ", restart));
         return restart;
     }
 
@@ -302,23 +380,30 @@ public final class ProxyServer implements AutoCloseable {
      */
     public int drain(Duration deadline) {
         draining.set(true);
-        log.info("draining: /readyz is false; no new clients; sessions end at their next transaction boundary "
-                + "(deadline {} s)", deadline.toSeconds());
+        log.info(
+                "draining: /readyz is false; no new clients; sessions end at their next transaction boundary "
+                        + "(deadline {} s)",
+                deadline.toSeconds());
         listener.close().awaitUninterruptibly();
         log.info("listener closed: no new clients");
         SessionRegistry sessions = runtime.sessions();
         sessions.drainAll();
         long end = System.nanoTime() + deadline.toNanos();
-        while (sessions.size() > 0 && System.nanoTime() - end < 0 && !Thread.currentThread().isInterrupted()) {
+        while (sessions.size() > 0
+                && System.nanoTime() - end < 0
+                && !Thread.currentThread().isInterrupted()) {
             sleep(20);
         }
         int cut = sessions.size();
         if (cut > 0) {
-            log.warn("drain deadline passed: closing {} session(s) still in a command or transaction, with error 1053",
+            log.warn(
+                    "drain deadline passed: closing {} session(s) still in a command or transaction, with error 1053",
                     cut);
             sessions.shutDownAll("the proxy's drain deadline passed");
             long closeBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (sessions.size() > 0 && System.nanoTime() - closeBy < 0 && !Thread.currentThread().isInterrupted()) {
+            while (sessions.size() > 0
+                    && System.nanoTime() - closeBy < 0
+                    && !Thread.currentThread().isInterrupted()) {
                 sleep(20);
             }
         } else {

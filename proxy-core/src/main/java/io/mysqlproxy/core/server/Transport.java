@@ -15,7 +15,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** Native epoll on Linux when available, NIO elsewhere. */
 public enum Transport {
-    EPOLL, NIO;
+    EPOLL,
+    NIO;
 
     public static Transport best() {
         return Epoll.isAvailable() ? EPOLL : NIO;

@@ -1,12 +1,12 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.core.report.BackendStatus;
-import io.mysqlproxy.core.report.BackendsReport;
-import io.mysqlproxy.core.report.StatsReport;
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.ProxyAdminStatement;
 import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.report.BackendStatus;
+import io.mysqlproxy.core.report.BackendsReport;
+import io.mysqlproxy.core.report.StatsReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +26,12 @@ final class AdminStatementAnswers {
     private final SessionTracker tracker;
     private final LegDispatch dispatch;
 
-    AdminStatementAnswers(CommandContext session, ClientReplies replies, SessionServices services, SessionTracker tracker,
-                          LegDispatch dispatch) {
+    AdminStatementAnswers(
+            CommandContext session,
+            ClientReplies replies,
+            SessionServices services,
+            SessionTracker tracker,
+            LegDispatch dispatch) {
         this.session = session;
         this.replies = replies;
         this.services = services;
@@ -39,24 +43,32 @@ final class AdminStatementAnswers {
     void answer(byte[] sql, Classification classification) {
         SessionInfo info = session.info();
         if (!services.isAdmin(info.user())) {
-            log.info("[conn {}] {}: admin statement refused: user '{}' is not an admin", info.connectionId(),
-                    info.remote(), info.user());
+            log.info(
+                    "[conn {}] {}: admin statement refused: user '{}' is not an admin",
+                    info.connectionId(),
+                    info.remote(),
+                    info.user());
             replies.reply(ProxyErrors.adminOnly(), 1);
             return;
         }
         if (classification.kind() != StatementKind.PROXY_ADMIN) {
-            replies.reply(ProxyErrors.adminSyntax("SHOW PROXY and EXPLAIN ROUTE must be sent alone, not with "
-                    + "other statements in one text"), 1);
+            replies.reply(
+                    ProxyErrors.adminSyntax("SHOW PROXY and EXPLAIN ROUTE must be sent alone, not with "
+                            + "other statements in one text"),
+                    1);
             return;
         }
         ProxyAdminStatement statement = ProxyAdminStatement.parse(sql);
         log.debug("[conn {}] {}: admin statement {}", info.connectionId(), info.remote(), statement.kind());
         switch (statement.kind()) {
-            case SHOW_BACKENDS -> replies.reply(BackendsReport.resultSet(
-                    BackendStatus.of(services.topology(), services.pools(), services.metrics())));
-            case SHOW_STATS -> replies.reply(StatsReport.resultSet(services.metrics().stats()));
-            case EXPLAIN_ROUTE -> replies.reply(ExplainRoute.explain(sql, statement.statementStart(), tracker,
-                    services.router(), dispatch::preview));
+            case SHOW_BACKENDS ->
+                replies.reply(BackendsReport.resultSet(
+                        BackendStatus.of(services.topology(), services.pools(), services.metrics())));
+            case SHOW_STATS ->
+                replies.reply(StatsReport.resultSet(services.metrics().stats()));
+            case EXPLAIN_ROUTE ->
+                replies.reply(ExplainRoute.explain(
+                        sql, statement.statementStart(), tracker, services.router(), dispatch::preview));
             case INVALID -> replies.reply(ProxyErrors.adminSyntax(statement.error()), 1);
         }
     }

@@ -43,7 +43,11 @@ final class BackendKill implements ResponseSink {
         Future<BackendConnection> borrowing = pool.borrow(loop, login, true);
         borrowing.addListener(f -> {
             if (!f.isSuccess()) {
-                log.info("{}: no connection to cancel server thread {}: {}", pool, threadId, f.cause().toString());
+                log.info(
+                        "{}: no connection to cancel server thread {}: {}",
+                        pool,
+                        threadId,
+                        f.cause().toString());
                 done.setSuccess(false);
                 return;
             }
@@ -71,7 +75,10 @@ final class BackendKill implements ResponseSink {
         try {
             if (failed) {
                 // Typically 1094: the thread ended meanwhile.
-                log.info("{}: KILL QUERY {} refused: {}", connection, threadId,
+                log.info(
+                        "{}: KILL QUERY {} refused: {}",
+                        connection,
+                        threadId,
                         BufferedResponse.error(response).message());
             }
         } finally {
@@ -86,7 +93,6 @@ final class BackendKill implements ResponseSink {
     public void localInfileRequested() {
         backendFailed("unexpected LOCAL INFILE request", null);
     }
-
 
     @Override
     public void backendFailed(String reason, Throwable cause) {

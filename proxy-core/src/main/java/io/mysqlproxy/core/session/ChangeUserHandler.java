@@ -45,8 +45,8 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     private int sequence;
     private boolean ended;
 
-    ChangeUserHandler(SessionUsers users, SessionBackends backends, SessionInfo info, ComChangeUser request,
-                      Outcome outcome) {
+    ChangeUserHandler(
+            SessionUsers users, SessionBackends backends, SessionInfo info, ComChangeUser request, Outcome outcome) {
         this.backends = backends;
         this.info = info;
         this.request = request;
@@ -57,9 +57,12 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        String plugin = request.authPluginName() != null ? request.authPluginName()
+        String plugin = request.authPluginName() != null
+                ? request.authPluginName()
                 : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
-        authentication.start(request.username(), plugin, request.authResponse(), info.secure()).applyTo(this);
+        authentication
+                .start(request.username(), plugin, request.authResponse(), info.secure())
+                .applyTo(this);
     }
 
     /** The client's next auth packet. */
@@ -73,12 +76,16 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
             int packetSequence = Packets.sequenceId(frame);
             if (packetSequence != ((sequence + 1) & 0xff)) {
                 end();
-                outcome.refused(ProxyErrors.packetsOutOfOrder(sequence + 1, packetSequence), packetSequence + 1,
+                outcome.refused(
+                        ProxyErrors.packetsOutOfOrder(sequence + 1, packetSequence),
+                        packetSequence + 1,
                         "COM_CHANGE_USER packet out of order");
                 return;
             }
             sequence = packetSequence;
-            authentication.next(WireStrings.readRestBytes(Packets.payload(frame)), info.secure()).applyTo(this);
+            authentication
+                    .next(WireStrings.readRestBytes(Packets.payload(frame)), info.secure())
+                    .applyTo(this);
         } finally {
             frame.release();
         }
@@ -101,8 +108,13 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
         int okSequence = (sequence + 1) & 0xff;
         int charset = request.characterSet() >= 0 ? request.characterSet() : 45;
         int capabilities = info.capabilities() & ~Capability.SSL.mask();
-        BackendLogin login = new BackendLogin(user.name(), user.password(), capabilities, charset & 0xff,
-                request.database().isEmpty() ? null : request.database(), request.attributes());
+        BackendLogin login = new BackendLogin(
+                user.name(),
+                user.password(),
+                capabilities,
+                charset & 0xff,
+                request.database().isEmpty() ? null : request.database(),
+                request.attributes());
         Future<BackendConnection> opening = backends.pool(backends.topology().primary())
                 .borrow(ctx.channel().eventLoop(), login, false);
         end();
@@ -110,7 +122,8 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
             if (f.isSuccess()) {
                 outcome.changed(opening.getNow(), login, user, okSequence);
             } else {
-                ErrPacket error = f.cause() instanceof BackendException b ? b.error()
+                ErrPacket error = f.cause() instanceof BackendException b
+                        ? b.error()
                         : ProxyErrors.cannotConnect("primary", String.valueOf(f.cause()));
                 outcome.refused(error, okSequence, "backend login as '" + user.name() + "' failed: " + error.message());
             }

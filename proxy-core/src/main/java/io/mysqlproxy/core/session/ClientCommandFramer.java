@@ -22,6 +22,7 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
     private boolean uploading;
     /** Whether the packet of the last command continues in the next frame. */
     private boolean continuing;
+
     private int nextSequence;
     private long logicalLength;
 
@@ -57,13 +58,13 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
     private void command(ChannelHandlerContext ctx, ByteBuf frame, int sequence, int length) {
         if (sequence != 0) {
             frame.release();
-            throw new ClientProtocolViolation(ProxyErrors.packetsOutOfOrder(0, sequence),
-                    "command with sequence id " + sequence);
+            throw new ClientProtocolViolation(
+                    ProxyErrors.packetsOutOfOrder(0, sequence), "command with sequence id " + sequence);
         }
         if (length > maxAllowedPacket) {
             frame.release();
-            throw new ClientProtocolViolation(ProxyErrors.packetTooLarge(maxAllowedPacket),
-                    "command of " + length + " bytes");
+            throw new ClientProtocolViolation(
+                    ProxyErrors.packetTooLarge(maxAllowedPacket), "command of " + length + " bytes");
         }
         if (length == Packets.MAX_PAYLOAD && continues(Packets.firstPayloadByte(frame))) {
             continuing = true;
@@ -76,13 +77,14 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
     private void continuation(ChannelHandlerContext ctx, ByteBuf frame, int sequence, int length) {
         if (sequence != nextSequence) {
             frame.release();
-            throw new ClientProtocolViolation(ProxyErrors.packetsOutOfOrder(nextSequence, sequence),
-                    "continuation out of order");
+            throw new ClientProtocolViolation(
+                    ProxyErrors.packetsOutOfOrder(nextSequence, sequence), "continuation out of order");
         }
         logicalLength += length;
         if (logicalLength > maxAllowedPacket) {
             frame.release();
-            throw new ClientProtocolViolation(ProxyErrors.packetTooLarge(maxAllowedPacket),
+            throw new ClientProtocolViolation(
+                    ProxyErrors.packetTooLarge(maxAllowedPacket),
                     "command of more than " + maxAllowedPacket + " bytes");
         }
         nextSequence = (sequence + 1) & 0xff;
@@ -96,7 +98,8 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
      */
     private static boolean continues(int code) {
         CommandType command = code < 0 ? null : CommandType.of(code);
-        return command != null && command.response() != CommandType.Response.NOT_SUPPORTED
+        return command != null
+                && command.response() != CommandType.Response.NOT_SUPPORTED
                 && switch (command) {
                     case QUIT, PING, STMT_CLOSE, CHANGE_USER -> false;
                     default -> true;

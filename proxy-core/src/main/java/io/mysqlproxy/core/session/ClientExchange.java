@@ -37,8 +37,12 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     private LegFailures failures;
     private ChannelHandlerContext ctx;
 
-    ClientExchange(Session session, SessionInfo info, ClientSequence sequence, ClientCommandFramer framer,
-                   ProxyMetrics metrics) {
+    ClientExchange(
+            Session session,
+            SessionInfo info,
+            ClientSequence sequence,
+            ClientCommandFramer framer,
+            ProxyMetrics metrics) {
         this.session = session;
         this.info = info;
         this.sequence = sequence;

@@ -19,6 +19,7 @@ final class Command {
     private final Classification classification;
     /** The statement text, copied, for the kinds whose text the session reads (SET, USE, CALL, prepare...). */
     private final byte[] sql;
+
     private final PreparedStatement statement;
     private RouteDecision decision;
     private ByteBuf frame;
@@ -28,6 +29,7 @@ final class Command {
     private Leg waitingOn;
     /** Whether the replica chosen for a read-your-writes read was seen to have the session's writes. */
     private boolean writesSeen;
+
     private ArrayDeque<ByteBuf> continuation;
     /** A second reference to a replica read's frame, so that it can be sent again if that replica dies. */
     private ByteBuf retryFrame;

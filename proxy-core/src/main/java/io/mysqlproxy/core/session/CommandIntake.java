@@ -38,9 +38,17 @@ final class CommandIntake {
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
 
-    CommandIntake(CommandContext session, ClientReplies replies, SessionRouting routing, SessionLegs legs, SessionTracker tracker,
-                  PreparedStatements statements, LegDispatch dispatch, PreparedStatementCommands statementCommands,
-                  SessionKill kills, AdminStatementAnswers admin) {
+    CommandIntake(
+            CommandContext session,
+            ClientReplies replies,
+            SessionRouting routing,
+            SessionLegs legs,
+            SessionTracker tracker,
+            PreparedStatements statements,
+            LegDispatch dispatch,
+            PreparedStatementCommands statementCommands,
+            SessionKill kills,
+            AdminStatementAnswers admin) {
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -80,7 +88,8 @@ final class CommandIntake {
                 // COM_PROCESS_KILL names a connection by the id the client knows, the proxy's, like KILL.
                 if (Packets.payloadLength(frame) < 5) {
                     frame.release();
-                    session.abort(ProxyErrors.malformedPacket("COM_PROCESS_KILL without a connection id"),
+                    session.abort(
+                            ProxyErrors.malformedPacket("COM_PROCESS_KILL without a connection id"),
                             "short COM_PROCESS_KILL");
                     return;
                 }
@@ -126,8 +135,12 @@ final class CommandIntake {
     private Classification classify(ByteBuf frame) {
         Classification classification = classifyText(frame);
         // A frame of 16 MiB is continued by frames not here yet: the text classified is only a beginning.
-        return Packets.payloadLength(frame) == Packets.MAX_PAYLOAD ? Classification.of(classification.kind(),
-                classification.flags() | StatementFlag.TRUNCATED.bit(), classification.hint()) : classification;
+        return Packets.payloadLength(frame) == Packets.MAX_PAYLOAD
+                ? Classification.of(
+                        classification.kind(),
+                        classification.flags() | StatementFlag.TRUNCATED.bit(),
+                        classification.hint())
+                : classification;
     }
 
     private Classification classifyText(ByteBuf frame) {
@@ -164,8 +177,13 @@ final class CommandIntake {
             tracker.state().consistency(Consistency.parse(value));
             replies.replyOk(1);
         } catch (IllegalArgumentException e) {
-            replies.reply(new ErrPacket(1231, "42000", "Variable '" + CONSISTENCY_SETTING
-                    + "' can't be set to the value of '" + value + "' (use eventual, session or strong)"), 1);
+            replies.reply(
+                    new ErrPacket(
+                            1231,
+                            "42000",
+                            "Variable '" + CONSISTENCY_SETTING + "' can't be set to the value of '" + value
+                                    + "' (use eventual, session or strong)"),
+                    1);
         }
     }
 

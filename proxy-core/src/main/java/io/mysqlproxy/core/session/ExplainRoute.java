@@ -26,12 +26,15 @@ import java.util.stream.Collectors;
 final class ExplainRoute {
 
     static final List<ColumnDefinition41> COLUMNS = List.of(
-            ColumnDefinition41.text("target"), ColumnDefinition41.text("backend"), ColumnDefinition41.text("reason"),
-            ColumnDefinition41.text("description"), ColumnDefinition41.text("statement_kind"),
-            ColumnDefinition41.text("flags"), ColumnDefinition41.text("hint"));
+            ColumnDefinition41.text("target"),
+            ColumnDefinition41.text("backend"),
+            ColumnDefinition41.text("reason"),
+            ColumnDefinition41.text("description"),
+            ColumnDefinition41.text("statement_kind"),
+            ColumnDefinition41.text("flags"),
+            ColumnDefinition41.text("hint"));
 
-    private ExplainRoute() {
-    }
+    private ExplainRoute() {}
 
     /**
      * One row: target ({@code primary}, {@code replica}, {@code transaction} or {@code previous}), the
@@ -42,18 +45,24 @@ final class ExplainRoute {
      * @param statementStart where the explained statement starts in it
      * @param backendFor     the backend a decision would use now, or null
      */
-    static TextResultSet explain(byte[] sql, int statementStart, RouteContext session, Router router,
-                                 Function<RouteDecision, Backend> backendFor) {
+    static TextResultSet explain(
+            byte[] sql,
+            int statementStart,
+            RouteContext session,
+            Router router,
+            Function<RouteDecision, Backend> backendFor) {
         Classification statement = StatementClassifier.classify(sql, statementStart, sql.length - statementStart);
         RouteDecision decision = router.route(statement, session);
         Backend backend = backendFor.apply(decision);
-        return new TextResultSet(COLUMNS, List.of(TextRow.of(
-                decision.target().label(),
-                backend == null ? null : backend.address().toString(),
-                decision.reason().label(),
-                decision.reason().describe(),
-                statement.kind().name(),
-                statement.flagSet().stream().map(StatementFlag::name).collect(Collectors.joining(",")),
-                statement.hint().name().toLowerCase(Locale.ROOT))));
+        return new TextResultSet(
+                COLUMNS,
+                List.of(TextRow.of(
+                        decision.target().label(),
+                        backend == null ? null : backend.address().toString(),
+                        decision.reason().label(),
+                        decision.reason().describe(),
+                        statement.kind().name(),
+                        statement.flagSet().stream().map(StatementFlag::name).collect(Collectors.joining(",")),
+                        statement.hint().name().toLowerCase(Locale.ROOT))));
     }
 }

@@ -33,8 +33,12 @@ import java.util.concurrent.TimeUnit;
  * and the end of the session ({@link SessionEnd}).
  */
 public final class FrontendSession extends ChannelInboundHandlerAdapter
-        implements CommandContext, ClientExchange.Session, SessionKill.Target, SessionIdleTimer.Owner,
-        UserChange.Session, SessionEnd.Session {
+        implements CommandContext,
+                ClientExchange.Session,
+                SessionKill.Target,
+                SessionIdleTimer.Owner,
+                UserChange.Session,
+                SessionEnd.Session {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendSession.class);
 
@@ -54,8 +58,12 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
     private ChannelHandlerContext ctx;
     private Command current;
 
-    private FrontendSession(SessionIdentity identity, BackendConnection primaryConnection, SessionServices services,
-                            ClientCommandFramer framer, Channel channel) {
+    private FrontendSession(
+            SessionIdentity identity,
+            BackendConnection primaryConnection,
+            SessionServices services,
+            ClientCommandFramer framer,
+            Channel channel) {
         SessionInfo info = identity.info();
         BackendLogin login = identity.login();
         PreparedStatements statements = new PreparedStatements();
@@ -65,18 +73,35 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
         this.framer = framer;
         this.exchange = new ClientExchange(this, info, sequence, framer, services.metrics());
         this.legs = new SessionLegs(services, exchange, statements);
-        this.tracker = new SessionTracker(legs, new ReadYourWrites(services.routing().consistencyWaitTimeout()),
+        this.tracker = new SessionTracker(
+                legs,
+                new ReadYourWrites(services.routing().consistencyWaitTimeout()),
                 new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
                 primaryConnection.loginOk().statusFlags());
         legs.adopt(services.topology().primary(), primaryConnection);
-        LegDispatch dispatch = new LegDispatch(this, exchange, services, services, services.metrics(), legs, tracker,
-                statements);
+        LegDispatch dispatch =
+                new LegDispatch(this, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(this, exchange, this, services, services.sessions());
-        this.intake = new CommandIntake(this, exchange, services, legs, tracker, statements, dispatch,
-                new PreparedStatementCommands(this, exchange, services, tracker, dispatch, statements), kills,
+        this.intake = new CommandIntake(
+                this,
+                exchange,
+                services,
+                legs,
+                tracker,
+                statements,
+                dispatch,
+                new PreparedStatementCommands(this, exchange, services, tracker, dispatch, statements),
+                kills,
                 new AdminStatementAnswers(this, exchange, services, tracker, dispatch));
-        this.idle = new SessionIdleTimer(channel.eventLoop(), this, legs, tracker, statements, info.idleTimeout(),
-                services.returnAfterIdle(), identity.logPrefix());
+        this.idle = new SessionIdleTimer(
+                channel.eventLoop(),
+                this,
+                legs,
+                tracker,
+                statements,
+                info.idleTimeout(),
+                services.returnAfterIdle(),
+                identity.logPrefix());
         this.userChange = new UserChange(this, services, identity, legs, statements, tracker, idle);
         this.end = new SessionEnd(this, channel, identity, legs, sequence, kills);
         exchange.attach(tracker, new LegFailures(this, this, legs, tracker, dispatch, sequence, framer, idle));
@@ -86,11 +111,16 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
      * An authenticated client's command phase begins: {@code handshake} (its login stage) gives way to
      * the framing and session stages, and the session goes on with {@code primaryConnection}.
      */
-    public static void start(ChannelPipeline pipeline, ChannelHandler handshake, SessionInfo info, BackendLogin login,
-                             BackendConnection primaryConnection, SessionServices services) {
+    public static void start(
+            ChannelPipeline pipeline,
+            ChannelHandler handshake,
+            SessionInfo info,
+            BackendLogin login,
+            BackendConnection primaryConnection,
+            SessionServices services) {
         ClientCommandFramer framer = new ClientCommandFramer(info.maxAllowedPacket());
-        FrontendSession session = new FrontendSession(new SessionIdentity(info, login), primaryConnection, services,
-                framer, pipeline.channel());
+        FrontendSession session = new FrontendSession(
+                new SessionIdentity(info, login), primaryConnection, services, framer, pipeline.channel());
         pipeline.replace(handshake, FrontendPipeline.COMMAND_FRAMES, framer)
                 .addAfter(FrontendPipeline.COMMAND_FRAMES, FrontendPipeline.SESSION, session);
     }
@@ -114,7 +144,8 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
         // upload) goes through; a pipelined next command waits its turn.
         if (!queued.isEmpty() || waiting() || (current != null && !(msg instanceof FollowingFrame))) {
             if (!queued.add(msg)) {
-                end.abort(ProxyErrors.malformedPacket("more than " + PipelinedCommands.LIMIT + " pipelined commands"),
+                end.abort(
+                        ProxyErrors.malformedPacket("more than " + PipelinedCommands.LIMIT + " pipelined commands"),
                         "client pipelined too many commands");
             }
             updateReading();
@@ -139,7 +170,10 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
         CommandType command = code < 0 ? null : CommandType.of(code);
         if (command == CommandType.CHANGE_USER) {
             try {
-                userChange.start(ctx, ComChangeUser.decode(Packets.payload(frame), identity.info().capabilities()));
+                userChange.start(
+                        ctx,
+                        ComChangeUser.decode(
+                                Packets.payload(frame), identity.info().capabilities()));
             } finally {
                 frame.release();
             }
@@ -252,7 +286,8 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
 
     @Override
     public void updateReading() {
-        boolean writable = current == null || !current.sent() || current.leg().connection().isWritable();
+        boolean writable =
+                current == null || !current.sent() || current.leg().connection().isWritable();
         channel.config().setAutoRead(!end.closing() && queued.isEmpty() && writable);
     }
 

@@ -29,6 +29,7 @@ final class IdleLegReturn {
     private final Runnable done;
     /** The primary leg being read before it goes back; null once it has. */
     private Leg primary;
+
     private ScheduledFuture<?> timeout;
 
     IdleLegReturn(SessionLegs legs, SessionTracker tracker, PreparedStatements statements, Runnable done) {
@@ -54,8 +55,8 @@ final class IdleLegReturn {
             return false;
         }
         primary = leg;
-        timeout = leg.connection().channel().eventLoop().schedule(this::timedOut, STEP_TIMEOUT_SECONDS,
-                TimeUnit.SECONDS);
+        timeout =
+                leg.connection().channel().eventLoop().schedule(this::timedOut, STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         readLastInsertId();
         return true;
     }
@@ -76,7 +77,9 @@ final class IdleLegReturn {
         if (leg == null) {
             return;
         }
-        log.warn("{} did not answer within {} s while its idle session gave it back; closing it", leg,
+        log.warn(
+                "{} did not answer within {} s while its idle session gave it back; closing it",
+                leg,
                 STEP_TIMEOUT_SECONDS);
         legs.drop(leg);
         leg.discard();
@@ -91,7 +94,9 @@ final class IdleLegReturn {
             }
             Long id = ok ? parse(value) : null;
             if (id == null || !tracker.state().lastInsertId(id)) {
-                log.debug("{} stays with its idle session: LAST_INSERT_ID() {}", leg,
+                log.debug(
+                        "{} stays with its idle session: LAST_INSERT_ID() {}",
+                        leg,
                         id == null ? "could not be read" : "does not fit the session's replay log");
                 finish();
                 return;

@@ -131,7 +131,9 @@ final class Leg implements ResponseSink {
 
     /** Sends {@code sql} of the proxy's own and hands the first cell of its answer (null for NULL or no row) to {@code result}. */
     void queryValue(String sql, ValueResult result) {
-        sendInternal(CommandType.QUERY, StmtCommands.query(connection.channel().alloc(), sql),
+        sendInternal(
+                CommandType.QUERY,
+                StmtCommands.query(connection.channel().alloc(), sql),
                 (response, failed, status) -> {
                     String value = null;
                     boolean ok = !failed;
@@ -197,7 +199,6 @@ final class Leg implements ResponseSink {
             owner.legFailed(this, reason);
         }
     }
-
 
     /** Gives the connection back to its pool (reset there), or closes it if it is mid-response. */
     void release() {

@@ -40,8 +40,15 @@ final class LegDispatch {
     private final PreparedStatements statements;
     private final LegPreparation preparation;
 
-    LegDispatch(CommandContext session, ClientReplies replies, SessionBackends backends, SessionRouting routing, ProxyMetrics metrics,
-                SessionLegs legs, SessionTracker tracker, PreparedStatements statements) {
+    LegDispatch(
+            CommandContext session,
+            ClientReplies replies,
+            SessionBackends backends,
+            SessionRouting routing,
+            ProxyMetrics metrics,
+            SessionLegs legs,
+            SessionTracker tracker,
+            PreparedStatements statements) {
         this.session = session;
         this.replies = replies;
         this.backends = backends;
@@ -62,9 +69,15 @@ final class LegDispatch {
             return;
         }
         if (log.isTraceEnabled()) {
-            log.trace("[conn {}] {} {} -> {} (autocommit {}, transaction on {}, pins {})",
-                    session.info().connectionId(), cmd.type(), cmd.classification(), decision, tracker.autocommit(),
-                    legs.transactionLeg(), tracker.pins());
+            log.trace(
+                    "[conn {}] {} {} -> {} (autocommit {}, transaction on {}, pins {})",
+                    session.info().connectionId(),
+                    cmd.type(),
+                    cmd.classification(),
+                    decision,
+                    tracker.autocommit(),
+                    legs.transactionLeg(),
+                    tracker.pins());
         }
         switch (decision.target()) {
             case TRANSACTION, PREVIOUS -> {
@@ -95,8 +108,11 @@ final class LegDispatch {
                 if (instead != null) {
                     dispatch(cmd, instead);
                 } else {
-                    session.fail(cmd, ProxyErrors.cannotConnect("replicas", "no replica is usable and "
-                            + "routing.reads-fall-back-to-primary is off"));
+                    session.fail(
+                            cmd,
+                            ProxyErrors.cannotConnect(
+                                    "replicas",
+                                    "no replica is usable and " + "routing.reads-fall-back-to-primary is off"));
                 }
             }
         }
@@ -129,15 +145,15 @@ final class LegDispatch {
     }
 
     private RouteDecision noReplica(RouteDecision decision) {
-        boolean anyUsable = checksWrites(decision)
-                && routing.balancer().preview(backends.topology(), false) != null;
+        boolean anyUsable = checksWrites(decision) && routing.balancer().preview(backends.topology(), false) != null;
         return routing.router().noReplica(decision, anyUsable, routing.routing().readsFallBackToPrimary());
     }
 
     /** Whether the command runs a statement that may change data (preparing one does not). */
     private static boolean writes(Command cmd) {
         return (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE)
-                && cmd.classification() != null && cmd.classification().mayWrite();
+                && cmd.classification() != null
+                && cmd.classification().mayWrite();
     }
 
     /** A replica could not serve the read: it goes where the router sends such reads. */
@@ -152,8 +168,8 @@ final class LegDispatch {
             preparation.syncThenSend(cmd, leg);
             return;
         }
-        Future<BackendConnection> borrowing = backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(),
-                true);
+        Future<BackendConnection> borrowing =
+                backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(), true);
         borrowing.addListener(f -> {
             if (!session.isCurrent(cmd)) {
                 if (f.isSuccess()) {
@@ -162,11 +178,16 @@ final class LegDispatch {
                 return;
             }
             if (!f.isSuccess()) {
-                ErrPacket error = f.cause() instanceof BackendException b ? b.error()
+                ErrPacket error = f.cause() instanceof BackendException b
+                        ? b.error()
                         : ProxyErrors.cannotConnect(backend.name(), String.valueOf(f.cause()));
                 if (backend.role() == BackendRole.REPLICA) {
-                    log.warn("[conn {}] {}: {} unavailable, reading from the primary: {}",
-                            session.info().connectionId(), session.info().remote(), backend, error.message());
+                    log.warn(
+                            "[conn {}] {}: {} unavailable, reading from the primary: {}",
+                            session.info().connectionId(),
+                            session.info().remote(),
+                            backend,
+                            error.message());
                     replicaUnavailable(cmd);
                 } else {
                     session.fail(cmd, error);
@@ -185,8 +206,10 @@ final class LegDispatch {
         }
         if (cmd.type() == CommandType.STMT_PREPARE) {
             cmd.sentTo(leg, 0);
-            leg.sendInternal(CommandType.STMT_PREPARE, frame, (response, failed, status) -> prepared(cmd, leg, response,
-                    failed));
+            leg.sendInternal(
+                    CommandType.STMT_PREPARE,
+                    frame,
+                    (response, failed, status) -> prepared(cmd, leg, response, failed));
             return;
         }
         if (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE) {
@@ -219,9 +242,11 @@ final class LegDispatch {
      * replica, so that losing every replica at once ends on the primary, not in an error.
      */
     private static boolean retryable(Command cmd, Leg leg, ByteBuf frame, int replicas) {
-        return cmd.retries() < replicas && leg.backend().role() == BackendRole.REPLICA
+        return cmd.retries() < replicas
+                && leg.backend().role() == BackendRole.REPLICA
                 && cmd.decision().target() == RouteTarget.REPLICA
-                && !cmd.holdsContinuation() && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
+                && !cmd.holdsContinuation()
+                && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
     }
 
     /** Sends a replica read again, as the router first decided, after its replica died (see {@link #retryable}). */

@@ -26,8 +26,15 @@ final class LegFailures {
     private final ClientCommandFramer framer;
     private final SessionIdleTimer idle;
 
-    LegFailures(CommandContext session, SessionKill.Target self, SessionLegs legs, SessionTracker tracker,
-                LegDispatch dispatch, ClientSequence sequence, ClientCommandFramer framer, SessionIdleTimer idle) {
+    LegFailures(
+            CommandContext session,
+            SessionKill.Target self,
+            SessionLegs legs,
+            SessionTracker tracker,
+            LegDispatch dispatch,
+            ClientSequence sequence,
+            ClientCommandFramer framer,
+            SessionIdleTimer idle) {
         this.session = session;
         this.self = self;
         this.legs = legs;
@@ -48,14 +55,22 @@ final class LegFailures {
         boolean heldState = tracker.holdsState(leg);
         legs.drop(leg);
         if (inUse && !cmd.sent() && leg.backend().role() == BackendRole.REPLICA) {
-            log.warn("[conn {}] {}: {} failed before the read was sent ({}); using the primary", info.connectionId(),
-                    info.remote(), leg, reason);
+            log.warn(
+                    "[conn {}] {}: {} failed before the read was sent ({}); using the primary",
+                    info.connectionId(),
+                    info.remote(),
+                    leg,
+                    reason);
             dispatch.replicaUnavailable(cmd);
             return;
         }
         if (inUse && cmd.leg() == leg && cmd.retryable() && !sequence.hasResponded() && !framer.midCommand()) {
-            log.warn("[conn {}] {}: {} failed during a read ({}); reading again elsewhere", info.connectionId(),
-                    info.remote(), leg, reason);
+            log.warn(
+                    "[conn {}] {}: {} failed during a read ({}); reading again elsewhere",
+                    info.connectionId(),
+                    info.remote(),
+                    leg,
+                    reason);
             dispatch.retry(cmd);
             return;
         }
@@ -63,12 +78,20 @@ final class LegFailures {
             log.warn("[conn {}] {}: {} failed during a command: {}", info.connectionId(), info.remote(), leg, reason);
             session.abort(ProxyErrors.backendLost(leg.connection().address(), reason), reason);
         } else if (heldState) {
-            log.warn("[conn {}] {}: {} closed holding the session's transaction, locks or temporary tables: {}",
-                    info.connectionId(), info.remote(), leg, reason);
+            log.warn(
+                    "[conn {}] {}: {} closed holding the session's transaction, locks or temporary tables: {}",
+                    info.connectionId(),
+                    info.remote(),
+                    leg,
+                    reason);
             self.closeSession();
         } else {
-            log.info("[conn {}] {}: {} closed while idle ({}); the session continues on a new connection",
-                    info.connectionId(), info.remote(), leg, reason);
+            log.info(
+                    "[conn {}] {}: {} closed while idle ({}); the session continues on a new connection",
+                    info.connectionId(),
+                    info.remote(),
+                    leg,
+                    reason);
         }
         idle.legFailed(leg);
     }

@@ -27,8 +27,12 @@ final class LegPreparation {
     private final SessionTracker tracker;
     private final LegDispatch dispatch;
 
-    LegPreparation(CommandContext session, SessionRouting routing, SessionLegs legs, SessionTracker tracker,
-                   LegDispatch dispatch) {
+    LegPreparation(
+            CommandContext session,
+            SessionRouting routing,
+            SessionLegs legs,
+            SessionTracker tracker,
+            LegDispatch dispatch) {
         this.session = session;
         this.routing = routing;
         this.legs = legs;
@@ -37,7 +41,8 @@ final class LegPreparation {
     }
 
     void syncThenSend(Command cmd, Leg leg) {
-        if (cmd.awaitsWriteCheck() && leg.backend().role() == BackendRole.REPLICA
+        if (cmd.awaitsWriteCheck()
+                && leg.backend().role() == BackendRole.REPLICA
                 && tracker.readYourWrites().mustCheck(leg)) {
             checkWritesThenSend(cmd, leg);
             return;
@@ -60,8 +65,12 @@ final class LegPreparation {
                 if (!session.resume(cmd)) {
                     return;
                 }
-                log.warn("[conn {}] {}: {} refused the session state: {}", session.info().connectionId(),
-                        session.info().remote(), leg, error.message());
+                log.warn(
+                        "[conn {}] {}: {} refused the session state: {}",
+                        session.info().connectionId(),
+                        session.info().remote(),
+                        leg,
+                        error.message());
                 if (leg.backend().role() == BackendRole.REPLICA) {
                     legs.drop(leg);
                     leg.discard();
@@ -87,9 +96,15 @@ final class LegPreparation {
             @Override
             public void notApplied(String reason) {
                 if (session.resume(cmd)) {
-                    log.debug("[conn {}] {}: read on the primary: {}", session.info().connectionId(),
-                            session.info().remote(), reason);
-                    routing.balancer().coolDown(leg.backend(), routing.routing().consistencyCooldown().toNanos());
+                    log.debug(
+                            "[conn {}] {}: read on the primary: {}",
+                            session.info().connectionId(),
+                            session.info().remote(),
+                            reason);
+                    routing.balancer()
+                            .coolDown(
+                                    leg.backend(),
+                                    routing.routing().consistencyCooldown().toNanos());
                     dispatch.dispatch(cmd, routing.router().consistencyNotReached());
                 }
             }
@@ -104,29 +119,38 @@ final class LegPreparation {
             return;
         }
         cmd.waitOn(leg);
-        leg.sendInternal(CommandType.STMT_PREPARE, StmtCommands.command(leg.connection().channel().alloc(),
-                CommandType.STMT_PREPARE, statement.sql()), (response, failed, status) -> {
-            try {
-                if (!session.resume(cmd)) {
-                    return;
-                }
-                if (failed) {
-                    ErrPacket error = BufferedResponse.error(response);
-                    if (leg.backend().role() == BackendRole.REPLICA) {
-                        log.info("[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
-                                session.info().connectionId(), session.info().remote(), leg, statement.clientId(),
-                                error.message());
-                        dispatch.replicaUnavailable(cmd);
-                    } else {
-                        session.fail(cmd, error);
+        leg.sendInternal(
+                CommandType.STMT_PREPARE,
+                StmtCommands.command(leg.connection().channel().alloc(), CommandType.STMT_PREPARE, statement.sql()),
+                (response, failed, status) -> {
+                    try {
+                        if (!session.resume(cmd)) {
+                            return;
+                        }
+                        if (failed) {
+                            ErrPacket error = BufferedResponse.error(response);
+                            if (leg.backend().role() == BackendRole.REPLICA) {
+                                log.info(
+                                        "[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
+                                        session.info().connectionId(),
+                                        session.info().remote(),
+                                        leg,
+                                        statement.clientId(),
+                                        error.message());
+                                dispatch.replicaUnavailable(cmd);
+                            } else {
+                                session.fail(cmd, error);
+                            }
+                            return;
+                        }
+                        statement.preparedOn(
+                                leg,
+                                StmtPrepareOk.decode(BufferedResponse.firstPayload(response))
+                                        .statementId());
+                    } finally {
+                        response.release();
                     }
-                    return;
-                }
-                statement.preparedOn(leg, StmtPrepareOk.decode(BufferedResponse.firstPayload(response)).statementId());
-            } finally {
-                response.release();
-            }
-            dispatch.send(cmd, leg);
-        });
+                    dispatch.send(cmd, leg);
+                });
     }
 }

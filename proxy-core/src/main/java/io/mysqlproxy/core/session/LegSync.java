@@ -54,13 +54,18 @@ final class LegSync {
         BackendConnection connection = leg.connection();
         String schema = state.schema();
         if (schema != null && !schema.equals(connection.schema())) {
-            send(CommandType.INIT_DB, StmtCommands.command(connection.channel().alloc(), CommandType.INIT_DB,
-                    schema.getBytes(StandardCharsets.UTF_8)), () -> connection.schema(schema));
+            send(
+                    CommandType.INIT_DB,
+                    StmtCommands.command(
+                            connection.channel().alloc(), CommandType.INIT_DB, schema.getBytes(StandardCharsets.UTF_8)),
+                    () -> connection.schema(schema));
             return;
         }
         int collation = state.collation();
         if (collation != connection.collation()) {
-            send(CommandType.QUERY, StmtCommands.query(connection.channel().alloc(), collationStatement(collation)),
+            send(
+                    CommandType.QUERY,
+                    StmtCommands.query(connection.channel().alloc(), collationStatement(collation)),
                     () -> connection.collation(collation));
             return;
         }
@@ -70,7 +75,9 @@ final class LegSync {
         }
         if (replay.hasNext()) {
             SessionState.Entry entry = replay.next();
-            send(CommandType.QUERY, StmtCommands.command(connection.channel().alloc(), CommandType.QUERY, entry.sql()),
+            send(
+                    CommandType.QUERY,
+                    StmtCommands.command(connection.channel().alloc(), CommandType.QUERY, entry.sql()),
                     () -> leg.appliedVersion(entry.version()));
             return;
         }

@@ -147,7 +147,8 @@ final class PreparedStatement {
      */
     Leg stateLeg(CommandType command) {
         Leg leg = command == CommandType.STMT_FETCH || command == CommandType.STMT_RESET
-                ? (lastLeg != null ? lastLeg : longDataLeg) : longDataLeg;
+                ? (lastLeg != null ? lastLeg : longDataLeg)
+                : longDataLeg;
         return leg != null && !leg.released() ? leg : null;
     }
 

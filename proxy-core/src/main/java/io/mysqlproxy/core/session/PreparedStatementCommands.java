@@ -25,8 +25,13 @@ final class PreparedStatementCommands {
     private final LegDispatch dispatch;
     private final PreparedStatements statements;
 
-    PreparedStatementCommands(CommandContext session, ClientReplies replies, SessionRouting routing, SessionTracker tracker,
-                              LegDispatch dispatch, PreparedStatements statements) {
+    PreparedStatementCommands(
+            CommandContext session,
+            ClientReplies replies,
+            SessionRouting routing,
+            SessionTracker tracker,
+            LegDispatch dispatch,
+            PreparedStatements statements) {
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -81,8 +86,9 @@ final class PreparedStatementCommands {
         for (Map.Entry<Leg, Integer> prepared : statement.backendIds().entrySet()) {
             Leg leg = prepared.getKey();
             if (!leg.released()) {
-                leg.send(CommandType.STMT_CLOSE, StmtCommands.statementCommand(session.alloc(), CommandType.STMT_CLOSE,
-                        prepared.getValue()));
+                leg.send(
+                        CommandType.STMT_CLOSE,
+                        StmtCommands.statementCommand(session.alloc(), CommandType.STMT_CLOSE, prepared.getValue()));
                 leg.connection().flush();
             }
         }

@@ -1,6 +1,5 @@
 package io.mysqlproxy.core.session;
 
-
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -25,6 +24,7 @@ final class ReadYourWrites {
     private final Duration waitTimeout;
     /** The primary leg whose writes' position has not been read yet, or null: only it knows the position. */
     private Leg writtenOn;
+
     private String lastWrite;
 
     ReadYourWrites(Duration waitTimeout) {
@@ -106,8 +106,11 @@ final class ReadYourWrites {
                 replica.appliedGtid(position);
                 outcome.applied();
             } else {
-                outcome.notApplied(result == null ? "the replica could not wait for GTID " + position
-                        : "the replica had not applied GTID " + position + " within " + waitTimeout.toMillis() + " ms");
+                outcome.notApplied(
+                        result == null
+                                ? "the replica could not wait for GTID " + position
+                                : "the replica had not applied GTID " + position + " within " + waitTimeout.toMillis()
+                                        + " ms");
             }
         });
     }

@@ -43,8 +43,13 @@ final class SessionEnd implements LiveSession {
     /** The proxy is shutting down: end the session at its next transaction boundary. */
     private boolean draining;
 
-    SessionEnd(Session session, Channel channel, SessionIdentity identity, SessionLegs legs, ClientSequence sequence,
-               SessionKill kills) {
+    SessionEnd(
+            Session session,
+            Channel channel,
+            SessionIdentity identity,
+            SessionLegs legs,
+            ClientSequence sequence,
+            SessionKill kills) {
         this.session = session;
         this.channel = channel;
         this.identity = identity;

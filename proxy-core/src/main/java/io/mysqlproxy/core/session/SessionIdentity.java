@@ -23,8 +23,13 @@ final class SessionIdentity {
 
     /** The login for borrowing another connection of the session's user, in {@code schema}. */
     BackendLogin borrowLogin(String schema) {
-        return new BackendLogin(login.user(), login.password(), login.clientCapabilities(), login.characterSet(),
-                schema, login.attributes());
+        return new BackendLogin(
+                login.user(),
+                login.password(),
+                login.clientCapabilities(),
+                login.characterSet(),
+                schema,
+                login.attributes());
     }
 
     void changedTo(String user, BackendLogin newLogin) {

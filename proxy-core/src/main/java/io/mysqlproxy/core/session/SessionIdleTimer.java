@@ -40,6 +40,7 @@ final class SessionIdleTimer {
     private final Duration idleTimeout;
     /** backends.pool.return-after-idle in nanoseconds; 0: legs stay until the session ends. */
     private final long returnAfterIdle;
+
     private final String session;
     private long lastActivity;
     private ScheduledFuture<?> check;
@@ -48,8 +49,15 @@ final class SessionIdleTimer {
     /** Non-null while an idle session's primary leg is read before it goes back to its pool. */
     private IdleLegReturn returning;
 
-    SessionIdleTimer(EventExecutor executor, Owner owner, SessionLegs legs, SessionTracker tracker,
-                     PreparedStatements statements, Duration idleTimeout, Duration returnAfterIdle, String session) {
+    SessionIdleTimer(
+            EventExecutor executor,
+            Owner owner,
+            SessionLegs legs,
+            SessionTracker tracker,
+            PreparedStatements statements,
+            Duration idleTimeout,
+            Duration returnAfterIdle,
+            String session) {
         this.executor = executor;
         this.owner = owner;
         this.legs = legs;
@@ -145,9 +153,12 @@ final class SessionIdleTimer {
         if (!giving.start()) {
             returning = null;
         }
-        log.debug("{}: idle, {} backend connections", session, returning != null
-                ? "reading the primary connection before giving back its"
-                : legs.holdsAny() ? "gave back some of its" : "gave back its");
+        log.debug(
+                "{}: idle, {} backend connections",
+                session,
+                returning != null
+                        ? "reading the primary connection before giving back its"
+                        : legs.holdsAny() ? "gave back some of its" : "gave back its");
     }
 
     private void returned() {

@@ -6,8 +6,16 @@ import java.time.Duration;
  * Who a client session is and its limits. {@code nonce} is the one from the greeting, which
  * COM_CHANGE_USER reuses; {@code secure} tells whether the client is on TLS.
  */
-public record SessionInfo(long connectionId, String user, String remote, String host, int capabilities,
-                          long maxAllowedPacket, Duration idleTimeout, byte[] nonce, boolean secure) {
+public record SessionInfo(
+        long connectionId,
+        String user,
+        String remote,
+        String host,
+        int capabilities,
+        long maxAllowedPacket,
+        Duration idleTimeout,
+        byte[] nonce,
+        boolean secure) {
 
     public SessionInfo {
         nonce = nonce.clone();
@@ -19,7 +27,7 @@ public record SessionInfo(long connectionId, String user, String remote, String 
     }
 
     public SessionInfo withUser(String newUser) {
-        return new SessionInfo(connectionId, newUser, remote, host, capabilities, maxAllowedPacket, idleTimeout, nonce,
-                secure);
+        return new SessionInfo(
+                connectionId, newUser, remote, host, capabilities, maxAllowedPacket, idleTimeout, nonce, secure);
     }
 }

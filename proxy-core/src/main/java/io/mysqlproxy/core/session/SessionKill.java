@@ -38,7 +38,12 @@ final class SessionKill {
     private final SessionBackends backends;
     private final SessionRegistry sessions;
 
-    SessionKill(CommandContext session, ClientReplies replies, Target self, SessionBackends backends, SessionRegistry sessions) {
+    SessionKill(
+            CommandContext session,
+            ClientReplies replies,
+            Target self,
+            SessionBackends backends,
+            SessionRegistry sessions) {
         this.session = session;
         this.replies = replies;
         this.self = self;
@@ -88,7 +93,11 @@ final class SessionKill {
             if (busy == null) {
                 outcome.setSuccess(true);
             } else {
-                log.info("[conn {}] {}: KILL QUERY: cancelling {} on {}", info.connectionId(), info.remote(), cmd.type(),
+                log.info(
+                        "[conn {}] {}: KILL QUERY: cancelling {} on {}",
+                        info.connectionId(),
+                        info.remote(),
+                        cmd.type(),
                         busy);
                 cancel(busy).addListener(f -> outcome.setSuccess(true));
             }
@@ -109,7 +118,10 @@ final class SessionKill {
 
     /** Sends KILL QUERY for {@code leg}'s server thread on another connection to the same backend. */
     private Future<Boolean> cancel(Leg leg) {
-        return BackendKill.query(session.eventLoop(), backends.pool(leg.backend()), session.borrowLogin(),
+        return BackendKill.query(
+                session.eventLoop(),
+                backends.pool(leg.backend()),
+                session.borrowLogin(),
                 leg.connection().greeting().connectionId());
     }
 }

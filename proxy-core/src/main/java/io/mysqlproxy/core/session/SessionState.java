@@ -25,12 +25,12 @@ final class SessionState {
     /** Beyond this many distinct SET statements the session is pinned to the primary instead. */
     static final int MAX_REPLAYED = 64;
 
-    record Entry(long version, byte[] sql) {
-    }
+    record Entry(long version, byte[] sql) {}
 
     private final List<Entry> replay = new ArrayList<>();
     /** The entry that carries LAST_INSERT_ID() over to a new connection, or null. */
     private Entry lastInsertId;
+
     private long version;
     private String schema;
     private int collation;
@@ -81,7 +81,8 @@ final class SessionState {
         if (id == 0) {
             return true;
         }
-        lastInsertId = append(("SET last_insert_id = " + Long.toUnsignedString(id)).getBytes(StandardCharsets.US_ASCII));
+        lastInsertId =
+                append(("SET last_insert_id = " + Long.toUnsignedString(id)).getBytes(StandardCharsets.US_ASCII));
         return lastInsertId != null;
     }
 

@@ -31,6 +31,7 @@ final class SessionTracker implements RouteContext {
      * (temporary tables, user variables, locks). Such a connection is not given back when idle.
      */
     private boolean primaryHoldsUnseenState;
+
     private boolean nextTransactionSet;
 
     SessionTracker(SessionLegs legs, ReadYourWrites readYourWrites, SessionState state, int loginStatus) {
@@ -150,8 +151,10 @@ final class SessionTracker implements RouteContext {
             cmd.statement().cursorOpen(!failed && ServerStatus.CURSOR_EXISTS.isSet(status));
             pinFor(c, cmd.statement().sql());
             // A prepared SET or USE has parameters the proxy does not keep: it is not replayed elsewhere.
-            if (!failed && (c.kind() == StatementKind.SESSION_SET || c.kind() == StatementKind.USE
-                    || c.kind() == StatementKind.SET_TRANSACTION)) {
+            if (!failed
+                    && (c.kind() == StatementKind.SESSION_SET
+                            || c.kind() == StatementKind.USE
+                            || c.kind() == StatementKind.SET_TRANSACTION)) {
                 state.pin(Pin.PREPARED_SESSION_STATE);
             }
             return;
@@ -179,8 +182,10 @@ final class SessionTracker implements RouteContext {
                 }
             }
             case SESSION_SET -> {
-                if (c.has(StatementFlag.GLOBAL_VARIABLE) && !c.has(StatementFlag.SESSION_VARIABLE)
-                        && !c.has(StatementFlag.USER_VARIABLE) && !c.has(StatementFlag.CHARSET)) {
+                if (c.has(StatementFlag.GLOBAL_VARIABLE)
+                        && !c.has(StatementFlag.SESSION_VARIABLE)
+                        && !c.has(StatementFlag.USER_VARIABLE)
+                        && !c.has(StatementFlag.CHARSET)) {
                     return;
                 }
                 if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql())) {
@@ -189,8 +194,7 @@ final class SessionTracker implements RouteContext {
                     record(leg, cmd.sql());
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -211,8 +215,7 @@ final class SessionTracker implements RouteContext {
     private void noteUnseenState(Classification c) {
         switch (c.kind()) {
             case SET_TRANSACTION -> nextTransactionSet |= !c.has(StatementFlag.SESSION_VARIABLE);
-            case SESSION_SET, SET_AUTOCOMMIT, USE, EMPTY -> {
-            }
+            case SESSION_SET, SET_AUTOCOMMIT, USE, EMPTY -> {}
             case CALL -> {
                 primaryHoldsUnseenState = true;
                 nextTransactionSet = false;
@@ -236,8 +239,7 @@ final class SessionTracker implements RouteContext {
                     state.pin(Pin.MULTI_STATEMENT);
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         if (c.has(StatementFlag.LOCK_FUNCTION)) {
             state.pin(Pin.NAMED_LOCK);
@@ -246,7 +248,8 @@ final class SessionTracker implements RouteContext {
             state.pin(Pin.USER_VARIABLE);
         }
         // CALL p(@out) and GET DIAGNOSTICS @n = NUMBER set user variables on the server that ran them.
-        if ((c.kind() == StatementKind.CALL || c.has(StatementFlag.DIAGNOSTICS)) && sql != null
+        if ((c.kind() == StatementKind.CALL || c.has(StatementFlag.DIAGNOSTICS))
+                && sql != null
                 && SqlOperands.mentionsUserVariable(sql)) {
             state.pin(Pin.USER_VARIABLE);
         }
@@ -255,7 +258,8 @@ final class SessionTracker implements RouteContext {
     /** Whether a statement that ran on the primary may have written (so reads must see it). */
     private static boolean mayWrite(Classification c) {
         return switch (c.kind()) {
-            case READ, SESSION_SET, USE, SET_TRANSACTION, SET_AUTOCOMMIT, EMPTY -> c.has(StatementFlag.SEQUENCE_FUNCTION);
+            case READ, SESSION_SET, USE, SET_TRANSACTION, SET_AUTOCOMMIT, EMPTY ->
+                c.has(StatementFlag.SEQUENCE_FUNCTION);
             default -> true;
         };
     }

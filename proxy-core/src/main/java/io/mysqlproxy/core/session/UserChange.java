@@ -40,8 +40,14 @@ final class UserChange implements ChangeUserHandler.Outcome {
     private ChannelHandlerContext ctx;
     private boolean inProgress;
 
-    UserChange(Session session, SessionServices services, SessionIdentity identity, SessionLegs legs,
-               PreparedStatements statements, SessionTracker tracker, SessionIdleTimer idle) {
+    UserChange(
+            Session session,
+            SessionServices services,
+            SessionIdentity identity,
+            SessionLegs legs,
+            PreparedStatements statements,
+            SessionTracker tracker,
+            SessionIdleTimer idle) {
         this.session = session;
         this.services = services;
         this.identity = identity;
@@ -55,8 +61,11 @@ final class UserChange implements ChangeUserHandler.Outcome {
     void start(ChannelHandlerContext ctx, ComChangeUser request) {
         this.ctx = ctx;
         inProgress = true;
-        ctx.pipeline().addBefore(FrontendPipeline.COMMAND_FRAMES, FrontendPipeline.CHANGE_USER,
-                new ChangeUserHandler(services, services, identity.info(), request, this));
+        ctx.pipeline()
+                .addBefore(
+                        FrontendPipeline.COMMAND_FRAMES,
+                        FrontendPipeline.CHANGE_USER,
+                        new ChangeUserHandler(services, services, identity.info(), request, this));
     }
 
     boolean inProgress() {
@@ -74,7 +83,8 @@ final class UserChange implements ChangeUserHandler.Outcome {
         statements.clear();
         identity.changedTo(user.name(), login);
         OkPacket loginOk = fresh.loginOk();
-        tracker.startOver(new SessionState(login.database(), login.characterSet(), services.consistencyOf(user.name())),
+        tracker.startOver(
+                new SessionState(login.database(), login.characterSet(), services.consistencyOf(user.name())),
                 loginOk.statusFlags());
         legs.adopt(services.topology().primary(), fresh);
         idle.start();

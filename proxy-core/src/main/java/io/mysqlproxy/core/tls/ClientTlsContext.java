@@ -13,8 +13,7 @@ import java.util.Optional;
 /** The TLS context offered to clients: the configured certificate, or a self-signed one made at start-up. */
 public final class ClientTlsContext {
 
-    private ClientTlsContext() {
-    }
+    private ClientTlsContext() {}
 
     public static Optional<SslContext> create(ProxyConfig.Tls tls) {
         if (!tls.enabled()) {
@@ -22,17 +21,21 @@ public final class ClientTlsContext {
         }
         try {
             if (tls.certificate().isPresent()) {
-                return Optional.of(SslContextBuilder.forServer(tls.certificate().get().toFile(),
-                        tls.privateKey().orElseThrow().toFile()).build());
+                return Optional.of(SslContextBuilder.forServer(
+                                tls.certificate().get().toFile(),
+                                tls.privateKey().orElseThrow().toFile())
+                        .build());
             }
             SelfSignedCertificate generated = new SelfSignedCertificate("mysql-proxy");
             try {
-                return Optional.of(SslContextBuilder.forServer(generated.certificate(), generated.privateKey()).build());
+                return Optional.of(SslContextBuilder.forServer(generated.certificate(), generated.privateKey())
+                        .build());
             } finally {
                 generated.delete();
             }
         } catch (SSLException | CertificateException | IllegalArgumentException e) {
-            throw new InvalidConfigException("mysql-proxy.client.tls", "cannot build the TLS context: " + e.getMessage(), e);
+            throw new InvalidConfigException(
+                    "mysql-proxy.client.tls", "cannot build the TLS context: " + e.getMessage(), e);
         }
     }
 }

@@ -44,8 +44,7 @@ public final class StaticDiscovery implements Discovery {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
     public String toString() {

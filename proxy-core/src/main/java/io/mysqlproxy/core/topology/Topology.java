@@ -33,7 +33,9 @@ public final class Topology {
             kept.put(backend, Objects.requireNonNull(conditions.get(backend), () -> "no condition for " + backend));
         }
         this.conditions = Map.copyOf(kept);
-        this.usableReplicas = this.replicas.stream().filter(replica -> kept.get(replica).usable()).toList();
+        this.usableReplicas = this.replicas.stream()
+                .filter(replica -> kept.get(replica).usable())
+                .toList();
     }
 
     /** Every backend up, with weight 1, nothing measured yet. */

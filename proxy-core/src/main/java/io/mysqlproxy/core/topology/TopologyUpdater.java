@@ -34,20 +34,16 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
     /** What else needs to hear of a change (metrics); called under the updater's lock, so keep it short. */
     public interface Changes {
         /** A replica joined the topology. */
-        default void added(Backend backend) {
-        }
+        default void added(Backend backend) {}
 
         /** Discovery drained a replica, or let a drained one serve again. */
-        default void stateChanged(Backend backend, BackendState from, BackendState to) {
-        }
+        default void stateChanged(Backend backend, BackendState from, BackendState to) {}
 
         /** A replica left the topology (it is draining; sessions may still hold it). */
-        default void removed(Backend backend) {
-        }
+        default void removed(Backend backend) {}
     }
 
-    private static final Changes NONE = new Changes() {
-    };
+    private static final Changes NONE = new Changes() {};
 
     private final TopologyHolder holder;
     private Map<HostPort, Integer> weights;
@@ -124,8 +120,8 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
         publish(current -> {
             Topology updated = current;
             for (Backend replica : current.replicas()) {
-                updated = updated.with(replica,
-                        current.condition(replica).withWeight(weights.getOrDefault(replica.address(), 1)));
+                updated = updated.with(
+                        replica, current.condition(replica).withWeight(weights.getOrDefault(replica.address(), 1)));
             }
             return updated;
         });
@@ -195,8 +191,11 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
             if (from != to) {
                 changes.stateChanged(backend, from, to);
                 if (!promotion && after.contains(backend)) {
-                    log.info(to == BackendState.DRAINING ? "discovery: {} is terminating: draining, no new work"
-                            : "discovery: {} serves again", backend);
+                    log.info(
+                            to == BackendState.DRAINING
+                                    ? "discovery: {} is terminating: draining, no new work"
+                                    : "discovery: {} serves again",
+                            backend);
                 }
             }
             if (!after.contains(backend)) {
@@ -207,8 +206,13 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
             }
         }
         if (promotion) {
-            log.warn("primary is now {}; {} serves as a replica", after.primary(),
-                    new Backend(before.primary().address(), BackendRole.REPLICA, before.primary().name()));
+            log.warn(
+                    "primary is now {}; {} serves as a replica",
+                    after.primary(),
+                    new Backend(
+                            before.primary().address(),
+                            BackendRole.REPLICA,
+                            before.primary().name()));
         }
     }
 
@@ -232,7 +236,8 @@ public final class TopologyUpdater implements Consumer<DiscoveredBackends> {
     private Map<HostPort, DiscoveredBackends.Endpoint> replicasOf(DiscoveredBackends discovered, HostPort primary) {
         Map<HostPort, DiscoveredBackends.Endpoint> replicas = new LinkedHashMap<>();
         for (DiscoveredBackends.Endpoint endpoint : discovered.endpoints()) {
-            if (endpoint.role() == BackendRole.PRIMARY || endpoint.address().equals(primary)
+            if (endpoint.role() == BackendRole.PRIMARY
+                    || endpoint.address().equals(primary)
                     || endpoint.address().equals(configuredPrimary)) {
                 continue;
             }

@@ -26,71 +26,91 @@ class ClientAuthenticationTest {
     private static final byte[] NONCE = "0123456789abcdefghij".getBytes(StandardCharsets.US_ASCII);
     private static final String HOST = "10.0.0.7";
 
-    private static final UserAccount NATIVE = new UserAccount("native", "n-pass",
-            Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD));
-    private static final UserAccount SHA2 = new UserAccount("sha2", "s-pass",
-            Optional.of(AuthPlugin.CACHING_SHA2_PASSWORD));
+    private static final UserAccount NATIVE =
+            new UserAccount("native", "n-pass", Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD));
+    private static final UserAccount SHA2 =
+            new UserAccount("sha2", "s-pass", Optional.of(AuthPlugin.CACHING_SHA2_PASSWORD));
     /** "auto": checked with the primary's own plugin. */
     private static final UserAccount AUTO = new UserAccount("auto", "a-pass", Optional.empty());
-    private static final UserAccount NO_PASSWORD = new UserAccount("open", "",
-            Optional.of(AuthPlugin.CACHING_SHA2_PASSWORD));
-    private static final Map<String, UserAccount> USERS = Map.of("native", NATIVE, "sha2", SHA2, "auto", AUTO,
-            "open", NO_PASSWORD);
+
+    private static final UserAccount NO_PASSWORD =
+            new UserAccount("open", "", Optional.of(AuthPlugin.CACHING_SHA2_PASSWORD));
+    private static final Map<String, UserAccount> USERS =
+            Map.of("native", NATIVE, "sha2", SHA2, "auto", AUTO, "open", NO_PASSWORD);
 
     private final Sha2AuthCache cache = new Sha2AuthCache();
 
     private ClientAuthentication exchange(AuthPlugin serverDefault) {
-        return new ClientAuthentication(name -> Optional.ofNullable(USERS.get(name)), cache, RSA, NONCE, HOST,
-                serverDefault);
+        return new ClientAuthentication(
+                name -> Optional.ofNullable(USERS.get(name)), cache, RSA, NONCE, HOST, serverDefault);
     }
 
     @Test
     void nativePasswordRightScrambleSucceeds() {
-        assertEquals(new AuthStep.Success(NATIVE), exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
-                .start("native", "mysql_native_password", NativePassword.scramble("n-pass", NONCE), false));
+        assertEquals(
+                new AuthStep.Success(NATIVE),
+                exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
+                        .start("native", "mysql_native_password", NativePassword.scramble("n-pass", NONCE), false));
     }
 
     @Test
     void nativePasswordWrongScrambleIsDenied() {
-        assertEquals(denied("native", true, "wrong password"), exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
-                .start("native", "mysql_native_password", NativePassword.scramble("n-pas", NONCE), false));
+        assertEquals(
+                denied("native", true, "wrong password"),
+                exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
+                        .start("native", "mysql_native_password", NativePassword.scramble("n-pas", NONCE), false));
     }
 
     @Test
     void nativePasswordScrambledWithAnotherNonceIsDenied() {
         byte[] otherNonce = "0123456789abcdefghiX".getBytes(StandardCharsets.US_ASCII);
-        assertEquals(denied("native", true, "wrong password"), exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
-                .start("native", "mysql_native_password", NativePassword.scramble("n-pass", otherNonce), false));
+        assertEquals(
+                denied("native", true, "wrong password"),
+                exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
+                        .start(
+                                "native",
+                                "mysql_native_password",
+                                NativePassword.scramble("n-pass", otherNonce),
+                                false));
     }
 
     @Test
     void noPasswordSentForAnAccountWithOneIsDeniedAsUsingPasswordNo() {
-        assertEquals(denied("native", false, "wrong password"), exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
-                .start("native", "mysql_native_password", new byte[0], false));
+        assertEquals(
+                denied("native", false, "wrong password"),
+                exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
+                        .start("native", "mysql_native_password", new byte[0], false));
     }
 
     @Test
     void unknownUserIsDeniedLikeAWrongPassword() {
-        assertEquals(denied("nobody", true, "unknown user"), exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
-                .start("nobody", "mysql_native_password", NativePassword.scramble("x", NONCE), false));
+        assertEquals(
+                denied("nobody", true, "unknown user"),
+                exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
+                        .start("nobody", "mysql_native_password", NativePassword.scramble("x", NONCE), false));
     }
 
     @Test
     void cachingSha2WrongScrambleIsDenied() {
-        assertEquals(denied("sha2", true, "wrong password"), exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
-                .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("wrong", NONCE), false));
+        assertEquals(
+                denied("sha2", true, "wrong password"),
+                exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
+                        .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("wrong", NONCE), false));
     }
 
     @Test
     void cachingSha2RightScrambleNotYetCachedAsksForFullAuthentication() {
-        assertEquals(fullAuthRequest(), exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
-                .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
+        assertEquals(
+                fullAuthRequest(),
+                exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
+                        .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
     }
 
     @Test
     void cachingSha2CacheHitIsFastAuthentication() {
         cache.remember("sha2", "s-pass");
-        assertEquals(new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), SHA2),
+        assertEquals(
+                new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), SHA2),
                 exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
                         .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
     }
@@ -98,24 +118,29 @@ class ClientAuthenticationTest {
     @Test
     void cacheEntryForAnOldPasswordIsNoHit() {
         cache.remember("sha2", "old-pass");
-        assertEquals(fullAuthRequest(), exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
-                .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
+        assertEquals(
+                fullAuthRequest(),
+                exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
+                        .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
     }
 
     @Test
     void emptyPasswordWithEmptyResponseSucceedsAtOnce() {
-        assertEquals(new AuthStep.Success(NO_PASSWORD), exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
-                .start("open", "caching_sha2_password", new byte[0], false));
+        assertEquals(
+                new AuthStep.Success(NO_PASSWORD),
+                exchange(AuthPlugin.CACHING_SHA2_PASSWORD).start("open", "caching_sha2_password", new byte[0], false));
     }
 
     @Test
     void clientOnAnotherPluginIsSwitchedWithTheSameNonceThenChecked() {
         ClientAuthentication auth = exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD);
         byte[] nonceWithNul = Arrays.copyOf(NONCE, NONCE.length + 1);
-        assertEquals(new AuthStep.Reply(new AuthSwitchRequest("caching_sha2_password", nonceWithNul)),
+        assertEquals(
+                new AuthStep.Reply(new AuthSwitchRequest("caching_sha2_password", nonceWithNul)),
                 auth.start("sha2", "mysql_native_password", NativePassword.scramble("s-pass", NONCE), false));
         cache.remember("sha2", "s-pass");
-        assertEquals(new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), SHA2),
+        assertEquals(
+                new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), SHA2),
                 auth.next(CachingSha2Password.scramble("s-pass", NONCE), false));
     }
 
@@ -123,16 +148,19 @@ class ClientAuthenticationTest {
     void switchedClientWithAWrongAnswerIsDenied() {
         ClientAuthentication auth = exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD);
         auth.start("sha2", "mysql_native_password", new byte[0], false);
-        assertEquals(denied("sha2", true, "wrong password"),
-                auth.next(NativePassword.scramble("s-pass", NONCE), false));
+        assertEquals(
+                denied("sha2", true, "wrong password"), auth.next(NativePassword.scramble("s-pass", NONCE), false));
     }
 
     @Test
     void autoAccountUsesThePrimarysPlugin() {
-        assertEquals(new AuthStep.Success(AUTO), exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
-                .start("auto", "mysql_native_password", NativePassword.scramble("a-pass", NONCE), false));
-        assertEquals(new AuthStep.Reply(new AuthSwitchRequest("caching_sha2_password",
-                        Arrays.copyOf(NONCE, NONCE.length + 1))),
+        assertEquals(
+                new AuthStep.Success(AUTO),
+                exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
+                        .start("auto", "mysql_native_password", NativePassword.scramble("a-pass", NONCE), false));
+        assertEquals(
+                new AuthStep.Reply(
+                        new AuthSwitchRequest("caching_sha2_password", Arrays.copyOf(NONCE, NONCE.length + 1))),
                 exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
                         .start("auto", "mysql_native_password", NativePassword.scramble("a-pass", NONCE), false));
     }
@@ -148,14 +176,18 @@ class ClientAuthenticationTest {
     void fullAuthenticationOverTlsWithAWrongPasswordIsDeniedAndNotCached() {
         ClientAuthentication auth = startFullAuthentication();
         assertEquals(denied("sha2", true, "wrong password"), auth.next(CachingSha2Password.clearText("s-pas"), true));
-        assertEquals(fullAuthRequest(), exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
-                .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), true));
+        assertEquals(
+                fullAuthRequest(),
+                exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
+                        .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), true));
     }
 
     @Test
     void fullAuthenticationWithoutTlsRefusesAClearPassword() {
         ClientAuthentication auth = startFullAuthentication();
-        assertEquals(new AuthStep.Failure(ProxyErrors.secureTransportRequired(),
+        assertEquals(
+                new AuthStep.Failure(
+                        ProxyErrors.secureTransportRequired(),
                         "client sent a clear-text password over an insecure connection"),
                 auth.next(CachingSha2Password.clearText("s-pass"), false));
     }
@@ -163,7 +195,8 @@ class ClientAuthenticationTest {
     @Test
     void fullAuthenticationWithoutTlsHandsOutTheRsaKeyAndTakesTheEncryptedPassword() {
         ClientAuthentication auth = startFullAuthentication();
-        assertEquals(new AuthStep.Reply(new AuthMoreData(RSA.publicKeyPem().getBytes(StandardCharsets.US_ASCII))),
+        assertEquals(
+                new AuthStep.Reply(new AuthMoreData(RSA.publicKeyPem().getBytes(StandardCharsets.US_ASCII))),
                 auth.next(new byte[] {2}, false));
         byte[] encrypted = RsaPasswordCipher.encrypt("s-pass", NONCE, RSA.publicKey());
         assertEquals(new AuthStep.Success(SHA2), auth.next(encrypted, false));
@@ -174,7 +207,8 @@ class ClientAuthenticationTest {
     void rsaEncryptedWrongPasswordIsDenied() {
         ClientAuthentication auth = startFullAuthentication();
         auth.next(new byte[] {2}, false);
-        assertEquals(denied("sha2", true, "wrong password"),
+        assertEquals(
+                denied("sha2", true, "wrong password"),
                 auth.next(RsaPasswordCipher.encrypt("s-pas", NONCE, RSA.publicKey()), false));
     }
 
@@ -182,18 +216,21 @@ class ClientAuthenticationTest {
     void rsaPayloadThatDoesNotDecryptIsDenied() {
         ClientAuthentication auth = startFullAuthentication();
         auth.next(new byte[] {2}, false);
-        assertEquals(denied("sha2", true, "RSA-encrypted password could not be decrypted"),
-                auth.next(new byte[256], false));
+        assertEquals(
+                denied("sha2", true, "RSA-encrypted password could not be decrypted"), auth.next(new byte[256], false));
     }
 
     @Test
     void nextBeforeStartIsABug() {
-        assertThrows(IllegalStateException.class, () -> exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD).next(new byte[0], false));
+        assertThrows(
+                IllegalStateException.class,
+                () -> exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD).next(new byte[0], false));
     }
 
     private ClientAuthentication startFullAuthentication() {
         ClientAuthentication auth = exchange(AuthPlugin.CACHING_SHA2_PASSWORD);
-        assertEquals(fullAuthRequest(),
+        assertEquals(
+                fullAuthRequest(),
                 auth.start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
         return auth;
     }

@@ -19,7 +19,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Arrays;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -40,19 +39,28 @@ class BackendHandshakeHandlerTest {
     private static final String MARIADB_GREETING = "0a352e352e352d31302e31312e31392d4d6172696144422d302b646562"
             + "313275312d6c6f67000a0000004759692475422c5000fef72d0200ff81150000000000001d00000031433c437a61535e"
             + "5c363752006d7973716c5f6e61746976655f70617373776f726400";
+
     private static final byte[] MARIADB_NONCE = "GYi$uB,P1C<CzaS^\\67R".getBytes(StandardCharsets.US_ASCII);
     /** The same greeting as a MySQL 8 default account would get it: the plugin is caching_sha2_password. */
     private static final String SHA2_GREETING = MARIADB_GREETING.substring(0, MARIADB_GREETING.length() - 44)
             + ByteBufUtil.hexDump("caching_sha2_password".getBytes(StandardCharsets.US_ASCII)) + "00";
     /** OK after login: 0 rows, 0 id, status AUTOCOMMIT, 0 warnings. */
     private static final String LOGIN_OK = "00000002000000";
-    private static final String ERR_1045 = "ff1504" + "23" + "3238303030" + ByteBufUtil.hexDump(
-            "Access denied for user 'app'@'localhost' (using password: YES)".getBytes(StandardCharsets.US_ASCII));
+
+    private static final String ERR_1045 = "ff1504" + "23" + "3238303030"
+            + ByteBufUtil.hexDump("Access denied for user 'app'@'localhost' (using password: YES)"
+                    .getBytes(StandardCharsets.US_ASCII));
 
     /** What the client asked for; the MariaDB greeting offers all of it, so it is what the proxy sends. */
-    private static final int CLIENT_CAPABILITIES = Capability.maskOf(Capability.PROTOCOL_41,
-            Capability.SECURE_CONNECTION, Capability.PLUGIN_AUTH, Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
-            Capability.TRANSACTIONS, Capability.MULTI_RESULTS, Capability.DEPRECATE_EOF);
+    private static final int CLIENT_CAPABILITIES = Capability.maskOf(
+            Capability.PROTOCOL_41,
+            Capability.SECURE_CONNECTION,
+            Capability.PLUGIN_AUTH,
+            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+            Capability.TRANSACTIONS,
+            Capability.MULTI_RESULTS,
+            Capability.DEPRECATE_EOF);
+
     private static final BackendLogin LOGIN = new BackendLogin("app", "s3cret", CLIENT_CAPABILITIES, 45, null, null);
 
     private EmbeddedChannel channel;
@@ -104,8 +112,10 @@ class BackendHandshakeHandlerTest {
 
         byte[] nonce = "abcdefghij0123456789".getBytes(StandardCharsets.US_ASCII);
         // 0xfe, plugin name NUL, 20-byte nonce + NUL
-        serverSends(2, "fe" + ByteBufUtil.hexDump("caching_sha2_password".getBytes(StandardCharsets.US_ASCII))
-                + "00" + ByteBufUtil.hexDump(nonce) + "00");
+        serverSends(
+                2,
+                "fe" + ByteBufUtil.hexDump("caching_sha2_password".getBytes(StandardCharsets.US_ASCII)) + "00"
+                        + ByteBufUtil.hexDump(nonce) + "00");
         assertWritten(frame(3, ByteBufUtil.hexDump(CachingSha2Password.scramble("s3cret", nonce))));
 
         serverSends(4, "0103"); // AuthMoreData: fast auth success
@@ -119,7 +129,8 @@ class BackendHandshakeHandlerTest {
     void cachingSha2GreetingIsAnsweredWithSha2ScrambleAndFastAuth() {
         start(LOGIN);
         serverSends(0, SHA2_GREETING);
-        assertWritten(handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
+        assertWritten(
+                handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
         serverSends(2, "0103");
         serverSends(3, LOGIN_OK);
         assertTrue(outcome.isSuccess());
@@ -132,12 +143,16 @@ class BackendHandshakeHandlerTest {
         KeyPair keys = generator.generateKeyPair();
         start(LOGIN);
         serverSends(0, SHA2_GREETING);
-        assertWritten(handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
+        assertWritten(
+                handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
 
         serverSends(2, "0104"); // perform full authentication
         assertWritten(frame(3, "02")); // request the public key
-        serverSends(4, "01" + ByteBufUtil.hexDump(
-                RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
+        serverSends(
+                4,
+                "01"
+                        + ByteBufUtil.hexDump(
+                                RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
         ByteBuf encrypted = channel.readOutbound();
         try {
             assertEquals(5, encrypted.getUnsignedByte(3));
@@ -158,7 +173,8 @@ class BackendHandshakeHandlerTest {
         serverSends(2, ERR_1045);
 
         BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
-        assertEquals(new ErrPacket(1045, "28000", "Access denied for user 'app'@'localhost' (using password: YES)"),
+        assertEquals(
+                new ErrPacket(1045, "28000", "Access denied for user 'app'@'localhost' (using password: YES)"),
                 failure.error());
         assertFalse(channel.isOpen());
     }
@@ -171,7 +187,9 @@ class BackendHandshakeHandlerTest {
         serverSends(2, "fe" + ByteBufUtil.hexDump("auth_gssapi_client".getBytes(StandardCharsets.US_ASCII)) + "00");
         BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
         assertEquals(1429, failure.error().errorCode());
-        assertTrue(failure.error().message().contains("auth_gssapi_client"), failure.error().message());
+        assertTrue(
+                failure.error().message().contains("auth_gssapi_client"),
+                failure.error().message());
         assertFalse(channel.isOpen());
         assertNull(channel.readOutbound());
     }
@@ -213,7 +231,10 @@ class BackendHandshakeHandlerTest {
      */
     private static byte[] handshakeResponse(String plugin, byte[] scramble) {
         ByteBuf payload = Unpooled.buffer();
-        payload.writeIntLE(CLIENT_CAPABILITIES).writeIntLE(1 << 30).writeByte(45).writeZero(23);
+        payload.writeIntLE(CLIENT_CAPABILITIES)
+                .writeIntLE(1 << 30)
+                .writeByte(45)
+                .writeZero(23);
         payload.writeBytes("app\0".getBytes(StandardCharsets.US_ASCII));
         payload.writeByte(scramble.length).writeBytes(scramble);
         payload.writeBytes((plugin + "\0").getBytes(StandardCharsets.US_ASCII));

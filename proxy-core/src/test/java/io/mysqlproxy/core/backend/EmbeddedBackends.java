@@ -19,31 +19,44 @@ import java.nio.charset.StandardCharsets;
 public final class EmbeddedBackends {
 
     /** The capabilities such a backend and the proxy agreed on, without DEPRECATE_EOF. */
-    public static final int CAPABILITIES = Capability.LONG_PASSWORD.mask() | Capability.FOUND_ROWS.mask()
-            | Capability.LONG_FLAG.mask() | Capability.CONNECT_WITH_DB.mask() | Capability.LOCAL_FILES.mask()
-            | Capability.PROTOCOL_41.mask() | Capability.TRANSACTIONS.mask() | Capability.SECURE_CONNECTION.mask()
-            | Capability.MULTI_STATEMENTS.mask() | Capability.MULTI_RESULTS.mask()
-            | Capability.PS_MULTI_RESULTS.mask() | Capability.PLUGIN_AUTH.mask();
+    public static final int CAPABILITIES = Capability.LONG_PASSWORD.mask()
+            | Capability.FOUND_ROWS.mask()
+            | Capability.LONG_FLAG.mask()
+            | Capability.CONNECT_WITH_DB.mask()
+            | Capability.LOCAL_FILES.mask()
+            | Capability.PROTOCOL_41.mask()
+            | Capability.TRANSACTIONS.mask()
+            | Capability.SECURE_CONNECTION.mask()
+            | Capability.MULTI_STATEMENTS.mask()
+            | Capability.MULTI_RESULTS.mask()
+            | Capability.PS_MULTI_RESULTS.mask()
+            | Capability.PLUGIN_AUTH.mask();
 
     private static final byte[] SCRAMBLE = "abcdefghijklmnopqrst\0".getBytes(StandardCharsets.US_ASCII);
 
-    private EmbeddedBackends() {
-    }
+    private EmbeddedBackends() {}
 
     /**
      * A connection to the server at {@code address}, logged in with {@code login}; its session is on
      * the login's schema and collation, with autocommit on. With {@code deprecateEof}, result sets
      * end with an OK packet instead of EOF.
      */
-    public static BackendConnection connection(String address, long serverConnectionId, BackendLogin login,
-                                               boolean deprecateEof) {
+    public static BackendConnection connection(
+            String address, long serverConnectionId, BackendLogin login, boolean deprecateEof) {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(BackendConnection.FRAMES, new PacketFrameDecoder());
         int capabilities = CAPABILITIES | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
-        HandshakeV10 greeting = new HandshakeV10("10.11.19-MariaDB", serverConnectionId, SCRAMBLE, capabilities,
-                login.characterSet(), ServerStatus.AUTOCOMMIT.mask(), 0, "mysql_native_password");
-        return new BackendConnection(channel, address, greeting, capabilities,
-                OkPacket.of(ServerStatus.AUTOCOMMIT.mask()), login);
+        HandshakeV10 greeting = new HandshakeV10(
+                "10.11.19-MariaDB",
+                serverConnectionId,
+                SCRAMBLE,
+                capabilities,
+                login.characterSet(),
+                ServerStatus.AUTOCOMMIT.mask(),
+                0,
+                "mysql_native_password");
+        return new BackendConnection(
+                channel, address, greeting, capabilities, OkPacket.of(ServerStatus.AUTOCOMMIT.mask()), login);
     }
 
     /** The embedded channel under a connection made by {@link #connection}. */

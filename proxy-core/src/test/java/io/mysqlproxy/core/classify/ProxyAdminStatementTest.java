@@ -15,17 +15,22 @@ class ProxyAdminStatementTest {
 
     private static ProxyAdminStatement parse(String sql) {
         byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
-        assertEquals(StatementKind.PROXY_ADMIN, StatementClassifier.classify(bytes, 0, bytes.length).kind(), sql);
+        assertEquals(
+                StatementKind.PROXY_ADMIN,
+                StatementClassifier.classify(bytes, 0, bytes.length).kind(),
+                sql);
         return ProxyAdminStatement.parse(bytes);
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "SHOW PROXY BACKENDS             | SHOW_BACKENDS",
-        "show proxy backends;            | SHOW_BACKENDS",
-        "  Show  /* c */ Proxy Stats ;;  | SHOW_STATS",
-        "/* route=primary */ SHOW PROXY STATS -- end | SHOW_STATS",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "SHOW PROXY BACKENDS             | SHOW_BACKENDS",
+                "show proxy backends;            | SHOW_BACKENDS",
+                "  Show  /* c */ Proxy Stats ;;  | SHOW_STATS",
+                "/* route=primary */ SHOW PROXY STATS -- end | SHOW_STATS",
+            })
     void showStatements(String sql, ProxyAdminStatement.Kind kind) {
         assertEquals(kind, parse(sql).kind(), sql);
     }
@@ -36,7 +41,10 @@ class ProxyAdminStatementTest {
         ProxyAdminStatement statement = parse(sql);
         assertEquals(ProxyAdminStatement.Kind.EXPLAIN_ROUTE, statement.kind());
         assertEquals(" /* route=replica */ SELECT 1; SELECT 2", sql.substring(statement.statementStart()));
-        assertEquals(" select 1", "explain   route select 1".substring(parse("explain   route select 1").statementStart()));
+        assertEquals(
+                " select 1",
+                "explain   route select 1"
+                        .substring(parse("explain   route select 1").statementStart()));
     }
 
     @ParameterizedTest
@@ -48,13 +56,15 @@ class ProxyAdminStatementTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "SHOW PROXY                  | SHOW PROXY needs what to show",
-        "SHOW PROXY;                 | SHOW PROXY needs what to show",
-        "SHOW PROXY USERS            | Unknown statement SHOW PROXY USERS",
-        "SHOW PROXY 'BACKENDS'       | Unknown statement SHOW PROXY BACKENDS",
-        "SHOW PROXY BACKENDS LIKE 'x' | Unexpected 'LIKE' after SHOW PROXY BACKENDS",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "SHOW PROXY                  | SHOW PROXY needs what to show",
+                "SHOW PROXY;                 | SHOW PROXY needs what to show",
+                "SHOW PROXY USERS            | Unknown statement SHOW PROXY USERS",
+                "SHOW PROXY 'BACKENDS'       | Unknown statement SHOW PROXY BACKENDS",
+                "SHOW PROXY BACKENDS LIKE 'x' | Unexpected 'LIKE' after SHOW PROXY BACKENDS",
+            })
     void unknownShowProxyStatementsSayWhatIsSupported(String sql, String start) {
         ProxyAdminStatement statement = parse(sql);
         assertEquals(ProxyAdminStatement.Kind.INVALID, statement.kind());

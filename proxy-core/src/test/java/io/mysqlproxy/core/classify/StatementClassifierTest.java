@@ -1,5 +1,11 @@
 package io.mysqlproxy.core.classify;
 
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,20 +14,72 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.util.Random;
-import org.junit.jupiter.api.Test;
-
 /** API-level behaviour of {@link StatementClassifier}: slicing, robustness, sharing and allocation. */
 class StatementClassifierTest {
 
     private static final String[] FRAGMENTS = {
-        "SELECT", "select", "UPDATE", "INSERT", "INTO", "FOR", "UPDATE", "SHARE", "LOCK", "IN", "MODE", "WITH",
-        "BEGIN", "COMMIT", "ROLLBACK", "TO", "SET", "autocommit", "=", ":=", "@a", "@@", "session", ".", "(", ")",
-        ",", ";", "'", "\"", "`", "\\", "/*", "*/", "/*!", "/*!50000", "/*M!", "--", "-- ", "#", "\n", " ", "\t",
-        "route=primary", "route=replica", "GET_LOCK", "LAST_INSERT_ID", "NEXT", "VALUE", "EXPLAIN", "ANALYZE",
-        "CREATE", "TEMPORARY", "TABLE", "PROCEDURE", "DROP", "PREPARE", "SAVEPOINT", "x", "1", "0", "é",
+        "SELECT",
+        "select",
+        "UPDATE",
+        "INSERT",
+        "INTO",
+        "FOR",
+        "UPDATE",
+        "SHARE",
+        "LOCK",
+        "IN",
+        "MODE",
+        "WITH",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "TO",
+        "SET",
+        "autocommit",
+        "=",
+        ":=",
+        "@a",
+        "@@",
+        "session",
+        ".",
+        "(",
+        ")",
+        ",",
+        ";",
+        "'",
+        "\"",
+        "`",
+        "\\",
+        "/*",
+        "*/",
+        "/*!",
+        "/*!50000",
+        "/*M!",
+        "--",
+        "-- ",
+        "#",
+        "\n",
+        " ",
+        "\t",
+        "route=primary",
+        "route=replica",
+        "GET_LOCK",
+        "LAST_INSERT_ID",
+        "NEXT",
+        "VALUE",
+        "EXPLAIN",
+        "ANALYZE",
+        "CREATE",
+        "TEMPORARY",
+        "TABLE",
+        "PROCEDURE",
+        "DROP",
+        "PREPARE",
+        "SAVEPOINT",
+        "x",
+        "1",
+        "0",
+        "é",
     };
 
     @Test
@@ -39,9 +97,13 @@ class StatementClassifierTest {
         Classification locking = StatementClassifier.classify(buffer, select, withLock);
         assertTrue(locking.has(StatementFlag.LOCKING_READ));
 
-        assertEquals(StatementKind.WRITE, StatementClassifier.classify(buffer, 0, 18).kind());
-        assertEquals(StatementKind.EMPTY, StatementClassifier.classify(buffer, 5, 0).kind());
-        assertEquals(StatementKind.MULTI, StatementClassifier.classify(buffer, 0, buffer.length).kind());
+        assertEquals(
+                StatementKind.WRITE, StatementClassifier.classify(buffer, 0, 18).kind());
+        assertEquals(
+                StatementKind.EMPTY, StatementClassifier.classify(buffer, 5, 0).kind());
+        assertEquals(
+                StatementKind.MULTI,
+                StatementClassifier.classify(buffer, 0, buffer.length).kind());
     }
 
     @Test
@@ -65,16 +127,21 @@ class StatementClassifierTest {
     void flaglessResultsAreSharedInstances() {
         assertSame(StatementClassifier.classify("SELECT 1"), StatementClassifier.classify("select * from t"));
         assertSame(StatementClassifier.classify("COMMIT"), StatementClassifier.classify("commit work"));
-        assertEquals(StatementClassifier.classify("SELECT 1 FOR UPDATE"),
+        assertEquals(
+                StatementClassifier.classify("SELECT 1 FOR UPDATE"),
                 StatementClassifier.classify("SELECT 2 FOR SHARE"));
     }
 
     @Test
     void reasonNamesKindFlagsAndHint() {
         assertEquals("READ", StatementClassifier.classify("SELECT 1").reason());
-        assertEquals("READ[LOCKING_READ,SESSION_FUNCTION] hint=REPLICA",
-                StatementClassifier.classify("/* route=replica */ SELECT LAST_INSERT_ID() FOR UPDATE").reason());
-        assertEquals("MULTI[MULTI_NON_READ]", StatementClassifier.classify("SELECT 1; DELETE FROM t").reason());
+        assertEquals(
+                "READ[LOCKING_READ,SESSION_FUNCTION] hint=REPLICA",
+                StatementClassifier.classify("/* route=replica */ SELECT LAST_INSERT_ID() FOR UPDATE")
+                        .reason());
+        assertEquals(
+                "MULTI[MULTI_NON_READ]",
+                StatementClassifier.classify("SELECT 1; DELETE FROM t").reason());
     }
 
     @Test
@@ -134,8 +201,9 @@ class StatementClassifierTest {
         };
         long sink = 0;
         for (int i = 0; i < 20_000; i++) {
-            sink += StatementClassifier.classify(statements[i % statements.length], 0,
-                    statements[i % statements.length].length).flags();
+            sink += StatementClassifier.classify(
+                            statements[i % statements.length], 0, statements[i % statements.length].length)
+                    .flags();
         }
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < 100_000; i++) {

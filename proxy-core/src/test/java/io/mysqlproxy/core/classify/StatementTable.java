@@ -15,8 +15,7 @@ public final class StatementTable {
 
     private static final String MEBIBYTE = "x".repeat(1 << 20);
 
-    private StatementTable() {
-    }
+    private StatementTable() {}
 
     /** The statement a cell stands for. */
     public static String expand(String cell) {

@@ -49,19 +49,22 @@ class ConfigLoaderTest {
     @Test
     void environmentOverridesTheFile() throws IOException {
         Path file = file(MINIMAL + "mysql-proxy.listen.port = 7000\nmysql-proxy.backends.primary = \"db:3306\"\n");
-        ProxyConfig config = ConfigLoader.load(Optional.of(file), Map.of(
-                "MYSQL_PROXY_PORT", "3306",
-                "MYSQL_PROXY_ADMIN_PORT", "9999",
-                "MYSQL_PROXY_PRIMARY", "mysql-0.mysql:3307",
-                "MYSQL_PROXY_REPLICAS", "mysql-1.mysql:3306, mysql-2.mysql:3306",
-                "MYSQL_PROXY_USER", "svc",
-                "MYSQL_PROXY_PASSWORD", "from-secret",
-                "MYSQL_PROXY_MONITOR_USER", "monitor",
-                "MYSQL_PROXY_MONITOR_PASSWORD", "m"));
+        ProxyConfig config = ConfigLoader.load(
+                Optional.of(file),
+                Map.of(
+                        "MYSQL_PROXY_PORT", "3306",
+                        "MYSQL_PROXY_ADMIN_PORT", "9999",
+                        "MYSQL_PROXY_PRIMARY", "mysql-0.mysql:3307",
+                        "MYSQL_PROXY_REPLICAS", "mysql-1.mysql:3306, mysql-2.mysql:3306",
+                        "MYSQL_PROXY_USER", "svc",
+                        "MYSQL_PROXY_PASSWORD", "from-secret",
+                        "MYSQL_PROXY_MONITOR_USER", "monitor",
+                        "MYSQL_PROXY_MONITOR_PASSWORD", "m"));
         assertEquals(3306, config.listenPort());
         assertEquals(9999, config.adminPort());
         assertEquals(new HostPort("mysql-0.mysql", 3307), config.backends().primary());
-        assertEquals(List.of(new HostPort("mysql-1.mysql", 3306), new HostPort("mysql-2.mysql", 3306)),
+        assertEquals(
+                List.of(new HostPort("mysql-1.mysql", 3306), new HostPort("mysql-2.mysql", 3306)),
                 config.backends().replicas());
         assertEquals("from-secret", config.user("svc").orElseThrow().password());
         assertTrue(config.user("app").isPresent(), "file users stay");
@@ -70,34 +73,39 @@ class ConfigLoaderTest {
 
     @Test
     void environmentAloneIsEnough() {
-        ProxyConfig config = ConfigLoader.load(Optional.empty(),
+        ProxyConfig config = ConfigLoader.load(
+                Optional.empty(),
                 Map.of("MYSQL_PROXY_USER", "app", "MYSQL_PROXY_PASSWORD", "pw", "MYSQL_PROXY_PRIMARY", "db:3306"));
         assertEquals("pw", config.user("app").orElseThrow().password());
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "mysql-proxy.listen.port = 70000                         | mysql-proxy.listen.port",
-            "mysql-proxy.listen.port = abc                           | mysql-proxy.listen.port",
-            "mysql-proxy.admin.port = 6033                           | mysql-proxy.admin.port",
-            "mysql-proxy.backends.primary = \"nocolon\"              | mysql-proxy.backends.primary",
-            "mysql-proxy.backends.replicas = [\"a:1\", \"b:x\"]      | mysql-proxy.backends.replicas",
-            "mysql-proxy.backends.connect-timeout = -1s              | mysql-proxy.backends.connect-timeout",
-            "mysql-proxy.client.max-connections = 0                  | mysql-proxy.client.max-connections",
-            "mysql-proxy.client.max-allowed-packet = 10              | mysql-proxy.client.max-allowed-packet",
-            "mysql-proxy.client.default-auth-plugin = ed25519        | mysql-proxy.client.default-auth-plugin",
-            "mysql-proxy.client.tls.certificate = /no/such/file.pem  | mysql-proxy.client.tls.certificate",
-            "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
-            "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
-            "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",
-            "mysql-proxy.users = []                                  | mysql-proxy.users",
-            "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
-            "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
-            "mysql-proxy.discovery.kubernetes.port = 0               | mysql-proxy.discovery.kubernetes.port",
-            "mysql-proxy.discovery { mode = kubernetes }, mysql-proxy.backends.replicas = [\"a:1\"] | mysql-proxy.backends.replicas"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "mysql-proxy.listen.port = 70000                         | mysql-proxy.listen.port",
+                "mysql-proxy.listen.port = abc                           | mysql-proxy.listen.port",
+                "mysql-proxy.admin.port = 6033                           | mysql-proxy.admin.port",
+                "mysql-proxy.backends.primary = \"nocolon\"              | mysql-proxy.backends.primary",
+                "mysql-proxy.backends.replicas = [\"a:1\", \"b:x\"]      | mysql-proxy.backends.replicas",
+                "mysql-proxy.backends.connect-timeout = -1s              | mysql-proxy.backends.connect-timeout",
+                "mysql-proxy.client.max-connections = 0                  | mysql-proxy.client.max-connections",
+                "mysql-proxy.client.max-allowed-packet = 10              | mysql-proxy.client.max-allowed-packet",
+                "mysql-proxy.client.default-auth-plugin = ed25519        | mysql-proxy.client.default-auth-plugin",
+                "mysql-proxy.client.tls.certificate = /no/such/file.pem  | mysql-proxy.client.tls.certificate",
+                "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
+                "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
+                "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",
+                "mysql-proxy.users = []                                  | mysql-proxy.users",
+                "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
+                "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
+                "mysql-proxy.discovery.kubernetes.port = 0               | mysql-proxy.discovery.kubernetes.port",
+                "mysql-proxy.discovery { mode = kubernetes }, mysql-proxy.backends.replicas = [\"a:1\"] | mysql-proxy.backends.replicas"
+            })
     void invalidValuesNameTheirKey(String line, String key) throws IOException {
         String users = line.contains("users") ? "" : MINIMAL;
-        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+        InvalidConfigException e = assertThrows(
+                InvalidConfigException.class,
                 () -> ConfigLoader.load(Optional.of(file(users + line + "\n")), Map.of()));
         assertEquals(key, e.key(), e.getMessage());
         assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
@@ -105,7 +113,8 @@ class ConfigLoaderTest {
 
     @Test
     void usersAreAdminsOnlyWhenMarked() throws IOException {
-        ProxyConfig config = ConfigLoader.load(Optional.of(file("""
+        ProxyConfig config = ConfigLoader.load(
+                Optional.of(file("""
                 mysql-proxy.users = [
                   { name = app, password = a }
                   { name = ops, password = o, admin = true }
@@ -121,8 +130,8 @@ class ConfigLoaderTest {
 
     @Test
     void aUserAddedOnlyByTheEnvironmentIsNoAdmin() {
-        ProxyConfig config = ConfigLoader.load(Optional.empty(), Map.of("MYSQL_PROXY_USER", "svc",
-                "MYSQL_PROXY_PASSWORD", "pw"));
+        ProxyConfig config =
+                ConfigLoader.load(Optional.empty(), Map.of("MYSQL_PROXY_USER", "svc", "MYSQL_PROXY_PASSWORD", "pw"));
         assertFalse(config.user("svc").orElseThrow().admin());
     }
 
@@ -130,7 +139,9 @@ class ConfigLoaderTest {
     void discoveryIsStaticUnlessConfigured() throws IOException {
         ProxyConfig defaults = ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of());
         assertEquals(DiscoveryMode.STATIC, defaults.discovery().mode());
-        assertEquals(new ProxyConfig.Kubernetes("", "mysql", "mysql", 3306), defaults.discovery().kubernetes());
+        assertEquals(
+                new ProxyConfig.Kubernetes("", "mysql", "mysql", 3306),
+                defaults.discovery().kubernetes());
 
         ProxyConfig kubernetes = ConfigLoader.load(Optional.of(file(MINIMAL + """
                 mysql-proxy.discovery {
@@ -139,39 +150,58 @@ class ConfigLoaderTest {
                 }
                 """)), Map.of());
         assertEquals(DiscoveryMode.KUBERNETES, kubernetes.discovery().mode());
-        assertEquals(new ProxyConfig.Kubernetes("db", "mariadb", "", 3307), kubernetes.discovery().kubernetes());
+        assertEquals(
+                new ProxyConfig.Kubernetes("db", "mariadb", "", 3307),
+                kubernetes.discovery().kubernetes());
     }
 
     @Test
     void thePrimaryIsTheConfiguredOneUnlessToldToFollowTheWritableServer() throws IOException {
-        assertEquals(PrimaryMode.CONFIGURED,
-                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of()).backends().primaryMode());
-        assertEquals(PrimaryMode.FOLLOW_WRITABLE, ConfigLoader.load(Optional.of(file(MINIMAL
-                + "mysql-proxy.backends.primary-mode = follow-writable\n")), Map.of()).backends().primaryMode());
-        InvalidConfigException wrong = assertThrows(InvalidConfigException.class, () -> ConfigLoader.load(
-                Optional.of(file(MINIMAL + "mysql-proxy.backends.primary-mode = elected\n")), Map.of()));
-        assertEquals("mysql-proxy.backends.primary-mode: must be configured or follow-writable, got 'elected'",
+        assertEquals(
+                PrimaryMode.CONFIGURED,
+                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of())
+                        .backends()
+                        .primaryMode());
+        assertEquals(
+                PrimaryMode.FOLLOW_WRITABLE,
+                ConfigLoader.load(
+                                Optional.of(file(MINIMAL + "mysql-proxy.backends.primary-mode = follow-writable\n")),
+                                Map.of())
+                        .backends()
+                        .primaryMode());
+        InvalidConfigException wrong = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.backends.primary-mode = elected\n")), Map.of()));
+        assertEquals(
+                "mysql-proxy.backends.primary-mode: must be configured or follow-writable, got 'elected'",
                 wrong.getMessage());
         // Outside a cluster, the image's kubernetes discovery is switched off through the environment.
-        assertEquals(DiscoveryMode.STATIC, ConfigLoader.load(Optional.of(file(MINIMAL
-                + "mysql-proxy.discovery.mode = kubernetes\n")), Map.of("MYSQL_PROXY_DISCOVERY", "static"))
-                .discovery().mode());
+        assertEquals(
+                DiscoveryMode.STATIC,
+                ConfigLoader.load(
+                                Optional.of(file(MINIMAL + "mysql-proxy.discovery.mode = kubernetes\n")),
+                                Map.of("MYSQL_PROXY_DISCOVERY", "static"))
+                        .discovery()
+                        .mode());
     }
 
     @Test
     void syntaxErrorsAndMissingFilesAreReported() throws IOException {
-        InvalidConfigException syntax = assertThrows(InvalidConfigException.class,
+        InvalidConfigException syntax = assertThrows(
+                InvalidConfigException.class,
                 () -> ConfigLoader.load(Optional.of(file("mysql-proxy { listen { port = ")), Map.of()));
         assertTrue(syntax.getMessage().contains("app.conf"), syntax.getMessage());
-        InvalidConfigException missing = assertThrows(InvalidConfigException.class,
+        InvalidConfigException missing = assertThrows(
+                InvalidConfigException.class,
                 () -> ConfigLoader.load(Optional.of(dir.resolve("absent.conf")), Map.of()));
         assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
     }
 
     @Test
     void passwordsNeverAppearInToString() throws IOException {
-        ProxyConfig config = ConfigLoader.load(Optional.of(file(MINIMAL
-                + "mysql-proxy.monitor { user = mon, password = monitor-pw }\n")), Map.of());
+        ProxyConfig config = ConfigLoader.load(
+                Optional.of(file(MINIMAL + "mysql-proxy.monitor { user = mon, password = monitor-pw }\n")), Map.of());
         assertFalse(config.toString().contains("secret"), config.toString());
         assertFalse(config.toString().contains("monitor-pw"), config.toString());
     }

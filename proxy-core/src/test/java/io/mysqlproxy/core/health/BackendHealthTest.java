@@ -44,8 +44,8 @@ class BackendHealthTest {
     /** What discovery publishes when the replica's pod starts terminating. */
     private void drain() {
         TopologyUpdater discovery = new TopologyUpdater(topology, Map.of());
-        discovery.accept(new DiscoveredBackends(List.of(
-                new DiscoveredBackends.Endpoint(ADDRESS, null, BackendRole.REPLICA, true))));
+        discovery.accept(new DiscoveredBackends(
+                List.of(new DiscoveredBackends.Endpoint(ADDRESS, null, BackendRole.REPLICA, true))));
     }
 
     @Test
@@ -99,7 +99,8 @@ class BackendHealthTest {
         assertNotSame(before, after);
         assertEquals(BackendCondition.initial(1), before.condition(replica));
         assertEquals(List.of(replica), before.usableReplicas());
-        assertEquals(new BackendCondition(BackendState.LAGGING, 30, Writability.READ_ONLY, 1), after.condition(replica));
+        assertEquals(
+                new BackendCondition(BackendState.LAGGING, 30, Writability.READ_ONLY, 1), after.condition(replica));
         assertEquals(List.of(), after.usableReplicas());
         assertSame(before.primary(), after.primary());
 
@@ -145,8 +146,10 @@ class BackendHealthTest {
         Thread checks = new Thread(() -> {
             try {
                 for (int i = 0; i < 20_000; i++) {
-                    flapping.apply(i % 2 == 0 ? CheckResult.unreachable("refused")
-                            : CheckResult.healthy(0, Writability.READ_ONLY));
+                    flapping.apply(
+                            i % 2 == 0
+                                    ? CheckResult.unreachable("refused")
+                                    : CheckResult.healthy(0, Writability.READ_ONLY));
                     if (i == 100) {
                         started.countDown();
                     }

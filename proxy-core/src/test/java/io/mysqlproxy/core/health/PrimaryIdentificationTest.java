@@ -43,7 +43,9 @@ class PrimaryIdentificationTest {
 
     /** Publishes what the checks read of each server's read_only, and judges it. */
     private PrimaryIdentification.Verdict judge(PrimaryMode mode, Writability p, Writability r1, Writability r2) {
-        topology = new Topology(primary, List.of(one, two),
+        topology = new Topology(
+                primary,
+                List.of(one, two),
                 Map.of(primary, reads(p), one, reads(r1), two, reads(r2).withState(twoState)));
         return PrimaryIdentification.judge(mode, topology);
     }
@@ -67,7 +69,8 @@ class PrimaryIdentificationTest {
         assertNull(verdict.promote(), "configured mode never promotes");
 
         verdict = judge(CONFIGURED, READ_ONLY, WRITABLE, READ_ONLY);
-        assertTrue(verdict.refusal().contains("replica mysql-1 (10.0.0.1:3306) reports read_only = OFF: a failover?"),
+        assertTrue(
+                verdict.refusal().contains("replica mysql-1 (10.0.0.1:3306) reports read_only = OFF: a failover?"),
                 verdict.refusal());
         assertNull(verdict.promote());
     }
@@ -75,8 +78,11 @@ class PrimaryIdentificationTest {
     @Test
     void aWritableReplicaBesideTheConfiguredPrimaryRefusesWrites() {
         PrimaryIdentification.Verdict verdict = judge(CONFIGURED, WRITABLE, READ_ONLY, WRITABLE);
-        assertTrue(verdict.refusal().startsWith("replica mysql-2 (10.0.0.2:3306) reports read_only = OFF as well as "
-                + "the primary"), verdict.refusal());
+        assertTrue(
+                verdict.refusal()
+                        .startsWith(
+                                "replica mysql-2 (10.0.0.2:3306) reports read_only = OFF as well as " + "the primary"),
+                verdict.refusal());
         assertTrue(judge(CONFIGURED, UNKNOWN, WRITABLE, READ_ONLY).refusal() != null);
     }
 
@@ -99,11 +105,14 @@ class PrimaryIdentificationTest {
     void followWritableNeverMakesTwoPrimaries() {
         PrimaryIdentification.Verdict verdict = judge(FOLLOW_WRITABLE, WRITABLE, WRITABLE, READ_ONLY);
         assertNull(verdict.promote());
-        assertTrue(verdict.refusal().startsWith("2 servers report read_only = OFF (primary mysql-0"), verdict.refusal());
+        assertTrue(
+                verdict.refusal().startsWith("2 servers report read_only = OFF (primary mysql-0"), verdict.refusal());
         verdict = judge(FOLLOW_WRITABLE, UNKNOWN, WRITABLE, WRITABLE);
         assertNull(verdict.promote());
-        assertTrue(verdict.refusal().startsWith("2 servers report read_only = OFF (replica mysql-1"), verdict.refusal());
-        assertEquals("no server reports read_only = OFF (the primary primary mysql-0 (10.0.0.0:3306) is read-only)",
+        assertTrue(
+                verdict.refusal().startsWith("2 servers report read_only = OFF (replica mysql-1"), verdict.refusal());
+        assertEquals(
+                "no server reports read_only = OFF (the primary primary mysql-0 (10.0.0.0:3306) is read-only)",
                 judge(FOLLOW_WRITABLE, READ_ONLY, READ_ONLY, READ_ONLY).refusal());
     }
 
@@ -112,8 +121,8 @@ class PrimaryIdentificationTest {
         WriteGate gate = new WriteGate();
         List<String> heard = new ArrayList<>();
         List<Backend> promoted = new ArrayList<>();
-        PrimaryIdentification identification = new PrimaryIdentification(FOLLOW_WRITABLE, () -> topology, gate,
-                promoted::add, new PrimaryIdentification.Listener() {
+        PrimaryIdentification identification = new PrimaryIdentification(
+                FOLLOW_WRITABLE, () -> topology, gate, promoted::add, new PrimaryIdentification.Listener() {
                     @Override
                     public void writesRefused(boolean refused) {
                         heard.add("refused " + refused);

@@ -19,14 +19,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Reasons and per-backend meters come from the composition root; the metrics label and remove them. */
 class ProxyMetricsTest {
 
-    private enum Reason { READ, WRITE }
+    private enum Reason {
+        READ,
+        WRITE
+    }
 
-    private enum Other { READ }
+    private enum Other {
+        READ
+    }
 
     private final Backend primary = new Backend(new HostPort("db", 3306), BackendRole.PRIMARY, "db:3306");
-    private final ProxyMetrics metrics = new ProxyMetrics(() -> Topology.of(primary, List.of()), new AtomicInteger(),
+    private final ProxyMetrics metrics = new ProxyMetrics(
+            () -> Topology.of(primary, List.of()),
+            new AtomicInteger(),
             Reason.class,
-            r -> r.name().toLowerCase(Locale.ROOT), List.of(
+            r -> r.name().toLowerCase(Locale.ROOT),
+            List.of(
                     BackendMeter.gauge("test_open", "open", b -> 7),
                     BackendMeter.counter("test_waits", "waits", b -> 3)));
 
@@ -62,7 +70,12 @@ class ProxyMetricsTest {
 
         metrics.removed(primary);
         assertFalse(metrics.scrape().contains("test_open{"));
-        assertEquals(1, metrics.stats().stream().filter(s -> s.name().equals("backends_removed")).findFirst()
-                .orElseThrow().value());
+        assertEquals(
+                1,
+                metrics.stats().stream()
+                        .filter(s -> s.name().equals("backends_removed"))
+                        .findFirst()
+                        .orElseThrow()
+                        .value());
     }
 }

@@ -38,9 +38,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BackendPoolTest {
 
     private static final Duration LONG = Duration.ofSeconds(30);
-    private static final int CAPABILITIES = Capability.maskOf(Capability.PROTOCOL_41, Capability.SECURE_CONNECTION,
-            Capability.PLUGIN_AUTH, Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.TRANSACTIONS,
-            Capability.MULTI_RESULTS, Capability.DEPRECATE_EOF);
+    private static final int CAPABILITIES = Capability.maskOf(
+            Capability.PROTOCOL_41,
+            Capability.SECURE_CONNECTION,
+            Capability.PLUGIN_AUTH,
+            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+            Capability.TRANSACTIONS,
+            Capability.MULTI_RESULTS,
+            Capability.DEPRECATE_EOF);
     private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 45, null, null);
     private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 45, null, null);
 
@@ -70,8 +75,8 @@ class BackendPoolTest {
     }
 
     private void pool(int maxConnections, Duration borrowTimeout, Duration resetTimeout) {
-        BackendConnector connector = new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(5),
-                Duration.ofSeconds(5));
+        BackendConnector connector =
+                new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(5), Duration.ofSeconds(5));
         Backend backend = new Backend(server.address(), BackendRole.REPLICA, "replica-1");
         pool = new BackendPool(backend, connector, new PoolSettings(maxConnections, LONG, borrowTimeout, resetTimeout));
     }
@@ -234,7 +239,9 @@ class BackendPoolTest {
         assertTrue(borrowed.isActive(), "work in flight on a borrowed connection finishes");
         Future<BackendConnection> later = borrow(loopA, APP);
         assertTrue(later.isDone());
-        assertTrue(later.cause().getMessage().contains("left the topology"), later.cause().getMessage());
+        assertTrue(
+                later.cause().getMessage().contains("left the topology"),
+                later.cause().getMessage());
 
         release(borrowed);
         assertTrue(borrowed.channel().closeFuture().await(5, TimeUnit.SECONDS));
@@ -250,7 +257,9 @@ class BackendPoolTest {
 
         pool.retire();
         assertTrue(waiting.await(5, TimeUnit.SECONDS));
-        assertTrue(waiting.cause().getMessage().contains("left the topology"), waiting.cause().getMessage());
+        assertTrue(
+                waiting.cause().getMessage().contains("left the topology"),
+                waiting.cause().getMessage());
         assertEquals(0, pool.timeouts());
     }
 

@@ -34,7 +34,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeMySqlServer implements AutoCloseable {
 
     /** How the server answers COM_RESET_CONNECTION. */
-    enum ResetAnswer { OK, ERR, NOTHING }
+    enum ResetAnswer {
+        OK,
+        ERR,
+        NOTHING
+    }
 
     private static final int CAPABILITIES = BackendCapabilities.PASS_THROUGH | BackendCapabilities.REQUIRED;
 
@@ -55,7 +59,9 @@ final class FakeMySqlServer implements AutoCloseable {
                         ch.pipeline().addLast(new PacketFrameDecoder(), new Session(accepted.incrementAndGet()));
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     HostPort address() {
@@ -93,8 +99,11 @@ final class FakeMySqlServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             byte[] nonce = "fake-nonce-0123456789".getBytes(StandardCharsets.US_ASCII);
             nonce[nonce.length - 1] = 0;
-            send(ctx, 0, new HandshakeV10("8.4.0-fake", connectionId, nonce, CAPABILITIES, 45, 2, 0,
-                    "mysql_native_password"));
+            send(
+                    ctx,
+                    0,
+                    new HandshakeV10(
+                            "8.4.0-fake", connectionId, nonce, CAPABILITIES, 45, 2, 0, "mysql_native_password"));
         }
 
         @Override
@@ -115,7 +124,7 @@ final class FakeMySqlServer implements AutoCloseable {
                 switch (resetAnswer) {
                     case OK -> send(ctx, 1, OkPacket.of(2));
                     case ERR -> send(ctx, 1, new ErrPacket(1047, "08S01", "Unknown command"));
-                    case NOTHING -> { }
+                    case NOTHING -> {}
                 }
             } else if (command == CommandType.QUIT.code()) {
                 ctx.close();

@@ -3,8 +3,9 @@ package io.mysqlproxy.core.route;
 import io.mysqlproxy.core.config.Consistency;
 
 /** A session's routing context for tests; the record's accessors implement {@link RouteContext}. */
-public record FakeSession(boolean inTransaction, boolean autocommit, int pins, Consistency consistency,
-                          boolean hasWritten) implements RouteContext {
+public record FakeSession(
+        boolean inTransaction, boolean autocommit, int pins, Consistency consistency, boolean hasWritten)
+        implements RouteContext {
 
     /** No transaction, autocommit on, no pins, consistency {@code session}, nothing written: a session just logged in. */
     public static FakeSession fresh() {

@@ -42,19 +42,23 @@ class ReplicaBalancerTest {
     }
 
     /** {@code replicas} in the given states (the rest up), weight 1 unless {@code weights} says otherwise. */
-    private static Topology topology(List<Backend> replicas, Map<Backend, BackendState> states,
-                                     Map<Backend, Integer> weights) {
+    private static Topology topology(
+            List<Backend> replicas, Map<Backend, BackendState> states, Map<Backend, Integer> weights) {
         Map<Backend, BackendCondition> conditions = new HashMap<>();
         conditions.put(PRIMARY, BackendCondition.initial(1));
         for (Backend replica : replicas) {
-            conditions.put(replica, BackendCondition.initial(weights.getOrDefault(replica, 1))
-                    .withState(states.getOrDefault(replica, BackendState.UP)));
+            conditions.put(
+                    replica,
+                    BackendCondition.initial(weights.getOrDefault(replica, 1))
+                            .withState(states.getOrDefault(replica, BackendState.UP)));
         }
         return new Topology(PRIMARY, replicas, conditions);
     }
 
     @ParameterizedTest
-    @EnumSource(value = Balancer.class, names = {"LEAST_OUTSTANDING", "ROUND_ROBIN"})
+    @EnumSource(
+            value = Balancer.class,
+            names = {"LEAST_OUTSTANDING", "ROUND_ROBIN"})
     void previewIsTheNextChoiceAndTakesNoTurn(Balancer mode) {
         Topology topology = Topology.of(PRIMARY, replicas(3));
         ReplicaBalancer balancer = balancer(mode);
@@ -87,7 +91,9 @@ class ReplicaBalancerTest {
         for (int i = 0; i < 30; i++) {
             chosen.merge(balancer.choose(topology, false), 1, Integer::sum);
         }
-        assertEquals(Set.of(replicas.get(1), replicas.get(2)), chosen.keySet(),
+        assertEquals(
+                Set.of(replicas.get(1), replicas.get(2)),
+                chosen.keySet(),
                 "never the busiest, never the idle but down one; both of the tied ones");
 
         outstanding.put(replicas.get(0), 0);
@@ -111,8 +117,12 @@ class ReplicaBalancerTest {
     void previewFindsNothingWhenNoReplicaIsUsable(Balancer mode) {
         List<Backend> replicas = replicas(2);
         ReplicaBalancer balancer = balancer(mode);
-        assertNull(balancer.preview(topology(replicas,
-                Map.of(replicas.get(0), BackendState.DOWN, replicas.get(1), BackendState.DOWN), Map.of()), false));
+        assertNull(balancer.preview(
+                topology(
+                        replicas,
+                        Map.of(replicas.get(0), BackendState.DOWN, replicas.get(1), BackendState.DOWN),
+                        Map.of()),
+                false));
         assertNull(balancer.preview(Topology.of(PRIMARY, List.of()), false));
         Topology oneUp = topology(replicas, Map.of(replicas.get(0), BackendState.DOWN), Map.of());
         assertSame(replicas.get(1), balancer.preview(oneUp, false));

@@ -1,20 +1,21 @@
 package io.mysqlproxy.core.route;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-
 import io.mysqlproxy.core.classify.StatementClassifier;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.protocol.flag.CommandType;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * The router's session-dependent policies: open transaction, autocommit off, START TRANSACTION READ
@@ -109,19 +110,26 @@ class RouterTest {
     // ---- START TRANSACTION READ ONLY
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "START TRANSACTION READ ONLY",
-        "start transaction read only",
-        "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
-        "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT",
-        "/* route=replica */ START TRANSACTION READ ONLY",
-    })
+    @ValueSource(
+            strings = {
+                "START TRANSACTION READ ONLY",
+                "start transaction read only",
+                "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+                "START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT",
+                "/* route=replica */ START TRANSACTION READ ONLY",
+            })
     void readOnlyTransactionGoesToAReplicaOnlyWhenConfigured(String sql) {
         for (Consistency consistency : new Consistency[] {Consistency.EVENTUAL, Consistency.SESSION}) {
             FakeSession session = FakeSession.fresh().consistency(consistency);
-            assertRoute(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION,
-                    route(READ_ONLY_ON_REPLICA, sql, session), sql + " / " + consistency);
-            assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(ROUTER, sql, session),
+            assertRoute(
+                    RouteTarget.REPLICA,
+                    RouteReason.READ_ONLY_TRANSACTION,
+                    route(READ_ONLY_ON_REPLICA, sql, session),
+                    sql + " / " + consistency);
+            assertRoute(
+                    RouteTarget.PRIMARY,
+                    RouteReason.TRANSACTION,
+                    route(ROUTER, sql, session),
                     sql + " / " + consistency);
         }
     }
@@ -130,36 +138,60 @@ class RouterTest {
     @EnumSource(Pin.class)
     void readOnlyTransactionStaysOnThePrimaryWhenPinned(Pin pin) {
         String sql = "START TRANSACTION READ ONLY";
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
-                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().pinned(pin)), pin.name());
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().pinned(pin)),
+                pin.name());
     }
 
     @Test
     void readOnlyTransactionStaysOnThePrimaryUnderStrongConsistency() {
         String sql = "START TRANSACTION READ ONLY";
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
-                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().consistency(Consistency.STRONG)), sql);
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().consistency(Consistency.STRONG)),
+                sql);
     }
 
     @Test
     void readOnlyTransactionWithAPrimaryHintStaysOnThePrimary() {
         String sql = "/* route=primary */ START TRANSACTION READ ONLY";
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh()),
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh()),
                 sql);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "BEGIN", "START TRANSACTION", "START TRANSACTION READ WRITE", "START TRANSACTION WITH CONSISTENT SNAPSHOT",
-        "COMMIT", "ROLLBACK", "SAVEPOINT s1", "RELEASE SAVEPOINT s1", "ROLLBACK TO s1", "XA START 'x'",
-        "/* route=replica */ BEGIN",
-    })
+    @ValueSource(
+            strings = {
+                "BEGIN",
+                "START TRANSACTION",
+                "START TRANSACTION READ WRITE",
+                "START TRANSACTION WITH CONSISTENT SNAPSHOT",
+                "COMMIT",
+                "ROLLBACK",
+                "SAVEPOINT s1",
+                "RELEASE SAVEPOINT s1",
+                "ROLLBACK TO s1",
+                "XA START 'x'",
+                "/* route=replica */ BEGIN",
+            })
     void otherTransactionStatementsGoToThePrimaryEvenWhenReadOnlyMayLeave(String sql) {
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION, route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh()),
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh()),
                 sql);
         // A pin does not change the reason: transaction control is decided first.
-        assertRoute(RouteTarget.PRIMARY, RouteReason.TRANSACTION,
-                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().pinned(Pin.NAMED_LOCK)), sql);
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.TRANSACTION,
+                route(READ_ONLY_ON_REPLICA, sql, FakeSession.fresh().pinned(Pin.NAMED_LOCK)),
+                sql);
     }
 
     // ---- pins
@@ -187,14 +219,19 @@ class RouterTest {
     @Test
     void everyPinHasItsOwnReason() {
         for (Pin pin : Pin.values()) {
-            assertEquals("pinned_" + pin.name().toLowerCase(java.util.Locale.ROOT), pin.reason().label());
+            assertEquals(
+                    "pinned_" + pin.name().toLowerCase(java.util.Locale.ROOT),
+                    pin.reason().label());
         }
     }
 
     @Test
     void theFirstPinGivesTheReason() {
         FakeSession session = FakeSession.fresh().pinned(Pin.USER_VARIABLE, Pin.TEMPORARY_TABLE);
-        assertRoute(RouteTarget.PRIMARY, RouteReason.PINNED_TEMPORARY_TABLE, route(ROUTER, "SELECT 1", session),
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.PINNED_TEMPORARY_TABLE,
+                route(ROUTER, "SELECT 1", session),
                 "SELECT 1");
     }
 
@@ -202,25 +239,32 @@ class RouterTest {
     @EnumSource(value = Consistency.class)
     void pinsBeatConsistency(Consistency consistency) {
         FakeSession session = FakeSession.fresh().consistency(consistency).pinned(Pin.SQL_PREPARE);
-        assertRoute(RouteTarget.PRIMARY, RouteReason.PINNED_SQL_PREPARE, route(ROUTER, "SELECT 1", session),
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.PINNED_SQL_PREPARE,
+                route(ROUTER, "SELECT 1", session),
                 consistency.name());
     }
 
     // ---- hints
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "/* route=replica */ SELECT 1",
-        "SELECT * FROM t WHERE id = 1 /* route=replica */",
-        "/* route=replica */ SHOW TABLES",
-        "/* route=replica */ SELECT * FROM t WHERE id = 1 FOR UPDATE",
-        "/* route=replica */ SELECT * FROM t WHERE id = 1 FOR SHARE",
-        "/* route=replica */ SELECT * FROM t WHERE id = 1 LOCK IN SHARE MODE",
-    })
+    @ValueSource(
+            strings = {
+                "/* route=replica */ SELECT 1",
+                "SELECT * FROM t WHERE id = 1 /* route=replica */",
+                "/* route=replica */ SHOW TABLES",
+                "/* route=replica */ SELECT * FROM t WHERE id = 1 FOR UPDATE",
+                "/* route=replica */ SELECT * FROM t WHERE id = 1 FOR SHARE",
+                "/* route=replica */ SELECT * FROM t WHERE id = 1 LOCK IN SHARE MODE",
+            })
     void replicaHintIsHonouredForPlainAndLockingReads(String sql) {
         for (Consistency consistency : Consistency.values()) {
-            assertRoute(RouteTarget.REPLICA, RouteReason.HINT_REPLICA,
-                    route(ROUTER, sql, FakeSession.fresh().consistency(consistency)), sql + " / " + consistency);
+            assertRoute(
+                    RouteTarget.REPLICA,
+                    RouteReason.HINT_REPLICA,
+                    route(ROUTER, sql, FakeSession.fresh().consistency(consistency)),
+                    sql + " / " + consistency);
         }
     }
 
@@ -232,24 +276,35 @@ class RouterTest {
                 Arguments.of("/* route=replica */ CREATE TABLE t (a INT)", RouteTarget.PRIMARY, RouteReason.DDL),
                 Arguments.of("/* route=replica */ CALL p()", RouteTarget.PRIMARY, RouteReason.CALL),
                 Arguments.of("/* route=replica */ SET NAMES utf8mb4", RouteTarget.PRIMARY, RouteReason.SESSION_STATE),
-                Arguments.of("/* route=replica */ SELECT LAST_INSERT_ID()", RouteTarget.PRIMARY,
+                Arguments.of(
+                        "/* route=replica */ SELECT LAST_INSERT_ID()",
+                        RouteTarget.PRIMARY,
                         RouteReason.PRIMARY_REQUIRED_READ),
-                Arguments.of("/* route=replica */ SELECT GET_LOCK('a', 1)", RouteTarget.PRIMARY,
+                Arguments.of(
+                        "/* route=replica */ SELECT GET_LOCK('a', 1)",
+                        RouteTarget.PRIMARY,
                         RouteReason.PRIMARY_REQUIRED_READ),
-                Arguments.of("/* route=replica */ SELECT NEXTVAL(s)", RouteTarget.PRIMARY,
+                Arguments.of(
+                        "/* route=replica */ SELECT NEXTVAL(s)",
+                        RouteTarget.PRIMARY,
                         RouteReason.PRIMARY_REQUIRED_READ),
-                Arguments.of("/* route=replica */ SELECT a INTO @a FROM t", RouteTarget.PRIMARY,
+                Arguments.of(
+                        "/* route=replica */ SELECT a INTO @a FROM t",
+                        RouteTarget.PRIMARY,
                         RouteReason.PRIMARY_REQUIRED_READ),
-                Arguments.of("/* route=replica */ SELECT @a := 1", RouteTarget.PRIMARY,
+                Arguments.of(
+                        "/* route=replica */ SELECT @a := 1", RouteTarget.PRIMARY, RouteReason.PRIMARY_REQUIRED_READ),
+                Arguments.of(
+                        "/* route=replica */ SELECT a, LAST_INSERT_ID() FROM t FOR UPDATE",
+                        RouteTarget.PRIMARY,
                         RouteReason.PRIMARY_REQUIRED_READ),
-                Arguments.of("/* route=replica */ SELECT a, LAST_INSERT_ID() FROM t FOR UPDATE", RouteTarget.PRIMARY,
-                        RouteReason.PRIMARY_REQUIRED_READ),
-                Arguments.of("/* route=replica */ SELECT FOUND_ROWS()", RouteTarget.PREVIOUS,
+                Arguments.of(
+                        "/* route=replica */ SELECT FOUND_ROWS()",
+                        RouteTarget.PREVIOUS,
                         RouteReason.PREVIOUS_STATEMENT),
-                Arguments.of("/* route=replica */ SHOW WARNINGS", RouteTarget.PREVIOUS,
-                        RouteReason.PREVIOUS_STATEMENT),
-                Arguments.of("/* route=replica */ SELECT 1; UPDATE t SET a = 1", RouteTarget.PRIMARY,
-                        RouteReason.WRITE));
+                Arguments.of("/* route=replica */ SHOW WARNINGS", RouteTarget.PREVIOUS, RouteReason.PREVIOUS_STATEMENT),
+                Arguments.of(
+                        "/* route=replica */ SELECT 1; UPDATE t SET a = 1", RouteTarget.PRIMARY, RouteReason.WRITE));
     }
 
     @ParameterizedTest
@@ -259,44 +314,69 @@ class RouterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "/* route=primary */ SELECT 1",
-        "SELECT 1 /* route=primary */",
-        "/* route=replica */ /* route=primary */ SELECT 1",
-        "/* route=primary */ SHOW WARNINGS",
-        "/* route=primary */ SELECT FOUND_ROWS()",
-        "/* route=primary */ SELECT * FROM t FOR UPDATE",
-        "/* route=primary */ UPDATE t SET a = 1",
-        "/* route=primary */ USE app",
-    })
+    @ValueSource(
+            strings = {
+                "/* route=primary */ SELECT 1",
+                "SELECT 1 /* route=primary */",
+                "/* route=replica */ /* route=primary */ SELECT 1",
+                "/* route=primary */ SHOW WARNINGS",
+                "/* route=primary */ SELECT FOUND_ROWS()",
+                "/* route=primary */ SELECT * FROM t FOR UPDATE",
+                "/* route=primary */ UPDATE t SET a = 1",
+                "/* route=primary */ USE app",
+            })
     void primaryHintSendsAnyStatementToThePrimary(String sql) {
         for (Consistency consistency : Consistency.values()) {
-            assertRoute(RouteTarget.PRIMARY, RouteReason.HINT_PRIMARY,
-                    route(ROUTER, sql, FakeSession.fresh().consistency(consistency)), sql + " / " + consistency);
+            assertRoute(
+                    RouteTarget.PRIMARY,
+                    RouteReason.HINT_PRIMARY,
+                    route(ROUTER, sql, FakeSession.fresh().consistency(consistency)),
+                    sql + " / " + consistency);
         }
     }
 
     // ---- consistency
 
     @ParameterizedTest
-    @ValueSource(strings = {"SELECT 1", "SELECT * FROM t WHERE id = 1", "SHOW TABLES", "SELECT 1; SELECT 2",
-        "WITH x AS (SELECT 1) SELECT * FROM x"})
+    @ValueSource(
+            strings = {
+                "SELECT 1",
+                "SELECT * FROM t WHERE id = 1",
+                "SHOW TABLES",
+                "SELECT 1; SELECT 2",
+                "WITH x AS (SELECT 1) SELECT * FROM x"
+            })
     void strongConsistencySendsPlainReadsToThePrimary(String sql) {
-        assertRoute(RouteTarget.PRIMARY, RouteReason.CONSISTENCY_STRONG,
-                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.STRONG)), sql);
-        assertRoute(RouteTarget.REPLICA, RouteReason.READ,
-                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.SESSION)), sql);
-        assertRoute(RouteTarget.REPLICA, RouteReason.READ,
-                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.EVENTUAL)), sql);
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.CONSISTENCY_STRONG,
+                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.STRONG)),
+                sql);
+        assertRoute(
+                RouteTarget.REPLICA,
+                RouteReason.READ,
+                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.SESSION)),
+                sql);
+        assertRoute(
+                RouteTarget.REPLICA,
+                RouteReason.READ,
+                route(ROUTER, sql, FakeSession.fresh().consistency(Consistency.EVENTUAL)),
+                sql);
     }
 
     @Test
     void strongConsistencyKeepsTheStatementsOwnReason() {
         FakeSession strong = FakeSession.fresh().consistency(Consistency.STRONG);
         assertRoute(RouteTarget.PRIMARY, RouteReason.WRITE, route(ROUTER, "UPDATE t SET a = 1", strong), "UPDATE");
-        assertRoute(RouteTarget.PRIMARY, RouteReason.PRIMARY_REQUIRED_READ,
-                route(ROUTER, "SELECT * FROM t FOR UPDATE", strong), "FOR UPDATE");
-        assertRoute(RouteTarget.PREVIOUS, RouteReason.PREVIOUS_STATEMENT, route(ROUTER, "SHOW WARNINGS", strong),
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.PRIMARY_REQUIRED_READ,
+                route(ROUTER, "SELECT * FROM t FOR UPDATE", strong),
+                "FOR UPDATE");
+        assertRoute(
+                RouteTarget.PREVIOUS,
+                RouteReason.PREVIOUS_STATEMENT,
+                route(ROUTER, "SHOW WARNINGS", strong),
                 "SHOW WARNINGS");
     }
 
@@ -307,7 +387,9 @@ class RouterTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = CommandType.class, names = {"STATISTICS", "FIELD_LIST", "SET_OPTION", "PROCESS_INFO", "DEBUG"})
+    @EnumSource(
+            value = CommandType.class,
+            names = {"STATISTICS", "FIELD_LIST", "SET_OPTION", "PROCESS_INFO", "DEBUG"})
     void commandsGoToThePrimaryOutsideATransaction(CommandType type) {
         RouteDecision command = RouteDecision.primary(RouteReason.COMMAND);
         assertEquals(command, command(ROUTER, type, FakeSession.fresh()));
@@ -318,19 +400,30 @@ class RouterTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = CommandType.class, names = {"STATISTICS", "FIELD_LIST", "INIT_DB"})
+    @EnumSource(
+            value = CommandType.class,
+            names = {"STATISTICS", "FIELD_LIST", "INIT_DB"})
     void commandsGoToTheTransactionInsideOne(CommandType type) {
         RouteDecision transaction = RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
         assertEquals(transaction, command(ROUTER, type, FakeSession.fresh().inTransaction(true)));
-        assertEquals(transaction, command(ROUTER, type, FakeSession.fresh().inTransaction(true).autocommit(false)));
+        assertEquals(
+                transaction,
+                command(ROUTER, type, FakeSession.fresh().inTransaction(true).autocommit(false)));
     }
 
     @Test
     void initDbAndResetChangeTheSessionOnThePrimary() {
         RouteDecision sessionState = RouteDecision.primary(RouteReason.SESSION_STATE);
         assertEquals(sessionState, command(ROUTER, CommandType.INIT_DB, FakeSession.fresh()));
-        assertEquals(sessionState, command(ROUTER, CommandType.INIT_DB, FakeSession.fresh().autocommit(false)));
-        assertEquals(sessionState, command(ROUTER, CommandType.RESET_CONNECTION, FakeSession.fresh().inTransaction(true)));
+        assertEquals(
+                sessionState,
+                command(ROUTER, CommandType.INIT_DB, FakeSession.fresh().autocommit(false)));
+        assertEquals(
+                sessionState,
+                command(
+                        ROUTER,
+                        CommandType.RESET_CONNECTION,
+                        FakeSession.fresh().inTransaction(true)));
     }
 
     // ---- prepared statements
@@ -341,21 +434,37 @@ class RouterTest {
 
     @Test
     void aPreparedStatementIsNeverPreparedWhereThePreviousOneRan() {
-        assertRoute(RouteTarget.PRIMARY, RouteReason.PREVIOUS_STATEMENT,
-                statement(CommandType.STMT_PREPARE, "SHOW WARNINGS", false, FakeSession.fresh()), "SHOW WARNINGS");
-        assertRoute(RouteTarget.PREVIOUS, RouteReason.PREVIOUS_STATEMENT,
-                statement(CommandType.STMT_EXECUTE, "SHOW WARNINGS", false, FakeSession.fresh()), "SHOW WARNINGS");
-        assertRoute(RouteTarget.PRIMARY, RouteReason.WRITE,
-                statement(CommandType.STMT_PREPARE, "UPDATE t SET a = ?", false, FakeSession.fresh()), "UPDATE");
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.PREVIOUS_STATEMENT,
+                statement(CommandType.STMT_PREPARE, "SHOW WARNINGS", false, FakeSession.fresh()),
+                "SHOW WARNINGS");
+        assertRoute(
+                RouteTarget.PREVIOUS,
+                RouteReason.PREVIOUS_STATEMENT,
+                statement(CommandType.STMT_EXECUTE, "SHOW WARNINGS", false, FakeSession.fresh()),
+                "SHOW WARNINGS");
+        assertRoute(
+                RouteTarget.PRIMARY,
+                RouteReason.WRITE,
+                statement(CommandType.STMT_PREPARE, "UPDATE t SET a = ?", false, FakeSession.fresh()),
+                "UPDATE");
     }
 
     @ParameterizedTest
-    @EnumSource(value = CommandType.class, names = {"STMT_EXECUTE", "STMT_FETCH", "STMT_RESET", "STMT_SEND_LONG_DATA"})
+    @EnumSource(
+            value = CommandType.class,
+            names = {"STMT_EXECUTE", "STMT_FETCH", "STMT_RESET", "STMT_SEND_LONG_DATA"})
     void aCommandFollowsItsStatementsCursorOrLongData(CommandType type) {
-        for (FakeSession session : List.of(FakeSession.fresh(), FakeSession.fresh().inTransaction(true),
+        for (FakeSession session : List.of(
+                FakeSession.fresh(),
+                FakeSession.fresh().inTransaction(true),
                 FakeSession.fresh().consistency(Consistency.STRONG).wrote())) {
-            assertRoute(RouteTarget.STATEMENT, RouteReason.PREPARED_STATEMENT_STATE,
-                    statement(type, "SELECT * FROM t WHERE id = ?", true, session), type + " " + session);
+            assertRoute(
+                    RouteTarget.STATEMENT,
+                    RouteReason.PREPARED_STATEMENT_STATE,
+                    statement(type, "SELECT * FROM t WHERE id = ?", true, session),
+                    type + " " + session);
         }
     }
 
@@ -371,13 +480,16 @@ class RouterTest {
         RouteDecision read = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
         assertEquals(read, statement(CommandType.STMT_PREPARE, "SELECT ?", false, wrote));
         assertEquals(read, statement(CommandType.STMT_SEND_LONG_DATA, "SELECT ?", false, wrote));
-        assertEquals(RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA),
+        assertEquals(
+                RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA),
                 route(ROUTER, "/* route=replica */ SELECT 1", wrote));
-        assertEquals(RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION),
+        assertEquals(
+                RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION),
                 route(READ_ONLY_ON_REPLICA, "START TRANSACTION READ ONLY", wrote));
         assertEquals(read, route(ROUTER, "SELECT 1", wrote.consistency(Consistency.EVENTUAL)));
         assertEquals(read, route(ROUTER, "SELECT 1", FakeSession.fresh()));
-        assertEquals(RouteDecision.primary(RouteReason.CONSISTENCY_STRONG),
+        assertEquals(
+                RouteDecision.primary(RouteReason.CONSISTENCY_STRONG),
                 route(ROUTER, "SELECT 1", wrote.consistency(Consistency.STRONG)));
     }
 

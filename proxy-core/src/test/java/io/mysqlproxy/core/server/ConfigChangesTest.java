@@ -47,7 +47,9 @@ class ConfigChangesTest {
         ProxyConfig applied = ConfigChanges.reloadable(current, next);
         assertEquals("two", applied.user("app").orElseThrow().password());
         assertEquals(true, applied.user("ops").orElseThrow().admin());
-        assertEquals(List.of(HostPort.parse("db-2:3306"), HostPort.parse("db-3:3306")), applied.backends().replicas());
+        assertEquals(
+                List.of(HostPort.parse("db-2:3306"), HostPort.parse("db-3:3306")),
+                applied.backends().replicas());
         assertEquals(4, applied.backends().weights().get(HostPort.parse("db-3:3306")));
         assertEquals(next.routing().consistency(), applied.routing().consistency());
         assertEquals(Duration.ofSeconds(3), applied.health().maxReplicationLag());
@@ -57,7 +59,8 @@ class ConfigChangesTest {
         assertEquals(current.backends().primary(), applied.backends().primary());
         assertEquals(current.routing().balancer(), applied.routing().balancer());
         assertEquals(current.health().interval(), applied.health().interval());
-        assertEquals(List.of("listen", "backends.primary", "routing.balancer", "health (other than max-replication-lag)"),
+        assertEquals(
+                List.of("listen", "backends.primary", "routing.balancer", "health (other than max-replication-lag)"),
                 ConfigChanges.needingRestart(current, next));
         assertEquals(List.of(), ConfigChanges.needingRestart(current, applied), "what was applied needs nothing more");
     }

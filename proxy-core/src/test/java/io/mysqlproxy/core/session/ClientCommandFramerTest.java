@@ -129,7 +129,11 @@ class ClientCommandFramerTest {
         ((ByteBuf) next()).release();
         channel.writeInbound(frame(5, 0x78, 10));
         assertNull(next());
-        assertEquals(1156, assertInstanceOf(ClientProtocolViolation.class, errors.get(0)).error().errorCode());
+        assertEquals(
+                1156,
+                assertInstanceOf(ClientProtocolViolation.class, errors.get(0))
+                        .error()
+                        .errorCode());
     }
 
     @Test
@@ -144,7 +148,11 @@ class ClientCommandFramerTest {
         });
         tight.writeInbound(frame(0, 0x03, 1025));
         assertNull(tight.readInbound());
-        assertEquals(1153, assertInstanceOf(ClientProtocolViolation.class, refused.get(0)).error().errorCode());
+        assertEquals(
+                1153,
+                assertInstanceOf(ClientProtocolViolation.class, refused.get(0))
+                        .error()
+                        .errorCode());
         assertFalse(tight.finish());
     }
 
@@ -162,7 +170,11 @@ class ClientCommandFramerTest {
         ((ByteBuf) tight.readInbound()).release();
         tight.writeInbound(frame(1, 0x78, 101));
         assertNull(tight.readInbound());
-        assertEquals(1153, assertInstanceOf(ClientProtocolViolation.class, refused.get(0)).error().errorCode());
+        assertEquals(
+                1153,
+                assertInstanceOf(ClientProtocolViolation.class, refused.get(0))
+                        .error()
+                        .errorCode());
         assertFalse(tight.finish());
     }
 }

@@ -57,20 +57,33 @@ class ExplainRouteTableTest {
 
     static {
         for (RouteTarget target : RouteTarget.values()) {
-            BACKENDS.put(target, new Backend(new HostPort(target.label() + ".db", 3306),
-                    target == RouteTarget.REPLICA ? BackendRole.REPLICA : BackendRole.PRIMARY, target.label()));
+            BACKENDS.put(
+                    target,
+                    new Backend(
+                            new HostPort(target.label() + ".db", 3306),
+                            target == RouteTarget.REPLICA ? BackendRole.REPLICA : BackendRole.PRIMARY,
+                            target.label()));
         }
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @CsvFileSource(resources = StatementTable.RESOURCE, delimiterString = "¦", quoteCharacter = '§',
-            numLinesToSkip = 1, emptyValue = "", nullValues = {}, maxCharsPerColumn = 8192)
-    void explainsTheRoutersDecision(String statement, String kind, String replicaSafe, String hint, String flags,
-                                    String route) {
+    @CsvFileSource(
+            resources = StatementTable.RESOURCE,
+            delimiterString = "¦",
+            quoteCharacter = '§',
+            numLinesToSkip = 1,
+            emptyValue = "",
+            nullValues = {},
+            maxCharsPerColumn = 8192)
+    void explainsTheRoutersDecision(
+            String statement, String kind, String replicaSafe, String hint, String flags, String route) {
         String sql = StatementTable.expand(statement);
         byte[] text = ("EXPLAIN ROUTE " + sql).getBytes(StandardCharsets.UTF_8);
         String label = sql.length() > 200 ? sql.substring(0, 200) + "..." : sql;
-        assertEquals(StatementKind.PROXY_ADMIN, StatementClassifier.classify(text, 0, text.length).kind(), label);
+        assertEquals(
+                StatementKind.PROXY_ADMIN,
+                StatementClassifier.classify(text, 0, text.length).kind(),
+                label);
         ProxyAdminStatement parsed = ProxyAdminStatement.parse(text);
         if (sql.isBlank()) {
             assertEquals(ProxyAdminStatement.Kind.INVALID, parsed.kind(), label);
@@ -79,7 +92,9 @@ class ExplainRouteTableTest {
         assertEquals(ProxyAdminStatement.Kind.EXPLAIN_ROUTE, parsed.kind(), label);
 
         Classification classification = StatementClassifier.classify(sql);
-        assertEquals(route, decisionOf(explain(text, parsed, FakeSession.fresh(), ROUTERS.get(0))),
+        assertEquals(
+                route,
+                decisionOf(explain(text, parsed, FakeSession.fresh(), ROUTERS.get(0))),
                 label + " in a fresh session, as the table says");
         for (Router router : ROUTERS) {
             for (FakeSession session : SESSIONS) {
@@ -90,16 +105,20 @@ class ExplainRouteTableTest {
                 assertEquals(BACKENDS.get(expected.target()).address().toString(), cell(row, "backend"), context);
                 assertEquals(expected.reason().describe(), cell(row, "description"), context);
                 assertEquals(classification.kind().name(), cell(row, "statement_kind"), context);
-                assertEquals(classification.flagSet().stream().map(StatementFlag::name)
-                        .collect(Collectors.joining(",")), cell(row, "flags"), context);
+                assertEquals(
+                        classification.flagSet().stream()
+                                .map(StatementFlag::name)
+                                .collect(Collectors.joining(",")),
+                        cell(row, "flags"),
+                        context);
                 assertEquals(classification.hint().name().toLowerCase(Locale.ROOT), cell(row, "hint"), context);
             }
         }
     }
 
     private static TextRow explain(byte[] text, ProxyAdminStatement parsed, FakeSession session, Router router) {
-        TextResultSet result = ExplainRoute.explain(text, parsed.statementStart(), session, router,
-                decision -> BACKENDS.get(decision.target()));
+        TextResultSet result = ExplainRoute.explain(
+                text, parsed.statementStart(), session, router, decision -> BACKENDS.get(decision.target()));
         assertEquals(1, result.rows().size());
         return result.rows().get(0);
     }

@@ -42,12 +42,17 @@ final class FakeConnectionPool implements ConnectionPool {
     public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
         BackendLogin opened = login;
         if (nextSchema != null) {
-            opened = new BackendLogin(login.user(), login.password(), login.clientCapabilities(), login.characterSet(),
-                    nextSchema, login.attributes());
+            opened = new BackendLogin(
+                    login.user(),
+                    login.password(),
+                    login.clientCapabilities(),
+                    login.characterSet(),
+                    nextSchema,
+                    login.attributes());
             nextSchema = null;
         }
-        BackendConnection connection = EmbeddedBackends.connection(backend.address().host() + ":"
-                + backend.address().port(), 100 + borrowed.size(), opened, deprecateEof);
+        BackendConnection connection = EmbeddedBackends.connection(
+                backend.address().host() + ":" + backend.address().port(), 100 + borrowed.size(), opened, deprecateEof);
         borrowed.add(connection);
         logins.add(login);
         if (holdNext) {

@@ -34,20 +34,59 @@ final class GoldenResponses {
 
     /** The answer to {@link #SELECT} with CLIENT_DEPRECATE_EOF: no EOF after the columns, an OK (0xfe) at the end. */
     static final byte[] SELECT_EOF_ON = packets(
-            1, "06",                            // 6 columns
-            2, ID_COLUMN, 3, NAME_COLUMN, 4, PRICE_COLUMN, 5, BORN_COLUMN, 6, DATA_COLUMN, 7, NOTE_COLUMN,
-            8, ROW_1, 9, ROW_2, 10, ROW_3,
-            11, "fe 00 00 2200 0000");          // OK as EOF: 0 rows affected, no insert id, status 0x0022
+            1,
+            "06", // 6 columns
+            2,
+            ID_COLUMN,
+            3,
+            NAME_COLUMN,
+            4,
+            PRICE_COLUMN,
+            5,
+            BORN_COLUMN,
+            6,
+            DATA_COLUMN,
+            7,
+            NOTE_COLUMN,
+            8,
+            ROW_1,
+            9,
+            ROW_2,
+            10,
+            ROW_3,
+            11,
+            "fe 00 00 2200 0000"); // OK as EOF: 0 rows affected, no insert id, status 0x0022
 
     /** {@code SELECT * FROM golden ORDER BY id}, captured without CLIENT_DEPRECATE_EOF (two more rows by then). */
     static final byte[] SELECT_EOF_OFF = packets(
-            1, "06",
-            2, ID_COLUMN, 3, NAME_COLUMN, 4, PRICE_COLUMN, 5, BORN_COLUMN, 6, DATA_COLUMN, 7, NOTE_COLUMN,
-            8, "fe 0000 2200",                  // EOF after the columns: no warnings, status 0x0022
-            9, ROW_1, 10, ROW_2, 11, ROW_3,
-            12, "023130 fb fb fb fb fb",        // row "10", NULLs
-            13, "023131 fb fb fb fb fb",        // row "11", NULLs
-            14, "fe 0000 2200");                // EOF after the rows
+            1,
+            "06",
+            2,
+            ID_COLUMN,
+            3,
+            NAME_COLUMN,
+            4,
+            PRICE_COLUMN,
+            5,
+            BORN_COLUMN,
+            6,
+            DATA_COLUMN,
+            7,
+            NOTE_COLUMN,
+            8,
+            "fe 0000 2200", // EOF after the columns: no warnings, status 0x0022
+            9,
+            ROW_1,
+            10,
+            ROW_2,
+            11,
+            ROW_3,
+            12,
+            "023130 fb fb fb fb fb", // row "10", NULLs
+            13,
+            "023131 fb fb fb fb fb", // row "11", NULLs
+            14,
+            "fe 0000 2200"); // EOF after the rows
 
     /** The first three packets of the answer to {@link #SELECT}, either way: the column count and two column definitions. */
     static final byte[] SELECT_FIRST_THREE = packets(1, "06", 2, ID_COLUMN, 3, NAME_COLUMN);
@@ -63,14 +102,18 @@ final class GoldenResponses {
     static final String UPDATE = "UPDATE golden SET name = name WHERE id = 1";
 
     /** OK: 0 rows affected, no insert id, status 0x0002, no warnings, info "Rows matched: 1  Changed: 0  Warnings: 0". */
-    static final byte[] UPDATE_OK = packets(1, "00 00 00 0200 0000"
-            + " 28526f7773206d6174636865643a203120204368616e6765643a203020205761726e696e67733a2030");
+    static final byte[] UPDATE_OK = packets(
+            1,
+            "00 00 00 0200 0000"
+                    + " 28526f7773206d6174636865643a203120204368616e6765643a203020205761726e696e67733a2030");
 
     static final String NO_SUCH_TABLE = "SELECT * FROM no_such_table";
 
     /** ERR 1146 (0x047a), SQL state 42S02: "Table 'app.no_such_table' doesn't exist". */
-    static final byte[] NO_SUCH_TABLE_ERR = packets(1, "ff 7a04 23 3432533032"
-            + " 5461626c6520276170702e6e6f5f737563685f7461626c652720646f65736e2774206578697374");
+    static final byte[] NO_SUCH_TABLE_ERR = packets(
+            1,
+            "ff 7a04 23 3432533032"
+                    + " 5461626c6520276170702e6e6f5f737563685f7461626c652720646f65736e2774206578697374");
 
     static final String LOAD_DATA = "LOAD DATA LOCAL INFILE 'golden.csv' INTO TABLE golden (id, name)";
 
@@ -81,14 +124,15 @@ final class GoldenResponses {
     static final byte[] LOCAL_INFILE_UPLOAD = packets(2, "31302c74656e0a31312c656c6576656e0a", 3, "");
 
     /** OK: 2 rows affected, status 0x8002, 4 warnings, info "Records: 2  Deleted: 0  Skipped: 0  Warnings: 4". */
-    static final byte[] LOCAL_INFILE_OK = packets(4, "00 02 00 0280 0400"
-            + " 2f5265636f7264733a2032202044656c657465643a20302020536b69707065643a203020205761726e696e67733a2034");
+    static final byte[] LOCAL_INFILE_OK = packets(
+            4,
+            "00 02 00 0280 0400"
+                    + " 2f5265636f7264733a2032202044656c657465643a20302020536b69707065643a203020205761726e696e67733a2034");
 
     /** An OK at {@code sequence} with status {@code status} and nothing else (as COM_RESET_CONNECTION's, 0x0002). */
     static byte[] ok(int sequence, int status) {
         return packets(sequence, String.format("00 00 00 %02x%02x 0000", status & 0xff, status >>> 8));
     }
 
-    private GoldenResponses() {
-    }
+    private GoldenResponses() {}
 }

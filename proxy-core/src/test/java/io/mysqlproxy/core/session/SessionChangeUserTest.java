@@ -44,23 +44,42 @@ class SessionChangeUserTest {
         rig = new SessionRig(0, true);
         rig.services.addUser("reporting", "r-pass");
         // The client answers with caching_sha2_password; the account uses mysql_native_password.
-        ComChangeUser request = new ComChangeUser(rig.capabilities, "reporting", new byte[32], "", 45,
-                AuthPlugin.CACHING_SHA2_PASSWORD.wireName(), null);
+        ComChangeUser request = new ComChangeUser(
+                rig.capabilities, "reporting", new byte[32], "", 45, AuthPlugin.CACHING_SHA2_PASSWORD.wireName(), null);
         ByteBuf payload = Unpooled.buffer();
         request.encode(payload);
         rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
         payload.release();
 
-        assertEquals(List.of(FlushGate.NAME, FrontendPipeline.FRAMES, FrontendPipeline.CHANGE_USER,
-                FrontendPipeline.COMMAND_FRAMES, FrontendPipeline.SESSION), stages(), "the exchange has its own stage");
+        assertEquals(
+                List.of(
+                        FlushGate.NAME,
+                        FrontendPipeline.FRAMES,
+                        FrontendPipeline.CHANGE_USER,
+                        FrontendPipeline.COMMAND_FRAMES,
+                        FrontendPipeline.SESSION),
+                stages(),
+                "the exchange has its own stage");
         // Auth switch: 0xfe, the plugin name, the greeting's nonce, NUL.
-        assertEquals(hexOf(frame(1, concat(new byte[] {(byte) 0xfe},
-                        "mysql_native_password\0".getBytes(StandardCharsets.US_ASCII), SessionRig.NONCE, new byte[1]))),
+        assertEquals(
+                hexOf(frame(
+                        1,
+                        concat(
+                                new byte[] {(byte) 0xfe},
+                                "mysql_native_password\0".getBytes(StandardCharsets.US_ASCII),
+                                SessionRig.NONCE,
+                                new byte[1]))),
                 hexOf(rig.clientReceived()));
 
         rig.clientSends(frame(2, NativePassword.scramble("r-pass", SessionRig.NONCE)));
-        assertEquals(List.of(FlushGate.NAME, FrontendPipeline.FRAMES, FrontendPipeline.COMMAND_FRAMES,
-                FrontendPipeline.SESSION), stages(), "the stage removed itself");
+        assertEquals(
+                List.of(
+                        FlushGate.NAME,
+                        FrontendPipeline.FRAMES,
+                        FrontendPipeline.COMMAND_FRAMES,
+                        FrontendPipeline.SESSION),
+                stages(),
+                "the stage removed itself");
         assertEquals(hexOf(GoldenResponses.ok(3, ServerStatus.AUTOCOMMIT.mask())), hexOf(rig.clientReceived()));
         assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).released(), "the old user's connection");
         assertEquals("reporting", rig.pool(rig.primary).logins().get(1).user());
@@ -76,6 +95,8 @@ class SessionChangeUserTest {
 
     /** The client channel's stages, in order (Netty's own tail left out). */
     private List<String> stages() {
-        return rig.client.pipeline().names().stream().filter(name -> rig.client.pipeline().get(name) != null).toList();
+        return rig.client.pipeline().names().stream()
+                .filter(name -> rig.client.pipeline().get(name) != null)
+                .toList();
     }
 }

@@ -31,6 +31,7 @@ class SessionContinuationTest {
 
     /** {@code INSERT INTO golden (note) VALUES ('xxx…x')}: a first frame of exactly 0xffffff payload bytes, then the rest. */
     private static final byte[] FIRST = firstFrame("\u0003INSERT INTO golden (note) VALUES ('", "x");
+
     private static final byte[] REST = frame(1, "xxxxxxxx')".getBytes(StandardCharsets.US_ASCII));
     /** OK, status AUTOCOMMIT, after the client's packets 0 and 1. */
     private static final byte[] OK = GoldenResponses.ok(2, ServerStatus.AUTOCOMMIT.mask());
@@ -97,7 +98,11 @@ class SessionContinuationTest {
 
         rig.clientSends(frame(5, "x')".getBytes(StandardCharsets.US_ASCII)));
         // The error follows the client's last good packet (sequence id 0).
-        assertEquals(hexOf(Wire.err(1, ProxyErrors.ER_NET_PACKETS_OUT_OF_ORDER, "08S01",
+        assertEquals(
+                hexOf(Wire.err(
+                        1,
+                        ProxyErrors.ER_NET_PACKETS_OUT_OF_ORDER,
+                        "08S01",
                         "Got packets out of order (expected sequence id 1, got 5)")),
                 hexOf(rig.clientReceived()));
         rig.client.runPendingTasks();

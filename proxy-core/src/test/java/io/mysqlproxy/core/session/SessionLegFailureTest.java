@@ -70,8 +70,8 @@ class SessionLegFailureTest {
         rig.clientSends(query(EMPTY_SELECT));
         BackendConnection replica = rig.connection(rig.replica(1), 0);
         // The replica connection is on another schema: COM_INIT_DB 'app' goes first, the read waits.
-        assertEquals(hexOf(Wire.command(0x02, "app".getBytes(StandardCharsets.US_ASCII))),
-                hexOf(serverReceived(replica)));
+        assertEquals(
+                hexOf(Wire.command(0x02, "app".getBytes(StandardCharsets.US_ASCII))), hexOf(serverReceived(replica)));
 
         replica.close();
         assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(rig.loginConnection)), "read on the primary");
@@ -90,8 +90,15 @@ class SessionLegFailureTest {
         serverSends(replica, SELECT_FIRST_THREE);
         replica.close();
         // The client had packets 1 to 3: the error is packet 4, and no other replica is tried.
-        assertEquals(hexOf(concat(SELECT_FIRST_THREE, Wire.err(4, ProxyErrors.ER_NET_READ_ERROR, "08S01",
-                        "Lost connection to MySQL server 'replica1:3306' during query (connection closed by the server)"))),
+        assertEquals(
+                hexOf(
+                        concat(
+                                SELECT_FIRST_THREE,
+                                Wire.err(
+                                        4,
+                                        ProxyErrors.ER_NET_READ_ERROR,
+                                        "08S01",
+                                        "Lost connection to MySQL server 'replica1:3306' during query (connection closed by the server)"))),
                 hexOf(rig.clientReceived()));
         rig.client.runPendingTasks();
         assertFalse(rig.client.isActive(), "the session ended");

@@ -68,7 +68,8 @@ class SessionPipeliningTest {
         assertFalse(rig.readingClient());
 
         serverSends(replica, Arrays.copyOfRange(selectAnswer, SELECT_FIRST_THREE.length, selectAnswer.length));
-        assertEquals(hexOf(Arrays.copyOfRange(selectAnswer, SELECT_FIRST_THREE.length, selectAnswer.length)),
+        assertEquals(
+                hexOf(Arrays.copyOfRange(selectAnswer, SELECT_FIRST_THREE.length, selectAnswer.length)),
                 hexOf(rig.clientReceived()));
         assertEquals(hexOf(update), hexOf(serverReceived(rig.loginConnection)), "the write went out after the read");
         assertEquals("", hexOf(serverReceived(replica)), "the third command waits for the write's answer");
@@ -100,7 +101,11 @@ class SessionPipeliningTest {
         BackendConnection replica = rig.connection(rig.replica(1), 0);
         assertEquals(hexOf(query(SELECT)), hexOf(serverReceived(replica)));
         // The error comes where the client expects the SELECT's answer: sequence id 1.
-        assertEquals(hexOf(Wire.err(1, ProxyErrors.ER_MALFORMED_PACKET, "08S01",
+        assertEquals(
+                hexOf(Wire.err(
+                        1,
+                        ProxyErrors.ER_MALFORMED_PACKET,
+                        "08S01",
                         "Malformed communication packet: more than 64 pipelined commands")),
                 hexOf(rig.clientReceived()));
         rig.client.runPendingTasks();

@@ -49,6 +49,7 @@ final class SessionRig {
     final int capabilities;
     /** The primary connection the client logged in with. */
     final BackendConnection loginConnection;
+
     private final FlushGate clientGate = new FlushGate();
 
     /**
@@ -61,14 +62,24 @@ final class SessionRig {
         }
         services = new TestSessionServices(Topology.of(primary, List.copyOf(this.replicas)), deprecateEof);
         services.addUser(USER, PASSWORD);
-        capabilities = EmbeddedBackends.CAPABILITIES | Capability.CONNECT_ATTRS.mask()
+        capabilities = EmbeddedBackends.CAPABILITIES
+                | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
         BackendLogin login = new BackendLogin(USER, PASSWORD, capabilities, UTF8MB4_GENERAL_CI, SCHEMA, null);
         loginConnection = pool(primary).borrow(client.eventLoop(), login, false).getNow();
-        SessionInfo info = new SessionInfo(CONNECTION_ID, USER, "10.0.0.7:50000", "10.0.0.7", capabilities,
-                64L * 1024 * 1024, Duration.ofHours(8), NONCE, false);
+        SessionInfo info = new SessionInfo(
+                CONNECTION_ID,
+                USER,
+                "10.0.0.7:50000",
+                "10.0.0.7",
+                capabilities,
+                64L * 1024 * 1024,
+                Duration.ofHours(8),
+                NONCE,
+                false);
         ChannelHandler handshake = new ChannelInboundHandlerAdapter();
-        client.pipeline().addLast(FlushGate.NAME, clientGate)
+        client.pipeline()
+                .addLast(FlushGate.NAME, clientGate)
                 .addLast(FrontendPipeline.FRAMES, new PacketFrameDecoder())
                 .addLast(FrontendPipeline.HANDSHAKE, handshake);
         FrontendSession.start(client.pipeline(), handshake, info, login, loginConnection, services);
@@ -143,15 +154,20 @@ final class SessionRig {
             for (Backend backend : allBackends()) {
                 FakeConnectionPool pool = pool(backend);
                 for (BackendConnection connection : pool.borrowed()) {
-                    long ends = pool.released().stream().filter(c -> c == connection).count()
-                            + pool.discarded().stream().filter(c -> c == connection).count();
+                    long ends = pool.released().stream()
+                                    .filter(c -> c == connection)
+                                    .count()
+                            + pool.discarded().stream()
+                                    .filter(c -> c == connection)
+                                    .count();
                     assertTrue(ends <= 1, connection + " was given back " + ends + " times");
                     assertTrue(ends == 1 || !connection.isActive(), connection + " was kept after the session ended");
                 }
             }
             for (Backend backend : allBackends()) {
                 for (BackendConnection connection : pool(backend).borrowed()) {
-                    assertFalse(channel(connection).finish(),
+                    assertFalse(
+                            channel(connection).finish(),
                             "the proxy wrote to " + connection + " what the test did not read");
                 }
             }

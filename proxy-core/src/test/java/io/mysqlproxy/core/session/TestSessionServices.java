@@ -41,8 +41,8 @@ final class TestSessionServices implements SessionServices {
     private final Map<String, UserAccount> users = new HashMap<>();
     private final Router router = new Router(false);
     private final ReplicaBalancer balancer;
-    private final ProxyConfig.Routing routing = new ProxyConfig.Routing(Consistency.EVENTUAL, Duration.ofSeconds(1),
-            Duration.ofSeconds(5), false, true, Balancer.ROUND_ROBIN);
+    private final ProxyConfig.Routing routing = new ProxyConfig.Routing(
+            Consistency.EVENTUAL, Duration.ofSeconds(1), Duration.ofSeconds(5), false, true, Balancer.ROUND_ROBIN);
     private final WriteGate writeGate = new WriteGate();
     private final SessionRegistry sessions = new SessionRegistry();
     private final BackendPools backendPools = new BackendPools(
@@ -55,7 +55,8 @@ final class TestSessionServices implements SessionServices {
         for (Backend backend : topology.all()) {
             pools.put(backend, new FakeConnectionPool(backend, deprecateEof));
         }
-        this.balancer = new ReplicaBalancer(Balancer.ROUND_ROBIN, backend -> pools.get(backend).load().outstanding());
+        this.balancer = new ReplicaBalancer(
+                Balancer.ROUND_ROBIN, backend -> pools.get(backend).load().outstanding());
         this.metrics = metrics(topology);
         topology.all().forEach(metrics::register);
     }
@@ -110,8 +111,13 @@ final class TestSessionServices implements SessionServices {
     /** Native passwords only: the RSA keys of caching_sha2_password's full authentication are never reached. */
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {
-        return new ClientAuthentication(name -> Optional.ofNullable(users.get(name)), new Sha2AuthCache(),
-                LazyRsa.KEYS, nonce, clientHost, AuthPlugin.MYSQL_NATIVE_PASSWORD);
+        return new ClientAuthentication(
+                name -> Optional.ofNullable(users.get(name)),
+                new Sha2AuthCache(),
+                LazyRsa.KEYS,
+                nonce,
+                clientHost,
+                AuthPlugin.MYSQL_NATIVE_PASSWORD);
     }
 
     @Override

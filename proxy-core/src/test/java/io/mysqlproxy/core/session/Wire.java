@@ -19,8 +19,7 @@ final class Wire {
     static final int COM_QUERY = 0x03;
     static final int COM_PING = 0x0e;
 
-    private Wire() {
-    }
+    private Wire() {}
 
     /** Hex digits to bytes; spaces and underscores are for reading only. */
     static byte[] hex(String digits) {

@@ -38,7 +38,9 @@ class TopologyTest {
         assertEquals(List.of(), after.usableReplicas());
         assertEquals(List.of(replica), after.replicas());
         assertThrows(UnsupportedOperationException.class, () -> after.replicas().add(replica));
-        assertThrows(UnsupportedOperationException.class, () -> after.usableReplicas().clear());
+        assertThrows(
+                UnsupportedOperationException.class,
+                () -> after.usableReplicas().clear());
     }
 
     @Test
@@ -51,7 +53,8 @@ class TopologyTest {
 
     @Test
     void everyMemberNeedsACondition() {
-        assertThrows(NullPointerException.class,
+        assertThrows(
+                NullPointerException.class,
                 () -> new Topology(primary, List.of(replica), Map.of(primary, BackendCondition.initial(1))));
     }
 }

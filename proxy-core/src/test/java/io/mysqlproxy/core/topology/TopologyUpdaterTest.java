@@ -46,8 +46,11 @@ class TopologyUpdaterTest {
     }
 
     private static DiscoveredBackends.Endpoint pod(int ordinal, boolean terminating) {
-        return new DiscoveredBackends.Endpoint(new HostPort("10.0.0." + (10 + ordinal), 3306), "mysql-" + ordinal,
-                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA, terminating);
+        return new DiscoveredBackends.Endpoint(
+                new HostPort("10.0.0." + (10 + ordinal), 3306),
+                "mysql-" + ordinal,
+                ordinal == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA,
+                terminating);
     }
 
     private void discover(DiscoveredBackends.Endpoint... endpoints) {
@@ -59,7 +62,10 @@ class TopologyUpdaterTest {
     }
 
     private Backend replica(String name) {
-        return holder.current().replicas().stream().filter(b -> b.name().equals(name)).findFirst().orElseThrow();
+        return holder.current().replicas().stream()
+                .filter(b -> b.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private BackendState state(Backend backend) {
@@ -69,7 +75,8 @@ class TopologyUpdaterTest {
     /** What a health check would publish: {@code backend} in {@code state}. */
     private void healthSays(Backend backend, BackendState state) {
         Topology current = holder.current();
-        assertTrue(holder.compareAndSet(current, current.with(backend, current.condition(backend).withState(state))));
+        assertTrue(holder.compareAndSet(
+                current, current.with(backend, current.condition(backend).withState(state))));
     }
 
     @Test
@@ -112,15 +119,23 @@ class TopologyUpdaterTest {
         assertEquals(BackendState.DRAINING, state(two));
         assertEquals(BackendState.DRAINING, state(three));
         assertFalse(holder.current().usableReplicas().contains(two), "a draining backend gets no new work");
-        assertEquals(List.of("mysql-2 up -> draining", "removed mysql-2", "mysql-3 up -> draining", "removed mysql-3"),
+        assertEquals(
+                List.of("mysql-2 up -> draining", "removed mysql-2", "mysql-3 up -> draining", "removed mysql-3"),
                 changes);
 
         discover(pod(1), pod(2));
         Backend back = replica("mysql-2");
         assertEquals(two, back, "the same server in the same role: the same backend");
         assertEquals(BackendState.UP, state(back));
-        assertEquals(List.of("mysql-2 up -> draining", "removed mysql-2", "mysql-3 up -> draining", "removed mysql-3",
-                "added mysql-2"), changes, "but it joins again, with fresh meters and pool");
+        assertEquals(
+                List.of(
+                        "mysql-2 up -> draining",
+                        "removed mysql-2",
+                        "mysql-3 up -> draining",
+                        "removed mysql-3",
+                        "added mysql-2"),
+                changes,
+                "but it joins again, with fresh meters and pool");
     }
 
     @Test
@@ -188,9 +203,14 @@ class TopologyUpdaterTest {
     void staticDiscoveryReportsTheConfiguredBackendsWithTheirWeights() {
         HostPort r1 = HostPort.parse("db-1:3306");
         HostPort r2 = HostPort.parse("db-2:3306");
-        ProxyConfig.Backends config = new ProxyConfig.Backends(PRIMARY, PrimaryMode.CONFIGURED, List.of(r1, r2),
-                Map.of(r1, 1, r2, 5), Duration.ofSeconds(1), Duration.ofSeconds(1), new ProxyConfig.Pool(1, Duration.ofMinutes(1),
-                Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        ProxyConfig.Backends config = new ProxyConfig.Backends(
+                PRIMARY,
+                PrimaryMode.CONFIGURED,
+                List.of(r1, r2),
+                Map.of(r1, 1, r2, 5),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1),
+                new ProxyConfig.Pool(1, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {
             discovery.start(weighted);
@@ -220,12 +240,22 @@ class TopologyUpdaterTest {
         assertEquals(BackendRole.REPLICA, replica(PRIMARY.toString()).role());
         assertEquals(BackendState.DRAINING, state(primary), "work on the old backends finishes; new work moves");
         assertEquals(BackendState.DRAINING, state(one));
-        assertEquals(List.of("added mysql-1", "added " + PRIMARY, PRIMARY + " up -> draining", "removed " + PRIMARY,
-                "mysql-1 up -> draining", "removed mysql-1"), changes, "joiners first: their meters exist before work");
+        assertEquals(
+                List.of(
+                        "added mysql-1",
+                        "added " + PRIMARY,
+                        PRIMARY + " up -> draining",
+                        "removed " + PRIMARY,
+                        "mysql-1 up -> draining",
+                        "removed mysql-1"),
+                changes,
+                "joiners first: their meters exist before work");
 
         discover(pod(0), pod(1), pod(2), pod(3));
         assertSame(after.primary(), holder.current().primary(), "discovery does not undo a promotion");
-        assertEquals(List.of("mysql-2", PRIMARY.toString(), "mysql-3"), replicaNames(),
+        assertEquals(
+                List.of("mysql-2", PRIMARY.toString(), "mysql-3"),
+                replicaNames(),
                 "the configured primary stays on as a replica; mysql-1, the primary now, is not one");
 
         updater.promote(replica(PRIMARY.toString()));

@@ -10,8 +10,7 @@ import java.security.MessageDigest;
  */
 public final class CachingSha2Password {
 
-    private CachingSha2Password() {
-    }
+    private CachingSha2Password() {}
 
     public static byte[] scramble(String password, byte[] nonce) {
         if (password.isEmpty()) {

@@ -6,8 +6,7 @@ import java.security.NoSuchAlgorithmException;
 /** Hashing and XOR shared by the password scrambles. */
 final class Digests {
 
-    private Digests() {
-    }
+    private Digests() {}
 
     static MessageDigest digest(String algorithm) {
         try {

@@ -9,8 +9,7 @@ import java.security.MessageDigest;
  */
 public final class NativePassword {
 
-    private NativePassword() {
-    }
+    private NativePassword() {}
 
     public static byte[] scramble(String password, byte[] nonce) {
         if (password.isEmpty()) {

@@ -23,8 +23,7 @@ public final class RsaPasswordCipher {
      */
     private static final String LEGACY_TRANSFORMATION = "RSA/ECB/PKCS1Padding";
 
-    private RsaPasswordCipher() {
-    }
+    private RsaPasswordCipher() {}
 
     public static byte[] encrypt(String password, byte[] nonce, PublicKey key) {
         try {
@@ -68,7 +67,8 @@ public final class RsaPasswordCipher {
                 .replace("-----END PUBLIC KEY-----", "")
                 .replaceAll("\\s", "");
         try {
-            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(body)));
+            return KeyFactory.getInstance("RSA")
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(body)));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalArgumentException("not an RSA public key in PEM form", e);
         }

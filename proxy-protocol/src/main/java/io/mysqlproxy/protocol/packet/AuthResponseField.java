@@ -12,8 +12,7 @@ import io.netty.buffer.ByteBuf;
  */
 final class AuthResponseField {
 
-    private AuthResponseField() {
-    }
+    private AuthResponseField() {}
 
     static byte[] read(ByteBuf buf, int capabilities, boolean lenencAllowed) {
         if (lenencAllowed && Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA.isSet(capabilities)) {

@@ -48,7 +48,8 @@ public record AuthSwitchRequest(String pluginName, byte[] pluginData) implements
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AuthSwitchRequest r && pluginName.equals(r.pluginName)
+        return o instanceof AuthSwitchRequest r
+                && pluginName.equals(r.pluginName)
                 && Arrays.equals(pluginData, r.pluginData);
     }
 

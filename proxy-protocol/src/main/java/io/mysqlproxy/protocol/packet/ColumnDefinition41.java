@@ -17,9 +17,19 @@ import java.util.Objects;
  * @param type         a {@code MYSQL_TYPE_*} code, e.g. {@link #TYPE_VAR_STRING}
  * @param flags        {@code *_FLAG} bits, e.g. {@link #NOT_NULL_FLAG}
  */
-public record ColumnDefinition41(String catalog, String schema, String table, String orgTable, String name,
-                                 String orgName, int characterSet, long columnLength, int type, int flags,
-                                 int decimals) implements ServerPacket {
+public record ColumnDefinition41(
+        String catalog,
+        String schema,
+        String table,
+        String orgTable,
+        String name,
+        String orgName,
+        int characterSet,
+        long columnLength,
+        int type,
+        int flags,
+        int decimals)
+        implements ServerPacket {
 
     public static final int TYPE_LONGLONG = 0x08;
     public static final int TYPE_VAR_STRING = 0xfd;
@@ -45,14 +55,14 @@ public record ColumnDefinition41(String catalog, String schema, String table, St
 
     /** A utf8mb4 text column of a result set the proxy computes (no schema or table), which may hold NULL. */
     public static ColumnDefinition41 text(String name) {
-        return new ColumnDefinition41("def", "", "", "", name, name, UTF8MB4_GENERAL_CI, TEXT_LENGTH,
-                TYPE_VAR_STRING, 0, 0);
+        return new ColumnDefinition41(
+                "def", "", "", "", name, name, UTF8MB4_GENERAL_CI, TEXT_LENGTH, TYPE_VAR_STRING, 0, 0);
     }
 
     /** A BIGINT column of a result set the proxy computes, which may hold NULL. */
     public static ColumnDefinition41 bigint(String name) {
-        return new ColumnDefinition41("def", "", "", "", name, name, BINARY, BIGINT_LENGTH, TYPE_LONGLONG,
-                BINARY_FLAG, 0);
+        return new ColumnDefinition41(
+                "def", "", "", "", name, name, BINARY, BIGINT_LENGTH, TYPE_LONGLONG, BINARY_FLAG, 0);
     }
 
     public static ColumnDefinition41 decode(ByteBuf buf) {
@@ -73,12 +83,16 @@ public record ColumnDefinition41(String catalog, String schema, String table, St
             int flags = buf.readUnsignedShortLE();
             int decimals = buf.readUnsignedByte();
             buf.skipBytes(2);
-            if (catalog == null || schema == null || table == null || orgTable == null || name == null
+            if (catalog == null
+                    || schema == null
+                    || table == null
+                    || orgTable == null
+                    || name == null
                     || orgName == null) {
                 throw new ProtocolException("column definition with a NULL name");
             }
-            return new ColumnDefinition41(catalog, schema, table, orgTable, name, orgName, characterSet,
-                    columnLength, type, flags, decimals);
+            return new ColumnDefinition41(
+                    catalog, schema, table, orgTable, name, orgName, characterSet, columnLength, type, flags, decimals);
         } catch (IndexOutOfBoundsException e) {
             throw new ProtocolException("truncated column definition", e);
         }

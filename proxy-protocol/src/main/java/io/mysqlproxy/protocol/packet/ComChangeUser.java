@@ -21,7 +21,8 @@ public record ComChangeUser(
         String database,
         int characterSet,
         String authPluginName,
-        Map<String, String> attributes) implements ClientPacket {
+        Map<String, String> attributes)
+        implements ClientPacket {
 
     public ComChangeUser {
         Objects.requireNonNull(username, "username");
@@ -82,9 +83,12 @@ public record ComChangeUser(
     @Override
     public boolean equals(Object o) {
         return o instanceof ComChangeUser c
-                && capabilities == c.capabilities && username.equals(c.username)
-                && Arrays.equals(authResponse, c.authResponse) && database.equals(c.database)
-                && characterSet == c.characterSet && Objects.equals(authPluginName, c.authPluginName)
+                && capabilities == c.capabilities
+                && username.equals(c.username)
+                && Arrays.equals(authResponse, c.authResponse)
+                && database.equals(c.database)
+                && characterSet == c.characterSet
+                && Objects.equals(authPluginName, c.authPluginName)
                 && Objects.equals(attributes, c.attributes);
     }
 
@@ -95,7 +99,7 @@ public record ComChangeUser(
 
     @Override
     public String toString() {
-        return "ComChangeUser[user=" + username + ", database=" + database + ", charset=" + characterSet
-                + ", plugin=" + authPluginName + "]";
+        return "ComChangeUser[user=" + username + ", database=" + database + ", charset=" + characterSet + ", plugin="
+                + authPluginName + "]";
     }
 }

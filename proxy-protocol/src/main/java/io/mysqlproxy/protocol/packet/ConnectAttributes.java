@@ -12,8 +12,7 @@ import java.util.Map;
 /** The CONNECT_ATTRS block shared by HandshakeResponse41 and COM_CHANGE_USER: lenenc total, then key/value pairs. */
 final class ConnectAttributes {
 
-    private ConnectAttributes() {
-    }
+    private ConnectAttributes() {}
 
     static Map<String, String> read(ByteBuf buf) {
         long total = Lenenc.readInt(buf);

@@ -22,7 +22,8 @@ public record HandshakeResponse41(
         byte[] authResponse,
         String database,
         String authPluginName,
-        Map<String, String> attributes) implements ClientPacket {
+        Map<String, String> attributes)
+        implements ClientPacket {
 
     /** Fixed part: capabilities, max packet size, charset and the 23 reserved bytes. */
     static final int FIXED_LENGTH = 32;
@@ -59,8 +60,16 @@ public record HandshakeResponse41(
             if (Capability.CONNECT_ATTRS.isSet(capabilities) && buf.isReadable()) {
                 attributes = ConnectAttributes.read(buf);
             }
-            return new HandshakeResponse41(capabilities, fixed.maxPacketSize(), fixed.characterSet(),
-                    fixed.mariaDbCapabilities(), user, auth, database, plugin, attributes);
+            return new HandshakeResponse41(
+                    capabilities,
+                    fixed.maxPacketSize(),
+                    fixed.characterSet(),
+                    fixed.mariaDbCapabilities(),
+                    user,
+                    auth,
+                    database,
+                    plugin,
+                    attributes);
         } catch (IndexOutOfBoundsException e) {
             throw new ProtocolException("truncated HandshakeResponse41", e);
         }
@@ -85,10 +94,14 @@ public record HandshakeResponse41(
     @Override
     public boolean equals(Object o) {
         return o instanceof HandshakeResponse41 r
-                && capabilities == r.capabilities && maxPacketSize == r.maxPacketSize
-                && characterSet == r.characterSet && mariaDbCapabilities == r.mariaDbCapabilities
-                && username.equals(r.username) && Arrays.equals(authResponse, r.authResponse)
-                && Objects.equals(database, r.database) && Objects.equals(authPluginName, r.authPluginName)
+                && capabilities == r.capabilities
+                && maxPacketSize == r.maxPacketSize
+                && characterSet == r.characterSet
+                && mariaDbCapabilities == r.mariaDbCapabilities
+                && username.equals(r.username)
+                && Arrays.equals(authResponse, r.authResponse)
+                && Objects.equals(database, r.database)
+                && Objects.equals(authPluginName, r.authPluginName)
                 && Objects.equals(attributes, r.attributes);
     }
 

@@ -22,7 +22,8 @@ public record HandshakeV10(
         int characterSet,
         int statusFlags,
         int mariaDbCapabilities,
-        String authPluginName) implements ServerPacket {
+        String authPluginName)
+        implements ServerPacket {
 
     public static final int PROTOCOL_VERSION = 10;
     private static final int SCRAMBLE_LENGTH = 20;
@@ -81,11 +82,12 @@ public record HandshakeV10(
                 if (Capability.PLUGIN_AUTH.isSet(capabilities)) {
                     // Some old servers omit the terminator; the name then runs to the end.
                     plugin = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0) >= 0
-                            ? WireStrings.readNul(buf) : WireStrings.readRest(buf);
+                            ? WireStrings.readNul(buf)
+                            : WireStrings.readRest(buf);
                 }
             }
-            return new HandshakeV10(version, connectionId, data, capabilities, charset, status,
-                    mariaDbCapabilities, plugin);
+            return new HandshakeV10(
+                    version, connectionId, data, capabilities, charset, status, mariaDbCapabilities, plugin);
         } catch (IndexOutOfBoundsException e) {
             throw new ProtocolException("truncated HandshakeV10", e);
         }
@@ -116,9 +118,12 @@ public record HandshakeV10(
     @Override
     public boolean equals(Object o) {
         return o instanceof HandshakeV10 h
-                && serverVersion.equals(h.serverVersion) && connectionId == h.connectionId
-                && Arrays.equals(authPluginData, h.authPluginData) && capabilities == h.capabilities
-                && characterSet == h.characterSet && statusFlags == h.statusFlags
+                && serverVersion.equals(h.serverVersion)
+                && connectionId == h.connectionId
+                && Arrays.equals(authPluginData, h.authPluginData)
+                && capabilities == h.capabilities
+                && characterSet == h.characterSet
+                && statusFlags == h.statusFlags
                 && mariaDbCapabilities == h.mariaDbCapabilities
                 && java.util.Objects.equals(authPluginName, h.authPluginName);
     }

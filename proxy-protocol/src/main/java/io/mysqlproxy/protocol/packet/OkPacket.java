@@ -22,7 +22,8 @@ public record OkPacket(
         int statusFlags,
         int warnings,
         String info,
-        byte[] sessionState) implements ServerPacket {
+        byte[] sessionState)
+        implements ServerPacket {
 
     public static final int HEADER = 0x00;
     public static final int EOF_HEADER = 0xfe;
@@ -97,8 +98,12 @@ public record OkPacket(
     @Override
     public boolean equals(Object o) {
         return o instanceof OkPacket p
-                && header == p.header && affectedRows == p.affectedRows && lastInsertId == p.lastInsertId
-                && statusFlags == p.statusFlags && warnings == p.warnings && Objects.equals(info, p.info)
+                && header == p.header
+                && affectedRows == p.affectedRows
+                && lastInsertId == p.lastInsertId
+                && statusFlags == p.statusFlags
+                && warnings == p.warnings
+                && Objects.equals(info, p.info)
                 && Arrays.equals(sessionState, p.sessionState);
     }
 

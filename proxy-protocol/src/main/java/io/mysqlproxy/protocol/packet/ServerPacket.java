@@ -6,8 +6,14 @@ import io.netty.buffer.ByteBufAllocator;
 
 /** A control packet the server sends; the proxy plays both sides, so it decodes and encodes these. */
 public sealed interface ServerPacket
-        permits HandshakeV10, OkPacket, ErrPacket, EofPacket, AuthSwitchRequest, AuthMoreData, ColumnDefinition41,
-        TextRow {
+        permits HandshakeV10,
+                OkPacket,
+                ErrPacket,
+                EofPacket,
+                AuthSwitchRequest,
+                AuthMoreData,
+                ColumnDefinition41,
+                TextRow {
 
     /** Writes the payload (no header) as a peer with the given capabilities expects it. */
     void encode(ByteBuf payload, int capabilities);

@@ -21,8 +21,7 @@ public final class StmtCommands {
     /** Frame offset of what follows id, flags and iteration count in COM_STMT_EXECUTE. */
     private static final int EXECUTE_PARAMS_OFFSET = Packets.HEADER_SIZE + 10;
 
-    private StmtCommands() {
-    }
+    private StmtCommands() {}
 
     public static int statementId(ByteBuf frame) {
         if (Packets.payloadLength(frame) < 5) {

@@ -12,6 +12,7 @@ public record StmtPrepareOk(int statementId, int columns, int parameters, int wa
 
     /** Payload offset of the 4-byte statement id (after the 0x00 status byte). */
     public static final int STATEMENT_ID_OFFSET = 1;
+
     private static final int MIN_LENGTH = 9;
 
     /** Decodes {@code payload} from its reader index without consuming it. */
@@ -21,8 +22,11 @@ public record StmtPrepareOk(int statementId, int columns, int parameters, int wa
             throw new ProtocolException("not a COM_STMT_PREPARE OK packet");
         }
         int warnings = payload.readableBytes() >= 12 ? payload.getUnsignedShortLE(at + 10) : 0;
-        return new StmtPrepareOk(payload.getIntLE(at + 1), payload.getUnsignedShortLE(at + 5),
-                payload.getUnsignedShortLE(at + 7), warnings);
+        return new StmtPrepareOk(
+                payload.getIntLE(at + 1),
+                payload.getUnsignedShortLE(at + 5),
+                payload.getUnsignedShortLE(at + 7),
+                warnings);
     }
 
     /** Rewrites the statement id of the prepare-OK packet that starts {@code frame} (header included). */

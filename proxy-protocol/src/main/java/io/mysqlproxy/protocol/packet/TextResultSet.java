@@ -24,8 +24,8 @@ public record TextResultSet(List<ColumnDefinition41> columns, List<TextRow> rows
         }
         for (TextRow row : rows) {
             if (row.size() != columns.size()) {
-                throw new IllegalArgumentException("row of " + row.size() + " values for " + columns.size()
-                        + " columns: " + row);
+                throw new IllegalArgumentException(
+                        "row of " + row.size() + " values for " + columns.size() + " columns: " + row);
             }
         }
     }
@@ -51,8 +51,13 @@ public record TextResultSet(List<ColumnDefinition41> columns, List<TextRow> rows
             for (TextRow row : rows) {
                 sequence = append(out, row, sequence, capabilities);
             }
-            append(out, deprecateEof ? new OkPacket(OkPacket.EOF_HEADER, 0, 0, statusFlags, 0, null, null)
-                    : new EofPacket(0, statusFlags), sequence, capabilities);
+            append(
+                    out,
+                    deprecateEof
+                            ? new OkPacket(OkPacket.EOF_HEADER, 0, 0, statusFlags, 0, null, null)
+                            : new EofPacket(0, statusFlags),
+                    sequence,
+                    capabilities);
             return out;
         } catch (RuntimeException e) {
             out.release();

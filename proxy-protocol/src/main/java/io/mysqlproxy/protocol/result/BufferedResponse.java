@@ -13,8 +13,7 @@ import io.netty.buffer.ByteBuf;
  */
 public final class BufferedResponse {
 
-    private BufferedResponse() {
-    }
+    private BufferedResponse() {}
 
     /** Whether the response is (or starts with) an ERR packet. */
     public static boolean isError(ByteBuf response) {
@@ -39,7 +38,8 @@ public final class BufferedResponse {
     public static String firstCell(ByteBuf response, boolean deprecateEof) {
         int at = response.readerIndex();
         ByteBuf header = payloadAt(response, at);
-        if (!header.isReadable() || header.getUnsignedByte(header.readerIndex()) == ErrPacket.HEADER
+        if (!header.isReadable()
+                || header.getUnsignedByte(header.readerIndex()) == ErrPacket.HEADER
                 || header.getUnsignedByte(header.readerIndex()) == 0x00) {
             throw new ProtocolException("expected a result set");
         }

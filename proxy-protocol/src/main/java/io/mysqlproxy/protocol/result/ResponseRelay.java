@@ -35,6 +35,7 @@ public final class ResponseRelay {
     private long bodyRemaining;
     /** What the tracker said of the current packet, acted on once its last byte has been passed on. */
     private ResponseTracker.Progress pendingProgress = ResponseTracker.Progress.MORE;
+
     private int lastSequenceId;
 
     public ResponseRelay(ResponseTracker tracker, Output output) {
@@ -52,7 +53,8 @@ public final class ResponseRelay {
             pending = in;
         } else {
             CompositeByteBuf joined = pending instanceof CompositeByteBuf c
-                    ? c : alloc.compositeBuffer(8).addComponent(true, pending);
+                    ? c
+                    : alloc.compositeBuffer(8).addComponent(true, pending);
             pending = joined.addComponent(true, in);
         }
         relay(alloc);

@@ -36,8 +36,18 @@ public final class ResponseTracker {
     }
 
     private enum State {
-        IDLE, FIRST, COLUMNS, COLUMNS_EOF, ROWS, PREPARE_FIRST, PREPARE_PARAMS, PREPARE_PARAMS_EOF,
-        PREPARE_COLUMNS, PREPARE_COLUMNS_EOF, FIELD_LIST, SINGLE
+        IDLE,
+        FIRST,
+        COLUMNS,
+        COLUMNS_EOF,
+        ROWS,
+        PREPARE_FIRST,
+        PREPARE_PARAMS,
+        PREPARE_PARAMS_EOF,
+        PREPARE_COLUMNS,
+        PREPARE_COLUMNS_EOF,
+        FIELD_LIST,
+        SINGLE
     }
 
     private final boolean deprecateEof;

@@ -15,8 +15,7 @@ public final class Lenenc {
     /** What {@link #readInt} returns for the NULL marker 0xFB. */
     public static final long NULL = -1;
 
-    private Lenenc() {
-    }
+    private Lenenc() {}
 
     /** Reads a length-encoded integer; {@link #NULL} for 0xFB. Values above 2^63 read as negative. */
     public static long readInt(ByteBuf buf) {

@@ -21,7 +21,13 @@ public final class PacketFrameDecoder extends LengthFieldBasedFrameDecoder {
      * {@code maxPayload} bytes (a TooLongFrameException), instead of buffering it first.
      */
     public PacketFrameDecoder(int maxPayload) {
-        super(ByteOrder.LITTLE_ENDIAN, Math.min(maxPayload, Packets.MAX_PAYLOAD) + Packets.HEADER_SIZE, 0, 3, 1, 0,
+        super(
+                ByteOrder.LITTLE_ENDIAN,
+                Math.min(maxPayload, Packets.MAX_PAYLOAD) + Packets.HEADER_SIZE,
+                0,
+                3,
+                1,
+                0,
                 true);
     }
 

@@ -16,8 +16,7 @@ public final class Packets {
     public static final int HEADER_SIZE = 4;
     public static final int MAX_PAYLOAD = 0xffffff;
 
-    private Packets() {
-    }
+    private Packets() {}
 
     public static int payloadLength(ByteBuf frame) {
         return frame.getUnsignedMediumLE(frame.readerIndex());

@@ -7,8 +7,7 @@ import java.nio.charset.StandardCharsets;
 /** NUL-terminated and rest-of-packet strings, named as in the protocol documentation. */
 public final class WireStrings {
 
-    private WireStrings() {
-    }
+    private WireStrings() {}
 
     /** string&lt;NUL&gt;: bytes up to a 0x00, which is consumed. */
     public static byte[] readNulBytes(ByteBuf buf) {

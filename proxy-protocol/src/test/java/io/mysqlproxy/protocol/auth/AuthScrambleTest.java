@@ -5,8 +5,8 @@ import com.mysql.cj.protocol.Security;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPairGenerator;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,10 +50,14 @@ class AuthScrambleTest {
         byte[] clear = CachingSha2Password.clearText("pw");
         byte[] mixed = new byte[clear.length];
         Security.xorString(clear, mixed, NONCE, clear.length);
-        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(mixed, ExportControlled.decodeRSAPublicKey(pem),
-                "RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
+        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(
+                mixed, ExportControlled.decodeRSAPublicKey(pem), "RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
         assertEquals("pw", RsaPasswordCipher.decrypt(encrypted, NONCE, pair.getPrivate()));
-        assertEquals("pw", RsaPasswordCipher.decrypt(
-                RsaPasswordCipher.encrypt("pw", NONCE, RsaPasswordCipher.fromPem(pem)), NONCE, pair.getPrivate()));
+        assertEquals(
+                "pw",
+                RsaPasswordCipher.decrypt(
+                        RsaPasswordCipher.encrypt("pw", NONCE, RsaPasswordCipher.fromPem(pem)),
+                        NONCE,
+                        pair.getPrivate()));
     }
 }

@@ -29,8 +29,8 @@ class RsaPasswordCipherTest {
         byte[] clear = CachingSha2Password.clearText("pässword");
         byte[] mixed = new byte[clear.length];
         Security.xorString(clear, mixed, NONCE, clear.length);
-        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(mixed, ExportControlled.decodeRSAPublicKey(pem),
-                transformation);
+        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(
+                mixed, ExportControlled.decodeRSAPublicKey(pem), transformation);
         assertEquals("pässword", RsaPasswordCipher.decrypt(encrypted, NONCE, pair.getPrivate()));
     }
 
@@ -42,8 +42,10 @@ class RsaPasswordCipherTest {
         byte[] clear = CachingSha2Password.clearText("pw");
         byte[] mixed = new byte[clear.length];
         Security.xorString(clear, mixed, NONCE, clear.length);
-        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(mixed,
-                ExportControlled.decodeRSAPublicKey(RsaPasswordCipher.toPem(theirs.getPublic())), transformation);
+        byte[] encrypted = ExportControlled.encryptWithRSAPublicKey(
+                mixed,
+                ExportControlled.decodeRSAPublicKey(RsaPasswordCipher.toPem(theirs.getPublic())),
+                transformation);
         String decrypted;
         try {
             decrypted = RsaPasswordCipher.decrypt(encrypted, NONCE, ours.getPrivate());

@@ -58,7 +58,7 @@ public final class GoldenCapture {
             String host = bed.primary().host();
             int port = bed.primary().port();
             try (Connection c = bed.primary().connect(DbAccount.ROOT, ReplicatedTestBed.APP_DATABASE);
-                 Statement s = c.createStatement()) {
+                    Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE golden (id INT PRIMARY KEY, name VARCHAR(20), price DECIMAL(8,2),"
                         + " born DATE, data BLOB, note TEXT NULL)");
                 s.execute("INSERT INTO golden VALUES (1, 'one', 1.50, '2001-02-03', x'00ff', NULL),"
@@ -70,8 +70,9 @@ public final class GoldenCapture {
                 try (Socket socket = new Socket(host, port)) {
                     GoldenCapture capture = new GoldenCapture(socket);
                     capture.commandExchange(deprecateEof);
-                    capture.write(dir.resolve("mariadb-commands-deprecate-eof-" + (deprecateEof ? "on" : "off")
-                            + ".golden"), "MariaDB " + bed.primary().toString());
+                    capture.write(
+                            dir.resolve("mariadb-commands-deprecate-eof-" + (deprecateEof ? "on" : "off") + ".golden"),
+                            "MariaDB " + bed.primary().toString());
                 }
             }
             captureConnectorJ(bed, dir, "sslMode=DISABLED", "connectorj-login.golden");
@@ -83,18 +84,37 @@ public final class GoldenCapture {
         section("greeting");
         byte[] greetingBytes = readPacket();
         HandshakeV10 greeting = HandshakeV10.decode(Unpooled.wrappedBuffer(greetingBytes, 4, greetingBytes.length - 4));
-        int capabilities = Capability.maskOf(Capability.LONG_PASSWORD, Capability.LONG_FLAG,
-                Capability.CONNECT_WITH_DB, Capability.LOCAL_FILES, Capability.PROTOCOL_41, Capability.TRANSACTIONS,
-                Capability.SECURE_CONNECTION, Capability.MULTI_STATEMENTS, Capability.MULTI_RESULTS,
-                Capability.PS_MULTI_RESULTS, Capability.PLUGIN_AUTH, Capability.CONNECT_ATTRS,
-                Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA, Capability.SESSION_TRACK)
+        int capabilities = Capability.maskOf(
+                        Capability.LONG_PASSWORD,
+                        Capability.LONG_FLAG,
+                        Capability.CONNECT_WITH_DB,
+                        Capability.LOCAL_FILES,
+                        Capability.PROTOCOL_41,
+                        Capability.TRANSACTIONS,
+                        Capability.SECURE_CONNECTION,
+                        Capability.MULTI_STATEMENTS,
+                        Capability.MULTI_RESULTS,
+                        Capability.PS_MULTI_RESULTS,
+                        Capability.PLUGIN_AUTH,
+                        Capability.CONNECT_ATTRS,
+                        Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+                        Capability.SESSION_TRACK)
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
         capabilities &= greeting.capabilities();
         section("handshake-response");
-        sendClient(1, new HandshakeResponse41(capabilities, 1 << 24, 45, 0, DbAccount.APP.user(),
-                NativePassword.scramble(DbAccount.APP.password(), greeting.scramble()), "app",
-                "mysql_native_password", Map.of("_client_name", "golden-capture")).toFrame(
-                io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 1));
+        sendClient(
+                1,
+                new HandshakeResponse41(
+                                capabilities,
+                                1 << 24,
+                                45,
+                                0,
+                                DbAccount.APP.user(),
+                                NativePassword.scramble(DbAccount.APP.password(), greeting.scramble()),
+                                "app",
+                                "mysql_native_password",
+                                Map.of("_client_name", "golden-capture"))
+                        .toFrame(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 1));
         section("auth-result");
         readQuiet();
 
@@ -121,16 +141,23 @@ public final class GoldenCapture {
         command("COM_STMT_EXECUTE cursor", execute(statementId, 1));
         command("COM_STMT_FETCH", concat(new byte[] {0x1c}, le4(statementId), le4(2)));
         command("COM_STMT_FETCH", concat(new byte[] {0x1c}, le4(statementId), le4(2)));
-        command("COM_STMT_SEND_LONG_DATA", concat(new byte[] {0x18}, le4(statementId), new byte[] {0, 0},
-                "ab".getBytes(StandardCharsets.UTF_8)));
+        command(
+                "COM_STMT_SEND_LONG_DATA",
+                concat(new byte[] {0x18}, le4(statementId), new byte[] {0, 0}, "ab".getBytes(StandardCharsets.UTF_8)));
         command("COM_STMT_RESET", concat(new byte[] {0x1a}, le4(statementId)));
         command("COM_STMT_CLOSE", concat(new byte[] {0x19}, le4(statementId)));
         readPrepared("COM_STMT_PREPARE insert", "INSERT INTO golden (id, name) VALUES (?, ?)");
         command("COM_STMT_PREPARE error", concat(new byte[] {0x16}, "SELEC 1".getBytes(StandardCharsets.UTF_8)));
 
         section("COM_QUERY local infile");
-        sendClient(0, frame(0, concat(new byte[] {0x03},
-                "LOAD DATA LOCAL INFILE 'golden.csv' INTO TABLE golden (id, name)".getBytes(StandardCharsets.UTF_8))));
+        sendClient(
+                0,
+                frame(
+                        0,
+                        concat(
+                                new byte[] {0x03},
+                                "LOAD DATA LOCAL INFILE 'golden.csv' INTO TABLE golden (id, name)"
+                                        .getBytes(StandardCharsets.UTF_8))));
         readQuiet();
         sendClient(2, frame(2, "10,ten\n11,eleven\n".getBytes(StandardCharsets.UTF_8)));
         sendClient(3, frame(3, new byte[0]));
@@ -138,10 +165,17 @@ public final class GoldenCapture {
 
         command("COM_RESET_CONNECTION", new byte[] {0x1f});
         section("COM_CHANGE_USER");
-        sendClient(0, new ComChangeUser(capabilities, DbAccount.APP.user(),
-                NativePassword.scramble(DbAccount.APP.password(), greeting.scramble()), "app", 45,
-                "mysql_native_password", Map.of("_client_name", "golden-capture")).toFrame(
-                io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 0));
+        sendClient(
+                0,
+                new ComChangeUser(
+                                capabilities,
+                                DbAccount.APP.user(),
+                                NativePassword.scramble(DbAccount.APP.password(), greeting.scramble()),
+                                "app",
+                                45,
+                                "mysql_native_password",
+                                Map.of("_client_name", "golden-capture"))
+                        .toFrame(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 0));
         readQuiet();
         command("COM_QUIT", new byte[] {0x01});
     }
@@ -164,7 +198,8 @@ public final class GoldenCapture {
             });
             client.start();
             try (Socket fromClient = relay.accept();
-                 Socket toServer = new Socket(bed.primary().host(), bed.primary().port())) {
+                    Socket toServer =
+                            new Socket(bed.primary().host(), bed.primary().port())) {
                 fromClient.setSoTimeout(QUIET_MILLIS);
                 GoldenCapture server = new GoldenCapture(toServer);
                 GoldenCapture clientSide = new GoldenCapture(fromClient);
@@ -195,9 +230,15 @@ public final class GoldenCapture {
 
     private static byte[] withSslOffered(byte[] greetingFrame) {
         HandshakeV10 greeting = HandshakeV10.decode(Unpooled.wrappedBuffer(greetingFrame, 4, greetingFrame.length - 4));
-        HandshakeV10 offering = new HandshakeV10(greeting.serverVersion(), greeting.connectionId(),
-                greeting.authPluginData(), greeting.capabilities() | Capability.SSL.mask(), greeting.characterSet(),
-                greeting.statusFlags(), greeting.mariaDbCapabilities(), greeting.authPluginName());
+        HandshakeV10 offering = new HandshakeV10(
+                greeting.serverVersion(),
+                greeting.connectionId(),
+                greeting.authPluginData(),
+                greeting.capabilities() | Capability.SSL.mask(),
+                greeting.characterSet(),
+                greeting.statusFlags(),
+                greeting.mariaDbCapabilities(),
+                greeting.authPluginName());
         ByteBuf frame = offering.toFrame(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 0, 0);
         byte[] bytes = new byte[frame.readableBytes()];
         frame.readBytes(bytes);
@@ -294,8 +335,13 @@ public final class GoldenCapture {
 
     private static byte[] execute(int statementId, int flags) {
         // One INT parameter, typed (MYSQL_TYPE_LONG), value 0.
-        return concat(new byte[] {0x17}, le4(statementId), new byte[] {(byte) flags}, le4(1),
-                new byte[] {0x00, 0x01, 0x03, 0x00}, le4(0));
+        return concat(
+                new byte[] {0x17},
+                le4(statementId),
+                new byte[] {(byte) flags},
+                le4(1),
+                new byte[] {0x00, 0x01, 0x03, 0x00},
+                le4(0));
     }
 
     private static byte[] le4(int value) {

@@ -96,7 +96,9 @@ record GoldenExchange(String file, List<Section> sections) {
     }
 
     Section section(String name) {
-        return sections.stream().filter(s -> s.name().equals(name)).findFirst()
+        return sections.stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(file + " has no section " + name));
     }
 

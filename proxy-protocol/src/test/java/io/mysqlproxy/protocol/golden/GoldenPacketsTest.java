@@ -1,11 +1,10 @@
 package io.mysqlproxy.protocol.golden;
 
 import io.mysqlproxy.protocol.auth.NativePassword;
-import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.AuthMoreData;
 import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
-import io.mysqlproxy.protocol.packet.SslRequest;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.EofPacket;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -13,6 +12,7 @@ import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
 import io.mysqlproxy.protocol.packet.ServerPacket;
+import io.mysqlproxy.protocol.packet.SslRequest;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -77,15 +77,19 @@ class GoldenPacketsTest {
     void everyServerControlPacketRoundTrips(String file) {
         GoldenExchange exchange = GoldenExchange.load(file);
         int capabilities = HandshakeResponse41.decode(Unpooled.wrappedBuffer(
-                exchange.section("handshake-response").only(true).payload())).capabilities();
+                        exchange.section("handshake-response").only(true).payload()))
+                .capabilities();
         int checked = 0;
         for (GoldenExchange.Section section : exchange.sections()) {
             List<GoldenExchange.Packet> server = section.server();
             for (int i = 0; i < server.size(); i++) {
                 byte[] payload = server.get(i).payload();
-                ServerPacket packet = classify(section, payload, i, server.size(), exchange.deprecateEof(), capabilities);
+                ServerPacket packet =
+                        classify(section, payload, i, server.size(), exchange.deprecateEof(), capabilities);
                 if (packet != null) {
-                    assertArrayEquals(payload, encode(packet, capabilities),
+                    assertArrayEquals(
+                            payload,
+                            encode(packet, capabilities),
                             () -> file + " / " + section.name() + " packet re-encodes differently");
                     checked++;
                 }
@@ -95,8 +99,13 @@ class GoldenPacketsTest {
     }
 
     /** The control packet a server packet is, from where it stands in its response; null for data packets. */
-    private static ServerPacket classify(GoldenExchange.Section section, byte[] payload, int index, int count,
-                                         boolean deprecateEof, int capabilities) {
+    private static ServerPacket classify(
+            GoldenExchange.Section section,
+            byte[] payload,
+            int index,
+            int count,
+            boolean deprecateEof,
+            int capabilities) {
         int first = payload.length == 0 ? -1 : payload[0] & 0xff;
         ByteBuf buf = Unpooled.wrappedBuffer(payload);
         if (first == ErrPacket.HEADER) {
@@ -119,7 +128,9 @@ class GoldenPacketsTest {
             assertEquals(OkPacket.EOF_HEADER, ok.header());
             return ok;
         }
-        boolean okAnswer = index == 0 && first == 0x00 && !section.name().startsWith("COM_STMT_PREPARE")
+        boolean okAnswer = index == 0
+                && first == 0x00
+                && !section.name().startsWith("COM_STMT_PREPARE")
                 && !section.name().equals("COM_STMT_FETCH");
         boolean okAfterUpload = section.name().contains("local infile") && lastOfResponse;
         if (okAnswer || okAfterUpload || section.name().equals("auth-result")) {
@@ -132,7 +143,8 @@ class GoldenPacketsTest {
     void changeUserRoundTrips() {
         GoldenExchange exchange = GoldenExchange.load("mariadb-commands-deprecate-eof-on.golden");
         int capabilities = HandshakeResponse41.decode(Unpooled.wrappedBuffer(
-                exchange.section("handshake-response").only(true).payload())).capabilities();
+                        exchange.section("handshake-response").only(true).payload()))
+                .capabilities();
         byte[] bytes = exchange.section("COM_CHANGE_USER").only(true).payload();
         ComChangeUser changeUser = ComChangeUser.decode(Unpooled.wrappedBuffer(bytes), capabilities);
         assertEquals("app", changeUser.username());
@@ -156,7 +168,8 @@ class GoldenPacketsTest {
     /** caching_sha2_password's auth-more-data (no MariaDB capture has it): the three forms the proxy sends. */
     @Test
     void authMoreDataRoundTrips() {
-        for (byte[] data : List.of(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS},
+        for (byte[] data : List.of(
+                new byte[] {AuthMoreData.FAST_AUTH_SUCCESS},
                 new byte[] {AuthMoreData.PERFORM_FULL_AUTHENTICATION},
                 "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n".getBytes(StandardCharsets.US_ASCII))) {
             AuthMoreData packet = new AuthMoreData(data);
@@ -169,7 +182,8 @@ class GoldenPacketsTest {
 
     @Test
     void everyCommandByteIsKnown() {
-        for (String file : List.of("mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden")) {
+        for (String file :
+                List.of("mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden")) {
             for (GoldenExchange.Section section : GoldenExchange.load(file).sections()) {
                 if (section.name().startsWith("COM_")) {
                     CommandType type = CommandType.of(section.client().get(0).first());
@@ -204,7 +218,9 @@ class GoldenPacketsTest {
                         ByteBuf frame = channel.readInbound();
                         assertNotNull(frame, section.name() + ": frame " + i + " missing at split " + split);
                         try {
-                            assertArrayEquals(frames.get(i), ByteBufUtil.getBytes(frame),
+                            assertArrayEquals(
+                                    frames.get(i),
+                                    ByteBufUtil.getBytes(frame),
                                     section.name() + ": frame " + i + " at split " + split);
                         } finally {
                             frame.release();

@@ -28,10 +28,12 @@ class GoldenResponseTrackingTest {
 
     static Stream<Arguments> responses() {
         List<Arguments> cases = new ArrayList<>();
-        for (String file : List.of("mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden")) {
+        for (String file :
+                List.of("mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden")) {
             GoldenExchange exchange = GoldenExchange.load(file);
             for (GoldenExchange.Section section : exchange.sections()) {
-                if (!section.name().startsWith("COM_") || section.server().isEmpty()
+                if (!section.name().startsWith("COM_")
+                        || section.server().isEmpty()
                         || section.name().equals("COM_CHANGE_USER")) {
                     continue;
                 }
@@ -60,8 +62,8 @@ class GoldenResponseTrackingTest {
                 relay.release();
             }
             assertArrayEquals(stream, recorder.bytes.toByteArray(), name + " at split " + split);
-            List<String> expected = infile ? List.of("infile@" + infileAt, "done@" + stream.length)
-                    : List.of("done@" + stream.length);
+            List<String> expected =
+                    infile ? List.of("infile@" + infileAt, "done@" + stream.length) : List.of("done@" + stream.length);
             assertEquals(expected, recorder.events, name + " at split " + split);
             assertEquals(false, tracker.inProgress(), name + " still in progress at split " + split);
         }

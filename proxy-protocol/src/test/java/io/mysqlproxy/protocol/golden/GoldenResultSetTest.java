@@ -11,8 +11,8 @@ import io.mysqlproxy.protocol.packet.TextRow;
 import io.mysqlproxy.protocol.wire.Lenenc;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,11 +32,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GoldenResultSetTest {
 
     private static final String[] FILES = {
-        "mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden"};
+        "mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden"
+    };
 
     /** A result set of a captured response, decoded. */
-    private record Decoded(List<ColumnDefinition41> columns, List<TextRow> rows, int status) {
-    }
+    private record Decoded(List<ColumnDefinition41> columns, List<TextRow> rows, int status) {}
 
     @ParameterizedTest
     @ValueSource(strings = {"mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden"})
@@ -91,19 +91,27 @@ class GoldenResultSetTest {
             long count = Lenenc.readInt(Unpooled.wrappedBuffer(first));
             List<ColumnDefinition41> columns = new ArrayList<>();
             for (long c = 0; c < count; c++) {
-                columns.add(roundTrip(ColumnDefinition41.decode(Unpooled.wrappedBuffer(server.get(i).payload())),
-                        server.get(i++).payload(), capabilities, section));
+                columns.add(roundTrip(
+                        ColumnDefinition41.decode(
+                                Unpooled.wrappedBuffer(server.get(i).payload())),
+                        server.get(i++).payload(),
+                        capabilities,
+                        section));
             }
             if (!deprecateEof) {
                 i++;
             }
             List<TextRow> rows = new ArrayList<>();
             while (!isEnd(server.get(i).payload())) {
-                rows.add(roundTrip(TextRow.decode(Unpooled.wrappedBuffer(server.get(i).payload())),
-                        server.get(i++).payload(), capabilities, section));
+                rows.add(roundTrip(
+                        TextRow.decode(Unpooled.wrappedBuffer(server.get(i).payload())),
+                        server.get(i++).payload(),
+                        capabilities,
+                        section));
             }
             byte[] end = server.get(i++).payload();
-            int status = deprecateEof ? OkPacket.decode(Unpooled.wrappedBuffer(end), capabilities).statusFlags()
+            int status = deprecateEof
+                    ? OkPacket.decode(Unpooled.wrappedBuffer(end), capabilities).statusFlags()
                     : EofPacket.decode(Unpooled.wrappedBuffer(end)).statusFlags();
             results.add(new Decoded(columns, rows, status));
         }
@@ -115,8 +123,8 @@ class GoldenResultSetTest {
         return payload.length > 0 && (payload[0] & 0xff) == 0xfe && payload.length < 0xffffff;
     }
 
-    private static <P extends ServerPacket> P roundTrip(P packet, byte[] payload, int capabilities,
-                                                      GoldenExchange.Section section) {
+    private static <P extends ServerPacket> P roundTrip(
+            P packet, byte[] payload, int capabilities, GoldenExchange.Section section) {
         ByteBuf buf = Unpooled.buffer();
         try {
             packet.encode(buf, capabilities);
@@ -129,6 +137,7 @@ class GoldenResultSetTest {
 
     private static int capabilities(GoldenExchange exchange) {
         return HandshakeResponse41.decode(Unpooled.wrappedBuffer(
-                exchange.section("handshake-response").only(true).payload())).capabilities();
+                        exchange.section("handshake-response").only(true).payload()))
+                .capabilities();
     }
 }

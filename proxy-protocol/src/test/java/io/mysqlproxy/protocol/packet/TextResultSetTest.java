@@ -30,20 +30,20 @@ class TextResultSetTest {
             List.of(TextRow.of("a", "1"), TextRow.of(null, null)));
 
     private static final String COLUMNS = ""
-            + "010000 01 02"                                          // column count 2
-            + "1e0000 02 03646566 00 00 00 046e616d65 046e616d65"     // def, "", "", "", name, name
-            + "   0c 2d00 00100000 fd 0000 00 0000"                   // utf8mb4_general_ci, 4096, VAR_STRING
-            + "180000 03 03646566 00 00 00 016e 016e"                 // def, "", "", "", n, n
-            + "   0c 3f00 14000000 08 8000 00 0000";                  // binary, 20, LONGLONG, BINARY_FLAG
+            + "010000 01 02" // column count 2
+            + "1e0000 02 03646566 00 00 00 046e616d65 046e616d65" // def, "", "", "", name, name
+            + "   0c 2d00 00100000 fd 0000 00 0000" // utf8mb4_general_ci, 4096, VAR_STRING
+            + "180000 03 03646566 00 00 00 016e 016e" // def, "", "", "", n, n
+            + "   0c 3f00 14000000 08 8000 00 0000"; // binary, 20, LONGLONG, BINARY_FLAG
     private static final String ROWS = ""
-            + "040000 %02x 0161 0131"                                 // 'a', '1'
-            + "020000 %02x fb fb";                                    // NULL, NULL
+            + "040000 %02x 0161 0131" // 'a', '1'
+            + "020000 %02x fb fb"; // NULL, NULL
 
     @Test
     void withoutDeprecateEofColumnsAndRowsEndWithEofPackets() {
         int capabilities = Capability.PROTOCOL_41.mask();
         String expected = COLUMNS
-                + "050000 04 fe 0000 0200"                            // EOF: warnings 0, status AUTOCOMMIT
+                + "050000 04 fe 0000 0200" // EOF: warnings 0, status AUTOCOMMIT
                 + ROWS.formatted(5, 6)
                 + "050000 07 fe 0000 0200";
         assertEquals(hex(expected), encode(capabilities));
@@ -51,10 +51,10 @@ class TextResultSetTest {
 
     @Test
     void withDeprecateEofTheRowsEndWithAnOkThatStartsWith0xFE() {
-        int capabilities = Capability.maskOf(Capability.PROTOCOL_41, Capability.DEPRECATE_EOF, Capability.SESSION_TRACK);
-        String expected = COLUMNS
-                + ROWS.formatted(4, 5)
-                + "070000 06 fe 00 00 0200 0000";                     // OK: 0 rows, id 0, status, 0 warnings
+        int capabilities =
+                Capability.maskOf(Capability.PROTOCOL_41, Capability.DEPRECATE_EOF, Capability.SESSION_TRACK);
+        String expected =
+                COLUMNS + ROWS.formatted(4, 5) + "070000 06 fe 00 00 0200 0000"; // OK: 0 rows, id 0, status, 0 warnings
         assertEquals(hex(expected), encode(capabilities));
     }
 
@@ -102,8 +102,9 @@ class TextResultSetTest {
 
     @Test
     void everyRowHasOneValuePerColumn() {
-        assertThrows(IllegalArgumentException.class, () -> new TextResultSet(
-                List.of(ColumnDefinition41.text("a")), List.of(TextRow.of("1", "2"))));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new TextResultSet(List.of(ColumnDefinition41.text("a")), List.of(TextRow.of("1", "2"))));
         assertThrows(IllegalArgumentException.class, () -> new TextResultSet(List.of(), List.of()));
     }
 

@@ -32,8 +32,8 @@ class ResponseRelayTest {
                 try {
                     relay.receive(Unpooled.copiedBuffer(stream, 0, first), ByteBufAllocator.DEFAULT);
                     relay.receive(Unpooled.copiedBuffer(stream, first, second - first), ByteBufAllocator.DEFAULT);
-                    relay.receive(Unpooled.copiedBuffer(stream, second, stream.length - second),
-                            ByteBufAllocator.DEFAULT);
+                    relay.receive(
+                            Unpooled.copiedBuffer(stream, second, stream.length - second), ByteBufAllocator.DEFAULT);
                 } finally {
                     relay.release();
                 }
@@ -49,7 +49,32 @@ class ResponseRelayTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int sequence = 1;
         packet(out, sequence++, 0x01);
-        packet(out, sequence++, 0x03, 'd', 'e', 'f', 0, 0, 0, 1, 'c', 0, 0x0c, 0x21, 0, 8, 0, 0, 0, 0xfd, 0, 0, 0, 0, 0);
+        packet(
+                out,
+                sequence++,
+                0x03,
+                'd',
+                'e',
+                'f',
+                0,
+                0,
+                0,
+                1,
+                'c',
+                0,
+                0x0c,
+                0x21,
+                0,
+                8,
+                0,
+                0,
+                0,
+                0xfd,
+                0,
+                0,
+                0,
+                0,
+                0);
         for (String row : List.of("alpha", "b", "", "a somewhat longer value than the others")) {
             byte[] value = row.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
             int[] payload = new int[value.length + 1];

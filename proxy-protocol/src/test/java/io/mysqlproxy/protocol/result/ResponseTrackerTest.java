@@ -36,8 +36,8 @@ class ResponseTrackerTest {
     void rowOf16MiBOrMoreStartingWith0xFEIsARowNotAnEnd() {
         ResponseTracker tracker = new ResponseTracker(true);
         assertTrue(tracker.begin(CommandType.QUERY));
-        assertEquals(MORE, feed(tracker, 1, 1));               // one column
-        assertEquals(MORE, feed(tracker, 30, 3));              // its definition
+        assertEquals(MORE, feed(tracker, 1, 1)); // one column
+        assertEquals(MORE, feed(tracker, 30, 3)); // its definition
         // A text row whose only value is 17 MiB: lenenc 0xFE prefix, split over two physical packets.
         assertEquals(MORE, feed(tracker, Packets.MAX_PAYLOAD, 0xfe));
         assertEquals(MORE, feed(tracker, 1024 * 1024 + 9, 0xfe)); // continuation: never interpreted
@@ -52,7 +52,7 @@ class ResponseTrackerTest {
         feed(tracker, 1, 1);
         feed(tracker, 30, 3);
         assertEquals(MORE, feed(tracker, Packets.MAX_PAYLOAD, 0xfd));
-        assertEquals(MORE, feed(tracker, 0));                  // the empty tail of that row
+        assertEquals(MORE, feed(tracker, 0)); // the empty tail of that row
         assertEquals(DONE, feed(tracker, 7, 0xfe, 0, 0, 0x02, 0, 0, 0));
     }
 
@@ -88,7 +88,7 @@ class ResponseTrackerTest {
         tracker.begin(CommandType.QUERY);
         feed(tracker, 1, 1);
         feed(tracker, 30, 3);
-        feed(tracker, 5, 0xfe, 0, 0, 0x22, 0);              // column EOF
+        feed(tracker, 5, 0xfe, 0, 0, 0x22, 0); // column EOF
         assertEquals(MORE, feed(tracker, 3, 2, 'a', 'b'));
         assertEquals(DONE, feed(tracker, 20, 0xff, 0x15, 0x04, '#'));
     }

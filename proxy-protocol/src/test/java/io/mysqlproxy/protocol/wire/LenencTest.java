@@ -15,14 +15,15 @@ class LenencTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "0, 00",
-            "250, fa",
-            "251, fcfb00",
-            "65535, fcffff",
-            "65536, fd000001",
-            "16777215, fdffffff",
-            "16777216, fe0000000100000000",
-            "9223372036854775807, feffffffffffffff7f"})
+        "0, 00",
+        "250, fa",
+        "251, fcfb00",
+        "65535, fcffff",
+        "65536, fd000001",
+        "16777215, fdffffff",
+        "16777216, fe0000000100000000",
+        "9223372036854775807, feffffffffffffff7f"
+    })
     void boundaries(long value, String hex) {
         ByteBuf buf = Unpooled.buffer();
         try {
