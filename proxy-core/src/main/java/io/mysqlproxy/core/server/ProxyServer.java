@@ -9,9 +9,6 @@ import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
-import io.mysqlproxy.core.health.HealthSettings;
-import io.mysqlproxy.core.health.PrimaryIdentification;
-import io.mysqlproxy.core.metrics.BackendMeter;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
@@ -24,7 +21,6 @@ import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
-import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Discovery;
 import io.mysqlproxy.core.topology.StaticDiscovery;
 import io.mysqlproxy.core.topology.Topology;
@@ -134,10 +130,14 @@ public final class ProxyServer implements AutoCloseable {
                     config.backends().primary().toString());
             TopologyHolder topology = new TopologyHolder(Topology.of(primary, List.of()));
             ProxyMetrics metrics = new ProxyMetrics(
-                    topology::current, openConnections, RouteReason.class, RouteReason::label, poolMeters(pools));
+                    topology::current,
+                    openConnections,
+                    RouteReason.class,
+                    RouteReason::label,
+                    ServerParts.poolMeters(pools));
             metrics.register(primary);
-            TopologyUpdater updater =
-                    new TopologyUpdater(topology, config.backends().weights(), topologyChanges(metrics, pools));
+            TopologyUpdater updater = new TopologyUpdater(
+                    topology, config.backends().weights(), ServerParts.topologyChanges(metrics, pools));
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             ProxyRuntime runtime = new ProxyRuntime(
@@ -200,7 +200,7 @@ public final class ProxyServer implements AutoCloseable {
                     listener,
                     runtime,
                     admin,
-                    startHealthMonitor(config, runtime, updater),
+                    ServerParts.startHealthMonitor(config, runtime, updater),
                     discovery,
                     draining,
                     updater);
@@ -210,95 +210,6 @@ public final class ProxyServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-    }
-
-    /** Each backend's pool, as {@code /metrics} shows it beside the backend's own meters. */
-    private static List<BackendMeter> poolMeters(BackendPools pools) {
-        return List.of(
-                BackendMeter.gauge(
-                        "mysqlproxy_backend_outstanding",
-                        "Requests in flight",
-                        b -> pools.of(b).load().outstanding()),
-                BackendMeter.gauge(
-                        "mysqlproxy_backend_connections_open",
-                        "Pooled connections open (in use, idle or resetting)",
-                        b -> pools.of(b).openConnections()),
-                BackendMeter.gauge(
-                        "mysqlproxy_backend_connections_idle",
-                        "Pooled connections idle",
-                        b -> pools.of(b).idleConnections()),
-                BackendMeter.counter(
-                        "mysqlproxy_backend_pool_waits",
-                        "Borrowers that waited for a free pooled connection",
-                        b -> pools.of(b).waits()),
-                BackendMeter.counter(
-                        "mysqlproxy_backend_pool_wait_timeouts",
-                        "Borrowers that gave up waiting (error 1040)",
-                        b -> pools.of(b).timeouts()));
-    }
-
-    /**
-     * Backends that join the topology are counted and get their meters; drains count as state
-     * changes; a backend that leaves is counted, loses its meters, and its pool is retired (idle
-     * connections close now).
-     */
-    private static TopologyUpdater.Changes topologyChanges(ProxyMetrics metrics, BackendPools pools) {
-        return new TopologyUpdater.Changes() {
-            @Override
-            public void added(Backend backend) {
-                metrics.added(backend);
-            }
-
-            @Override
-            public void stateChanged(Backend backend, BackendState from, BackendState to) {
-                metrics.stateChanged();
-            }
-
-            @Override
-            public void removed(Backend backend) {
-                metrics.removed(backend);
-                pools.retire(backend);
-            }
-        };
-    }
-
-    /** Health checks need the monitor account; without one every backend counts as up. */
-    private static Optional<HealthMonitor> startHealthMonitor(
-            ProxyConfig config, ProxyRuntime runtime, TopologyUpdater updater) {
-        if (config.monitor().user().isBlank()) {
-            log.warn("no monitor user (mysql-proxy.monitor.user): backends are not health-checked");
-            return Optional.empty();
-        }
-        ProxyConfig.Health health = config.health();
-        ProxyMetrics metrics = runtime.metrics();
-        PrimaryIdentification primary = new PrimaryIdentification(
-                config.backends().primaryMode(),
-                runtime::topology,
-                runtime.writeGate(),
-                updater::promote,
-                new PrimaryIdentification.Listener() {
-                    @Override
-                    public void writesRefused(boolean refused) {
-                        metrics.writesRefused(refused);
-                    }
-
-                    @Override
-                    public void primaryChanged() {
-                        metrics.primaryChanged();
-                    }
-                });
-        return Optional.of(HealthMonitor.start(
-                runtime.topologyHolder(),
-                new HealthSettings(
-                        health.interval(),
-                        health.timeout(),
-                        health.maxReplicationLag(),
-                        health.ejectAfter(),
-                        health.readmitAfter(),
-                        config.monitor().user(),
-                        config.monitor().password()),
-                metrics::stateChanged,
-                primary::evaluate));
     }
 
     /**
