@@ -23,6 +23,14 @@ public final class BackendPools {
         return pools.computeIfAbsent(backend, b -> new BackendPool(b, connector, settings));
     }
 
+    /**
+     * {@code backend}'s pool if it has one, else null; never creates one (a metrics scrape racing a
+     * backend's removal must not bring its retired pool back).
+     */
+    public BackendPool find(Backend backend) {
+        return pools.get(backend);
+    }
+
     /** Requests in flight on {@code backend}; 0 before its pool exists. Lock-free, allocation-free. */
     public int outstanding(Backend backend) {
         BackendPool pool = pools.get(backend);

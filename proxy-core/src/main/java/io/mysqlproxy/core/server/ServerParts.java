@@ -6,6 +6,7 @@ import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryIdentification;
 import io.mysqlproxy.core.metrics.BackendMeter;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 
 /**
  * How {@link ProxyServer}, the composition root, connects the proxy's parts where they may not know
@@ -33,23 +35,29 @@ final class ServerParts {
                 BackendMeter.gauge(
                         "mysqlproxy_backend_outstanding",
                         "Requests in flight",
-                        b -> pools.of(b).load().outstanding()),
+                        b -> poolFigure(pools, b, p -> p.load().outstanding())),
                 BackendMeter.gauge(
                         "mysqlproxy_backend_connections_open",
                         "Pooled connections open (in use, idle or resetting)",
-                        b -> pools.of(b).openConnections()),
+                        b -> poolFigure(pools, b, p -> p.openConnections())),
                 BackendMeter.gauge(
                         "mysqlproxy_backend_connections_idle",
                         "Pooled connections idle",
-                        b -> pools.of(b).idleConnections()),
+                        b -> poolFigure(pools, b, p -> p.idleConnections())),
                 BackendMeter.counter(
                         "mysqlproxy_backend_pool_waits",
                         "Borrowers that waited for a free pooled connection",
-                        b -> pools.of(b).waits()),
+                        b -> poolFigure(pools, b, p -> p.waits())),
                 BackendMeter.counter(
                         "mysqlproxy_backend_pool_wait_timeouts",
                         "Borrowers that gave up waiting (error 1040)",
-                        b -> pools.of(b).timeouts()));
+                        b -> poolFigure(pools, b, p -> p.timeouts())));
+    }
+
+    /** A figure of {@code backend}'s pool, 0 once it has none (it left the topology). */
+    private static double poolFigure(BackendPools pools, Backend backend, ToDoubleFunction<BackendPool> figure) {
+        BackendPool pool = pools.find(backend);
+        return pool == null ? 0 : figure.applyAsDouble(pool);
     }
 
     /**

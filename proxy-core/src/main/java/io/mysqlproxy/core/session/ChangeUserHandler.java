@@ -34,6 +34,9 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
         void changed(BackendConnection backend, BackendLogin login, UserAccount user, int okSequence);
 
         void refused(ErrPacket error, int sequence, String reason);
+
+        /** Whether the session is ending (killed, shut down, a backend lost): the exchange is moot. */
+        boolean sessionClosing();
     }
 
     private final SessionBackends backends;
@@ -70,7 +73,7 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         try {
-            if (ended) {
+            if (ended || outcome.sessionClosing()) {
                 return;
             }
             int packetSequence = Packets.sequenceId(frame);

@@ -35,7 +35,10 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
         uploading = true;
     }
 
-    /** Whether the client is partway through a command: a continuation or an upload is still to come. */
+    /**
+     * Whether frames still to arrive belong to the last command the client sent: a continuation or an
+     * upload. (That command may still wait in the session's queue; the session tracks its own.)
+     */
     boolean midCommand() {
         return uploading || continuing;
     }
@@ -59,12 +62,12 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
         if (sequence != 0) {
             frame.release();
             throw new ClientProtocolViolation(
-                    ProxyErrors.packetsOutOfOrder(0, sequence), "command with sequence id " + sequence);
+                    ProxyErrors.packetsOutOfOrder(0, sequence), "command with sequence id " + sequence, false);
         }
         if (length > maxAllowedPacket) {
             frame.release();
             throw new ClientProtocolViolation(
-                    ProxyErrors.packetTooLarge(maxAllowedPacket), "command of " + length + " bytes");
+                    ProxyErrors.packetTooLarge(maxAllowedPacket), "command of " + length + " bytes", false);
         }
         if (length == Packets.MAX_PAYLOAD && continues(Packets.firstPayloadByte(frame))) {
             continuing = true;
@@ -78,14 +81,15 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
         if (sequence != nextSequence) {
             frame.release();
             throw new ClientProtocolViolation(
-                    ProxyErrors.packetsOutOfOrder(nextSequence, sequence), "continuation out of order");
+                    ProxyErrors.packetsOutOfOrder(nextSequence, sequence), "continuation out of order", true);
         }
         logicalLength += length;
         if (logicalLength > maxAllowedPacket) {
             frame.release();
             throw new ClientProtocolViolation(
                     ProxyErrors.packetTooLarge(maxAllowedPacket),
-                    "command of more than " + maxAllowedPacket + " bytes");
+                    "command of more than " + maxAllowedPacket + " bytes",
+                    true);
         }
         nextSequence = (sequence + 1) & 0xff;
         continuing = length == Packets.MAX_PAYLOAD;
@@ -96,7 +100,7 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
      * Whether a 16 MiB first frame of this command continues in the next frame. The commands the
      * session answers at once (or never) are not followed: their next frame must start a command.
      */
-    private static boolean continues(int code) {
+    static boolean continues(int code) {
         CommandType command = code < 0 ? null : CommandType.of(code);
         return command != null
                 && command.response() != CommandType.Response.NOT_SUPPORTED

@@ -1,9 +1,11 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.OkPacket;
 import io.mysqlproxy.protocol.packet.TextResultSet;
+import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 
@@ -36,6 +38,8 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     private SessionTracker tracker;
     private LegFailures failures;
     private ChannelHandlerContext ctx;
+    /** Whether the command in flight still expects frames from the client: the rest of its packet, or an upload. */
+    private boolean awaitingClientFrames;
 
     ClientExchange(
             Session session,
@@ -64,9 +68,27 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
         this.ctx = ctx;
     }
 
+    /** The session takes up a command whose first frame is {@code frame}. */
+    void commandStarted(ByteBuf frame) {
+        awaitingClientFrames = Packets.payloadLength(frame) == Packets.MAX_PAYLOAD
+                && ClientCommandFramer.continues(Packets.firstPayloadByte(frame));
+    }
+
+    /**
+     * Whether the command in flight still expects frames from the client (the rest of a packet of
+     * 16 MiB or more, or a LOCAL INFILE upload). Tracked as the session takes frames up, not as they
+     * arrive: a command queued behind the one in flight does not count.
+     */
+    boolean awaitingClientFrames() {
+        return awaitingClientFrames;
+    }
+
     /** A frame that belongs to {@code cmd}, the command in flight (or to one that already ended: then it is dropped). */
     void following(Command cmd, FollowingFrame following) {
         ByteBuf frame = following.content();
+        if (following.last()) {
+            awaitingClientFrames = false;
+        }
         if (cmd == null || (following.upload() && !cmd.sent())) {
             frame.release();
         } else if (following.upload()) {
@@ -81,6 +103,10 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
             if (following.last()) {
                 // The end of the packet goes out now: taken from the pipelined queue, no client read flushes it.
                 cmd.leg().connection().flush();
+                if (cmd.type().response() == CommandType.Response.NONE) {
+                    // COM_STMT_SEND_LONG_DATA of 16 MiB or more: over once all of it went out.
+                    session.finish(cmd);
+                }
             }
         } else {
             cmd.hold(frame);
@@ -104,6 +130,7 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     @Override
     public void localInfileRequested(Leg leg) {
         framer.expectUpload();
+        awaitingClientFrames = true;
         ctx.flush();
         session.updateReading();
     }

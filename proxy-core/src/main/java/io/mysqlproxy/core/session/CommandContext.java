@@ -38,6 +38,12 @@ interface CommandContext {
     /** The command is over: the next queued one may run. */
     void finish(Command cmd);
 
+    /**
+     * Whether the command in flight still expects frames from the client (the rest of a packet of
+     * 16 MiB or more, or an upload).
+     */
+    boolean awaitingClientFrames();
+
     /** Sends the client an error where it expects the next packet, then ends the session. */
     void abort(ErrPacket error, String reason);
 }

@@ -32,20 +32,13 @@ import java.util.concurrent.TimeUnit;
  * of user ({@link UserChange}), idleness ({@link SessionIdleTimer}), lost legs ({@link LegFailures})
  * and the end of the session ({@link SessionEnd}).
  */
-public final class FrontendSession extends ChannelInboundHandlerAdapter
-        implements CommandContext,
-                ClientExchange.Session,
-                SessionKill.Target,
-                SessionIdleTimer.Owner,
-                UserChange.Session,
-                SessionEnd.Session {
+public final class FrontendSession extends ChannelInboundHandlerAdapter implements SessionParts.Owner {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendSession.class);
 
     private final SessionServices services;
     private final SessionIdentity identity;
     private final Channel channel;
-    private final ClientCommandFramer framer;
     private final ClientSequence sequence = new ClientSequence();
     private final ClientExchange exchange;
     private final PipelinedCommands queued = new PipelinedCommands();
@@ -64,47 +57,17 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
             SessionServices services,
             ClientCommandFramer framer,
             Channel channel) {
-        SessionInfo info = identity.info();
-        BackendLogin login = identity.login();
-        PreparedStatements statements = new PreparedStatements();
         this.identity = identity;
         this.services = services;
         this.channel = channel;
-        this.framer = framer;
-        this.exchange = new ClientExchange(this, info, sequence, framer, services.metrics());
-        this.legs = new SessionLegs(services, exchange, statements);
-        this.tracker = new SessionTracker(
-                legs,
-                new ReadYourWrites(services.routing().consistencyWaitTimeout()),
-                new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
-                primaryConnection.loginOk().statusFlags());
-        legs.adopt(services.topology().primary(), primaryConnection);
-        LegDispatch dispatch =
-                new LegDispatch(this, exchange, services, services, services.metrics(), legs, tracker, statements);
-        SessionKill kills = new SessionKill(this, exchange, this, services, services.sessions());
-        this.intake = new CommandIntake(
-                this,
-                exchange,
-                services,
-                legs,
-                tracker,
-                statements,
-                dispatch,
-                new PreparedStatementCommands(this, exchange, services, tracker, dispatch, statements),
-                kills,
-                new AdminStatementAnswers(this, exchange, services, tracker, dispatch));
-        this.idle = new SessionIdleTimer(
-                channel.eventLoop(),
-                this,
-                legs,
-                tracker,
-                statements,
-                info.idleTimeout(),
-                services.returnAfterIdle(),
-                identity.logPrefix());
-        this.userChange = new UserChange(this, services, identity, legs, statements, tracker, idle);
-        this.end = new SessionEnd(this, channel, identity, legs, sequence, kills);
-        exchange.attach(tracker, new LegFailures(this, this, legs, tracker, dispatch, sequence, framer, idle));
+        SessionParts parts = SessionParts.wire(this, identity, primaryConnection, services, framer, channel, sequence);
+        this.exchange = parts.exchange();
+        this.legs = parts.legs();
+        this.tracker = parts.tracker();
+        this.intake = parts.intake();
+        this.idle = parts.idle();
+        this.userChange = parts.userChange();
+        this.end = parts.end();
     }
 
     /**
@@ -140,18 +103,28 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
             ReferenceCountUtil.release(msg);
             return;
         }
-        // While a response is awaited, only the rest of the current command (a continuation or an
-        // upload) goes through; a pipelined next command waits its turn.
-        if (!queued.isEmpty() || waiting() || (current != null && !(msg instanceof FollowingFrame))) {
-            if (!queued.add(msg)) {
-                end.abort(
-                        ProxyErrors.malformedPacket("more than " + PipelinedCommands.LIMIT + " pipelined commands"),
-                        "client pipelined too many commands");
-            }
-            updateReading();
+        if (mustWait(msg instanceof FollowingFrame)) {
+            queue(msg);
             return;
         }
         process(msg);
+    }
+
+    /**
+     * Whether a frame must wait its turn: while a response is awaited, only the rest of the current
+     * command (a continuation or an upload) goes through; a pipelined next command waits.
+     */
+    private boolean mustWait(boolean following) {
+        return !queued.isEmpty() || waiting() || (current != null && !following);
+    }
+
+    private void queue(Object msg) {
+        if (!queued.add(msg)) {
+            end.abort(
+                    ProxyErrors.malformedPacket("more than " + PipelinedCommands.LIMIT + " pipelined commands"),
+                    "client pipelined too many commands");
+        }
+        updateReading();
     }
 
     /** Whether the next command must wait for something other than a command in flight. */
@@ -160,6 +133,10 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
     }
 
     private void process(Object msg) {
+        if (msg instanceof ClientProtocolViolation violation) {
+            end.abort(violation.error(), violation.getMessage());
+            return;
+        }
         if (msg instanceof FollowingFrame following) {
             sequence.clientPacket(following.sequence());
             exchange.following(current, following);
@@ -195,7 +172,10 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
                 frame.release();
                 exchange.replyOk(1);
             }
-            default -> intake.start(command, frame);
+            default -> {
+                exchange.commandStarted(frame);
+                intake.start(command, frame);
+            }
         }
     }
 
@@ -226,8 +206,13 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
     }
 
     @Override
+    public boolean awaitingClientFrames() {
+        return exchange.awaitingClientFrames();
+    }
+
+    @Override
     public boolean midCommand() {
-        return current != null || framer.midCommand() || userChange.inProgress();
+        return current != null || exchange.awaitingClientFrames() || userChange.inProgress();
     }
 
     @Override
@@ -279,6 +264,10 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
     private void nextCommand() {
         while (!end.closing() && (current == null || queued.nextFollows()) && !waiting() && !queued.isEmpty()) {
             process(queued.poll());
+        }
+        if (current != null && current.sent()) {
+            // Frames taken from the queue went to the leg with no client read to flush them.
+            current.leg().connection().flush();
         }
         updateReading();
         end.endIfDrained();
@@ -362,6 +351,11 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof ClientProtocolViolation violation) {
+            if (!end.closing() && mustWait(violation.following())) {
+                // Answered in the bad frame's turn: the commands pipelined before it are answered first.
+                queue(violation);
+                return;
+            }
             end.abort(violation.error(), violation.getMessage());
         } else if (cause instanceof TooLongFrameException) {
             end.abort(ProxyErrors.packetTooLarge(identity.info().maxAllowedPacket()), cause.getMessage());

@@ -210,6 +210,8 @@ final class LegDispatch {
                     CommandType.STMT_PREPARE,
                     frame,
                     (response, failed, status) -> prepared(cmd, leg, response, failed));
+            // A statement of 16 MiB or more: its continuations that arrived before the leg was ready.
+            writeHeld(cmd, leg);
             return;
         }
         if (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE) {
@@ -226,14 +228,29 @@ final class LegDispatch {
             cmd.sentTo(leg, 0);
         }
         leg.send(cmd.type(), frame);
-        ByteBuf held;
-        while ((held = cmd.nextHeld()) != null) {
-            leg.connection().write(held);
-        }
+        writeHeld(cmd, leg);
         leg.connection().flush();
-        if (cmd.type().response() == CommandType.Response.NONE) {
+        // A command without a response is over once all of it went out (else its last frame ends it).
+        if (cmd.type().response() == CommandType.Response.NONE && !session.awaitingClientFrames()) {
             session.finish(cmd);
         }
+    }
+
+    private static void writeHeld(Command cmd, Leg leg) {
+        ByteBuf held = cmd.nextHeld();
+        if (held == null) {
+            return;
+        }
+        do {
+            leg.connection().write(held);
+        } while ((held = cmd.nextHeld()) != null);
+        leg.connection().flush();
+    }
+
+    /** The session's writes' position was being read from a primary leg that is gone: the read goes to the primary. */
+    void positionLost(Command cmd) {
+        cmd.waited();
+        dispatch(cmd, routing.router().consistencyNotReached());
     }
 
     /**

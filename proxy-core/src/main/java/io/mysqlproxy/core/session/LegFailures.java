@@ -23,7 +23,6 @@ final class LegFailures {
     private final SessionTracker tracker;
     private final LegDispatch dispatch;
     private final ClientSequence sequence;
-    private final ClientCommandFramer framer;
     private final SessionIdleTimer idle;
 
     LegFailures(
@@ -33,7 +32,6 @@ final class LegFailures {
             SessionTracker tracker,
             LegDispatch dispatch,
             ClientSequence sequence,
-            ClientCommandFramer framer,
             SessionIdleTimer idle) {
         this.session = session;
         this.self = self;
@@ -41,7 +39,6 @@ final class LegFailures {
         this.tracker = tracker;
         this.dispatch = dispatch;
         this.sequence = sequence;
-        this.framer = framer;
         this.idle = idle;
     }
 
@@ -52,8 +49,22 @@ final class LegFailures {
         SessionInfo info = session.info();
         Command cmd = self.current();
         boolean inUse = cmd != null && cmd.uses(leg);
+        // A read-your-writes read waiting for its writes' position from this (primary) leg: that answer is lost.
+        boolean positionLost =
+                cmd != null && !cmd.sent() && tracker.readYourWrites().readingPositionFrom(leg);
         boolean heldState = tracker.holdsState(leg);
         legs.drop(leg);
+        if (positionLost) {
+            log.warn(
+                    "[conn {}] {}: {} failed while the session's write position was read from it ({}); "
+                            + "reading from the primary",
+                    info.connectionId(),
+                    info.remote(),
+                    leg,
+                    reason);
+            dispatch.positionLost(cmd);
+            return;
+        }
         if (inUse && !cmd.sent() && leg.backend().role() == BackendRole.REPLICA) {
             log.warn(
                     "[conn {}] {}: {} failed before the read was sent ({}); using the primary",
@@ -64,7 +75,11 @@ final class LegFailures {
             dispatch.replicaUnavailable(cmd);
             return;
         }
-        if (inUse && cmd.leg() == leg && cmd.retryable() && !sequence.hasResponded() && !framer.midCommand()) {
+        if (inUse
+                && cmd.leg() == leg
+                && cmd.retryable()
+                && !sequence.hasResponded()
+                && !session.awaitingClientFrames()) {
             log.warn(
                     "[conn {}] {}: {} failed during a read ({}); reading again elsewhere",
                     info.connectionId(),
@@ -74,7 +89,7 @@ final class LegFailures {
             dispatch.retry(cmd);
             return;
         }
-        if (inUse || framer.midCommand()) {
+        if (inUse || session.awaitingClientFrames()) {
             log.warn("[conn {}] {}: {} failed during a command: {}", info.connectionId(), info.remote(), leg, reason);
             session.abort(ProxyErrors.backendLost(leg.connection().address(), reason), reason);
         } else if (heldState) {

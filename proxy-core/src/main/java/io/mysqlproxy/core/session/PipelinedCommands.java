@@ -26,9 +26,11 @@ final class PipelinedCommands {
         return frames.isEmpty();
     }
 
-    /** Whether the oldest frame continues the command taken up before it (a {@link FollowingFrame}). */
+    /** Whether the oldest frame continues the command taken up before it (a {@link FollowingFrame}, or its violation). */
     boolean nextFollows() {
-        return frames.peek() instanceof FollowingFrame;
+        Object next = frames.peek();
+        return next instanceof FollowingFrame
+                || next instanceof ClientProtocolViolation violation && violation.following();
     }
 
     /** The oldest frame, now the caller's, or null. */

@@ -26,6 +26,8 @@ final class ReadYourWrites {
     private Leg writtenOn;
 
     private String lastWrite;
+    /** The primary leg the position is being read from, or null. */
+    private Leg reading;
 
     ReadYourWrites(Duration waitTimeout) {
         this.waitTimeout = waitTimeout;
@@ -73,6 +75,11 @@ final class ReadYourWrites {
         });
     }
 
+    /** Whether the position of the session's writes is being read from {@code leg} now (its answer is awaited). */
+    boolean readingPositionFrom(Leg leg) {
+        return reading == leg;
+    }
+
     /** Whether the position of the session's writes is still to be read from {@code primary}, which made them. */
     boolean positionPendingOn(Leg primary) {
         return writtenOn == primary;
@@ -84,7 +91,9 @@ final class ReadYourWrites {
      */
     void learn(Leg primary, Consumer<Boolean> then) {
         GtidDialect dialect = GtidDialect.of(primary.connection().greeting().serverVersion());
+        reading = primary;
         primary.queryValue(dialect.positionQuery(), (ok, position) -> {
+            reading = null;
             if (ok) {
                 writtenOn = null;
                 lastWrite = position == null ? "" : position;

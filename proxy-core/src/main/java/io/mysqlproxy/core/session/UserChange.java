@@ -73,6 +73,11 @@ final class UserChange implements ChangeUserHandler.Outcome {
     }
 
     @Override
+    public boolean sessionClosing() {
+        return session.closing();
+    }
+
+    @Override
     public void changed(BackendConnection fresh, BackendLogin login, UserAccount user, int okSequence) {
         inProgress = false;
         if (session.closing()) {

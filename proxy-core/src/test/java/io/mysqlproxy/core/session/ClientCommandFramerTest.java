@@ -136,45 +136,45 @@ class ClientCommandFramerTest {
                         .errorCode());
     }
 
+    /** A framer for {@code maxAllowedPacket}, and the violations it raised. */
+    private record Framed(EmbeddedChannel channel, List<Throwable> refused) {
+
+        static Framed withMaxAllowedPacket(long maxAllowedPacket) {
+            List<Throwable> refused = new ArrayList<>();
+            EmbeddedChannel channel =
+                    new EmbeddedChannel(new ClientCommandFramer(maxAllowedPacket), new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            refused.add(cause);
+                        }
+                    });
+            return new Framed(channel, refused);
+        }
+
+        int refusedWith() {
+            return assertInstanceOf(ClientProtocolViolation.class, refused.get(0))
+                    .error()
+                    .errorCode();
+        }
+    }
+
     @Test
     void aPacketOverMaxAllowedPacketIsRefused() {
-        ClientCommandFramer small = new ClientCommandFramer(1024);
-        List<Throwable> refused = new ArrayList<>();
-        EmbeddedChannel tight = new EmbeddedChannel(small, new ChannelInboundHandlerAdapter() {
-            @Override
-            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                refused.add(cause);
-            }
-        });
-        tight.writeInbound(frame(0, 0x03, 1025));
-        assertNull(tight.readInbound());
-        assertEquals(
-                1153,
-                assertInstanceOf(ClientProtocolViolation.class, refused.get(0))
-                        .error()
-                        .errorCode());
-        assertFalse(tight.finish());
+        Framed tight = Framed.withMaxAllowedPacket(1024);
+        tight.channel().writeInbound(frame(0, 0x03, 1025));
+        assertNull(tight.channel().readInbound());
+        assertEquals(1153, tight.refusedWith());
+        assertFalse(tight.channel().finish());
     }
 
     @Test
     void aContinuedPacketOverMaxAllowedPacketIsRefused() {
-        ClientCommandFramer small = new ClientCommandFramer(Packets.MAX_PAYLOAD + 100L);
-        List<Throwable> refused = new ArrayList<>();
-        EmbeddedChannel tight = new EmbeddedChannel(small, new ChannelInboundHandlerAdapter() {
-            @Override
-            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                refused.add(cause);
-            }
-        });
-        tight.writeInbound(frame(0, 0x03, Packets.MAX_PAYLOAD));
-        ((ByteBuf) tight.readInbound()).release();
-        tight.writeInbound(frame(1, 0x78, 101));
-        assertNull(tight.readInbound());
-        assertEquals(
-                1153,
-                assertInstanceOf(ClientProtocolViolation.class, refused.get(0))
-                        .error()
-                        .errorCode());
-        assertFalse(tight.finish());
+        Framed tight = Framed.withMaxAllowedPacket(Packets.MAX_PAYLOAD + 100L);
+        tight.channel().writeInbound(frame(0, 0x03, Packets.MAX_PAYLOAD));
+        ((ByteBuf) tight.channel().readInbound()).release();
+        tight.channel().writeInbound(frame(1, 0x78, 101));
+        assertNull(tight.channel().readInbound());
+        assertEquals(1153, tight.refusedWith());
+        assertFalse(tight.channel().finish());
     }
 }

@@ -1,0 +1,76 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.netty.channel.Channel;
+
+/**
+ * How a session's parts are connected: each gets the narrow view of the session and of the proxy it
+ * uses, and the session ({@link FrontendSession}) keeps the ones it drives itself.
+ */
+record SessionParts(
+        ClientExchange exchange,
+        SessionLegs legs,
+        SessionTracker tracker,
+        CommandIntake intake,
+        SessionIdleTimer idle,
+        UserChange userChange,
+        SessionEnd end) {
+
+    /** The session as its parts see it. */
+    interface Owner
+            extends CommandContext,
+                    ClientExchange.Session,
+                    SessionKill.Target,
+                    SessionIdleTimer.Owner,
+                    UserChange.Session,
+                    SessionEnd.Session {}
+
+    static SessionParts wire(
+            Owner session,
+            SessionIdentity identity,
+            BackendConnection primaryConnection,
+            SessionServices services,
+            ClientCommandFramer framer,
+            Channel channel,
+            ClientSequence sequence) {
+        SessionInfo info = identity.info();
+        BackendLogin login = identity.login();
+        PreparedStatements statements = new PreparedStatements();
+        ClientExchange exchange = new ClientExchange(session, info, sequence, framer, services.metrics());
+        SessionLegs legs = new SessionLegs(services, exchange, statements);
+        SessionTracker tracker = new SessionTracker(
+                legs,
+                new ReadYourWrites(services.routing().consistencyWaitTimeout()),
+                new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
+                primaryConnection.loginOk().statusFlags());
+        legs.adopt(services.topology().primary(), primaryConnection);
+        LegDispatch dispatch =
+                new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
+        SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
+        CommandIntake intake = new CommandIntake(
+                session,
+                exchange,
+                services,
+                legs,
+                tracker,
+                statements,
+                dispatch,
+                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements),
+                kills,
+                new AdminStatementAnswers(session, exchange, services, tracker, dispatch));
+        SessionIdleTimer idle = new SessionIdleTimer(
+                channel.eventLoop(),
+                session,
+                legs,
+                tracker,
+                statements,
+                info.idleTimeout(),
+                services.returnAfterIdle(),
+                identity.logPrefix());
+        UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle);
+        SessionEnd end = new SessionEnd(session, channel, identity, legs, sequence, kills);
+        exchange.attach(tracker, new LegFailures(session, session, legs, tracker, dispatch, sequence, idle));
+        return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end);
+    }
+}
