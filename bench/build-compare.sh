@@ -6,7 +6,10 @@
 # "current" and "previous" rows: their ratio is the change's cost.
 #
 #   bench/build-compare.sh --base REV [--time SECONDS] [--threads "8"]
-#                          [--tests "oltp_point_select oltp_read_only"]
+#                          [--tests "oltp_point_select oltp_read_only"] [--current-first]
+#
+# In each cell the previous build runs before the current one; --current-first swaps them, so that
+# two runs, one each way, show whether the order itself favours one side.
 #
 # Builds REV once (mvn -DskipTests package) in a git worktree under bench/target/build-compare/,
 # reused by later runs; this checkout must be built too. Uses the demo's ports 6033/9090 and
@@ -18,12 +21,14 @@ base=""
 time_s=30
 threads="8"
 tests="oltp_point_select oltp_read_only"
+current_first=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --base) base="$2"; shift 2 ;;
     --time) time_s="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --tests) tests="$2"; shift 2 ;;
+    --current-first) current_first=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -48,5 +53,7 @@ setup="source bench/lib/proxy-build.sh
 proxy_build_start '$previous_home' 6040 9100
 proxy_build_start '$current_home' 6041 9101"
 
-exec bench/sysbench-matrix.sh --time "$time_s" --threads "$threads" --tests "$tests" \
-  --target previous=127.0.0.1:6040 --target current=127.0.0.1:6041 --target-setup "$setup"
+targets=(--target previous=127.0.0.1:6040 --target current=127.0.0.1:6041)
+[ "$current_first" -eq 0 ] || targets=(--target current=127.0.0.1:6041 --target previous=127.0.0.1:6040)
+exec bench/sysbench-matrix.sh --time "$time_s" --threads "$threads" --tests "$tests" "${targets[@]}" \
+  --target-setup "$setup"
