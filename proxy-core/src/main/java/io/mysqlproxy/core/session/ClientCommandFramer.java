@@ -35,14 +35,6 @@ final class ClientCommandFramer extends ChannelInboundHandlerAdapter {
         uploading = true;
     }
 
-    /**
-     * Whether frames still to arrive belong to the last command the client sent: a continuation or an
-     * upload. (That command may still wait in the session's queue; the session tracks its own.)
-     */
-    boolean midCommand() {
-        return uploading || continuing;
-    }
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;

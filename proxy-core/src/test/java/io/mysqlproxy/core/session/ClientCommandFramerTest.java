@@ -65,13 +65,21 @@ class ClientCommandFramerTest {
         assertSame(query, passed);
         query.release();
         assertNull(next());
-        assertFalse(framer.midCommand());
+        assertStartsACommand();
+    }
+
+    /** The next frame, at sequence id 0, passes as a command's first frame. */
+    private void assertStartsACommand() {
+        ByteBuf ping = frame(0, 0x0e, 1);
+        channel.writeInbound(ping);
+        assertSame(ping, next(), "a new command");
+        ping.release();
+        assertTrue(errors.isEmpty(), errors::toString);
     }
 
     @Test
     void aSixteenMebibyteCommandContinuesUntilAShorterFrame() {
         channel.writeInbound(frame(0, 0x03, Packets.MAX_PAYLOAD));
-        assertTrue(framer.midCommand(), "a 16 MiB frame announces a continuation");
         ByteBuf first = (ByteBuf) next();
         first.release();
         channel.writeInbound(frame(1, 0x78, Packets.MAX_PAYLOAD), frame(2, 0x78, 10));
@@ -84,10 +92,8 @@ class ClientCommandFramerTest {
         assertEquals(2, third.sequence());
         second.release();
         third.release();
-        assertFalse(framer.midCommand());
         // After the packet ends, the next frame starts a command again, at sequence id 0.
-        channel.writeInbound(frame(0, 0x0e, 1));
-        ((ByteBuf) next()).release();
+        assertStartsACommand();
     }
 
     @Test
@@ -95,13 +101,12 @@ class ClientCommandFramerTest {
         // COM_PING of 16 MiB: its next frame must start a new command, at sequence id 0.
         channel.writeInbound(frame(0, 0x0e, Packets.MAX_PAYLOAD));
         ((ByteBuf) next()).release();
-        assertFalse(framer.midCommand());
+        assertStartsACommand();
     }
 
     @Test
     void anUploadPassesUntilItsEmptyPacket() {
         framer.expectUpload();
-        assertTrue(framer.midCommand());
         channel.writeInbound(frame(2, 'a', 100), frame(3, 'b', 0));
         FollowingFrame data = assertInstanceOf(FollowingFrame.class, next());
         FollowingFrame last = assertInstanceOf(FollowingFrame.class, next());
@@ -111,7 +116,7 @@ class ClientCommandFramerTest {
         assertTrue(last.last());
         data.release();
         last.release();
-        assertFalse(framer.midCommand());
+        assertStartsACommand();
     }
 
     @Test
