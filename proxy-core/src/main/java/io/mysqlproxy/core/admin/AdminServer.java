@@ -53,10 +53,7 @@ public final class AdminServer implements AutoCloseable {
                 exchange -> respond(exchange, 200, prometheusScrape.get(), "text/plain; version=0.0.4; charset=utf-8"));
         server.createContext("/readyz", exchange -> {
             Readiness.State state = readiness.check();
-            respond(
-                    exchange,
-                    state.ready() ? 200 : 503,
-                    (state.ready() ? "ready: " : "not ready: ") + state.reason() + "\n");
+            respond(exchange, state.ready() ? 200 : 503, state.json(), "application/json");
         });
         server.start();
         log.info(

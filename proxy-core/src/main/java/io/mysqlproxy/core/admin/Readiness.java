@@ -7,7 +7,36 @@ package io.mysqlproxy.core.admin;
 @FunctionalInterface
 public interface Readiness {
 
-    record State(boolean ready, String reason) {}
+    /**
+     * @param ready  whether clients should be sent here (the {@code /readyz} status: 200 or 503)
+     * @param reads  whether a read can be served now
+     * @param writes whether a write can be served now
+     * @param reason why, for people: which backends are up, what refuses writes
+     */
+    record State(boolean ready, boolean reads, boolean writes, String reason) {
+
+        /** The {@code /readyz} body: one line of JSON. */
+        public String json() {
+            StringBuilder out = new StringBuilder("{\"ready\":")
+                    .append(ready)
+                    .append(",\"reads\":")
+                    .append(reads)
+                    .append(",\"writes\":")
+                    .append(writes)
+                    .append(",\"reason\":\"");
+            for (int i = 0; i < reason.length(); i++) {
+                char c = reason.charAt(i);
+                if (c == '"' || c == '\\') {
+                    out.append('\\').append(c);
+                } else if (c < 0x20) {
+                    out.append(String.format("\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+            return out.append("\"}\n").toString();
+        }
+    }
 
     State check();
 }

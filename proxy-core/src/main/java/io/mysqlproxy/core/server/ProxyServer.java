@@ -1,7 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.admin.AdminServer;
-import io.mysqlproxy.core.admin.PrimaryReadiness;
+import io.mysqlproxy.core.admin.ServingReadiness;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
@@ -180,12 +180,10 @@ public final class ProxyServer implements AutoCloseable {
                 admin = AdminServer.start(
                         config.listenHost(),
                         config.adminPort(),
-                        new PrimaryReadiness(
-                                runtime.connector(),
-                                workers,
-                                config.backends().primary(),
-                                config.backends().connectTimeout(),
-                                () -> !draining.get() && listener.isActive()),
+                        new ServingReadiness(
+                                () -> !draining.get() && listener.isActive(),
+                                runtime::topology,
+                                runtime.writeGate()::refusal),
                         () -> BackendsReport.json(
                                 BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
                                 runtime.writeGate().refusal()),
