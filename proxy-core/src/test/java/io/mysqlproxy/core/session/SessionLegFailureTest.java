@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import org.junit.jupiter.api.AfterEach;
@@ -141,5 +142,41 @@ class SessionLegFailureTest {
         assertEquals("", hexOf(rig.clientReceived()), "between commands, the client just sees the connection close");
         assertEquals(List.of(), rig.pool(rig.primary).released());
         assertEquals(List.of(), rig.pool(rig.replica(1)).borrowed());
+    }
+
+    /**
+     * Under session consistency a read after a write asks the primary connection that wrote for the
+     * write's position before it may go to a replica; if that connection dies before answering, the
+     * read goes to the primary (a new connection) and is answered once.
+     */
+    @Test
+    void thePrimaryLostWhileAskedForTheSessionsWritePositionLeavesTheReadToANewPrimaryConnection() {
+        rig = new SessionRig(1, true, Consistency.SESSION);
+        BackendConnection primary = rig.loginConnection;
+        rig.clientSends(query(UPDATE));
+        assertEquals(hexOf(query(UPDATE)), hexOf(serverReceived(primary)));
+        serverSends(primary, UPDATE_OK);
+        assertEquals(hexOf(UPDATE_OK), hexOf(rig.clientReceived()));
+
+        rig.clientSends(query(EMPTY_SELECT));
+        assertEquals(1, rig.pool(rig.replica(1)).borrowed().size(), "the read was meant for the replica");
+        BackendConnection replica = rig.connection(rig.replica(1), 0);
+        assertEquals(
+                hexOf(query("SELECT @@last_gtid")),
+                hexOf(serverReceived(primary)),
+                "the write's position, asked of the connection that wrote (MariaDB)");
+        assertEquals("", hexOf(serverReceived(replica)), "the read waits for it");
+
+        primary.close();
+        assertEquals(2, rig.pool(rig.primary).borrowed().size(), "a new primary connection for the read");
+        BackendConnection fresh = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(fresh)));
+        assertEquals("", hexOf(serverReceived(replica)), "nothing went to the replica");
+        assertEquals("", hexOf(rig.clientReceived()));
+        serverSends(fresh, EMPTY_SELECT_EOF_ON);
+        assertEquals(hexOf(EMPTY_SELECT_EOF_ON), hexOf(rig.clientReceived()), "exactly one answer");
+        assertTrue(rig.client.isActive());
+        assertEquals(List.of(), rig.pool(rig.primary).discarded());
+        assertEquals(List.of(), rig.pool(rig.replica(1)).discarded());
     }
 }

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static io.mysqlproxy.core.session.GoldenResponses.EMPTY_SELECT;
+import static io.mysqlproxy.core.session.GoldenResponses.EMPTY_SELECT_EOF_ON;
 import static io.mysqlproxy.core.session.GoldenResponses.NO_SUCH_TABLE;
 import static io.mysqlproxy.core.session.GoldenResponses.NO_SUCH_TABLE_ERR;
 import static io.mysqlproxy.core.session.GoldenResponses.SELECT;
@@ -119,5 +121,39 @@ class SessionPipeliningTest {
         assertEquals(List.of(), rig.pool(rig.replica(1)).released());
         assertEquals(List.of(), rig.pool(rig.primary).released());
         assertEquals(0, rig.services.sessions().size(), "the session left the registry");
+    }
+
+    /**
+     * A frame with a wrong sequence id pipelined behind a command in flight is refused in its turn:
+     * the command before it is answered in full first, then error 1156 follows that answer, and the
+     * session ends.
+     */
+    @Test
+    void aFrameOutOfSequenceBehindACommandInFlightIsRefusedAfterThatCommandsAnswer() {
+        rig = new SessionRig(1, true);
+        byte[] select = query(EMPTY_SELECT);
+        byte[] outOfSequence = Wire.frame(3, Wire.hex("03 53454c4543542031")); // "SELECT 1" with sequence id 3
+        rig.clientSends(concat(select, outOfSequence));
+        BackendConnection replica = rig.connection(rig.replica(1), 0);
+        assertEquals(hexOf(select), hexOf(serverReceived(replica)));
+        assertEquals("", hexOf(rig.clientReceived()), "the error waits for the SELECT's answer");
+        assertTrue(rig.client.isActive());
+
+        serverSends(replica, EMPTY_SELECT_EOF_ON);
+        // The SELECT's answer is packets 1 to 3: the error is packet 4.
+        assertEquals(
+                hexOf(concat(
+                        EMPTY_SELECT_EOF_ON,
+                        Wire.err(
+                                4,
+                                ProxyErrors.ER_NET_PACKETS_OUT_OF_ORDER,
+                                "08S01",
+                                "Got packets out of order (expected sequence id 0, got 3)"))),
+                hexOf(rig.clientReceived()));
+        rig.client.runPendingTasks();
+        assertFalse(rig.client.isActive(), "the session ended");
+        assertEquals(List.of(replica), rig.pool(rig.replica(1)).discarded());
+        assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).discarded());
+        assertEquals("", hexOf(serverReceived(rig.loginConnection)), "the bad frame went nowhere");
     }
 }

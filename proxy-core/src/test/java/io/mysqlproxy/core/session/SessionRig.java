@@ -3,6 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.EmbeddedBackends;
+import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
@@ -57,10 +58,15 @@ final class SessionRig {
      * CLIENT_DEPRECATE_EOF agreed on both sides or on neither.
      */
     SessionRig(int replicas, boolean deprecateEof) {
+        this(replicas, deprecateEof, Consistency.EVENTUAL);
+    }
+
+    /** As {@link #SessionRig(int, boolean)}, the session's user reading with {@code consistency}. */
+    SessionRig(int replicas, boolean deprecateEof, Consistency consistency) {
         for (int i = 1; i <= replicas; i++) {
             this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
         }
-        services = new TestSessionServices(Topology.of(primary, List.copyOf(this.replicas)), deprecateEof);
+        services = new TestSessionServices(Topology.of(primary, List.copyOf(this.replicas)), deprecateEof, consistency);
         services.addUser(USER, PASSWORD);
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()

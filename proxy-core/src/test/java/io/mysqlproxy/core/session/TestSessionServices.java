@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The proxy around a session under test: a fixed topology whose pools are {@link FakeConnectionPool}s,
- * the real router and balancer (round robin, so that the replica a read goes to is known), eventual
- * consistency (no GTID waits), and the configured users, checked with mysql_native_password.
+ * the real router and balancer (round robin, so that the replica a read goes to is known), the
+ * given consistency for every user (eventual unless a test asks otherwise: then no GTID waits), and
+ * the configured users, checked with mysql_native_password.
  */
 final class TestSessionServices implements SessionServices {
 
@@ -49,9 +50,11 @@ final class TestSessionServices implements SessionServices {
             new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(1), Duration.ofSeconds(1)),
             new PoolSettings(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
     private final ProxyMetrics metrics;
+    private final Consistency consistency;
 
-    TestSessionServices(Topology topology, boolean deprecateEof) {
+    TestSessionServices(Topology topology, boolean deprecateEof, Consistency consistency) {
         this.topology = topology;
+        this.consistency = consistency;
         for (Backend backend : topology.all()) {
             pools.put(backend, new FakeConnectionPool(backend, deprecateEof));
         }
@@ -122,7 +125,7 @@ final class TestSessionServices implements SessionServices {
 
     @Override
     public Consistency consistencyOf(String user) {
-        return Consistency.EVENTUAL;
+        return consistency;
     }
 
     @Override
