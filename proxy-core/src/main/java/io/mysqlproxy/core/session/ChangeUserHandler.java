@@ -46,10 +46,19 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     private final Outcome outcome;
     private ChannelHandlerContext ctx;
     private int sequence;
+    /** The session's view of the exchange's sequence ids, for an error it may have to send meanwhile. */
+    private final ClientSequence exchangeSequence;
+
     private boolean ended;
 
     ChangeUserHandler(
-            SessionUsers users, SessionBackends backends, SessionInfo info, ComChangeUser request, Outcome outcome) {
+            SessionUsers users,
+            SessionBackends backends,
+            SessionInfo info,
+            ComChangeUser request,
+            ClientSequence exchangeSequence,
+            Outcome outcome) {
+        this.exchangeSequence = exchangeSequence;
         this.backends = backends;
         this.info = info;
         this.request = request;
@@ -86,6 +95,7 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                 return;
             }
             sequence = packetSequence;
+            exchangeSequence.clientPacket(packetSequence);
             authentication
                     .next(WireStrings.readRestBytes(Packets.payload(frame)), info.secure())
                     .applyTo(this);
@@ -97,6 +107,7 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     @Override
     public void reply(ServerPacket packet) {
         sequence = (sequence + 1) & 0xff;
+        exchangeSequence.relayed(sequence);
         ctx.writeAndFlush(packet.toFrame(ctx.alloc(), sequence, info.capabilities()));
     }
 

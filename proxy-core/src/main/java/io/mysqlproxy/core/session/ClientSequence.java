@@ -8,28 +8,38 @@ package io.mysqlproxy.core.session;
 final class ClientSequence {
 
     private int lastClient;
-    private boolean responded;
     private int lastResponse;
+    /** Whether the exchange's last packet was the proxy's (else the client's). */
+    private boolean lastWasResponse;
+    /** Whether any part of a response went to the client since the command started. */
+    private boolean responded;
 
     /** A command starts: its first packet has sequence id 0, and nothing has been answered. */
     void commandStarted() {
         lastClient = 0;
+        lastWasResponse = false;
         responded = false;
     }
 
-    /** A further packet of the command (continuation or upload) arrived with {@code sequence}. */
+    /**
+     * A further packet of the client's (a continuation, an upload, an answer in an auth exchange)
+     * arrived with {@code sequence}: the last packet of the exchange is the client's now.
+     */
     void clientPacket(int sequence) {
         lastClient = sequence;
+        lastWasResponse = false;
     }
 
     /** Response packets up to {@code lastSequence} went to the client. */
     void relayed(int lastSequence) {
-        responded = true;
         lastResponse = lastSequence;
+        lastWasResponse = true;
+        responded = true;
     }
 
     /** A response the proxy renumbered itself went to the client. */
     void responded() {
+        lastWasResponse = true;
         responded = true;
     }
 
@@ -40,12 +50,13 @@ final class ClientSequence {
 
     /** Nothing is in exchange (an idle session): an error the proxy sends now starts at sequence id 0. */
     void idle() {
-        responded = false;
         lastClient = -1;
+        lastWasResponse = false;
+        responded = false;
     }
 
     /** The sequence id for an error sent now. */
     int next() {
-        return ((responded ? lastResponse : lastClient) + 1) & 0xff;
+        return ((lastWasResponse ? lastResponse : lastClient) + 1) & 0xff;
     }
 }

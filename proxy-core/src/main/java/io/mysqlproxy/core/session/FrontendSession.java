@@ -146,6 +146,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
         int code = Packets.firstPayloadByte(frame);
         CommandType command = code < 0 ? null : CommandType.of(code);
         if (command == CommandType.CHANGE_USER) {
+            sequence.commandStarted();
             try {
                 userChange.start(
                         ctx,

@@ -68,7 +68,7 @@ record SessionParts(
                 info.idleTimeout(),
                 services.returnAfterIdle(),
                 identity.logPrefix());
-        UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle);
+        UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle, sequence);
         SessionEnd end = new SessionEnd(session, channel, identity, legs, sequence, kills);
         exchange.attach(tracker, new LegFailures(session, session, legs, tracker, dispatch, sequence, idle));
         return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end);

@@ -37,6 +37,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
     private final PreparedStatements statements;
     private final SessionTracker tracker;
     private final SessionIdleTimer idle;
+    private final ClientSequence sequence;
     private ChannelHandlerContext ctx;
     private boolean inProgress;
 
@@ -47,7 +48,9 @@ final class UserChange implements ChangeUserHandler.Outcome {
             SessionLegs legs,
             PreparedStatements statements,
             SessionTracker tracker,
-            SessionIdleTimer idle) {
+            SessionIdleTimer idle,
+            ClientSequence sequence) {
+        this.sequence = sequence;
         this.session = session;
         this.services = services;
         this.identity = identity;
@@ -65,7 +68,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
                 .addBefore(
                         FrontendPipeline.COMMAND_FRAMES,
                         FrontendPipeline.CHANGE_USER,
-                        new ChangeUserHandler(services, services, identity.info(), request, this));
+                        new ChangeUserHandler(services, services, identity.info(), request, sequence, this));
     }
 
     boolean inProgress() {
