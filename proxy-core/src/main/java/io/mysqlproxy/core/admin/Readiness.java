@@ -1,5 +1,7 @@
 package io.mysqlproxy.core.admin;
 
+import io.mysqlproxy.core.report.JsonText;
+
 /**
  * Whether the proxy can serve now. Asked by {@code /readyz} on the admin threads, so an
  * implementation may wait briefly, but never on an event loop.
@@ -23,18 +25,8 @@ public interface Readiness {
                     .append(reads)
                     .append(",\"writes\":")
                     .append(writes)
-                    .append(",\"reason\":\"");
-            for (int i = 0; i < reason.length(); i++) {
-                char c = reason.charAt(i);
-                if (c == '"' || c == '\\') {
-                    out.append('\\').append(c);
-                } else if (c < 0x20) {
-                    out.append(String.format("\\u%04x", (int) c));
-                } else {
-                    out.append(c);
-                }
-            }
-            return out.append("\"}\n").toString();
+                    .append(",\"reason\":");
+            return JsonText.appendString(out, reason).append("}\n").toString();
         }
     }
 

@@ -93,20 +93,6 @@ public final class BackendsReport {
     /** A JSON string member; {@code null} for a null value. */
     private static StringBuilder field(StringBuilder out, String name, String value) {
         out.append('"').append(name).append("\":");
-        if (value == null) {
-            return out.append("null");
-        }
-        out.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"');
+        return JsonText.appendString(out, value);
     }
 }
