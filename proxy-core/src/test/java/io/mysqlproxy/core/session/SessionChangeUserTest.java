@@ -42,17 +42,24 @@ class SessionChangeUserTest {
         rig.finish();
     }
 
-    @Test
-    void theChangeUserStageIsThereForTheExchangeAndGoneAfterIt() {
+    /**
+     * A session that logged in, and a COM_CHANGE_USER to "reporting" (an account with
+     * mysql_native_password) whose client answers with caching_sha2_password, so an auth switch follows.
+     */
+    private void startChangeUserToReporting() {
         rig = new SessionRig(0, true);
         rig.services.addUser("reporting", "r-pass");
-        // The client answers with caching_sha2_password; the account uses mysql_native_password.
         ComChangeUser request = new ComChangeUser(
                 rig.capabilities, "reporting", new byte[32], "", 45, AuthPlugin.CACHING_SHA2_PASSWORD.wireName(), null);
         ByteBuf payload = Unpooled.buffer();
         request.encode(payload);
         rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
         payload.release();
+    }
+
+    @Test
+    void theChangeUserStageIsThereForTheExchangeAndGoneAfterIt() {
+        startChangeUserToReporting();
 
         assertEquals(
                 List.of(
@@ -109,14 +116,7 @@ class SessionChangeUserTest {
      */
     @Test
     void aSessionEndedDuringTheExchangeIgnoresTheClientsLaterAuthPacket() {
-        rig = new SessionRig(0, true);
-        rig.services.addUser("reporting", "r-pass");
-        ComChangeUser request = new ComChangeUser(
-                rig.capabilities, "reporting", new byte[32], "", 45, AuthPlugin.CACHING_SHA2_PASSWORD.wireName(), null);
-        ByteBuf payload = Unpooled.buffer();
-        request.encode(payload);
-        rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
-        payload.release();
+        startChangeUserToReporting();
         assertEquals(
                 hexOf(frame(
                         1,
