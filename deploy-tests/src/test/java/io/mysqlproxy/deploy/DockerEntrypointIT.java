@@ -1,7 +1,7 @@
 package io.mysqlproxy.deploy;
 
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -184,7 +184,7 @@ class DockerEntrypointIT {
         return env;
     }
 
-    private static String address(MariaDbServer server) {
+    private static String address(TestBedServer server) {
         return server.host() + ":" + server.port();
     }
 

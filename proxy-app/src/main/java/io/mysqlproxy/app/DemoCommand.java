@@ -4,7 +4,7 @@ import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.ProxyServer;
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 
 import java.io.IOException;
@@ -67,7 +67,7 @@ final class DemoCommand {
             out.println();
             out.println("mysql-proxy demo is running (Ctrl-C stops the proxy and the servers).");
             out.println("  primary   " + describe(bed.primary()));
-            for (MariaDbServer replica : bed.replicas()) {
+            for (TestBedServer replica : bed.replicas()) {
                 out.println("  replica   " + describe(replica));
             }
             out.println("  proxy     127.0.0.1:" + server.port());
@@ -84,7 +84,7 @@ final class DemoCommand {
         }
     }
 
-    private static String describe(MariaDbServer server) {
+    private static String describe(TestBedServer server) {
         return server.host() + ":" + server.port() + " (server_id " + server.serverId() + ")";
     }
 }

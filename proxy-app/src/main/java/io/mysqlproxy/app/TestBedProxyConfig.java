@@ -3,7 +3,7 @@ package io.mysqlproxy.app;
 import io.mysqlproxy.core.config.ConfigLoader;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 
 import java.io.IOException;
@@ -84,7 +84,7 @@ public final class TestBedProxyConfig {
         }
     }
 
-    private static String address(MariaDbServer server) {
+    private static String address(TestBedServer server) {
         return server.host() + ":" + server.port();
     }
 }

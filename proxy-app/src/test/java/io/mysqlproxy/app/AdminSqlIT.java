@@ -1,7 +1,7 @@
 package io.mysqlproxy.app;
 
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -393,7 +393,7 @@ class AdminSqlIT {
         return flags.isEmpty() ? Set.of() : new TreeSet<>(Arrays.asList(flags.split(",")));
     }
 
-    private static String address(MariaDbServer server) {
+    private static String address(TestBedServer server) {
         return server.host() + ":" + server.port();
     }
 

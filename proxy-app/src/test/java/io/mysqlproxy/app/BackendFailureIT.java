@@ -1,7 +1,7 @@
 package io.mysqlproxy.app;
 
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -107,7 +107,7 @@ class BackendFailureIT {
     @Test
     void backendKilledMidQueryFailsTheClientThenARestartedBackendServesAgain() throws Exception {
         ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (MariaDbServer server = new MariaDbServer(101, false)) {
+        try (TestBedServer server = new TestBedServer(101, false)) {
             server.start();
             provisionApp(server);
             String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
@@ -191,7 +191,7 @@ class BackendFailureIT {
 
     // ---- helpers ----
 
-    private static void provisionApp(MariaDbServer server) throws SQLException {
+    private static void provisionApp(TestBedServer server) throws SQLException {
         try (Connection root = server.connectAsRoot();
                 Statement st = root.createStatement()) {
             st.execute(
@@ -202,7 +202,7 @@ class BackendFailureIT {
     }
 
     /** Waits until the server is executing {@code sql} (so the kill lands mid-query, not before it). */
-    private static void awaitRunning(MariaDbServer server, String sql) throws Exception {
+    private static void awaitRunning(TestBedServer server, String sql) throws Exception {
         try (Connection root = server.connectAsRoot();
                 Statement st = root.createStatement()) {
             Awaits.within(Duration.ofSeconds(30), "'" + sql + "' starts on " + server)

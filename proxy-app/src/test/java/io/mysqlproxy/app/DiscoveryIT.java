@@ -6,7 +6,7 @@ import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.DiscoveredBackends;
 import io.mysqlproxy.core.topology.Discovery;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -64,7 +64,7 @@ class DiscoveryIT {
         }
     }
 
-    private static DiscoveredBackends.Endpoint endpoint(MariaDbServer server, int ordinal, boolean terminating) {
+    private static DiscoveredBackends.Endpoint endpoint(TestBedServer server, int ordinal, boolean terminating) {
         return new DiscoveredBackends.Endpoint(
                 new HostPort(server.host(), server.port()),
                 "mysql-" + ordinal,
@@ -87,9 +87,9 @@ class DiscoveryIT {
     @Test
     void readsFollowTheDiscoveredReplicas(ReplicatedTestBed bed) throws SQLException {
         bed.heal();
-        MariaDbServer primary = bed.primary();
-        MariaDbServer one = bed.replicas().get(0);
-        MariaDbServer two = bed.replicas().get(1);
+        TestBedServer primary = bed.primary();
+        TestBedServer one = bed.replicas().get(0);
+        TestBedServer two = bed.replicas().get(1);
         PushedDiscovery discovery = new PushedDiscovery(set(endpoint(primary, 0, false)));
         try (ProxyFixture proxy = ProxyFixture.start(
                         bed, ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.backends.replicas = []", discovery);

@@ -2,7 +2,7 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,7 +75,7 @@ class FailoverIT {
     void aKilledReplicaIsEjectedWithinThreeIntervalsAndReadmittedWithoutAFailedRead(ReplicatedTestBed bed)
             throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
-            MariaDbServer victim = bed.replicas().get(0);
+            TestBedServer victim = bed.replicas().get(0);
             Backend backend = proxy.replica(victim);
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             Sysbench.Running load = readLoad(proxy, 16);
@@ -100,7 +100,7 @@ class FailoverIT {
 
     @Test
     void aLaggingReplicaIsEjectedOnceOverTheLimitAndReadmittedWhenCaughtUp(ReplicatedTestBed bed) throws Exception {
-        MariaDbServer behind = bed.replicas().get(1);
+        TestBedServer behind = bed.replicas().get(1);
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
                 Connection writer = proxy.connect("");
                 Statement w = writer.createStatement();
@@ -182,15 +182,15 @@ class FailoverIT {
     void withEveryReplicaDownReadsAreServedByThePrimary(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG)) {
             Backend primary = proxy.server().runtime().topology().primary();
-            for (MariaDbServer replica : bed.replicas()) {
+            for (TestBedServer replica : bed.replicas()) {
                 Awaits.state(proxy, proxy.replica(replica), BackendState.UP, Duration.ofSeconds(5));
             }
             Sysbench.Running load = readLoad(proxy, 12);
             long before = proxy.statements(primary);
-            for (MariaDbServer replica : bed.replicas()) {
+            for (TestBedServer replica : bed.replicas()) {
                 replica.kill();
             }
-            for (MariaDbServer replica : bed.replicas()) {
+            for (TestBedServer replica : bed.replicas()) {
                 Awaits.state(proxy, proxy.replica(replica), BackendState.DOWN, Duration.ofSeconds(5));
             }
             assertServes(proxy, primary, true);

@@ -3,7 +3,7 @@ package io.mysqlproxy.app;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.testbed.LoopbackPorts;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class HealthMonitorIT {
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
                 Connection c = proxy.connect("");
                 Statement s = c.createStatement()) {
-            MariaDbServer victim = bed.replicas().get(0);
+            TestBedServer victim = bed.replicas().get(0);
             Backend backend = proxy.replica(victim);
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             readsBy(s, 50);
@@ -81,7 +81,7 @@ class HealthMonitorIT {
 
     @Test
     void aReplicaWithItsSqlThreadStoppedIsEjectedAndReadmittedOnceItRunsAgain(ReplicatedTestBed bed) throws Exception {
-        MariaDbServer stalled = bed.replicas().get(1);
+        TestBedServer stalled = bed.replicas().get(1);
         try (ProxyFixture proxy = ProxyFixture.start(bed, HEALTH);
                 Connection c = proxy.connect("");
                 Statement s = c.createStatement()) {
@@ -155,9 +155,9 @@ class HealthMonitorIT {
                     return rs.getInt(1);
                 }
             });
-            AtomicReference<MariaDbServer> started = new AtomicReference<>();
+            AtomicReference<TestBedServer> started = new AtomicReference<>();
             Awaits.within(Duration.ofSeconds(5), "the read starts on a replica").until(() -> {
-                for (MariaDbServer replica : bed.replicas()) {
+                for (TestBedServer replica : bed.replicas()) {
                     try (Connection root = replica.connectAsRoot();
                             Statement r = root.createStatement();
                             ResultSet rs = r.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
@@ -170,7 +170,7 @@ class HealthMonitorIT {
                 }
                 return started.get() != null;
             });
-            MariaDbServer running = started.get();
+            TestBedServer running = started.get();
             running.kill();
             int answeredBy = read.get(15, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(answeredBy != running.serverId(), "answered by " + answeredBy);

@@ -516,7 +516,7 @@ class JdbcClientIT {
      */
     private long status(Connection ignored, String name) throws SQLException {
         long sum = 0;
-        for (io.mysqlproxy.testbed.MariaDbServer server : bed.servers()) {
+        for (io.mysqlproxy.testbed.TestBedServer server : bed.servers()) {
             try (Connection root = server.connectAsRoot();
                     Statement st = root.createStatement();
                     ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {

@@ -2,7 +2,7 @@ package io.mysqlproxy.app;
 
 import com.mysql.cj.jdbc.JdbcConnection;
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -168,7 +168,7 @@ class KillIT {
     }
 
     /** Waits until {@code server} is (or is no longer) executing {@code sql}. */
-    private static void awaitRunning(MariaDbServer server, String sql, boolean running) throws Exception {
+    private static void awaitRunning(TestBedServer server, String sql, boolean running) throws Exception {
         try (Connection root = server.connectAsRoot();
                 PreparedStatement ps =
                         root.prepareStatement("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = ?")) {

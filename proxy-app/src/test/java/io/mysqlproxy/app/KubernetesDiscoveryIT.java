@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.mysqlproxy.k8s.EndpointSliceDiscovery;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import org.junit.jupiter.api.Test;
 
@@ -148,7 +148,7 @@ class KubernetesDiscoveryIT {
 
     /** The slice of pod mysql-{@code ordinal}, as the EndpointSlice controller writes it for a StatefulSet pod. */
     private static EndpointSlice slice(ReplicatedTestBed bed, int ordinal, boolean serving, boolean terminating) {
-        MariaDbServer server = bed.servers().get(ordinal);
+        TestBedServer server = bed.servers().get(ordinal);
         return new EndpointSliceBuilder()
                 .withNewMetadata()
                 .withName("mysql-" + ordinal)

@@ -2,7 +2,7 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.topology.Backend;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -95,7 +95,7 @@ class PoolChurnIT {
             assertTrue(sessions.get() >= CLIENTS, "each client completed at least one session: " + sessions.get());
             assertTrue(maxOpen.get() <= POOL_MAX, "a pool exceeded its bound: " + maxOpen.get());
             awaitIdlePools(proxy);
-            for (MariaDbServer server : bed.servers()) {
+            for (TestBedServer server : bed.servers()) {
                 assertEquals(
                         0,
                         globalStatus(server, "Prepared_stmt_count"),
@@ -156,7 +156,7 @@ class PoolChurnIT {
                 });
     }
 
-    private static int globalStatus(MariaDbServer server, String name) throws SQLException {
+    private static int globalStatus(TestBedServer server, String name) throws SQLException {
         try (Connection root = server.connectAsRoot();
                 Statement s = root.createStatement();
                 ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {

@@ -2,7 +2,7 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -68,7 +68,7 @@ class PrimaryIdentificationIT {
             assertTrue(proxy.server().runtime().metrics().scrape().contains("mysqlproxy_writes_refused 0.0"));
             assertTrue(proxy.admin("/backends").startsWith("{\"writes\":{\"refused\":false,\"reason\":null},"));
 
-            MariaDbServer replica = bed.replicas().get(0);
+            TestBedServer replica = bed.replicas().get(0);
             try {
                 setReadOnly(replica, false);
                 SQLException refused = awaitRefusal(s, "INSERT INTO primary_writes VALUES (3)");
@@ -86,7 +86,7 @@ class PrimaryIdentificationIT {
 
     @Test
     void followWritablePromotesTheReplicaThatBecameTheOnlyWritableServer(ReplicatedTestBed bed) throws Exception {
-        MariaDbServer candidate = bed.replicas().get(0);
+        TestBedServer candidate = bed.replicas().get(0);
         try (ProxyFixture proxy =
                         ProxyFixture.start(bed, CONFIG + "mysql-proxy.backends.primary-mode = " + "follow-writable\n");
                 Connection c = proxy.connect("");
@@ -137,7 +137,7 @@ class PrimaryIdentificationIT {
         return ReadWriteSplitIT.serverId(s, "/* route=primary */ SELECT @@server_id");
     }
 
-    private static void setReadOnly(MariaDbServer server, boolean readOnly) throws SQLException {
+    private static void setReadOnly(TestBedServer server, boolean readOnly) throws SQLException {
         try (Connection root = server.connectAsRoot();
                 Statement r = root.createStatement()) {
             r.execute("SET GLOBAL read_only = " + (readOnly ? "ON" : "OFF"));

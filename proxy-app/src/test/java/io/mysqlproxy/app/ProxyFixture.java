@@ -104,7 +104,7 @@ public final class ProxyFixture implements AutoCloseable {
     }
 
     /** The replica backend that is {@code server}. */
-    public io.mysqlproxy.core.topology.Backend replica(io.mysqlproxy.testbed.MariaDbServer server) {
+    public io.mysqlproxy.core.topology.Backend replica(io.mysqlproxy.testbed.TestBedServer server) {
         return server().runtime().topology().replicas().stream()
                 .filter(b -> b.address().port() == server.port())
                 .findFirst()

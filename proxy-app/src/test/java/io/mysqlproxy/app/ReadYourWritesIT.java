@@ -1,6 +1,6 @@
 package io.mysqlproxy.app;
 
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -36,14 +36,14 @@ class ReadYourWritesIT {
     private static final int EVENTUAL_ITERATIONS = 2_000;
 
     /** A fresh table, and the second replica's SQL thread stopped until {@link #releaseTheReplica}. */
-    private static MariaDbServer holdBackOneReplica(ReplicatedTestBed bed) throws SQLException {
+    private static TestBedServer holdBackOneReplica(ReplicatedTestBed bed) throws SQLException {
         try (Connection c = ProxyFixture.connectDirect(bed, "");
                 Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS ryw");
             s.execute("CREATE TABLE ryw (id INT PRIMARY KEY, v INT NOT NULL)");
         }
         bed.awaitReplication();
-        MariaDbServer delayed = bed.replicas().get(1);
+        TestBedServer delayed = bed.replicas().get(1);
         try (Connection root = delayed.connectAsRoot();
                 Statement s = root.createStatement()) {
             s.execute("STOP SLAVE SQL_THREAD");
@@ -51,7 +51,7 @@ class ReadYourWritesIT {
         return delayed;
     }
 
-    private static void releaseTheReplica(ReplicatedTestBed bed, MariaDbServer delayed) throws SQLException {
+    private static void releaseTheReplica(ReplicatedTestBed bed, TestBedServer delayed) throws SQLException {
         try (Connection root = delayed.connectAsRoot();
                 Statement s = root.createStatement()) {
             s.execute("START SLAVE SQL_THREAD");
@@ -62,7 +62,7 @@ class ReadYourWritesIT {
     @Test
     void sessionConsistencyReadsEveryWriteBackWhileTheStaleReplicaServesOtherReads(
             ProxyFixture proxy, ReplicatedTestBed bed) throws SQLException {
-        MariaDbServer delayed = holdBackOneReplica(bed);
+        TestBedServer delayed = holdBackOneReplica(bed);
         try {
             sessionConsistency(proxy, delayed);
         } finally {
@@ -70,7 +70,7 @@ class ReadYourWritesIT {
         }
     }
 
-    private static void sessionConsistency(ProxyFixture proxy, MariaDbServer delayed) throws SQLException {
+    private static void sessionConsistency(ProxyFixture proxy, TestBedServer delayed) throws SQLException {
         int missing = 0;
         Map<Integer, Integer> readServers = new TreeMap<>();
         long started = System.nanoTime();
@@ -121,7 +121,7 @@ class ReadYourWritesIT {
 
     @Test
     void eventualConsistencyShowsTheLag(ProxyFixture proxy, ReplicatedTestBed bed) throws SQLException {
-        MariaDbServer delayed = holdBackOneReplica(bed);
+        TestBedServer delayed = holdBackOneReplica(bed);
         try {
             eventualConsistency(proxy);
         } finally {

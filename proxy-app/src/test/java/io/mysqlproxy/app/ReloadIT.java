@@ -2,7 +2,7 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.config.ConfigLoader;
 import io.mysqlproxy.core.server.ProxyServer;
-import io.mysqlproxy.testbed.MariaDbServer;
+import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
@@ -49,8 +49,8 @@ class ReloadIT {
     @Test
     void replicasAndPasswordsChangeUnderLoadAndABrokenFileIsRejected(ReplicatedTestBed bed, @TempDir Path dir)
             throws Exception {
-        MariaDbServer one = bed.replicas().get(0);
-        MariaDbServer two = bed.replicas().get(1);
+        TestBedServer one = bed.replicas().get(0);
+        TestBedServer two = bed.replicas().get(1);
         try (Connection root = bed.primary().connectAsRoot();
                 Statement r = root.createStatement()) {
             r.execute("DROP USER IF EXISTS '" + USER + "'@'%'");
@@ -140,7 +140,7 @@ class ReloadIT {
     }
 
     private static void write(
-            Path file, ReplicatedTestBed bed, int port, int adminPort, List<MariaDbServer> replicas, String password)
+            Path file, ReplicatedTestBed bed, int port, int adminPort, List<TestBedServer> replicas, String password)
             throws Exception {
         String listed =
                 replicas.stream().map(r -> "\"127.0.0.1:" + r.port() + "\"").collect(Collectors.joining(", "));

@@ -13,14 +13,16 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A data directory initialised by {@code mariadb-install-db}, copied for every server. Initialising is the
- * slowest step of a server's first start and always yields the same files, so it runs once and the result is
- * cached under {@code java.io.tmpdir}, keyed by server version and recipe, where later JVMs reuse it too.
+ * A data directory initialised once per flavour ({@code mariadb-install-db} or {@code mysqld --initialize}), copied
+ * for every server. Initialising is the slowest step of a server's first start and always yields the same files,
+ * so it runs once and the result is cached under {@code java.io.tmpdir}, keyed by server version and recipe, where
+ * later JVMs reuse it too.
  */
 final class DataDirTemplate {
 
@@ -32,32 +34,26 @@ final class DataDirTemplate {
     /*
      * root@127.0.0.1 is baked into the template rather than created on each running server: every server needs
      * it before anything else can be done over TCP, and creating it on a running replica would write a local
-     * GTID into the replica's binlog, which gtid_strict_mode later rejects as out of order against the primary's.
-     * FLUSH PRIVILEGES comes first because install-db runs the server without grant tables, where CREATE USER
-     * is refused.
+     * GTID into the replica's binlog, which the primary's GTID history later trips over.
      */
-    private static final List<String> EXTRA_SQL = List.of(
-            "FLUSH PRIVILEGES;",
-            "CREATE USER '" + DbAccount.ROOT.user() + "'@'127.0.0.1' IDENTIFIED BY '" + DbAccount.ROOT.password()
-                    + "';",
-            "GRANT ALL PRIVILEGES ON *.* TO '" + DbAccount.ROOT.user() + "'@'127.0.0.1' WITH GRANT OPTION;");
-
-    private static Path cached;
+    private static final Map<ServerFlavour, Path> CACHED = new EnumMap<>(ServerFlavour.class);
 
     private DataDirTemplate() {}
 
     /** The template directory, built on first use. */
-    static synchronized Path get(MariaDbBinaries binaries) {
+    static synchronized Path get(ServerBinaries binaries) {
+        Path cached = CACHED.get(binaries.flavour());
         if (cached == null || !Files.isDirectory(cached)) {
             cached = findOrBuild(binaries);
+            CACHED.put(binaries.flavour(), cached);
         }
         return cached;
     }
 
-    private static Path findOrBuild(MariaDbBinaries binaries) {
+    private static Path findOrBuild(ServerBinaries binaries) {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        List<String> installOptions = installOptions();
-        Path target = tmp.resolve(DIR_PREFIX + sanitize(binaries.version()) + "-" + recipeHash(installOptions));
+        ServerRecipe recipe = binaries.flavour().recipe();
+        Path target = tmp.resolve(DIR_PREFIX + sanitize(binaries.version()) + "-" + recipeHash(recipe, binaries));
         if (Files.isDirectory(target)) {
             return target;
         }
@@ -66,17 +62,13 @@ final class DataDirTemplate {
         try {
             Path data = build.resolve("data");
             Path extraSql = build.resolve("root.sql");
-            Files.write(extraSql, EXTRA_SQL, StandardCharsets.UTF_8);
-            List<String> command = new ArrayList<>();
-            command.add(binaries.installDb().toString());
-            command.add("--no-defaults");
-            command.add("--datadir=" + data);
-            command.add("--extra-file=" + extraSql);
-            command.addAll(installOptions);
-            CommandRunner.run(command, INSTALL_TIMEOUT);
+            Files.write(extraSql, recipe.rootSql(), StandardCharsets.UTF_8);
+            CommandRunner.run(recipe.initialise(binaries, data, extraSql), INSTALL_TIMEOUT);
+            recipe.prepareTemplate(data);
             publish(data, target);
             LOG.info(
-                    "Initialised MariaDB {} data-directory template {} in {} ms",
+                    "Initialised {} {} data-directory template {} in {} ms",
+                    binaries.flavour().displayName(),
                     binaries.version(),
                     target,
                     (System.nanoTime() - started) / 1_000_000);
@@ -86,15 +78,6 @@ final class DataDirTemplate {
         } finally {
             FileTrees.delete(build);
         }
-    }
-
-    private static List<String> installOptions() {
-        List<String> options = new ArrayList<>(
-                List.of("--skip-test-db", "--skip-name-resolve", "--auth-root-authentication-method=socket"));
-        ServerProcessUser.option().ifPresent(options::add);
-        // Passed through to the bootstrap server; must match the servers' own setting so the log is not resized.
-        options.add("--innodb-log-file-size=" + MariaDbCommandLine.INNODB_LOG_FILE_SIZE);
-        return options;
     }
 
     /** Another JVM may build the same template concurrently: a rename is atomic, and the loser keeps the winner's. */
@@ -122,11 +105,13 @@ final class DataDirTemplate {
         return version.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
-    private static String recipeHash(List<String> installOptions) {
+    /** Paths in the command are placeholders, so only the options and the SQL make a template different. */
+    private static String recipeHash(ServerRecipe recipe, ServerBinaries binaries) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(String.join("\n", EXTRA_SQL).getBytes(StandardCharsets.UTF_8));
-            digest.update(String.join("\n", installOptions).getBytes(StandardCharsets.UTF_8));
+            List<String> command = recipe.initialise(binaries, Path.of("data"), Path.of("root.sql"));
+            digest.update(String.join("\n", recipe.rootSql()).getBytes(StandardCharsets.UTF_8));
+            digest.update(String.join("\n", command).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest.digest(), 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);

@@ -34,7 +34,7 @@ public final class LoopbackPorts {
                 continue;
             }
             try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress(MariaDbServer.HOST, candidate));
+                socket.bind(new InetSocketAddress(TestBedServer.HOST, candidate));
             } catch (IOException taken) {
                 continue;
             }

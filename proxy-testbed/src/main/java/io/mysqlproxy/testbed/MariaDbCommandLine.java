@@ -11,7 +11,7 @@ final class MariaDbCommandLine {
 
     private MariaDbCommandLine() {}
 
-    static List<String> build(MariaDbBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
+    static List<String> build(ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
         List<String> args = new ArrayList<>();
         args.add(binaries.server().toString());
         // Must come first; the machine's /etc/mysql config (Debian's socket, log and bind settings) must not leak in.
@@ -21,7 +21,7 @@ final class MariaDbCommandLine {
         args.add("--socket=" + layout.socket());
         args.add("--pid-file=" + layout.pidFile());
         ServerProcessUser.option().ifPresent(args::add);
-        args.add("--bind-address=" + MariaDbServer.HOST);
+        args.add("--bind-address=" + TestBedServer.HOST);
         args.add("--port=" + port);
         args.add("--server-id=" + serverId);
         // Fixed log names: the defaults derive from the host name, which differs between machines.

@@ -7,25 +7,27 @@ import java.sql.Statement;
 import java.util.Optional;
 
 /**
- * The parts of {@code SHOW SLAVE STATUS} the test bed waits on.
+ * The parts of {@code SHOW SLAVE STATUS} (MariaDB) or {@code SHOW REPLICA STATUS} (MySQL) the test bed waits on.
  *
- * @param ioRunning    Slave_IO_Running: Yes, No or Connecting
- * @param sqlRunning   Slave_SQL_Running: Yes or No
+ * @param ioRunning    Slave_IO_Running / Replica_IO_Running: Yes, No or Connecting
+ * @param sqlRunning   Slave_SQL_Running / Replica_SQL_Running: Yes or No
  * @param lastIoError  Last_IO_Error, empty when healthy
  * @param lastSqlError Last_SQL_Error, empty when healthy
  */
 record ReplicaStatus(String ioRunning, String sqlRunning, String lastIoError, String lastSqlError) {
 
     /** Empty if the server is not configured as a replica. */
-    static Optional<ReplicaStatus> read(Connection connection) throws SQLException {
+    static Optional<ReplicaStatus> read(Connection connection, ServerFlavour flavour) throws SQLException {
+        ServerRecipe recipe = flavour.recipe();
         try (Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
+                ResultSet rs = statement.executeQuery(recipe.replicaStatusQuery())) {
             if (!rs.next()) {
                 return Optional.empty();
             }
+            String prefix = recipe.replicaColumnPrefix();
             return Optional.of(new ReplicaStatus(
-                    rs.getString("Slave_IO_Running"),
-                    rs.getString("Slave_SQL_Running"),
+                    rs.getString(prefix + "IO_Running"),
+                    rs.getString(prefix + "SQL_Running"),
                     rs.getString("Last_IO_Error"),
                     rs.getString("Last_SQL_Error")));
         }

@@ -9,8 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A MariaDB primary (server_id 1) with GTID replicas (server_id 2, 3, ...), all real {@code mariadbd}
- * processes on loopback. Replicas run with {@code read_only=ON}. Accounts are in {@link DbAccount}; the
+ * A primary (server_id 1) with GTID replicas (server_id 2, 3, ...), all real server processes on loopback, of one
+ * {@link ServerFlavour}: MariaDB or Oracle MySQL. Replicas run with {@code read_only=ON} (MySQL: and
+ * {@code super_read_only=ON}). Accounts are in {@link DbAccount}; the
  * application schema is {@link #APP_DATABASE}.
  *
  * <p>Servers may be killed, stopped and restarted by tests; {@link #heal()} brings the topology back.
@@ -29,55 +30,61 @@ public final class ReplicatedTestBed implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedTestBed.class);
 
-    private final MariaDbServer primary;
-    private final List<MariaDbServer> replicas;
-    private final List<MariaDbServer> servers;
+    private final TestBedServer primary;
+    private final List<TestBedServer> replicas;
+    private final List<TestBedServer> servers;
     private volatile boolean closed;
 
-    private ReplicatedTestBed(MariaDbServer primary, List<MariaDbServer> replicas) {
+    private ReplicatedTestBed(TestBedServer primary, List<TestBedServer> replicas) {
         this.primary = primary;
         this.replicas = List.copyOf(replicas);
-        List<MariaDbServer> all = new ArrayList<>();
+        List<TestBedServer> all = new ArrayList<>();
         all.add(primary);
         all.addAll(replicas);
         this.servers = List.copyOf(all);
     }
 
-    /** Starts a primary with {@value #DEFAULT_REPLICAS} replicas. */
+    /** Starts a primary with {@value #DEFAULT_REPLICAS} replicas of {@link ServerFlavour#current()}. */
     public static ReplicatedTestBed start() {
         return start(DEFAULT_REPLICAS);
+    }
+
+    /** Starts a primary and {@code replicaCount} replicas of {@link ServerFlavour#current()}. */
+    public static ReplicatedTestBed start(int replicaCount) {
+        return start(ServerFlavour.current(), replicaCount);
     }
 
     /**
      * Starts a primary and {@code replicaCount} replicas, creates the accounts and {@link #APP_DATABASE} on the
      * primary and returns once every replica has replicated them.
      *
-     * @throws IllegalStateException if MariaDB is missing or a server or replication fails to come up; servers
+     * @throws IllegalStateException if the flavour is missing or a server or replication fails to come up; servers
      *                               started so far are destroyed
      */
-    public static ReplicatedTestBed start(int replicaCount) {
+    public static ReplicatedTestBed start(ServerFlavour flavour, int replicaCount) {
         if (replicaCount < 0) {
             throw new IllegalArgumentException("replicaCount must not be negative: " + replicaCount);
         }
         long started = System.nanoTime();
-        List<MariaDbServer> created = new ArrayList<>();
+        List<TestBedServer> created = new ArrayList<>();
         try {
-            MariaDbServer primary = new MariaDbServer(1, false);
+            TestBedServer primary = new TestBedServer(flavour, 1, false);
             created.add(primary);
-            List<MariaDbServer> replicas = new ArrayList<>();
+            List<TestBedServer> replicas = new ArrayList<>();
             for (int i = 0; i < replicaCount; i++) {
-                MariaDbServer replica = new MariaDbServer(i + 2, true);
+                TestBedServer replica = new TestBedServer(flavour, i + 2, true);
                 created.add(replica);
                 replicas.add(replica);
             }
             ReplicatedTestBed bed = new ReplicatedTestBed(primary, replicas);
             bed.bootstrap();
             LOG.info(
-                    "Replicated test bed up in {} ms: primary {}:{}, replicas {}",
+                    "Replicated {} test bed up in {} ms: primary {}:{}, replicas {}",
+                    flavour.displayName(),
                     (System.nanoTime() - started) / 1_000_000,
                     primary.host(),
                     primary.port(),
-                    replicas.stream().map(MariaDbServer::port).toList());
+                    replicas.stream().map(TestBedServer::port).toList());
             return bed;
         } catch (RuntimeException | Error e) {
             created.forEach(ReplicatedTestBed::closeQuietly);
@@ -87,14 +94,14 @@ public final class ReplicatedTestBed implements AutoCloseable {
 
     /**
      * Provisioning before attaching replicas is equivalent to the reverse order (a fresh replica with an empty
-     * gtid_slave_pos streams the primary's binlog from its very first event) but saves each replica a failed
+     * GTID position streams the primary's binlog from its very first event) but saves each replica a failed
      * login as a not-yet-existing repl user and the retry that follows.
      */
     private void bootstrap() {
-        servers.forEach(MariaDbServer::start);
+        servers.forEach(TestBedServer::start);
         try {
             PrimaryProvisioner.provision(primary, APP_DATABASE);
-            for (MariaDbServer replica : replicas) {
+            for (TestBedServer replica : replicas) {
                 ReplicationLink.attach(replica, primary);
             }
         } catch (SQLException e) {
@@ -103,16 +110,20 @@ public final class ReplicatedTestBed implements AutoCloseable {
         awaitReplication(DEFAULT_TIMEOUT);
     }
 
-    public MariaDbServer primary() {
+    public ServerFlavour flavour() {
+        return primary.flavour();
+    }
+
+    public TestBedServer primary() {
         return primary;
     }
 
-    public List<MariaDbServer> replicas() {
+    public List<TestBedServer> replicas() {
         return replicas;
     }
 
     /** The primary followed by the replicas. */
-    public List<MariaDbServer> servers() {
+    public List<TestBedServer> servers() {
         return servers;
     }
 
@@ -138,7 +149,7 @@ public final class ReplicatedTestBed implements AutoCloseable {
      */
     public void heal() {
         ensureOpen();
-        servers.forEach(MariaDbServer::start);
+        servers.forEach(TestBedServer::start);
         awaitReplication(DEFAULT_TIMEOUT);
     }
 
@@ -159,7 +170,7 @@ public final class ReplicatedTestBed implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(MariaDbServer server) {
+    private static void closeQuietly(TestBedServer server) {
         try {
             server.close();
         } catch (RuntimeException e) {

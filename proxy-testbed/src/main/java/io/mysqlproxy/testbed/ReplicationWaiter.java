@@ -16,19 +16,20 @@ final class ReplicationWaiter {
     private ReplicationWaiter() {}
 
     /**
-     * Reads the primary's {@code @@gtid_binlog_pos} once, then for each running replica waits for both
-     * replication threads to run and for {@code MASTER_GTID_WAIT} to report that position applied.
+     * Reads the primary's GTID position once, then for each running replica waits for both replication threads
+     * to run and for {@code MASTER_GTID_WAIT} (MariaDB) or {@code WAIT_FOR_EXECUTED_GTID_SET} (MySQL) to report
+     * that position applied.
      *
      * @throws IllegalStateException on timeout or a replication error, with the replica's status
      */
-    static void await(MariaDbServer primary, List<MariaDbServer> replicas, Duration timeout) {
+    static void await(TestBedServer primary, List<TestBedServer> replicas, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (!primary.isRunning()) {
             throw new IllegalStateException("Cannot await replication: the primary is not running");
         }
         try {
             String position = primaryPosition(primary);
-            for (MariaDbServer replica : replicas) {
+            for (TestBedServer replica : replicas) {
                 if (replica.isRunning()) {
                     awaitReplica(replica, position, deadline, timeout);
                 }
@@ -38,38 +39,40 @@ final class ReplicationWaiter {
         }
     }
 
-    private static String primaryPosition(MariaDbServer primary) throws SQLException {
+    private static String primaryPosition(TestBedServer primary) throws SQLException {
         try (Connection connection = primary.connectAsRoot();
                 Statement statement = connection.createStatement();
-                ResultSet rs = statement.executeQuery("SELECT @@gtid_binlog_pos")) {
+                ResultSet rs = statement.executeQuery(primary.flavour().recipe().primaryPositionQuery())) {
             rs.next();
             return rs.getString(1);
         }
     }
 
-    private static void awaitReplica(MariaDbServer replica, String position, long deadline, Duration timeout)
+    private static void awaitReplica(TestBedServer replica, String position, long deadline, Duration timeout)
             throws SQLException {
         try (Connection connection = replica.connectAsRoot()) {
             awaitThreads(replica, connection, deadline, timeout);
-            double remainingSeconds = Math.max(0.001, (deadline - System.nanoTime()) / 1e9);
-            try (PreparedStatement wait = connection.prepareStatement("SELECT MASTER_GTID_WAIT(?, ?)")) {
+            // Whole seconds: MySQL's WAIT_FOR_EXECUTED_GTID_SET takes no fractions.
+            long remainingSeconds = Math.max(1, (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
+            String query = replica.flavour().recipe().waitForPositionQuery();
+            try (PreparedStatement wait = connection.prepareStatement(query)) {
                 wait.setString(1, position);
-                wait.setDouble(2, remainingSeconds);
+                wait.setLong(2, remainingSeconds);
                 try (ResultSet rs = wait.executeQuery()) {
                     rs.next();
                     if (rs.getInt(1) != 0) {
                         throw new IllegalStateException(replica + " did not reach GTID " + position + " within "
-                                + timeout + "; status: " + status(connection));
+                                + timeout + "; status: " + status(replica, connection));
                     }
                 }
             }
         }
     }
 
-    private static void awaitThreads(MariaDbServer replica, Connection connection, long deadline, Duration timeout)
+    private static void awaitThreads(TestBedServer replica, Connection connection, long deadline, Duration timeout)
             throws SQLException {
         while (true) {
-            ReplicaStatus status = ReplicaStatus.read(connection)
+            ReplicaStatus status = ReplicaStatus.read(connection, replica.flavour())
                     .orElseThrow(() -> new IllegalStateException(replica + " is not configured as a replica"));
             if (status.threadsRunning()) {
                 return;
@@ -85,8 +88,10 @@ final class ReplicationWaiter {
         }
     }
 
-    private static String status(Connection connection) throws SQLException {
-        return ReplicaStatus.read(connection).map(ReplicaStatus::toString).orElse("not a replica");
+    private static String status(TestBedServer replica, Connection connection) throws SQLException {
+        return ReplicaStatus.read(connection, replica.flavour())
+                .map(ReplicaStatus::toString)
+                .orElse("not a replica");
     }
 
     private static void sleep() {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Kills servers left behind by JVMs that died without running shutdown hooks (SIGKILL, a Surefire fork timeout)
- * and deletes their directories, so such runs do not pile up mariadbd processes on a 2-core machine.
+ * and deletes their directories, so such runs do not pile up server processes on a 2-core machine.
  */
 final class StaleServerReaper {
 
@@ -29,7 +29,7 @@ final class StaleServerReaper {
     }
 
     static void reap(Path tmp) {
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, MariaDbServer.DIR_PREFIX + "*")) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, TestBedServer.DIR_PREFIX + "*")) {
             for (Path dir : dirs) {
                 reapIfOrphaned(new ServerLayout(dir));
             }
@@ -51,21 +51,21 @@ final class StaleServerReaper {
         OptionalLong server = ServerLayout.readPid(layout.processPidFile());
         if (server.isPresent()) {
             ProcessHandle.of(server.getAsLong())
-                    .filter(StaleServerReaper::isMariaDbServer)
+                    .filter(StaleServerReaper::isTestBedServer)
                     .ifPresent(handle -> {
                         handle.destroyForcibly();
                         handle.onExit()
                                 .orTimeout(10, TimeUnit.SECONDS)
                                 .exceptionally(e -> null)
                                 .join();
-                        LOG.info("Killed leftover mariadbd pid {} of dead JVM {}", handle.pid(), owner.getAsLong());
+                        LOG.info("Killed leftover server pid {} of dead JVM {}", handle.pid(), owner.getAsLong());
                     });
         }
         FileTrees.delete(layout.workDir());
     }
 
     /** The pid may have been reused by an unrelated process since the owner died. */
-    private static boolean isMariaDbServer(ProcessHandle handle) {
+    private static boolean isTestBedServer(ProcessHandle handle) {
         return handle.info()
                 .command()
                 .map(command -> command.endsWith("/mariadbd") || command.endsWith("/mysqld"))

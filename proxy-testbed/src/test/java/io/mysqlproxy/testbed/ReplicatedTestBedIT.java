@@ -17,11 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Runs against real mariadbd processes; each test uses its own table because the bed is shared. */
+/** Runs against real servers of the chosen flavour; each test uses its own table because the bed is shared. */
 @ExtendWith(TestBedExtension.class)
 class ReplicatedTestBedIT {
 
-    /** MariaDB's ER_OPTION_PREVENTS_STATEMENT: "The MariaDB server is running with the --read-only option". */
+    /** ER_OPTION_PREVENTS_STATEMENT: "The ... server is running with the --read-only option". */
     private static final int READ_ONLY_ERROR = 1290;
 
     private final ReplicatedTestBed bed;
@@ -34,7 +34,7 @@ class ReplicatedTestBedIT {
     void primaryAndReplicasHaveDistinctIdsAndReplicasAreReadOnly() throws SQLException {
         assertEquals(ReplicatedTestBed.DEFAULT_REPLICAS, bed.replicas().size());
         Set<Long> serverIds = new HashSet<>();
-        for (MariaDbServer server : bed.servers()) {
+        for (TestBedServer server : bed.servers()) {
             serverIds.add(queryLong(server, DbAccount.APP, "SELECT @@server_id"));
             long readOnly = queryLong(server, DbAccount.APP, "SELECT @@read_only");
             assertEquals(server == bed.primary() ? 0 : 1, readOnly, server::toString);
@@ -49,7 +49,7 @@ class ReplicatedTestBedIT {
 
         bed.awaitReplication();
 
-        for (MariaDbServer replica : bed.replicas()) {
+        for (TestBedServer replica : bed.replicas()) {
             assertEquals(List.of("from-primary"), names(replica, "it_replicated"), replica::toString);
         }
     }
@@ -67,26 +67,45 @@ class ReplicatedTestBedIT {
 
     @Test
     void monitorAccountCanCheckReplicaHealth() throws SQLException {
-        MariaDbServer replica = bed.replicas().get(1);
+        TestBedServer replica = bed.replicas().get(1);
         try (Connection connection = replica.connect(DbAccount.MONITOR, null);
                 Statement statement = connection.createStatement()) {
             assertEquals(1, queryLong(statement, "SELECT 1"));
             assertEquals(1, queryLong(statement, "SELECT @@read_only"));
-            try (ResultSet rs = statement.executeQuery("SHOW SLAVE STATUS")) {
+            boolean mysql = bed.flavour() == ServerFlavour.MYSQL;
+            String prefix = mysql ? "Replica_" : "Slave_";
+            try (ResultSet rs = statement.executeQuery(mysql ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS")) {
                 assertTrue(rs.next());
-                assertEquals("Yes", rs.getString("Slave_IO_Running"));
-                assertEquals("Yes", rs.getString("Slave_SQL_Running"));
-                assertEquals(bed.primary().port(), rs.getInt("Master_Port"));
+                assertEquals("Yes", rs.getString(prefix + "IO_Running"));
+                assertEquals("Yes", rs.getString(prefix + "SQL_Running"));
+                assertEquals(bed.primary().port(), rs.getInt(mysql ? "Source_Port" : "Master_Port"));
             }
-            try (ResultSet rs = statement.executeQuery("SHOW ALL SLAVES STATUS")) {
-                assertTrue(rs.next());
+            if (!mysql) {
+                try (ResultSet rs = statement.executeQuery("SHOW ALL SLAVES STATUS")) {
+                    assertTrue(rs.next());
+                }
+            }
+        }
+    }
+
+    /** MySQL replicas also run with super_read_only, so not even root writes to them by accident. */
+    @Test
+    void mySqlReplicasAreSuperReadOnly() throws SQLException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(bed.flavour() == ServerFlavour.MYSQL, "MySQL only");
+        for (TestBedServer replica : bed.replicas()) {
+            try (Connection connection = replica.connectAsRoot();
+                    Statement statement = connection.createStatement()) {
+                assertEquals(1, queryLong(statement, "SELECT @@super_read_only"), replica::toString);
+                SQLException refused =
+                        assertThrows(SQLException.class, () -> statement.execute("CREATE DATABASE it_root_on_replica"));
+                assertEquals(READ_ONLY_ERROR, refused.getErrorCode(), refused::getMessage);
             }
         }
     }
 
     @Test
     void replicationResumesAfterReplicaIsKilledAndRestarted() throws SQLException {
-        MariaDbServer replica = bed.replicas().get(0);
+        TestBedServer replica = bed.replicas().get(0);
         int port = replica.port();
         execute(bed.primary(), DbAccount.APP, "CREATE TABLE it_replica_crash (id INT PRIMARY KEY, name VARCHAR(32))");
         execute(bed.primary(), DbAccount.APP, "INSERT INTO it_replica_crash VALUES (1, 'before-kill')");
@@ -116,19 +135,19 @@ class ReplicatedTestBedIT {
         bed.awaitReplication();
 
         bed.servers().forEach(server -> assertTrue(server.isRunning(), server::toString));
-        for (MariaDbServer replica : bed.replicas()) {
+        for (TestBedServer replica : bed.replicas()) {
             assertEquals(List.of("after-heal"), names(replica, "it_primary_restart"), replica::toString);
         }
     }
 
-    private static void execute(MariaDbServer server, DbAccount account, String sql) throws SQLException {
+    private static void execute(TestBedServer server, DbAccount account, String sql) throws SQLException {
         try (Connection connection = server.connect(account, ReplicatedTestBed.APP_DATABASE);
                 Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
     }
 
-    private static long queryLong(MariaDbServer server, DbAccount account, String sql) throws SQLException {
+    private static long queryLong(TestBedServer server, DbAccount account, String sql) throws SQLException {
         try (Connection connection = server.connect(account, null);
                 Statement statement = connection.createStatement()) {
             return queryLong(statement, sql);
@@ -142,7 +161,7 @@ class ReplicatedTestBedIT {
         }
     }
 
-    private static List<String> names(MariaDbServer server, String table) throws SQLException {
+    private static List<String> names(TestBedServer server, String table) throws SQLException {
         List<String> names = new ArrayList<>();
         try (Connection connection = server.connect(DbAccount.APP, ReplicatedTestBed.APP_DATABASE);
                 Statement statement = connection.createStatement();

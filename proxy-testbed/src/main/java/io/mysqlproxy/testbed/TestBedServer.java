@@ -18,14 +18,15 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One real {@code mariadbd} process on a loopback port with its own temporary data directory.
+ * One real server process ({@code mariadbd} or MySQL's {@code mysqld}, see {@link ServerFlavour}) on a loopback port
+ * with its own temporary data directory.
  *
  * <p>The constructor prepares the data directory (a copy of {@link DataDirTemplate}); {@link #start()} launches
  * the server and returns once it accepts JDBC connections. After {@link #kill()} or {@link #stop()} the same
  * object can be started again on the same port and data directory, which is how tests simulate crashes and
  * restarts. {@link #close()} kills the process and deletes everything.
  */
-public final class MariaDbServer implements AutoCloseable {
+public final class TestBedServer implements AutoCloseable {
 
     /** Servers listen on IPv4 loopback only. */
     public static final String HOST = "127.0.0.1";
@@ -35,14 +36,16 @@ public final class MariaDbServer implements AutoCloseable {
 
     static final String DIR_PREFIX = "mysql-proxy-testbed-server-";
 
-    private static final Logger LOG = LoggerFactory.getLogger(MariaDbServer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(TestBedServer.class);
     private static final int PORT_ATTEMPTS = 5;
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     private static final long READY_POLL_MILLIS = 50;
 
-    private final MariaDbBinaries binaries;
+    private final ServerBinaries binaries;
+    private final ServerRecipe recipe;
+    private final String name;
     private final ServerLayout layout;
     private final int serverId;
     private final boolean readOnly;
@@ -53,18 +56,26 @@ public final class MariaDbServer implements AutoCloseable {
     private volatile Process process;
     private volatile boolean closed;
 
+    /** A server of {@link ServerFlavour#current()}; see {@link #TestBedServer(ServerFlavour, int, boolean)}. */
+    public TestBedServer(int serverId, boolean readOnly) {
+        this(ServerFlavour.current(), serverId, readOnly);
+    }
+
     /**
      * Prepares a server's data directory without starting it.
      *
+     * @param flavour  MariaDB or MySQL
      * @param serverId the {@code server_id} (1 or more, unique within a replication topology)
-     * @param readOnly whether to start with {@code read_only=ON}, as replicas do
-     * @throws IllegalStateException if MariaDB is not installed; the message names the install command
+     * @param readOnly whether to start with {@code read_only=ON}, as replicas do (MySQL: {@code super_read_only} too)
+     * @throws IllegalStateException if the flavour is not installed; the message names the install command
      */
-    public MariaDbServer(int serverId, boolean readOnly) {
+    public TestBedServer(ServerFlavour flavour, int serverId, boolean readOnly) {
         if (serverId < 1) {
             throw new IllegalArgumentException("server_id must be positive: " + serverId);
         }
-        this.binaries = MariaDbBinaries.locate();
+        this.binaries = ServerBinaries.locate(flavour);
+        this.recipe = flavour.recipe();
+        this.name = flavour.displayName();
         this.serverId = serverId;
         this.readOnly = readOnly;
         StaleServerReaper.reapOnce();
@@ -102,7 +113,8 @@ public final class MariaDbServer implements AutoCloseable {
             throw startFailure("port " + port + " is taken by another process");
         }
         LOG.info(
-                "MariaDB server_id={} ready on {}:{} in {} ms (read_only={}, dir {})",
+                "{} server_id={} ready on {}:{} in {} ms (read_only={}, dir {})",
+                name,
                 serverId,
                 HOST,
                 port,
@@ -111,7 +123,7 @@ public final class MariaDbServer implements AutoCloseable {
                 layout.workDir());
     }
 
-    /** A port picked now may be taken by someone else before mariadbd binds it, so conflicts are retried. */
+    /** A port picked now may be taken by someone else before the server binds it, so conflicts are retried. */
     private void startOnFreePort(Duration timeout) {
         for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
             int candidate = pickFreePort();
@@ -134,7 +146,7 @@ public final class MariaDbServer implements AutoCloseable {
                 if (bindConflictSince(logOffset)) {
                     return false;
                 }
-                throw startFailure("mariadbd exited with code " + launched.exitValue());
+                throw startFailure("the server exited with code " + launched.exitValue());
             }
             if (acceptsConnections(candidatePort)) {
                 return true;
@@ -148,7 +160,7 @@ public final class MariaDbServer implements AutoCloseable {
     private Process launch(int candidatePort) {
         try {
             Process launched = new ProcessBuilder(
-                            MariaDbCommandLine.build(binaries, layout, serverId, candidatePort, readOnly))
+                            recipe.commandLine(binaries, layout, serverId, candidatePort, readOnly))
                     .redirectErrorStream(true)
                     .redirectOutput(Redirect.appendTo(layout.errorLog().toFile()))
                     .start();
@@ -188,7 +200,7 @@ public final class MariaDbServer implements AutoCloseable {
             return;
         }
         destroy(current);
-        LOG.info("Killed MariaDB server_id={} on port {}", serverId, port);
+        LOG.info("Killed {} server_id={} on port {}", name, serverId, port);
     }
 
     /** Shuts down gracefully (SIGTERM), forcing it if that takes longer than 30 s. No-op if not running. */
@@ -199,10 +211,10 @@ public final class MariaDbServer implements AutoCloseable {
         }
         current.destroy();
         if (!awaitExit(current, STOP_TIMEOUT)) {
-            LOG.warn("MariaDB server_id={} ignored SIGTERM for {}; killing it", serverId, STOP_TIMEOUT);
+            LOG.warn("{} server_id={} ignored SIGTERM for {}; killing it", name, serverId, STOP_TIMEOUT);
             destroy(current);
         }
-        LOG.info("Stopped MariaDB server_id={} on port {}", serverId, port);
+        LOG.info("Stopped {} server_id={} on port {}", name, serverId, port);
     }
 
     public boolean isRunning() {
@@ -248,6 +260,10 @@ public final class MariaDbServer implements AutoCloseable {
         return port;
     }
 
+    public ServerFlavour flavour() {
+        return binaries.flavour();
+    }
+
     public int serverId() {
         return serverId;
     }
@@ -265,7 +281,7 @@ public final class MariaDbServer implements AutoCloseable {
         return layout.workDir();
     }
 
-    /** mariadbd's error log (its captured stdout and stderr). */
+    /** The server's error log (its captured stdout and stderr). */
     public Path errorLog() {
         return layout.errorLog();
     }
@@ -279,9 +295,9 @@ public final class MariaDbServer implements AutoCloseable {
         return jdbcUrl(port(), database);
     }
 
-    private static String jdbcUrl(int port, String database) {
-        // The servers have no TLS certificates; saying so up front spares Connector/J a pointless negotiation.
-        return "jdbc:mysql://" + HOST + ":" + port + "/" + (database == null ? "" : database) + "?sslMode=DISABLED";
+    private String jdbcUrl(int port, String database) {
+        return "jdbc:mysql://" + HOST + ":" + port + "/" + (database == null ? "" : database) + "?"
+                + recipe.jdbcOptions();
     }
 
     /** Opens a JDBC connection as {@code account}. */
@@ -296,17 +312,17 @@ public final class MariaDbServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MariaDbServer[server_id=" + serverId + ", " + HOST + ":" + port + ", running=" + isRunning() + "]";
+        return name + "Server[server_id=" + serverId + ", " + HOST + ":" + port + ", running=" + isRunning() + "]";
     }
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("MariaDB server_id=" + serverId + " is closed");
+            throw new IllegalStateException(name + " server_id=" + serverId + " is closed");
         }
     }
 
     private IllegalStateException startFailure(String reason) {
-        return new IllegalStateException("MariaDB server_id=" + serverId + " failed to start: " + reason
+        return new IllegalStateException(name + " server_id=" + serverId + " failed to start: " + reason
                 + ". Last lines of " + layout.errorLog() + ":" + System.lineSeparator()
                 + FileTrees.tail(layout.errorLog(), LOG_TAIL_LINES));
     }
@@ -336,7 +352,7 @@ public final class MariaDbServer implements AutoCloseable {
     private void destroy(Process target) {
         target.destroyForcibly();
         if (!awaitExit(target, KILL_TIMEOUT)) {
-            throw new IllegalStateException("mariadbd pid " + target.pid() + " survived SIGKILL for " + KILL_TIMEOUT);
+            throw new IllegalStateException("Server pid " + target.pid() + " survived SIGKILL for " + KILL_TIMEOUT);
         }
     }
 
@@ -345,7 +361,7 @@ public final class MariaDbServer implements AutoCloseable {
             return target.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for mariadbd pid " + target.pid(), e);
+            throw new IllegalStateException("Interrupted while waiting for server pid " + target.pid(), e);
         }
     }
 
@@ -354,7 +370,7 @@ public final class MariaDbServer implements AutoCloseable {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for MariaDB to start", e);
+            throw new IllegalStateException("Interrupted while waiting for the server to start", e);
         }
     }
 }

@@ -1,0 +1,128 @@
+package io.mysqlproxy.testbed;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** MariaDB (Debian's 10.11 or a tarball): {@code mariadb-install-db}, MASTER_USE_GTID, mysql_native_password. */
+final class MariaDbRecipe implements ServerRecipe {
+
+    /** Everything the proxy's tests do, minus SUPER and READ_ONLY ADMIN, so read_only replicas refuse writes. */
+    private static final String APP_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, "
+            + "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, "
+            + "TRIGGER, EVENT, REFERENCES, PROCESS";
+
+    /**
+     * SLAVE MONITOR (alias REPLICA MONITOR) is what SHOW SLAVE STATUS / SHOW ALL SLAVES STATUS need on 10.5.9+;
+     * BINLOG MONITOR covers SHOW BINLOG STATUS and the binlog position variables.
+     */
+    private static final String MONITOR_PRIVILEGES = "SLAVE MONITOR, BINLOG MONITOR";
+
+    private static final BinaryLookup BINARIES = new BinaryLookup(
+            "MARIADB_BIN_DIR",
+            List.of("/usr/sbin", "/usr/bin", "/usr/local/mysql/bin"),
+            List.of("mariadbd", "mysqld"),
+            List.of("mariadb-install-db", "mysql_install_db"),
+            "apt-get install -y mariadb-server mariadb-client");
+
+    @Override
+    public BinaryLookup binaries() {
+        return BINARIES;
+    }
+
+    /**
+     * FLUSH PRIVILEGES comes first because install-db runs the server without grant tables, where CREATE USER is
+     * refused.
+     */
+    @Override
+    public List<String> rootSql() {
+        return List.of(
+                "FLUSH PRIVILEGES;",
+                "CREATE USER " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1") + " IDENTIFIED BY '"
+                        + DbAccount.ROOT.password() + "';",
+                "GRANT ALL PRIVILEGES ON *.* TO " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1")
+                        + " WITH GRANT OPTION;");
+    }
+
+    @Override
+    public List<String> initialise(ServerBinaries binaries, Path dataDir, Path rootSqlFile) {
+        List<String> command = new ArrayList<>();
+        command.add(binaries.installDb().orElseThrow().toString());
+        command.add("--no-defaults");
+        command.add("--datadir=" + dataDir);
+        command.add("--extra-file=" + rootSqlFile);
+        command.addAll(List.of("--skip-test-db", "--skip-name-resolve", "--auth-root-authentication-method=socket"));
+        ServerProcessUser.option().ifPresent(command::add);
+        // Passed through to the bootstrap server; must match the servers' own setting so the log is not resized.
+        command.add("--innodb-log-file-size=" + MariaDbCommandLine.INNODB_LOG_FILE_SIZE);
+        return command;
+    }
+
+    @Override
+    public void prepareTemplate(Path dataDir) {
+        // Nothing to strip: a MariaDB server's identity is its server_id, which each command line sets.
+    }
+
+    @Override
+    public List<String> commandLine(
+            ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
+        return MariaDbCommandLine.build(binaries, layout, serverId, port, readOnly);
+    }
+
+    @Override
+    public List<String> provision(String database) {
+        return List.of(
+                createUser(DbAccount.REPLICATION),
+                "GRANT REPLICATION SLAVE ON *.* TO " + Accounts.quoted(DbAccount.REPLICATION, "%"),
+                createUser(DbAccount.APP),
+                "GRANT " + APP_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.APP, "%"),
+                createUser(DbAccount.MONITOR),
+                "GRANT " + MONITOR_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.MONITOR, "%"),
+                "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
+    }
+
+    private static String createUser(DbAccount account) {
+        return "CREATE USER " + Accounts.quoted(account, "%") + " IDENTIFIED VIA mysql_native_password USING PASSWORD('"
+                + account.password() + "')";
+    }
+
+    /**
+     * Uses slave_pos so a replica restarted after a crash resumes from the GTIDs it has applied (crash-safe,
+     * stored in InnoDB) rather than from relay-log coordinates. A one-second connect retry makes replicas
+     * reattach quickly after the primary is killed and restarted; the default is a minute.
+     */
+    @Override
+    public List<String> attach(TestBedServer primary) {
+        return List.of(
+                "CHANGE MASTER TO MASTER_HOST='" + primary.host() + "', MASTER_PORT=" + primary.port()
+                        + ", MASTER_USER='" + DbAccount.REPLICATION.user() + "', MASTER_PASSWORD='"
+                        + DbAccount.REPLICATION.password() + "', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
+                "START SLAVE");
+    }
+
+    @Override
+    public String primaryPositionQuery() {
+        return "SELECT @@gtid_binlog_pos";
+    }
+
+    @Override
+    public String waitForPositionQuery() {
+        return "SELECT MASTER_GTID_WAIT(?, ?)";
+    }
+
+    @Override
+    public String replicaStatusQuery() {
+        return "SHOW SLAVE STATUS";
+    }
+
+    @Override
+    public String replicaColumnPrefix() {
+        return "Slave_";
+    }
+
+    @Override
+    public String jdbcOptions() {
+        // The servers have no TLS certificates; saying so up front spares Connector/J a pointless negotiation.
+        return "sslMode=DISABLED";
+    }
+}

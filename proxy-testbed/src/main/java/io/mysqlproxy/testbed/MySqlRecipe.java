@@ -1,0 +1,138 @@
+package io.mysqlproxy.testbed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Oracle MySQL 9.7 LTS: {@code mysqld --initialize-insecure}, SOURCE_AUTO_POSITION, caching_sha2_password (9.x has
+ * no built-in mysql_native_password), {@code super_read_only} replicas.
+ */
+final class MySqlRecipe implements ServerRecipe {
+
+    /** Where {@code scripts/mysql-server.sh} puts its command wrappers by default. */
+    static final String DEFAULT_BIN_DIR = "/var/cache/mysql-proxy/mysql-9.7/bin";
+
+    /** The same grants as MariaDB's app account: no SUPER, no CONNECTION_ADMIN, so replicas refuse its writes. */
+    private static final String APP_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, "
+            + "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, "
+            + "TRIGGER, EVENT, REFERENCES, PROCESS";
+
+    /** SHOW REPLICA STATUS and SHOW BINARY LOG STATUS need REPLICATION CLIENT. */
+    private static final String MONITOR_PRIVILEGES = "REPLICATION CLIENT";
+
+    private static final BinaryLookup BINARIES = new BinaryLookup(
+            "MYSQL_BIN_DIR", List.of(DEFAULT_BIN_DIR), List.of("mysqld"), List.of(), "scripts/mysql-server.sh");
+
+    @Override
+    public BinaryLookup binaries() {
+        return BINARIES;
+    }
+
+    @Override
+    public List<String> rootSql() {
+        return List.of(
+                "CREATE USER " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1") + " IDENTIFIED BY '"
+                        + DbAccount.ROOT.password() + "';",
+                "GRANT ALL PRIVILEGES ON *.* TO " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1")
+                        + " WITH GRANT OPTION;");
+    }
+
+    /**
+     * Without a binlog: the template's own transactions would otherwise carry the template's server UUID into
+     * every server's gtid_executed, and replicas would refuse to apply them as their own.
+     */
+    @Override
+    public List<String> initialise(ServerBinaries binaries, Path dataDir, Path rootSqlFile) {
+        List<String> command = new ArrayList<>();
+        command.add(binaries.server().toString());
+        command.add("--no-defaults");
+        ServerProcessUser.option().ifPresent(command::add);
+        command.add("--datadir=" + dataDir);
+        command.add("--initialize-insecure");
+        command.add("--init-file=" + rootSqlFile);
+        command.add("--disable-log-bin");
+        command.add("--innodb-redo-log-capacity=" + MySqlCommandLine.REDO_LOG_CAPACITY);
+        return command;
+    }
+
+    /** auto.cnf holds the server UUID; copies must each make their own, or replication refuses to connect. */
+    @Override
+    public void prepareTemplate(Path dataDir) {
+        try {
+            Files.deleteIfExists(dataDir.resolve("auto.cnf"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot remove the server UUID from " + dataDir, e);
+        }
+    }
+
+    @Override
+    public List<String> commandLine(
+            ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
+        return MySqlCommandLine.build(binaries, layout, serverId, port, readOnly);
+    }
+
+    @Override
+    public List<String> provision(String database) {
+        return List.of(
+                createUser(DbAccount.REPLICATION),
+                "GRANT REPLICATION SLAVE ON *.* TO " + Accounts.quoted(DbAccount.REPLICATION, "%"),
+                createUser(DbAccount.APP),
+                "GRANT " + APP_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.APP, "%"),
+                createUser(DbAccount.MONITOR),
+                "GRANT " + MONITOR_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.MONITOR, "%"),
+                "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
+    }
+
+    private static String createUser(DbAccount account) {
+        return "CREATE USER " + Accounts.quoted(account, "%") + " IDENTIFIED WITH caching_sha2_password BY '"
+                + account.password() + "'";
+    }
+
+    /**
+     * GET_SOURCE_PUBLIC_KEY lets the replica's first caching_sha2 login over a plain connection complete (the
+     * servers' TLS is not used between them); the one-second retry makes replicas reattach quickly after the
+     * primary restarts.
+     */
+    @Override
+    public List<String> attach(TestBedServer primary) {
+        return List.of(
+                "CHANGE REPLICATION SOURCE TO SOURCE_HOST='" + primary.host() + "', SOURCE_PORT=" + primary.port()
+                        + ", SOURCE_USER='" + DbAccount.REPLICATION.user() + "', SOURCE_PASSWORD='"
+                        + DbAccount.REPLICATION.password() + "', SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=1, "
+                        + "GET_SOURCE_PUBLIC_KEY=1",
+                "START REPLICA");
+    }
+
+    @Override
+    public String primaryPositionQuery() {
+        return "SELECT @@GLOBAL.gtid_executed";
+    }
+
+    @Override
+    public String waitForPositionQuery() {
+        return "SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)";
+    }
+
+    @Override
+    public String replicaStatusQuery() {
+        return "SHOW REPLICA STATUS";
+    }
+
+    @Override
+    public String replicaColumnPrefix() {
+        return "Replica_";
+    }
+
+    /**
+     * The servers generate TLS certificates, but the test bed talks plain TCP to match MariaDB's; caching_sha2's
+     * first login then needs the server's RSA key.
+     */
+    @Override
+    public String jdbcOptions() {
+        return "sslMode=DISABLED&allowPublicKeyRetrieval=true";
+    }
+}

@@ -1,0 +1,58 @@
+package io.mysqlproxy.testbed;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** What differs between the flavours: binaries, initialisation, command line, accounts and replication SQL. */
+interface ServerRecipe {
+
+    /** Where to look for the binaries, and what to tell the user when they are missing. */
+    BinaryLookup binaries();
+
+    /** SQL run once while initialising the data-directory template: creates {@code root@127.0.0.1}. */
+    List<String> rootSql();
+
+    /** The command that initialises {@code dataDir} (which must not exist yet) and runs {@code rootSqlFile}. */
+    List<String> initialise(ServerBinaries binaries, Path dataDir, Path rootSqlFile);
+
+    /** Makes an initialised data directory safe to copy for several servers. */
+    void prepareTemplate(Path dataDir);
+
+    List<String> commandLine(ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly);
+
+    /** Creates the accounts of {@link DbAccount} and {@code database} on the primary. */
+    List<String> provision(String database);
+
+    /** Points a replica at the primary with GTID auto-positioning and starts replication. */
+    List<String> attach(TestBedServer primary);
+
+    /** A query on the primary whose one column is the GTID position of everything it has binlogged. */
+    String primaryPositionQuery();
+
+    /** A query with parameters (position, timeout in seconds) that answers 0 once a replica has applied it. */
+    String waitForPositionQuery();
+
+    /** The replica status statement and the prefix of its column names ("Slave_" or "Replica_"). */
+    String replicaStatusQuery();
+
+    String replicaColumnPrefix();
+
+    /** Connector/J URL options for a connection to one of these servers (no TLS on the test bed's servers). */
+    String jdbcOptions();
+
+    /**
+     * Where a flavour's binaries are found.
+     *
+     * @param envVariable  an environment variable naming a directory to search first
+     * @param defaultDirs  the directories searched after it
+     * @param serverNames  names of the server daemon
+     * @param installNames names of a separate data-directory initialiser, empty if the server initialises itself
+     * @param installHint  the command that installs the binaries
+     */
+    record BinaryLookup(
+            String envVariable,
+            List<String> defaultDirs,
+            List<String> serverNames,
+            List<String> installNames,
+            String installHint) {}
+}
