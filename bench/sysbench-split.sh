@@ -7,8 +7,10 @@
 #  2. oltp_read_write through the proxy, then directly, counting errors (sysbench's failed and
 #     ignored errors).
 #
-#   bench/sysbench-split.sh [--time SECONDS] [--rw-time SECONDS] [--threads N] [--proxy-config FILE]
+#   bench/sysbench-split.sh [--flavour mariadb|mysql] [--time SECONDS] [--rw-time SECONDS] [--threads N]
+#                           [--proxy-config FILE]
 #
+# --flavour mysql runs the demo on Oracle MySQL 9.7 (installed by scripts/mysql-server.sh).
 # Needs a build (mvn -DskipTests package) and sysbench; writes bench/results/split-<time>.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,17 +19,25 @@ time_s=30
 rw_time_s=60
 threads=8
 proxy_config=()
+flavour=mariadb
+config_file=none
 while [ $# -gt 0 ]; do
   case "$1" in
+    --flavour) flavour="$2"; shift 2 ;;
     --time) time_s="$2"; shift 2 ;;
     --rw-time) rw_time_s="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
-    --proxy-config) proxy_config=(--config "$2"); shift 2 ;;
+    --proxy-config) proxy_config+=(--config "$2"); config_file="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
 command -v curl > /dev/null || { echo "curl is missing: apt-get install -y curl" >&2; exit 1; }
+proxy_config+=(--flavour "$flavour")
+if [ "$flavour" = mysql ]; then
+  MYSQL_BIN_DIR="$(scripts/mysql-server.sh)"
+  export MYSQL_BIN_DIR
+fi
 # shellcheck source=bench/lib/demo.sh
 source bench/lib/demo.sh
 # shellcheck source=bench/lib/sysbench.sh
@@ -74,13 +84,19 @@ spread="$(awk '{ n[NR] = $2; s += $2 } END { m = s / NR; d = 0;
   printf "%.1f%%", 100 * d }' <<< "$spread_rows")"
 ratio="$(awk -v p="$p_qps" -v d="$d_qps" 'BEGIN { printf "%.1f%%", 100 * p / d }')"
 
+# server_version: the primary's version, as the proxy logged it at start ("primary ADDRESS is VERSION").
+server_version() {
+  sed -n 's/.* - primary [0-9.:]* is \(.*\)$/\1/p' "$demo_log" | head -n 1
+}
+
 stamp="$(date -u +%Y-%m-%dT%H%MZ)"
 report="bench/results/split-$stamp.md"
 {
   echo "# Read/write splitting under sysbench ($stamp)"
   echo
   echo "$(nproc) cores, $(sysbench --version), ${threads} threads, $sysbench_rows rows, prepared statements on;"
-  echo "servers, proxy and sysbench on this one machine. Proxy configuration over the demo's: ${proxy_config[1]:-none}"
+  echo "servers ($flavour: $(server_version)), proxy and sysbench on this one machine. Proxy configuration over the"
+  echo "demo's: $config_file"
   echo
   echo "## oltp_read_only --skip_trx=on, ${time_s} s"
   echo

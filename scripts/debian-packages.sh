@@ -4,7 +4,7 @@
 # what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck "$@")
+packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck debootstrap "$@")
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit tests (Surefire) and integration tests against real MariaDB
-# servers (Failsafe), with Netty's leak detector at PARANOID. Fails on any test failure or leak.
+# Runs the whole test suite: unit tests (Surefire) and integration tests (Failsafe) against real
+# MariaDB servers, then the integration tests again against real Oracle MySQL 9.7 servers, with
+# Netty's leak detector at PARANOID. Fails on any test failure or leak. Arguments go to both Maven
+# runs (e.g. -Dit.test=ReadWriteSplitIT).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/debian-packages.sh
+# Installs (or finds cached) MySQL 9.7 from Debian sid; the test bed looks for it in MYSQL_BIN_DIR.
+MYSQL_BIN_DIR="$(scripts/mysql-server.sh)"
+export MYSQL_BIN_DIR
+
 log="$(mktemp -t mysql-proxy-test.XXXXXX.log)"
 status=0
+echo "=== MariaDB $(mariadbd --version 2>/dev/null | awk '{print $3}'): unit and integration tests"
 mvn -B -ntp verify "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -eq 0 ]; then
+  echo "=== MySQL $("$MYSQL_BIN_DIR/mysqld" --version | awk '{print $3}'): integration tests"
+  # The unit tests do not touch a server, so they ran once above.
+  mvn -B -ntp verify -Dtestbed.flavour=mysql -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false "$@" 2>&1 \
+    | tee -a "$log" || status=$?
+fi
 # LeakFailingExtension fails the test class that leaked; this also catches a report that came
 # after the last test of a JVM had finished.
 if grep -q "LEAK: " "$log"; then

@@ -5,6 +5,7 @@ import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.ProxyServer;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.ServerFlavour;
 import io.mysqlproxy.testbed.TestBedServer;
 
 import java.io.IOException;
@@ -13,38 +14,50 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code demo}: a local MariaDB primary and two GTID replicas (the same launcher the tests use)
- * and the proxy in front of them on 127.0.0.1:6033. Runs until interrupted; stops everything.
- * {@code --config FILE} applies HOCON over the demo's configuration (e.g. event-loop-threads).
+ * {@code demo}: a local primary and two GTID replicas (the same launcher the tests use), MariaDB or
+ * with {@code --flavour mysql} Oracle MySQL 9.7, and the proxy in front of them on 127.0.0.1:6033.
+ * Runs until interrupted; stops everything. {@code --config FILE} applies HOCON over the demo's
+ * configuration (e.g. event-loop-threads).
  */
 final class DemoCommand {
 
     static final int PORT = 6033;
     static final int ADMIN_PORT = 9090;
 
+    static final String USAGE = "usage: mysql-proxy demo [--flavour mariadb|mysql] [--config FILE]"
+            + "   (FILE: HOCON applied over the demo's configuration)";
+
     private DemoCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        String overrides;
-        if (args.length == 0) {
-            overrides = "";
-        } else if (args.length == 2 && args[0].equals("--config")) {
-            try {
-                overrides = Files.readString(Path.of(args[1]));
-            } catch (IOException e) {
-                err.println("cannot read " + args[1] + ": " + e.getMessage());
+        String overrides = "";
+        ServerFlavour flavour = ServerFlavour.current();
+        for (int i = 0; i < args.length; i += 2) {
+            if (i + 1 >= args.length || !(args[i].equals("--config") || args[i].equals("--flavour"))) {
+                err.println(USAGE);
                 return Main.INVALID;
             }
-        } else {
-            err.println(
-                    "usage: mysql-proxy demo [--config FILE]   (FILE: HOCON applied over the demo's configuration)");
-            return Main.INVALID;
+            if (args[i].equals("--flavour")) {
+                try {
+                    flavour = ServerFlavour.parse(args[i + 1]);
+                } catch (IllegalArgumentException e) {
+                    err.println(e.getMessage());
+                    return Main.INVALID;
+                }
+                continue;
+            }
+            try {
+                overrides = Files.readString(Path.of(args[i + 1]));
+            } catch (IOException e) {
+                err.println("cannot read " + args[i + 1] + ": " + e.getMessage());
+                return Main.INVALID;
+            }
         }
         ReplicatedTestBed bed;
         try {
-            bed = ReplicatedTestBed.start();
+            bed = ReplicatedTestBed.start(flavour, ReplicatedTestBed.DEFAULT_REPLICAS);
         } catch (RuntimeException e) {
-            err.println("could not start the local MariaDB servers: " + e.getMessage());
+            err.println("could not start the local " + flavour.displayName() + " servers: " + e.getMessage());
             return Main.FAILED;
         }
         try {
@@ -73,8 +86,9 @@ final class DemoCommand {
             out.println("  proxy     127.0.0.1:" + server.port());
             out.println();
             out.println("Connect with:");
-            out.println("  mariadb -h127.0.0.1 -P" + server.port() + " -u" + DbAccount.APP.user() + " -p"
-                    + DbAccount.APP.password() + " " + ReplicatedTestBed.APP_DATABASE);
+            out.println("  " + (flavour == ServerFlavour.MYSQL ? "mysql" : "mariadb") + " -h127.0.0.1 -P"
+                    + server.port() + " -u" + DbAccount.APP.user() + " -p" + DbAccount.APP.password() + " "
+                    + ReplicatedTestBed.APP_DATABASE);
             out.flush();
             return Main.OK;
         } catch (Exception e) {

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * {@code bin/mysql-proxy}: {@code run [--config FILE]}, {@code demo [--config FILE]}, {@code check-config FILE}.
+ * {@code bin/mysql-proxy}: {@code run [--config FILE]}, {@code demo [--flavour mariadb|mysql] [--config FILE]}, {@code check-config FILE}.
  * Exit codes: 0 success, 1 failure at run time, 2 invalid configuration or usage.
  */
 public final class Main {
@@ -51,7 +51,7 @@ public final class Main {
     private static void usage(PrintStream out) {
         out.println("usage: mysql-proxy run [--config FILE]   start the proxy");
         out.println(
-                "       mysql-proxy demo [--config FILE]  start a local primary, two replicas and the proxy on 127.0.0.1:6033");
+                "       mysql-proxy demo [--flavour mariadb|mysql] [--config FILE]  start a local primary, two replicas and the proxy on 127.0.0.1:6033");
         out.println("       mysql-proxy check-config FILE     validate a configuration file");
     }
 }

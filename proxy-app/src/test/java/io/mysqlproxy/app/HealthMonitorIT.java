@@ -89,7 +89,7 @@ class HealthMonitorIT {
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(5));
             try (Connection root = stalled.connectAsRoot();
                     Statement r = root.createStatement()) {
-                r.execute("STOP SLAVE SQL_THREAD");
+                r.execute("STOP REPLICA SQL_THREAD");
             }
             try {
                 Awaits.state(proxy, backend, BackendState.DOWN, Duration.ofSeconds(3));
@@ -98,7 +98,7 @@ class HealthMonitorIT {
             } finally {
                 try (Connection root = stalled.connectAsRoot();
                         Statement r = root.createStatement()) {
-                    r.execute("START SLAVE SQL_THREAD");
+                    r.execute("START REPLICA SQL_THREAD");
                 }
             }
             Awaits.state(proxy, backend, BackendState.UP, Duration.ofSeconds(10));

@@ -69,4 +69,13 @@ class MainTest {
         assertTrue(err().contains("usage"), err());
         assertEquals(0, main("help"));
     }
+
+    /** Refused before any server starts. */
+    @Test
+    void demoRefusesAnUnknownFlavourAndAMissingValue() {
+        assertEquals(2, main("demo", "--flavour", "postgres"));
+        assertTrue(err().contains("use mariadb or mysql"), err());
+        assertEquals(2, main("demo", "--flavour"));
+        assertTrue(err().contains("usage: mysql-proxy demo [--flavour mariadb|mysql]"), err());
+    }
 }

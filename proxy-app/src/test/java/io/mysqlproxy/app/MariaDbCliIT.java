@@ -67,14 +67,14 @@ class MariaDbCliIT {
                 SELECT * FROM cli_script ORDER BY id;
                 SELECT COUNT(*) AS n, SUM(amount) AS total FROM cli_script;
                 SELECT id, name FROM cli_script WHERE id > 100;
-                SELECT seq, seq * seq AS square FROM seq_1_to_50;
+                SELECT seq, seq * seq AS square FROM %s;
                 SET sql_mode = 'ERROR_FOR_DIVISION_BY_ZERO';
                 SELECT 1/0 AS d;
                 SHOW WARNINGS;
                 DELETE FROM cli_script WHERE id = 3;
                 SELECT ROW_COUNT() AS deleted, (SELECT COUNT(*) FROM cli_script) AS remaining;
                 SELECT 'done' AS status;
-                """, StandardCharsets.UTF_8);
+                """.formatted(bed.flavour().sequence(1, 50)), StandardCharsets.UTF_8);
         MariaDbCli.Run direct = run(bed.primary().port(), List.of(), script);
         MariaDbCli.Run proxied = run(proxy.port(), List.of(), script);
         assertAll(

@@ -98,7 +98,7 @@ class PrimaryIdentificationIT {
                 setReadOnly(bed.primary(), true);
                 try (Connection root = candidate.connectAsRoot();
                         Statement r = root.createStatement()) {
-                    r.execute("STOP SLAVE");
+                    r.execute("STOP REPLICA");
                 }
                 setReadOnly(candidate, false);
                 Awaits.within(WITHIN, "the writable replica becomes the primary")
@@ -122,7 +122,7 @@ class PrimaryIdentificationIT {
                 setReadOnly(candidate, true);
                 try (Connection root = candidate.connectAsRoot();
                         Statement r = root.createStatement()) {
-                    r.execute("START SLAVE");
+                    r.execute("START REPLICA");
                 }
                 setReadOnly(bed.primary(), false);
             }
@@ -138,10 +138,7 @@ class PrimaryIdentificationIT {
     }
 
     private static void setReadOnly(TestBedServer server, boolean readOnly) throws SQLException {
-        try (Connection root = server.connectAsRoot();
-                Statement r = root.createStatement()) {
-            r.execute("SET GLOBAL read_only = " + (readOnly ? "ON" : "OFF"));
-        }
+        server.setReadOnly(readOnly);
     }
 
     /** Repeats {@code sql} until the proxy refuses it (error 1290), within 5 s. */

@@ -46,7 +46,7 @@ class ReadYourWritesIT {
         TestBedServer delayed = bed.replicas().get(1);
         try (Connection root = delayed.connectAsRoot();
                 Statement s = root.createStatement()) {
-            s.execute("STOP SLAVE SQL_THREAD");
+            s.execute("STOP REPLICA SQL_THREAD");
         }
         return delayed;
     }
@@ -54,7 +54,7 @@ class ReadYourWritesIT {
     private static void releaseTheReplica(ReplicatedTestBed bed, TestBedServer delayed) throws SQLException {
         try (Connection root = delayed.connectAsRoot();
                 Statement s = root.createStatement()) {
-            s.execute("START SLAVE SQL_THREAD");
+            s.execute("START REPLICA SQL_THREAD");
         }
         bed.awaitReplication();
     }

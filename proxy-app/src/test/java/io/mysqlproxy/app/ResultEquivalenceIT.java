@@ -1,6 +1,7 @@
 package io.mysqlproxy.app;
 
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.ServerFlavour;
 import io.mysqlproxy.testbed.TestBedExtension;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetric;
@@ -106,7 +107,10 @@ class ResultEquivalenceIT {
                     LocalDateTime.of(2024, 2, 29, 12, 34, 56, 789_000),
                     1.0 / 3,
                     true),
-            Item.of("SELECT seq, seq * seq AS square, CONCAT('s', seq) AS label FROM seq_1_to_1000", "rows 1000"),
+            Item.of(
+                    "SELECT seq, seq * seq AS square, CONCAT('s', seq) AS label FROM "
+                            + ServerFlavour.current().sequence(1, 1000),
+                    "rows 1000"),
             Item.of(
                     "SELECT id, c_varchar FROM eq_types WHERE id > ? ORDER BY id LIMIT 1000000 OFFSET 1000000",
                     "rows 0",
@@ -199,14 +203,16 @@ class ResultEquivalenceIT {
                      '[1, "two", {"three": 3}]', ST_GeomFromText('LINESTRING(0 0, 1 1, 2 4)'),
                      ST_PointFromText('POINT(0 -0)'))
                     """);
-            assertEquals(GENERATED_ROWS, st.executeUpdate("""
+            assertEquals(
+                    GENERATED_ROWS,
+                    st.executeUpdate("""
                     INSERT INTO eq_types (id, c_tinyint, c_int_u, c_bigint, c_decimal, c_double, c_date, c_time,
                                           c_datetime, c_varchar, c_varbinary, c_text, c_enum, c_set, c_json, c_point)
                     SELECT n, n % 128, n * 1000, n * -123456789, n / 7, SQRT(n), '2020-01-01' + INTERVAL n DAY,
                            SEC_TO_TIME(n * 997.5), '2020-01-01' + INTERVAL n * 3601 SECOND, CONCAT('row ', n),
-                           UNHEX(MD5(n)), REPEAT(CONCAT(n, ' '), n), ELT(1 + n % 3, 'red', 'green', 'blue'),
+                           UNHEX(SHA2(n, 256)), REPEAT(CONCAT(n, ' '), n), ELT(1 + n % 3, 'red', 'green', 'blue'),
                            MAKE_SET(n % 8, 'a', 'b', 'c'), JSON_OBJECT('n', n, 'even', n % 2 = 0), POINT(n, -n)
-                    FROM (SELECT CAST(seq AS SIGNED) AS n FROM seq_100_to_""" + (100 + GENERATED_ROWS - 1) + ") s"));
+                    FROM (SELECT CAST(seq AS SIGNED) AS n FROM """ + ServerFlavour.current().sequence(100, 100 + GENERATED_ROWS - 1) + ") s"));
             st.execute("DROP PROCEDURE IF EXISTS eq_two_results");
             st.execute("""
                     CREATE PROCEDURE eq_two_results(IN n INT)
@@ -298,8 +304,8 @@ class ResultEquivalenceIT {
         try (Connection c = proxy.connect("useCursorFetch=false&useServerPrepStmts=false");
                 Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
             st.setFetchSize(Integer.MIN_VALUE);
-            try (ResultSet rs = st.executeQuery(
-                    "SELECT seq, REPEAT(CHAR(65 + seq % 26), 100) AS filler " + "FROM seq_1_to_" + rowCount)) {
+            try (ResultSet rs = st.executeQuery("SELECT seq, REPEAT(CHAR(65 + seq % 26), 100) AS filler FROM "
+                    + ServerFlavour.current().sequence(1, rowCount))) {
                 long deadline = System.nanoTime() + 3_000_000_000L;
                 while (System.nanoTime() < deadline && rs.next()) {
                     rows++;

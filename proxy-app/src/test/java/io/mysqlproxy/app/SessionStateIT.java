@@ -1,6 +1,7 @@
 package io.mysqlproxy.app;
 
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.ServerFlavour;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,9 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ProxyOverrides(ProxyFixture.NATIVE_PASSWORD_APP)
 class SessionStateIT {
 
+    /** MariaDB 10.11 knows the isolation level only as tx_isolation, MySQL 8.0+ only as transaction_isolation. */
     private static final String PROBE =
             "SELECT @@server_id, @@character_set_client, @@collation_connection, DATABASE(), "
-                    + "@@sql_mode, @@time_zone, @greeting, @@session.tx_isolation";
+                    + "@@sql_mode, @@time_zone, @greeting, @@session."
+                    + (ServerFlavour.current() == ServerFlavour.MYSQL ? "transaction_isolation" : "tx_isolation");
 
     @Test
     void stateSetOnceIsSeenByAThousandReadsOnEveryReplica(ProxyFixture proxy, ReplicatedTestBed bed)

@@ -101,6 +101,11 @@ final class MariaDbRecipe implements ServerRecipe {
     }
 
     @Override
+    public String readOnlyStatement(boolean on) {
+        return "SET GLOBAL read_only = " + (on ? "ON" : "OFF");
+    }
+
+    @Override
     public String primaryPositionQuery() {
         return "SELECT @@gtid_binlog_pos";
     }

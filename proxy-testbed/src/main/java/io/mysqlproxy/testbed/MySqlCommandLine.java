@@ -44,6 +44,8 @@ final class MySqlCommandLine {
         args.add("--max-allowed-packet=64M");
         args.add("--local-infile=1");
         args.add("--skip-name-resolve");
+        // ServerFlavour.sequence generates rows with a recursive CTE; the default depth limit is 1000.
+        args.add("--cte-max-recursion-depth=4000000");
         args.add("--character-set-server=utf8mb4");
         args.add("--collation-server=utf8mb4_general_ci");
         if (readOnly) {

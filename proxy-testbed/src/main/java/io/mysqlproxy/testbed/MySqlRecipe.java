@@ -95,16 +95,24 @@ final class MySqlRecipe implements ServerRecipe {
     /**
      * GET_SOURCE_PUBLIC_KEY lets the replica's first caching_sha2 login over a plain connection complete (the
      * servers' TLS is not used between them); the one-second retry makes replicas reattach quickly after the
-     * primary restarts.
+     * primary restarts, and the retry count (MySQL's default is 10) lets them wait as long as MariaDB's do, for
+     * tests that keep the primary down for a while.
      */
     @Override
     public List<String> attach(TestBedServer primary) {
         return List.of(
                 "CHANGE REPLICATION SOURCE TO SOURCE_HOST='" + primary.host() + "', SOURCE_PORT=" + primary.port()
                         + ", SOURCE_USER='" + DbAccount.REPLICATION.user() + "', SOURCE_PASSWORD='"
-                        + DbAccount.REPLICATION.password() + "', SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=1, "
+                        + DbAccount.REPLICATION.password()
+                        + "', SOURCE_AUTO_POSITION=1, SOURCE_CONNECT_RETRY=1, SOURCE_RETRY_COUNT=86400, "
                         + "GET_SOURCE_PUBLIC_KEY=1",
                 "START REPLICA");
+    }
+
+    /** Turning read_only off turns super_read_only off too; turning super_read_only on sets read_only. */
+    @Override
+    public String readOnlyStatement(boolean on) {
+        return on ? "SET GLOBAL super_read_only = ON" : "SET GLOBAL read_only = OFF";
     }
 
     @Override

@@ -48,6 +48,18 @@ public enum ServerFlavour {
         return displayName;
     }
 
+    /**
+     * A table expression with one column {@code seq} holding {@code from..to}, for generating rows: MariaDB's
+     * Sequence engine table ({@code seq_1_to_1000}); on MySQL a recursive CTE (the servers allow its depth).
+     */
+    public String sequence(long from, long to) {
+        String name = "seq_" + from + "_to_" + to;
+        return this == MARIADB
+                ? name
+                : "(WITH RECURSIVE s (seq) AS (SELECT CAST(" + from + " AS SIGNED) UNION ALL SELECT seq + 1 FROM s"
+                        + " WHERE seq < " + to + ") SELECT seq FROM s) AS " + name;
+    }
+
     ServerRecipe recipe() {
         return recipe;
     }

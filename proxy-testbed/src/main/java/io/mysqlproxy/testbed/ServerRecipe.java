@@ -26,6 +26,9 @@ interface ServerRecipe {
     /** Points a replica at the primary with GTID auto-positioning and starts replication. */
     List<String> attach(TestBedServer primary);
 
+    /** Sets the server read-only (for MySQL: super_read_only, which implies read_only) or writable. */
+    String readOnlyStatement(boolean on);
+
     /** A query on the primary whose one column is the GTID position of everything it has binlogged. */
     String primaryPositionQuery();
 

@@ -305,6 +305,17 @@ public final class TestBedServer implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(database), account.user(), account.password());
     }
 
+    /**
+     * Makes the server read-only or writable as an operator would in a switchover: {@code read_only}, and on MySQL
+     * {@code super_read_only} as well, which is how the test bed's MySQL replicas run.
+     */
+    public void setReadOnly(boolean on) throws SQLException {
+        try (Connection connection = connectAsRoot();
+                Statement statement = connection.createStatement()) {
+            statement.execute(recipe.readOnlyStatement(on));
+        }
+    }
+
     /** Opens a JDBC connection as the test bed's root account, without a default schema. */
     public Connection connectAsRoot() throws SQLException {
         return connect(DbAccount.ROOT, null);

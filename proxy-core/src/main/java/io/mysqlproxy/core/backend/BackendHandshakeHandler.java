@@ -22,7 +22,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The proxy as a client: reads the backend's greeting and logs in with the client's account,
- * following auth switches and caching_sha2_password's fast and full (RSA) paths. Completes the
+ * following auth switches, caching_sha2_password's fast and full (RSA) paths and sha256_password's
+ * RSA exchange. Completes the
  * promise with a ready {@link BackendConnection}, or fails it with the ERR the client should see.
  */
 final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -33,6 +34,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         PUBLIC_KEY,
         DONE
     }
+
+    private static final String SHA256_PASSWORD = "sha256_password";
 
     private final String address;
     private final BackendLogin login;
@@ -124,6 +127,15 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             }
             case AuthSwitchRequest.HEADER -> {
                 AuthSwitchRequest request = AuthSwitchRequest.decode(payload);
+                if (SHA256_PASSWORD.equals(request.pluginName())) {
+                    // MySQL answers a user it does not know with a decoy switch to sha256_password, and the
+                    // client must play it through to get the server's own 1045. Without TLS its exchange is
+                    // caching_sha2's full path: ask for the RSA key (0x01 here), send the encrypted password.
+                    nonce = request.scramble();
+                    state = State.PUBLIC_KEY;
+                    write(ctx, sequenceId + 1, new byte[] {1});
+                    return;
+                }
                 AuthPlugin plugin = AuthPlugin.byWireName(request.pluginName());
                 if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
                     fail(

@@ -165,6 +165,46 @@ class BackendHandshakeHandlerTest {
         assertTrue(outcome.isSuccess());
     }
 
+    /**
+     * MySQL 8.0+/9.x answers a user it does not know with a decoy switch to sha256_password; played through, the
+     * exchange ends in the server's own 1045, which is what the client must see (not "a plugin the proxy does not
+     * speak").
+     */
+    @Test
+    void decoySwitchToSha256PasswordIsPlayedThroughToTheServersAccessDenied() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        start(LOGIN);
+        serverSends(0, SHA2_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+
+        byte[] nonce = "klmnopqrst9876543210".getBytes(StandardCharsets.US_ASCII);
+        serverSends(
+                2,
+                "fe" + ByteBufUtil.hexDump("sha256_password".getBytes(StandardCharsets.US_ASCII)) + "00"
+                        + ByteBufUtil.hexDump(nonce) + "00");
+        assertWritten(frame(3, "01")); // sha256_password's public key request
+        serverSends(
+                4,
+                "01"
+                        + ByteBufUtil.hexDump(
+                                RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
+        ByteBuf encrypted = channel.readOutbound();
+        try {
+            assertEquals(5, encrypted.getUnsignedByte(3));
+            byte[] payload = ByteBufUtil.getBytes(encrypted, 4, encrypted.readableBytes() - 4);
+            assertEquals("s3cret", RsaPasswordCipher.decrypt(payload, nonce, keys.getPrivate()));
+        } finally {
+            encrypted.release();
+        }
+        serverSends(6, ERR_1045);
+
+        BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
+        assertEquals(1045, failure.error().errorCode());
+        assertFalse(channel.isOpen());
+    }
+
     @Test
     void errOnLoginFailsWithTheServersOwnErrorAndCloses() {
         start(LOGIN);
