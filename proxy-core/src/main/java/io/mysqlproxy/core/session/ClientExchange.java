@@ -145,6 +145,13 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
             metrics.completed(leg.backend(), System.nanoTime() - cmd.sentAt(), failed);
         }
         tracker.afterCommand(cmd, leg, status, failed);
+        if (awaitingClientFrames) {
+            // Answered before the server had all of the command: it refused the packet part way (MySQL does,
+            // over its max_allowed_packet) and reads what follows as commands. The rest is dropped as it comes.
+            // The answer is flushed now: once the leg is closed, its end of read no longer reaches the client.
+            ctx.flush();
+            failures.outOfStep(leg);
+        }
         session.finish(cmd);
     }
 

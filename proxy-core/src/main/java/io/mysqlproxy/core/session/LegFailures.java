@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * read goes where the router sends it). A leg lost mid-command ends the session with error 1158
  * (08S01), as a dead server would; one lost while it held the session's transaction, locks or
  * temporary tables ends the session too, since that state is gone. Any other leg is just forgotten:
- * the next command borrows a new connection.
+ * the next command borrows a new connection. A leg whose server answered a command before all of it
+ * arrived is out of step with it and is closed the same way ({@link #outOfStep}).
  */
 final class LegFailures {
 
@@ -109,5 +110,25 @@ final class LegFailures {
                     reason);
         }
         idle.legFailed(leg);
+    }
+
+    /**
+     * The server answered a command before all of it went out, so it would take the rest for commands of
+     * their own ("Got packets out of order"): the connection is closed rather than used again. The session
+     * goes on, unless the connection held its transaction, locks or temporary tables.
+     */
+    void outOfStep(Leg leg) {
+        boolean heldState = tracker.holdsState(leg);
+        legs.drop(leg);
+        leg.discard();
+        SessionInfo info = session.info();
+        log.warn(
+                "[conn {}] {}: {} answered before the command's last packet reached it; closing that connection",
+                info.connectionId(),
+                info.remote(),
+                leg);
+        if (heldState) {
+            self.closeSession();
+        }
     }
 }

@@ -141,6 +141,35 @@ class SessionContinuationTest {
     }
 
     /**
+     * A server that refuses a packet part way answers before the rest of it has arrived: MySQL, over its
+     * max_allowed_packet, sends error 1153 at once and then reads what follows as commands of their own,
+     * answering "Got packets out of order". The answer reaches the client, the rest of the packet goes
+     * nowhere, that connection is closed, and the client's next statement runs on a new one.
+     */
+    @Test
+    void aServerThatAnswersBeforeTheRestArrivedIsNotUsedAgain() {
+        rig = new SessionRig(1, true);
+        BackendConnection refusing = rig.loginConnection;
+        rig.clientSends(FIRST);
+        assertArrayEquals(FIRST, serverReceived(refusing));
+        byte[] tooLarge = Wire.err(1, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes");
+        serverSends(refusing, tooLarge);
+        assertEquals(hexOf(tooLarge), hexOf(rig.clientReceived()), "the server's answer, as it came");
+
+        rig.clientSends(REST);
+        assertEquals(0, serverReceived(refusing).length, "the rest of the refused packet goes nowhere");
+        assertEquals(List.of(refusing), rig.pool(rig.primary).discarded(), "the connection is out of step: closed");
+        assertFalse(refusing.isActive());
+
+        rig.clientSends(query(GoldenResponses.UPDATE));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(GoldenResponses.UPDATE)), hexOf(serverReceived(next)), "a new connection");
+        serverSends(next, GoldenResponses.UPDATE_OK);
+        assertEquals(hexOf(GoldenResponses.UPDATE_OK), hexOf(rig.clientReceived()));
+        assertTrue(rig.client.isActive(), "the session goes on");
+    }
+
+    /**
      * A statement is classified from its first frame; when that is a read whose rest turns out to be a
      * write, the whole must still go to the primary.
      */
