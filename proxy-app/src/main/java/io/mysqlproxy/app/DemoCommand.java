@@ -4,8 +4,8 @@ import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.ProxyServer;
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedServer;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -3,8 +3,8 @@ package io.mysqlproxy.app;
 import io.mysqlproxy.core.config.ConfigLoader;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.testbed.DbAccount;
-import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.TestBedServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

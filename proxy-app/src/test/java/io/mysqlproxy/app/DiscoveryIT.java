@@ -6,9 +6,9 @@ import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.DiscoveredBackends;
 import io.mysqlproxy.core.topology.Discovery;
-import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import io.mysqlproxy.testbed.TestBedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

@@ -2,9 +2,9 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
-import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import io.mysqlproxy.testbed.TestBedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

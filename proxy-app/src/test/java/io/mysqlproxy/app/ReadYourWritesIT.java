@@ -1,8 +1,8 @@
 package io.mysqlproxy.app;
 
-import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import io.mysqlproxy.testbed.TestBedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;

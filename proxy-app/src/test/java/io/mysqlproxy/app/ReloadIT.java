@@ -2,9 +2,9 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.config.ConfigLoader;
 import io.mysqlproxy.core.server.ProxyServer;
-import io.mysqlproxy.testbed.TestBedServer;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import io.mysqlproxy.testbed.TestBedServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
