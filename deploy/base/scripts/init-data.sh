@@ -87,24 +87,28 @@ initialise_primary() {
   for account in $extra_accounts; do
     sql "$root_options" -e "DROP USER $account"
   done
-  local replication_privileges monitor_privileges
+  local replication_privileges monitor_privileges identified
   if [[ $MYSQL_FLAVOR == mysql ]]; then
     # BACKUP_ADMIN lets a new replica clone this server with the same account.
     replication_privileges="REPLICATION SLAVE, BACKUP_ADMIN"
     monitor_privileges="REPLICATION CLIENT"
+    # Named, not left to authentication_policy: MySQL 9 has no built-in mysql_native_password, and the
+    # proxy in front answers the plugin the primary greets with (deploy/base/proxy/application.conf).
+    identified="IDENTIFIED WITH caching_sha2_password BY"
   else
     replication_privileges="REPLICATION SLAVE"
     monitor_privileges="SLAVE MONITOR, BINLOG MONITOR"
+    identified="IDENTIFIED BY"
   fi
   log "creating the accounts root@localhost, $MYSQL_REPLICATION_USER, $MYSQL_MONITOR_USER, $MYSQL_APP_USER and database $MYSQL_APP_DATABASE"
   sql "$root_options" <<SQL
-ALTER USER 'root'@'localhost' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD';
-CREATE USER '$MYSQL_REPLICATION_USER'@'%' IDENTIFIED BY '$MYSQL_REPLICATION_PASSWORD';
+ALTER USER 'root'@'localhost' $identified '$MYSQL_ROOT_PASSWORD';
+CREATE USER '$MYSQL_REPLICATION_USER'@'%' $identified '$MYSQL_REPLICATION_PASSWORD';
 GRANT $replication_privileges ON *.* TO '$MYSQL_REPLICATION_USER'@'%';
-CREATE USER '$MYSQL_MONITOR_USER'@'%' IDENTIFIED BY '$MYSQL_MONITOR_PASSWORD';
+CREATE USER '$MYSQL_MONITOR_USER'@'%' $identified '$MYSQL_MONITOR_PASSWORD';
 GRANT $monitor_privileges ON *.* TO '$MYSQL_MONITOR_USER'@'%';
 CREATE DATABASE \`$MYSQL_APP_DATABASE\` CHARACTER SET utf8mb4;
-CREATE USER '$MYSQL_APP_USER'@'%' IDENTIFIED BY '$MYSQL_APP_PASSWORD';
+CREATE USER '$MYSQL_APP_USER'@'%' $identified '$MYSQL_APP_PASSWORD';
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES,
   EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER, EVENT, REFERENCES
   ON \`$MYSQL_APP_DATABASE\`.* TO '$MYSQL_APP_USER'@'%';
@@ -149,33 +153,57 @@ SQL
 }
 
 # MySQL: the clone plugin copies the peer over its SQL port into a freshly initialised server,
-# GTID state included, so SOURCE_AUTO_POSITION needs nothing else.
-clone_mysql() {
+# GTID state included, so SOURCE_AUTO_POSITION needs nothing else. Returns 1, with the temporary
+# server stopped, if the peer could not be cloned (not reachable yet, refused the account...).
+attempt_mysql_clone() {
   "$MYSQLD" --defaults-file="$CONF_DIR/my.cnf" --datadir="$staging" --initialize-insecure
   start_temp_server
   make_options_file root ""
   log "cloning $CLONE_PEER_HOST:$CLONE_PEER_PORT with the clone plugin"
-  # After copying, CLONE restarts the server; without a supervisor it just stops, and the statement
-  # ends with error 3707. Whether the clone worked is read from clone_status after the restart below.
-  sql "$OPTIONS_FILE" <<SQL || true
+  local error
+  error="$(sql "$OPTIONS_FILE" 2>&1 >/dev/null <<SQL
 SET GLOBAL clone_valid_donor_list = '$CLONE_PEER_HOST:$CLONE_PEER_PORT';
 CLONE INSTANCE FROM '$MYSQL_REPLICATION_USER'@'$CLONE_PEER_HOST':$CLONE_PEER_PORT
   IDENTIFIED BY '$MYSQL_REPLICATION_PASSWORD';
 SQL
+  )" || true
+  # After copying, CLONE restarts the server; without a supervisor (mysqld_safe, systemd) it just stops,
+  # and the statement ends with error 3707 (or the connection drops first, 2013). Any other error leaves
+  # the server running as it was: waiting for it to stop would only wait out the timeout below.
+  if [[ $error != *"ERROR 3707 "* && $error != *"ERROR 2013 "* ]]; then
+    log "the clone from $CLONE_PEER_HOST:$CLONE_PEER_PORT failed: ${error:-no error, yet the server did not stop}"
+    stop_temp_server
+    return 1
+  fi
   local waited=0
   while kill -0 "$temp_pid" 2>/dev/null && (( waited++ < 300 )); do sleep 1; done
   stop_temp_server   # a no-op if it stopped by itself, as expected
+}
+
+clone_mysql() {
+  local deadline=$((SECONDS + ${CLONE_TIMEOUT:-1800}))
+  until attempt_mysql_clone; do
+    (( SECONDS < deadline )) || die "no clone from $CLONE_PEER_HOST:$CLONE_PEER_PORT within ${CLONE_TIMEOUT:-1800}s"
+    log "retrying the clone from $CLONE_PEER_HOST:$CLONE_PEER_PORT in 5s"
+    sleep 5
+    rm -rf "$staging" && mkdir -p "$staging"
+  done
+  # The first start after a clone finishes it (recovery); clone_status then says whether it worked.
   start_temp_server
   make_options_file root "$MYSQL_ROOT_PASSWORD"
   local state
   state="$(sql "$OPTIONS_FILE" -e "SELECT STATE FROM performance_schema.clone_status")"
   [[ $state == Completed ]] || die "the clone from $CLONE_PEER_HOST did not complete (state '$state')"
   log "clone complete; replicating from $PRIMARY_HOST:$PRIMARY_PORT"
+  # SOURCE_RETRY_COUNT: MySQL's default (10 attempts, 100 s at SOURCE_CONNECT_RETRY = 10) would leave the
+  # replica stopped for good after a longer absence of the primary (a rescheduled pod, crash recovery);
+  # 86400 attempts keep it trying for 10 days, about what MariaDB's default master_retry_count gives.
+  # GET_SOURCE_PUBLIC_KEY: caching_sha2_password's first login without TLS needs the source's RSA key.
   sql "$OPTIONS_FILE" <<SQL
 RESET REPLICA ALL;
 CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$PRIMARY_HOST', SOURCE_PORT = $PRIMARY_PORT,
   SOURCE_USER = '$MYSQL_REPLICATION_USER', SOURCE_PASSWORD = '$MYSQL_REPLICATION_PASSWORD',
-  SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 10;
+  SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 10, SOURCE_RETRY_COUNT = 86400;
 SQL
   stop_temp_server
 }

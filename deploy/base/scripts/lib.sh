@@ -5,7 +5,7 @@
 # deploy/base/mysql provides (pod mysql-N behind the headless Service "mysql"), so the same scripts
 # also run outside Kubernetes, e.g. in deploy-tests against servers on loopback.
 
-MYSQL_FLAVOR="${MYSQL_FLAVOR:-mysql}"            # mysql (MySQL 8.4) or mariadb
+MYSQL_FLAVOR="${MYSQL_FLAVOR:-mysql}"            # mysql (MySQL 9.7) or mariadb
 POD_NAME="${POD_NAME:-$HOSTNAME}"                # a StatefulSet pod's hostname is its name: <set>-<ordinal>
 SERVICE_NAME="${SERVICE_NAME:-mysql}"            # the headless Service that gives each pod a DNS name
 DATA_DIR="${DATA_DIR:-/var/lib/mysql}"

@@ -1,15 +1,19 @@
 package io.mysqlproxy.deploy;
 
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,6 +26,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -32,51 +39,51 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The MariaDB flavour's bootstrap, run for real: the scripts from deploy/base/scripts with the ConfigMap files of
- * deploy/components/mariadb, three "pods" on loopback. mysql-0 initialises itself, mysql-1 clones mysql-0 and
- * mysql-2 clones mysql-1 with mariadb-backup streamed over TCP (socat), and both replicate from mysql-0.
+ * Each flavour's bootstrap, run for real: the scripts from deploy/base/scripts with the flavour's ConfigMap files,
+ * three "pods" on loopback. mysql-0 initialises itself, mysql-1 clones mysql-0 and mysql-2 clones mysql-1 (MariaDB:
+ * mariadb-backup streamed over TCP by socat; MySQL 9.7: the clone plugin over the SQL port), and both replicate
+ * from mysql-0.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(ScriptFlavour.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BootstrapScriptsIT {
 
-    private static final List<String> TOOLS = List.of("mariadb", "mbstream", "socat", "bash");
     private static final Duration REPLICATION_WAIT = Duration.ofSeconds(60);
 
-    private Path root;
-    private final List<ScriptPod> pods = new ArrayList<>();
+    // One instance (PER_CLASS) runs every flavour in turn: the fields are set again for each.
+    @Parameter
+    ScriptFlavour flavour;
 
-    @BeforeAll
+    private final List<ScriptPod> pods = new ArrayList<>();
+    private Path root;
+    private String path;
+
+    @BeforeParameterizedClassInvocation(injectArguments = false)
     void createPods() throws IOException {
-        for (String tool : TOOLS) {
-            assertTrue(
-                    Commands.available(tool),
-                    tool + " is missing: apt-get install -y mariadb-server mariadb-client mariadb-backup socat");
-        }
-        assertTrue(
-                Files.isExecutable(Path.of("/usr/sbin/mariadbd")) || Commands.available("mariadbd"),
-                "mariadbd is missing: apt-get install -y mariadb-server");
-        assertTrue(
-                Commands.available("mariadb-backup") || Commands.available("mariabackup"),
-                "mariadb-backup is missing: apt-get install -y mariadb-backup");
-        root = Files.createTempDirectory("deploy-scripts-it-");
-        Path configMap = Repo.deploy().resolve("components/mariadb/config");
-        ScriptPod primary = new ScriptPod(0, root, configMap, 0, 0);
+        pods.clear();
+        root = null;
+        path = flavour.path();
+        root = Files.createTempDirectory("deploy-scripts-it-" + flavour.name + "-");
+        ScriptPod primary = new ScriptPod(0, root, flavour, path, null, null);
         pods.add(primary);
-        pods.add(new ScriptPod(1, root, configMap, primary.port, primary.clonePort));
-        pods.add(new ScriptPod(2, root, configMap, primary.port, pods.get(1).clonePort));
+        pods.add(new ScriptPod(1, root, flavour, path, primary, primary));
+        pods.add(new ScriptPod(2, root, flavour, path, primary, pods.get(1)));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation(injectArguments = false)
     void destroyPods() throws IOException {
+        if (root == null) {
+            return; // the flavour's commands are missing; createPods said so
+        }
         for (int i = pods.size() - 1; i >= 0; i--) {
             pods.get(i).close();
         }
-        List<String> leftovers = ProcessHandle.allProcesses()
+        List<String> leftovers = processesUnder(root);
+        ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains(root.toString()))
-                .peek(ProcessHandle::destroyForcibly)
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
-                .toList();
+                .forEach(ProcessHandle::destroyForcibly);
         try (Stream<Path> walk = Files.walk(root)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -88,14 +95,23 @@ class BootstrapScriptsIT {
     void eachPodIsConfiguredFromItsOrdinal() throws IOException {
         for (ScriptPod pod : pods) {
             pod.scriptOrFail("init-config.sh");
-            String myCnf = Files.readString(pod.dir.resolve("conf/my.cnf"));
-            assertTrue(myCnf.contains("server_id = " + (100 + pod.ordinal) + "\n"), myCnf);
-            assertEquals(
-                    pod.ordinal == 0 ? "read_only = OFF" : "read_only = ON",
-                    myCnf.lines()
-                            .filter(l -> l.startsWith("read_only"))
-                            .findFirst()
-                            .orElseThrow());
+            Path myCnf = pod.dir.resolve("conf/my.cnf");
+            String text = Files.readString(myCnf);
+            assertTrue(text.contains("server_id = " + (100 + pod.ordinal) + "\n"), text);
+            String readOnly = pod.ordinal == 0 ? "OFF" : "ON";
+            assertEquals(List.of("read_only = " + readOnly), settings(text, "read_only"));
+            if (flavour == ScriptFlavour.MYSQL) {
+                assertEquals(List.of("super_read_only = " + readOnly), settings(text, "super_read_only"));
+                // Removed options (expire_logs_days, default_authentication_plugin...) are errors, deprecated
+                // ones (binlog_format...) warnings: 9.7 must accept the ConfigMap as it is, silently.
+                List<String> validate = List.of(
+                        pod.command("mysqld").toString(),
+                        "--defaults-file=" + myCnf,
+                        "--validate-config",
+                        "--log-error-verbosity=2");
+                Commands.Result result = Commands.run(validate, pod.dir, Map.of(), Duration.ofMinutes(1));
+                assertEquals(new Commands.Result(0, ""), result, "mysqld --validate-config on mysql-" + pod.ordinal);
+            }
         }
     }
 
@@ -110,16 +126,41 @@ class BootstrapScriptsIT {
             assertFalse(primary.serverCommandLine().contains(secret), "no password on the server's command line");
         }
 
+        List<String> systemAccounts = flavour == ScriptFlavour.MYSQL
+                ? List.of("mysql.infoschema@localhost", "mysql.session@localhost", "mysql.sys@localhost")
+                : List.of("mariadb.sys@localhost");
         assertEquals(
-                "app@%\nmariadb.sys@localhost\nmonitor@%\nrepl@%\nroot@localhost",
+                Stream.concat(Stream.of("app@%", "monitor@%", "repl@%", "root@localhost"), systemAccounts.stream())
+                        .sorted()
+                        .collect(Collectors.joining("\n")),
                 primary.rootSql("SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"));
-        String appGrants = primary.rootSql("SHOW GRANTS FOR 'app'@'%'");
-        assertTrue(appGrants.contains("GRANT USAGE ON *.* TO `app`@`%`"), "no global privilege: " + appGrants);
-        assertTrue(appGrants.contains(" ON `app`.* TO `app`@`%`"), appGrants);
-        assertFalse(appGrants.contains("ALL PRIVILEGES") || appGrants.contains("SUPER"), appGrants);
-        assertTrue(primary.rootSql("SHOW GRANTS FOR 'repl'@'%'").startsWith("GRANT REPLICATION SLAVE ON *.*"));
-        assertTrue(primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'")
-                .startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"));
+        Commands.Result emptyPassword = primary.socketSql("root", "", "SELECT 1");
+        assertNotEquals(0, emptyPassword.exitCode(), "the installer's empty root password was replaced");
+        assertTrue(emptyPassword.output().contains("1045"), emptyPassword.output());
+        if (flavour == ScriptFlavour.MYSQL) {
+            // 9.x has no built-in mysql_native_password; the proxy greets its clients with the primary's plugin.
+            assertEquals("caching_sha2_password", primary.rootSql("SELECT DISTINCT plugin FROM mysql.user"));
+            assertEquals(
+                    "GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`\nGRANT BACKUP_ADMIN ON *.* TO `repl`@`%`",
+                    primary.rootSql("SHOW GRANTS FOR 'repl'@'%'"));
+            assertEquals(
+                    "GRANT REPLICATION CLIENT ON *.* TO `monitor`@`%`",
+                    primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'"));
+        } else {
+            assertTrue(primary.rootSql("SHOW GRANTS FOR 'repl'@'%'").startsWith("GRANT REPLICATION SLAVE ON *.*"));
+            assertTrue(primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'")
+                    .startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"));
+        }
+        List<String> appGrants =
+                primary.rootSql("SHOW GRANTS FOR 'app'@'%'").lines().toList();
+        assertEquals(2, appGrants.size(), "no global privilege, one database: " + appGrants);
+        assertTrue(appGrants.get(0).startsWith("GRANT USAGE ON *.* TO `app`@`%`"), appGrants.get(0));
+        assertTrue(appGrants.get(1).endsWith(" ON `app`.* TO `app`@`%`"), appGrants.get(1));
+        // MySQL shows the granted list as ALL PRIVILEGES: it is every database-level privilege but GRANT OPTION.
+        assertEquals(
+                flavour == ScriptFlavour.MYSQL,
+                appGrants.get(1).startsWith("GRANT ALL PRIVILEGES "),
+                appGrants.toString());
         SQLException rootOverTcp = assertThrows(
                 SQLException.class,
                 () -> primary.connect("root", TestSecrets.ROOT).close());
@@ -129,33 +170,60 @@ class BootstrapScriptsIT {
                 Statement s = app.createStatement()) {
             assertEquals(100, queryInt(s, "SELECT @@server_id"));
             assertEquals(0, queryInt(s, "SELECT @@read_only"));
+            if (flavour == ScriptFlavour.MYSQL) {
+                assertEquals(0, queryInt(s, "SELECT @@super_read_only"));
+                assertTrue(
+                        queryString(s, "SELECT VERSION()").startsWith(shippedMySqlSeries() + "."),
+                        "the scripts are tested with the MySQL series the StatefulSet ships");
+            }
             s.execute("CREATE TABLE app.rows_seen (id INT PRIMARY KEY, note VARCHAR(40))");
             s.execute("INSERT INTO app.rows_seen VALUES (1, 'before any clone')");
         }
-        assertEquals("", primary.rootSql("SHOW SLAVE STATUS"), "the primary replicates from nobody");
+        // With the binary logs that hold row 1 gone, a replica can have it only from its copy, not by replication.
+        primary.rootSql("FLUSH BINARY LOGS");
+        List<String> binlogs = primary.rootSql("SHOW BINARY LOGS").lines().toList();
+        String current = binlogs.get(binlogs.size() - 1).split("\t")[0];
+        // MariaDB keeps the previous log until its binlog checkpoint is written, a moment after the flush.
+        await("the primary purges its older binary logs")
+                .atMost(Duration.ofSeconds(30))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> primary.rootSql("PURGE BINARY LOGS TO '" + current + "'; SHOW BINARY LOGS")
+                                .lines()
+                                .toList()
+                                .size()
+                        == 1);
+        assertEquals("", primary.rootSql(flavour.replicaStatus), "the primary replicates from nobody");
     }
 
     @Test
     @Order(3)
-    void theFirstReplicaClonesThePrimaryOverTcpAndReplicates() throws Exception {
+    void theFirstReplicaClonesThePrimaryAndReplicates() throws Exception {
         ScriptPod primary = pods.get(0);
         ScriptPod replica = pods.get(1);
-        primary.startBackupServer();
+        if (flavour == ScriptFlavour.MARIADB) {
+            primary.startBackupServer();
+        }
         // What a container killed half-way through an earlier clone leaves behind.
         Path staging = replica.dir.resolve("data.staging");
         Files.createDirectories(staging);
         Files.writeString(staging.resolve("half-copied.ibd"), "junk");
 
         Commands.Result clone = replica.scriptOrFail("init-data.sh");
-        assertTrue(clone.output().contains("is ready: cloned from 127.0.0.1:" + primary.clonePort), clone.output());
+        assertTrue(clone.output().contains("is ready: cloned from 127.0.0.1:" + primary.donorPort()), clone.output());
         assertFalse(Files.exists(staging), "the staging directory became the data directory");
         assertFalse(Files.exists(replica.dir.resolve("data/half-copied.ibd")), "the stale attempt was discarded");
-        String donorLog = primary.awaitBackupsServed(1);
-        assertTrue(
-                donorLog.contains("streaming a backup to 127.0.0.1") && donorLog.contains("completed OK"),
-                "the clone came from mariadb-backup through the TCP listener");
+        if (flavour == ScriptFlavour.MARIADB) {
+            String donorLog = primary.awaitBackupsServed(1);
+            assertTrue(
+                    donorLog.contains("streaming a backup to 127.0.0.1") && donorLog.contains("completed OK"),
+                    "the clone came from mariadb-backup through the TCP listener");
+        }
 
         replica.startServer();
+        if (flavour == ScriptFlavour.MYSQL) {
+            assertClonedFrom(replica, primary);
+        }
         assertReplicating(replica, primary.port);
         try (Connection c = replica.connect("app", TestSecrets.APP);
                 Statement s = c.createStatement()) {
@@ -165,6 +233,12 @@ class BootstrapScriptsIT {
             SQLException refused =
                     assertThrows(SQLException.class, () -> s.execute("INSERT INTO app.rows_seen VALUES (99, 'x')"));
             assertEquals(1290, refused.getErrorCode(), "the replica refuses the application's writes (read_only)");
+        }
+        if (flavour == ScriptFlavour.MYSQL) {
+            assertEquals("1", replica.rootSql("SELECT @@super_read_only"));
+            Commands.Result rootWrite = replica.socketSql("root", TestSecrets.ROOT, "CREATE DATABASE not_here");
+            assertNotEquals(0, rootWrite.exitCode(), "super_read_only binds root too");
+            assertTrue(rootWrite.output().contains("ERROR 1290"), rootWrite.output());
         }
         insertOnPrimary(2, "after the first clone");
         awaitRow(replica, 2, "after the first clone");
@@ -176,14 +250,21 @@ class BootstrapScriptsIT {
         ScriptPod primary = pods.get(0);
         ScriptPod donor = pods.get(1);
         ScriptPod replica = pods.get(2);
-        donor.startBackupServer();
+        if (flavour == ScriptFlavour.MARIADB) {
+            donor.startBackupServer();
+        }
         insertOnPrimary(3, "before the second clone");
         awaitRow(donor, 3, "before the second clone");
 
         Commands.Result clone = replica.scriptOrFail("init-data.sh");
-        assertTrue(clone.output().contains("cloned from 127.0.0.1:" + donor.clonePort), clone.output());
-        donor.awaitBackupsServed(1);
+        assertTrue(clone.output().contains("cloned from 127.0.0.1:" + donor.donorPort()), clone.output());
+        if (flavour == ScriptFlavour.MARIADB) {
+            donor.awaitBackupsServed(1);
+        }
         replica.startServer();
+        if (flavour == ScriptFlavour.MYSQL) {
+            assertClonedFrom(replica, donor);
+        }
         assertReplicating(replica, primary.port);
         insertOnPrimary(4, "after the second clone");
         for (ScriptPod pod : List.of(donor, replica)) {
@@ -203,9 +284,11 @@ class BootstrapScriptsIT {
         // As in a pod restart: the server is down while the init containers run again.
         replica.stopServer();
         assertNotEquals(0, replica.script("probe.sh", "live").exitCode(), "liveness fails with the server down");
-        // No peer to clone from: a second clone attempt could not succeed unnoticed.
-        pods.get(0).stopBackupServer();
-        replica.stopBackupServer();
+        if (flavour == ScriptFlavour.MARIADB) {
+            // No peer to clone from: a second clone attempt could not succeed unnoticed.
+            pods.get(0).stopBackupServer();
+            replica.stopBackupServer();
+        }
         insertOnPrimary(5, "while the replica was down");
         Map<String, String> before = replica.snapshot();
 
@@ -220,6 +303,65 @@ class BootstrapScriptsIT {
         awaitRow(replica, 5, "while the replica was down");
     }
 
+    /** A failed CLONE used to leave init-data.sh waiting 300 s for a temporary server that never stopped. */
+    @Test
+    @Order(6)
+    void aReplicaWhosePeerCannotBeCopiedGivesUpAfterCloneTimeout() {
+        ScriptPod replica = new ScriptPod(3, root, flavour, path, pods.get(0), pods.get(2));
+        pods.add(replica);
+        int nobody = ScriptPod.freePort();
+        replica.setEnv("CLONE_PEER_PORT", Integer.toString(nobody));
+        replica.setEnv("CLONE_TIMEOUT", "0");
+        replica.scriptOrFail("init-config.sh");
+
+        long started = System.nanoTime();
+        Commands.Result result = replica.script("init-data.sh");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertNotEquals(0, result.exitCode(), result.output());
+        assertTrue(result.output().contains("127.0.0.1:" + nobody + " within 0s"), result.output());
+        if (flavour == ScriptFlavour.MYSQL) {
+            // The donor's error itself, not a clone_status read after a restart.
+            assertTrue(result.output().contains("ERROR 3862"), result.output());
+        }
+        assertTrue(took.compareTo(Duration.ofMinutes(2)) < 0, "gave up after " + took);
+        assertFalse(Files.exists(replica.dir.resolve("data")), "no data directory from a failed clone");
+        assertEquals(List.of(), processesUnder(replica.dir), "the temporary server was stopped");
+    }
+
+    /** The clone plugin's record on the replica: a completed clone of {@code donor}, finished by a restart. */
+    private static void assertClonedFrom(ScriptPod replica, ScriptPod donor) {
+        assertEquals(
+                "Completed\t127.0.0.1:" + donor.port,
+                replica.rootSql("SELECT STATE, SOURCE FROM performance_schema.clone_status"));
+        assertEquals(
+                "RESTART\tCompleted\nRECOVERY\tCompleted",
+                replica.rootSql("SELECT STAGE, STATE FROM performance_schema.clone_progress"
+                        + " WHERE STAGE IN ('RESTART', 'RECOVERY') ORDER BY BEGIN_TIME"));
+    }
+
+    /** The {@code mysql:} image's major.minor in deploy/base/mysql/statefulset.yaml, e.g. {@code 9.7}. */
+    private static String shippedMySqlSeries() {
+        try {
+            Matcher m = Pattern.compile("image: mysql:(\\d+\\.\\d+)\\.")
+                    .matcher(Files.readString(Repo.deploy().resolve("base/mysql/statefulset.yaml")));
+            assertTrue(m.find(), "no mysql image in the StatefulSet");
+            return m.group(1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> settings(String myCnf, String name) {
+        return myCnf.lines().filter(l -> l.startsWith(name + " ")).toList();
+    }
+
+    private static List<String> processesUnder(Path dir) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                .toList();
+    }
+
     private void insertOnPrimary(int id, String note) throws SQLException {
         try (Connection c = pods.get(0).connect("app", TestSecrets.APP);
                 Statement s = c.createStatement()) {
@@ -227,7 +369,7 @@ class BootstrapScriptsIT {
         }
     }
 
-    private static void awaitRow(ScriptPod pod, int id, String note) throws SQLException {
+    private void awaitRow(ScriptPod pod, int id, String note) throws SQLException {
         try (Connection c = pod.connect("app", TestSecrets.APP);
                 Statement s = c.createStatement()) {
             await("row " + id + " reaches mysql-" + pod.ordinal)
@@ -246,14 +388,18 @@ class BootstrapScriptsIT {
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
                     "row " + id + " did not reach mysql-" + pod.ordinal + " within " + REPLICATION_WAIT
-                            + "; replica status: " + pod.rootSql("SHOW SLAVE STATUS\\G"),
+                            + "; replica status: " + pod.rootSql(flavour.replicaStatus),
                     e);
         }
     }
 
-    /** Both replication threads running, by GTID, from the primary; read with the monitor account, as the proxy will. */
-    private static void assertReplicating(ScriptPod replica, int primaryPort) throws SQLException {
+    /**
+     * Both replication threads running, by GTID, from the primary; read with the monitor account, as the proxy will.
+     */
+    private void assertReplicating(ScriptPod replica, int primaryPort) throws SQLException {
         AtomicReference<String> lastStatus = new AtomicReference<>("not read yet");
+        String io = flavour.threadPrefix + "IO_Running";
+        String sql = flavour.threadPrefix + "SQL_Running";
         try (Connection c = replica.connect("monitor", TestSecrets.MONITOR);
                 Statement s = c.createStatement()) {
             await("both replication threads of mysql-" + replica.ordinal + " run")
@@ -261,19 +407,23 @@ class BootstrapScriptsIT {
                     .pollDelay(Duration.ZERO)
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> {
-                        try (ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
+                        try (ResultSet rs = s.executeQuery(flavour.replicaStatus)) {
                             assertTrue(rs.next(), "mysql-" + replica.ordinal + " has no replication configured");
-                            assertEquals("Slave_Pos", rs.getString("Using_Gtid"), "GTID auto-positioning");
+                            if (flavour == ScriptFlavour.MYSQL) {
+                                assertEquals(1, rs.getInt("Auto_Position"), "GTID auto-positioning");
+                                // Not the default 10 attempts (100 s), after which a replica stops for good.
+                                assertEquals(86400, rs.getInt("Source_Retry_Count"));
+                            } else {
+                                assertEquals("Slave_Pos", rs.getString("Using_Gtid"), "GTID auto-positioning");
+                            }
                             assertEquals(
                                     primaryPort,
-                                    rs.getInt("Master_Port"),
+                                    rs.getInt(flavour.sourcePortColumn),
                                     "replicates from the primary, not its clone peer");
                             assertEquals("", rs.getString("Last_SQL_Error"));
-                            lastStatus.set("IO " + rs.getString("Slave_IO_Running") + ", SQL "
-                                    + rs.getString("Slave_SQL_Running") + ", last IO error "
+                            lastStatus.set("IO " + rs.getString(io) + ", SQL " + rs.getString(sql) + ", last IO error "
                                     + rs.getString("Last_IO_Error"));
-                            return "Yes".equals(rs.getString("Slave_IO_Running"))
-                                    && "Yes".equals(rs.getString("Slave_SQL_Running"));
+                            return "Yes".equals(rs.getString(io)) && "Yes".equals(rs.getString(sql));
                         }
                     });
         } catch (ConditionTimeoutException e) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,12 +29,21 @@ final class Commands {
     private Commands() {}
 
     static boolean available(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+        return find(program, System.getenv().getOrDefault("PATH", "/usr/bin:/bin"))
+                .isPresent();
+    }
+
+    /**
+     * {@code program} as a search of {@code path} finds it. A ProcessBuilder looks a bare name up in this JVM's PATH,
+     * whatever PATH it passes on to the child.
+     */
+    static Optional<Path> find(String program, String path) {
+        for (String dir : path.split(":")) {
             if (!dir.isEmpty() && Path.of(dir, program).toFile().canExecute()) {
-                return true;
+                return Optional.of(Path.of(dir, program));
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     static Result run(List<String> command, Path workDir, Map<String, String> env, Duration timeout) {

@@ -353,7 +353,7 @@ class KustomizeOverlaysTest {
         Set<String> images =
                 allContainers(template).stream().map(Container::getImage).collect(Collectors.toSet());
         assertEquals(1, images.size(), "init containers, server and sidecar share one image: " + images);
-        assertTrue(images.iterator().next().startsWith(mariadb ? "mariadb:11.4." : "mysql:8.4."), images.toString());
+        assertTrue(images.iterator().next().startsWith(mariadb ? "mariadb:11.4." : "mysql:9.7."), images.toString());
         Set<String> containers = template.getSpec().getContainers().stream()
                 .map(Container::getName)
                 .collect(Collectors.toSet());

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One StatefulSet pod played on loopback by the real deploy/base/scripts: the same environment variables the
  * pod would get, with paths under a temporary directory and addresses on 127.0.0.1. The "containers" are
- * processes: run-server.sh (exec's mariadbd) and serve-backup.sh (exec's socat).
+ * processes: run-server.sh (exec's mysqld or mariadbd) and, for MariaDB, serve-backup.sh (exec's socat).
  */
 final class ScriptPod implements AutoCloseable {
 
@@ -39,12 +39,19 @@ final class ScriptPod implements AutoCloseable {
     final Path dir;
     final int port;
     final int clonePort;
+    private final ScriptFlavour flavour;
     private final Map<String, String> env = new HashMap<>();
     private Process server;
     private Process backupServer;
 
-    ScriptPod(int ordinal, Path root, Path configMap, int primaryPort, int peerClonePort) {
+    /**
+     * @param path the PATH with the flavour's commands ({@link ScriptFlavour#path()})
+     * @param primary ordinal 0, which every replica replicates from; null for ordinal 0 itself
+     * @param peer the pod this one is cloned from; null for ordinal 0
+     */
+    ScriptPod(int ordinal, Path root, ScriptFlavour flavour, String path, ScriptPod primary, ScriptPod peer) {
         this.ordinal = ordinal;
+        this.flavour = flavour;
         this.dir = root.resolve("mysql-" + ordinal);
         this.port = freePort();
         this.clonePort = freePort();
@@ -53,11 +60,10 @@ final class ScriptPod implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        // mariadbd and mariadb-install-db live in /usr/sbin on Debian, which a non-login PATH may lack.
-        env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/local/sbin:/usr/sbin:/sbin");
-        env.put("MYSQL_FLAVOR", "mariadb");
+        env.put("PATH", path);
+        env.put("MYSQL_FLAVOR", flavour.name);
         env.put("POD_NAME", "mysql-" + ordinal);
-        env.put("CONFIG_MAP_DIR", configMap.toString());
+        env.put("CONFIG_MAP_DIR", flavour.configMap().toString());
         env.put("CONF_DIR", dir.resolve("conf").toString());
         env.put("DATA_DIR", dir.resolve("data").toString());
         env.put("RUN_DIR", dir.resolve("run").toString());
@@ -65,12 +71,13 @@ final class ScriptPod implements AutoCloseable {
         env.put("MYSQL_PORT", Integer.toString(port));
         env.put("CLONE_PORT", Integer.toString(clonePort));
         env.put("BIND_ADDRESS", "127.0.0.1");
-        // In the cluster these are mysql-0.mysql:3306 and mysql-<N-1>.mysql:3307, the scripts' defaults.
+        // In the cluster these are mysql-0.mysql:3306 and mysql-<N-1>.mysql:3306 (MySQL) or 3307 (MariaDB), the
+        // scripts' defaults.
         env.put("PRIMARY_HOST", "127.0.0.1");
-        env.put("PRIMARY_PORT", Integer.toString(ordinal == 0 ? port : primaryPort));
+        env.put("PRIMARY_PORT", Integer.toString(ordinal == 0 ? port : primary.port));
         if (ordinal > 0) {
             env.put("CLONE_PEER_HOST", "127.0.0.1");
-            env.put("CLONE_PEER_PORT", Integer.toString(peerClonePort));
+            env.put("CLONE_PEER_PORT", Integer.toString(peer.donorPort()));
         }
         if ("root".equals(System.getProperty("user.name"))) {
             env.put("MYSQLD_USER", "root"); // pods run as uid 999; this machine's tests run as root
@@ -79,6 +86,22 @@ final class ScriptPod implements AutoCloseable {
         env.put("MYSQL_REPLICATION_PASSWORD", TestSecrets.REPLICATION);
         env.put("MYSQL_APP_PASSWORD", TestSecrets.APP);
         env.put("MYSQL_MONITOR_PASSWORD", TestSecrets.MONITOR);
+    }
+
+    /** Where a replica cloning this pod connects: the clone plugin uses the SQL port, mariadb-backup serve-backup.sh's. */
+    int donorPort() {
+        return flavour == ScriptFlavour.MYSQL ? port : clonePort;
+    }
+
+    /** A command as the scripts find it, on their PATH (MySQL's bin directory comes before MariaDB's mysql*). */
+    Path command(String name) {
+        return Commands.find(name, env.get("PATH"))
+                .orElseThrow(() -> new AssertionError(name + " is not on the scripts' PATH " + env.get("PATH")));
+    }
+
+    /** Changes one of the environment variables the scripts get, for the scripts run from now on. */
+    void setEnv(String name, String value) {
+        env.put(name, value);
     }
 
     Commands.Result script(String name, String... args) {
@@ -163,24 +186,42 @@ final class ScriptPod implements AutoCloseable {
 
     Connection connect(String user, String password) throws SQLException {
         return DriverManager.getConnection(
-                "jdbc:mysql://127.0.0.1:" + port + "/?sslMode=DISABLED&connectTimeout=5000", user, password);
+                "jdbc:mysql://127.0.0.1:" + port
+                        // The public key: caching_sha2_password's (MySQL) first login without TLS needs it.
+                        + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true&connectTimeout=5000",
+                user,
+                password);
     }
 
-    /** SQL as root@localhost over the socket (root has no TCP account), credentials in a private option file. */
+    /** SQL as root@localhost over the socket (root has no TCP account); an error of the client fails the test. */
     String rootSql(String sql) {
-        Path options = dir.resolve("tmp/root-test.cnf");
+        List<String> command = List.of(flavour.client, "-e", sql);
+        return socketSql("root", TestSecrets.ROOT, sql)
+                .assertSuccess(command)
+                .output()
+                .strip();
+    }
+
+    /**
+     * SQL over the socket with the flavour's client, found on the pod's PATH; the credentials go in a private option
+     * file. The output holds the client's error, if any.
+     */
+    Commands.Result socketSql(String user, String password, String sql) {
+        Path options = dir.resolve("tmp/test-client.cnf");
         try {
             Files.writeString(
                     options,
-                    "[client]\nuser=root\npassword=" + TestSecrets.ROOT + "\nsocket=" + dir.resolve("run/mysqld.sock")
+                    "[client]\nuser=" + user + "\npassword=" + password + "\nsocket=" + dir.resolve("run/mysqld.sock")
                             + "\n");
             Files.setPosixFilePermissions(options, PosixFilePermissions.fromString("rw-------"));
-            List<String> command =
-                    List.of("mariadb", "--defaults-file=" + options, "--batch", "--skip-column-names", "-e", sql);
-            return Commands.run(command, Duration.ofMinutes(1))
-                    .assertSuccess(command)
-                    .output()
-                    .strip();
+            List<String> command = List.of(
+                    command(flavour.client).toString(),
+                    "--defaults-file=" + options,
+                    "--batch",
+                    "--skip-column-names",
+                    "-e",
+                    sql);
+            return Commands.run(command, dir, env, Duration.ofMinutes(1));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
