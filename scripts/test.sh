@@ -17,8 +17,10 @@ echo "=== MariaDB $(mariadbd --version 2>/dev/null | awk '{print $3}'): unit and
 mvn -B -ntp verify "$@" 2>&1 | tee "$log" || status=$?
 if [ "$status" -eq 0 ]; then
   echo "=== MySQL $("$MYSQL_BIN_DIR/mysqld" --version | awk '{print $3}'): integration tests"
-  # The unit tests do not touch a server, so they ran once above.
-  mvn -B -ntp verify -Dtestbed.flavour=mysql -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false "$@" 2>&1 \
+  # The unit tests do not touch a server, so they ran once above; deploy-tests runs the bootstrap
+  # scripts on both flavours by itself.
+  mvn -B -ntp verify -pl '!deploy-tests' -Dtestbed.flavour=mysql -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
+    "$@" 2>&1 \
     | tee -a "$log" || status=$?
 fi
 # LeakFailingExtension fails the test class that leaked; this also catches a report that came

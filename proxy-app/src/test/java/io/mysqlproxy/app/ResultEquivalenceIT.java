@@ -79,9 +79,18 @@ class ResultEquivalenceIT {
     }
 
     /** One statement of the corpus; {@code expect} must occur in its outcome, so the corpus cannot silently go dull. */
-    private record Item(String sql, List<Object> params, String expect) {
+    /** {@code expect} must appear in the direct outcome; MySQL's prepared protocol may differ ({@code onMySqlBinary}). */
+    private record Item(String sql, List<Object> params, String expect, String mySqlBinaryExpect) {
         static Item of(String sql, String expect, Object... params) {
-            return new Item(sql, Arrays.asList(params), expect);
+            return new Item(sql, Arrays.asList(params), expect, expect);
+        }
+
+        Item onMySqlBinary(String marker) {
+            return new Item(sql, params, expect, marker);
+        }
+
+        String expect(Wire wire) {
+            return wire == Wire.BINARY && ServerFlavour.current() == ServerFlavour.MYSQL ? mySqlBinaryExpect : expect;
         }
     }
 
@@ -141,7 +150,8 @@ class ResultEquivalenceIT {
             // Not strict, so bad values are warnings, not errors; division by zero is reported (as a warning).
             Item.of("SET SESSION sql_mode = 'ERROR_FOR_DIVISION_BY_ZERO'", "update count 0"),
             Item.of("SELECT 1/0 AS div_zero", "warning 1365"),
-            Item.of("SHOW WARNINGS", "1365"),
+            // MySQL cannot prepare SHOW WARNINGS: its 1295 warning replaces the previous ones, as it does directly.
+            Item.of("SHOW WARNINGS", "1365").onMySqlBinary("1295"),
             Item.of("INSERT INTO eq_tmp VALUES (4, 'much too long')", "warning 1265"),
             Item.of("SELECT CAST('12abc' AS SIGNED) AS truncated", "warning 1292"),
             Item.of("SELECT * FROM eq_tmp ORDER BY id", "rows 4"),
@@ -243,8 +253,8 @@ class ResultEquivalenceIT {
             List<String> expected = direct.get(i);
             List<String> actual = proxied.get(i);
             checks.add(() -> assertTrue(
-                    String.join("\n", expected).contains(item.expect()),
-                    () -> "direct outcome of '" + item.sql() + "' lacks '" + item.expect() + "':\n" + expected));
+                    String.join("\n", expected).contains(item.expect(wire)),
+                    () -> "direct outcome of '" + item.sql() + "' lacks '" + item.expect(wire) + "':\n" + expected));
             checks.add(() -> assertEquals(expected, actual, () -> wire + ": " + item.sql()));
         }
         assertAll(checks);
