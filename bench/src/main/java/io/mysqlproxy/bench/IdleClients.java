@@ -137,6 +137,7 @@ public final class IdleClients {
                 options.getOrDefault("user", "app"),
                 options.getOrDefault("password", "app-secret"),
                 CAPABILITIES,
+                0,
                 UTF8MB4_GENERAL_CI,
                 options.getOrDefault("database", "app"),
                 null);

@@ -2,8 +2,10 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
+import io.mysqlproxy.protocol.result.ResponseTracker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -13,6 +15,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** A bare-socket MySQL client for tests that must send bytes no driver would. */
 final class RawClient implements AutoCloseable {
@@ -34,6 +39,7 @@ final class RawClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    private HandshakeV10 greeting;
 
     RawClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
@@ -66,12 +72,23 @@ final class RawClient implements AutoCloseable {
 
     /** Logs in with mysql_native_password; returns the first payload byte of the answer (0x00 on success). */
     int login(String user, String password, String database) throws IOException {
+        return login(user, password, database, 0);
+    }
+
+    /**
+     * As {@link #login(String, String, String)}, with MariaDB's extended capability word set to
+     * {@code mariaDbCapabilities} as given, even bits the greeting did not offer (CLIENT_MYSQL is
+     * cleared when the greeting clears it, so a MariaDB server reads the word). {@link #lastGreeting}
+     * is the greeting read.
+     */
+    int login(String user, String password, String database, int mariaDbCapabilities) throws IOException {
         HandshakeV10 greeting = greeting();
+        this.greeting = greeting;
         ByteBuf frame = new HandshakeResponse41(
                         CAPABILITIES & greeting.capabilities(),
                         1 << 24,
                         45,
-                        0,
+                        mariaDbCapabilities,
                         user,
                         NativePassword.scramble(password, greeting.scramble()),
                         database,
@@ -81,6 +98,33 @@ final class RawClient implements AutoCloseable {
         send(frame);
         byte[] answer = readFrame();
         return answer == null || answer.length < 5 ? -1 : answer[4] & 0xff;
+    }
+
+    /** The greeting the last {@link #login} answered. */
+    HandshakeV10 lastGreeting() {
+        return greeting;
+    }
+
+    /**
+     * Sends {@code payload} as a command (sequence id 0) and reads its whole response, each packet's
+     * payload as the server sent it; the response's end is found as the proxy finds it, with
+     * DEPRECATE_EOF as {@link #CAPABILITIES} asks for it.
+     */
+    List<byte[]> command(byte[] payload) throws IOException {
+        sendRaw(frame(0, payload));
+        ResponseTracker tracker = new ResponseTracker(true);
+        tracker.begin(CommandType.of(payload[0] & 0xff));
+        List<byte[]> packets = new ArrayList<>();
+        ResponseTracker.Progress progress = ResponseTracker.Progress.MORE;
+        while (progress == ResponseTracker.Progress.MORE) {
+            byte[] frame = readFrame();
+            if (frame == null) {
+                throw new IOException("connection closed mid-response after " + packets.size() + " packets");
+            }
+            progress = tracker.onPacket(Unpooled.wrappedBuffer(frame), 4, frame.length - 4);
+            packets.add(Arrays.copyOfRange(frame, 4, frame.length));
+        }
+        return packets;
     }
 
     void send(ByteBuf frame) throws IOException {

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.MariaDbCapability;
 
 /**
  * Which capability bits the proxy passes between a client and its backend. Bits that change the
@@ -45,7 +46,53 @@ public final class BackendCapabilities {
             Capability.MULTI_RESULTS,
             Capability.PS_MULTI_RESULTS);
 
+    /**
+     * MariaDB's extended capabilities (the word of {@link MariaDbCapability}) the proxy relays: a
+     * client's choice among them goes to its backends unchanged, and since each changes packet
+     * layouts they must agree on both legs, as {@link #FORMAT} does. The others are never offered to
+     * clients, so never asked of backends:
+     * <ul>
+     *   <li>EXTENDED_METADATA: relayed. Column definitions stay undecoded on the way through; the
+     *       proxy's own result sets write the extra field when the client negotiated it.
+     *   <li>PROGRESS: not offered. Progress reports are 0xFF packets inside a response, which the
+     *       response tracker would take for the ERR that ends it.
+     *   <li>COM_MULTI: not offered; the server has removed the command (the bit is reserved).
+     *   <li>STMT_BULK_OPERATIONS and BULK_UNIT_RESULTS: not offered. COM_STMT_BULK_EXECUTE (0xFA)
+     *       is not a command the proxy classifies, routes or translates statement ids for; clients
+     *       send single executions or rewritten batches instead.
+     *   <li>CACHE_METADATA: not offered. It adds a metadata-follows byte to COM_STMT_EXECUTE's
+     *       column count, and whether metadata is skipped depends on what one server connection
+     *       sent before, while the proxy prepares a client's statement on several connections.
+     * </ul>
+     */
+    public static final int MARIADB_PASS_THROUGH = MariaDbCapability.EXTENDED_METADATA.mask();
+
     private BackendCapabilities() {}
+
+    /**
+     * The MariaDB capabilities the proxy offers clients, given the backend's greeting: none unless
+     * the backend is MariaDB (it clears {@code CLIENT_MYSQL}, which is {@link Capability#LONG_PASSWORD}),
+     * since only then does the client send, and the server read, the extended word.
+     */
+    public static int mariaDbOfferedToClients(int backendCapabilities, int backendMariaDbCapabilities) {
+        return Capability.LONG_PASSWORD.isSet(backendCapabilities)
+                ? 0
+                : backendMariaDbCapabilities & MARIADB_PASS_THROUGH;
+    }
+
+    /**
+     * What a client's answer negotiates: its extended word counts only if it cleared
+     * {@code CLIENT_MYSQL}, as MariaDB itself reads it, and only the offered bits.
+     */
+    public static int mariaDbOfClient(int clientCapabilities, int clientMariaDbCapabilities, int offered) {
+        return Capability.LONG_PASSWORD.isSet(clientCapabilities) ? 0 : clientMariaDbCapabilities & offered;
+    }
+
+    /** The MariaDB capabilities the proxy asks of a backend with this greeting for a client that negotiated these. */
+    public static int mariaDbForBackend(
+            int clientMariaDbCapabilities, int backendCapabilities, int backendMariaDbCapabilities) {
+        return clientMariaDbCapabilities & mariaDbOfferedToClients(backendCapabilities, backendMariaDbCapabilities);
+    }
 
     /** What the proxy offers clients, given what the backend offers (or everything, if not yet known). */
     public static int offeredToClients(int backendCapabilities, boolean tls) {

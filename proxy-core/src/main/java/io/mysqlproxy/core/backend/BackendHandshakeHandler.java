@@ -88,13 +88,18 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         nonce = hello.scramble();
         boolean withDatabase = login.database() != null && !login.database().isEmpty();
         capabilities = BackendCapabilities.forBackend(login.clientCapabilities(), hello.capabilities(), withDatabase);
-        if ((capabilities & BackendCapabilities.FORMAT) != (login.clientCapabilities() & BackendCapabilities.FORMAT)) {
+        int mariaDbCapabilities = BackendCapabilities.mariaDbForBackend(
+                login.clientMariaDbCapabilities(), hello.capabilities(), hello.mariaDbCapabilities());
+        if ((capabilities & BackendCapabilities.FORMAT) != (login.clientCapabilities() & BackendCapabilities.FORMAT)
+                || mariaDbCapabilities
+                        != (login.clientMariaDbCapabilities() & BackendCapabilities.MARIADB_PASS_THROUGH)) {
             fail(
                     ctx,
                     ProxyErrors.cannotConnect(
                             address,
                             "backend capabilities 0x" + Integer.toHexString(hello.capabilities())
-                                    + " cannot carry the client's protocol options"),
+                                    + " (MariaDB 0x" + Integer.toHexString(hello.mariaDbCapabilities())
+                                    + ") cannot carry the client's protocol options"),
                     null);
             return;
         }
@@ -107,7 +112,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 capabilities,
                 1 << 30,
                 login.characterSet(),
-                0,
+                mariaDbCapabilities,
                 login.user(),
                 scramble(plugin, nonce),
                 withDatabase ? login.database() : null,

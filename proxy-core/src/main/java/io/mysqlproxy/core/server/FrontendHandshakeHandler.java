@@ -2,6 +2,7 @@ package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.auth.AuthStep;
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
@@ -12,7 +13,6 @@ import io.mysqlproxy.core.session.FrontendSession;
 import io.mysqlproxy.core.session.SessionInfo;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
-import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
@@ -62,6 +62,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private State state = State.RESPONSE;
     private int expectedSequence = 1;
     private int offeredCapabilities;
+    private int offeredMariaDbCapabilities;
     private boolean secure;
     private HandshakeResponse41 response;
     private ClientAuthentication authentication;
@@ -83,20 +84,17 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     }
 
     private void greet(ChannelHandlerContext ctx) {
-        offeredCapabilities = runtime.identity().capabilities(runtime.tls().isPresent());
-        HandshakeV10 greeting = new HandshakeV10(
-                runtime.identity().serverVersion(),
-                connectionId,
-                withNul(nonce),
-                offeredCapabilities,
-                runtime.identity().characterSet(),
-                ServerStatus.AUTOCOMMIT.mask(),
-                0,
-                runtime.config()
-                        .client()
-                        .defaultAuthPlugin()
-                        .orElse(runtime.identity().authPlugin())
-                        .wireName());
+        HandshakeV10 greeting = runtime.identity()
+                .greeting(
+                        connectionId,
+                        withNul(nonce),
+                        runtime.tls().isPresent(),
+                        runtime.config()
+                                .client()
+                                .defaultAuthPlugin()
+                                .orElse(runtime.identity().authPlugin()));
+        offeredCapabilities = greeting.capabilities();
+        offeredMariaDbCapabilities = greeting.mariaDbCapabilities();
         ctx.writeAndFlush(greeting.toFrame(ctx.alloc(), 0, offeredCapabilities));
         long millis = runtime.config().client().handshakeTimeout().toMillis();
         timeout = ctx.executor()
@@ -214,10 +212,13 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         state = State.CONNECTING;
         ctx.channel().config().setAutoRead(false);
         int clientCapabilities = response.capabilities() & (offeredCapabilities | Capability.SSL.mask());
+        int clientMariaDbCapabilities = BackendCapabilities.mariaDbOfClient(
+                response.capabilities(), response.mariaDbCapabilities(), offeredMariaDbCapabilities);
         BackendLogin login = new BackendLogin(
                 user.name(),
                 user.password(),
                 clientCapabilities,
+                clientMariaDbCapabilities,
                 response.characterSet(),
                 response.database(),
                 response.attributes());
@@ -244,7 +245,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 return;
             }
             runtime.identity().learn(backend.greeting());
-            startSession(ctx, user, login, clientCapabilities, backend, okSequence);
+            startSession(ctx, user, login, backend, okSequence);
         });
     }
 
@@ -252,7 +253,6 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             ChannelHandlerContext ctx,
             UserAccount user,
             BackendLogin login,
-            int clientCapabilities,
             BackendConnection backend,
             int okSequence) {
         state = State.DONE;
@@ -262,7 +262,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 user.name(),
                 remote(ctx),
                 host(ctx),
-                clientCapabilities,
+                login.clientCapabilities(),
+                login.clientMariaDbCapabilities(),
                 runtime.config().client().maxAllowedPacket(),
                 runtime.config().client().idleTimeout(),
                 nonce,
@@ -276,7 +277,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         loginOk.warnings(),
                         loginOk.info(),
                         loginOk.sessionState())
-                .toFrame(ctx.alloc(), okSequence, clientCapabilities));
+                .toFrame(ctx.alloc(), okSequence, login.clientCapabilities()));
         FrontendSession.start(ctx.pipeline(), this, info, login, backend, runtime);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);

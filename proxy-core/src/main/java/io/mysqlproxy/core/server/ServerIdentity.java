@@ -2,20 +2,25 @@ package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 
 /**
  * What the proxy's greeting says about "the server": the primary's version string and
- * capabilities, learnt from its own greeting, so that clients adapt to the real server behind.
- * Until the primary has been reached, a neutral version and every capability the proxy relays.
+ * capabilities (MariaDB's extended ones included), learnt from its own greeting, so that clients
+ * adapt to the real server behind. Until the primary has been reached, a neutral version and every
+ * capability the proxy relays, as a MySQL server (no extended capabilities).
  */
 public final class ServerIdentity {
 
     static final String FALLBACK_VERSION = "8.4.0-mysql-proxy";
 
+    /** The primary's capability words, learnt together so that a greeting never mixes two greetings'. */
+    private record BackendOffer(int capabilities, int mariaDbCapabilities) {}
+
     private final String configuredVersion;
     private volatile String learntVersion;
-    private volatile int backendCapabilities = -1;
+    private volatile BackendOffer backendOffer = new BackendOffer(-1, 0);
     private volatile int characterSet = 45; // utf8mb4_general_ci, MariaDB's and MySQL 5.7's default
     private volatile AuthPlugin authPlugin = AuthPlugin.CACHING_SHA2_PASSWORD;
 
@@ -25,7 +30,7 @@ public final class ServerIdentity {
 
     public void learn(HandshakeV10 greeting) {
         learntVersion = greeting.serverVersion();
-        backendCapabilities = greeting.capabilities();
+        backendOffer = new BackendOffer(greeting.capabilities(), greeting.mariaDbCapabilities());
         if (greeting.characterSet() > 0) {
             characterSet = greeting.characterSet();
         }
@@ -47,8 +52,21 @@ public final class ServerIdentity {
         return learnt != null ? learnt : FALLBACK_VERSION;
     }
 
-    public int capabilities(boolean tls) {
-        return BackendCapabilities.offeredToClients(backendCapabilities, tls);
+    /**
+     * The greeting for a client: the primary's version, the capabilities the proxy relays of those
+     * the primary offers (TLS if the proxy has it), and its character set; status AUTOCOMMIT.
+     */
+    public HandshakeV10 greeting(long connectionId, byte[] authPluginData, boolean tls, AuthPlugin plugin) {
+        BackendOffer offer = backendOffer;
+        return new HandshakeV10(
+                serverVersion(),
+                connectionId,
+                authPluginData,
+                BackendCapabilities.offeredToClients(offer.capabilities(), tls),
+                characterSet,
+                ServerStatus.AUTOCOMMIT.mask(),
+                BackendCapabilities.mariaDbOfferedToClients(offer.capabilities(), offer.mariaDbCapabilities()),
+                plugin.wireName());
     }
 
     /**
@@ -58,9 +76,5 @@ public final class ServerIdentity {
      */
     public AuthPlugin authPlugin() {
         return authPlugin;
-    }
-
-    public int characterSet() {
-        return characterSet;
     }
 }

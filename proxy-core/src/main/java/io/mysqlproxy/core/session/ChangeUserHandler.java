@@ -126,6 +126,7 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                 user.name(),
                 user.password(),
                 capabilities,
+                info.mariaDbCapabilities(),
                 charset & 0xff,
                 request.database().isEmpty() ? null : request.database(),
                 request.attributes());

@@ -178,7 +178,8 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
 
     @Override
     public void reply(TextResultSet result) {
-        ctx.writeAndFlush(result.toFrames(ctx.alloc(), tracker.status(), info.capabilities()));
+        ctx.writeAndFlush(
+                result.toFrames(ctx.alloc(), tracker.status(), info.capabilities(), info.mariaDbCapabilities()));
     }
 
     @Override

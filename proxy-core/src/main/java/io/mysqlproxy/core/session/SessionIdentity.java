@@ -27,6 +27,7 @@ final class SessionIdentity {
                 login.user(),
                 login.password(),
                 login.clientCapabilities(),
+                login.clientMariaDbCapabilities(),
                 login.characterSet(),
                 schema,
                 login.attributes());

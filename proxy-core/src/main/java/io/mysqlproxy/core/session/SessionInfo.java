@@ -3,8 +3,10 @@ package io.mysqlproxy.core.session;
 import java.time.Duration;
 
 /**
- * Who a client session is and its limits. {@code nonce} is the one from the greeting, which
- * COM_CHANGE_USER reuses; {@code secure} tells whether the client is on TLS.
+ * Who a client session is and its limits. {@code capabilities} and {@code mariaDbCapabilities} are
+ * what the client negotiated (MariaDB's extended word is 0 unless both sides are MariaDB's);
+ * {@code nonce} is the one from the greeting, which COM_CHANGE_USER reuses; {@code secure} tells
+ * whether the client is on TLS.
  */
 public record SessionInfo(
         long connectionId,
@@ -12,6 +14,7 @@ public record SessionInfo(
         String remote,
         String host,
         int capabilities,
+        int mariaDbCapabilities,
         long maxAllowedPacket,
         Duration idleTimeout,
         byte[] nonce,
@@ -28,6 +31,15 @@ public record SessionInfo(
 
     public SessionInfo withUser(String newUser) {
         return new SessionInfo(
-                connectionId, newUser, remote, host, capabilities, maxAllowedPacket, idleTimeout, nonce, secure);
+                connectionId,
+                newUser,
+                remote,
+                host,
+                capabilities,
+                mariaDbCapabilities,
+                maxAllowedPacket,
+                idleTimeout,
+                nonce,
+                secure);
     }
 }

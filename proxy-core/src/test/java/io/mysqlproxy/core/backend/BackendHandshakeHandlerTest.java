@@ -4,6 +4,7 @@ import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.buffer.ByteBuf;
@@ -61,7 +62,7 @@ class BackendHandshakeHandlerTest {
             Capability.MULTI_RESULTS,
             Capability.DEPRECATE_EOF);
 
-    private static final BackendLogin LOGIN = new BackendLogin("app", "s3cret", CLIENT_CAPABILITIES, 45, null, null);
+    private static final BackendLogin LOGIN = new BackendLogin("app", "s3cret", CLIENT_CAPABILITIES, 0, 45, null, null);
 
     private EmbeddedChannel channel;
     private Promise<BackendConnection> outcome;
@@ -205,6 +206,54 @@ class BackendHandshakeHandlerTest {
         assertFalse(channel.isOpen());
     }
 
+    /**
+     * A client that negotiated MariaDB's extended metadata: the proxy asks the backend for it in the
+     * last four reserved bytes (CLIENT_MYSQL stays clear, or the server would not read them), and for
+     * nothing else of the 0x1d the greeting offers.
+     */
+    @Test
+    void extendedMetadataTheClientNegotiatedIsAskedOfTheBackend() {
+        start(new BackendLogin(
+                "app", "s3cret", CLIENT_CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask(), 45, null, null));
+        serverSends(0, MARIADB_GREETING);
+        assertWritten(handshakeResponse(
+                "mysql_native_password",
+                NativePassword.scramble("s3cret", MARIADB_NONCE),
+                MariaDbCapability.EXTENDED_METADATA.mask()));
+        serverSends(2, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+    }
+
+    /** Whatever a login carries, PROGRESS, bulk operations and CACHE_METADATA never reach a backend. */
+    @Test
+    void capabilitiesTheProxyDoesNotRelayAreNeverAskedOfTheBackend() {
+        int everything = MariaDbCapability.maskOf(MariaDbCapability.values());
+        start(new BackendLogin("app", "s3cret", CLIENT_CAPABILITIES, everything, 45, null, null));
+        serverSends(0, MARIADB_GREETING);
+        assertWritten(handshakeResponse(
+                "mysql_native_password",
+                NativePassword.scramble("s3cret", MARIADB_NONCE),
+                MariaDbCapability.EXTENDED_METADATA.mask()));
+        serverSends(2, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+    }
+
+    /**
+     * A backend that cannot send extended metadata (here the greeting sets CLIENT_MYSQL, as MySQL's
+     * does) cannot serve a client that expects it: the login fails before anything is sent.
+     */
+    @Test
+    void aBackendWithoutExtendedMetadataCannotServeAClientThatNegotiatedIt() {
+        start(new BackendLogin(
+                "app", "s3cret", CLIENT_CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask(), 45, null, null));
+        serverSends(0, MARIADB_GREETING.replace("00fef72d0200ff8115", "00fff72d0200ff8115"));
+        BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
+        assertEquals(1429, failure.error().errorCode());
+        assertTrue(failure.error().message().contains("cannot carry the client's protocol options"));
+        assertNull(channel.readOutbound());
+        assertFalse(channel.isOpen());
+    }
+
     @Test
     void errOnLoginFailsWithTheServersOwnErrorAndCloses() {
         start(LOGIN);
@@ -270,11 +319,17 @@ class BackendHandshakeHandlerTest {
      * 1 GiB, charset 45, 23 reserved bytes, user, lenenc auth response, plugin name.
      */
     private static byte[] handshakeResponse(String plugin, byte[] scramble) {
+        return handshakeResponse(plugin, scramble, 0);
+    }
+
+    /** As {@link #handshakeResponse(String, byte[])}, the last four reserved bytes MariaDB's extended word. */
+    private static byte[] handshakeResponse(String plugin, byte[] scramble, int mariaDbCapabilities) {
         ByteBuf payload = Unpooled.buffer();
         payload.writeIntLE(CLIENT_CAPABILITIES)
                 .writeIntLE(1 << 30)
                 .writeByte(45)
-                .writeZero(23);
+                .writeZero(19)
+                .writeIntLE(mariaDbCapabilities);
         payload.writeBytes("app\0".getBytes(StandardCharsets.US_ASCII));
         payload.writeByte(scramble.length).writeBytes(scramble);
         payload.writeBytes((plugin + "\0").getBytes(StandardCharsets.US_ASCII));

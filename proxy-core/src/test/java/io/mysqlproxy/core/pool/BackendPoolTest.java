@@ -10,6 +10,7 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -46,8 +47,11 @@ class BackendPoolTest {
             Capability.TRANSACTIONS,
             Capability.MULTI_RESULTS,
             Capability.DEPRECATE_EOF);
-    private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 45, null, null);
-    private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 45, null, null);
+    private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 0, 45, null, null);
+    private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 0, 45, null, null);
+    /** app again, from a client that negotiated MariaDB's extended column metadata. */
+    private static final BackendLogin APP_EXTENDED =
+            new BackendLogin("app", "pw", CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask(), 45, null, null);
 
     private FakeMySqlServer server;
     private EventLoopGroup loops;
@@ -186,6 +190,28 @@ class BackendPoolTest {
         assertEquals(1, server.resets());
         assertEquals(1, server.logins());
         assertEquals(0, pool.idleConnections());
+    }
+
+    /**
+     * Extended column metadata changes every column definition the server sends, so a connection
+     * logged in with it serves only clients that negotiated it, and one without it only the others.
+     */
+    @Test
+    void connectionsWithAndWithoutExtendedMetadataAreNeverShared() throws Exception {
+        pool(2, LONG, LONG);
+        BackendConnection plain = borrowNow(loopA, APP);
+        release(plain);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+
+        BackendConnection extended = borrowNow(loopA, APP_EXTENDED);
+        assertNotSame(plain, extended);
+        assertEquals(2, server.logins());
+        release(extended);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 2);
+
+        assertSame(extended, borrowNow(loopA, APP_EXTENDED));
+        assertSame(plain, borrowNow(loopA, APP));
+        assertEquals(2, server.logins());
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A MySQL server on loopback that is just enough for a pool: it greets, accepts any login with an
+ * A MariaDB server on loopback that is just enough for a pool: it greets, accepts any login with an
  * OK, and answers COM_RESET_CONNECTION as told ({@link ResetAnswer}); any other command gets an OK.
  * Written with the protocol module's own packets.
  */
@@ -40,7 +41,15 @@ final class FakeMySqlServer implements AutoCloseable {
         NOTHING
     }
 
-    private static final int CAPABILITIES = BackendCapabilities.PASS_THROUGH | BackendCapabilities.REQUIRED;
+    /** Greets as MariaDB does: CLIENT_MYSQL (= LONG_PASSWORD) clear, and MariaDB 10.11's extended word. */
+    private static final int CAPABILITIES =
+            (BackendCapabilities.PASS_THROUGH | BackendCapabilities.REQUIRED) & ~Capability.LONG_PASSWORD.mask();
+
+    private static final int MARIADB_CAPABILITIES = MariaDbCapability.maskOf(
+            MariaDbCapability.PROGRESS,
+            MariaDbCapability.STMT_BULK_OPERATIONS,
+            MariaDbCapability.EXTENDED_METADATA,
+            MariaDbCapability.CACHE_METADATA);
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel listener;
@@ -103,7 +112,14 @@ final class FakeMySqlServer implements AutoCloseable {
                     ctx,
                     0,
                     new HandshakeV10(
-                            "8.4.0-fake", connectionId, nonce, CAPABILITIES, 45, 2, 0, "mysql_native_password"));
+                            "10.11.0-fake-MariaDB",
+                            connectionId,
+                            nonce,
+                            CAPABILITIES,
+                            45,
+                            2,
+                            MARIADB_CAPABILITIES,
+                            "mysql_native_password"));
         }
 
         @Override

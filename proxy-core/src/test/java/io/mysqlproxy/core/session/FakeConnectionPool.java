@@ -46,6 +46,7 @@ final class FakeConnectionPool implements ConnectionPool {
                     login.user(),
                     login.password(),
                     login.clientCapabilities(),
+                    login.clientMariaDbCapabilities(),
                     login.characterSet(),
                     nextSchema,
                     login.attributes());

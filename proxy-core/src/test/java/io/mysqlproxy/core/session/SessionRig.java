@@ -48,6 +48,8 @@ final class SessionRig {
     final TestSessionServices services;
     final EmbeddedChannel client = new EmbeddedChannel();
     final int capabilities;
+    /** MariaDB's extended capabilities the client negotiated (0: none). */
+    final int mariaDbCapabilities;
     /** The primary connection the client logged in with. */
     final BackendConnection loginConnection;
 
@@ -63,6 +65,12 @@ final class SessionRig {
 
     /** As {@link #SessionRig(int, boolean)}, the session's user reading with {@code consistency}. */
     SessionRig(int replicas, boolean deprecateEof, Consistency consistency) {
+        this(replicas, deprecateEof, consistency, 0);
+    }
+
+    /** As {@link #SessionRig(int, boolean, Consistency)}, the client having negotiated MariaDB's {@code mariaDbCapabilities}. */
+    SessionRig(int replicas, boolean deprecateEof, Consistency consistency, int mariaDbCapabilities) {
+        this.mariaDbCapabilities = mariaDbCapabilities;
         for (int i = 1; i <= replicas; i++) {
             this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
         }
@@ -71,7 +79,8 @@ final class SessionRig {
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
-        BackendLogin login = new BackendLogin(USER, PASSWORD, capabilities, UTF8MB4_GENERAL_CI, SCHEMA, null);
+        BackendLogin login =
+                new BackendLogin(USER, PASSWORD, capabilities, mariaDbCapabilities, UTF8MB4_GENERAL_CI, SCHEMA, null);
         loginConnection = pool(primary).borrow(client.eventLoop(), login, false).getNow();
         SessionInfo info = new SessionInfo(
                 CONNECTION_ID,
@@ -79,6 +88,7 @@ final class SessionRig {
                 "10.0.0.7:50000",
                 "10.0.0.7",
                 capabilities,
+                mariaDbCapabilities,
                 64L * 1024 * 1024,
                 Duration.ofHours(8),
                 NONCE,

@@ -23,23 +23,27 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The proxy around a session under test: a fixed topology whose pools are {@link FakeConnectionPool}s,
  * the real router and balancer (round robin, so that the replica a read goes to is known), the
  * given consistency for every user (eventual unless a test asks otherwise: then no GTID waits), and
- * the configured users, checked with mysql_native_password.
+ * the configured users, checked with mysql_native_password, of whom only those made admins may run
+ * the proxy's admin statements.
  */
 final class TestSessionServices implements SessionServices {
 
     private final Topology topology;
     private final Map<Backend, FakeConnectionPool> pools = new IdentityHashMap<>();
     private final Map<String, UserAccount> users = new HashMap<>();
+    private final Set<String> admins = new HashSet<>();
     private final Router router = new Router(false);
     private final ReplicaBalancer balancer;
     private final ProxyConfig.Routing routing = new ProxyConfig.Routing(
@@ -71,6 +75,11 @@ final class TestSessionServices implements SessionServices {
 
     void addUser(String name, String password) {
         users.put(name, new UserAccount(name, password, Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD)));
+    }
+
+    /** Lets {@code name} run the proxy's admin statements. */
+    void makeAdmin(String name) {
+        admins.add(name);
     }
 
     FakeConnectionPool fakePool(Backend backend) {
@@ -130,7 +139,7 @@ final class TestSessionServices implements SessionServices {
 
     @Override
     public boolean isAdmin(String user) {
-        return false;
+        return admins.contains(user);
     }
 
     @Override

@@ -33,8 +33,10 @@ public record TextResultSet(List<ColumnDefinition41> columns, List<TextRow> rows
     /**
      * The response to a command whose sequence id was 0, as frames numbered from 1, allocated from
      * {@code alloc}; the caller owns the buffer. {@code statusFlags} go in the closing EOF or OK.
+     * {@code capabilities} and {@code mariaDbCapabilities} are what the client negotiated: the latter
+     * decides whether each column definition carries MariaDB's extended type information.
      */
-    public ByteBuf toFrames(ByteBufAllocator alloc, int statusFlags, int capabilities) {
+    public ByteBuf toFrames(ByteBufAllocator alloc, int statusFlags, int capabilities, int mariaDbCapabilities) {
         boolean deprecateEof = Capability.DEPRECATE_EOF.isSet(capabilities);
         ByteBuf out = alloc.buffer();
         try {
@@ -43,7 +45,9 @@ public record TextResultSet(List<ColumnDefinition41> columns, List<TextRow> rows
             Lenenc.writeInt(out, columns.size());
             Packets.end(out, start, sequence++);
             for (ColumnDefinition41 column : columns) {
-                sequence = append(out, column, sequence, capabilities);
+                start = Packets.begin(out);
+                column.encode(out, capabilities, mariaDbCapabilities);
+                Packets.end(out, start, sequence++ & 0xff);
             }
             if (!deprecateEof) {
                 sequence = append(out, new EofPacket(0, statusFlags), sequence, capabilities);

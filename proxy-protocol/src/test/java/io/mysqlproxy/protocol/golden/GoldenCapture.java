@@ -2,6 +2,7 @@ package io.mysqlproxy.protocol.golden;
 
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
@@ -31,7 +32,8 @@ import java.util.Map;
  * Regenerates the golden exchanges under {@code src/test/resources/golden} from a real MariaDB
  * server (and, for one file, real Connector/J): not a test, run by hand when the fixtures must
  * change, with {@code mvn -pl proxy-protocol test-compile exec:java} or from an IDE:
- * {@code GoldenCapture <output-dir>}.
+ * {@code GoldenCapture <output-dir> [file...]}, where the files named (all if none) are the ones
+ * rewritten.
  *
  * <p>The capture reads server responses until the socket has been quiet for a while, so it does
  * not depend on the response tracker whose behaviour the golden tests check.
@@ -54,6 +56,7 @@ public final class GoldenCapture {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "src/test/resources/golden");
         Files.createDirectories(dir);
+        List<String> only = args.length > 1 ? List.of(args).subList(1, args.length) : List.of();
         try (ReplicatedTestBed bed = ReplicatedTestBed.start(0)) {
             String host = bed.primary().host();
             int port = bed.primary().port();
@@ -65,19 +68,104 @@ public final class GoldenCapture {
                         + " (2, 'two', NULL, NULL, NULL, 'second row'), (3, 'three', 3.25, '1999-12-31', '', '')");
                 s.execute("CREATE PROCEDURE two_results() BEGIN SELECT 1 AS a; SELECT 'x' AS b, 2 AS c; END");
                 s.execute("SET GLOBAL local_infile = 1");
+                s.execute(
+                        "CREATE TABLE golden_ext (id INT PRIMARY KEY, doc JSON, addr INET6, u UUID, note VARCHAR(10))");
+                s.execute("INSERT INTO golden_ext VALUES (1, '{\"k\": [1, 2]}', '::1',"
+                        + " '123e4567-e89b-12d3-a456-426655440000', 'one'), (2, NULL, NULL, NULL, NULL)");
             }
             for (boolean deprecateEof : new boolean[] {true, false}) {
-                try (Socket socket = new Socket(host, port)) {
-                    GoldenCapture capture = new GoldenCapture(socket);
-                    capture.commandExchange(deprecateEof);
-                    capture.write(
-                            dir.resolve("mariadb-commands-deprecate-eof-" + (deprecateEof ? "on" : "off") + ".golden"),
-                            "MariaDB " + bed.primary().toString());
+                String file = "mariadb-commands-deprecate-eof-" + (deprecateEof ? "on" : "off") + ".golden";
+                if (only.isEmpty() || only.contains(file)) {
+                    try (Socket socket = new Socket(host, port)) {
+                        GoldenCapture capture = new GoldenCapture(socket);
+                        capture.commandExchange(deprecateEof);
+                        capture.write(
+                                dir.resolve(file), "MariaDB " + bed.primary().toString());
+                    }
                 }
             }
-            captureConnectorJ(bed, dir, "sslMode=DISABLED", "connectorj-login.golden");
-            captureConnectorJ(bed, dir, "sslMode=REQUIRED", "connectorj-ssl-request.golden");
+            if (only.isEmpty() || only.contains(EXTENDED_METADATA_FILE)) {
+                try (Socket socket = new Socket(host, port)) {
+                    GoldenCapture capture = new GoldenCapture(socket);
+                    capture.extendedMetadataExchange();
+                    capture.write(
+                            dir.resolve(EXTENDED_METADATA_FILE),
+                            "MariaDB " + bed.primary().toString() + " with MARIADB_CLIENT_EXTENDED_METADATA");
+                }
+            }
+            for (String[] connectorJ : new String[][] {
+                {"sslMode=DISABLED", "connectorj-login.golden"}, {"sslMode=REQUIRED", "connectorj-ssl-request.golden"}
+            }) {
+                if (only.isEmpty() || only.contains(connectorJ[1])) {
+                    captureConnectorJ(bed, dir, connectorJ[0], connectorJ[1]);
+                }
+            }
         }
+    }
+
+    static final String EXTENDED_METADATA_FILE = "mariadb-extended-metadata.golden";
+
+    /**
+     * A session that negotiated MariaDB's extended column metadata (and DEPRECATE_EOF): result sets,
+     * a field list and prepared statements over columns whose extended type information is set
+     * (JSON's format, INET6's and UUID's type names) and one whose is not, and a prepared EXPLAIN
+     * executed twice.
+     */
+    private void extendedMetadataExchange() throws IOException {
+        section("greeting");
+        byte[] greetingBytes = readPacket();
+        HandshakeV10 greeting = HandshakeV10.decode(Unpooled.wrappedBuffer(greetingBytes, 4, greetingBytes.length - 4));
+        int capabilities = Capability.maskOf(
+                        Capability.LONG_FLAG,
+                        Capability.CONNECT_WITH_DB,
+                        Capability.PROTOCOL_41,
+                        Capability.TRANSACTIONS,
+                        Capability.SECURE_CONNECTION,
+                        Capability.MULTI_STATEMENTS,
+                        Capability.MULTI_RESULTS,
+                        Capability.PS_MULTI_RESULTS,
+                        Capability.PLUGIN_AUTH,
+                        Capability.CONNECT_ATTRS,
+                        Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+                        Capability.SESSION_TRACK,
+                        Capability.DEPRECATE_EOF)
+                & greeting.capabilities();
+        int mariaDbCapabilities = MariaDbCapability.EXTENDED_METADATA.mask() & greeting.mariaDbCapabilities();
+        if (mariaDbCapabilities == 0) {
+            throw new IllegalStateException("the server does not offer extended metadata: " + greeting);
+        }
+        section("handshake-response");
+        sendClient(
+                1,
+                new HandshakeResponse41(
+                                capabilities,
+                                1 << 24,
+                                45,
+                                mariaDbCapabilities,
+                                DbAccount.APP.user(),
+                                NativePassword.scramble(DbAccount.APP.password(), greeting.scramble()),
+                                "app",
+                                "mysql_native_password",
+                                Map.of("_client_name", "golden-capture"))
+                        .toFrame(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 1));
+        section("auth-result");
+        readQuiet();
+
+        query("COM_QUERY select", "SELECT * FROM golden_ext ORDER BY id");
+        query("COM_QUERY empty result", "SELECT doc FROM golden_ext WHERE id < 0");
+        query("COM_QUERY expressions", "SELECT JSON_OBJECT('k', 1) AS j, 1 AS n");
+        command("COM_FIELD_LIST", concat(new byte[] {0x04}, "golden_ext\0".getBytes(StandardCharsets.UTF_8)));
+
+        byte[] prepare = readPrepared("COM_STMT_PREPARE", "SELECT doc, addr, u FROM golden_ext WHERE id = ?");
+        int statementId = (prepare[5] & 0xff) | (prepare[6] & 0xff) << 8;
+        command("COM_STMT_EXECUTE", execute(statementId, 0, 1));
+        command("COM_STMT_CLOSE", concat(new byte[] {0x19}, le4(statementId)));
+        byte[] explain = readPrepared("COM_STMT_PREPARE explain", "EXPLAIN SELECT * FROM golden_ext WHERE id = ?");
+        int explainId = (explain[5] & 0xff) | (explain[6] & 0xff) << 8;
+        command("COM_STMT_EXECUTE explain", execute(explainId, 0, 1));
+        command("COM_STMT_EXECUTE explain again", execute(explainId, 0, 2));
+        command("COM_STMT_CLOSE", concat(new byte[] {0x19}, le4(explainId)));
+        command("COM_QUIT", new byte[] {0x01});
     }
 
     private void commandExchange(boolean deprecateEof) throws IOException {
@@ -334,14 +422,18 @@ public final class GoldenCapture {
     }
 
     private static byte[] execute(int statementId, int flags) {
-        // One INT parameter, typed (MYSQL_TYPE_LONG), value 0.
+        return execute(statementId, flags, 0);
+    }
+
+    private static byte[] execute(int statementId, int flags, int parameter) {
+        // One INT parameter, typed (MYSQL_TYPE_LONG).
         return concat(
                 new byte[] {0x17},
                 le4(statementId),
                 new byte[] {(byte) flags},
                 le4(1),
                 new byte[] {0x00, 0x01, 0x03, 0x00},
-                le4(0));
+                le4(parameter));
     }
 
     private static byte[] le4(int value) {

@@ -1,5 +1,8 @@
 package io.mysqlproxy.protocol.golden;
 
+import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.packet.HandshakeResponse41;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
@@ -62,6 +65,7 @@ record GoldenExchange(String file, List<Section> sections) {
     static final List<String> FILES = List.of(
             "mariadb-commands-deprecate-eof-on.golden",
             "mariadb-commands-deprecate-eof-off.golden",
+            GoldenCapture.EXTENDED_METADATA_FILE,
             "connectorj-login.golden");
 
     static GoldenExchange load(String file) {
@@ -102,7 +106,33 @@ record GoldenExchange(String file, List<Section> sections) {
                 .orElseThrow(() -> new IllegalArgumentException(file + " has no section " + name));
     }
 
+    /** The client's login of the exchange. */
+    HandshakeResponse41 login() {
+        return HandshakeResponse41.decode(
+                Unpooled.wrappedBuffer(section("handshake-response").only(true).payload()));
+    }
+
+    /** The capabilities the exchange negotiated: the client's, less any the server did not offer. */
+    int capabilities() {
+        return login().capabilities() & greeting().capabilities();
+    }
+
+    /** MariaDB's extended capabilities the exchange negotiated: 0 unless both sides cleared CLIENT_MYSQL. */
+    int mariaDbCapabilities() {
+        HandshakeV10 greeting = greeting();
+        HandshakeResponse41 login = login();
+        boolean mariaDb = !Capability.LONG_PASSWORD.isSet(greeting.capabilities())
+                && !Capability.LONG_PASSWORD.isSet(login.capabilities());
+        return mariaDb ? login.mariaDbCapabilities() & greeting.mariaDbCapabilities() : 0;
+    }
+
     boolean deprecateEof() {
-        return file.contains("deprecate-eof-on");
+        return Capability.DEPRECATE_EOF.isSet(capabilities());
+    }
+
+    /** The server's greeting of the exchange. */
+    HandshakeV10 greeting() {
+        return HandshakeV10.decode(
+                Unpooled.wrappedBuffer(section("greeting").only(false).payload()));
     }
 }

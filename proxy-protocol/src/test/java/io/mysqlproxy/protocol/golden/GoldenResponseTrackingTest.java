@@ -28,8 +28,10 @@ class GoldenResponseTrackingTest {
 
     static Stream<Arguments> responses() {
         List<Arguments> cases = new ArrayList<>();
-        for (String file :
-                List.of("mariadb-commands-deprecate-eof-on.golden", "mariadb-commands-deprecate-eof-off.golden")) {
+        for (String file : List.of(
+                "mariadb-commands-deprecate-eof-on.golden",
+                "mariadb-commands-deprecate-eof-off.golden",
+                GoldenCapture.EXTENDED_METADATA_FILE)) {
             GoldenExchange exchange = GoldenExchange.load(file);
             for (GoldenExchange.Section section : exchange.sections()) {
                 if (!section.name().startsWith("COM_")

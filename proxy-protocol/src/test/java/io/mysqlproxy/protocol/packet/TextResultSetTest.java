@@ -2,6 +2,7 @@ package io.mysqlproxy.protocol.packet;
 
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.result.ResponseTracker;
 import io.mysqlproxy.protocol.wire.Packets;
@@ -58,13 +59,36 @@ class TextResultSetTest {
         assertEquals(hex(expected), encode(capabilities));
     }
 
+    /**
+     * Under MariaDB's extended metadata every column definition has one more field after its names,
+     * the extended type information, which the proxy's own columns leave empty (one 0x00 byte, as the
+     * server sends for a VARCHAR): each column packet is a byte longer.
+     */
+    @Test
+    void withMariaDbExtendedMetadataEachColumnCarriesAnEmptyExtendedTypeInfo() {
+        int capabilities =
+                Capability.maskOf(Capability.PROTOCOL_41, Capability.DEPRECATE_EOF, Capability.SESSION_TRACK);
+        String expected = ""
+                + "010000 01 02" // column count 2
+                + "1f0000 02 03646566 00 00 00 046e616d65 046e616d65 00" // def, "", "", "", name, name, no ext info
+                + "   0c 2d00 00100000 fd 0000 00 0000"
+                + "190000 03 03646566 00 00 00 016e 016e 00" // def, "", "", "", n, n, no ext info
+                + "   0c 3f00 14000000 08 8000 00 0000"
+                + ROWS.formatted(4, 5) + "070000 06 fe 00 00 0200 0000";
+        assertEquals(hex(expected), encode(capabilities, MariaDbCapability.EXTENDED_METADATA.mask()));
+        // The other MariaDB capabilities do not touch a text result set.
+        int others = MariaDbCapability.maskOf(
+                MariaDbCapability.PROGRESS, MariaDbCapability.STMT_BULK_OPERATIONS, MariaDbCapability.CACHE_METADATA);
+        assertEquals(encode(capabilities), encode(capabilities, others));
+    }
+
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void theResponseTrackerSeesOneCompleteResponse(boolean deprecateEof) {
         int capabilities = Capability.PROTOCOL_41.mask() | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
         ResponseTracker tracker = new ResponseTracker(deprecateEof);
         tracker.begin(CommandType.QUERY);
-        ByteBuf frames = RESULT.toFrames(UnpooledByteBufAllocator.DEFAULT, STATUS, capabilities);
+        ByteBuf frames = RESULT.toFrames(UnpooledByteBufAllocator.DEFAULT, STATUS, capabilities, 0);
         try {
             ResponseTracker.Progress progress = null;
             int packets = 0;
@@ -109,7 +133,11 @@ class TextResultSetTest {
     }
 
     private static String encode(int capabilities) {
-        ByteBuf frames = RESULT.toFrames(UnpooledByteBufAllocator.DEFAULT, STATUS, capabilities);
+        return encode(capabilities, 0);
+    }
+
+    private static String encode(int capabilities, int mariaDbCapabilities) {
+        ByteBuf frames = RESULT.toFrames(UnpooledByteBufAllocator.DEFAULT, STATUS, capabilities, mariaDbCapabilities);
         try {
             return ByteBufUtil.hexDump(frames);
         } finally {
