@@ -1,9 +1,32 @@
 package io.mysqlproxy.testbed;
 
-/** SQL spelling of the test bed's accounts. */
+import java.util.List;
+
+/** The test bed's accounts in SQL: the same accounts and grants on both flavours, each on its own plugin. */
 final class Accounts {
 
+    /** Everything the proxy's tests do, minus SUPER and READ_ONLY ADMIN, so read-only replicas refuse its writes. */
+    private static final String APP_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, "
+            + "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, "
+            + "TRIGGER, EVENT, REFERENCES, PROCESS";
+
     private Accounts() {}
+
+    /** Creates the accounts of {@link DbAccount} and {@code database} on a primary of {@code recipe}'s flavour. */
+    static List<String> provision(ServerRecipe recipe, String database) {
+        return List.of(
+                createUser(recipe, DbAccount.REPLICATION),
+                "GRANT REPLICATION SLAVE ON *.* TO " + quoted(DbAccount.REPLICATION, "%"),
+                createUser(recipe, DbAccount.APP),
+                "GRANT " + APP_PRIVILEGES + " ON *.* TO " + quoted(DbAccount.APP, "%"),
+                createUser(recipe, DbAccount.MONITOR),
+                "GRANT " + recipe.monitorPrivileges() + " ON *.* TO " + quoted(DbAccount.MONITOR, "%"),
+                "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
+    }
+
+    private static String createUser(ServerRecipe recipe, DbAccount account) {
+        return "CREATE USER " + quoted(account, "%") + " " + recipe.identifiedBy(account.password());
+    }
 
     /** {@code 'user'@'host'}; the test bed's names and passwords contain no quotes. */
     static String quoted(DbAccount account, String host) {

@@ -7,17 +7,10 @@ import java.util.List;
 /** MariaDB (Debian's 10.11 or a tarball): {@code mariadb-install-db}, MASTER_USE_GTID, mysql_native_password. */
 final class MariaDbRecipe implements ServerRecipe {
 
-    /** Everything the proxy's tests do, minus SUPER and READ_ONLY ADMIN, so read_only replicas refuse writes. */
-    private static final String APP_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, "
-            + "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, "
-            + "TRIGGER, EVENT, REFERENCES, PROCESS";
-
     /**
      * SLAVE MONITOR (alias REPLICA MONITOR) is what SHOW SLAVE STATUS / SHOW ALL SLAVES STATUS need on 10.5.9+;
      * BINLOG MONITOR covers SHOW BINLOG STATUS and the binlog position variables.
      */
-    private static final String MONITOR_PRIVILEGES = "SLAVE MONITOR, BINLOG MONITOR";
-
     private static final BinaryLookup BINARIES = new BinaryLookup(
             "MARIADB_BIN_DIR",
             List.of("/usr/sbin", "/usr/bin", "/usr/local/mysql/bin"),
@@ -69,21 +62,18 @@ final class MariaDbRecipe implements ServerRecipe {
         return MariaDbCommandLine.build(binaries, layout, serverId, port, readOnly);
     }
 
+    /**
+     * SLAVE MONITOR (alias REPLICA MONITOR) is what SHOW SLAVE STATUS / SHOW ALL SLAVES STATUS need on 10.5.9+;
+     * BINLOG MONITOR covers SHOW BINLOG STATUS and the binlog position variables.
+     */
     @Override
-    public List<String> provision(String database) {
-        return List.of(
-                createUser(DbAccount.REPLICATION),
-                "GRANT REPLICATION SLAVE ON *.* TO " + Accounts.quoted(DbAccount.REPLICATION, "%"),
-                createUser(DbAccount.APP),
-                "GRANT " + APP_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.APP, "%"),
-                createUser(DbAccount.MONITOR),
-                "GRANT " + MONITOR_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.MONITOR, "%"),
-                "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
+    public String monitorPrivileges() {
+        return "SLAVE MONITOR, BINLOG MONITOR";
     }
 
-    private static String createUser(DbAccount account) {
-        return "CREATE USER " + Accounts.quoted(account, "%") + " IDENTIFIED VIA mysql_native_password USING PASSWORD('"
-                + account.password() + "')";
+    @Override
+    public String identifiedBy(String password) {
+        return "IDENTIFIED VIA mysql_native_password USING PASSWORD('" + password + "')";
     }
 
     /**

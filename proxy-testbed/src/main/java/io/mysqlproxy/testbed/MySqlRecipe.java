@@ -16,14 +16,6 @@ final class MySqlRecipe implements ServerRecipe {
     /** Where {@code scripts/mysql-server.sh} puts its command wrappers by default. */
     static final String DEFAULT_BIN_DIR = "/var/cache/mysql-proxy/mysql-9.7/bin";
 
-    /** The same grants as MariaDB's app account: no SUPER, no CONNECTION_ADMIN, so replicas refuse its writes. */
-    private static final String APP_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, "
-            + "CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, "
-            + "TRIGGER, EVENT, REFERENCES, PROCESS";
-
-    /** SHOW REPLICA STATUS and SHOW BINARY LOG STATUS need REPLICATION CLIENT. */
-    private static final String MONITOR_PRIVILEGES = "REPLICATION CLIENT";
-
     private static final BinaryLookup BINARIES = new BinaryLookup(
             "MYSQL_BIN_DIR", List.of(DEFAULT_BIN_DIR), List.of("mysqld"), List.of(), "scripts/mysql-server.sh");
 
@@ -75,21 +67,15 @@ final class MySqlRecipe implements ServerRecipe {
         return MySqlCommandLine.build(binaries, layout, serverId, port, readOnly);
     }
 
+    /** SHOW REPLICA STATUS and SHOW BINARY LOG STATUS need REPLICATION CLIENT. */
     @Override
-    public List<String> provision(String database) {
-        return List.of(
-                createUser(DbAccount.REPLICATION),
-                "GRANT REPLICATION SLAVE ON *.* TO " + Accounts.quoted(DbAccount.REPLICATION, "%"),
-                createUser(DbAccount.APP),
-                "GRANT " + APP_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.APP, "%"),
-                createUser(DbAccount.MONITOR),
-                "GRANT " + MONITOR_PRIVILEGES + " ON *.* TO " + Accounts.quoted(DbAccount.MONITOR, "%"),
-                "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
+    public String monitorPrivileges() {
+        return "REPLICATION CLIENT";
     }
 
-    private static String createUser(DbAccount account) {
-        return "CREATE USER " + Accounts.quoted(account, "%") + " IDENTIFIED WITH caching_sha2_password BY '"
-                + account.password() + "'";
+    @Override
+    public String identifiedBy(String password) {
+        return "IDENTIFIED WITH caching_sha2_password BY '" + password + "'";
     }
 
     /**

@@ -16,7 +16,7 @@ final class PrimaryProvisioner {
     static void provision(TestBedServer primary, String database) throws SQLException {
         try (Connection connection = primary.connectAsRoot();
                 Statement statement = connection.createStatement()) {
-            for (String sql : primary.flavour().recipe().provision(database)) {
+            for (String sql : Accounts.provision(primary.flavour().recipe(), database)) {
                 statement.execute(sql);
             }
         }

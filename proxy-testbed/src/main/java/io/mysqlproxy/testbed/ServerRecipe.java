@@ -20,8 +20,11 @@ interface ServerRecipe {
 
     List<String> commandLine(ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly);
 
-    /** Creates the accounts of {@link DbAccount} and {@code database} on the primary. */
-    List<String> provision(String database);
+    /** The privileges of {@link DbAccount#MONITOR}: what the proxy's health checks need. */
+    String monitorPrivileges();
+
+    /** The clause of CREATE USER that gives an application account its password, on this flavour's plugin. */
+    String identifiedBy(String password);
 
     /** Points a replica at the primary with GTID auto-positioning and starts replication. */
     List<String> attach(TestBedServer primary);
