@@ -52,6 +52,7 @@ class JdbcClientIT {
             "mysql-proxy.users = [ { name = app, password = app-secret, auth-plugin = caching_sha2_password } ]";
 
     private static final int ER_ACCESS_DENIED = 1045;
+    private static final int ER_ACCESS_DENIED_NO_PASSWORD = 1698;
     private static final int ER_NO_SUCH_TABLE = 1146;
     private static final String ACCESS_DENIED_STATE = "28000";
 
@@ -387,7 +388,7 @@ class JdbcClientIT {
      * Users in the proxy's list that the servers do not know: the proxy accepts the client, then the primary
      * refuses the proxy. MySQL answers an unknown account with a decoy auth switch to a plugin it picks at random
      * per account (sha256_password among them), which the proxy must play through to the server's own 1045;
-     * MariaDB answers 1045 at once. Twenty accounts, so that the decoys cover every plugin MySQL picks from.
+     * MariaDB answers at once. Twenty accounts, so that the decoys cover every plugin MySQL picks from.
      */
     @Test
     void usersUnknownToTheServersAreAccessDeniedAsTheServerSaysIt() throws SQLException {
@@ -404,7 +405,11 @@ class JdbcClientIT {
                         () -> withGhosts
                                 .connect(ghost, "boo", "sslMode=DISABLED")
                                 .close());
-                assertEquals(ER_ACCESS_DENIED, denied.getErrorCode(), denied::getMessage);
+                // MariaDB answers some unknown accounts as if they had no password (1698), as it does directly.
+                assertTrue(
+                        denied.getErrorCode() == ER_ACCESS_DENIED
+                                || denied.getErrorCode() == ER_ACCESS_DENIED_NO_PASSWORD,
+                        () -> denied.getErrorCode() + " " + denied.getMessage());
                 assertEquals(ACCESS_DENIED_STATE, denied.getSQLState(), denied::getMessage);
                 assertTrue(denied.getMessage().contains("Access denied for user '" + ghost + "'"), denied::getMessage);
             }

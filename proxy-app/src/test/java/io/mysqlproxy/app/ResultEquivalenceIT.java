@@ -215,14 +215,15 @@ class ResultEquivalenceIT {
                     """);
             assertEquals(
                     GENERATED_ROWS,
-                    st.executeUpdate("""
+                    st.executeUpdate(
+                            """
                     INSERT INTO eq_types (id, c_tinyint, c_int_u, c_bigint, c_decimal, c_double, c_date, c_time,
                                           c_datetime, c_varchar, c_varbinary, c_text, c_enum, c_set, c_json, c_point)
                     SELECT n, n % 128, n * 1000, n * -123456789, n / 7, SQRT(n), '2020-01-01' + INTERVAL n DAY,
                            SEC_TO_TIME(n * 997.5), '2020-01-01' + INTERVAL n * 3601 SECOND, CONCAT('row ', n),
                            UNHEX(SHA2(n, 256)), REPEAT(CONCAT(n, ' '), n), ELT(1 + n % 3, 'red', 'green', 'blue'),
                            MAKE_SET(n % 8, 'a', 'b', 'c'), JSON_OBJECT('n', n, 'even', n % 2 = 0), POINT(n, -n)
-                    FROM (SELECT CAST(seq AS SIGNED) AS n FROM """ + ServerFlavour.current().sequence(100, 100 + GENERATED_ROWS - 1) + ") s"));
+                    FROM (SELECT CAST(seq AS SIGNED) AS n FROM """ + " " + ServerFlavour.current().sequence(100, 100 + GENERATED_ROWS - 1) + ") s"));
             st.execute("DROP PROCEDURE IF EXISTS eq_two_results");
             st.execute("""
                     CREATE PROCEDURE eq_two_results(IN n INT)
