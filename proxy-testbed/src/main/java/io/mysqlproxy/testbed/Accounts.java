@@ -12,6 +12,15 @@ final class Accounts {
 
     private Accounts() {}
 
+    /** Creates {@code root@127.0.0.1} with every privilege, as the statements of an initialisation SQL file. */
+    static List<String> root() {
+        return List.of(
+                "CREATE USER " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1") + " IDENTIFIED BY '"
+                        + DbAccount.ROOT.password() + "';",
+                "GRANT ALL PRIVILEGES ON *.* TO " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1")
+                        + " WITH GRANT OPTION;");
+    }
+
     /** Creates the accounts of {@link DbAccount} and {@code database} on a primary of {@code recipe}'s flavour. */
     static List<String> provision(ServerRecipe recipe, String database) {
         return List.of(

@@ -29,12 +29,10 @@ final class MariaDbRecipe implements ServerRecipe {
      */
     @Override
     public List<String> rootSql() {
-        return List.of(
-                "FLUSH PRIVILEGES;",
-                "CREATE USER " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1") + " IDENTIFIED BY '"
-                        + DbAccount.ROOT.password() + "';",
-                "GRANT ALL PRIVILEGES ON *.* TO " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1")
-                        + " WITH GRANT OPTION;");
+        List<String> sql = new ArrayList<>();
+        sql.add("FLUSH PRIVILEGES;");
+        sql.addAll(Accounts.root());
+        return sql;
     }
 
     @Override

@@ -26,11 +26,7 @@ final class MySqlRecipe implements ServerRecipe {
 
     @Override
     public List<String> rootSql() {
-        return List.of(
-                "CREATE USER " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1") + " IDENTIFIED BY '"
-                        + DbAccount.ROOT.password() + "';",
-                "GRANT ALL PRIVILEGES ON *.* TO " + Accounts.quoted(DbAccount.ROOT, "127.0.0.1")
-                        + " WITH GRANT OPTION;");
+        return Accounts.root();
     }
 
     /**

@@ -149,19 +149,7 @@ class BackendHandshakeHandlerTest {
 
         serverSends(2, "0104"); // perform full authentication
         assertWritten(frame(3, "02")); // request the public key
-        serverSends(
-                4,
-                "01"
-                        + ByteBufUtil.hexDump(
-                                RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
-        ByteBuf encrypted = channel.readOutbound();
-        try {
-            assertEquals(5, encrypted.getUnsignedByte(3));
-            byte[] payload = ByteBufUtil.getBytes(encrypted, 4, encrypted.readableBytes() - 4);
-            assertEquals("s3cret", RsaPasswordCipher.decrypt(payload, MARIADB_NONCE, keys.getPrivate()));
-        } finally {
-            encrypted.release();
-        }
+        assertPasswordEncryptedWithTheSentKey(keys, MARIADB_NONCE);
         serverSends(6, LOGIN_OK);
         assertTrue(outcome.isSuccess());
     }
@@ -186,19 +174,7 @@ class BackendHandshakeHandlerTest {
                 "fe" + ByteBufUtil.hexDump("sha256_password".getBytes(StandardCharsets.US_ASCII)) + "00"
                         + ByteBufUtil.hexDump(nonce) + "00");
         assertWritten(frame(3, "01")); // sha256_password's public key request
-        serverSends(
-                4,
-                "01"
-                        + ByteBufUtil.hexDump(
-                                RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
-        ByteBuf encrypted = channel.readOutbound();
-        try {
-            assertEquals(5, encrypted.getUnsignedByte(3));
-            byte[] payload = ByteBufUtil.getBytes(encrypted, 4, encrypted.readableBytes() - 4);
-            assertEquals("s3cret", RsaPasswordCipher.decrypt(payload, nonce, keys.getPrivate()));
-        } finally {
-            encrypted.release();
-        }
+        assertPasswordEncryptedWithTheSentKey(keys, nonce);
         serverSends(6, ERR_1045);
 
         BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
@@ -291,6 +267,23 @@ class BackendHandshakeHandlerTest {
         channel.close();
         BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
         assertTrue(failure.error().message().contains("connection closed during authentication"));
+    }
+
+    /** The server sends its RSA key (sequence 4); the proxy answers with the password encrypted with it (5). */
+    private void assertPasswordEncryptedWithTheSentKey(KeyPair keys, byte[] nonce) throws Exception {
+        serverSends(
+                4,
+                "01"
+                        + ByteBufUtil.hexDump(
+                                RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
+        ByteBuf encrypted = channel.readOutbound();
+        try {
+            assertEquals(5, encrypted.getUnsignedByte(3));
+            byte[] payload = ByteBufUtil.getBytes(encrypted, 4, encrypted.readableBytes() - 4);
+            assertEquals("s3cret", RsaPasswordCipher.decrypt(payload, nonce, keys.getPrivate()));
+        } finally {
+            encrypted.release();
+        }
     }
 
     private void start(BackendLogin login) {
