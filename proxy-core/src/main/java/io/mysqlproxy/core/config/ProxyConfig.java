@@ -46,7 +46,18 @@ public record ProxyConfig(
             Map<HostPort, Integer> weights,
             Duration connectTimeout,
             Duration handshakeTimeout,
-            Pool pool) {}
+            Pool pool,
+            OutageBuffer primaryOutageBuffer) {}
+
+    /**
+     * How statements that need the primary wait while it is away: up to {@code window} (zero: they fail at
+     * once), at most {@code maxWaiting} of them at a time across the proxy.
+     */
+    public record OutageBuffer(Duration window, int maxWaiting) {
+        public boolean enabled() {
+            return !window.isZero() && maxWaiting > 0;
+        }
+    }
 
     /**
      * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the

@@ -2,6 +2,7 @@ package io.mysqlproxy.core.health;
 
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendCondition;
+import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
@@ -9,7 +10,9 @@ import io.mysqlproxy.core.topology.TopologyHolder;
 /**
  * The hysteresis between check results and a backend's state: a failure counts only after
  * {@code ejectAfter} in a row, a lagging replica is taken out at once, and an ejected backend
- * comes back only after {@code readmitAfter} good checks in a row. Used by one monitor thread at
+ * comes back only after {@code readmitAfter} good checks in a row, except the primary, which comes back on
+ * its first good check: every write waits for it (see {@code PrimaryOutageBuffer}), and nothing else can
+ * take its place, so flapping costs less than a late return. Used by one monitor thread at
  * a time per backend; publishes through {@link TopologyHolder#compareAndSet}, so a drain that
  * discovery publishes meanwhile is never undone.
  */
@@ -71,6 +74,10 @@ final class BackendHealth {
                 failures = 0;
                 if (current == BackendState.UP) {
                     return null;
+                }
+                if (backend.role() == BackendRole.PRIMARY) {
+                    successes = 0;
+                    return new Verdict(BackendState.UP, "the primary answered a check");
                 }
                 if (++successes >= readmitAfter) {
                     successes = 0;

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.health;
 
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.Writability;
@@ -15,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 
 /**
  * Checks every backend of the current topology at a fixed interval, on threads of its own (never
@@ -33,13 +35,16 @@ public final class HealthMonitor implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final Map<Backend, Checked> checked = new ConcurrentHashMap<>();
-    private final Runnable onTransition;
+    private final BiConsumer<Backend, BackendState> onTransition;
     private final Runnable afterCheck;
     /** The lag limit in force: a configuration reload may change it. */
     private volatile Duration maxReplicationLag;
 
     private HealthMonitor(
-            TopologyHolder topology, HealthSettings settings, Runnable onTransition, Runnable afterCheck) {
+            TopologyHolder topology,
+            HealthSettings settings,
+            BiConsumer<Backend, BackendState> onTransition,
+            Runnable afterCheck) {
         this.topology = topology;
         this.settings = settings;
         this.onTransition = onTransition;
@@ -50,9 +55,15 @@ public final class HealthMonitor implements AutoCloseable {
         this.workers = Executors.newCachedThreadPool(r -> daemon(r, "mysql-proxy-health-" + threads.incrementAndGet()));
     }
 
-    /** Starts checking at once, then every interval. */
+    /**
+     * Starts checking at once, then every interval. {@code onTransition} hears of every state change a check
+     * made (the backend and its new state); {@code afterCheck} runs after every check.
+     */
     public static HealthMonitor start(
-            TopologyHolder topology, HealthSettings settings, Runnable onTransition, Runnable afterCheck) {
+            TopologyHolder topology,
+            HealthSettings settings,
+            BiConsumer<Backend, BackendState> onTransition,
+            Runnable afterCheck) {
         HealthMonitor monitor = new HealthMonitor(topology, settings, onTransition, afterCheck);
         monitor.scheduler.scheduleWithFixedDelay(
                 monitor::round, 0, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
@@ -74,7 +85,7 @@ public final class HealthMonitor implements AutoCloseable {
                     try {
                         BackendHealth.Transition transition = entry.health.apply(entry.probe.check());
                         if (transition != null) {
-                            onTransition.run();
+                            onTransition.accept(backend, transition.to());
                             log.warn(
                                     "backend {} is now {} (was {}): {}",
                                     backend,

@@ -65,6 +65,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
     private final AtomicInteger writesRefused = new AtomicInteger();
+    private final OutageMeters outages;
     private final List<BackendMeter> backendMeters;
     private final Supplier<Topology> topology;
     private final AtomicInteger clientConnections;
@@ -108,6 +109,7 @@ public final class ProxyMetrics implements AutoCloseable {
         reloadsApplied = counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "applied");
         reloadsRejected =
                 counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "rejected");
+        outages = new OutageMeters(registry);
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
@@ -224,6 +226,7 @@ public final class ProxyMetrics implements AutoCloseable {
         }
         stats.add(new Stat("primary_changes", (long) primaryChanges.count()));
         stats.add(new Stat("writes_refused", writesRefused.get()));
+        outages.addStats(stats);
         stats.add(new Stat("backends_added", (long) backendsAdded.count()));
         stats.add(new Stat("backends_removed", (long) backendsRemoved.count()));
         return stats;
@@ -232,6 +235,11 @@ public final class ProxyMetrics implements AutoCloseable {
     /** A configuration reload was applied, or rejected (the running configuration stayed). */
     public void configReloaded(boolean applied) {
         (applied ? reloadsApplied : reloadsRejected).increment();
+    }
+
+    /** What the primary's outages cost: statements that waited for it, transactions lost with a connection. */
+    public OutageMeters outages() {
+        return outages;
     }
 
     public void writesRefused(boolean refused) {

@@ -147,6 +147,14 @@ public final class BackendPool implements ConnectionPool {
         waiters.failAll(this::leftTopology);
     }
 
+    /**
+     * The backend went down: its idle connections are closed rather than handed out (a server that went away
+     * may not have closed them itself). Borrowed ones fail with their sessions, or come back and are reset.
+     */
+    public void closeIdle() {
+        idle.closeIdle();
+    }
+
     private BackendException leftTopology() {
         return new BackendException(ProxyErrors.cannotConnect(backend.name(), "it has left the topology"), null);
     }

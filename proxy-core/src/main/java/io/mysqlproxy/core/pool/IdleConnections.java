@@ -50,6 +50,13 @@ final class IdleConnections {
         }
     }
 
+    /** Closes every idle connection now, each loop on its own thread; the pool goes on. */
+    void closeIdle() {
+        for (LoopIdleConnections idle : byLoop.values()) {
+            idle.loop().execute(idle::closeIdle);
+        }
+    }
+
     /**
      * Closes one idle connection, the longest-idle one of the first loop that has any, to free its
      * slot: the pool is full, and a waiter cannot use what sits idle (another loop, another user,

@@ -108,6 +108,15 @@ final class LoopIdleConnections {
 
     /** The pool is retired: every idle connection closes and eviction stops. */
     void closeAll() {
+        closeIdle();
+        if (eviction != null) {
+            eviction.cancel(false);
+        }
+    }
+
+    /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */
+    /** Closes every idle connection; eviction goes on for the ones kept later. */
+    void closeIdle() {
         for (ArrayDeque<IdleEntry> idle : byKey.values()) {
             for (IdleEntry entry : idle) {
                 uncount();
@@ -115,12 +124,8 @@ final class LoopIdleConnections {
             }
             idle.clear();
         }
-        if (eviction != null) {
-            eviction.cancel(false);
-        }
     }
 
-    /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */
     void closeOldest() {
         ArrayDeque<IdleEntry> from = null;
         for (ArrayDeque<IdleEntry> idle : byKey.values()) {

@@ -10,6 +10,7 @@ import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.session.FrontendPipeline;
 import io.mysqlproxy.core.session.FrontendSession;
+import io.mysqlproxy.core.session.LoginConnections;
 import io.mysqlproxy.core.session.SessionInfo;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
@@ -40,7 +41,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The connection phase with a client: greeting, optional TLS upgrade, authentication, and the
- * login to the primary on the client's behalf. The client gets its OK only once the backend
+ * login to the primary on the client's behalf (to a replica while the primary is away, see
+ * {@link LoginConnections}). The client gets its OK only once the backend
  * session exists; then this handler hands the channel to a {@link FrontendSession} and
  * removes itself.
  */
@@ -222,8 +224,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 response.characterSet(),
                 response.database(),
                 response.attributes());
-        Future<BackendConnection> connecting =
-                runtime.pool(runtime.topology().primary()).borrow(ctx.channel().eventLoop(), login, false);
+        Future<LoginConnections.Started> connecting =
+                LoginConnections.borrow(runtime, ctx.channel().eventLoop(), login);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
                 ErrPacket error = f.cause() instanceof BackendException b
@@ -239,13 +241,13 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 fail(ctx, error, okSequence);
                 return;
             }
-            BackendConnection backend = connecting.getNow();
+            LoginConnections.Started started = connecting.getNow();
             if (!ctx.channel().isActive()) {
-                runtime.pool(runtime.topology().primary()).release(backend);
+                runtime.pool(started.backend()).release(started.connection());
                 return;
             }
-            runtime.identity().learn(backend.greeting());
-            startSession(ctx, user, login, backend, okSequence);
+            runtime.identity().learn(started.connection().greeting());
+            startSession(ctx, user, login, started, okSequence);
         });
     }
 
@@ -253,8 +255,9 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             ChannelHandlerContext ctx,
             UserAccount user,
             BackendLogin login,
-            BackendConnection backend,
+            LoginConnections.Started started,
             int okSequence) {
+        BackendConnection backend = started.connection();
         state = State.DONE;
         timeout.cancel(false);
         SessionInfo info = new SessionInfo(
@@ -278,7 +281,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         loginOk.info(),
                         loginOk.sessionState())
                 .toFrame(ctx.alloc(), okSequence, login.clientCapabilities()));
-        FrontendSession.start(ctx.pipeline(), this, info, login, backend, runtime);
+        FrontendSession.start(ctx.pipeline(), this, info, login, started, runtime);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
         ctx.channel().config().setAutoRead(true);

@@ -10,6 +10,7 @@ import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
@@ -48,7 +49,8 @@ public record ProxyRuntime(
         AtomicInteger openConnections,
         AtomicLong connectionIds,
         SessionRegistry sessions,
-        ProxyMetrics metrics)
+        ProxyMetrics metrics,
+        PrimaryOutageBuffer primaryBuffer)
         implements SessionServices {
 
     /** The configuration in force. */

@@ -12,6 +12,7 @@ import io.mysqlproxy.core.health.HealthMonitor;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.report.BackendStatus;
 import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.route.ReplicaBalancer;
@@ -140,8 +141,9 @@ public final class ProxyServer implements AutoCloseable {
                     topology, config.backends().weights(), ServerParts.topologyChanges(metrics, pools));
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
+            AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);
             ProxyRuntime runtime = new ProxyRuntime(
-                    new AtomicReference<>(config),
+                    configuration,
                     new ServerIdentity(config.serverVersion()),
                     connector,
                     ClientTlsContext.create(config.client().tls()),
@@ -155,7 +157,8 @@ public final class ProxyServer implements AutoCloseable {
                     openConnections,
                     new AtomicLong(),
                     new SessionRegistry(),
-                    metrics);
+                    metrics,
+                    new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics));
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)

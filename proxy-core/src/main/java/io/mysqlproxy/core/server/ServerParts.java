@@ -10,7 +10,9 @@ import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
+import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyUpdater;
+import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,7 +122,28 @@ final class ServerParts {
                         health.readmitAfter(),
                         config.monitor().user(),
                         config.monitor().password()),
-                metrics::stateChanged,
-                primary::evaluate));
+                (backend, state) -> {
+                    metrics.stateChanged();
+                    if (state == BackendState.DOWN) {
+                        // What sits idle in its pool is as dead as the server: nobody may be handed it.
+                        BackendPool pool = runtime.pools().find(backend);
+                        if (pool != null) {
+                            pool.closeIdle();
+                        }
+                    }
+                },
+                () -> {
+                    primary.evaluate();
+                    if (primaryWritable(runtime)) {
+                        runtime.primaryBuffer().primaryMaybeBack();
+                    }
+                }));
+    }
+
+    /** Whether the primary's last check found it writable and writes may go to it. */
+    private static boolean primaryWritable(ProxyRuntime runtime) {
+        Topology topology = runtime.topology();
+        return topology.condition(topology.primary()).writability() == Writability.WRITABLE
+                && runtime.writeGate().open();
     }
 }

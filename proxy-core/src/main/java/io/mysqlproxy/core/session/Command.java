@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.RouteDecision;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.protocol.flag.CommandType;
@@ -37,6 +38,8 @@ final class Command {
     private int retries;
     /** System.nanoTime() when the command went to its leg, for the latency metric; 0 if not measured. */
     private long sentAt;
+    /** The command's wait for the primary to come back, once it found the primary away. */
+    private PrimaryOutageBuffer.Wait primaryWait;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;
@@ -162,7 +165,20 @@ final class Command {
         return continuation != null && !continuation.isEmpty();
     }
 
+    PrimaryOutageBuffer.Wait primaryWait() {
+        return primaryWait;
+    }
+
+    /** The command waits for the primary to come back (see {@link PrimaryWaits}). */
+    void awaitPrimary(PrimaryOutageBuffer.Wait wait) {
+        primaryWait = wait;
+    }
+
     void release() {
+        if (primaryWait != null) {
+            // A no-op when the wait already ended (the command went out, or its time ran out).
+            primaryWait.end(PrimaryOutageBuffer.Outcome.ABANDONED);
+        }
         if (frame != null) {
             frame.release();
             frame = null;

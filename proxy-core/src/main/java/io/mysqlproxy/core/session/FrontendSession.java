@@ -1,6 +1,5 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.CommandType;
@@ -53,14 +52,14 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
 
     private FrontendSession(
             SessionIdentity identity,
-            BackendConnection primaryConnection,
+            LoginConnections.Started first,
             SessionServices services,
             ClientCommandFramer framer,
             Channel channel) {
         this.identity = identity;
         this.services = services;
         this.channel = channel;
-        SessionParts parts = SessionParts.wire(this, identity, primaryConnection, services, framer, channel, sequence);
+        SessionParts parts = SessionParts.wire(this, identity, first, services, framer, channel, sequence);
         this.exchange = parts.exchange();
         this.legs = parts.legs();
         this.tracker = parts.tracker();
@@ -72,18 +71,19 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
 
     /**
      * An authenticated client's command phase begins: {@code handshake} (its login stage) gives way to
-     * the framing and session stages, and the session goes on with {@code primaryConnection}.
+     * the framing and session stages, and the session goes on with {@code first}, its login's connection (the
+     * primary's, or a replica's while the primary is away).
      */
     public static void start(
             ChannelPipeline pipeline,
             ChannelHandler handshake,
             SessionInfo info,
             BackendLogin login,
-            BackendConnection primaryConnection,
+            LoginConnections.Started first,
             SessionServices services) {
         ClientCommandFramer framer = new ClientCommandFramer(info.maxAllowedPacket());
-        FrontendSession session = new FrontendSession(
-                new SessionIdentity(info, login), primaryConnection, services, framer, pipeline.channel());
+        FrontendSession session =
+                new FrontendSession(new SessionIdentity(info, login), first, services, framer, pipeline.channel());
         pipeline.replace(handshake, FrontendPipeline.COMMAND_FRAMES, framer)
                 .addAfter(FrontendPipeline.COMMAND_FRAMES, FrontendPipeline.SESSION, session);
     }

@@ -39,6 +39,7 @@ final class LegDispatch {
     private final SessionTracker tracker;
     private final PreparedStatements statements;
     private final LegPreparation preparation;
+    private final PrimaryWaits primaryWaits;
 
     LegDispatch(
             CommandContext session,
@@ -58,6 +59,8 @@ final class LegDispatch {
         this.tracker = tracker;
         this.statements = statements;
         this.preparation = new LegPreparation(session, routing, legs, tracker, this);
+        this.primaryWaits =
+                new PrimaryWaits(session, tracker, backends.primaryBuffer(), cmd -> dispatch(cmd, cmd.decision()));
     }
 
     /** Resolves the decision to a leg (borrowing it if needed), then brings the leg up to date and sends. */
@@ -65,7 +68,7 @@ final class LegDispatch {
         cmd.route(decision);
         String refusal = backends.writeGate().refusal();
         if (refusal != null && decision.target() != RouteTarget.REPLICA && writes(cmd)) {
-            session.fail(cmd, ProxyErrors.writesRefused(refusal));
+            primaryWaits.await(cmd, ProxyErrors.writesRefused(refusal));
             return;
         }
         if (log.isTraceEnabled()) {
@@ -168,6 +171,11 @@ final class LegDispatch {
             preparation.syncThenSend(cmd, leg);
             return;
         }
+        if (backend.role() == BackendRole.PRIMARY && PrimaryOutages.primaryDown(backends.topology())) {
+            // Connecting would only wait for a refusal or a timeout: wait for the health monitor to see it back.
+            primaryWaits.await(cmd, ProxyErrors.cannotConnect(backend.name(), "health checks cannot reach it"));
+            return;
+        }
         Future<BackendConnection> borrowing =
                 backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(), true);
         borrowing.addListener(f -> {
@@ -189,6 +197,8 @@ final class LegDispatch {
                             backend,
                             error.message());
                     replicaUnavailable(cmd);
+                } else if (PrimaryOutages.isOutage(f.cause())) {
+                    primaryWaits.await(cmd, error);
                 } else {
                     session.fail(cmd, error);
                 }
@@ -200,6 +210,7 @@ final class LegDispatch {
 
     /** Sends the client's command on {@code leg}, renumbered for it where needed. */
     void send(Command cmd, Leg leg) {
+        PrimaryWaits.resumed(cmd);
         ByteBuf frame = cmd.takeFrame();
         if (cmd.statement() != null) {
             frame = cmd.statement().frameFor(cmd.type(), leg, frame, session.alloc());
@@ -221,7 +232,8 @@ final class LegDispatch {
                 metrics.transactionStarted();
             }
             cmd.sentTo(leg, System.nanoTime());
-            if (retryable(cmd, leg, frame, backends.topology().replicas().size())) {
+            if (retryable(cmd, leg, frame, backends.topology().replicas().size())
+                    || restartable(cmd, leg, frame, tracker.inTransaction())) {
                 cmd.keepForRetry(frame);
             }
         } else {
@@ -263,6 +275,22 @@ final class LegDispatch {
                 && leg.backend().role() == BackendRole.REPLICA
                 && cmd.decision().target() == RouteTarget.REPLICA
                 && !cmd.holdsContinuation()
+                && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
+    }
+
+    /**
+     * A transaction start sent to the primary outside a transaction may be sent again if the primary leg dies
+     * before answering (a primary restart): no transaction had begun, so there is nothing to lose, and the
+     * start waits for the primary to come back like any statement at a transaction boundary. Once only.
+     */
+    private static boolean restartable(Command cmd, Leg leg, ByteBuf frame, boolean inTransaction) {
+        return !inTransaction
+                && cmd.retries() == 0
+                && leg.backend().role() == BackendRole.PRIMARY
+                && cmd.type() == CommandType.QUERY
+                && cmd.classification() != null
+                && (cmd.classification().kind() == StatementKind.TRANSACTION_BEGIN
+                        || cmd.classification().kind() == StatementKind.TRANSACTION_BEGIN_READ_ONLY)
                 && Packets.payloadLength(frame) < Packets.MAX_PAYLOAD;
     }
 

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.topology.BackendRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +11,9 @@ import org.slf4j.LoggerFactory;
  * sent, or while it answered a retryable read the client has seen nothing of, is replaced unseen (the
  * read goes where the router sends it). A leg lost mid-command ends the session with error 1158
  * (08S01), as a dead server would; one lost while it held the session's transaction, locks or
- * temporary tables ends the session too, since that state is gone. Any other leg is just forgotten:
+ * temporary tables ends the session too, with the same error sent at once (counted as a lost
+ * transaction), since that state is gone. A transaction start lost before its answer is sent again
+ * like a read: nothing had begun. Any other leg is just forgotten:
  * the next command borrows a new connection. A leg whose server answered a command before all of it
  * arrived is out of step with it and is closed the same way ({@link #outOfStep}).
  */
@@ -25,6 +28,7 @@ final class LegFailures {
     private final LegDispatch dispatch;
     private final ClientSequence sequence;
     private final SessionIdleTimer idle;
+    private final ProxyMetrics metrics;
 
     LegFailures(
             CommandContext session,
@@ -33,7 +37,8 @@ final class LegFailures {
             SessionTracker tracker,
             LegDispatch dispatch,
             ClientSequence sequence,
-            SessionIdleTimer idle) {
+            SessionIdleTimer idle,
+            ProxyMetrics metrics) {
         this.session = session;
         this.self = self;
         this.legs = legs;
@@ -41,6 +46,7 @@ final class LegFailures {
         this.dispatch = dispatch;
         this.sequence = sequence;
         this.idle = idle;
+        this.metrics = metrics;
     }
 
     void legFailed(Leg leg, String reason) {
@@ -78,11 +84,12 @@ final class LegFailures {
         }
         if (inUse
                 && cmd.leg() == leg
+                && !heldState
                 && cmd.retryable()
                 && !sequence.hasResponded()
                 && !session.awaitingClientFrames()) {
             log.warn(
-                    "[conn {}] {}: {} failed during a read ({}); reading again elsewhere",
+                    "[conn {}] {}: {} failed before answering a statement that may be sent again ({}); sending it again",
                     info.connectionId(),
                     info.remote(),
                     leg,
@@ -92,6 +99,9 @@ final class LegFailures {
         }
         if (inUse || session.awaitingClientFrames()) {
             log.warn("[conn {}] {}: {} failed during a command: {}", info.connectionId(), info.remote(), leg, reason);
+            if (heldState) {
+                metrics.outages().transactionLost();
+            }
             session.abort(ProxyErrors.backendLost(leg.connection().address(), reason), reason);
         } else if (heldState) {
             log.warn(
@@ -100,7 +110,10 @@ final class LegFailures {
                     info.remote(),
                     leg,
                     reason);
-            self.closeSession();
+            metrics.outages().transactionLost();
+            // Told now, as a server going away tells an idle client: its next read finds the error, not a bare close.
+            sequence.idle();
+            session.abort(ProxyErrors.backendLost(leg.connection().address(), reason), reason);
         } else {
             log.info(
                     "[conn {}] {}: {} closed while idle ({}); the session continues on a new connection",

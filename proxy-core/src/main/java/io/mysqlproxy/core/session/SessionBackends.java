@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.pool.ConnectionPool;
+import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.WriteGate;
@@ -14,4 +15,7 @@ public interface SessionBackends {
 
     /** Whether writes may go to the primary now (closed when the evidence about the primary conflicts). */
     WriteGate writeGate();
+
+    /** Where statements that need the primary wait while it is away. */
+    PrimaryOutageBuffer primaryBuffer();
 }

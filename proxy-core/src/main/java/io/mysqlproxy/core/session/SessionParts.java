@@ -1,6 +1,5 @@
 package io.mysqlproxy.core.session;
 
-import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.netty.channel.Channel;
 
@@ -29,7 +28,7 @@ record SessionParts(
     static SessionParts wire(
             Owner session,
             SessionIdentity identity,
-            BackendConnection primaryConnection,
+            LoginConnections.Started first,
             SessionServices services,
             ClientCommandFramer framer,
             Channel channel,
@@ -43,8 +42,8 @@ record SessionParts(
                 legs,
                 new ReadYourWrites(services.routing().consistencyWaitTimeout()),
                 new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
-                primaryConnection.loginOk().statusFlags());
-        legs.adopt(services.topology().primary(), primaryConnection);
+                first.connection().loginOk().statusFlags());
+        legs.adopt(first.backend(), first.connection());
         LegDispatch dispatch =
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
@@ -70,7 +69,9 @@ record SessionParts(
                 identity.logPrefix());
         UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle, sequence);
         SessionEnd end = new SessionEnd(session, channel, identity, legs, sequence, kills);
-        exchange.attach(tracker, new LegFailures(session, session, legs, tracker, dispatch, sequence, idle));
+        exchange.attach(
+                tracker,
+                new LegFailures(session, session, legs, tracker, dispatch, sequence, idle, services.metrics()));
         return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end);
     }
 }

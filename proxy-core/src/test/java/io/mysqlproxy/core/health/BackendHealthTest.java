@@ -57,6 +57,20 @@ class BackendHealthTest {
         assertEquals(BackendState.UP, state());
     }
 
+    /** Every write waits for the primary while it is away: it comes back on its first good check, within one interval. */
+    @Test
+    void thePrimaryIsReadmittedOnItsFirstGoodCheck() {
+        BackendHealth primaryHealth = new BackendHealth(primary, topology, 2, 3);
+        primaryHealth.apply(CheckResult.unreachable("refused"));
+        assertNotNull(primaryHealth.apply(CheckResult.unreachable("refused")));
+        assertEquals(BackendState.DOWN, topology.current().state(primary));
+
+        BackendHealth.Transition up = primaryHealth.apply(CheckResult.healthy(0, Writability.WRITABLE));
+        assertNotNull(up);
+        assertEquals(BackendState.UP, topology.current().state(primary));
+        assertEquals(Writability.WRITABLE, topology.current().condition(primary).writability());
+    }
+
     @Test
     void ejectedAfterTwoFailuresInARowAndReadmittedOnlyAfterThreeGoodChecks() {
         health.apply(CheckResult.unreachable("timeout"));

@@ -32,6 +32,11 @@ final class FakeConnectionPool implements ConnectionPool {
     private String nextSchema;
     private Promise<BackendConnection> held;
     private BackendConnection heldConnection;
+    /** Borrows still to be refused, as by a server that is down, and with what. */
+    private int refusals;
+
+    private int refusedBorrows;
+    private Throwable refusal;
 
     FakeConnectionPool(Backend backend, boolean deprecateEof) {
         this.backend = backend;
@@ -40,6 +45,11 @@ final class FakeConnectionPool implements ConnectionPool {
 
     @Override
     public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
+        if (refusals > 0) {
+            refusals--;
+            refusedBorrows++;
+            return loop.newFailedFuture(refusal);
+        }
         BackendLogin opened = login;
         if (nextSchema != null) {
             opened = new BackendLogin(
@@ -80,6 +90,17 @@ final class FakeConnectionPool implements ConnectionPool {
     /** The next borrow hands out an idle connection left on {@code schema} (a borrow for any schema may). */
     void nextOnSchema(String schema) {
         nextSchema = schema;
+    }
+
+    /** The next {@code count} borrows fail with {@code cause}, as when the server is down. */
+    void refuseBorrows(int count, Throwable cause) {
+        refusals = count;
+        refusal = cause;
+    }
+
+    /** Borrows that {@link #refuseBorrows} refused. */
+    int refusedBorrows() {
+        return refusedBorrows;
     }
 
     /** The next borrow waits until {@link #completeHeldBorrow()}: a connection still logging in. */

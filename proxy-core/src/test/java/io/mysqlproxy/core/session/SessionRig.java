@@ -98,7 +98,13 @@ final class SessionRig {
                 .addLast(FlushGate.NAME, clientGate)
                 .addLast(FrontendPipeline.FRAMES, new PacketFrameDecoder())
                 .addLast(FrontendPipeline.HANDSHAKE, handshake);
-        FrontendSession.start(client.pipeline(), handshake, info, login, loginConnection, services);
+        FrontendSession.start(
+                client.pipeline(),
+                handshake,
+                info,
+                login,
+                new LoginConnections.Started(primary, loginConnection),
+                services);
         ((PacketFrameDecoder) client.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
     }
 

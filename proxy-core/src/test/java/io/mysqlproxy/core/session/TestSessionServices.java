@@ -12,6 +12,7 @@ import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The proxy around a session under test: a fixed topology whose pools are {@link FakeConnectionPool}s,
@@ -55,6 +57,9 @@ final class TestSessionServices implements SessionServices {
             new PoolSettings(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
     private final ProxyMetrics metrics;
     private final Consistency consistency;
+    private final AtomicReference<ProxyConfig.OutageBuffer> outageBuffer =
+            new AtomicReference<>(new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000));
+    private final PrimaryOutageBuffer primaryBuffer;
 
     TestSessionServices(Topology topology, boolean deprecateEof, Consistency consistency) {
         this.topology = topology;
@@ -66,6 +71,12 @@ final class TestSessionServices implements SessionServices {
                 Balancer.ROUND_ROBIN, backend -> pools.get(backend).load().outstanding());
         this.metrics = metrics(topology);
         topology.all().forEach(metrics::register);
+        this.primaryBuffer = new PrimaryOutageBuffer(outageBuffer::get, metrics);
+    }
+
+    /** Statements wait for an away primary up to {@code window}, at most {@code maxWaiting} of them. */
+    void outageBuffer(Duration window, int maxWaiting) {
+        outageBuffer.set(new ProxyConfig.OutageBuffer(window, maxWaiting));
     }
 
     /** The one place a test builds {@link ProxyMetrics}. */
@@ -103,6 +114,11 @@ final class TestSessionServices implements SessionServices {
     @Override
     public WriteGate writeGate() {
         return writeGate;
+    }
+
+    @Override
+    public PrimaryOutageBuffer primaryBuffer() {
+        return primaryBuffer;
     }
 
     @Override
