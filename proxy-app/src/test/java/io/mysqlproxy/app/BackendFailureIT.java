@@ -60,6 +60,8 @@ class BackendFailureIT {
         }
         String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
                 + "mysql-proxy.backends.primary = \"127.0.0.1:" + closedPort + "\"\n"
+                // No replica to log in on instead (PrimaryRestartIT covers logins while the primary is away).
+                + "mysql-proxy.backends.replicas = []\n"
                 + "mysql-proxy.backends.connect-timeout = 20s\n";
         try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
             long started = System.nanoTime();
@@ -79,7 +81,7 @@ class BackendFailureIT {
         try (SilentServer silent = new SilentServer()) {
             String overrides = ProxyFixture.NATIVE_PASSWORD_APP + "\n"
                     + "mysql-proxy.backends { primary = \"127.0.0.1:" + silent.port() + "\", "
-                    + "connect-timeout = 1s, handshake-timeout = 1s }\n";
+                    + "connect-timeout = 1s, handshake-timeout = 1s, replicas = [] }\n";
             try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
                 int acceptedBefore = silent.accepted();
                 long started = System.nanoTime();

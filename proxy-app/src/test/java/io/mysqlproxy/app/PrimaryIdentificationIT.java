@@ -34,6 +34,8 @@ class PrimaryIdentificationIT {
     private static final String CONFIG = ProxyFixture.NATIVE_PASSWORD_APP + """
 
             mysql-proxy.health { interval = 200ms, timeout = 500ms, eject-after = 2, readmit-after = 3 }
+            # Refused writes fail at once here; PrimaryRestartIT has them wait for the gate to open.
+            mysql-proxy.backends.primary-outage-buffer = 0
             """;
     private static final Duration WITHIN = Duration.ofSeconds(5);
     /** Each try of a statement costs a round trip through the proxy. */
