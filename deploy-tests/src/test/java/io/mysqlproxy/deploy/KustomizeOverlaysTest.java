@@ -2,7 +2,6 @@ package io.mysqlproxy.deploy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueType;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -297,14 +296,19 @@ class KustomizeOverlaysTest {
         assertEquals(Map.of(3306, "mysql", 9090, "admin"), servicePorts);
 
         // The grace period covers preStop, then the proxy's drain deadline, with a margin.
-        long preStop = Long.parseLong(
-                proxy.getLifecycle().getPreStop().getExec().getCommand().get(1));
+        Config shipped = shippedProxyConfig(rendered);
+        long preStop = preStopSleep(proxy);
         long grace = template.getSpec().getTerminationGracePeriodSeconds();
-        long drain = drainDeadline().toSeconds();
+        Duration drain = shipped.getDuration("mysql-proxy.shutdown.drain-timeout");
         assertTrue(
-                grace >= preStop + drain + 1 && grace <= preStop + drain + 15,
-                "terminationGracePeriodSeconds " + grace + " should be preStop " + preStop + " s + drain " + drain
-                        + " s + a few s");
+                grace >= preStop + drain.toSeconds() + 1 && grace <= preStop + drain.toSeconds() + 15,
+                "terminationGracePeriodSeconds " + grace + " should be preStop " + preStop + " s + drain "
+                        + drain.toSeconds() + " s + a few s");
+        // A statement waiting for the primary when SIGTERM comes runs or gets its error within the drain.
+        Duration buffer = shipped.getDuration("mysql-proxy.backends.primary-outage-buffer");
+        assertTrue(
+                buffer.compareTo(drain) < 0,
+                "backends.primary-outage-buffer " + buffer + " must be shorter than shutdown.drain-timeout " + drain);
         var volume = template.getSpec().getVolumes().stream()
                 .filter(v -> v.getConfigMap() != null)
                 .findFirst()
@@ -312,6 +316,90 @@ class KustomizeOverlaysTest {
         assertTrue(
                 volume.getConfigMap().getName().startsWith("mysql-proxy-config-"),
                 "application.conf from the ConfigMap");
+    }
+
+    /**
+     * A database outage neither restarts the proxies nor takes them out of the Service unless no database pod can
+     * serve: only readiness looks at the backends. A rollout never has fewer Ready proxies than wanted, and a drain
+     * always leaves one.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theProxyKeepsServingThroughOutagesRolloutsAndDrains(String overlay) {
+        Kustomize.Rendered rendered = Kustomize.render(overlay);
+        Deployment deployment = rendered.proxy();
+        Container proxy = Kustomize.Rendered.container(deployment.getSpec().getTemplate(), "mysql-proxy");
+        assertNotEquals(
+                "/readyz",
+                proxy.getLivenessProbe().getHttpGet().getPath(),
+                overlay + ": a database outage must not restart the proxies");
+        assertNotEquals(
+                "/readyz",
+                proxy.getStartupProbe().getHttpGet().getPath(),
+                overlay + ": a proxy must start (and not be restarted) while the databases are down");
+
+        var strategy = deployment.getSpec().getStrategy();
+        assertEquals("RollingUpdate", strategy.getType());
+        assertEquals(
+                Integer.valueOf(0),
+                strategy.getRollingUpdate().getMaxUnavailable().getIntVal(),
+                overlay + ": an old proxy stops only once its replacement is Ready");
+        Integer surge = strategy.getRollingUpdate().getMaxSurge().getIntVal();
+        assertTrue(surge != null && surge >= 1, overlay + ": maxSurge " + surge);
+
+        PodDisruptionBudget budget = rendered.one(PodDisruptionBudget.class, "mysql-proxy");
+        Integer minAvailable = budget.getSpec().getMinAvailable().getIntVal();
+        int replicas = deployment.getSpec().getReplicas();
+        assertTrue(
+                minAvailable != null && minAvailable >= 1 && minAvailable < replicas,
+                overlay + ": PDB minAvailable " + minAvailable
+                        + " must keep a proxy and still let a drain evict one of " + replicas);
+    }
+
+    /**
+     * A rolling update restarts one database pod at a time from the highest ordinal down (mysql-0, the primary,
+     * last), and the next only once the proxy can have readmitted the last one; a terminating pod keeps serving
+     * while the proxy stops sending it work.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theDatabaseRestartsOnePodAtATimeThePrimaryLast(String overlay) {
+        Kustomize.Rendered rendered = Kustomize.render(overlay);
+        var spec = rendered.database().getSpec();
+        assertEquals(
+                "OrderedReady",
+                spec.getPodManagementPolicy(),
+                overlay + ": a new replica clones the pod before it, which must be running");
+        assertEquals("RollingUpdate", spec.getUpdateStrategy().getType());
+        var rolling = spec.getUpdateStrategy().getRollingUpdate();
+        if (rolling != null) {
+            assertTrue(
+                    rolling.getPartition() == null || rolling.getPartition() == 0,
+                    overlay + ": a partition leaves mysql-0 on the old revision");
+            assertTrue(
+                    rolling.getMaxUnavailable() == null
+                            || Integer.valueOf(1)
+                                    .equals(rolling.getMaxUnavailable().getIntVal()),
+                    overlay + ": one database pod at a time");
+        }
+
+        Config shipped = shippedProxyConfig(rendered);
+        Duration readmission = shipped.getDuration("mysql-proxy.health.interval")
+                .multipliedBy(shipped.getInt("mysql-proxy.health.readmit-after"));
+        Integer minReady = spec.getMinReadySeconds();
+        assertTrue(
+                minReady != null && minReady > readmission.toSeconds(),
+                overlay + ": minReadySeconds " + minReady + " must exceed the proxy's readmission of a replica ("
+                        + readmission.toSeconds() + " s)");
+
+        Container mysql = Kustomize.Rendered.container(spec.getTemplate(), "mysql");
+        long preStop = preStopSleep(mysql);
+        assertTrue(preStop >= 5, overlay + ": the proxy needs a few seconds to see a database pod terminating");
+        long grace = spec.getTemplate().getSpec().getTerminationGracePeriodSeconds();
+        assertTrue(
+                grace >= preStop + 60,
+                overlay + ": terminationGracePeriodSeconds " + grace + " leaves too little of a clean shutdown after "
+                        + "preStop " + preStop + " s");
     }
 
     @ParameterizedTest
@@ -406,6 +494,13 @@ class KustomizeOverlaysTest {
                 .getPreferredDuringSchedulingIgnoredDuringExecution()
                 .get(0));
         assertEquals(Set.of("mysql", "mysql-proxy"), names(prod.all(PodDisruptionBudget.class)));
+        assertEquals(
+                Integer.valueOf(1),
+                prod.one(PodDisruptionBudget.class, "mysql")
+                        .getSpec()
+                        .getMaxUnavailable()
+                        .getIntVal(),
+                "a drain takes one database pod at a time, so reads always keep a server");
         assertTrue(storage(prod).compareTo(storage(dev).multiply(10)) >= 0, "prod volumes are much larger");
         assertTrue(memory(prod).compareTo(memory(dev)) > 0, "prod servers get more memory");
         assertEquals(null, dev.database().getSpec().getTemplate().getSpec().getAffinity(), "dev runs on one node too");
@@ -484,25 +579,20 @@ class KustomizeOverlaysTest {
         assertEquals(2, refused.exitCode(), refused.output());
     }
 
-    /** The proxy's drain deadline from reference.conf once it has one; 30 s (what the manifests assume) until then. */
-    private static Duration drainDeadline() {
-        Config reference = ConfigFactory.defaultReference();
-        List<String> keys = new ArrayList<>();
-        reference.entrySet().forEach(e -> {
-            if (e.getKey().startsWith("mysql-proxy.")
-                    && e.getKey().toLowerCase().contains("drain")
-                    && e.getValue().valueType() == ConfigValueType.STRING) {
-                keys.add(e.getKey());
-            }
-        });
-        for (String key : keys) {
-            try {
-                return reference.getDuration(key);
-            } catch (RuntimeException notADuration) {
-                // keep looking
-            }
-        }
-        return Duration.ofSeconds(30);
+    /** The proxy's settings as the ConfigMap ships them: application.conf over the proxy's reference.conf. */
+    private static Config shippedProxyConfig(Kustomize.Rendered rendered) {
+        String file = rendered.configMap("mysql-proxy-config").getData().get("application.conf");
+        return ConfigFactory.parseString(file)
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve();
+    }
+
+    /** The seconds of a container's {@code preStop: exec: sleep N}. */
+    private static long preStopSleep(Container container) {
+        assertNotNull(container.getLifecycle(), container.getName() + " has no preStop");
+        List<String> command = container.getLifecycle().getPreStop().getExec().getCommand();
+        assertEquals("sleep", command.get(0), container.getName() + " preStop " + command);
+        return Long.parseLong(command.get(1));
     }
 
     private static boolean insideShellExpansion(String text, int start) {
