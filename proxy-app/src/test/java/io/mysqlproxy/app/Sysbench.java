@@ -26,6 +26,11 @@ final class Sysbench {
 
     static final String BINARY = "/usr/bin/sysbench";
 
+    /** The LD_PRELOAD shim that lets Debian's sysbench reconnect (see bench/lib/sysbench-reconnect.c). */
+    private static final Path RECONNECT_SHIM_SOURCE = Path.of("..", "bench", "lib", "sysbench-reconnect.c");
+
+    private static Path reconnectShim;
+
     private final String test;
     private final List<String> options;
 
@@ -53,17 +58,60 @@ final class Sysbench {
 
     /** Starts {@code command} against {@code port} in the background. */
     Running start(int port, String command, String... extra) throws IOException {
+        return start(port, false, command, extra);
+    }
+
+    /**
+     * Starts {@code command} with the reconnect shim preloaded: Debian's sysbench 1.0.20 (on libmariadb) crashes
+     * on its first reconnect after a lost connection (akopytov/sysbench#527) unless the shim is there.
+     */
+    Running startReconnecting(int port, String command, String... extra) throws IOException {
+        return start(port, true, command, extra);
+    }
+
+    private Running start(int port, boolean reconnecting, String command, String... extra) throws IOException {
         List<String> args = new ArrayList<>(List.of(BINARY, test));
         args.addAll(options);
         args.add("--mysql-port=" + port);
         args.addAll(List.of(extra));
         args.add(command);
         Path out = Files.createTempFile("sysbench", ".log");
-        Process process = new ProcessBuilder(args)
-                .redirectErrorStream(true)
-                .redirectOutput(out.toFile())
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(out.toFile());
+        if (reconnecting) {
+            builder.environment().put("LD_PRELOAD", reconnectShim().toString());
+        }
+        Process process = builder.start();
         return new Running(command, process, out);
+    }
+
+    /** Builds the shim once per JVM with the system's C compiler (scripts/debian-packages.sh installs gcc). */
+    private static synchronized Path reconnectShim() throws IOException {
+        if (reconnectShim == null) {
+            Path library = Files.createTempDirectory("sysbench-reconnect").resolve("sysbench-reconnect.so");
+            try {
+                Process cc = new ProcessBuilder(
+                                "cc",
+                                "-O2",
+                                "-shared",
+                                "-fPIC",
+                                "-o",
+                                library.toString(),
+                                RECONNECT_SHIM_SOURCE.toString(),
+                                "-ldl")
+                        .redirectErrorStream(true)
+                        .start();
+                String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (cc.waitFor() != 0) {
+                    throw new IOException("cc failed to build the sysbench reconnect shim: " + output);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while building the sysbench reconnect shim", e);
+            }
+            reconnectShim = library;
+        }
+        return reconnectShim;
     }
 
     /** A sysbench process under way. */

@@ -94,6 +94,27 @@ public final class Router {
         return RouteDecision.primary(RouteReason.NO_REPLICA);
     }
 
+    /**
+     * Where a statement the router sent to the primary goes while the primary is away, instead of waiting for
+     * it: a session SET that the proxy replays on every backend runs on a replica (the primary gets it when it
+     * next serves the session), so that a driver's connection set-up completes during a primary restart.
+     * Null: the statement waits for the primary.
+     */
+    public RouteDecision primaryAway(Classification statement, RouteContext session) {
+        if (statement == null || session.inTransaction() || session.pins() != 0) {
+            return null;
+        }
+        boolean replayedSet = statement.kind() == StatementKind.SESSION_SET
+                && !statement.has(StatementFlag.USER_VARIABLE)
+                && !statement.has(StatementFlag.GLOBAL_VARIABLE);
+        boolean autocommitStaysOn = statement.kind() == StatementKind.SET_AUTOCOMMIT
+                && statement.has(StatementFlag.AUTOCOMMIT_ON)
+                && session.autocommit();
+        return replayedSet || autocommitStaysOn
+                ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.PRIMARY_AWAY)
+                : null;
+    }
+
     /** The replica had not applied the session's writes within the wait. */
     public RouteDecision consistencyNotReached() {
         return RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK);

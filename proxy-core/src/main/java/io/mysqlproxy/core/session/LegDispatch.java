@@ -173,7 +173,7 @@ final class LegDispatch {
         }
         if (backend.role() == BackendRole.PRIMARY && PrimaryOutages.primaryDown(backends.topology())) {
             // Connecting would only wait for a refusal or a timeout: wait for the health monitor to see it back.
-            primaryWaits.await(cmd, ProxyErrors.cannotConnect(backend.name(), "health checks cannot reach it"));
+            primaryAway(cmd, ProxyErrors.cannotConnect(backend.name(), "health checks cannot reach it"));
             return;
         }
         Future<BackendConnection> borrowing =
@@ -198,7 +198,7 @@ final class LegDispatch {
                             error.message());
                     replicaUnavailable(cmd);
                 } else if (PrimaryOutages.isOutage(f.cause())) {
-                    primaryWaits.await(cmd, error);
+                    primaryAway(cmd, error);
                 } else {
                     session.fail(cmd, error);
                 }
@@ -206,6 +206,23 @@ final class LegDispatch {
             }
             preparation.syncThenSend(cmd, legs.adopt(backend, borrowing.getNow()));
         });
+    }
+
+    /**
+     * The primary is away ({@code error}): a session SET runs on a replica if the router says so (once: a
+     * replica that fails it leaves it to wait for the primary), anything else waits for the primary.
+     */
+    private void primaryAway(Command cmd, ErrPacket error) {
+        RouteDecision instead = cmd.type() == CommandType.QUERY
+                        && cmd.decision().reason() == RouteReason.SESSION_STATE
+                        && routing.balancer().preview(backends.topology(), false) != null
+                ? routing.router().primaryAway(cmd.classification(), tracker)
+                : null;
+        if (instead != null) {
+            dispatch(cmd, instead);
+        } else {
+            primaryWaits.await(cmd, error);
+        }
     }
 
     /** Sends the client's command on {@code leg}, renumbered for it where needed. */
@@ -287,7 +304,8 @@ final class LegDispatch {
         return !inTransaction
                 && cmd.retries() == 0
                 && leg.backend().role() == BackendRole.PRIMARY
-                && cmd.type() == CommandType.QUERY
+                // Drivers such as sysbench prepare their BEGIN: its execution is as safe to send again.
+                && (cmd.type() == CommandType.QUERY || cmd.type() == CommandType.STMT_EXECUTE)
                 && cmd.classification() != null
                 && (cmd.classification().kind() == StatementKind.TRANSACTION_BEGIN
                         || cmd.classification().kind() == StatementKind.TRANSACTION_BEGIN_READ_ONLY)

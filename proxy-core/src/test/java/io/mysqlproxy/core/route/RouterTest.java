@@ -66,6 +66,42 @@ class RouterTest {
         assertEquals(RouteDecision.of(target, reason), actual, sql);
     }
 
+    // ---- the primary is away
+
+    @Test
+    void whileThePrimaryIsAwayOnlySetsTheProxyReplaysRunOnAReplica() {
+        FakeSession fresh = FakeSession.fresh();
+        for (String sql : List.of(
+                "SET NAMES utf8mb4",
+                "SET character_set_results = NULL",
+                "SET autocommit = 1",
+                "SET SESSION sql_mode = 'ANSI'")) {
+            assertRoute(
+                    RouteTarget.REPLICA,
+                    RouteReason.PRIMARY_AWAY,
+                    ROUTER.primaryAway(StatementClassifier.classify(sql), fresh),
+                    sql);
+        }
+        for (String sql : List.of(
+                "SET @a = NOW()",
+                "SET GLOBAL max_connections = 10",
+                "SET autocommit = 0",
+                "INSERT INTO t VALUES (1)",
+                "BEGIN",
+                "SELECT 1")) {
+            assertEquals(null, ROUTER.primaryAway(StatementClassifier.classify(sql), fresh), sql);
+        }
+        assertEquals(
+                null,
+                ROUTER.primaryAway(StatementClassifier.classify("SET NAMES utf8mb4"), fresh.inTransaction(true)),
+                "inside a transaction nothing moves");
+        assertEquals(
+                null,
+                ROUTER.primaryAway(
+                        StatementClassifier.classify("SET NAMES utf8mb4"), fresh.pinned(Pin.TEMPORARY_TABLE)),
+                "a pinned session's state is on the primary");
+    }
+
     // ---- an open transaction beats everything
 
     static Stream<Arguments> sessionsInTransaction() {
