@@ -2,7 +2,6 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
-import io.mysqlproxy.testbed.ServerFlavour;
 import io.mysqlproxy.testbed.TestBedExtension;
 import io.mysqlproxy.testbed.TestBedServer;
 import org.junit.jupiter.api.AfterEach;
@@ -72,12 +71,6 @@ class PrimaryRestartIT {
     @Test
     void sysbenchReadsNeverFailAndOnlyTransactionsOpenAtTheStopAreLost() throws Exception {
         assumeTrue(Sysbench.installed(), "sysbench is not installed (scripts/debian-packages.sh installs it)");
-        // Known gap: MySQL 9.7 keeps the proxy's open connections for up to 10 s after SIGTERM, answering them
-        // with 1053, so its restart outlasts the 10 s buffer (bench/README, "Primary restart"); the other tests
-        // of this class run on it.
-        assumeTrue(
-                bed.flavour() == ServerFlavour.MARIADB,
-                "MySQL 9.7's shutdown holds the proxy's connections for 10 s: known gap of issue 15");
         try (ProxyFixture proxy = ProxyFixture.start(bed, CONFIG);
                 ReadinessPoller readiness = new ReadinessPoller(proxy.server().adminPort())) {
             Sysbench readWrite = new Sysbench(

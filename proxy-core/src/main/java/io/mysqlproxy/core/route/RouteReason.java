@@ -25,7 +25,7 @@ public enum RouteReason {
     CONSISTENCY_STRONG("consistency is strong: reads go to the primary"),
     CONSISTENCY_FALLBACK("no replica had applied this session's last write in time"),
     NO_REPLICA("no usable replica: read served by the primary"),
-    PRIMARY_AWAY("a session SET while the primary is away: run on a replica, replayed on the primary later"),
+    PRIMARY_AWAY("the primary is away: a session SET or a prepare runs on a replica, the primary gets it later"),
     PINNED_LOCK_TABLES("session holds LOCK TABLES"),
     PINNED_GLOBAL_READ_LOCK("session holds FLUSH TABLES WITH READ LOCK"),
     PINNED_NAMED_LOCK("session used GET_LOCK or another named-lock function"),

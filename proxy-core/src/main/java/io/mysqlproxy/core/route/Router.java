@@ -29,6 +29,7 @@ public final class Router {
 
     private static final RouteDecision IN_TRANSACTION =
             RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION);
+    private static final RouteDecision PRIMARY_AWAY = RouteDecision.of(RouteTarget.REPLICA, RouteReason.PRIMARY_AWAY);
     private static final RouteDecision STATEMENT_STATE =
             RouteDecision.of(RouteTarget.STATEMENT, RouteReason.PREPARED_STATEMENT_STATE);
 
@@ -95,13 +96,19 @@ public final class Router {
     }
 
     /**
-     * Where a statement the router sent to the primary goes while the primary is away, instead of waiting for
-     * it: a session SET that the proxy replays on every backend runs on a replica (the primary gets it when it
-     * next serves the session), so that a driver's connection set-up completes during a primary restart.
-     * Null: the statement waits for the primary.
+     * Where a command the router sent to the primary goes while the primary is away, instead of waiting for it:
+     * a session SET that the proxy replays on every backend, and the preparing of a statement (which runs
+     * nothing; an execution prepares it again where it runs), go to a replica, so that a driver's connection
+     * set-up and a reconnecting client's prepares complete during a primary restart. Null: the command waits.
      */
-    public RouteDecision primaryAway(Classification statement, RouteContext session) {
+    public RouteDecision primaryAway(CommandType command, Classification statement, RouteContext session) {
         if (statement == null || session.inTransaction() || session.pins() != 0) {
+            return null;
+        }
+        if (command == CommandType.STMT_PREPARE) {
+            return PRIMARY_AWAY;
+        }
+        if (command != CommandType.QUERY) {
             return null;
         }
         boolean replayedSet = statement.kind() == StatementKind.SESSION_SET
@@ -110,9 +117,7 @@ public final class Router {
         boolean autocommitStaysOn = statement.kind() == StatementKind.SET_AUTOCOMMIT
                 && statement.has(StatementFlag.AUTOCOMMIT_ON)
                 && session.autocommit();
-        return replayedSet || autocommitStaysOn
-                ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.PRIMARY_AWAY)
-                : null;
+        return replayedSet || autocommitStaysOn ? PRIMARY_AWAY : null;
     }
 
     /** The replica had not applied the session's writes within the wait. */

@@ -125,11 +125,13 @@ final class ServerParts {
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {
-                        // What sits idle in its pool is as dead as the server: nobody may be handed it.
+                        // What sits idle there is as dead as the server, and a server shutting down may wait for
+                        // it to close (MySQL, 10 s): nobody may be handed it, and idle sessions let it go.
                         BackendPool pool = runtime.pools().find(backend);
                         if (pool != null) {
                             pool.closeIdle();
                         }
+                        runtime.sessions().backendDown(backend);
                     }
                 },
                 () -> {

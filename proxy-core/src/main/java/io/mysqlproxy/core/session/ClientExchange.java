@@ -162,6 +162,12 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     }
 
     @Override
+    public boolean mayResend(Leg leg) {
+        Command cmd = session.current();
+        return cmd != null && cmd.leg() == leg && cmd.retryable() && !sequence.hasResponded() && !awaitingClientFrames;
+    }
+
+    @Override
     public void legFailed(Leg leg, String reason) {
         failures.legFailed(leg, reason);
     }

@@ -318,6 +318,14 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
     }
 
     @Override
+    public boolean mayClose(Leg leg) {
+        return (current == null || !current.uses(leg))
+                && !tracker.holdsState(leg)
+                && !userChange.inProgress()
+                && !idle.returning();
+    }
+
+    @Override
     public void abort(ErrPacket error, String reason) {
         end.abort(error, reason);
     }

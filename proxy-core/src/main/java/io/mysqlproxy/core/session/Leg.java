@@ -2,12 +2,15 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.ResponseSink;
+import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.pool.BackendLoad;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.result.BufferedResponse;
+import io.mysqlproxy.protocol.wire.Packets;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -33,6 +36,12 @@ final class Leg implements ResponseSink {
         void legWritabilityChanged();
 
         void legFailed(Leg leg, String reason);
+
+        /**
+         * Whether the command in flight on {@code leg} may be sent again elsewhere now, as after the leg's loss
+         * before any answer (see {@link LegFailures}); asked when the server refused it for its shutdown.
+         */
+        boolean mayResend(Leg leg);
     }
 
     /** Receives a whole response to a command the proxy sent itself; it owns {@code response}. */
@@ -56,6 +65,12 @@ final class Leg implements ResponseSink {
     private CompositeByteBuf collected;
     private boolean released;
     private boolean wrote;
+    /** Whether the response to the client command in flight has begun. */
+    private boolean answering;
+    /** Whether the server answered the command in flight "shutdown in progress": the connection is finished. */
+    private boolean shuttingDown;
+    /** Whether that refusal was kept from the client because the command is sent elsewhere. */
+    private boolean resent;
 
     Leg(Backend backend, ConnectionPool pool, BackendConnection connection, Owner owner) {
         this.backend = backend;
@@ -112,6 +127,7 @@ final class Leg implements ResponseSink {
 
     /** Sends a client command frame; the response is relayed to the owner. */
     void send(CommandType command, ByteBuf frame) {
+        answering = false;
         boolean expectsResponse = connection.beginCommand(command);
         if (expectsResponse) {
             pool.load().requestStarted();
@@ -152,13 +168,49 @@ final class Leg implements ResponseSink {
     public void forward(ByteBuf bytes, int lastSequenceId) {
         if (internal != null) {
             collected.addComponent(true, bytes);
-        } else {
-            owner.forward(this, bytes, lastSequenceId);
+            return;
         }
+        if (!answering) {
+            answering = true;
+            // A server shutting down refuses every statement with 1053 before it closes its connections (MySQL
+            // waits up to 10 s for them): the statement did not run, so it goes elsewhere if it may, like one
+            // lost before any answer; either way this connection is finished.
+            shuttingDown = isShutdownError(bytes);
+            if (shuttingDown && owner.mayResend(this)) {
+                resent = true;
+                bytes.release();
+                backendFailed("the server refused the statement: shutdown in progress (1053)", null);
+                connection.close();
+                return;
+            }
+        }
+        owner.forward(this, bytes, lastSequenceId);
+    }
+
+    /**
+     * Whether {@code bytes}, the first bytes of a response, hold an ERR packet 1053 (ER_SERVER_SHUTDOWN): first,
+     * or after a result set's metadata when the server stopped the statement as it shut down. No other packet
+     * of a response starts with 0xff (a row's first value is never a length of 0xff), so it is that ERR.
+     */
+    private static boolean isShutdownError(ByteBuf bytes) {
+        int at = bytes.readerIndex();
+        int end = bytes.writerIndex();
+        while (end - at >= Packets.HEADER_SIZE + 3) {
+            int length = bytes.getUnsignedMediumLE(at);
+            if (bytes.getUnsignedByte(at + Packets.HEADER_SIZE) == ErrPacket.HEADER
+                    && bytes.getUnsignedShortLE(at + Packets.HEADER_SIZE + 1) == ProxyErrors.ER_SERVER_SHUTDOWN) {
+                return true;
+            }
+            at += Packets.HEADER_SIZE + length;
+        }
+        return false;
     }
 
     @Override
     public void responseComplete(int status) {
+        if (resent) {
+            return; // the refusal the client never saw: the leg is gone already
+        }
         pool.load().requestEnded();
         boolean failed = connection.lastResponseFailed();
         if (internal != null) {
@@ -171,6 +223,12 @@ final class Leg implements ResponseSink {
         }
         this.status = status;
         owner.responseComplete(this, status, failed);
+        if (shuttingDown) {
+            // Relayed as the server's answer (flushed now: a closed leg ends no read that would flush it); the
+            // connection goes, and the session hears of it as of any loss.
+            owner.flushClient();
+            connection.close();
+        }
     }
 
     @Override

@@ -209,14 +209,14 @@ final class LegDispatch {
     }
 
     /**
-     * The primary is away ({@code error}): a session SET runs on a replica if the router says so (once: a
-     * replica that fails it leaves it to wait for the primary), anything else waits for the primary.
+     * The primary is away ({@code error}): a session SET or a prepare runs on a replica if the router says so
+     * (once: a replica that fails it leaves it to wait for the primary), anything else waits for the primary.
      */
     private void primaryAway(Command cmd, ErrPacket error) {
-        RouteDecision instead = cmd.type() == CommandType.QUERY
-                        && cmd.decision().reason() == RouteReason.SESSION_STATE
+        RouteDecision instead = cmd.decision().target() != RouteTarget.REPLICA
+                        && cmd.decision().reason() != RouteReason.NO_REPLICA
                         && routing.balancer().preview(backends.topology(), false) != null
-                ? routing.router().primaryAway(cmd.classification(), tracker)
+                ? routing.router().primaryAway(cmd.type(), cmd.classification(), tracker)
                 : null;
         if (instead != null) {
             dispatch(cmd, instead);

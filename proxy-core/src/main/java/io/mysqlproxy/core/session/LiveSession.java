@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.topology.Backend;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
 
@@ -13,6 +14,13 @@ interface LiveSession {
 
     /** The proxy stops: a command or transaction still running is cut, with error 1053. */
     void shutDown(String reason);
+
+    /**
+     * {@code backend} went down: the session closes its connection there now unless a command uses it or it
+     * holds the session's transaction, locks or temporary tables (a server shutting down waits for its
+     * clients to close; MySQL up to 10 s).
+     */
+    void backendDown(Backend backend);
 
     /**
      * A KILL from a session of {@code user}, run on this session's loop: KILL QUERY cancels the command

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.netty.buffer.Unpooled;
@@ -29,6 +30,9 @@ final class SessionEnd implements LiveSession {
 
         /** Whether nothing runs or waits and no transaction is open: a draining session may end now. */
         boolean atTransactionBoundary();
+
+        /** Whether {@code leg} may be closed now: no command uses it and it holds none of the session's state. */
+        boolean mayClose(Leg leg);
     }
 
     private static final Logger log = LoggerFactory.getLogger(SessionEnd.class);
@@ -78,6 +82,18 @@ final class SessionEnd implements LiveSession {
     @Override
     public void shutDown(String reason) {
         channel.eventLoop().execute(() -> abort(ProxyErrors.serverShutdown(), reason));
+    }
+
+    @Override
+    public void backendDown(Backend backend) {
+        channel.eventLoop().execute(() -> {
+            Leg leg = legs.on(backend);
+            if (leg != null && !closing && session.mayClose(leg)) {
+                log.info("{}: {} is down: closing this session's idle connection there", identity.logPrefix(), leg);
+                legs.drop(leg);
+                leg.discard();
+            }
+        });
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.topology.Backend;
+
 import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -44,6 +46,11 @@ public final class SessionRegistry {
     /** Every session still open is cut, with error 1053, for {@code reason} (the drain deadline, or the proxy closing). */
     public void shutDownAll(String reason) {
         all().forEach(session -> session.shutDown(reason));
+    }
+
+    /** {@code backend} went down: every session closes its idle connection there (see {@link LiveSession#backendDown}). */
+    public void backendDown(Backend backend) {
+        all().forEach(session -> session.backendDown(backend));
     }
 
     private Collection<LiveSession> all() {

@@ -79,7 +79,7 @@ class RouterTest {
             assertRoute(
                     RouteTarget.REPLICA,
                     RouteReason.PRIMARY_AWAY,
-                    ROUTER.primaryAway(StatementClassifier.classify(sql), fresh),
+                    ROUTER.primaryAway(CommandType.QUERY, StatementClassifier.classify(sql), fresh),
                     sql);
         }
         for (String sql : List.of(
@@ -89,17 +89,36 @@ class RouterTest {
                 "INSERT INTO t VALUES (1)",
                 "BEGIN",
                 "SELECT 1")) {
-            assertEquals(null, ROUTER.primaryAway(StatementClassifier.classify(sql), fresh), sql);
+            assertEquals(null, ROUTER.primaryAway(CommandType.QUERY, StatementClassifier.classify(sql), fresh), sql);
         }
         assertEquals(
                 null,
-                ROUTER.primaryAway(StatementClassifier.classify("SET NAMES utf8mb4"), fresh.inTransaction(true)),
+                ROUTER.primaryAway(
+                        CommandType.QUERY,
+                        StatementClassifier.classify("SET NAMES utf8mb4"),
+                        fresh.inTransaction(true)),
                 "inside a transaction nothing moves");
         assertEquals(
                 null,
                 ROUTER.primaryAway(
-                        StatementClassifier.classify("SET NAMES utf8mb4"), fresh.pinned(Pin.TEMPORARY_TABLE)),
+                        CommandType.QUERY,
+                        StatementClassifier.classify("SET NAMES utf8mb4"),
+                        fresh.pinned(Pin.TEMPORARY_TABLE)),
                 "a pinned session's state is on the primary");
+        assertRoute(
+                RouteTarget.REPLICA,
+                RouteReason.PRIMARY_AWAY,
+                ROUTER.primaryAway(
+                        CommandType.STMT_PREPARE,
+                        StatementClassifier.classify("UPDATE t SET a = ? WHERE id = ?"),
+                        fresh),
+                "a prepare runs nothing");
+        assertEquals(
+                null,
+                ROUTER.primaryAway(
+                        CommandType.STMT_EXECUTE,
+                        StatementClassifier.classify("UPDATE t SET a = ? WHERE id = ?"),
+                        fresh));
     }
 
     // ---- an open transaction beats everything

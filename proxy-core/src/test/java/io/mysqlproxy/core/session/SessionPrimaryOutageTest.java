@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -193,5 +194,126 @@ class SessionPrimaryOutageTest {
         assertFalse(rig.client.isActive());
         assertEquals(1, statValue(rig, "transactions_lost"));
         assertEquals(List.of(primary), rig.pool(rig.primary).borrowed(), "no new connection was tried");
+    }
+
+    private static final byte[] SHUTTING_DOWN =
+            Wire.err(1, ProxyErrors.ER_SERVER_SHUTDOWN, "08S01", "Server shutdown in progress");
+
+    @Test
+    void aReplicaShuttingDownRefusesAReadAndTheReadGoesToAnotherReplicaUnseen() {
+        rig = new SessionRig(2, true);
+        rig.clientSends(query(EMPTY_SELECT));
+        BackendConnection first = rig.connection(rig.replica(1), 0);
+        assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(first)));
+
+        serverSends(first, SHUTTING_DOWN);
+        assertFalse(first.isActive(), "a connection to a server shutting down is finished");
+        BackendConnection second = rig.connection(rig.replica(2), 0);
+        assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(second)), "the same read, elsewhere");
+        assertEquals("", hexOf(rig.clientReceived()), "the refusal is not the client's");
+        serverSends(second, EMPTY_SELECT_EOF_ON);
+        assertEquals(hexOf(EMPTY_SELECT_EOF_ON), hexOf(rig.clientReceived()));
+    }
+
+    @Test
+    void aBeginRefusedByThePrimarysShutdownWaitsForItsReturn() {
+        rig = new SessionRig(1, true);
+        rig.client.freezeTime();
+        rig.clientSends(query("BEGIN"));
+        assertEquals(hexOf(query("BEGIN")), hexOf(serverReceived(rig.loginConnection)));
+        rig.pool(rig.primary).refuseBorrows(1, REFUSED);
+        serverSends(rig.loginConnection, SHUTTING_DOWN);
+        assertFalse(rig.loginConnection.isActive());
+        assertEquals("", hexOf(rig.clientReceived()), "the BEGIN did not run: it waits");
+
+        advance(250);
+        BackendConnection fresh = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query("BEGIN")), hexOf(serverReceived(fresh)));
+        byte[] inTransaction = GoldenResponses.ok(1, ServerStatus.IN_TRANS.mask() | ServerStatus.AUTOCOMMIT.mask());
+        serverSends(fresh, inTransaction);
+        assertEquals(hexOf(inTransaction), hexOf(rig.clientReceived()));
+    }
+
+    @Test
+    void aWriteRefusedByThePrimarysShutdownGetsTheServersErrorAndTheConnectionGoes() {
+        rig = new SessionRig(1, true);
+        rig.clientSends(query(UPDATE));
+        assertEquals(hexOf(query(UPDATE)), hexOf(serverReceived(rig.loginConnection)));
+        serverSends(rig.loginConnection, SHUTTING_DOWN);
+        assertEquals(hexOf(SHUTTING_DOWN), hexOf(rig.clientReceived()), "the server's own answer");
+        rig.client.runPendingTasks();
+        assertFalse(rig.loginConnection.isActive(), "that connection is finished");
+        assertTrue(rig.client.isActive(), "the session goes on");
+
+        rig.clientSends(query(UPDATE));
+        BackendConnection fresh = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(UPDATE)), hexOf(serverReceived(fresh)));
+    }
+
+    @Test
+    void aReadStoppedAfterItsMetadataByAReplicasShutdownIsSentAgainUnseen() {
+        rig = new SessionRig(2, true);
+        rig.clientSends(query(EMPTY_SELECT));
+        BackendConnection first = rig.connection(rig.replica(1), 0);
+        assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(first)));
+
+        // Column count and definition, then the server stops the statement: ERR 1053 as packet 3.
+        byte[] metadata = Arrays.copyOf(EMPTY_SELECT_EOF_ON, EMPTY_SELECT_EOF_ON.length - 11);
+        serverSends(
+                first,
+                Wire.concat(
+                        metadata, Wire.err(3, ProxyErrors.ER_SERVER_SHUTDOWN, "08S01", "Server shutdown in progress")));
+        BackendConnection second = rig.connection(rig.replica(2), 0);
+        assertEquals(hexOf(query(EMPTY_SELECT)), hexOf(serverReceived(second)), "sent again elsewhere");
+        assertEquals("", hexOf(rig.clientReceived()));
+        serverSends(second, EMPTY_SELECT_EOF_ON);
+        assertEquals(hexOf(EMPTY_SELECT_EOF_ON), hexOf(rig.clientReceived()));
+    }
+
+    @Test
+    void aBackendGoingDownClosesTheIdleConnectionsSessionsHoldThere() {
+        rig = new SessionRig(1, true);
+        rig.services.sessions().backendDown(rig.primary);
+        rig.client.runPendingTasks();
+        assertFalse(rig.loginConnection.isActive(), "the idle primary connection is closed");
+        assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).discarded());
+        assertTrue(rig.client.isActive(), "the session goes on");
+        rig.clientSends(query(UPDATE));
+        assertEquals(hexOf(query(UPDATE)), hexOf(serverReceived(rig.connection(rig.primary, 1))));
+    }
+
+    @Test
+    void aBackendGoingDownLeavesTheConnectionOfAnOpenTransaction() {
+        rig = new SessionRig(1, true);
+        rig.clientSends(query("BEGIN"));
+        serverReceived(rig.loginConnection);
+        serverSends(
+                rig.loginConnection,
+                GoldenResponses.ok(1, ServerStatus.IN_TRANS.mask() | ServerStatus.AUTOCOMMIT.mask()));
+        rig.clientReceived();
+        rig.services.sessions().backendDown(rig.primary);
+        rig.client.runPendingTasks();
+        assertTrue(rig.loginConnection.isActive(), "the transaction is the client's to finish or lose");
+    }
+
+    @Test
+    void aPrepareRunsOnAReplicaWhileThePrimaryIsAwayAndItsExecutionWaitsForThePrimary() {
+        primaryAway(1);
+        byte[] sql = "UPDATE t SET a = 1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        rig.clientSends(Wire.command(0x16, sql));
+        BackendConnection replica = rig.connection(rig.replica(1), 0);
+        assertEquals(hexOf(Wire.command(0x16, sql)), hexOf(serverReceived(replica)), "prepared on the replica");
+        serverSends(replica, Wire.packets(1, "00 07000000 0000 0000 00 0000"));
+        assertEquals(hexOf(Wire.packets(1, "00 01000000 0000 0000 00 0000")), hexOf(rig.clientReceived()));
+
+        rig.clientSends(Wire.command(0x17, Wire.hex("01000000 00 01000000")));
+        assertEquals("", hexOf(rig.clientReceived()), "the execution waits for the primary");
+        advance(250);
+        BackendConnection fresh = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(Wire.command(0x16, sql)), hexOf(serverReceived(fresh)), "prepared again where it runs");
+        serverSends(fresh, Wire.packets(1, "00 09000000 0000 0000 00 0000"));
+        assertEquals(hexOf(Wire.command(0x17, Wire.hex("09000000 00 01000000"))), hexOf(serverReceived(fresh)));
+        serverSends(fresh, UPDATE_OK);
+        assertEquals(hexOf(UPDATE_OK), hexOf(rig.clientReceived()));
     }
 }
