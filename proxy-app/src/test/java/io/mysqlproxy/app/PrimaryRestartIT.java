@@ -197,8 +197,14 @@ class PrimaryRestartIT {
                         long began = System.nanoTime();
                         try (Statement s = c.createStatement()) {
                             s.execute("INSERT INTO outage_logins VALUES (" + id + ")");
+                            long took = System.nanoTime() - began;
+                            // Session consistency: the next plain read sees the write that waited for the primary.
+                            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM outage_logins WHERE id = " + id)) {
+                                rs.next();
+                                assertEquals(1, rs.getInt(1), "client " + id + " reads its own buffered write");
+                            }
+                            return took;
                         }
-                        return System.nanoTime() - began;
                     }));
                 }
                 Awaits.within(Duration.ofSeconds(5), "the 50 writes wait for the primary")

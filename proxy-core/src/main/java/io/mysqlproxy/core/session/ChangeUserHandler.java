@@ -2,7 +2,6 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.auth.AuthStep;
 import io.mysqlproxy.core.auth.ClientAuthentication;
-import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.UserAccount;
@@ -24,14 +23,15 @@ import io.netty.util.concurrent.Future;
  * exchange, the way the handshake stage precedes them at login: the client authenticates again
  * (against the greeting's nonce, with an auth switch if its plugin differs), every client packet
  * meanwhile is part of the exchange, and the session continues on a primary connection of the new
- * user from the pool (clean, as the server would leave it). The stage removes itself when the
+ * user from the pool (clean, as the server would leave it), or a replica's while the primary is away
+ * ({@link LoginConnections}). The stage removes itself when the
  * exchange ends; the session gives the old connections back once the new one is ready.
  */
 final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements AuthStep.Handler {
 
     /** How the exchange ends. */
     interface Outcome {
-        void changed(BackendConnection backend, BackendLogin login, UserAccount user, int okSequence);
+        void changed(LoginConnections.Started started, BackendLogin login, UserAccount user, int okSequence);
 
         void refused(ErrPacket error, int sequence, String reason);
 
@@ -39,7 +39,7 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
         boolean sessionClosing();
     }
 
-    private final SessionBackends backends;
+    private final SessionServices services;
     private final SessionInfo info;
     private final ComChangeUser request;
     private final ClientAuthentication authentication;
@@ -53,13 +53,13 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
 
     ChangeUserHandler(
             SessionUsers users,
-            SessionBackends backends,
+            SessionServices services,
             SessionInfo info,
             ComChangeUser request,
             ClientSequence exchangeSequence,
             Outcome outcome) {
         this.exchangeSequence = exchangeSequence;
-        this.backends = backends;
+        this.services = services;
         this.info = info;
         this.request = request;
         this.outcome = outcome;
@@ -130,8 +130,8 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                 charset & 0xff,
                 request.database().isEmpty() ? null : request.database(),
                 request.attributes());
-        Future<BackendConnection> opening = backends.pool(backends.topology().primary())
-                .borrow(ctx.channel().eventLoop(), login, false);
+        Future<LoginConnections.Started> opening =
+                LoginConnections.borrow(services, ctx.channel().eventLoop(), login);
         end();
         opening.addListener(f -> {
             if (f.isSuccess()) {

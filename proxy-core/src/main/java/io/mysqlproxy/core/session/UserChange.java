@@ -81,10 +81,11 @@ final class UserChange implements ChangeUserHandler.Outcome {
     }
 
     @Override
-    public void changed(BackendConnection fresh, BackendLogin login, UserAccount user, int okSequence) {
+    public void changed(LoginConnections.Started started, BackendLogin login, UserAccount user, int okSequence) {
         inProgress = false;
+        BackendConnection fresh = started.connection();
         if (session.closing()) {
-            services.pool(services.topology().primary()).release(fresh);
+            services.pool(started.backend()).release(fresh);
             return;
         }
         legs.releaseAll();
@@ -94,7 +95,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
         tracker.startOver(
                 new SessionState(login.database(), login.characterSet(), services.consistencyOf(user.name())),
                 loginOk.statusFlags());
-        legs.adopt(services.topology().primary(), fresh);
+        legs.adopt(started.backend(), fresh);
         idle.start();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(), null, null)
                 .toFrame(ctx.alloc(), okSequence, identity.info().capabilities()));

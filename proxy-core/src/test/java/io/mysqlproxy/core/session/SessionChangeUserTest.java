@@ -146,4 +146,34 @@ class SessionChangeUserTest {
         assertEquals(hexOf(shutdown), hexOf(received), "the shutdown's error, and nothing about the change of user");
         assertFalse(rig.client.isActive(), "the session ended");
     }
+
+    @Test
+    void whileThePrimaryIsAwayTheNewUserGoesOnOnAReplica() {
+        rig = new SessionRig(1, true);
+        rig.services.addUser("reporting", "r-pass");
+        rig.pool(rig.primary)
+                .refuseBorrows(
+                        1,
+                        new io.mysqlproxy.core.backend.BackendException(
+                                ProxyErrors.cannotConnect("primary:3306", "Connection refused"), null));
+        ComChangeUser request = new ComChangeUser(
+                rig.capabilities,
+                "reporting",
+                NativePassword.scramble("r-pass", SessionRig.NONCE),
+                "",
+                45,
+                AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName(),
+                null);
+        ByteBuf payload = Unpooled.buffer();
+        request.encode(payload);
+        rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
+        payload.release();
+
+        assertEquals(1, rig.pool(rig.replica(1)).borrowed().size(), "the new user logged in on the replica");
+        assertEquals("reporting", rig.pool(rig.replica(1)).logins().get(0).user());
+        byte[] answer = rig.clientReceived();
+        assertEquals(1, answer[3], "the answer to the client's packet 0");
+        assertEquals(0, answer[4], "OK: the change of user succeeded");
+        assertTrue(rig.client.isActive());
+    }
 }
