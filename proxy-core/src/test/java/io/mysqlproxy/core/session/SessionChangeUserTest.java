@@ -1,14 +1,12 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,10 +49,7 @@ class SessionChangeUserTest {
         rig.services.addUser("reporting", "r-pass");
         ComChangeUser request = new ComChangeUser(
                 rig.capabilities, "reporting", new byte[32], "", 45, AuthPlugin.CACHING_SHA2_PASSWORD.wireName(), null);
-        ByteBuf payload = Unpooled.buffer();
-        request.encode(payload);
-        rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
-        payload.release();
+        rig.clientChangesUser(request);
     }
 
     @Test
@@ -153,21 +148,8 @@ class SessionChangeUserTest {
         rig.services.addUser("reporting", "r-pass");
         rig.pool(rig.primary)
                 .refuseBorrows(
-                        1,
-                        new io.mysqlproxy.core.backend.BackendException(
-                                ProxyErrors.cannotConnect("primary:3306", "Connection refused"), null));
-        ComChangeUser request = new ComChangeUser(
-                rig.capabilities,
-                "reporting",
-                NativePassword.scramble("r-pass", SessionRig.NONCE),
-                "",
-                45,
-                AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName(),
-                null);
-        ByteBuf payload = Unpooled.buffer();
-        request.encode(payload);
-        rig.clientSends(frame(0, ByteBufUtil.getBytes(payload)));
-        payload.release();
+                        1, new BackendException(ProxyErrors.cannotConnect("primary:3306", "Connection refused"), null));
+        rig.clientChangesUser("reporting", "r-pass");
 
         assertEquals(1, rig.pool(rig.replica(1)).borrowed().size(), "the new user logged in on the replica");
         assertEquals("reporting", rig.pool(rig.replica(1)).logins().get(0).user());

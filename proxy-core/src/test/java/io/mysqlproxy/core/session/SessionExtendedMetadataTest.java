@@ -3,14 +3,8 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.Consistency;
-import io.mysqlproxy.protocol.auth.AuthPlugin;
-import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.mysqlproxy.protocol.flag.ServerStatus;
-import io.mysqlproxy.protocol.packet.ComChangeUser;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,18 +80,7 @@ class SessionExtendedMetadataTest {
     void aChangeOfUserKeepsTheClientsChoice() {
         rig = new SessionRig(0, true, Consistency.EVENTUAL, EXTENDED_METADATA);
         rig.services.addUser("reporting", "r-pass");
-        ComChangeUser request = new ComChangeUser(
-                rig.capabilities,
-                "reporting",
-                NativePassword.scramble("r-pass", SessionRig.NONCE),
-                "",
-                45,
-                AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName(),
-                null);
-        ByteBuf payload = Unpooled.buffer();
-        request.encode(payload);
-        rig.clientSends(Wire.frame(0, ByteBufUtil.getBytes(payload)));
-        payload.release();
+        rig.clientChangesUser("reporting", "r-pass");
 
         assertEquals(hexOf(GoldenResponses.ok(1, ServerStatus.AUTOCOMMIT.mask())), hexOf(rig.clientReceived()));
         BackendLogin reporting = rig.pool(rig.primary).logins().get(1);

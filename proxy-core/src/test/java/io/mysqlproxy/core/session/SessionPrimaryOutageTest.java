@@ -7,6 +7,7 @@ import io.mysqlproxy.protocol.flag.ServerStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -299,7 +300,7 @@ class SessionPrimaryOutageTest {
     @Test
     void aPrepareRunsOnAReplicaWhileThePrimaryIsAwayAndItsExecutionWaitsForThePrimary() {
         primaryAway(1);
-        byte[] sql = "UPDATE t SET a = 1".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] sql = "UPDATE t SET a = 1".getBytes(StandardCharsets.UTF_8);
         rig.clientSends(Wire.command(0x16, sql));
         BackendConnection replica = rig.connection(rig.replica(1), 0);
         assertEquals(hexOf(Wire.command(0x16, sql)), hexOf(serverReceived(replica)), "prepared on the replica");

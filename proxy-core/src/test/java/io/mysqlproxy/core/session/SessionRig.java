@@ -8,10 +8,14 @@ import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.Capability;
+import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -123,6 +127,29 @@ final class SessionRig {
 
     static EmbeddedChannel channel(BackendConnection connection) {
         return EmbeddedBackends.channel(connection);
+    }
+
+    /** The client sends COM_CHANGE_USER to {@code user}, answering the greeting's nonce with mysql_native_password. */
+    void clientChangesUser(String user, String password) {
+        clientChangesUser(new ComChangeUser(
+                capabilities,
+                user,
+                NativePassword.scramble(password, NONCE),
+                "",
+                UTF8MB4_GENERAL_CI,
+                AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName(),
+                null));
+    }
+
+    /** The client sends {@code request} (sequence id 0). */
+    void clientChangesUser(ComChangeUser request) {
+        ByteBuf payload = Unpooled.buffer();
+        try {
+            request.encode(payload);
+            clientSends(Wire.frame(0, ByteBufUtil.getBytes(payload)));
+        } finally {
+            payload.release();
+        }
     }
 
     /** The client writes {@code bytes} (one read on the client's channel). */
