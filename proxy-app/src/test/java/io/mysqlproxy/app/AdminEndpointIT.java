@@ -17,7 +17,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** /healthz and /readyz on the admin port, as Kubernetes probes them. */
+/** /healthz and /readyz on the admin port, as Kubernetes probes them; /backends behind its token. */
 @ExtendWith(TestBedExtension.class)
 class AdminEndpointIT {
 
@@ -25,11 +25,40 @@ class AdminEndpointIT {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return get(port, path, HttpRequest.newBuilder());
+    }
+
+    private HttpResponse<String> get(int port, String path, HttpRequest.Builder request)
+            throws IOException, InterruptedException {
         return http.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                request.uri(URI.create("http://127.0.0.1:" + port + path))
                         .timeout(Duration.ofSeconds(10))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void backendsAnswers401WithoutTheConfiguredToken(ReplicatedTestBed bed) throws Exception {
+        String token = "it-admin-token-0123456789";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, "mysql-proxy.admin.token = \"" + token + "\"")) {
+            int admin = proxy.server().adminPort();
+            HttpResponse<String> refused = get(admin, "/backends");
+            assertEquals(401, refused.statusCode(), refused.body());
+            assertTrue(
+                    refused.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+            assertEquals(
+                    401,
+                    get(admin, "/backends", HttpRequest.newBuilder().header("Authorization", "Bearer wrong"))
+                            .statusCode());
+            HttpResponse<String> allowed =
+                    get(admin, "/backends", HttpRequest.newBuilder().header("Authorization", "Bearer " + token));
+            assertEquals(200, allowed.statusCode(), allowed.body());
+            assertTrue(allowed.body().contains(":" + bed.primary().port() + "\""), allowed.body());
+            // The probes and Prometheus need no token.
+            assertEquals(200, get(admin, "/healthz").statusCode());
+            assertEquals(200, get(admin, "/readyz").statusCode());
+            assertEquals(200, get(admin, "/metrics").statusCode());
+        }
     }
 
     @Test

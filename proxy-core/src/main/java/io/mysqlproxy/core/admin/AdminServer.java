@@ -9,6 +9,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +23,9 @@ import java.util.function.Supplier;
  * loop): {@code /healthz} (the process is alive), {@code /readyz} (it can serve: see
  * {@link Readiness}), for Kubernetes probes and for curl, and {@code /backends} (JSON: each
  * backend's role, state, load, statements and pool, see {@link io.mysqlproxy.core.report.BackendsReport}).
+ * With a token configured, {@code /backends} (addresses, pods, why writes are refused) answers only
+ * requests that carry it as a bearer token; the probes and {@code /metrics} stay open for the kubelet and
+ * Prometheus.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -35,6 +42,7 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(
             String host,
             int port,
+            Optional<String> token,
             Readiness readiness,
             Supplier<String> backendsJson,
             Supplier<String> prometheusScrape)
@@ -47,7 +55,14 @@ public final class AdminServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
-        server.createContext("/backends", exchange -> respond(exchange, 200, backendsJson.get(), "application/json"));
+        Optional<byte[]> tokenDigest = token.map(AdminServer::sha256);
+        server.createContext("/backends", exchange -> {
+            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
+                unauthorized(exchange);
+                return;
+            }
+            respond(exchange, 200, backendsJson.get(), "application/json");
+        });
         server.createContext(
                 "/metrics",
                 exchange -> respond(exchange, 200, prometheusScrape.get(), "text/plain; version=0.0.4; charset=utf-8"));
@@ -57,14 +72,49 @@ public final class AdminServer implements AutoCloseable {
         });
         server.start();
         log.info(
-                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /backends, /metrics)",
+                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /metrics, /backends{})",
                 host,
-                server.getAddress().getPort());
+                server.getAddress().getPort(),
+                token.isPresent() ? " with the bearer token" : "");
         return new AdminServer(server, executor);
     }
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * Whether the request's {@code Authorization: Bearer} credential is the token. Both sides are hashed
+     * first, so the comparison takes the same time whatever the credential's length or content.
+     */
+    private static boolean carriesToken(HttpExchange exchange, byte[] tokenDigest) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String scheme = "bearer ";
+        if (header == null
+                || header.length() <= scheme.length()
+                || !header.substring(0, scheme.length())
+                        .toLowerCase(Locale.ROOT)
+                        .equals(scheme)) {
+            return false;
+        }
+        return MessageDigest.isEqual(
+                tokenDigest, sha256(header.substring(scheme.length()).trim()));
+    }
+
+    private static void unauthorized(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"mysql-proxy\"");
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.sendResponseHeaders(401, -1);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {

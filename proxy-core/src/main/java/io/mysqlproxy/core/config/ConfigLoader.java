@@ -25,6 +25,8 @@ public final class ConfigLoader {
     static final Map<String, String> ENVIRONMENT_KEYS = Map.of(
             "MYSQL_PROXY_PORT", ROOT + ".listen.port",
             "MYSQL_PROXY_ADMIN_PORT", ROOT + ".admin.port",
+            "MYSQL_PROXY_ADMIN_HOST", ROOT + ".admin.host",
+            "MYSQL_PROXY_ADMIN_TOKEN", ROOT + ".admin.token",
             "MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary",
             "MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas",
             "MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode",
@@ -90,6 +92,8 @@ public final class ConfigLoader {
         if (adminPort == listenPort) {
             throw new InvalidConfigException(ROOT + ".admin.port", "must differ from listen.port (" + listenPort + ")");
         }
+        ProxyConfig.Admin admin =
+                new ProxyConfig.Admin(read.nonEmptyString("admin.host"), adminPort, AdminTokenReader.read(read));
         int threads = read.intAtLeast("event-loop-threads", 0);
         String serverVersion = read.string("server-version");
 
@@ -161,7 +165,7 @@ public final class ConfigLoader {
         return new ProxyConfig(
                 listenHost,
                 listenPort,
-                adminPort,
+                admin,
                 threads,
                 serverVersion,
                 backends,

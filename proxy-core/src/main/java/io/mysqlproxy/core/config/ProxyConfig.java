@@ -12,7 +12,7 @@ import java.util.Optional;
 public record ProxyConfig(
         String listenHost,
         int listenPort,
-        int adminPort,
+        Admin admin,
         int eventLoopThreads,
         String serverVersion,
         Backends backends,
@@ -24,6 +24,17 @@ public record ProxyConfig(
         Discovery discovery,
         Duration drainTimeout,
         Duration reloadWatchInterval) {
+
+    /**
+     * The admin HTTP server: where it listens, and the bearer token {@code /backends} asks for (empty: none).
+     * The token is never printed.
+     */
+    public record Admin(String host, int port, Optional<String> token) {
+        @Override
+        public String toString() {
+            return "Admin[" + host + ":" + port + (token.isPresent() ? ", token" : "") + "]";
+        }
+    }
 
     /** Backend health checks, with the monitor account. */
     public record Health(

@@ -24,7 +24,7 @@ final class ConfigChanges {
         return new ProxyConfig(
                 current.listenHost(),
                 current.listenPort(),
-                current.adminPort(),
+                current.admin(),
                 current.eventLoopThreads(),
                 current.serverVersion(),
                 new ProxyConfig.Backends(
@@ -65,7 +65,7 @@ final class ConfigChanges {
                 "listen",
                 current.listenHost() + ":" + current.listenPort(),
                 next.listenHost() + ":" + next.listenPort());
-        differs(keys, "admin.port", current.adminPort(), next.adminPort());
+        differs(keys, "admin", current.admin(), next.admin());
         differs(keys, "event-loop-threads", current.eventLoopThreads(), next.eventLoopThreads());
         differs(keys, "server-version", current.serverVersion(), next.serverVersion());
         differs(

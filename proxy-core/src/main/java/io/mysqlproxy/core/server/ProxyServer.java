@@ -181,8 +181,9 @@ public final class ProxyServer implements AutoCloseable {
             AdminServer admin;
             try {
                 admin = AdminServer.start(
-                        config.listenHost(),
-                        config.adminPort(),
+                        config.admin().host(),
+                        config.admin().port(),
+                        config.admin().token(),
                         new ServingReadiness(
                                 () -> !draining.get() && listener.isActive(),
                                 runtime::topology,
@@ -193,7 +194,10 @@ public final class ProxyServer implements AutoCloseable {
                         runtime.metrics()::scrape);
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
-                throw new UncheckedIOException("cannot bind the admin port " + config.adminPort(), e);
+                throw new UncheckedIOException(
+                        "cannot bind the admin port " + config.admin().host() + ":"
+                                + config.admin().port(),
+                        e);
             }
             return new ProxyServer(
                     boss,

@@ -35,7 +35,7 @@ class ConfigLoaderTest {
     void defaultsFromReferenceConf() throws IOException {
         ProxyConfig config = ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of());
         assertEquals(6033, config.listenPort());
-        assertEquals(9090, config.adminPort());
+        assertEquals(9090, config.admin().port());
         assertEquals(new HostPort("127.0.0.1", 3306), config.backends().primary());
         assertEquals(List.of(), config.backends().replicas());
         assertEquals(Duration.ofSeconds(5), config.backends().connectTimeout());
@@ -61,7 +61,7 @@ class ConfigLoaderTest {
                         "MYSQL_PROXY_MONITOR_USER", "monitor",
                         "MYSQL_PROXY_MONITOR_PASSWORD", "m"));
         assertEquals(3306, config.listenPort());
-        assertEquals(9999, config.adminPort());
+        assertEquals(9999, config.admin().port());
         assertEquals(new HostPort("mysql-0.mysql", 3307), config.backends().primary());
         assertEquals(
                 List.of(new HostPort("mysql-1.mysql", 3306), new HostPort("mysql-2.mysql", 3306)),
