@@ -13,6 +13,8 @@ import java.util.Map;
 final class ContainerEnv {
 
     static final String SECRET_NAME = "mysql-credentials";
+    /** What the downward API's status.podIP gives here: an address of this machine, so a proxy can bind it. */
+    static final String POD_IP = "127.0.0.1";
 
     private ContainerEnv() {}
 
@@ -62,6 +64,10 @@ final class ContainerEnv {
         if (from.getFieldRef() != null
                 && "metadata.name".equals(from.getFieldRef().getFieldPath())) {
             return "pod-name"; // the downward API; callers that care set it themselves
+        }
+        if (from.getFieldRef() != null
+                && "status.podIP".equals(from.getFieldRef().getFieldPath())) {
+            return POD_IP;
         }
         throw new AssertionError(container.getName() + ": unsupported env source for " + variable.getName());
     }

@@ -32,7 +32,7 @@ final class Kustomize {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     static {
-        SERIALIZATION.registerKubernetesResource(ServiceMonitor.class);
+        SERIALIZATION.registerKubernetesResource(PodMonitor.class);
     }
 
     private Kustomize() {}

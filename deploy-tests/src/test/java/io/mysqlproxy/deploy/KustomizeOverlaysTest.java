@@ -52,7 +52,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** Renders every overlay under deploy/overlays with `kubectl kustomize` and checks what would be applied. */
 class KustomizeOverlaysTest {
 
-    private static final List<String> EXPECTED_OVERLAYS = List.of("dev", "mariadb", "prod", "prod-servicemonitor");
+    private static final List<String> EXPECTED_OVERLAYS =
+            List.of("dev", "mariadb", "prod", "prod-networkpolicy", "prod-podmonitor");
     private static final Pattern PINNED_TAG = Pattern.compile("[\\w][\\w.-]*");
     /** A value assigned to something named like a password; placeholders ($VAR, %s, "") are not literals. */
     private static final Pattern PASSWORD_ASSIGNMENT = Pattern.compile("(?i)password\\w*\\s*[:=]\\s*(\\S+)");
@@ -255,7 +256,9 @@ class KustomizeOverlaysTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(Set.of("discovery.k8s.io/endpointslices", "/endpoints", "/pods")), granted);
+        // proxy-k8s reads EndpointSlices (v1 Endpoints on old clusters) and never Pods: a pod's name comes from
+        // the endpoint's targetRef.
+        assertEquals(new TreeSet<>(Set.of("discovery.k8s.io/endpointslices", "/endpoints")), granted);
 
         RoleBinding binding = rendered.one(RoleBinding.class, "mysql-proxy-discovery");
         assertEquals("Role", binding.getRoleRef().getKind());
@@ -293,7 +296,18 @@ class KustomizeOverlaysTest {
         service.getSpec()
                 .getPorts()
                 .forEach(p -> servicePorts.put(p.getPort(), p.getTargetPort().getStrVal()));
-        assertEquals(Map.of(3306, "mysql", 9090, "admin"), servicePorts);
+        assertEquals(Map.of(3306, "mysql"), servicePorts, "the Service publishes no admin port");
+        assertTrue(
+                service.getMetadata().getAnnotations() == null
+                        || service.getMetadata().getAnnotations().keySet().stream()
+                                .noneMatch(k -> k.startsWith("prometheus.io/")),
+                "Prometheus scrapes the pods, not the Service");
+        // The admin port binds the pod IP (not 0.0.0.0), and its token comes from the Secret when it has one.
+        EnvVar adminHost = env(proxy, "MYSQL_PROXY_ADMIN_HOST");
+        assertEquals("status.podIP", adminHost.getValueFrom().getFieldRef().getFieldPath());
+        var token = env(proxy, "MYSQL_PROXY_ADMIN_TOKEN").getValueFrom().getSecretKeyRef();
+        assertEquals("admin-token", token.getKey());
+        assertEquals(Boolean.TRUE, token.getOptional(), "a Secret without admin-token leaves /backends open");
 
         // The grace period covers preStop, then the proxy's drain deadline, with a margin.
         Config shipped = shippedProxyConfig(rendered);
@@ -507,28 +521,31 @@ class KustomizeOverlaysTest {
     }
 
     @Test
-    void theServiceMonitorIsOnlyInItsOwnOverlayAndSelectsTheProxy() {
+    void thePodMonitorIsOnlyInItsOwnOverlayAndScrapesTheProxyPods() {
         for (String overlay : Kustomize.overlays()) {
             Kustomize.Rendered rendered = Kustomize.render(overlay);
-            List<ServiceMonitor> monitors = rendered.all(ServiceMonitor.class);
-            if (!overlay.equals("prod-servicemonitor")) {
+            List<PodMonitor> monitors = rendered.all(PodMonitor.class);
+            if (!overlay.equals("prod-podmonitor")) {
                 assertTrue(
                         monitors.isEmpty(), overlay + " must apply on clusters without the Prometheus Operator CRDs");
                 continue;
             }
             assertEquals(1, monitors.size());
-            ServiceMonitor monitor = monitors.get(0);
-            Map<String, String> selector = monitor.getSpec().getSelector().getMatchLabels();
-            List<Service> selected = rendered.all(Service.class).stream()
-                    .filter(s -> s.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-                    .toList();
-            assertEquals(Set.of("mysql-proxy"), names(selected));
-            String port = monitor.getSpec().getEndpoints().get(0).getPort();
+            PodMonitor monitor = monitors.get(0);
+            assertEquals(
+                    Set.of("Deployment/mysql-proxy"),
+                    selected(
+                            rendered.podTemplates(),
+                            monitor.getSpec().getSelector().getMatchLabels()));
+            PodMonitor.Endpoint endpoint =
+                    monitor.getSpec().getPodMetricsEndpoints().get(0);
+            Container proxy =
+                    Kustomize.Rendered.container(rendered.proxy().getSpec().getTemplate(), "mysql-proxy");
             assertTrue(
-                    selected.get(0).getSpec().getPorts().stream()
-                            .anyMatch(p -> p.getName().equals(port)),
-                    port);
-            assertEquals("/metrics", monitor.getSpec().getEndpoints().get(0).getPath());
+                    proxy.getPorts().stream().anyMatch(p -> p.getName().equals(endpoint.getPort())),
+                    endpoint.getPort());
+            assertEquals("admin", endpoint.getPort());
+            assertEquals("/metrics", endpoint.getPath());
         }
     }
 
@@ -635,6 +652,13 @@ class KustomizeOverlaysTest {
         List<Container> all = new ArrayList<>(template.getSpec().getInitContainers());
         all.addAll(template.getSpec().getContainers());
         return all;
+    }
+
+    private static EnvVar env(Container container, String name) {
+        return container.getEnv().stream()
+                .filter(v -> v.getName().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(container.getName() + " has no " + name));
     }
 
     private static Set<String> names(List<? extends HasMetadata> objects) {

@@ -14,14 +14,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Prometheus Operator's ServiceMonitor (monitoring.coreos.com/v1), typed for the fields deploy/ uses. fabric8
+ * The Prometheus Operator's PodMonitor (monitoring.coreos.com/v1), typed for the fields deploy/ uses. fabric8
  * publishes no model for it in this release, so it is declared here; fields it does not declare land in
  * additionalProperties, which StrictModel rejects, as for fabric8's own classes.
  */
 @Group("monitoring.coreos.com")
 @Version("v1")
-@Kind("ServiceMonitor")
-public class ServiceMonitor extends CustomResource<ServiceMonitor.Spec, Void> implements Namespaced {
+@Kind("PodMonitor")
+public class PodMonitor extends CustomResource<PodMonitor.Spec, Void> implements Namespaced {
 
     private static final long serialVersionUID = 1L;
 
@@ -42,7 +42,7 @@ public class ServiceMonitor extends CustomResource<ServiceMonitor.Spec, Void> im
 
     public static class Spec extends Open {
         private LabelSelector selector;
-        private List<Endpoint> endpoints = List.of();
+        private List<Endpoint> podMetricsEndpoints = List.of();
 
         public LabelSelector getSelector() {
             return selector;
@@ -52,12 +52,12 @@ public class ServiceMonitor extends CustomResource<ServiceMonitor.Spec, Void> im
             this.selector = selector;
         }
 
-        public List<Endpoint> getEndpoints() {
-            return endpoints;
+        public List<Endpoint> getPodMetricsEndpoints() {
+            return podMetricsEndpoints;
         }
 
-        public void setEndpoints(List<Endpoint> endpoints) {
-            this.endpoints = endpoints;
+        public void setPodMetricsEndpoints(List<Endpoint> podMetricsEndpoints) {
+            this.podMetricsEndpoints = podMetricsEndpoints;
         }
     }
 
