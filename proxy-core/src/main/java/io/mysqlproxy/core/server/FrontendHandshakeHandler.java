@@ -6,6 +6,7 @@ import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.session.FrontendPipeline;
@@ -237,7 +238,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         connectionId,
                         remote(ctx),
                         user.name(),
-                        error.message());
+                        ErrorLogText.of(f.cause(), log));
                 fail(ctx, error, okSequence);
                 return;
             }

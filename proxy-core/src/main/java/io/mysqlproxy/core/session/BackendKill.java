@@ -2,6 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.backend.ResponseSink;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.protocol.flag.CommandType;
@@ -47,7 +48,7 @@ final class BackendKill implements ResponseSink {
                         "{}: no connection to cancel server thread {}: {}",
                         pool,
                         threadId,
-                        f.cause().toString());
+                        ErrorLogText.of(f.cause(), log));
                 done.setSuccess(false);
                 return;
             }
@@ -79,7 +80,7 @@ final class BackendKill implements ResponseSink {
                         "{}: KILL QUERY {} refused: {}",
                         connection,
                         threadId,
-                        BufferedResponse.error(response).message());
+                        ErrorLogText.of(BufferedResponse.error(response), log));
             }
         } finally {
             response.release();

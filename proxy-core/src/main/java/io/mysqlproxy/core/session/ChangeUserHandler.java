@@ -4,6 +4,7 @@ import io.mysqlproxy.core.auth.AuthStep;
 import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
@@ -17,6 +18,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * COM_CHANGE_USER, as a pipeline stage the session puts in front of its command stages for the
@@ -28,6 +31,8 @@ import io.netty.util.concurrent.Future;
  * exchange ends; the session gives the old connections back once the new one is ready.
  */
 final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements AuthStep.Handler {
+
+    private static final Logger log = LoggerFactory.getLogger(ChangeUserHandler.class);
 
     /** How the exchange ends. */
     interface Outcome {
@@ -140,7 +145,10 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                 ErrPacket error = f.cause() instanceof BackendException b
                         ? b.error()
                         : ProxyErrors.cannotConnect("primary", String.valueOf(f.cause()));
-                outcome.refused(error, okSequence, "backend login as '" + user.name() + "' failed: " + error.message());
+                outcome.refused(
+                        error,
+                        okSequence,
+                        "backend login as '" + user.name() + "' failed: " + ErrorLogText.of(f.cause(), log));
             }
         });
     }

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
@@ -218,7 +219,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void fail(Command cmd, ErrPacket error) {
-        log.info("{}: {} failed: {}", identity.logPrefix(), cmd.type(), error.message());
+        log.info("{}: {} failed: {}", identity.logPrefix(), cmd.type(), ErrorLogText.of(error, log));
         if (cmd.type().response() != CommandType.Response.NONE) {
             exchange.reply(error, 1);
         }

@@ -2,6 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
@@ -195,7 +196,7 @@ final class LegDispatch {
                             session.info().connectionId(),
                             session.info().remote(),
                             backend,
-                            error.message());
+                            ErrorLogText.of(f.cause(), log));
                     replicaUnavailable(cmd);
                 } else if (PrimaryOutages.isOutage(f.cause())) {
                     primaryAway(cmd, error);

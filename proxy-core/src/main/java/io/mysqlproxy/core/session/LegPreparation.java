@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -70,7 +71,7 @@ final class LegPreparation {
                         session.info().connectionId(),
                         session.info().remote(),
                         leg,
-                        error.message());
+                        ErrorLogText.of(error, log));
                 if (leg.backend().role() == BackendRole.REPLICA) {
                     legs.drop(leg);
                     leg.discard();
@@ -136,7 +137,7 @@ final class LegPreparation {
                                         session.info().remote(),
                                         leg,
                                         statement.clientId(),
-                                        error.message());
+                                        ErrorLogText.of(error, log));
                                 dispatch.replicaUnavailable(cmd);
                             } else {
                                 session.fail(cmd, error);

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import org.slf4j.Logger;
@@ -51,7 +52,7 @@ final class PrimaryWaits {
                     session.info().connectionId(),
                     session.info().remote(),
                     cmd.type(),
-                    error.message());
+                    ErrorLogText.of(error, log));
         }
         if (!wait.park()) {
             expired(cmd, wait, error);
@@ -91,7 +92,7 @@ final class PrimaryWaits {
                 session.info().remote(),
                 cmd.type(),
                 wait.waitedNanos() / 1_000_000,
-                error.message());
+                ErrorLogText.of(error, log));
         wait.end(PrimaryOutageBuffer.Outcome.EXPIRED);
         session.fail(cmd, error);
     }
