@@ -29,6 +29,8 @@ ENV MYSQL_PROXY_HOME=/opt/mysql-proxy \
     JAVA_OPTS="-XX:+UseContainerSupport -XX:MaxRAMPercentage=40.0 -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData -Djava.io.tmpdir=/tmp"
 
 USER 10001:10001
+# 9090, the admin port, binds 127.0.0.1 unless MYSQL_PROXY_ADMIN_HOST names another address: deploy/ gives it
+# the pod IP; `docker run -p 9090:9090` needs MYSQL_PROXY_ADMIN_HOST=0.0.0.0 (and MYSQL_PROXY_ADMIN_TOKEN for /backends).
 EXPOSE 3306 9090
 ENTRYPOINT ["/opt/mysql-proxy/bin/mysql-proxy"]
 CMD ["run", "--config", "/etc/mysql-proxy/application.conf"]
