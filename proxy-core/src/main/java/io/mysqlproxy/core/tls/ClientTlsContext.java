@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 
 import javax.net.ssl.SSLException;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.util.Optional;
 
@@ -24,11 +25,14 @@ public final class ClientTlsContext {
                 return Optional.of(SslContextBuilder.forServer(
                                 tls.certificate().get().toFile(),
                                 tls.privateKey().orElseThrow().toFile())
+                        .protocols(tls.protocols())
                         .build());
             }
-            SelfSignedCertificate generated = new SelfSignedCertificate("mysql-proxy");
+            // Netty's default source for the key is not cryptographically strong when bcpkix makes it.
+            SelfSignedCertificate generated = new SelfSignedCertificate("mysql-proxy", new SecureRandom(), 2048);
             try {
                 return Optional.of(SslContextBuilder.forServer(generated.certificate(), generated.privateKey())
+                        .protocols(tls.protocols())
                         .build());
             } finally {
                 generated.delete();
