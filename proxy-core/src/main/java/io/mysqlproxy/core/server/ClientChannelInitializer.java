@@ -3,7 +3,6 @@ package io.mysqlproxy.core.server;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.session.FrontendPipeline;
 import io.mysqlproxy.protocol.flag.Capability;
-import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
@@ -54,8 +53,9 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         ch.closeFuture().addListener(f -> admission.place().release());
         long maxPacket = runtime.config().client().maxAllowedPacket();
-        PacketFrameDecoder frames = new PacketFrameDecoder((int) Math.min(maxPacket, Integer.MAX_VALUE));
-        frames.setPayloadLimit(runtime.config().client().beforeLogin().maxPacket());
+        FrontendFrameDecoder frames = new FrontendFrameDecoder(
+                (int) Math.min(maxPacket, Integer.MAX_VALUE),
+                runtime.config().client().beforeLogin().maxPacket());
         // One packet at a time until TLS and auth are settled, so that nothing is framed too early.
         frames.setSingleDecode(true);
         ch.pipeline()

@@ -289,9 +289,9 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         loginOk.sessionState())
                 .toFrame(ctx.alloc(), okSequence, login.clientCapabilities()));
         FrontendSession.start(ctx.pipeline(), this, info, login, started, runtime);
-        PacketFrameDecoder frames = (PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES);
+        FrontendFrameDecoder frames = (FrontendFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES);
         frames.setSingleDecode(false);
-        frames.setPayloadLimit(Packets.MAX_PAYLOAD); // the cap before login is lifted: max-allowed-packet
+        frames.lift();
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
         ctx.channel().config().setAutoRead(true);
     }

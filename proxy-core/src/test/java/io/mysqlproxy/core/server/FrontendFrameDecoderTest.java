@@ -1,5 +1,6 @@
-package io.mysqlproxy.protocol.wire;
+package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -11,15 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The payload limit a frontend lowers until login: refused from the header, nothing after it kept. */
-class PacketFrameDecoderTest {
+/** The client's packet cap until login: refused from the header, nothing after it kept; lifted at login. */
+class FrontendFrameDecoderTest {
 
     private static final int LIMIT = 64 * 1024;
 
     @Test
     void packetsUpToTheLimitPassWhole() {
-        PacketFrameDecoder decoder = new PacketFrameDecoder();
-        decoder.setPayloadLimit(LIMIT);
+        FrontendFrameDecoder decoder = new FrontendFrameDecoder(Packets.MAX_PAYLOAD, LIMIT);
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
         channel.writeInbound(packet(LIMIT, 1));
         ByteBuf frame = channel.readInbound();
@@ -30,8 +30,7 @@ class PacketFrameDecoderTest {
 
     @Test
     void aLargerHeaderIsRefusedAtOnceAndTheRestDropped() {
-        PacketFrameDecoder decoder = new PacketFrameDecoder();
-        decoder.setPayloadLimit(LIMIT);
+        FrontendFrameDecoder decoder = new FrontendFrameDecoder(Packets.MAX_PAYLOAD, LIMIT);
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
         // A 16 MiB - 1 header with the first bytes of its body: refused before the body is there.
         ByteBuf header = Unpooled.buffer()
@@ -54,10 +53,10 @@ class PacketFrameDecoderTest {
 
     @Test
     void afterLoginTheFullCapApplies() {
-        PacketFrameDecoder decoder = new PacketFrameDecoder();
-        decoder.setPayloadLimit(LIMIT);
+        FrontendFrameDecoder decoder = new FrontendFrameDecoder(Packets.MAX_PAYLOAD, LIMIT);
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
-        decoder.setPayloadLimit(Integer.MAX_VALUE);
+        assertEquals(LIMIT, decoder.payloadLimit());
+        decoder.lift();
         assertEquals(Packets.MAX_PAYLOAD, decoder.payloadLimit());
         // Split in two writes: the decoder waits for the whole frame.
         ByteBuf whole = packet(LIMIT * 4, 0);
