@@ -81,6 +81,8 @@ final class ConfigReloads implements AutoCloseable {
     }
 
     private synchronized void reloadIfChanged() {
+        // The TLS certificate files may change on their own (a renewed certificate, a rotated Secret).
+        server.reloadCertificateIfChanged();
         byte[] now = digest();
         if (!Arrays.equals(now, lastDigest)) {
             log.info("configuration file {} changed: reloading", file.orElseThrow());

@@ -42,7 +42,12 @@ final class RawClient implements AutoCloseable {
     private HandshakeV10 greeting;
 
     RawClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, "127.0.0.1");
+    }
+
+    /** A client connecting from {@code localAddress} (any 127.0.0.0/8 address is this machine's). */
+    RawClient(int port, String localAddress) throws IOException {
+        socket = new Socket("127.0.0.1", port, java.net.InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();
@@ -67,7 +72,8 @@ final class RawClient implements AutoCloseable {
         if (frame == null) {
             throw new IOException("no greeting");
         }
-        return HandshakeV10.decode(Unpooled.wrappedBuffer(frame, 4, frame.length - 4));
+        greeting = HandshakeV10.decode(Unpooled.wrappedBuffer(frame, 4, frame.length - 4));
+        return greeting;
     }
 
     /** Logs in with mysql_native_password; returns the first payload byte of the answer (0x00 on success). */
@@ -82,8 +88,18 @@ final class RawClient implements AutoCloseable {
      * is the greeting read.
      */
     int login(String user, String password, String database, int mariaDbCapabilities) throws IOException {
-        HandshakeV10 greeting = greeting();
-        this.greeting = greeting;
+        this.greeting = greeting();
+        return loginAfterGreeting(user, password, database, mariaDbCapabilities);
+    }
+
+    /** As {@link #login(String, String, String)}, the greeting having been read by {@link #greeting()}. */
+    int loginAfterGreeting(String user, String password, String database) throws IOException {
+        return loginAfterGreeting(user, password, database, 0);
+    }
+
+    private int loginAfterGreeting(String user, String password, String database, int mariaDbCapabilities)
+            throws IOException {
+        HandshakeV10 greeting = this.greeting;
         ByteBuf frame = new HandshakeResponse41(
                         CAPABILITIES & greeting.capabilities(),
                         1 << 24,

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.mysqlproxy.protocol.wire.Packets;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,9 +139,16 @@ public final class ConfigLoader {
                 new ProxyConfig.Tls(
                         read.bool("client.tls.enabled"),
                         read.optionalFile("client.tls.certificate"),
-                        read.optionalFile("client.tls.private-key")),
+                        read.optionalFile("client.tls.private-key"),
+                        read.bool("client.tls.require-secure-transport"),
+                        read.tlsProtocols("client.tls.protocols")),
                 new ProxyConfig.RsaKeys(
-                        read.optionalFile("client.rsa.private-key"), read.optionalFile("client.rsa.public-key")));
+                        read.optionalFile("client.rsa.private-key"), read.optionalFile("client.rsa.public-key")),
+                beforeLogin(read));
+        if (client.tls().requireSecureTransport() && !client.tls().enabled()) {
+            throw new InvalidConfigException(
+                    ROOT + ".client.tls.require-secure-transport", "needs client.tls.enabled = true");
+        }
         read.bothOrNeither("client.tls.certificate", "client.tls.private-key");
         read.bothOrNeither("client.rsa.private-key", "client.rsa.public-key");
 
@@ -177,5 +185,18 @@ public final class ConfigLoader {
                 discovery,
                 read.positiveDuration("shutdown.drain-timeout"),
                 read.duration("reload.watch-interval", false));
+    }
+
+    private static ProxyConfig.BeforeLogin beforeLogin(ConfigValueReader read) {
+        long maxPacket = read.bytes("client.max-packet-before-login");
+        // Below 4 KiB a handshake response with connection attributes or an RSA-encrypted password may not fit.
+        if (maxPacket < 4096 || maxPacket > Packets.MAX_PAYLOAD) {
+            throw new InvalidConfigException(
+                    ROOT + ".client.max-packet-before-login", "must be between 4KiB and 16MiB - 1");
+        }
+        return new ProxyConfig.BeforeLogin(
+                (int) maxPacket,
+                read.intAtLeast("client.max-handshakes", 1),
+                read.intAtLeast("client.max-handshakes-per-address", 1));
     }
 }

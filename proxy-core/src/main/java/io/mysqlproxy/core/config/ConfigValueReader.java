@@ -141,6 +141,25 @@ final class ConfigValueReader {
         return List.copyOf(result);
     }
 
+    /** TLS protocol versions by their JSSE names; only the two MySQL 8.0.28 and later still accept. */
+    List<String> tlsProtocols(String path) {
+        List<String> names;
+        try {
+            names = config.getStringList(path);
+        } catch (ConfigException e) {
+            throw invalid(path, "must be a list of TLS versions");
+        }
+        if (names.isEmpty()) {
+            throw invalid(path, "must name at least one of TLSv1.2, TLSv1.3");
+        }
+        for (String name : names) {
+            if (!name.equals("TLSv1.2") && !name.equals("TLSv1.3")) {
+                throw invalid(path, "'" + name + "' is not one of TLSv1.2, TLSv1.3");
+            }
+        }
+        return List.copyOf(names);
+    }
+
     /** An enumerated setting, read by {@code parse}, whose message says what the choices are. */
     <E> E choice(String path, Function<String, E> parse) {
         try {

@@ -92,10 +92,27 @@ public record ProxyConfig(
             long maxAllowedPacket,
             Optional<AuthPlugin> defaultAuthPlugin,
             Tls tls,
-            RsaKeys rsa) {}
+            RsaKeys rsa,
+            BeforeLogin beforeLogin) {}
 
-    /** Client-side TLS: off, or on with a configured or generated certificate. */
-    public record Tls(boolean enabled, Optional<Path> certificate, Optional<Path> privateKey) {}
+    /**
+     * What a client not yet logged in may hold: {@code maxPacket} bytes per packet, and a place among
+     * at most {@code maxHandshakes} connections in the handshake, {@code maxHandshakesPerAddress} from
+     * one client address.
+     */
+    public record BeforeLogin(int maxPacket, int maxHandshakes, int maxHandshakesPerAddress) {}
+
+    /**
+     * Client-side TLS: off, or on with a configured or generated certificate, in the {@code protocols}
+     * named (JSSE names); {@code requireSecureTransport} refuses logins without it, as MySQL's
+     * require_secure_transport.
+     */
+    public record Tls(
+            boolean enabled,
+            Optional<Path> certificate,
+            Optional<Path> privateKey,
+            boolean requireSecureTransport,
+            List<String> protocols) {}
 
     /** Key files for caching_sha2_password's RSA exchange; empty means generate at start-up. */
     public record RsaKeys(Optional<Path> privateKey, Optional<Path> publicKey) {}

@@ -27,6 +27,7 @@ public final class ProxyErrors {
     public static final int ER_CONNECT_TO_FOREIGN_DATA_SOURCE = 1429;
     public static final int ER_MALFORMED_PACKET = 1835;
     public static final int ER_CONNECTION_KILLED = 1927;
+    public static final int ER_SECURE_TRANSPORT_REQUIRED = 3159;
     public static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
 
     private ProxyErrors() {}
@@ -86,6 +87,14 @@ public final class ProxyErrors {
                 ER_ACCESS_DENIED_ERROR,
                 "28000",
                 "Authentication requires a secure connection or the server's RSA public key (caching_sha2_password)");
+    }
+
+    /** MySQL's own answer to a login without TLS under require_secure_transport. */
+    public static ErrPacket insecureTransportProhibited() {
+        return new ErrPacket(
+                ER_SECURE_TRANSPORT_REQUIRED,
+                "HY000",
+                "Connections using insecure transport are prohibited while --require_secure_transport=ON.");
     }
 
     public static ErrPacket idleTimeout() {

@@ -3,7 +3,6 @@ package io.mysqlproxy.core.server;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.session.FrontendPipeline;
 import io.mysqlproxy.protocol.flag.Capability;
-import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
@@ -11,17 +10,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sets up each accepted client: over the connection limit it gets MySQL's error 1040 instead of a
- * greeting, as from the server itself; otherwise the framing and handshake stages.
+ * Sets up each accepted client: over the connection limit, or over the limits of connections still
+ * in the handshake ({@link HandshakeLimits}), it gets MySQL's error 1040 instead of a greeting, as
+ * from the server itself; otherwise the framing and handshake stages, with the small packet cap
+ * that holds until login.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     private static final Logger log = LoggerFactory.getLogger(ClientChannelInitializer.class);
 
     private final ProxyRuntime runtime;
+    private final HandshakeLimits handshakes;
 
     ClientChannelInitializer(ProxyRuntime runtime) {
         this.runtime = runtime;
+        this.handshakes = new HandshakeLimits(
+                () -> runtime.config().client().beforeLogin(), runtime.metrics().registry());
     }
 
     @Override
@@ -34,16 +38,33 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
                     ch.remoteAddress(),
                     open - 1,
                     runtime.config().client().maxConnections());
-            ch.writeAndFlush(ProxyErrors.tooManyConnections().toFrame(ch.alloc(), 0, Capability.PROTOCOL_41.mask()))
-                    .addListener(ChannelFutureListener.CLOSE);
+            refuse(ch);
             return;
         }
+        String address = ch.remoteAddress().getAddress().getHostAddress();
+        HandshakeLimits.Admission admission = handshakes.admit(address);
+        if (!admission.admitted()) {
+            log.warn(
+                    "refusing {}: too many connections in the handshake ({})",
+                    ch.remoteAddress(),
+                    admission.refusal() == HandshakeLimits.Refusal.TOTAL ? "in all" : "from this address");
+            refuse(ch);
+            return;
+        }
+        ch.closeFuture().addListener(f -> admission.place().release());
         long maxPacket = runtime.config().client().maxAllowedPacket();
-        PacketFrameDecoder frames = new PacketFrameDecoder((int) Math.min(maxPacket, Integer.MAX_VALUE));
+        FrontendFrameDecoder frames = new FrontendFrameDecoder(
+                (int) Math.min(maxPacket, Integer.MAX_VALUE),
+                runtime.config().client().beforeLogin().maxPacket());
         // One packet at a time until TLS and auth are settled, so that nothing is framed too early.
         frames.setSingleDecode(true);
         ch.pipeline()
                 .addLast(FrontendPipeline.FRAMES, frames)
-                .addLast(FrontendPipeline.HANDSHAKE, new FrontendHandshakeHandler(runtime));
+                .addLast(FrontendPipeline.HANDSHAKE, new FrontendHandshakeHandler(runtime, admission.place()));
+    }
+
+    private static void refuse(SocketChannel ch) {
+        ch.writeAndFlush(ProxyErrors.tooManyConnections().toFrame(ch.alloc(), 0, Capability.PROTOCOL_41.mask()))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 }

@@ -70,9 +70,11 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private HandshakeResponse41 response;
     private ClientAuthentication authentication;
     private ScheduledFuture<?> timeout;
+    private final HandshakeLimits.Place handshakePlace;
 
-    public FrontendHandshakeHandler(ProxyRuntime runtime) {
+    FrontendHandshakeHandler(ProxyRuntime runtime, HandshakeLimits.Place handshakePlace) {
         this.runtime = runtime;
+        this.handshakePlace = handshakePlace;
         this.connectionId = runtime.nextConnectionId();
     }
 
@@ -157,6 +159,10 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             fail(ctx, ProxyErrors.badHandshake("SSL capability set without an SSL request"), sequence + 1);
             return;
         }
+        if (!secure && runtime.config().client().tls().requireSecureTransport()) {
+            fail(ctx, ProxyErrors.insecureTransportProhibited(), sequence + 1);
+            return;
+        }
         authentication = runtime.authentication(nonce, host(ctx));
         String plugin = Capability.PLUGIN_AUTH.isSet(response.capabilities()) && response.authPluginName() != null
                 ? response.authPluginName()
@@ -213,6 +219,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
     private void connectBackend(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
         state = State.CONNECTING;
+        handshakePlace.release();
         ctx.channel().config().setAutoRead(false);
         int clientCapabilities = response.capabilities() & (offeredCapabilities | Capability.SSL.mask());
         int clientMariaDbCapabilities = BackendCapabilities.mariaDbOfClient(
@@ -283,7 +290,9 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         loginOk.sessionState())
                 .toFrame(ctx.alloc(), okSequence, login.clientCapabilities()));
         FrontendSession.start(ctx.pipeline(), this, info, login, started, runtime);
-        ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
+        FrontendFrameDecoder frames = (FrontendFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES);
+        frames.setSingleDecode(false);
+        frames.lift();
         log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
         ctx.channel().config().setAutoRead(true);
     }
@@ -315,7 +324,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.info("[conn {}] {}: closing during handshake: {}", connectionId, remote(ctx), cause.toString());
         ErrPacket error = cause instanceof TooLongFrameException
-                ? ProxyErrors.packetTooLarge(runtime.config().client().maxAllowedPacket())
+                ? ProxyErrors.packetTooLarge(
+                        runtime.config().client().beforeLogin().maxPacket())
                 : ProxyErrors.badHandshake(String.valueOf(cause.getMessage()));
         fail(ctx, error, expectedSequence);
     }

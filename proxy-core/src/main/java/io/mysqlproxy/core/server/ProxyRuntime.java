@@ -79,6 +79,11 @@ public record ProxyRuntime(
     }
 
     @Override
+    public Duration handshakeTimeout() {
+        return config().client().handshakeTimeout();
+    }
+
+    @Override
     public Duration returnAfterIdle() {
         return config().backends().pool().returnAfterIdle();
     }

@@ -20,6 +20,7 @@ import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.tls.ClientTlsContext;
+import io.mysqlproxy.core.tls.ReloadableSslContext;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.Discovery;
@@ -274,6 +275,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         updater.weights(applied.backends().weights());
         health.ifPresent(monitor -> monitor.maxReplicationLag(applied.health().maxReplicationLag()));
+        reloadCertificateIfChanged();
         runtime.metrics().configReloaded(true);
         log.info(
                 "configuration reloaded: {} user(s), replicas {}{}",
@@ -281,6 +283,15 @@ public final class ProxyServer implements AutoCloseable {
                 runtime.topology().replicas(),
                 restart.isEmpty() ? "" : "; needs a restart, running value kept: " + String.join(", ", restart));
         return restart;
+    }
+
+    /**
+     * Rebuilds the client TLS context if the certificate or key file changed (on SIGHUP, with the
+     * configuration, and on the configuration watch): new connections get the new certificate,
+     * sessions keep theirs. Whether it changed.
+     */
+    public boolean reloadCertificateIfChanged() {
+        return runtime.tls().orElse(null) instanceof ReloadableSslContext reloadable && reloadable.reloadIfChanged();
     }
 
     /** A reload that could not be applied (the file did not load): the running configuration stays. */

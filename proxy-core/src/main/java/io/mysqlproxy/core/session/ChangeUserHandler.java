@@ -18,8 +18,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * COM_CHANGE_USER, as a pipeline stage the session puts in front of its command stages for the
@@ -28,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * meanwhile is part of the exchange, and the session continues on a primary connection of the new
  * user from the pool (clean, as the server would leave it), or a replica's while the primary is away
  * ({@link LoginConnections}). The stage removes itself when the
- * exchange ends; the session gives the old connections back once the new one is ready.
+ * exchange ends; the session gives the old connections back once the new one is ready. A client
+ * that has not finished authenticating within the handshake timeout is refused, as at login, so that
+ * an exchange left open cannot keep the session out of the idle timeout's reach.
  */
 final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements AuthStep.Handler {
 
@@ -55,6 +61,8 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     private final ClientSequence exchangeSequence;
 
     private boolean ended;
+    private final Duration timeout;
+    private ScheduledFuture<?> timer;
 
     ChangeUserHandler(
             SessionUsers users,
@@ -69,17 +77,24 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
         this.request = request;
         this.outcome = outcome;
         this.authentication = users.authentication(info.nonce(), info.host());
+        this.timeout = users.handshakeTimeout();
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        timer = ctx.executor().schedule(this::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
         String plugin = request.authPluginName() != null
                 ? request.authPluginName()
                 : AuthPlugin.MYSQL_NATIVE_PASSWORD.wireName();
         authentication
                 .start(request.username(), plugin, request.authResponse(), info.secure())
                 .applyTo(this);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        timer.cancel(false);
     }
 
     /** The client's next auth packet. */
@@ -159,9 +174,21 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
         outcome.refused(error, sequence + 1, "COM_CHANGE_USER to '" + request.username() + "' refused: " + reason);
     }
 
+    private void timedOut() {
+        if (ended || outcome.sessionClosing()) {
+            return;
+        }
+        end();
+        outcome.refused(
+                ProxyErrors.badHandshake("timed out"),
+                sequence + 1,
+                "COM_CHANGE_USER not completed within " + timeout.toMillis() + " ms");
+    }
+
     /** The client has said all it had to: its next packets are commands again. */
     private void end() {
         ended = true;
+        timer.cancel(false);
         if (ctx.pipeline().context(this) != null) {
             ctx.pipeline().remove(this);
         }

@@ -3,6 +3,8 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.config.Consistency;
 
+import java.time.Duration;
+
 /** The configured users, as a session needs them: password checks, their consistency, admin rights. */
 public interface SessionUsers {
 
@@ -14,4 +16,7 @@ public interface SessionUsers {
 
     /** Whether {@code user} may run the proxy's admin statements (its configured {@code admin}). */
     boolean isAdmin(String user);
+
+    /** How long a client may take to authenticate: at login, and again in COM_CHANGE_USER. */
+    Duration handshakeTimeout();
 }

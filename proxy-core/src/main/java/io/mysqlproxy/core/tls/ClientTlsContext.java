@@ -7,10 +7,15 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 
 import javax.net.ssl.SSLException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.util.Optional;
 
-/** The TLS context offered to clients: the configured certificate, or a self-signed one made at start-up. */
+/**
+ * The TLS context offered to clients: the configured certificate (reloaded when its files change, see
+ * {@link ReloadableSslContext}), or a self-signed one made at start-up.
+ */
 public final class ClientTlsContext {
 
     private ClientTlsContext() {}
@@ -21,14 +26,23 @@ public final class ClientTlsContext {
         }
         try {
             if (tls.certificate().isPresent()) {
-                return Optional.of(SslContextBuilder.forServer(
-                                tls.certificate().get().toFile(),
-                                tls.privateKey().orElseThrow().toFile())
-                        .build());
+                Path certificate = tls.certificate().get();
+                Path privateKey = tls.privateKey().orElseThrow();
+                return Optional.of(new ReloadableSslContext(certificate, privateKey, () -> {
+                    try {
+                        return SslContextBuilder.forServer(certificate.toFile(), privateKey.toFile())
+                                .protocols(tls.protocols())
+                                .build();
+                    } catch (SSLException e) {
+                        throw new IllegalArgumentException(e.getMessage(), e);
+                    }
+                }));
             }
-            SelfSignedCertificate generated = new SelfSignedCertificate("mysql-proxy");
+            // Netty's default source for the key is not cryptographically strong when bcpkix makes it.
+            SelfSignedCertificate generated = new SelfSignedCertificate("mysql-proxy", new SecureRandom(), 2048);
             try {
                 return Optional.of(SslContextBuilder.forServer(generated.certificate(), generated.privateKey())
+                        .protocols(tls.protocols())
                         .build());
             } finally {
                 generated.delete();

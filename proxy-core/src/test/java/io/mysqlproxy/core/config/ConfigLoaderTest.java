@@ -44,6 +44,11 @@ class ConfigLoaderTest {
         assertEquals(Optional.empty(), config.user("app").orElseThrow().authPlugin(), "auto by default");
         assertEquals(Optional.empty(), config.client().defaultAuthPlugin());
         assertTrue(config.client().tls().enabled());
+        assertFalse(config.client().tls().requireSecureTransport());
+        assertEquals(List.of("TLSv1.2", "TLSv1.3"), config.client().tls().protocols());
+        assertEquals(
+                new ProxyConfig.BeforeLogin(64 * 1024, 1000, 200),
+                config.client().beforeLogin());
     }
 
     @Test
@@ -93,6 +98,13 @@ class ConfigLoaderTest {
                 "mysql-proxy.client.max-allowed-packet = 10              | mysql-proxy.client.max-allowed-packet",
                 "mysql-proxy.client.default-auth-plugin = ed25519        | mysql-proxy.client.default-auth-plugin",
                 "mysql-proxy.client.tls.certificate = /no/such/file.pem  | mysql-proxy.client.tls.certificate",
+                "mysql-proxy.client.max-packet-before-login = 1KiB       | mysql-proxy.client.max-packet-before-login",
+                "mysql-proxy.client.max-packet-before-login = 16MiB      | mysql-proxy.client.max-packet-before-login",
+                "mysql-proxy.client.max-handshakes = 0                   | mysql-proxy.client.max-handshakes",
+                "mysql-proxy.client.max-handshakes-per-address = 0       | mysql-proxy.client.max-handshakes-per-address",
+                "mysql-proxy.client.tls.protocols = [\"TLSv1.1\"]        | mysql-proxy.client.tls.protocols",
+                "mysql-proxy.client.tls.protocols = []                   | mysql-proxy.client.tls.protocols",
+                "mysql-proxy.client.tls { enabled = false, require-secure-transport = true } | mysql-proxy.client.tls.require-secure-transport",
                 "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
                 "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
                 "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",

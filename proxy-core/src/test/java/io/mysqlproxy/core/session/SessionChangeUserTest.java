@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.mysqlproxy.core.session.GoldenResponses.UPDATE;
 import static io.mysqlproxy.core.session.GoldenResponses.UPDATE_OK;
@@ -140,6 +141,32 @@ class SessionChangeUserTest {
                 2, ProxyErrors.ER_SERVER_SHUTDOWN, "08S01", "Server shutdown in progress (mysql-proxy drain deadline)");
         assertEquals(hexOf(shutdown), hexOf(received), "the shutdown's error, and nothing about the change of user");
         assertFalse(rig.client.isActive(), "the session ended");
+    }
+
+    /**
+     * A client that never answers the auth switch is refused after the handshake timeout, as at login
+     * (error 1043), and the session ends: the exchange cannot keep it from the idle timeout for ever.
+     */
+    @Test
+    void aChangeOfUserLeftUnansweredEndsAfterTheHandshakeTimeout() {
+        startChangeUserToReporting();
+        rig.clientReceived(); // the auth switch
+        long timeout = TestSessionServices.HANDSHAKE_TIMEOUT.toMillis();
+
+        // The embedded loop's clock is the real one plus what the test adds: a margin for the real part.
+        rig.client.advanceTimeBy(timeout - 500, TimeUnit.MILLISECONDS);
+        rig.client.runScheduledPendingTasks();
+        assertTrue(rig.client.isActive(), "still within the timeout");
+        assertEquals("", hexOf(rig.clientReceived()));
+
+        rig.client.advanceTimeBy(500, TimeUnit.MILLISECONDS);
+        rig.client.runScheduledPendingTasks();
+        rig.client.runPendingTasks();
+        assertEquals(
+                hexOf(Wire.err(2, ProxyErrors.ER_HANDSHAKE_ERROR, "08S01", "Bad handshake: timed out")),
+                hexOf(rig.clientReceived()));
+        assertFalse(rig.client.isActive(), "the session ended");
+        assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).borrowed(), "no login as 'reporting'");
     }
 
     @Test

@@ -42,6 +42,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class TestSessionServices implements SessionServices {
 
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
     private final Topology topology;
     private final Map<Backend, FakeConnectionPool> pools = new IdentityHashMap<>();
     private final Map<String, UserAccount> users = new HashMap<>();
@@ -166,6 +168,11 @@ final class TestSessionServices implements SessionServices {
     @Override
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    @Override
+    public Duration handshakeTimeout() {
+        return HANDSHAKE_TIMEOUT;
     }
 
     @Override

@@ -9,8 +9,9 @@ import java.nio.ByteOrder;
  * Splits a byte stream into physical packets, header included. A physical packet is never larger
  * than 16 MiB - 1 of payload, so frames are bounded whatever the peer declares; larger logical
  * packets arrive as several frames and are checked against max_allowed_packet by the session.
+ * Open to a subclass that caps packets lower for a while (the frontend, until login).
  */
-public final class PacketFrameDecoder extends LengthFieldBasedFrameDecoder {
+public class PacketFrameDecoder extends LengthFieldBasedFrameDecoder {
 
     public PacketFrameDecoder() {
         this(Packets.MAX_PAYLOAD);
