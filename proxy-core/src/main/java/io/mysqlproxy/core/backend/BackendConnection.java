@@ -4,10 +4,15 @@ import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.result.ResponseTracker;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An authenticated connection to one backend, in the command phase. It carries commands out as
@@ -110,6 +115,21 @@ public final class BackendConnection {
 
     public ChannelFuture close() {
         return channel.close();
+    }
+
+    /**
+     * Says COM_QUIT and lets the server hang up first, so that by the time the returned future
+     * completes the server has let the connection go (and counts it no more against its
+     * max_connections); closes it anyway after {@code wait}.
+     */
+    public ChannelFuture quit(Duration wait) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(StmtCommands.command(channel.alloc(), CommandType.QUIT, new byte[0]));
+            ScheduledFuture<?> timeout =
+                    channel.eventLoop().schedule(() -> channel.close(), wait.toNanos(), TimeUnit.NANOSECONDS);
+            channel.closeFuture().addListener(f -> timeout.cancel(false));
+        }
+        return channel.closeFuture();
     }
 
     public Channel channel() {
