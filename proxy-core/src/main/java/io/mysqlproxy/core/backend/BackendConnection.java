@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +41,8 @@ public final class BackendConnection {
     private final BackendLogin login;
     private BackendRelayHandler relay;
     private String schema;
+    private boolean schemaKnown = true;
+    private boolean schemaChangedUnseen;
     private int collation;
 
     BackendConnection(
@@ -167,7 +170,35 @@ public final class BackendConnection {
         return schema;
     }
 
+    /**
+     * Whether the connection is known to be on {@code wanted} (null: no schema). False once a reset
+     * followed a schema change the proxy did not see ({@link #schemaChangedUnseen}), until a schema
+     * is selected again.
+     */
+    public boolean onSchema(String wanted) {
+        return schemaKnown && Objects.equals(schema, wanted);
+    }
+
+    /**
+     * The server may have changed schema without the proxy following (a USE inside a multi-statement).
+     * The session that did it keeps the connection as it is; after the pool's reset the schema counts
+     * as unknown, so the next borrower selects its own (COM_RESET_CONNECTION keeps the schema).
+     */
+    public void schemaChangedUnseen() {
+        schemaChangedUnseen = true;
+    }
+
+    /** The connection was reset for the pool: a schema changed unseen is now unknown. */
+    public void resetDone() {
+        collation = SERVER_DEFAULT_COLLATION;
+        if (schemaChangedUnseen) {
+            schemaKnown = false;
+            schemaChangedUnseen = false;
+        }
+    }
+
     public void schema(String schema) {
+        this.schemaKnown = true;
         this.schema = schema;
     }
 

@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -57,12 +56,12 @@ final class LoopIdleConnections {
         IdleEntry chosen = null;
         for (Iterator<IdleEntry> it = idle.descendingIterator(); it.hasNext(); ) {
             IdleEntry candidate = it.next();
-            if (Objects.equals(candidate.connection.schema(), schema)) {
+            if (candidate.connection.onSchema(schema)) {
                 chosen = candidate;
                 break;
             }
         }
-        // A session without a schema cannot "unselect" one, so it only takes schema-less connections.
+        // A session without a schema cannot "unselect" one, so it only takes connections known to have none.
         if (chosen == null && schema != null && anySchema) {
             chosen = idle.peekLast();
         }
