@@ -4,10 +4,16 @@ import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.result.ResponseTracker;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An authenticated connection to one backend, in the command phase. It carries commands out as
@@ -35,6 +41,8 @@ public final class BackendConnection {
     private final BackendLogin login;
     private BackendRelayHandler relay;
     private String schema;
+    private boolean schemaKnown = true;
+    private boolean schemaChangedUnseen;
     private int collation;
 
     BackendConnection(
@@ -112,6 +120,21 @@ public final class BackendConnection {
         return channel.close();
     }
 
+    /**
+     * Says COM_QUIT and lets the server hang up first, so that by the time the returned future
+     * completes the server has let the connection go (and counts it no more against its
+     * max_connections); closes it anyway after {@code wait}.
+     */
+    public ChannelFuture quit(Duration wait) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(StmtCommands.command(channel.alloc(), CommandType.QUIT, new byte[0]));
+            ScheduledFuture<?> timeout =
+                    channel.eventLoop().schedule(() -> channel.close(), wait.toNanos(), TimeUnit.NANOSECONDS);
+            channel.closeFuture().addListener(f -> timeout.cancel(false));
+        }
+        return channel.closeFuture();
+    }
+
     public Channel channel() {
         return channel;
     }
@@ -147,7 +170,35 @@ public final class BackendConnection {
         return schema;
     }
 
+    /**
+     * Whether the connection is known to be on {@code wanted} (null: no schema). False once a reset
+     * followed a schema change the proxy did not see ({@link #schemaChangedUnseen}), until a schema
+     * is selected again.
+     */
+    public boolean onSchema(String wanted) {
+        return schemaKnown && Objects.equals(schema, wanted);
+    }
+
+    /**
+     * The server may have changed schema without the proxy following (a USE inside a multi-statement).
+     * The session that did it keeps the connection as it is; after the pool's reset the schema counts
+     * as unknown, so the next borrower selects its own (COM_RESET_CONNECTION keeps the schema).
+     */
+    public void schemaChangedUnseen() {
+        schemaChangedUnseen = true;
+    }
+
+    /** The connection was reset for the pool: a schema changed unseen is now unknown. */
+    public void resetDone() {
+        collation = SERVER_DEFAULT_COLLATION;
+        if (schemaChangedUnseen) {
+            schemaKnown = false;
+            schemaChangedUnseen = false;
+        }
+    }
+
     public void schema(String schema) {
+        this.schemaKnown = true;
         this.schema = schema;
     }
 

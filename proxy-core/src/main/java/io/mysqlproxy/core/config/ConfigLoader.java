@@ -110,7 +110,10 @@ public final class ConfigLoader {
                         read.intAtLeast("backends.pool.max-connections", 1),
                         read.positiveDuration("backends.pool.idle-timeout"),
                         read.positiveDuration("backends.pool.borrow-timeout"),
-                        read.duration("backends.pool.return-after-idle", false)),
+                        read.duration("backends.pool.return-after-idle", false),
+                        read.intAtLeast("backends.pool.max-idle-per-key", 0),
+                        read.positiveDuration("backends.pool.excess-idle-timeout"),
+                        read.intBetween("backends.pool.max-per-user-percent", 1, 100)),
                 new ProxyConfig.OutageBuffer(
                         read.duration("backends.primary-outage-buffer", false),
                         read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)));

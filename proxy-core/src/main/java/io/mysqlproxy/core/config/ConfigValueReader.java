@@ -72,6 +72,14 @@ final class ConfigValueReader {
         return value;
     }
 
+    int intBetween(String path, int min, int max) {
+        int value = intAtLeast(path, min);
+        if (value > max) {
+            throw invalid(path, "must be at most " + max + ", got " + value);
+        }
+        return value;
+    }
+
     int port(String path) {
         int value = intAtLeast(path, 0);
         if (value < 1 || value > 65535) {

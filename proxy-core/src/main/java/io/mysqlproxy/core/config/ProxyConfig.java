@@ -74,7 +74,22 @@ public record ProxyConfig(
      * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the
      * connections that hold nothing of its own (zero: never, they stay until the session ends).
      */
-    public record Pool(int maxConnections, Duration idleTimeout, Duration borrowTimeout, Duration returnAfterIdle) {}
+    public record Pool(
+            int maxConnections,
+            Duration idleTimeout,
+            Duration borrowTimeout,
+            Duration returnAfterIdle,
+            int maxIdlePerKey,
+            Duration excessIdleTimeout,
+            int maxPerUserPercent) {
+
+        /** Connections one user may have in use per backend: its percentage of the pool, at least one; 100: no bound. */
+        public int maxPerUser() {
+            return maxPerUserPercent >= 100
+                    ? Integer.MAX_VALUE
+                    : Math.max(1, (int) ((long) maxConnections * maxPerUserPercent / 100));
+        }
+    }
 
     /** Read/write splitting. */
     public record Routing(

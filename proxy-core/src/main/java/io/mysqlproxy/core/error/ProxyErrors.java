@@ -21,6 +21,7 @@ public final class ProxyErrors {
     public static final int ER_SERVER_SHUTDOWN = 1053;
     public static final int ER_NET_READ_ERROR = 1158;
     public static final int ER_NET_PACKETS_OUT_OF_ORDER = 1156;
+    public static final int ER_TOO_MANY_USER_CONNECTIONS = 1203;
     public static final int ER_NOT_SUPPORTED_AUTH_MODE = 1251;
     public static final int ER_UNKNOWN_STMT_HANDLER = 1243;
     public static final int ER_OPTION_PREVENTS_STATEMENT = 1290;
@@ -143,6 +144,15 @@ public final class ProxyErrors {
                 "08004",
                 "Too many connections to '" + backend + "': its pool of " + max + " connections stayed full for "
                         + waitedMillis + " ms (mysql-proxy)");
+    }
+
+    /** One user's share of a backend's pool is in use: MySQL's answer to max_user_connections. */
+    public static ErrPacket userShareReached(String user, String backend, int max) {
+        return new ErrPacket(
+                ER_TOO_MANY_USER_CONNECTIONS,
+                "42000",
+                "User " + user + " already has more than 'max_user_connections' active connections (mysql-proxy: " + max
+                        + " of the pool of '" + backend + "', backends.pool.max-per-user-percent)");
     }
 
     public static ErrPacket unknownStatement(int statementId, String command) {

@@ -10,6 +10,8 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,9 +24,23 @@ import java.util.concurrent.atomic.LongAdder;
  * cannot be.
  *
  * <p>A borrower that finds the pool full waits ({@link WaiterQueue}), first come first served, up
- * to the borrow timeout.
+ * to the borrow timeout. One user has at most {@link PoolSettings#maxPerUser} connections in use
+ * (borrowed, or being opened or awaited for it: a waiter holds a claim); beyond that it gets 1203 at once, as from a
+ * server's {@code max_user_connections}, so that it cannot take every slot. Idle connections count
+ * for no user: anyone may make them give up their slot.
+ *
+ * <p>A server that answers a new connection with 1040 (its {@code max_connections} reached) may be
+ * full of this pool's idle connections of other keys: the longest-idle one is quit and the
+ * connection tried again (a few times at most, never closing a connection in use).
  */
 public final class BackendPool implements ConnectionPool {
+
+    /**
+     * Tries after a 1040, each after quitting one more idle connection: a server counts a
+     * connection until its thread has ended, a moment after it hung up, so the first retry may
+     * still find it full; a few more idle ones given up cost only a login later.
+     */
+    private static final int SERVER_FULL_RETRIES = 3;
 
     private final Backend backend;
     private final BackendConnector connector;
@@ -34,6 +50,11 @@ public final class BackendPool implements ConnectionPool {
 
     private final LongAdder waits = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
+    private final LongAdder serverFullRetries = new LongAdder();
+    /** Connections in use per user, and the count each borrowed connection is charged to. */
+    private final Map<String, AtomicInteger> inUseByUser = new ConcurrentHashMap<>();
+
+    private final Map<BackendConnection, AtomicInteger> lent = new ConcurrentHashMap<>();
     private final IdleConnections idle;
     private final WaiterQueue waiters = new WaiterQueue();
     private volatile boolean retired;
@@ -43,7 +64,7 @@ public final class BackendPool implements ConnectionPool {
         this.backend = backend;
         this.connector = connector;
         this.settings = settings;
-        this.idle = new IdleConnections(settings.idleTimeout());
+        this.idle = new IdleConnections(settings);
     }
 
     public Backend backend() {
@@ -73,6 +94,22 @@ public final class BackendPool implements ConnectionPool {
         return timeouts.sum();
     }
 
+    /** Idle connections of {@code key} on every event loop. */
+    public int idleConnections(PoolKey key) {
+        return idle.count(key);
+    }
+
+    /** New connections the server refused with 1040 that were tried again after closing an idle one. */
+    public long serverFullRetries() {
+        return serverFullRetries.sum();
+    }
+
+    /** Connections in use by {@code user}: borrowed, or being opened or awaited for a borrower. */
+    public int inUse(String user) {
+        AtomicInteger count = inUseByUser.get(user);
+        return count == null ? 0 : count.get();
+    }
+
     /**
      * A connection for {@code login}'s user on {@code loop}: an idle one, a new one while the pool
      * has room, or the next one freed within the borrow timeout. An idle connection must be on the
@@ -86,11 +123,23 @@ public final class BackendPool implements ConnectionPool {
         if (retired) {
             return promise.setFailure(leftTopology());
         }
+        AtomicInteger userInUse = inUseByUser.computeIfAbsent(login.user(), u -> new AtomicInteger());
+        if (!reserve(userInUse, settings.maxPerUser())) {
+            return promise.setFailure(new BackendException(
+                    ProxyErrors.userShareReached(login.user(), backend.name(), settings.maxPerUser()), null));
+        }
+        promise.addListener(f -> {
+            if (f.isSuccess()) {
+                lent.put((BackendConnection) f.getNow(), userInUse);
+            } else {
+                userInUse.decrementAndGet();
+            }
+        });
         PoolKey key = PoolKey.of(login);
         BackendConnection found = idle.take(loop, key, login.database(), anySchema);
         if (found != null) {
             promise.setSuccess(found);
-        } else if (waiters.isEmpty() && reserve()) {
+        } else if (waiters.isEmpty() && reserve(open, settings.maxConnections())) {
             // Only when nobody waits: a newcomer must not take the slot the longest waiter is owed.
             open(loop, login, promise);
         } else {
@@ -130,6 +179,7 @@ public final class BackendPool implements ConnectionPool {
      */
     @Override
     public void release(BackendConnection connection) {
+        unlend(connection);
         if (retired || !connection.isActive() || connection.responsePending()) {
             connection.close();
             return;
@@ -162,27 +212,53 @@ public final class BackendPool implements ConnectionPool {
     /** Closes a connection the borrower cannot give back clean (it frees a slot). */
     @Override
     public void discard(BackendConnection connection) {
+        unlend(connection);
         connection.close();
     }
 
-    /** Takes a slot for a connection about to be opened; false when the pool is full. */
-    private boolean reserve() {
+    /** A borrowed connection is back (or gone): its user's share has room again. Once per borrow. */
+    private void unlend(BackendConnection connection) {
+        AtomicInteger userInUse = lent.remove(connection);
+        if (userInUse != null) {
+            userInUse.decrementAndGet();
+        }
+    }
+
+    /** Takes one of {@code max} units of {@code count}; false when all are taken. */
+    private static boolean reserve(AtomicInteger count, int max) {
         while (true) {
-            int current = open.get();
-            if (current >= settings.maxConnections()) {
+            int current = count.get();
+            if (current >= max) {
                 return false;
             }
-            if (open.compareAndSet(current, current + 1)) {
+            if (count.compareAndSet(current, current + 1)) {
                 return true;
             }
         }
     }
 
-    /** Opens a connection in a slot already reserved; its close frees the slot. */
     private void open(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise) {
+        open(loop, login, promise, SERVER_FULL_RETRIES);
+    }
+
+    /** Opens a connection in a slot already reserved; its close frees the slot. */
+    private void open(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise, int retries) {
         Future<BackendConnection> connecting = connector.connect(loop, backend.address(), login);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
+                if (retries > 0 && serverFull(f.cause())) {
+                    // The slot stays reserved: the retry opens in it once the server has let an idle one go.
+                    idle.quitOneForTheServer(loop, settings.resetTimeout()).addListener(closed -> {
+                        if (Boolean.TRUE.equals(closed.getNow())) {
+                            serverFullRetries.increment();
+                            open(loop, login, promise, retries - 1);
+                        } else {
+                            freed();
+                            promise.tryFailure(f.cause());
+                        }
+                    });
+                    return;
+                }
                 freed();
                 promise.tryFailure(f.cause());
                 return;
@@ -190,12 +266,17 @@ public final class BackendPool implements ConnectionPool {
             BackendConnection connection = connecting.getNow();
             connection.channel().closeFuture().addListener(c -> {
                 idle.remove(loop, connection);
+                unlend(connection);
                 freed();
             });
             if (!promise.trySuccess(connection)) {
                 connection.close();
             }
         });
+    }
+
+    private static boolean serverFull(Throwable cause) {
+        return cause instanceof BackendException e && e.error().errorCode() == ProxyErrors.ER_CON_COUNT_ERROR;
     }
 
     /** A slot was freed: let the longest waiter open a connection in it. */
@@ -224,7 +305,7 @@ public final class BackendPool implements ConnectionPool {
                 if (open.get() < settings.maxConnections()) {
                     wakeOne();
                 }
-            } else if (reserve()) {
+            } else if (reserve(open, settings.maxConnections())) {
                 waiter.cancelTimeout();
                 open(waiter.loop, waiter.login, waiter.promise);
             } else {

@@ -66,7 +66,7 @@ final class ConnectionReset implements ResponseSink {
             return;
         }
         connection.detach();
-        connection.collation(BackendConnection.SERVER_DEFAULT_COLLATION);
+        connection.resetDone();
         whenClean.accept(connection);
     }
 

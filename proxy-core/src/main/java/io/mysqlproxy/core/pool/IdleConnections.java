@@ -1,12 +1,14 @@
 package io.mysqlproxy.core.pool;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pool's idle connections, kept per event loop (a connection belongs to the loop it was opened
@@ -15,17 +17,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class IdleConnections {
 
-    private final Duration idleTimeout;
+    private final PoolSettings settings;
     private final Map<EventLoop, LoopIdleConnections> byLoop = new ConcurrentHashMap<>();
-    private final AtomicInteger count = new AtomicInteger();
+    private final IdleCounts counts = new IdleCounts();
 
-    IdleConnections(Duration idleTimeout) {
-        this.idleTimeout = idleTimeout;
+    IdleConnections(PoolSettings settings) {
+        this.settings = settings;
     }
 
     /** Idle connections on every loop. */
     int count() {
-        return count.get();
+        return counts.total();
+    }
+
+    /** Idle connections of {@code key} on every loop. */
+    int count(PoolKey key) {
+        return counts.of(key);
     }
 
     /** See {@link LoopIdleConnections#take}; must be called on {@code loop}. */
@@ -71,7 +78,30 @@ final class IdleConnections {
         }
     }
 
+    /**
+     * Quits one idle connection, the longest-idle one of the first loop that has any, because the
+     * server refused a new one (1040): the future tells {@code caller}'s loop, once the server has
+     * hung up (or {@code wait} has passed), whether one was quit.
+     */
+    Future<Boolean> quitOneForTheServer(EventLoop caller, Duration wait) {
+        Promise<Boolean> closed = caller.newPromise();
+        for (LoopIdleConnections idle : byLoop.values()) {
+            if (idle.size() > 0) {
+                idle.loop().execute(() -> {
+                    ChannelFuture close = idle.quitOldest(wait);
+                    if (close == null) {
+                        closed.setSuccess(false);
+                    } else {
+                        close.addListener(f -> closed.setSuccess(true));
+                    }
+                });
+                return closed;
+            }
+        }
+        return closed.setSuccess(false);
+    }
+
     private LoopIdleConnections on(EventLoop loop) {
-        return byLoop.computeIfAbsent(loop, l -> new LoopIdleConnections(l, idleTimeout, count));
+        return byLoop.computeIfAbsent(loop, l -> new LoopIdleConnections(l, settings, counts));
     }
 }

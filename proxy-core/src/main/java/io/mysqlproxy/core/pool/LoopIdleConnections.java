@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.pool;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -9,21 +10,22 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One event loop's idle connections: a stack per {@link PoolKey}, oldest first, newest last.
- * Touched only on that loop; only the counts are read from other threads. Connections idle
- * longer than the idle timeout are closed by a periodic eviction, started with the first one.
+ * Touched only on that loop; only the counts are read from other threads. A periodic eviction,
+ * started with the first one, closes connections idle longer than the idle timeout, and those of a
+ * key beyond its idle reserve ({@link PoolSettings#maxIdlePerKey}) once idle longer than the excess
+ * idle timeout, so that the connections a login storm opened are given up within seconds.
  */
 final class LoopIdleConnections {
 
     private final EventLoop loop;
-    private final Duration idleTimeout;
+    private final PoolSettings settings;
     /** Idle connections of the whole pool, shared by every loop's stacks. */
-    private final AtomicInteger poolIdle;
+    private final IdleCounts poolIdle;
 
     private final Map<PoolKey, ArrayDeque<IdleEntry>> byKey = new HashMap<>();
     /** Idle connections on this loop; read from other threads. */
@@ -31,9 +33,9 @@ final class LoopIdleConnections {
 
     private ScheduledFuture<?> eviction;
 
-    LoopIdleConnections(EventLoop loop, Duration idleTimeout, AtomicInteger poolIdle) {
+    LoopIdleConnections(EventLoop loop, PoolSettings settings, IdleCounts poolIdle) {
         this.loop = loop;
-        this.idleTimeout = idleTimeout;
+        this.settings = settings;
         this.poolIdle = poolIdle;
     }
 
@@ -54,12 +56,12 @@ final class LoopIdleConnections {
         IdleEntry chosen = null;
         for (Iterator<IdleEntry> it = idle.descendingIterator(); it.hasNext(); ) {
             IdleEntry candidate = it.next();
-            if (Objects.equals(candidate.connection.schema(), schema)) {
+            if (candidate.connection.onSchema(schema)) {
                 chosen = candidate;
                 break;
             }
         }
-        // A session without a schema cannot "unselect" one, so it only takes schema-less connections.
+        // A session without a schema cannot "unselect" one, so it only takes connections known to have none.
         if (chosen == null && schema != null && anySchema) {
             chosen = idle.peekLast();
         }
@@ -67,16 +69,19 @@ final class LoopIdleConnections {
             return null;
         }
         idle.remove(chosen);
-        uncount();
+        uncount(key);
         return chosen.connection;
     }
 
     void put(PoolKey key, BackendConnection connection) {
         byKey.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(new IdleEntry(connection, System.nanoTime()));
-        poolIdle.incrementAndGet();
+        poolIdle.added(key);
         size.incrementAndGet();
         if (eviction == null) {
-            long period = Math.max(TimeUnit.SECONDS.toNanos(1), idleTimeout.toNanos() / 4);
+            Duration shortest = settings.idleTimeout().compareTo(settings.excessIdleTimeout()) < 0
+                    ? settings.idleTimeout()
+                    : settings.excessIdleTimeout();
+            long period = Math.max(TimeUnit.MILLISECONDS.toNanos(250), shortest.toNanos() / 4);
             eviction = loop.scheduleAtFixedRate(this::evict, period, period, TimeUnit.NANOSECONDS);
         }
     }
@@ -87,21 +92,32 @@ final class LoopIdleConnections {
             loop.execute(() -> remove(connection));
             return;
         }
-        for (ArrayDeque<IdleEntry> idle : byKey.values()) {
-            if (idle.removeIf(entry -> entry.connection == connection)) {
-                uncount();
+        for (Map.Entry<PoolKey, ArrayDeque<IdleEntry>> idle : byKey.entrySet()) {
+            if (idle.getValue().removeIf(entry -> entry.connection == connection)) {
+                uncount(idle.getKey());
                 return;
             }
         }
     }
 
     private void evict() {
-        long oldest = System.nanoTime() - idleTimeout.toNanos();
-        for (ArrayDeque<IdleEntry> idle : byKey.values()) {
-            while (!idle.isEmpty() && idle.peekFirst().since - oldest < 0) {
+        long now = System.nanoTime();
+        long timedOut = now - settings.idleTimeout().toNanos();
+        long excess = now - settings.excessIdleTimeout().toNanos();
+        for (Map.Entry<PoolKey, ArrayDeque<IdleEntry>> byThisKey : byKey.entrySet()) {
+            PoolKey key = byThisKey.getKey();
+            ArrayDeque<IdleEntry> idle = byThisKey.getValue();
+            while (!idle.isEmpty() && idle.peekFirst().since - timedOut < 0) {
                 IdleEntry entry = idle.pollFirst();
-                uncount();
+                uncount(key);
                 entry.connection.close();
+            }
+            // Oldest first: the newest stay as the reserve, warm for the next borrower.
+            while (!idle.isEmpty()
+                    && idle.peekFirst().since - excess < 0
+                    && poolIdle.takeExcess(key, settings.maxIdlePerKey())) {
+                size.decrementAndGet();
+                idle.pollFirst().connection.close();
             }
         }
     }
@@ -114,34 +130,55 @@ final class LoopIdleConnections {
         }
     }
 
-    /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */
     /** Closes every idle connection; eviction goes on for the ones kept later. */
     void closeIdle() {
-        for (ArrayDeque<IdleEntry> idle : byKey.values()) {
-            for (IdleEntry entry : idle) {
-                uncount();
+        for (Map.Entry<PoolKey, ArrayDeque<IdleEntry>> idle : byKey.entrySet()) {
+            for (IdleEntry entry : idle.getValue()) {
+                uncount(idle.getKey());
                 entry.connection.close();
             }
-            idle.clear();
+            idle.getValue().clear();
         }
     }
 
+    /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */
     void closeOldest() {
-        ArrayDeque<IdleEntry> from = null;
-        for (ArrayDeque<IdleEntry> idle : byKey.values()) {
-            if (!idle.isEmpty() && (from == null || idle.peekFirst().since - from.peekFirst().since < 0)) {
-                from = idle;
-            }
-        }
-        if (from != null) {
-            IdleEntry entry = from.pollFirst();
-            uncount();
+        IdleEntry entry = takeOldest();
+        if (entry != null) {
             entry.connection.close();
         }
     }
 
-    private void uncount() {
-        poolIdle.decrementAndGet();
+    /**
+     * Quits the longest-idle connection of any key to free a slot on the server ({@link
+     * BackendConnection#quit}); the future of its close, or null if none is idle here.
+     */
+    ChannelFuture quitOldest(Duration wait) {
+        IdleEntry entry = takeOldest();
+        return entry == null ? null : entry.connection.quit(wait);
+    }
+
+    private IdleEntry takeOldest() {
+        Map.Entry<PoolKey, ArrayDeque<IdleEntry>> from = null;
+        for (Map.Entry<PoolKey, ArrayDeque<IdleEntry>> idle : byKey.entrySet()) {
+            if (!idle.getValue().isEmpty()
+                    && (from == null
+                            || idle.getValue().peekFirst().since
+                                            - from.getValue().peekFirst().since
+                                    < 0)) {
+                from = idle;
+            }
+        }
+        if (from == null) {
+            return null;
+        }
+        IdleEntry entry = from.getValue().pollFirst();
+        uncount(from.getKey());
+        return entry;
+    }
+
+    private void uncount(PoolKey key) {
+        poolIdle.removed(key);
         size.decrementAndGet();
     }
 

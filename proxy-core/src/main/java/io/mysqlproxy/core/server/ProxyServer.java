@@ -124,7 +124,10 @@ public final class ProxyServer implements AutoCloseable {
                             pool.maxConnections(),
                             pool.idleTimeout(),
                             pool.borrowTimeout(),
-                            config.backends().handshakeTimeout()));
+                            config.backends().handshakeTimeout(),
+                            pool.maxIdlePerKey(),
+                            pool.excessIdleTimeout(),
+                            pool.maxPerUser()));
             AtomicInteger openConnections = new AtomicInteger();
             Backend primary = new Backend(
                     config.backends().primary(),

@@ -45,7 +45,7 @@ final class LegSync {
     /** Whether {@code leg} already has everything (the hot path: no allocation). */
     static boolean inStep(SessionState state, Leg leg) {
         BackendConnection connection = leg.connection();
-        return (state.schema() == null || state.schema().equals(connection.schema()))
+        return (state.schema() == null || connection.onSchema(state.schema()))
                 && state.collation() == connection.collation()
                 && leg.appliedVersion() >= state.version();
     }
@@ -53,7 +53,7 @@ final class LegSync {
     private void next() {
         BackendConnection connection = leg.connection();
         String schema = state.schema();
-        if (schema != null && !schema.equals(connection.schema())) {
+        if (schema != null && !connection.onSchema(schema)) {
             send(
                     CommandType.INIT_DB,
                     StmtCommands.command(

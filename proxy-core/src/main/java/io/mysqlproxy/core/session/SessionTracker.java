@@ -156,6 +156,9 @@ final class SessionTracker implements RouteContext {
                             || c.kind() == StatementKind.USE
                             || c.kind() == StatementKind.SET_TRANSACTION)) {
                 state.pin(Pin.PREPARED_SESSION_STATE);
+                if (c.kind() == StatementKind.USE) {
+                    leg.connection().schemaChangedUnseen();
+                }
             }
             return;
         }
@@ -163,6 +166,10 @@ final class SessionTracker implements RouteContext {
             return;
         }
         pinFor(c, cmd.sql());
+        if (c.kind() == StatementKind.MULTI && c.has(StatementFlag.MULTI_SESSION_STATE)) {
+            // A USE among the parts is not followed: the pool must not trust the schema it knows.
+            leg.connection().schemaChangedUnseen();
+        }
         if (failed) {
             return;
         }
@@ -174,6 +181,7 @@ final class SessionTracker implements RouteContext {
                     leg.connection().schema(schema);
                 } else {
                     state.pin(Pin.MULTI_STATEMENT);
+                    leg.connection().schemaChangedUnseen();
                 }
             }
             case SET_TRANSACTION -> {

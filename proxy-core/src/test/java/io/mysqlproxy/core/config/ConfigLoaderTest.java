@@ -219,6 +219,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void poolIdleReserveAndUserShare() throws IOException {
+        ProxyConfig.Pool defaults = ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of())
+                .backends()
+                .pool();
+        assertEquals(16, defaults.maxIdlePerKey());
+        assertEquals(Duration.ofSeconds(10), defaults.excessIdleTimeout());
+        assertEquals(900, defaults.maxPerUser(), "90 % of 1000");
+        ProxyConfig.Pool small = ConfigLoader.load(
+                        Optional.of(file(MINIMAL
+                                + "mysql-proxy.backends.pool { max-connections = 3, max-per-user-percent = 10 }\n")),
+                        Map.of())
+                .backends()
+                .pool();
+        assertEquals(1, small.maxPerUser(), "never below one connection");
+        for (String line : List.of("max-per-user-percent = 101", "max-per-user-percent = 0", "max-idle-per-key = -1")) {
+            InvalidConfigException e = assertThrows(
+                    InvalidConfigException.class,
+                    () -> ConfigLoader.load(
+                            Optional.of(file(MINIMAL + "mysql-proxy.backends.pool." + line + "\n")), Map.of()));
+            assertTrue(e.key().startsWith("mysql-proxy.backends.pool."), e.getMessage());
+        }
+    }
+
+    @Test
     void hostPortParsing() {
         assertEquals(new HostPort("::1", 3306), HostPort.parse("[::1]:3306"));
         assertEquals("[::1]:3306", new HostPort("::1", 3306).toString());

@@ -193,6 +193,30 @@ class BackendPoolTest {
     }
 
     /**
+     * COM_RESET_CONNECTION keeps the schema: after a change the proxy did not follow (a USE inside a
+     * multi-statement) the pool must not hand the connection out as being on the schema it knew.
+     */
+    @Test
+    void aSchemaChangedUnseenIsUnknownAfterTheReset() throws Exception {
+        pool(2, LONG, LONG);
+        BackendLogin onApp = new BackendLogin("app", "pw", CAPABILITIES, 0, 45, "app", null);
+        BackendConnection changed = borrowNow(loopA, onApp);
+        loopA.submit(changed::schemaChangedUnseen).get(5, TimeUnit.SECONDS);
+        assertTrue(changed.onSchema("app"), "the session that changed it keeps it as it is");
+        release(changed);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+
+        BackendConnection login = borrowNow(loopA, onApp);
+        assertNotSame(changed, login, "a login wants a connection known to be on its schema");
+        BackendConnection later = loopA.submit(() -> pool.borrow(loopA, onApp, true))
+                .get(5, TimeUnit.SECONDS)
+                .get(5, TimeUnit.SECONDS);
+        assertSame(changed, later, "a borrower that selects its schema itself may take it");
+        assertFalse(later.onSchema("app"));
+        assertFalse(later.onSchema(null));
+    }
+
+    /**
      * Extended column metadata changes every column definition the server sends, so a connection
      * logged in with it serves only clients that negotiated it, and one without it only the others.
      */

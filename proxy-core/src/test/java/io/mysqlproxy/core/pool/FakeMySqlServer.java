@@ -56,7 +56,9 @@ final class FakeMySqlServer implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger logins = new AtomicInteger();
     private final AtomicInteger resets = new AtomicInteger();
+    private final AtomicInteger connected = new AtomicInteger();
     private volatile ResetAnswer resetAnswer = ResetAnswer.OK;
+    private volatile int maxConnections = Integer.MAX_VALUE;
 
     FakeMySqlServer() throws InterruptedException {
         listener = new ServerBootstrap()
@@ -79,6 +81,16 @@ final class FakeMySqlServer implements AutoCloseable {
 
     void resetAnswer(ResetAnswer answer) {
         resetAnswer = answer;
+    }
+
+    /** Beyond this many open connections a new one gets 1040 instead of a greeting, as from max_connections. */
+    void maxConnections(int max) {
+        maxConnections = max;
+    }
+
+    /** Connections open now. */
+    int connected() {
+        return connected.get();
     }
 
     /** Logins accepted so far: each is a connection the pool opened. */
@@ -106,6 +118,12 @@ final class FakeMySqlServer implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            if (connected.incrementAndGet() > maxConnections) {
+                // Before the handshake, so in the pre-4.1 form without SQLSTATE, as the server sends it.
+                ctx.writeAndFlush(new ErrPacket(1040, null, "Too many connections").toFrame(ctx.alloc(), 0, 0))
+                        .addListener(f -> ctx.close());
+                return;
+            }
             byte[] nonce = "fake-nonce-0123456789".getBytes(StandardCharsets.US_ASCII);
             nonce[nonce.length - 1] = 0;
             send(
@@ -120,6 +138,11 @@ final class FakeMySqlServer implements AutoCloseable {
                             2,
                             MARIADB_CAPABILITIES,
                             "mysql_native_password"));
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            connected.decrementAndGet();
         }
 
         @Override

@@ -210,7 +210,14 @@ class TopologyUpdaterTest {
                 Map.of(r1, 1, r2, 5),
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(1),
-                new ProxyConfig.Pool(1, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                new ProxyConfig.Pool(
+                        1,
+                        Duration.ofMinutes(1),
+                        Duration.ofSeconds(1),
+                        Duration.ofSeconds(1),
+                        1,
+                        Duration.ofSeconds(10),
+                        100),
                 new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000));
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {

@@ -1,0 +1,188 @@
+package io.mysqlproxy.core.pool;
+
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.flag.Capability;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * No key or user hoards a pool: idle connections beyond the per-key reserve are given up within
+ * seconds, a server full of idle connections (1040) gets one back for a new key, and one user's
+ * connections in use stay within its share. Against the fake server on loopback, on two loops.
+ */
+class BackendPoolSharingTest {
+
+    private static final Duration LONG = Duration.ofSeconds(30);
+    private static final int CAPABILITIES = Capability.maskOf(
+            Capability.PROTOCOL_41,
+            Capability.SECURE_CONNECTION,
+            Capability.PLUGIN_AUTH,
+            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
+            Capability.TRANSACTIONS,
+            Capability.MULTI_RESULTS,
+            Capability.DEPRECATE_EOF);
+    private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 0, 45, null, null);
+    private static final BackendLogin APP_MULTI =
+            new BackendLogin("app", "pw", CAPABILITIES | Capability.MULTI_STATEMENTS.mask(), 0, 45, null, null);
+    private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 0, 45, null, null);
+
+    private FakeMySqlServer server;
+    private EventLoopGroup loops;
+    private EventLoop loopA;
+    private EventLoop loopB;
+    private BackendPool pool;
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        server = new FakeMySqlServer();
+        loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        loopA = loops.next();
+        loopB = loops.next();
+    }
+
+    @AfterEach
+    void stop() {
+        if (pool != null) {
+            pool.retire();
+        }
+        loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
+    }
+
+    private void pool(int maxConnections, int maxIdlePerKey, Duration excessIdleTimeout, int maxPerUser) {
+        BackendConnector connector =
+                new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(5), Duration.ofSeconds(5));
+        Backend backend = new Backend(server.address(), BackendRole.REPLICA, "replica-1");
+        pool = new BackendPool(
+                backend,
+                connector,
+                new PoolSettings(maxConnections, LONG, LONG, LONG, maxIdlePerKey, excessIdleTimeout, maxPerUser));
+    }
+
+    @Test
+    void idleConnectionsBeyondTheReserveCloseWithinTheExcessIdleTimeout() throws Exception {
+        pool(20, 2, Duration.ofMillis(300), 20);
+        List<BackendConnection> storm = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            storm.add(borrowNow(i % 2 == 0 ? loopA : loopB, APP));
+        }
+        BackendConnection other = borrowNow(loopA, OTHER);
+        for (BackendConnection connection : storm) {
+            release(connection);
+        }
+        release(other);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 9);
+
+        // The reserve of each key stays: two of app's, the one of other's.
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 3);
+        assertEquals(2, pool.idleConnections(PoolKey.of(APP)));
+        assertEquals(1, pool.idleConnections(PoolKey.of(OTHER)));
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 3 && server.connected() == 3);
+        assertEquals(9, server.logins());
+    }
+
+    @Test
+    void aServerFullOfIdleConnectionsOfOtherKeysGivesOneUpForANewKey() throws Exception {
+        pool(20, 20, LONG, 20);
+        server.maxConnections(3);
+        List<BackendConnection> storm = List.of(borrowNow(loopA, APP), borrowNow(loopB, APP), borrowNow(loopA, APP));
+        for (BackendConnection connection : storm) {
+            release(connection);
+        }
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 3);
+
+        BackendConnection multi = borrowNow(loopB, APP_MULTI);
+        BackendConnection other = borrowNow(loopA, OTHER);
+        assertEquals("app", multi.login().user());
+        assertEquals("other", other.login().user());
+        assertEquals(2, pool.serverFullRetries());
+        assertEquals(1, pool.idleConnections());
+        assertEquals(0, pool.idleConnections(PoolKey.of(APP_MULTI)));
+    }
+
+    @Test
+    void aServerFullOfConnectionsInUseAnswers1040() throws Exception {
+        pool(20, 20, LONG, 20);
+        server.maxConnections(1);
+        borrowNow(loopA, APP);
+
+        Future<BackendConnection> refused = borrow(loopB, OTHER);
+        assertTrue(refused.await(5, TimeUnit.SECONDS));
+        BackendException failure = assertInstanceOf(BackendException.class, refused.cause());
+        assertEquals(ProxyErrors.ER_CON_COUNT_ERROR, failure.error().errorCode());
+        assertEquals(0, pool.serverFullRetries(), "nothing idle to give up: a connection in use is never closed");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 1);
+    }
+
+    @Test
+    void aUserBeyondItsShareGets1203AtOnceWhileOthersGoOn() throws Exception {
+        pool(4, 4, LONG, 2);
+        BackendConnection first = borrowNow(loopA, APP);
+        borrowNow(loopB, APP_MULTI);
+
+        Future<BackendConnection> third = borrow(loopA, APP);
+        assertTrue(third.isDone(), "no wait for a share that only the user itself can free");
+        BackendException failure = assertInstanceOf(BackendException.class, third.cause());
+        assertEquals(ProxyErrors.userShareReached("app", "replica-1", 2), failure.error());
+        assertEquals(1203, failure.error().errorCode());
+        assertEquals(2, pool.inUse("app"));
+        assertEquals("other", borrowNow(loopB, OTHER).login().user());
+
+        release(first);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+        assertEquals(1, pool.inUse("app"), "an idle connection counts for no user");
+        assertEquals(first, borrowNow(loopA, APP));
+        assertEquals(2, pool.inUse("app"));
+        loopA.submit(() -> pool.discard(first)).get(5, TimeUnit.SECONDS);
+        assertEquals(1, pool.inUse("app"));
+    }
+
+    @Test
+    void waitingBorrowersCountForTheirUsersShare() throws Exception {
+        pool(2, 2, LONG, 2);
+        borrowNow(loopA, OTHER);
+        borrowNow(loopA, APP);
+        Future<BackendConnection> waiting = borrow(loopB, APP);
+        assertTrue(!waiting.isDone(), "the pool is full: app's second borrower waits");
+
+        Future<BackendConnection> third = borrow(loopB, APP);
+        BackendException failure = assertInstanceOf(BackendException.class, third.cause());
+        assertEquals(1203, failure.error().errorCode());
+        assertEquals(2, pool.inUse("app"));
+    }
+
+    private Future<BackendConnection> borrow(EventLoop loop, BackendLogin login) throws Exception {
+        return loop.submit(() -> pool.borrow(loop, login, false)).get(5, TimeUnit.SECONDS);
+    }
+
+    private BackendConnection borrowNow(EventLoop loop, BackendLogin login) throws Exception {
+        return borrow(loop, login).get(5, TimeUnit.SECONDS);
+    }
+
+    private void release(BackendConnection connection) throws Exception {
+        connection.channel().eventLoop().submit(() -> pool.release(connection)).get(5, TimeUnit.SECONDS);
+    }
+}
