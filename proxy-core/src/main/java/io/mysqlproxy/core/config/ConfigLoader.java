@@ -136,7 +136,14 @@ public final class ConfigLoader {
                         read.optionalFile("client.tls.certificate"),
                         read.optionalFile("client.tls.private-key")),
                 new ProxyConfig.RsaKeys(
-                        read.optionalFile("client.rsa.private-key"), read.optionalFile("client.rsa.public-key")));
+                        read.optionalFile("client.rsa.private-key"), read.optionalFile("client.rsa.public-key")),
+                new ProxyConfig.FailedLogins(
+                        read.intAtLeast("client.max-connect-errors", 1),
+                        read.positiveDuration("client.host-block-time"),
+                        read.intAtLeast("client.failed-login-delay-after", 0),
+                        read.duration("client.failed-login-delay", false),
+                        read.duration("client.failed-login-max-delay", false),
+                        read.intAtLeast("client.failed-login-max-hosts", 1)));
         read.bothOrNeither("client.tls.certificate", "client.tls.private-key");
         read.bothOrNeither("client.rsa.private-key", "client.rsa.public-key");
 

@@ -81,7 +81,22 @@ public record ProxyConfig(
             long maxAllowedPacket,
             Optional<AuthPlugin> defaultAuthPlugin,
             Tls tls,
-            RsaKeys rsa) {}
+            RsaKeys rsa,
+            FailedLogins failedLogins) {}
+
+    /**
+     * Failed-login defence per client address: after {@code delayAfter} consecutive failures each
+     * login is answered {@code delay} late, doubling per further failure up to {@code maxDelay};
+     * after {@code maxConnectErrors} the address is refused (1129) for {@code hostBlockTime}.
+     * At most {@code maxTrackedHosts} addresses are remembered.
+     */
+    public record FailedLogins(
+            int maxConnectErrors,
+            Duration hostBlockTime,
+            int delayAfter,
+            Duration delay,
+            Duration maxDelay,
+            int maxTrackedHosts) {}
 
     /** Client-side TLS: off, or on with a configured or generated certificate. */
     public record Tls(boolean enabled, Optional<Path> certificate, Optional<Path> privateKey) {}
