@@ -38,6 +38,18 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        String host = ch.remoteAddress() == null
+                ? "unknown"
+                : ch.remoteAddress().getAddress().getHostAddress();
+        if (runtime.failedLogins().blocked(host)) {
+            // As MySQL: a blocked address gets error 1129 instead of a greeting.
+            log.info(
+                    "refusing {}: address blocked after failed logins (client.max-connect-errors)", ch.remoteAddress());
+            runtime.metrics().logins().blockedHostRefused();
+            ch.writeAndFlush(ProxyErrors.hostBlocked(host).toFrame(ch.alloc(), 0, Capability.PROTOCOL_41.mask()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         long maxPacket = runtime.config().client().maxAllowedPacket();
         PacketFrameDecoder frames = new PacketFrameDecoder((int) Math.min(maxPacket, Integer.MAX_VALUE));
         // One packet at a time until TLS and auth are settled, so that nothing is framed too early.

@@ -7,6 +7,7 @@ import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.session.FrontendPipeline;
 import io.mysqlproxy.core.session.FrontendSession;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -68,6 +70,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private boolean secure;
     private HandshakeResponse41 response;
     private ClientAuthentication authentication;
+    private LoginDefence defence;
     private ScheduledFuture<?> timeout;
 
     public FrontendHandshakeHandler(ProxyRuntime runtime) {
@@ -156,6 +159,12 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             fail(ctx, ProxyErrors.badHandshake("SSL capability set without an SSL request"), sequence + 1);
             return;
         }
+        defence = new LoginDefence(runtime, connectionId, host(ctx), remote(ctx));
+        ErrPacket blocked = defence.refusal();
+        if (blocked != null) {
+            fail(ctx, blocked, sequence + 1);
+            return;
+        }
         authentication = runtime.authentication(nonce, host(ctx));
         String plugin = Capability.PLUGIN_AUTH.isSet(response.capabilities()) && response.authPluginName() != null
                 ? response.authPluginName()
@@ -187,27 +196,51 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
             @Override
             public void replyThenSucceed(ServerPacket packet, UserAccount user) {
-                write(ctx, packet, sequence + 1);
-                connectBackend(ctx, user, sequence + 2);
+                answerLate(ctx, defence.delay(), () -> {
+                    write(ctx, packet, sequence + 1);
+                    loggedIn(ctx, user, sequence + 2);
+                });
             }
 
             @Override
             public void succeed(UserAccount user) {
-                connectBackend(ctx, user, sequence + 1);
+                answerLate(ctx, defence.delay(), () -> loggedIn(ctx, user, sequence + 1));
             }
 
             @Override
             public void fail(ErrPacket error, String reason) {
-                log.info(
-                        "[conn {}] {}: authentication failed for user '{}': {}",
-                        connectionId,
-                        remote(ctx),
-                        response.username(),
-                        reason);
-                runtime.metrics().authenticationFailed();
-                FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1);
+                Duration delay = defence.delay(); // before this failure counts: as a success would wait
+                defence.failed(response.username(), reason);
+                answerLate(ctx, delay, () -> FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1));
             }
         });
+    }
+
+    /** Runs {@code answer} after {@code delay} on the channel's loop, unless the handshake ended meanwhile. */
+    private void answerLate(ChannelHandlerContext ctx, Duration delay, Runnable answer) {
+        if (delay.isZero()) {
+            answer.run();
+            return;
+        }
+        state = State.CONNECTING; // nothing more is expected from the client until the answer
+        ctx.executor()
+                .schedule(
+                        () -> {
+                            if (state == State.CONNECTING && ctx.channel().isActive()) {
+                                answer.run();
+                            }
+                        },
+                        delay.toNanos(),
+                        TimeUnit.NANOSECONDS);
+    }
+
+    private void loggedIn(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
+        ErrPacket refused = defence.admit(user, ctx.channel());
+        if (refused != null) {
+            fail(ctx, refused, okSequence);
+        } else {
+            connectBackend(ctx, user, okSequence);
+        }
     }
 
     private void connectBackend(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
@@ -236,7 +269,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         "[conn {}] {}: backend login for user '{}' failed: {}",
                         connectionId,
                         remote(ctx),
-                        user.name(),
+                        LogText.escape(user.name()),
                         error.message());
                 fail(ctx, error, okSequence);
                 return;
@@ -283,7 +316,12 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 .toFrame(ctx.alloc(), okSequence, login.clientCapabilities()));
         FrontendSession.start(ctx.pipeline(), this, info, login, started, runtime);
         ((PacketFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES)).setSingleDecode(false);
-        log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
+        log.debug(
+                "[conn {}] {}: user '{}' logged in through {}",
+                connectionId,
+                info.remote(),
+                LogText.escape(user.name()),
+                backend);
         ctx.channel().config().setAutoRead(true);
     }
 

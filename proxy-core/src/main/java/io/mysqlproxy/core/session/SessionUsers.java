@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.FailedLogins;
 import io.mysqlproxy.core.config.Consistency;
 
 /** The configured users, as a session needs them: password checks, their consistency, admin rights. */
@@ -14,4 +15,7 @@ public interface SessionUsers {
 
     /** Whether {@code user} may run the proxy's admin statements (its configured {@code admin}). */
     boolean isAdmin(String user);
+
+    /** Failed logins per client address, which admins may unblock. */
+    FailedLogins failedLogins();
 }
