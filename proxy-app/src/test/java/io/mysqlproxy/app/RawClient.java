@@ -42,7 +42,13 @@ final class RawClient implements AutoCloseable {
     private HandshakeV10 greeting;
 
     RawClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, "127.0.0.1");
+    }
+
+    /** Connects from {@code localAddress} (any of 127.0.0.0/8), so that the proxy sees that client address. */
+    RawClient(int port, String localAddress) throws IOException {
+        socket = new Socket(
+                java.net.InetAddress.getLoopbackAddress(), port, java.net.InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();

@@ -136,7 +136,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 act(ctx, sequence, authentication.next(WireStrings.readRestBytes(payload), secure));
             }
         } catch (ProtocolException e) {
-            log.info("[conn {}] {}: malformed handshake: {}", connectionId, remote(ctx), e.getMessage());
+            log.info(
+                    "[conn {}] {}: malformed handshake: {}", connectionId, remote(ctx), LogText.escape(e.getMessage()));
             fail(ctx, ProxyErrors.badHandshake(e.getMessage()), expectedSequence + 1);
         } finally {
             frame.release();
@@ -270,7 +271,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         connectionId,
                         remote(ctx),
                         LogText.escape(user.name()),
-                        error.message());
+                        LogText.escape(error.message()));
                 fail(ctx, error, okSequence);
                 return;
             }

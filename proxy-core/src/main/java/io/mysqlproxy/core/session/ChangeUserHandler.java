@@ -5,6 +5,7 @@ import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
@@ -140,7 +141,11 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                 ErrPacket error = f.cause() instanceof BackendException b
                         ? b.error()
                         : ProxyErrors.cannotConnect("primary", String.valueOf(f.cause()));
-                outcome.refused(error, okSequence, "backend login as '" + user.name() + "' failed: " + error.message());
+                outcome.refused(
+                        error,
+                        okSequence,
+                        "backend login as '" + LogText.escape(user.name()) + "' failed: "
+                                + LogText.escape(error.message()));
             }
         });
     }
@@ -148,7 +153,10 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     @Override
     public void fail(ErrPacket error, String reason) {
         end();
-        outcome.refused(error, sequence + 1, "COM_CHANGE_USER to '" + request.username() + "' refused: " + reason);
+        outcome.refused(
+                error,
+                sequence + 1,
+                "COM_CHANGE_USER to '" + LogText.escape(request.username()) + "' refused: " + reason);
     }
 
     /** The client has said all it had to: its next packets are commands again. */
