@@ -217,6 +217,12 @@ class LoginDefenceIT {
             login("127.0.0.9", "wrong");
         }
         assertEquals(ER_HOST_IS_BLOCKED, login("127.0.0.9", "app-secret").code());
+        try (Connection notAdmin = proxy.connect("capped", "capped-secret", "localSocketAddress=127.0.0.7");
+                Statement s = notAdmin.createStatement()) {
+            SQLException refused = assertThrows(SQLException.class, () -> s.execute("PROXY UNBLOCK ALL HOSTS"));
+            assertEquals(1227, refused.getErrorCode(), "only admins unblock: " + refused.getMessage());
+        }
+        assertEquals(ER_HOST_IS_BLOCKED, login("127.0.0.9", "app-secret").code());
         proxy.server().reconfigure(proxy.server().runtime().config());
         assertEquals(OK, login("127.0.0.9", "app-secret").code(), "a reload lifts every block");
     }
