@@ -54,6 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         """)
 class LoginDefenceIT {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LoginDefenceIT.class);
     private static final int OK = 0;
     private static final int ER_HOST_IS_BLOCKED = 1129;
     private static final int ER_ACCESS_DENIED = 1045;
@@ -166,6 +167,13 @@ class LoginDefenceIT {
             assertTrue(took >= least[i], "attempt " + (i + 1) + " answered after " + took + " ms");
         }
         assertTrue(attempts.get(0).millis() < 1000, "the first failure is answered at once");
+        log.info(
+                "answer times of the 10 failures before the block (ms): {}; of the 190 refusals: max {} ms",
+                attempts.subList(0, 10).stream().map(Exchange::millis).toList(),
+                attempts.subList(10, 200).stream()
+                        .mapToLong(Exchange::millis)
+                        .max()
+                        .orElse(-1));
         for (int i = 10; i < 200; i++) {
             Exchange attempt = attempts.get(i);
             assertEquals(ER_HOST_IS_BLOCKED, attempt.code(), "attempt " + (i + 1));
@@ -180,6 +188,7 @@ class LoginDefenceIT {
         Exchange other = login("127.0.0.2", "app-secret");
         assertEquals(OK, other.code());
         assertTrue(other.millis() < 1000, "another address logs in at once: " + other.millis() + " ms");
+        log.info("a correct login from 127.0.0.2 while 127.0.0.1 is blocked: {} ms", other.millis());
         assertEquals(1, stats().get("blocked_hosts"));
         assertTrue(proxy.admin("/metrics").contains("mysqlproxy_blocked_hosts 1.0"));
 
@@ -189,6 +198,7 @@ class LoginDefenceIT {
                 .until(() -> login("127.0.0.1", "app-secret").code() == OK);
         long waited = (System.nanoTime() - blockedFrom) / 1_000_000;
         assertTrue(waited >= 5_900, "blocked for host-block-time (6 s), not " + waited + " ms");
+        log.info("127.0.0.1 logged in again {} ms after its block began", waited);
         assertEquals(0, stats().get("blocked_hosts"));
         assertTrue(stats().get("host_blocks") >= 1);
         assertTrue(stats().get("blocked_host_refusals") >= 191);
@@ -264,6 +274,10 @@ class LoginDefenceIT {
         }
         long knownMedian = median(knownTimes);
         long unknownMedian = median(unknownTimes);
+        log.info(
+                "median login answer: {} ms for a wrong password, {} ms for an unknown user",
+                knownMedian,
+                unknownMedian);
         assertTrue(
                 Math.abs(knownMedian - unknownMedian) <= 25,
                 "median " + knownMedian + " ms for a wrong password, " + unknownMedian + " ms for an unknown user");
