@@ -190,6 +190,7 @@ class LoginDefenceIT {
         assertTrue(other.millis() < 1000, "another address logs in at once: " + other.millis() + " ms");
         log.info("a correct login from 127.0.0.2 while 127.0.0.1 is blocked: {} ms", other.millis());
         assertEquals(1, stats().get("blocked_hosts"));
+        assertEquals(List.of("127.0.0.1"), blockedHosts());
         assertTrue(proxy.admin("/metrics").contains("mysqlproxy_blocked_hosts 1.0"));
 
         long blockedFrom = blockedAt;
@@ -200,6 +201,7 @@ class LoginDefenceIT {
         assertTrue(waited >= 5_900, "blocked for host-block-time (6 s), not " + waited + " ms");
         log.info("127.0.0.1 logged in again {} ms after its block began", waited);
         assertEquals(0, stats().get("blocked_hosts"));
+        assertEquals(List.of(), blockedHosts());
         assertTrue(stats().get("host_blocks") >= 1);
         assertTrue(stats().get("blocked_host_refusals") >= 191);
     }
@@ -324,6 +326,18 @@ class LoginDefenceIT {
             assertTrue(rs.next(), sql);
             return rs.getLong(1);
         }
+    }
+
+    private List<String> blockedHosts() throws SQLException {
+        List<String> hosts = new ArrayList<>();
+        try (Connection c = proxy.connect("localSocketAddress=127.0.0.4");
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW PROXY HOSTS")) {
+            while (rs.next()) {
+                hosts.add(rs.getString("blocked_host"));
+            }
+        }
+        return hosts;
     }
 
     private Map<String, Long> stats() throws SQLException {

@@ -75,6 +75,12 @@ final class AdminStatementAnswers {
             case EXPLAIN_ROUTE ->
                 replies.reply(ExplainRoute.explain(
                         sql, statement.statementStart(), tracker, services.router(), dispatch::preview));
+            case SHOW_BLOCKED_HOSTS -> {
+                List<TextRow> rows = services.failedLogins().blockedList().stream()
+                        .map(TextRow::of)
+                        .toList();
+                replies.reply(new TextResultSet(List.of(ColumnDefinition41.text("blocked_host")), rows));
+            }
             case UNBLOCK_HOST -> {
                 boolean wasBlocked = services.failedLogins().unblock(statement.host());
                 log.info(

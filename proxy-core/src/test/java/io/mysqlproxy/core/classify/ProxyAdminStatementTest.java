@@ -29,6 +29,7 @@ class ProxyAdminStatementTest {
                 "SHOW PROXY BACKENDS             | SHOW_BACKENDS",
                 "show proxy backends;            | SHOW_BACKENDS",
                 "  Show  /* c */ Proxy Stats ;;  | SHOW_STATS",
+                "SHOW PROXY HOSTS                | SHOW_BLOCKED_HOSTS",
                 "/* route=primary */ SHOW PROXY STATS -- end | SHOW_STATS",
             })
     void showStatements(String sql, ProxyAdminStatement.Kind kind) {
