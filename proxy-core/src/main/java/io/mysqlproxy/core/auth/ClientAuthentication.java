@@ -13,6 +13,7 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
@@ -44,7 +45,11 @@ public final class ClientAuthentication {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final String DECOY_PASSWORD = new BigInteger(160, RANDOM).toString(36);
-    private static final int DECOY_KEY = RANDOM.nextInt();
+    private static final byte[] DECOY_KEY = new byte[32];
+
+    static {
+        RANDOM.nextBytes(DECOY_KEY);
+    }
 
     private final Function<String, Optional<UserAccount>> users;
     private final Sha2AuthCache cache;
@@ -93,12 +98,13 @@ public final class ClientAuthentication {
     public AuthStep start(String userName, String clientPlugin, byte[] response, boolean secure) {
         Optional<UserAccount> account = users.apply(userName);
         known = account.isPresent();
+        AuthPlugin decoyPlugin = decoyPlugin(userName); // for known users too: the same work either way
         if (known) {
             user = account.get();
             plugin = user.pluginOr(serverDefault);
         } else {
             user = new UserAccount(userName, DECOY_PASSWORD, Optional.empty());
-            plugin = decoyPlugins.get(Math.floorMod(userName.hashCode() ^ DECOY_KEY, decoyPlugins.size()));
+            plugin = decoyPlugin;
         }
         if (!plugin.wireName().equals(clientPlugin)) {
             phase = Phase.SWITCHED;
@@ -154,6 +160,22 @@ public final class ClientAuthentication {
             return checkPassword(RsaPasswordCipher.decrypt(encrypted, nonce, rsaKeys.privateKey()));
         } catch (GeneralSecurityException e) {
             return denied(user.name(), true, "RSA-encrypted password could not be decrypted");
+        }
+    }
+
+    /**
+     * The plugin an unknown {@code name} gets, the same every time: picked by a keyed hash, so that
+     * no one can predict it and tell a known user's configured plugin from a decoy's.
+     */
+    private AuthPlugin decoyPlugin(String name) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(DECOY_KEY);
+            byte[] digest = sha.digest(name.getBytes(StandardCharsets.UTF_8));
+            int pick = (digest[0] & 0xff) << 24 | (digest[1] & 0xff) << 16 | (digest[2] & 0xff) << 8 | digest[3] & 0xff;
+            return decoyPlugins.get(Math.floorMod(pick, decoyPlugins.size()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 
