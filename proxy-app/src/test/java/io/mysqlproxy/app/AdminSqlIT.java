@@ -285,7 +285,10 @@ class AdminSqlIT {
                     s,
                     "SHOW PROXY USERS",
                     "Unknown statement SHOW PROXY USERS: the proxy answers "
-                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE <statement>");
+                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
+                            + "PROXY UNBLOCK HOST 'address' and PROXY UNBLOCK ALL HOSTS");
+            assertSyntaxError(
+                    s, "PROXY UNBLOCK ALL", "Expected PROXY UNBLOCK HOST 'address' or PROXY UNBLOCK ALL HOSTS");
             assertSyntaxError(s, "SHOW PROXY", "SHOW PROXY needs what to show");
             assertSyntaxError(s, "SHOW PROXY STATS LIKE 'x'", "Unexpected 'LIKE' after SHOW PROXY STATS");
             assertSyntaxError(s, "SELECT 1; SHOW PROXY STATS", "SHOW PROXY and EXPLAIN ROUTE must be sent alone");

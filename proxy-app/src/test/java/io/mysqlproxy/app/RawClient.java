@@ -45,9 +45,10 @@ final class RawClient implements AutoCloseable {
         this(port, "127.0.0.1");
     }
 
-    /** A client connecting from {@code localAddress} (any 127.0.0.0/8 address is this machine's). */
+    /** Connects from {@code localAddress} (any of 127.0.0.0/8), so that the proxy sees that client address. */
     RawClient(int port, String localAddress) throws IOException {
-        socket = new Socket("127.0.0.1", port, java.net.InetAddress.getByName(localAddress), 0);
+        socket = new Socket(
+                java.net.InetAddress.getLoopbackAddress(), port, java.net.InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);
         in = socket.getInputStream();

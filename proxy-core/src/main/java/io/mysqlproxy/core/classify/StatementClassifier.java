@@ -153,6 +153,7 @@ public final class StatementClassifier {
             case PREPARE -> PartResult.of(StatementKind.PREPARE_SQL);
             case EXECUTE -> PartResult.of(StatementKind.EXECUTE_SQL);
             case DEALLOCATE -> PartResult.of(StatementKind.DEALLOCATE_SQL);
+            case PROXY -> PartResult.of(StatementKind.PROXY_ADMIN); // PROXY UNBLOCK ...: no server statement starts so
             default -> PartResult.of(StatementKind.UNKNOWN);
         };
     }

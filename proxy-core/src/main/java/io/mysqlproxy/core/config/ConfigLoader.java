@@ -147,7 +147,14 @@ public final class ConfigLoader {
                         read.tlsProtocols("client.tls.protocols")),
                 new ProxyConfig.RsaKeys(
                         read.optionalFile("client.rsa.private-key"), read.optionalFile("client.rsa.public-key")),
-                beforeLogin(read));
+                beforeLogin(read),
+                new ProxyConfig.FailedLogins(
+                        read.intAtLeast("client.max-connect-errors", 1),
+                        read.positiveDuration("client.host-block-time"),
+                        read.intAtLeast("client.failed-login-delay-after", 0),
+                        read.duration("client.failed-login-delay", false),
+                        read.duration("client.failed-login-max-delay", false),
+                        read.intAtLeast("client.failed-login-max-hosts", 1)));
         if (client.tls().requireSecureTransport() && !client.tls().enabled()) {
             throw new InvalidConfigException(
                     ROOT + ".client.tls.require-secure-transport", "needs client.tls.enabled = true");

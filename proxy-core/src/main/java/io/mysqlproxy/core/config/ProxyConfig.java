@@ -108,7 +108,22 @@ public record ProxyConfig(
             Optional<AuthPlugin> defaultAuthPlugin,
             Tls tls,
             RsaKeys rsa,
-            BeforeLogin beforeLogin) {}
+            BeforeLogin beforeLogin,
+            FailedLogins failedLogins) {}
+
+    /**
+     * Failed-login defence per client address: after {@code delayAfter} consecutive failures each
+     * login is answered {@code delay} late, doubling per further failure up to {@code maxDelay};
+     * after {@code maxConnectErrors} the address is refused (1129) for {@code hostBlockTime}.
+     * At most {@code maxTrackedHosts} addresses are remembered.
+     */
+    public record FailedLogins(
+            int maxConnectErrors,
+            Duration hostBlockTime,
+            int delayAfter,
+            Duration delay,
+            Duration maxDelay,
+            int maxTrackedHosts) {}
 
     /**
      * What a client not yet logged in may hold: {@code maxPacket} bytes per packet, and a place among

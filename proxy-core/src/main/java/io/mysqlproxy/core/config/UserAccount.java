@@ -10,16 +10,29 @@ import java.util.Optional;
  * (mysql_native_password for MariaDB, caching_sha2_password for MySQL 8), so that clients see the
  * same authentication as from the server. {@code consistency} is empty for the routing default.
  * {@code admin} lets the user run the proxy's own admin statements (SHOW PROXY ..., EXPLAIN ROUTE).
+ * {@code maxConnections} bounds the user's concurrent client sessions (0: no limit), as MySQL's
+ * MAX_USER_CONNECTIONS.
  */
 public record UserAccount(
         String name,
         String password,
         Optional<AuthPlugin> authPlugin,
         Optional<Consistency> consistency,
-        boolean admin) {
+        boolean admin,
+        int maxConnections) {
 
     public UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
         this(name, password, authPlugin, Optional.empty(), false);
+    }
+
+    /** Without a limit on concurrent sessions. */
+    public UserAccount(
+            String name,
+            String password,
+            Optional<AuthPlugin> authPlugin,
+            Optional<Consistency> consistency,
+            boolean admin) {
+        this(name, password, authPlugin, consistency, admin, 0);
     }
 
     /** The plugin to check this user with, given the primary's own. */

@@ -26,7 +26,9 @@ final class UserAccountsReader {
             entries = root.getObjectList("users");
         } catch (ConfigException e) {
             throw new InvalidConfigException(
-                    ROOT + ".users", "must be a list of {name, password, auth-plugin, consistency, admin}", e);
+                    ROOT + ".users",
+                    "must be a list of {name, password, auth-plugin, consistency, admin, max-connections}",
+                    e);
         }
         for (int i = 0; i < entries.size(); i++) {
             String key = ROOT + ".users[" + i + "]";
@@ -43,7 +45,8 @@ final class UserAccountsReader {
                     ? Optional.of(read.choice("consistency", Consistency::parse))
                     : Optional.empty();
             boolean admin = entry.hasPath("admin") && read.bool("admin");
-            if (users.put(name, new UserAccount(name, password, plugin, consistency, admin)) != null) {
+            int maxConnections = entry.hasPath("max-connections") ? read.intAtLeast("max-connections", 0) : 0;
+            if (users.put(name, new UserAccount(name, password, plugin, consistency, admin, maxConnections)) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
             }
         }
@@ -58,7 +61,8 @@ final class UserAccountsReader {
                             password,
                             listed == null ? Optional.empty() : listed.authPlugin(),
                             listed == null ? Optional.empty() : listed.consistency(),
-                            listed != null && listed.admin()));
+                            listed != null && listed.admin(),
+                            listed == null ? 0 : listed.maxConnections()));
         } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
             throw new InvalidConfigException(
                     "MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");

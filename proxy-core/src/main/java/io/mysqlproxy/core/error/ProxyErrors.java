@@ -16,6 +16,8 @@ public final class ProxyErrors {
     public static final int ER_UNKNOWN_COM_ERROR = 1047;
     public static final int ER_PARSE_ERROR = 1064;
     public static final int ER_NO_SUCH_THREAD = 1094;
+    public static final int ER_HOST_IS_BLOCKED = 1129;
+    public static final int ER_USER_LIMIT_REACHED = 1226;
     public static final int ER_SPECIFIC_ACCESS_DENIED_ERROR = 1227;
     public static final int ER_NET_PACKET_TOO_LARGE = 1153;
     public static final int ER_SERVER_SHUTDOWN = 1053;
@@ -47,6 +49,23 @@ public final class ProxyErrors {
                 "28000",
                 "Access denied for user '" + user + "'@'" + host + "' (using password: "
                         + (usingPassword ? "YES" : "NO") + ")");
+    }
+
+    /** The server's own text for an address past max_connect_errors (MySQL and MariaDB alike). */
+    public static ErrPacket hostBlocked(String host) {
+        return new ErrPacket(
+                ER_HOST_IS_BLOCKED,
+                "HY000",
+                "Host '" + host
+                        + "' is blocked because of many connection errors; unblock with 'mysqladmin flush-hosts'");
+    }
+
+    /** As MySQL for an account at its MAX_USER_CONNECTIONS. */
+    public static ErrPacket userLimitReached(String user, int limit) {
+        return new ErrPacket(
+                ER_USER_LIMIT_REACHED,
+                "42000",
+                "User '" + user + "' has exceeded the 'max_user_connections' resource (current value: " + limit + ")");
     }
 
     public static ErrPacket malformedPacket(String reason) {

@@ -66,6 +66,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final Counter reloadsRejected;
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final OutageMeters outages;
+    private final LoginMeters logins;
     private final List<BackendMeter> backendMeters;
     private final Supplier<Topology> topology;
     private final AtomicInteger clientConnections;
@@ -110,6 +111,7 @@ public final class ProxyMetrics implements AutoCloseable {
         reloadsRejected =
                 counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "rejected");
         outages = new OutageMeters(registry);
+        logins = new LoginMeters(registry);
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
@@ -215,6 +217,7 @@ public final class ProxyMetrics implements AutoCloseable {
         List<Stat> stats = new ArrayList<>();
         stats.add(new Stat("client_connections", clientConnections.get()));
         stats.add(new Stat("authentication_failures", (long) authenticationFailures.count()));
+        logins.addStats(stats);
         stats.add(new Stat("transactions", (long) transactions.count()));
         stats.add(new Stat("backend_state_transitions", (long) healthTransitions.count()));
         stats.add(new Stat("statements", statements));
@@ -240,6 +243,11 @@ public final class ProxyMetrics implements AutoCloseable {
     /** What the primary's outages cost: statements that waited for it, transactions lost with a connection. */
     public OutageMeters outages() {
         return outages;
+    }
+
+    /** Failed-login blocks and delays, per-user limits. */
+    public LoginMeters logins() {
+        return logins;
     }
 
     public void writesRefused(boolean refused) {

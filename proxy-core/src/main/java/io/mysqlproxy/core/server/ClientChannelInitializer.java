@@ -41,8 +41,19 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             refuse(ch);
             return;
         }
-        String address = ch.remoteAddress().getAddress().getHostAddress();
-        HandshakeLimits.Admission admission = handshakes.admit(address);
+        String host = ch.remoteAddress() == null
+                ? "unknown"
+                : ch.remoteAddress().getAddress().getHostAddress();
+        if (runtime.failedLogins().blocked(host)) {
+            // As MySQL: a blocked address gets error 1129 instead of a greeting.
+            log.info(
+                    "refusing {}: address blocked after failed logins (client.max-connect-errors)", ch.remoteAddress());
+            runtime.metrics().logins().blockedHostRefused();
+            ch.writeAndFlush(ProxyErrors.hostBlocked(host).toFrame(ch.alloc(), 0, Capability.PROTOCOL_41.mask()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        HandshakeLimits.Admission admission = handshakes.admit(host);
         if (!admission.admitted()) {
             log.warn(
                     "refusing {}: too many connections in the handshake ({})",

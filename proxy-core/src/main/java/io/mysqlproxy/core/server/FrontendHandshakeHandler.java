@@ -8,6 +8,7 @@ import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.session.FrontendPipeline;
 import io.mysqlproxy.core.session.FrontendSession;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,6 +71,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private boolean secure;
     private HandshakeResponse41 response;
     private ClientAuthentication authentication;
+    private LoginDefence defence;
     private ScheduledFuture<?> timeout;
     private final HandshakeLimits.Place handshakePlace;
 
@@ -136,7 +139,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 act(ctx, sequence, authentication.next(WireStrings.readRestBytes(payload), secure));
             }
         } catch (ProtocolException e) {
-            log.info("[conn {}] {}: malformed handshake: {}", connectionId, remote(ctx), e.getMessage());
+            log.info(
+                    "[conn {}] {}: malformed handshake: {}", connectionId, remote(ctx), LogText.escape(e.getMessage()));
             fail(ctx, ProxyErrors.badHandshake(e.getMessage()), expectedSequence + 1);
         } finally {
             frame.release();
@@ -157,6 +161,12 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         response = HandshakeResponse41.decode(payload);
         if (Capability.SSL.isSet(response.capabilities()) && !secure) {
             fail(ctx, ProxyErrors.badHandshake("SSL capability set without an SSL request"), sequence + 1);
+            return;
+        }
+        defence = new LoginDefence(runtime, connectionId, host(ctx), remote(ctx));
+        ErrPacket blocked = defence.refusal();
+        if (blocked != null) {
+            fail(ctx, blocked, sequence + 1);
             return;
         }
         if (!secure && runtime.config().client().tls().requireSecureTransport()) {
@@ -194,27 +204,51 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
             @Override
             public void replyThenSucceed(ServerPacket packet, UserAccount user) {
-                write(ctx, packet, sequence + 1);
-                connectBackend(ctx, user, sequence + 2);
+                answerLate(ctx, defence.delay(), () -> {
+                    write(ctx, packet, sequence + 1);
+                    loggedIn(ctx, user, sequence + 2);
+                });
             }
 
             @Override
             public void succeed(UserAccount user) {
-                connectBackend(ctx, user, sequence + 1);
+                answerLate(ctx, defence.delay(), () -> loggedIn(ctx, user, sequence + 1));
             }
 
             @Override
             public void fail(ErrPacket error, String reason) {
-                log.info(
-                        "[conn {}] {}: authentication failed for user '{}': {}",
-                        connectionId,
-                        remote(ctx),
-                        response.username(),
-                        reason);
-                runtime.metrics().authenticationFailed();
-                FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1);
+                Duration delay = defence.delay(); // before this failure counts: as a success would wait
+                defence.failed(response.username(), reason);
+                answerLate(ctx, delay, () -> FrontendHandshakeHandler.this.fail(ctx, error, sequence + 1));
             }
         });
+    }
+
+    /** Runs {@code answer} after {@code delay} on the channel's loop, unless the handshake ended meanwhile. */
+    private void answerLate(ChannelHandlerContext ctx, Duration delay, Runnable answer) {
+        if (delay.isZero()) {
+            answer.run();
+            return;
+        }
+        state = State.CONNECTING; // nothing more is expected from the client until the answer
+        ctx.executor()
+                .schedule(
+                        () -> {
+                            if (state == State.CONNECTING && ctx.channel().isActive()) {
+                                answer.run();
+                            }
+                        },
+                        delay.toNanos(),
+                        TimeUnit.NANOSECONDS);
+    }
+
+    private void loggedIn(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
+        ErrPacket refused = defence.admit(user, ctx.channel());
+        if (refused != null) {
+            fail(ctx, refused, okSequence);
+        } else {
+            connectBackend(ctx, user, okSequence);
+        }
     }
 
     private void connectBackend(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
@@ -244,8 +278,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         "[conn {}] {}: backend login for user '{}' failed: {}",
                         connectionId,
                         remote(ctx),
-                        user.name(),
-                        ErrorLogText.of(f.cause(), log));
+                        LogText.escape(user.name()),
+                        LogText.escape(ErrorLogText.of(f.cause(), log)));
                 fail(ctx, error, okSequence);
                 return;
             }
@@ -293,7 +327,12 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         FrontendFrameDecoder frames = (FrontendFrameDecoder) ctx.pipeline().get(FrontendPipeline.FRAMES);
         frames.setSingleDecode(false);
         frames.lift();
-        log.debug("[conn {}] {}: user '{}' logged in through {}", connectionId, info.remote(), user.name(), backend);
+        log.debug(
+                "[conn {}] {}: user '{}' logged in through {}",
+                connectionId,
+                info.remote(),
+                LogText.escape(user.name()),
+                backend);
         ctx.channel().config().setAutoRead(true);
     }
 

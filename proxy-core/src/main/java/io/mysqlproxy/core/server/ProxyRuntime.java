@@ -1,8 +1,10 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.FailedLogins;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
+import io.mysqlproxy.core.auth.UserConnections;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.ProxyConfig;
@@ -19,12 +21,14 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.WriteGate;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +45,8 @@ public record ProxyRuntime(
         Optional<SslContext> tls,
         RsaKeys rsaKeys,
         Sha2AuthCache sha2Cache,
+        FailedLogins failedLogins,
+        UserConnections userConnections,
         TopologyHolder topologyHolder,
         WriteGate writeGate,
         BackendPools pools,
@@ -60,7 +66,14 @@ public record ProxyRuntime(
 
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {
-        return new ClientAuthentication(config()::user, sha2Cache, rsaKeys, nonce, clientHost, identity.authPlugin());
+        ProxyConfig config = config();
+        AuthPlugin serverDefault = identity.authPlugin();
+        List<AuthPlugin> plugins = config.users().values().stream()
+                .map(user -> user.pluginOr(serverDefault))
+                .distinct()
+                .sorted()
+                .toList();
+        return new ClientAuthentication(config::user, sha2Cache, rsaKeys, nonce, clientHost, serverDefault, plugins);
     }
 
     @Override

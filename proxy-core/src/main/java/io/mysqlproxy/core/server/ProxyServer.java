@@ -2,8 +2,10 @@ package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.admin.AdminServer;
 import io.mysqlproxy.core.admin.ServingReadiness;
+import io.mysqlproxy.core.auth.FailedLogins;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
+import io.mysqlproxy.core.auth.UserConnections;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
@@ -153,6 +155,8 @@ public final class ProxyServer implements AutoCloseable {
                     ClientTlsContext.create(config.client().tls()),
                     RsaKeys.load(config.client().rsa()),
                     new Sha2AuthCache(),
+                    new FailedLogins(config.client().failedLogins()),
+                    new UserConnections(),
                     topology,
                     new WriteGate(),
                     pools,
@@ -163,6 +167,7 @@ public final class ProxyServer implements AutoCloseable {
                     new SessionRegistry(),
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics));
+            metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
                     .group(boss, workers)
@@ -279,7 +284,11 @@ public final class ProxyServer implements AutoCloseable {
         updater.weights(applied.backends().weights());
         health.ifPresent(monitor -> monitor.maxReplicationLag(applied.health().maxReplicationLag()));
         reloadCertificateIfChanged();
+        int unblocked = runtime.failedLogins().unblockAll();
         runtime.metrics().configReloaded(true);
+        if (unblocked > 0) {
+            log.info("configuration reloaded: {} blocked client address(es) unblocked", unblocked);
+        }
         log.info(
                 "configuration reloaded: {} user(s), replicas {}{}",
                 applied.users().size(),

@@ -3,16 +3,22 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.ProxyAdminStatement;
 import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.report.BackendStatus;
 import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.report.StatsReport;
+import io.mysqlproxy.protocol.packet.ColumnDefinition41;
+import io.mysqlproxy.protocol.packet.TextResultSet;
+import io.mysqlproxy.protocol.packet.TextRow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
  * The proxy's admin statements on the proxy port, for operators with a mysql client: SHOW PROXY
- * BACKENDS, SHOW PROXY STATS and EXPLAIN ROUTE. The proxy answers them itself, never sends them to a
+ * BACKENDS, SHOW PROXY STATS, EXPLAIN ROUTE and PROXY UNBLOCK HOST / ALL HOSTS. The proxy answers them itself, never sends them to a
  * server, and answers them only to users its configuration marks {@code admin}; others get error
  * 1227, as MySQL answers a statement that needs a privilege the user lacks.
  */
@@ -47,7 +53,7 @@ final class AdminStatementAnswers {
                     "[conn {}] {}: admin statement refused: user '{}' is not an admin",
                     info.connectionId(),
                     info.remote(),
-                    info.user());
+                    LogText.escape(info.user()));
             replies.reply(ProxyErrors.adminOnly(), 1);
             return;
         }
@@ -69,7 +75,40 @@ final class AdminStatementAnswers {
             case EXPLAIN_ROUTE ->
                 replies.reply(ExplainRoute.explain(
                         sql, statement.statementStart(), tracker, services.router(), dispatch::preview));
+            case SHOW_BLOCKED_HOSTS -> {
+                List<TextRow> rows = services.failedLogins().blockedList().stream()
+                        .map(TextRow::of)
+                        .toList();
+                replies.reply(new TextResultSet(List.of(ColumnDefinition41.text("blocked_host")), rows));
+            }
+            case UNBLOCK_HOST -> {
+                boolean wasBlocked = services.failedLogins().unblock(statement.host());
+                log.info(
+                        "[conn {}] {}: PROXY UNBLOCK HOST '{}' by '{}' (was blocked: {})",
+                        info.connectionId(),
+                        info.remote(),
+                        LogText.escape(statement.host()),
+                        LogText.escape(info.user()),
+                        wasBlocked);
+                replies.reply(unblocked(wasBlocked ? 1 : 0));
+            }
+            case UNBLOCK_ALL_HOSTS -> {
+                int count = services.failedLogins().unblockAll();
+                log.info(
+                        "[conn {}] {}: PROXY UNBLOCK ALL HOSTS by '{}' ({} blocked)",
+                        info.connectionId(),
+                        info.remote(),
+                        LogText.escape(info.user()),
+                        count);
+                replies.reply(unblocked(count));
+            }
             case INVALID -> replies.reply(ProxyErrors.adminSyntax(statement.error()), 1);
         }
+    }
+
+    /** One row: how many addresses were blocked and are no longer. */
+    private static TextResultSet unblocked(int count) {
+        return new TextResultSet(
+                List.of(ColumnDefinition41.bigint("unblocked_hosts")), List.of(TextRow.of(String.valueOf(count))));
     }
 }

@@ -6,6 +6,7 @@ import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
@@ -163,7 +164,8 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                 outcome.refused(
                         error,
                         okSequence,
-                        "backend login as '" + user.name() + "' failed: " + ErrorLogText.of(f.cause(), log));
+                        "backend login as '" + LogText.escape(user.name()) + "' failed: "
+                                + LogText.escape(ErrorLogText.of(f.cause(), log)));
             }
         });
     }
@@ -171,7 +173,10 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     @Override
     public void fail(ErrPacket error, String reason) {
         end();
-        outcome.refused(error, sequence + 1, "COM_CHANGE_USER to '" + request.username() + "' refused: " + reason);
+        outcome.refused(
+                error,
+                sequence + 1,
+                "COM_CHANGE_USER to '" + LogText.escape(request.username()) + "' refused: " + reason);
     }
 
     private void timedOut() {

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.FailedLogins;
 import io.mysqlproxy.core.config.Consistency;
 
 import java.time.Duration;
@@ -19,4 +20,7 @@ public interface SessionUsers {
 
     /** How long a client may take to authenticate: at login, and again in COM_CHANGE_USER. */
     Duration handshakeTimeout();
+
+    /** Failed logins per client address, which admins may unblock. */
+    FailedLogins failedLogins();
 }

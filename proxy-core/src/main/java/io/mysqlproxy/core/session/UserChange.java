@@ -3,6 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.OkPacket;
@@ -99,7 +100,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
         idle.start();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(), null, null)
                 .toFrame(ctx.alloc(), okSequence, identity.info().capabilities()));
-        log.debug("{}: changed user to '{}' on {}", identity.logPrefix(), user.name(), fresh);
+        log.debug("{}: changed user to '{}' on {}", identity.logPrefix(), LogText.escape(user.name()), fresh);
         session.userChangeEnded();
     }
 

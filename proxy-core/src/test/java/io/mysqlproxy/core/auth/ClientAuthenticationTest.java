@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -88,6 +89,96 @@ class ClientAuthenticationTest {
                 denied("nobody", true, "unknown user"),
                 exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
                         .start("nobody", "mysql_native_password", NativePassword.scramble("x", NONCE), false));
+    }
+
+    /**
+     * MySQL's decoy account: where a known user would get an auth switch (the greeting named
+     * mysql_native_password, the accounts use caching_sha2_password), so does an unknown one, to the
+     * same plugin with the same nonce; its answer is then refused with the same error, differing only
+     * in the name the client sent itself.
+     */
+    @Test
+    void anUnknownUserGetsTheAuthSwitchAKnownUserGetsAndTheSameError() {
+        List<AuthPlugin> configured = List.of(AuthPlugin.CACHING_SHA2_PASSWORD);
+        ClientAuthentication known = new ClientAuthentication(
+                name -> Optional.ofNullable(USERS.get(name)),
+                cache,
+                RSA,
+                NONCE,
+                HOST,
+                AuthPlugin.CACHING_SHA2_PASSWORD,
+                configured);
+        ClientAuthentication unknown = new ClientAuthentication(
+                name -> Optional.ofNullable(USERS.get(name)),
+                cache,
+                RSA,
+                NONCE,
+                HOST,
+                AuthPlugin.CACHING_SHA2_PASSWORD,
+                configured);
+        byte[] nativeScramble = NativePassword.scramble("guess", NONCE);
+        AuthStep knownSwitch = known.start("sha2", "mysql_native_password", nativeScramble, false);
+        AuthStep unknownSwitch = unknown.start("nobody", "mysql_native_password", nativeScramble, false);
+        assertEquals(switchTo(AuthPlugin.CACHING_SHA2_PASSWORD), knownSwitch);
+        assertEquals(knownSwitch, unknownSwitch, "the same packet for both");
+
+        byte[] guess = CachingSha2Password.scramble("guess", NONCE);
+        AuthStep.Failure knownFailure = (AuthStep.Failure) known.next(guess, false);
+        AuthStep.Failure unknownFailure = (AuthStep.Failure) unknown.next(guess, false);
+        assertEquals(ProxyErrors.accessDenied("sha2", HOST, true), knownFailure.error());
+        assertEquals(ProxyErrors.accessDenied("nobody", HOST, true), unknownFailure.error());
+        assertEquals(knownFailure.error().errorCode(), unknownFailure.error().errorCode());
+        assertEquals(knownFailure.error().sqlState(), unknownFailure.error().sqlState());
+    }
+
+    @Test
+    void anUnknownUserSendingNoPasswordIsDeniedAsUsingPasswordNoLikeAKnownOne() {
+        ClientAuthentication exchange = exchange(AuthPlugin.CACHING_SHA2_PASSWORD);
+        assertEquals(
+                denied("nobody", false, "unknown user"),
+                exchange.start("nobody", "caching_sha2_password", new byte[0], false));
+        assertEquals(
+                denied("sha2", false, "wrong password"),
+                exchange(AuthPlugin.CACHING_SHA2_PASSWORD).start("sha2", "caching_sha2_password", new byte[0], false));
+    }
+
+    /** An attacker trying a name twice must not see it switch plugins: the decoy's is fixed per name. */
+    @Test
+    void anUnknownUsersPluginIsOneOfTheConfiguredOnesAndTheSameEveryTime() {
+        List<AuthPlugin> configured = List.of(AuthPlugin.CACHING_SHA2_PASSWORD, AuthPlugin.MYSQL_NATIVE_PASSWORD);
+        java.util.Set<AuthStep> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            String name = "nobody" + i;
+            AuthStep first = new ClientAuthentication(
+                            n -> Optional.empty(),
+                            cache,
+                            RSA,
+                            NONCE,
+                            HOST,
+                            AuthPlugin.MYSQL_NATIVE_PASSWORD,
+                            configured)
+                    .start(name, "sha256_password", new byte[0], false);
+            AuthStep again = new ClientAuthentication(
+                            n -> Optional.empty(),
+                            cache,
+                            RSA,
+                            NONCE,
+                            HOST,
+                            AuthPlugin.MYSQL_NATIVE_PASSWORD,
+                            configured)
+                    .start(name, "sha256_password", new byte[0], false);
+            assertEquals(first, again, name);
+            seen.add(first);
+        }
+        assertEquals(
+                java.util.Set.of(
+                        switchTo(AuthPlugin.CACHING_SHA2_PASSWORD), switchTo(AuthPlugin.MYSQL_NATIVE_PASSWORD)),
+                seen,
+                "both configured plugins are used as decoys");
+    }
+
+    private static AuthStep switchTo(AuthPlugin plugin) {
+        return new AuthStep.Reply(new AuthSwitchRequest(plugin.wireName(), Arrays.copyOf(NONCE, NONCE.length + 1)));
     }
 
     @Test

@@ -29,6 +29,7 @@ class ProxyAdminStatementTest {
                 "SHOW PROXY BACKENDS             | SHOW_BACKENDS",
                 "show proxy backends;            | SHOW_BACKENDS",
                 "  Show  /* c */ Proxy Stats ;;  | SHOW_STATS",
+                "SHOW PROXY HOSTS                | SHOW_BLOCKED_HOSTS",
                 "/* route=primary */ SHOW PROXY STATS -- end | SHOW_STATS",
             })
     void showStatements(String sql, ProxyAdminStatement.Kind kind) {
@@ -72,5 +73,37 @@ class ProxyAdminStatementTest {
         if (!start.startsWith("Unexpected")) {
             assertTrue(statement.error().endsWith(ProxyAdminStatement.SUPPORTED), statement.error());
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "PROXY UNBLOCK HOST '10.0.0.7'          | UNBLOCK_HOST      | 10.0.0.7",
+                "proxy unblock host \" fd00::1 \" ;     | UNBLOCK_HOST      | fd00::1",
+                "/* c */ PROXY UNBLOCK ALL HOSTS;       | UNBLOCK_ALL_HOSTS | ",
+            })
+    void unblockStatements(String sql, ProxyAdminStatement.Kind kind, String host) {
+        ProxyAdminStatement statement = parse(sql);
+        assertEquals(kind, statement.kind(), sql);
+        assertEquals(host, statement.host(), sql);
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "PROXY",
+                "PROXY BLOCK HOST 'a'",
+                "PROXY UNBLOCK HOST",
+                "PROXY UNBLOCK HOST 10",
+                "PROXY UNBLOCK HOST ''",
+                "PROXY UNBLOCK ALL",
+                "PROXY UNBLOCK HOST 'a' 'b'",
+                "PROXY UNBLOCK ALL HOSTS NOW"
+            })
+    void malformedUnblockStatementsAreSyntaxErrors(String sql) {
+        ProxyAdminStatement statement = parse(sql);
+        assertEquals(ProxyAdminStatement.Kind.INVALID, statement.kind(), sql);
+        assertTrue(statement.error().contains("PROXY"), statement.error());
     }
 }

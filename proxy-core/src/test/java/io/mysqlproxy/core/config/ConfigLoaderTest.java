@@ -49,6 +49,32 @@ class ConfigLoaderTest {
         assertEquals(
                 new ProxyConfig.BeforeLogin(64 * 1024, 1000, 200),
                 config.client().beforeLogin());
+        assertEquals(
+                new ProxyConfig.FailedLogins(
+                        100, Duration.ofMinutes(10), 3, Duration.ofSeconds(1), Duration.ofSeconds(8), 10000),
+                config.client().failedLogins());
+        assertEquals(0, config.user("app").orElseThrow().maxConnections(), "no per-user limit by default");
+    }
+
+    @Test
+    void failedLoginDefenceAndPerUserLimitsAreRead() throws IOException {
+        ProxyConfig config = ConfigLoader.load(
+                Optional.of(file("""
+                mysql-proxy.users = [ { name = app, password = a, max-connections = 7 } ]
+                mysql-proxy.client {
+                  max-connect-errors = 5
+                  host-block-time = 30s
+                  failed-login-delay-after = 0
+                  failed-login-delay = 0
+                  failed-login-max-delay = 2s
+                  failed-login-max-hosts = 50
+                }
+                """)), Map.of("MYSQL_PROXY_USER", "app", "MYSQL_PROXY_PASSWORD", "from-secret"));
+        assertEquals(
+                new ProxyConfig.FailedLogins(5, Duration.ofSeconds(30), 0, Duration.ZERO, Duration.ofSeconds(2), 50),
+                config.client().failedLogins());
+        assertEquals(
+                7, config.user("app").orElseThrow().maxConnections(), "kept when the environment sets the password");
     }
 
     @Test
@@ -109,6 +135,10 @@ class ConfigLoaderTest {
                 "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
                 "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",
                 "mysql-proxy.users = []                                  | mysql-proxy.users",
+                "mysql-proxy.users = [ { name = a, max-connections = -1 } ] | mysql-proxy.users[0].max-connections",
+                "mysql-proxy.client.max-connect-errors = 0               | mysql-proxy.client.max-connect-errors",
+                "mysql-proxy.client.host-block-time = 0s                 | mysql-proxy.client.host-block-time",
+                "mysql-proxy.client.failed-login-max-hosts = 0           | mysql-proxy.client.failed-login-max-hosts",
                 "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
                 "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
                 "mysql-proxy.discovery.kubernetes.port = 0               | mysql-proxy.discovery.kubernetes.port",

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.FailedLogins;
 import io.mysqlproxy.core.auth.RsaKeys;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
@@ -48,6 +49,8 @@ final class TestSessionServices implements SessionServices {
     private final Map<Backend, FakeConnectionPool> pools = new IdentityHashMap<>();
     private final Map<String, UserAccount> users = new HashMap<>();
     private final Set<String> admins = new HashSet<>();
+    private final FailedLogins failedLogins = new FailedLogins(new ProxyConfig.FailedLogins(
+            100, Duration.ofMinutes(10), 3, Duration.ofSeconds(1), Duration.ofSeconds(8), 100));
     private final Router router = new Router(false);
     private final ReplicaBalancer balancer;
     private final ProxyConfig.Routing routing = new ProxyConfig.Routing(
@@ -158,6 +161,11 @@ final class TestSessionServices implements SessionServices {
     @Override
     public boolean isAdmin(String user) {
         return admins.contains(user);
+    }
+
+    @Override
+    public FailedLogins failedLogins() {
+        return failedLogins;
     }
 
     @Override
