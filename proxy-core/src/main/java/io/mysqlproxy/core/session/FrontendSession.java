@@ -6,6 +6,7 @@ import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.wire.Packets;
+import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -368,8 +369,14 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
             end.abort(violation.error(), violation.getMessage());
         } else if (cause instanceof TooLongFrameException) {
             end.abort(ProxyErrors.packetTooLarge(identity.info().maxAllowedPacket()), cause.getMessage());
+        } else if (cause instanceof ProtocolException) {
+            // The proxy's own words on what is wrong with the client's bytes.
+            end.abort(ProxyErrors.malformedPacket(cause.getMessage()), cause.toString());
         } else {
-            end.abort(ProxyErrors.malformedPacket(String.valueOf(cause.getMessage())), cause.toString());
+            // Anything else is the proxy's fault: its text stays in the log, the client gets the connection id to
+            // quote.
+            log.warn("{}: unexpected failure", identity.logPrefix(), cause);
+            end.abort(ProxyErrors.internalError(identity.info().connectionId()), cause.toString());
         }
         ctx.close();
     }

@@ -44,6 +44,7 @@ class ConfigLoaderTest {
         assertEquals(Optional.empty(), config.user("app").orElseThrow().authPlugin(), "auto by default");
         assertEquals(Optional.empty(), config.client().defaultAuthPlugin());
         assertTrue(config.client().tls().enabled());
+        assertEquals(new ProxyConfig.SessionLimits(1024, 1L << 20, 64L << 10), config.session());
     }
 
     @Test
@@ -97,6 +98,9 @@ class ConfigLoaderTest {
                 "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
                 "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",
                 "mysql-proxy.users = []                                  | mysql-proxy.users",
+                "mysql-proxy.session.max-prepared-statements = 0        | mysql-proxy.session.max-prepared-statements",
+                "mysql-proxy.session.max-prepared-statement-bytes = 100 | mysql-proxy.session.max-prepared-statement-bytes",
+                "mysql-proxy.session.max-replayed-set-bytes = x         | mysql-proxy.session.max-replayed-set-bytes",
                 "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
                 "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
                 "mysql-proxy.discovery.kubernetes.port = 0               | mysql-proxy.discovery.kubernetes.port",
