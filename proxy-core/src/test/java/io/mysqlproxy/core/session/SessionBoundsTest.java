@@ -178,4 +178,27 @@ class SessionBoundsTest {
         assertEquals(hexOf(refusal), hexOf(rig.clientReceived()), "a prepared KILL");
         assertEquals(0, serverReceived(rig.loginConnection).length, "nothing reaches the primary");
     }
+
+    /**
+     * A malformed COM_CHANGE_USER pipelined behind a statement is taken up when the statement's answer
+     * arrives, on the backend's turn: its error is the client's (1835, the session ends), never the
+     * backend's (it used to surface in the backend's pipeline, and the client got 1158 for a lost server).
+     */
+    @Test
+    void aMalformedChangeUserTakenUpOnTheBackendsTurnIsTheClientsError() {
+        rig = new SessionRig(0, true);
+        BackendConnection primary = rig.loginConnection;
+        rig.clientSends(query("SELECT 1"), Wire.command(0x11, "abc".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(hexOf(query("SELECT 1")), hexOf(serverReceived(primary)));
+        serverSends(primary, OK);
+        assertEquals(
+                hexOf(Wire.concat(
+                        OK,
+                        Wire.err(
+                                1,
+                                ProxyErrors.ER_MALFORMED_PACKET,
+                                "08S01",
+                                "Malformed communication packet: NUL-terminated string has no terminator"))),
+                hexOf(rig.clientReceived()));
+    }
 }
