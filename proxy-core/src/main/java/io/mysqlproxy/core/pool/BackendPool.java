@@ -34,6 +34,7 @@ public final class BackendPool implements ConnectionPool {
 
     private final LongAdder waits = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
+    private final LongAdder discards = new LongAdder();
     private final IdleConnections idle;
     private final WaiterQueue waiters = new WaiterQueue();
     private volatile boolean retired;
@@ -71,6 +72,11 @@ public final class BackendPool implements ConnectionPool {
 
     public long timeouts() {
         return timeouts.sum();
+    }
+
+    /** Connections their session closed instead of giving back (a lost backend, a session aborted mid-command). */
+    public long discards() {
+        return discards.sum();
     }
 
     /**
@@ -162,6 +168,7 @@ public final class BackendPool implements ConnectionPool {
     /** Closes a connection the borrower cannot give back clean (it frees a slot). */
     @Override
     public void discard(BackendConnection connection) {
+        discards.increment();
         connection.close();
     }
 
