@@ -55,6 +55,11 @@ final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** How long a read may wait for the peer before it fails with a SocketTimeoutException. */
+    void timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
     /** Reads one packet's payload (sequence id in {@code [0]} of the returned pair's header), or null at EOF. */
     byte[] readFrame() throws IOException {
         byte[] header = in.readNBytes(4);

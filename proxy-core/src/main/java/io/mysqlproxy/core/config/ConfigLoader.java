@@ -194,7 +194,11 @@ public final class ConfigLoader {
                 health,
                 discovery,
                 read.positiveDuration("shutdown.drain-timeout"),
-                read.duration("reload.watch-interval", false));
+                read.duration("reload.watch-interval", false),
+                new ProxyConfig.SessionLimits(
+                        read.intAtLeast("session.max-prepared-statements", 1),
+                        read.bytesAtLeast("session.max-prepared-statement-bytes", 1024),
+                        read.bytesAtLeast("session.max-replayed-set-bytes", 1024)));
     }
 
     private static ProxyConfig.BeforeLogin beforeLogin(ConfigValueReader read) {

@@ -96,6 +96,14 @@ final class ConfigValueReader {
         }
     }
 
+    long bytesAtLeast(String path, long min) {
+        long value = bytes(path);
+        if (value < min) {
+            throw invalid(path, "must be at least " + min + " bytes, got " + value);
+        }
+        return value;
+    }
+
     Duration positiveDuration(String path) {
         return duration(path, true);
     }

@@ -23,7 +23,14 @@ public record ProxyConfig(
         Health health,
         Discovery discovery,
         Duration drainTimeout,
-        Duration reloadWatchInterval) {
+        Duration reloadWatchInterval,
+        SessionLimits session) {
+
+    /**
+     * What one client session may keep in the proxy's heap: its prepared statements (count, and bytes
+     * of SQL text kept to prepare them again on other connections) and the bytes of its SET replay log.
+     */
+    public record SessionLimits(int maxPreparedStatements, long maxPreparedStatementBytes, long maxReplayedSetBytes) {}
 
     /**
      * The admin HTTP server: where it listens, and the bearer token {@code /backends} asks for (empty: none).

@@ -14,6 +14,7 @@ public final class ProxyErrors {
     public static final int ER_HANDSHAKE_ERROR = 1043;
     public static final int ER_ACCESS_DENIED_ERROR = 1045;
     public static final int ER_UNKNOWN_COM_ERROR = 1047;
+    public static final int ER_UNKNOWN_ERROR = 1105;
     public static final int ER_PARSE_ERROR = 1064;
     public static final int ER_NO_SUCH_THREAD = 1094;
     public static final int ER_HOST_IS_BLOCKED = 1129;
@@ -28,6 +29,9 @@ public final class ProxyErrors {
     public static final int ER_UNKNOWN_STMT_HANDLER = 1243;
     public static final int ER_OPTION_PREVENTS_STATEMENT = 1290;
     public static final int ER_CONNECT_TO_FOREIGN_DATA_SOURCE = 1429;
+    public static final int ER_WRONG_ARGUMENTS = 1210;
+    public static final int ER_NOT_SUPPORTED_YET = 1235;
+    public static final int ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461;
     public static final int ER_MALFORMED_PACKET = 1835;
     public static final int ER_CONNECTION_KILLED = 1927;
     public static final int ER_SECURE_TRANSPORT_REQUIRED = 3159;
@@ -180,6 +184,35 @@ public final class ProxyErrors {
                 "HY000",
                 "Unknown prepared statement handler (" + Integer.toUnsignedString(statementId) + ") given to "
                         + command);
+    }
+
+    /** The server's words for a prepare beyond its limit; {@code max} is the session's limit in the proxy. */
+    public static ErrPacket tooManyPreparedStatements(int max) {
+        return new ErrPacket(
+                ER_MAX_PREPARED_STMT_COUNT_REACHED,
+                "42000",
+                "Can't create more than max_prepared_stmt_count statements (current value: " + max + ")");
+    }
+
+    /** The server's answer to a COM_STMT_EXECUTE too short for the statement's parameters. */
+    public static ErrPacket wrongExecuteArguments() {
+        return new ErrPacket(ER_WRONG_ARGUMENTS, "HY000", "Incorrect arguments to mysqld_stmt_execute");
+    }
+
+    /**
+     * A failure of the proxy's own (an unexpected exception): its text may show internals, so it goes to
+     * the log only, and the client gets the connection id the log lines carry.
+     */
+    public static ErrPacket internalError(long connectionId) {
+        return new ErrPacket(
+                ER_UNKNOWN_ERROR,
+                "HY000",
+                "Unknown error in mysql-proxy (connection " + connectionId + "; the details are in its log)");
+    }
+
+    /** A statement form the proxy cannot pass on; the server's words, naming it. */
+    public static ErrPacket notSupported(String what) {
+        return new ErrPacket(ER_NOT_SUPPORTED_YET, "42000", "This version of MySQL doesn't yet support '" + what + "'");
     }
 
     /** KILL of an id that is no session of the proxy, or a session of another user. */

@@ -55,6 +55,7 @@ public final class BackendPool implements ConnectionPool {
     private final Map<String, AtomicInteger> inUseByUser = new ConcurrentHashMap<>();
 
     private final Map<BackendConnection, AtomicInteger> lent = new ConcurrentHashMap<>();
+    private final LongAdder discards = new LongAdder();
     private final IdleConnections idle;
     private final WaiterQueue waiters = new WaiterQueue();
     private volatile boolean retired;
@@ -108,6 +109,11 @@ public final class BackendPool implements ConnectionPool {
     public int inUse(String user) {
         AtomicInteger count = inUseByUser.get(user);
         return count == null ? 0 : count.get();
+    }
+
+    /** Connections their session closed instead of giving back (a lost backend, a session aborted mid-command). */
+    public long discards() {
+        return discards.sum();
     }
 
     /**
@@ -213,6 +219,7 @@ public final class BackendPool implements ConnectionPool {
     @Override
     public void discard(BackendConnection connection) {
         unlend(connection);
+        discards.increment();
         connection.close();
     }
 

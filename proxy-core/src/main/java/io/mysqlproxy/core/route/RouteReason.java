@@ -35,7 +35,8 @@ public enum RouteReason {
             + "which only the primary holds (a procedure body setting user variables itself is not seen: "
             + "use a route=primary hint)"),
     PINNED_MULTI_STATEMENT("session changed its state inside a multi-statement text"),
-    PINNED_SESSION_STATE_SIZE("session changed more state than the proxy replays"),
+    PINNED_SESSION_STATE_SIZE(
+            "session SET more than the proxy replays (64 statements or session.max-replayed-set-bytes)"),
     PINNED_PREPARED_SESSION_STATE("session changed its state with a prepared statement, which is not replayed"),
     COMMAND("a command that only the primary answers (statistics, field list, options)");
 

@@ -10,7 +10,8 @@ import java.util.Objects;
  * What a configuration reload may change while the proxy runs. Listeners, event loops, TLS,
  * pools, timeouts of connections already made, the primary, discovery and the health checks'
  * cadence are set up once at start; users, replicas, weights, routing consistency and the lag
- * limit are read afresh by each session or check, so a new value simply takes effect.
+ * limit are read afresh by each session or check, so a new value simply takes effect (the session
+ * limits for the sessions that log in after the reload).
  */
 final class ConfigChanges {
 
@@ -54,7 +55,8 @@ final class ConfigChanges {
                         health.readmitAfter()),
                 current.discovery(),
                 next.drainTimeout(),
-                current.reloadWatchInterval());
+                current.reloadWatchInterval(),
+                next.session());
     }
 
     /** The settings that differ between {@code current} and {@code next} but only take effect at a restart. */

@@ -102,6 +102,11 @@ public record ProxyRuntime(
     }
 
     @Override
+    public ProxyConfig.SessionLimits sessionLimits() {
+        return config().session();
+    }
+
+    @Override
     public Consistency consistencyOf(String user) {
         ProxyConfig config = config();
         return config.user(user)

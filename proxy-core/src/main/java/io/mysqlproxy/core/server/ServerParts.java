@@ -53,7 +53,11 @@ final class ServerParts {
                 BackendMeter.counter(
                         "mysqlproxy_backend_pool_wait_timeouts",
                         "Borrowers that gave up waiting (error 1040)",
-                        b -> poolFigure(pools, b, p -> p.timeouts())));
+                        b -> poolFigure(pools, b, p -> p.timeouts())),
+                BackendMeter.counter(
+                        "mysqlproxy_backend_connections_discarded",
+                        "Pooled connections their session closed instead of giving back (lost, or mid-command)",
+                        b -> poolFigure(pools, b, p -> p.discards())));
     }
 
     /** A figure of {@code backend}'s pool, 0 once it has none (it left the topology). */

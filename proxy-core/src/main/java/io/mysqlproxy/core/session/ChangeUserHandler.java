@@ -158,9 +158,11 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
             if (f.isSuccess()) {
                 outcome.changed(opening.getNow(), login, user, okSequence);
             } else {
+                // An exception of no known kind stays in the log (the reason), out of the client's error.
                 ErrPacket error = f.cause() instanceof BackendException b
                         ? b.error()
-                        : ProxyErrors.cannotConnect("primary", String.valueOf(f.cause()));
+                        : ProxyErrors.cannotConnect(
+                                "primary", "see mysql-proxy's log, connection " + info.connectionId());
                 outcome.refused(
                         error,
                         okSequence,

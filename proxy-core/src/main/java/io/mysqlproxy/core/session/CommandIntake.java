@@ -13,6 +13,8 @@ import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where each client command starts once the session takes it up. The proxy answers some itself:
@@ -23,7 +25,9 @@ import io.netty.buffer.ByteBuf;
  */
 final class CommandIntake {
 
+    private static final Logger log = LoggerFactory.getLogger(CommandIntake.class);
     private static final String CONSISTENCY_SETTING = "proxy_consistency";
+    static final String UNMAPPED_KILL = "KILL other than KILL [CONNECTION | QUERY] <connection id> through mysql-proxy";
 
     private final CommandContext session;
     private final ClientReplies replies;
@@ -75,7 +79,27 @@ final class CommandIntake {
                 cmd = new Command(command, frame, classification, sql, null);
             }
             case INIT_DB -> cmd = new Command(command, frame, null, payloadText(frame), null);
-            case STMT_PREPARE -> cmd = new Command(command, frame, classify(frame), payloadText(frame), null);
+            case STMT_PREPARE -> {
+                if (!statements.fits(Packets.payloadLength(frame) - 1)) {
+                    frame.release();
+                    log.info(
+                            "[conn {}] {}: prepare refused: {} statements keep {} bytes of text (session.max-prepared-*)",
+                            session.info().connectionId(),
+                            session.info().remote(),
+                            statements.size(),
+                            statements.bytes());
+                    replies.reply(ProxyErrors.tooManyPreparedStatements(statements.maxCount()), 1);
+                    return;
+                }
+                Classification classification = classify(frame);
+                if (classification.kind() == StatementKind.KILL) {
+                    // Its parameter would name a server thread at execution, another client's.
+                    frame.release();
+                    replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
+                    return;
+                }
+                cmd = new Command(command, frame, classification, payloadText(frame), null);
+            }
             case STMT_EXECUTE, STMT_SEND_LONG_DATA, STMT_FETCH, STMT_RESET, STMT_CLOSE -> {
                 statementCommands.start(command, frame);
                 return;
@@ -119,8 +143,11 @@ final class CommandIntake {
             SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
             if (target != null) {
                 kills.kill(CommandType.QUERY, target.id(), target.query());
-                return true;
+            } else {
+                // KILL USER, KILL QUERY ID, an expression: on the primary it would name its threads, other clients'.
+                replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
             }
+            return true;
         }
         if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
             String consistency = SqlOperands.proxySetting(sql, CONSISTENCY_SETTING);

@@ -7,6 +7,7 @@ import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.wire.Packets;
+import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -15,7 +16,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,14 +148,17 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
         CommandType command = code < 0 ? null : CommandType.of(code);
         if (command == CommandType.CHANGE_USER) {
             sequence.commandStarted();
+            ComChangeUser request;
             try {
-                userChange.start(
-                        ctx,
-                        ComChangeUser.decode(
-                                Packets.payload(frame), identity.info().capabilities()));
+                request = ComChangeUser.decode(
+                        Packets.payload(frame), identity.info().capabilities());
+            } catch (ProtocolException e) {
+                end.abort(ProxyErrors.malformedPacket(e.getMessage()), "malformed COM_CHANGE_USER: " + e.getMessage());
+                return;
             } finally {
                 frame.release();
             }
+            userChange.start(ctx, request);
             updateReading();
             return;
         }
@@ -265,7 +268,14 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
      */
     private void nextCommand() {
         while (!end.closing() && (current == null || queued.nextFollows()) && !waiting() && !queued.isEmpty()) {
-            process(queued.poll());
+            Object next = queued.poll();
+            try {
+                process(next);
+            } catch (RuntimeException e) {
+                // Called from a backend's response: what the client's command threw is the client's, not the backend's.
+                end.abort(e);
+                return;
+            }
         }
         if (current != null && current.sent()) {
             // Frames taken from the queue went to the leg with no client read to flush them.
@@ -360,18 +370,12 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof ClientProtocolViolation violation) {
-            if (!end.closing() && mustWait(violation.following())) {
-                // Answered in the bad frame's turn: the commands pipelined before it are answered first.
-                queue(violation);
-                return;
-            }
-            end.abort(violation.error(), violation.getMessage());
-        } else if (cause instanceof TooLongFrameException) {
-            end.abort(ProxyErrors.packetTooLarge(identity.info().maxAllowedPacket()), cause.getMessage());
-        } else {
-            end.abort(ProxyErrors.malformedPacket(String.valueOf(cause.getMessage())), cause.toString());
+        if (cause instanceof ClientProtocolViolation violation && !end.closing() && mustWait(violation.following())) {
+            // Answered in the bad frame's turn: the commands pipelined before it are answered first.
+            queue(violation);
+            return;
         }
+        end.abort(cause);
         ctx.close();
     }
 

@@ -187,9 +187,8 @@ final class LegDispatch {
                 return;
             }
             if (!f.isSuccess()) {
-                ErrPacket error = f.cause() instanceof BackendException b
-                        ? b.error()
-                        : ProxyErrors.cannotConnect(backend.name(), String.valueOf(f.cause()));
+                ErrPacket error =
+                        f.cause() instanceof BackendException b ? b.error() : unexpected(backend.name(), f.cause());
                 if (backend.role() == BackendRole.REPLICA) {
                     log.warn(
                             "[conn {}] {}: {} unavailable, reading from the primary: {}",
@@ -207,6 +206,18 @@ final class LegDispatch {
             }
             preparation.syncThenSend(cmd, legs.adopt(backend, borrowing.getNow()));
         });
+    }
+
+    /** A borrow failed with an exception of no known kind: its text goes to the log, not to the client. */
+    private ErrPacket unexpected(String backend, Throwable cause) {
+        log.warn(
+                "[conn {}] {}: borrowing from {} failed",
+                session.info().connectionId(),
+                session.info().remote(),
+                backend,
+                cause);
+        return ProxyErrors.cannotConnect(
+                backend, "see mysql-proxy's log, connection " + session.info().connectionId());
     }
 
     /**

@@ -63,6 +63,13 @@ final class PreparedStatementCommands {
             }
             return;
         }
+        if (command == CommandType.STMT_EXECUTE
+                && !StmtCommands.executeHoldsParameterHeader(frame, statement.parameters())) {
+            // Answered as the server would, before anything is borrowed or prepared for it.
+            frame.release();
+            replies.reply(ProxyErrors.wrongExecuteArguments(), 1);
+            return;
+        }
         Command cmd = new Command(command, frame, statement.classification(), null, statement);
         session.begin(cmd);
         boolean stateLeg = statement.stateLeg(command) != null;

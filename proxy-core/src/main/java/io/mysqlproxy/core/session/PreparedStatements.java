@@ -9,15 +9,44 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A session's prepared statements by the ids the proxy gave the client. */
+/**
+ * A session's prepared statements by the ids the proxy gave the client, bounded in number and in
+ * bytes of the SQL text they keep (session.max-prepared-statements, -bytes).
+ */
 final class PreparedStatements {
 
     /** MariaDB's "the statement prepared last" id in COM_STMT_EXECUTE. */
     static final int LAST_PREPARED = -1;
 
     private final Map<Integer, PreparedStatement> byClientId = new HashMap<>();
+    private final int maxCount;
+    private final long maxBytes;
+    private long bytes;
     private int nextId = 1;
     private PreparedStatement last;
+
+    PreparedStatements(int maxCount, long maxBytes) {
+        this.maxCount = maxCount;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Whether one more statement of {@code sqlLength} bytes may be prepared. */
+    boolean fits(int sqlLength) {
+        return byClientId.size() < maxCount && bytes + sqlLength <= maxBytes;
+    }
+
+    int maxCount() {
+        return maxCount;
+    }
+
+    int size() {
+        return byClientId.size();
+    }
+
+    /** Bytes of SQL text the statements keep. */
+    long bytes() {
+        return bytes;
+    }
 
     /**
      * Registers the statement the client prepared on {@code leg} under a new id of the proxy's,
@@ -40,7 +69,12 @@ final class PreparedStatements {
     }
 
     private void add(PreparedStatement statement) {
-        byClientId.put(statement.clientId(), statement);
+        PreparedStatement replaced = byClientId.put(statement.clientId(), statement);
+        if (replaced != null) {
+            // After 2^31 prepares the ids wrap around onto one still open: the client lost track of it.
+            bytes -= replaced.sql().length;
+        }
+        bytes += statement.sql().length;
         last = statement;
     }
 
@@ -50,6 +84,9 @@ final class PreparedStatements {
 
     PreparedStatement remove(int clientId) {
         PreparedStatement removed = byClientId.remove(clientId);
+        if (removed != null) {
+            bytes -= removed.sql().length;
+        }
         if (removed == last) {
             last = null;
         }
@@ -78,6 +115,7 @@ final class PreparedStatements {
 
     void clear() {
         byClientId.clear();
+        bytes = 0;
         last = null;
     }
 }

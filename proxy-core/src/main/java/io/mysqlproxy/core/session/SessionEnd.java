@@ -4,10 +4,12 @@ import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,6 +114,22 @@ final class SessionEnd implements LiveSession {
     /** Sends the client {@code error} where it expects the next packet, then closes the client and the legs. */
     void abort(ErrPacket error, String reason) {
         abort(error, sequence.next(), reason);
+    }
+
+    /** The client's bytes could not be followed, or the proxy failed on them: the session ends with an error. */
+    void abort(Throwable cause) {
+        if (cause instanceof ClientProtocolViolation violation) {
+            abort(violation.error(), violation.getMessage());
+        } else if (cause instanceof TooLongFrameException) {
+            abort(ProxyErrors.packetTooLarge(identity.info().maxAllowedPacket()), cause.getMessage());
+        } else if (cause instanceof ProtocolException) {
+            // The proxy's own words on what is wrong with the client's bytes.
+            abort(ProxyErrors.malformedPacket(cause.getMessage()), cause.toString());
+        } else {
+            // The proxy's own failure: its text stays in the log, the client gets the connection id to quote.
+            log.warn("{}: unexpected failure", identity.logPrefix(), cause);
+            abort(ProxyErrors.internalError(identity.info().connectionId()), cause.toString());
+        }
     }
 
     void abort(ErrPacket error, int sequenceId, String reason) {

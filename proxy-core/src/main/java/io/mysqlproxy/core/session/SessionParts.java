@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.netty.channel.Channel;
 
 /**
@@ -35,13 +36,19 @@ record SessionParts(
             ClientSequence sequence) {
         SessionInfo info = identity.info();
         BackendLogin login = identity.login();
-        PreparedStatements statements = new PreparedStatements();
+        ProxyConfig.SessionLimits limits = services.sessionLimits();
+        PreparedStatements statements =
+                new PreparedStatements(limits.maxPreparedStatements(), limits.maxPreparedStatementBytes());
         ClientExchange exchange = new ClientExchange(session, info, sequence, framer, services.metrics());
         SessionLegs legs = new SessionLegs(services, exchange, statements);
         SessionTracker tracker = new SessionTracker(
                 legs,
                 new ReadYourWrites(services.routing().consistencyWaitTimeout()),
-                new SessionState(login.database(), login.characterSet(), services.consistencyOf(info.user())),
+                new SessionState(
+                        login.database(),
+                        login.characterSet(),
+                        services.consistencyOf(info.user()),
+                        limits.maxReplayedSetBytes()),
                 first.connection().loginOk().statusFlags());
         legs.adopt(first.backend(), first.connection());
         LegDispatch dispatch =

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 
@@ -18,6 +19,9 @@ public interface SessionServices extends SessionBackends, SessionRouting, Sessio
 
     /** How long a session may be idle before it gives its backend connections back (zero: never). */
     Duration returnAfterIdle();
+
+    /** What one session may keep (prepared statements, SET log), read as a session starts. */
+    ProxyConfig.SessionLimits sessionLimits();
 
     /** The live sessions by connection id, for KILL and shutdown. */
     SessionRegistry sessions();

@@ -19,11 +19,20 @@ import java.util.List;
  * <p>Replaying the text is exact because every backend applies the same statements in the same
  * order from the same starting point (a freshly reset connection). A statement repeated word for
  * word replaces its earlier copy, which keeps the log short for clients that re-send their SETs.
+ * The log is bounded in statements and bytes: a SET beyond either is not recorded, and the caller
+ * pins the session to its primary connection, where it ran ({@link io.mysqlproxy.core.route.Pin#SESSION_STATE_SIZE}).
  */
 final class SessionState {
 
     /** Beyond this many distinct SET statements the session is pinned to the primary instead. */
     static final int MAX_REPLAYED = 64;
+
+    /** Beyond this many bytes of SET text (session.max-replayed-set-bytes), likewise. */
+    private final long maxBytes;
+
+    private long bytes;
+    /** Whether a SET did not fit: the log is no longer replayed (the session is pinned), so it stops growing. */
+    private boolean full;
 
     record Entry(long version, byte[] sql) {}
 
@@ -38,7 +47,8 @@ final class SessionState {
     private Consistency consistency;
     private final Consistency defaultConsistency;
 
-    SessionState(String schema, int collation, Consistency consistency) {
+    SessionState(String schema, int collation, Consistency consistency, long maxBytes) {
+        this.maxBytes = maxBytes;
         this.schema = schema;
         this.collation = collation;
         this.consistency = consistency;
@@ -65,7 +75,16 @@ final class SessionState {
 
     /** Records a SET that succeeded; false if the log is full (the caller pins the session instead). */
     boolean record(byte[] sql) {
-        replay.removeIf(entry -> Arrays.equals(entry.sql(), sql));
+        if (full) {
+            return false;
+        }
+        replay.removeIf(entry -> {
+            if (!Arrays.equals(entry.sql(), sql)) {
+                return false;
+            }
+            bytes -= entry.sql().length;
+            return true;
+        });
         return append(sql) != null;
     }
 
@@ -76,6 +95,7 @@ final class SessionState {
     boolean lastInsertId(long id) {
         if (lastInsertId != null) {
             replay.remove(lastInsertId);
+            bytes -= lastInsertId.sql().length;
             lastInsertId = null;
         }
         if (id == 0) {
@@ -88,12 +108,19 @@ final class SessionState {
 
     /** Adds {@code sql} at the end of the log as its newest version; null if the log is full. */
     private Entry append(byte[] sql) {
-        if (replay.size() >= MAX_REPLAYED) {
+        if (full || replay.size() >= MAX_REPLAYED || bytes + sql.length > maxBytes) {
+            full = true;
             return null;
         }
         Entry entry = new Entry(++version, sql);
         replay.add(entry);
+        bytes += sql.length;
         return entry;
+    }
+
+    /** Bytes of SET text the log keeps. */
+    long bytes() {
+        return bytes;
     }
 
     /** The SET statements a backend at {@code applied} has not run yet, oldest first. */
@@ -133,6 +160,8 @@ final class SessionState {
     /** COM_RESET_CONNECTION: variables back to the server defaults, pins and the log gone, the schema kept. */
     void reset() {
         replay.clear();
+        bytes = 0;
+        full = false;
         lastInsertId = null;
         collation = BackendConnection.SERVER_DEFAULT_COLLATION;
         pins = 0;

@@ -94,7 +94,11 @@ final class UserChange implements ChangeUserHandler.Outcome {
         identity.changedTo(user.name(), login);
         OkPacket loginOk = fresh.loginOk();
         tracker.startOver(
-                new SessionState(login.database(), login.characterSet(), services.consistencyOf(user.name())),
+                new SessionState(
+                        login.database(),
+                        login.characterSet(),
+                        services.consistencyOf(user.name()),
+                        services.sessionLimits().maxReplayedSetBytes()),
                 loginOk.statusFlags());
         legs.adopt(started.backend(), fresh);
         idle.start();

@@ -54,6 +54,7 @@ class ConfigLoaderTest {
                         100, Duration.ofMinutes(10), 3, Duration.ofSeconds(1), Duration.ofSeconds(8), 10000),
                 config.client().failedLogins());
         assertEquals(0, config.user("app").orElseThrow().maxConnections(), "no per-user limit by default");
+        assertEquals(new ProxyConfig.SessionLimits(1024, 1L << 20, 64L << 10), config.session());
     }
 
     @Test
@@ -139,6 +140,9 @@ class ConfigLoaderTest {
                 "mysql-proxy.client.max-connect-errors = 0               | mysql-proxy.client.max-connect-errors",
                 "mysql-proxy.client.host-block-time = 0s                 | mysql-proxy.client.host-block-time",
                 "mysql-proxy.client.failed-login-max-hosts = 0           | mysql-proxy.client.failed-login-max-hosts",
+                "mysql-proxy.session.max-prepared-statements = 0        | mysql-proxy.session.max-prepared-statements",
+                "mysql-proxy.session.max-prepared-statement-bytes = 100 | mysql-proxy.session.max-prepared-statement-bytes",
+                "mysql-proxy.session.max-replayed-set-bytes = x         | mysql-proxy.session.max-replayed-set-bytes",
                 "mysql-proxy.discovery.mode = consul                     | mysql-proxy.discovery.mode",
                 "mysql-proxy.discovery.kubernetes.service = \"\"          | mysql-proxy.discovery.kubernetes.service",
                 "mysql-proxy.discovery.kubernetes.port = 0               | mysql-proxy.discovery.kubernetes.port",

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.wire.Packets;
@@ -288,7 +289,8 @@ class SessionContinuationTest {
     /** COM_STMT_PREPARE of 16 MiB or more whose rest arrives before its leg is ready: all of it goes out. */
     @Test
     void aSixteenMebibytePrepareWhoseRestArrivesBeforeTheLegIsReadyGoesOutWhole() {
-        rig = new SessionRig(1, true);
+        // The statement's text is more than session.max-prepared-statement-bytes allows by default.
+        rig = new SessionRig(1, true, new ProxyConfig.SessionLimits(1024, 64 << 20, 64 << 10));
         rig.loginConnection.close(); // the statement needs a new primary connection, which takes a while to log in
         rig.pool(rig.primary).holdNextBorrow();
         byte[] first = firstFrame("\u0016INSERT INTO golden (note) VALUES ('", "x");

@@ -5,6 +5,7 @@ import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.EmbeddedBackends;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.Topology;
@@ -74,11 +75,26 @@ final class SessionRig {
 
     /** As {@link #SessionRig(int, boolean, Consistency)}, the client having negotiated MariaDB's {@code mariaDbCapabilities}. */
     SessionRig(int replicas, boolean deprecateEof, Consistency consistency, int mariaDbCapabilities) {
+        this(replicas, deprecateEof, consistency, mariaDbCapabilities, TestSessionServices.DEFAULT_LIMITS);
+    }
+
+    /** As {@link #SessionRig(int, boolean)}, the session bounded by {@code limits}. */
+    SessionRig(int replicas, boolean deprecateEof, ProxyConfig.SessionLimits limits) {
+        this(replicas, deprecateEof, Consistency.EVENTUAL, 0, limits);
+    }
+
+    private SessionRig(
+            int replicas,
+            boolean deprecateEof,
+            Consistency consistency,
+            int mariaDbCapabilities,
+            ProxyConfig.SessionLimits limits) {
         this.mariaDbCapabilities = mariaDbCapabilities;
         for (int i = 1; i <= replicas; i++) {
             this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
         }
-        services = new TestSessionServices(Topology.of(primary, List.copyOf(this.replicas)), deprecateEof, consistency);
+        services = new TestSessionServices(
+                Topology.of(primary, List.copyOf(this.replicas)), deprecateEof, consistency, limits);
         services.addUser(USER, PASSWORD);
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()

@@ -65,8 +65,18 @@ final class TestSessionServices implements SessionServices {
     private final AtomicReference<ProxyConfig.OutageBuffer> outageBuffer =
             new AtomicReference<>(new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000));
     private final PrimaryOutageBuffer primaryBuffer;
+    private final ProxyConfig.SessionLimits sessionLimits;
 
     TestSessionServices(Topology topology, boolean deprecateEof, Consistency consistency) {
+        this(topology, deprecateEof, consistency, DEFAULT_LIMITS);
+    }
+
+    /** reference.conf's session limits. */
+    static final ProxyConfig.SessionLimits DEFAULT_LIMITS = new ProxyConfig.SessionLimits(1024, 1 << 20, 64 << 10);
+
+    TestSessionServices(
+            Topology topology, boolean deprecateEof, Consistency consistency, ProxyConfig.SessionLimits limits) {
+        this.sessionLimits = limits;
         this.topology = topology;
         this.consistency = consistency;
         for (Backend backend : topology.all()) {
@@ -124,6 +134,11 @@ final class TestSessionServices implements SessionServices {
     @Override
     public PrimaryOutageBuffer primaryBuffer() {
         return primaryBuffer;
+    }
+
+    @Override
+    public ProxyConfig.SessionLimits sessionLimits() {
+        return sessionLimits;
     }
 
     @Override

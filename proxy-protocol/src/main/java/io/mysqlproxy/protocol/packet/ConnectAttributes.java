@@ -9,7 +9,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The CONNECT_ATTRS block shared by HandshakeResponse41 and COM_CHANGE_USER: lenenc total, then key/value pairs. */
+/**
+ * The CONNECT_ATTRS block shared by HandshakeResponse41 and COM_CHANGE_USER: lenenc total, then
+ * key/value pairs. Read leniently, as the proxy passes the pairs on in its own logins to backends.
+ */
 final class ConnectAttributes {
 
     private ConnectAttributes() {}
@@ -22,7 +25,12 @@ final class ConnectAttributes {
         ByteBuf block = buf.readSlice((int) total);
         Map<String, String> attributes = new LinkedHashMap<>();
         while (block.isReadable()) {
-            attributes.put(Lenenc.readString(block), Lenenc.readString(block));
+            String key = Lenenc.readString(block);
+            String value = Lenenc.readString(block);
+            // A NULL key names nothing the server could store: dropped; a NULL value passes on as empty.
+            if (key != null) {
+                attributes.put(key, value == null ? "" : value);
+            }
         }
         return Collections.unmodifiableMap(attributes);
     }

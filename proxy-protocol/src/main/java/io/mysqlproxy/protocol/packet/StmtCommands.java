@@ -35,6 +35,23 @@ public final class StmtCommands {
     }
 
     /**
+     * Whether a COM_STMT_EXECUTE of a statement with {@code parameters} holds its parameter header:
+     * the NULL bitmap and new-params-bound flag after id, flags and iteration count, and the types
+     * when that flag is set. The values are the server's to check.
+     */
+    public static boolean executeHoldsParameterHeader(ByteBuf frame, int parameters) {
+        if (parameters <= 0) {
+            return true;
+        }
+        int end = frame.readerIndex() + Packets.HEADER_SIZE + Packets.payloadLength(frame);
+        int flag = frame.readerIndex() + EXECUTE_PARAMS_OFFSET + (parameters + 7) / 8;
+        if (flag >= end) {
+            return false;
+        }
+        return frame.getByte(flag) != 1 || flag + 1 + 2L * parameters <= end;
+    }
+
+    /**
      * The parameter types (2 bytes per parameter) carried by a COM_STMT_EXECUTE with its
      * new-params-bound flag set, or {@code null} when the flag is clear or there are no parameters.
      */

@@ -74,11 +74,13 @@ public final class Lenenc {
 
     /** Reads length-encoded bytes; {@code null} for the NULL marker. */
     public static byte[] readBytes(ByteBuf buf) {
+        boolean nullMarker = buf.isReadable() && buf.getUnsignedByte(buf.readerIndex()) == 0xfb;
         long length = readInt(buf);
-        if (length == NULL) {
+        if (nullMarker) {
             return null;
         }
-        if (length > buf.readableBytes()) {
+        // An 8-byte length of 2^63 or more reads as negative (and 2^64-1 as NULL's -1): no packet holds it.
+        if (length < 0 || length > buf.readableBytes()) {
             throw new ProtocolException("length-encoded string of " + length + " bytes overruns the packet");
         }
         byte[] bytes = new byte[(int) length];

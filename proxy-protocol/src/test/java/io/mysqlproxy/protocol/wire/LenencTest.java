@@ -69,4 +69,23 @@ class LenencTest {
             buf.release();
         }
     }
+
+    @Test
+    void lengthOf2To63OrMoreIsRejectedNotAllocated() {
+        // 0xfe then 2^63 (negative as a long) and 2^64-1 (-1, which must not read as NULL either).
+        ByteBuf negative = Unpooled.wrappedBuffer(new byte[] {(byte) 0xfe, 0, 0, 0, 0, 0, 0, 0, (byte) 0x80, 'a'});
+        assertThrows(ProtocolException.class, () -> Lenenc.readBytes(negative));
+        ByteBuf minusOne = Unpooled.wrappedBuffer(new byte[] {
+            (byte) 0xfe,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff
+        });
+        assertThrows(ProtocolException.class, () -> Lenenc.readString(minusOne));
+    }
 }
