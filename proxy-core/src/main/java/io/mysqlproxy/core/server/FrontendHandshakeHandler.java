@@ -30,7 +30,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -273,7 +272,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 ErrPacket error = f.cause() instanceof BackendException b
                         ? b.error()
                         : ProxyErrors.cannotConnect(
-                                runtime.config().backends().primary().toString(), String.valueOf(f.cause()));
+                                runtime.config().backends().primary().toString(),
+                                "see mysql-proxy's log, connection " + connectionId);
                 log.warn(
                         "[conn {}] {}: backend login for user '{}' failed: {}",
                         connectionId,
@@ -361,12 +361,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.info("[conn {}] {}: closing during handshake: {}", connectionId, remote(ctx), cause.toString());
-        ErrPacket error = cause instanceof TooLongFrameException
-                ? ProxyErrors.packetTooLarge(
-                        runtime.config().client().beforeLogin().maxPacket())
-                : ProxyErrors.badHandshake(String.valueOf(cause.getMessage()));
-        fail(ctx, error, expectedSequence);
+        int cap = runtime.config().client().beforeLogin().maxPacket();
+        fail(ctx, HandshakeFailure.answer(cause, cap, connectionId, remote(ctx)), expectedSequence);
     }
 
     private static String remote(ChannelHandlerContext ctx) {

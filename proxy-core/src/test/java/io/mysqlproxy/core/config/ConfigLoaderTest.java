@@ -259,7 +259,7 @@ class ConfigLoaderTest {
                 .pool();
         assertEquals(16, defaults.maxIdlePerKey());
         assertEquals(Duration.ofSeconds(10), defaults.excessIdleTimeout());
-        assertEquals(900, defaults.maxPerUser(), "90 % of 1000");
+        assertEquals(Integer.MAX_VALUE, defaults.maxPerUser(), "no share by default");
         ProxyConfig.Pool small = ConfigLoader.load(
                         Optional.of(file(MINIMAL
                                 + "mysql-proxy.backends.pool { max-connections = 3, max-per-user-percent = 10 }\n")),

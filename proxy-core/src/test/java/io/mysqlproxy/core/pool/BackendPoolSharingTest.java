@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.mysqlproxy.core.pool.PoolLogins.APP;
+import static io.mysqlproxy.core.pool.PoolLogins.OTHER;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -36,18 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BackendPoolSharingTest {
 
     private static final Duration LONG = Duration.ofSeconds(30);
-    private static final int CAPABILITIES = Capability.maskOf(
-            Capability.PROTOCOL_41,
-            Capability.SECURE_CONNECTION,
-            Capability.PLUGIN_AUTH,
-            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
-            Capability.TRANSACTIONS,
-            Capability.MULTI_RESULTS,
-            Capability.DEPRECATE_EOF);
-    private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 0, 45, null, null);
     private static final BackendLogin APP_MULTI =
-            new BackendLogin("app", "pw", CAPABILITIES | Capability.MULTI_STATEMENTS.mask(), 0, 45, null, null);
-    private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 0, 45, null, null);
+            PoolLogins.login("app", PoolLogins.CAPABILITIES | Capability.MULTI_STATEMENTS.mask(), 0);
 
     private FakeMySqlServer server;
     private EventLoopGroup loops;

@@ -8,7 +8,6 @@ import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.pool.FakeMySqlServer.ResetAnswer;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
-import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.netty.channel.EventLoop;
@@ -24,6 +23,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static io.mysqlproxy.core.pool.PoolLogins.APP;
+import static io.mysqlproxy.core.pool.PoolLogins.OTHER;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,19 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BackendPoolTest {
 
     private static final Duration LONG = Duration.ofSeconds(30);
-    private static final int CAPABILITIES = Capability.maskOf(
-            Capability.PROTOCOL_41,
-            Capability.SECURE_CONNECTION,
-            Capability.PLUGIN_AUTH,
-            Capability.PLUGIN_AUTH_LENENC_CLIENT_DATA,
-            Capability.TRANSACTIONS,
-            Capability.MULTI_RESULTS,
-            Capability.DEPRECATE_EOF);
-    private static final BackendLogin APP = new BackendLogin("app", "pw", CAPABILITIES, 0, 45, null, null);
-    private static final BackendLogin OTHER = new BackendLogin("other", "pw", CAPABILITIES, 0, 45, null, null);
     /** app again, from a client that negotiated MariaDB's extended column metadata. */
     private static final BackendLogin APP_EXTENDED =
-            new BackendLogin("app", "pw", CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask(), 45, null, null);
+            PoolLogins.login("app", PoolLogins.CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask());
 
     private FakeMySqlServer server;
     private EventLoopGroup loops;
@@ -199,7 +190,7 @@ class BackendPoolTest {
     @Test
     void aSchemaChangedUnseenIsUnknownAfterTheReset() throws Exception {
         pool(2, LONG, LONG);
-        BackendLogin onApp = new BackendLogin("app", "pw", CAPABILITIES, 0, 45, "app", null);
+        BackendLogin onApp = new BackendLogin("app", "pw", PoolLogins.CAPABILITIES, 0, 45, "app", null);
         BackendConnection changed = borrowNow(loopA, onApp);
         loopA.submit(changed::schemaChangedUnseen).get(5, TimeUnit.SECONDS);
         assertTrue(changed.onSchema("app"), "the session that changed it keeps it as it is");
