@@ -23,6 +23,7 @@ public final class StatementClassifier {
     private static final int DIAGNOSTICS = StatementFlag.DIAGNOSTICS.bit();
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
     private static final int MULTI_PROXY_ADMIN = StatementFlag.MULTI_PROXY_ADMIN.bit();
+    private static final int MULTI_KILL = StatementFlag.MULTI_KILL.bit();
 
     private StatementClassifier() {}
 
@@ -70,6 +71,8 @@ public final class StatementClassifier {
             }
             if (kind == StatementKind.PROXY_ADMIN) {
                 union |= MULTI_PROXY_ADMIN;
+            } else if (kind == StatementKind.KILL) {
+                union |= MULTI_KILL;
             }
         }
         int malformed = lx.malformed() ? MALFORMED : 0;

@@ -43,6 +43,8 @@ public enum StatementFlag {
     MULTI_SESSION_STATE(false),
     /** In a MULTI: a part is one of the proxy's admin statements, which must be sent alone. */
     MULTI_PROXY_ADMIN(false),
+    /** In a MULTI: a part is a KILL, which names proxy connection ids that only the proxy can map. */
+    MULTI_KILL(false),
     /** SET autocommit to 1 / ON / TRUE. */
     AUTOCOMMIT_ON(false),
     /** SET autocommit to 0 / OFF / FALSE. */

@@ -28,6 +28,7 @@ final class CommandIntake {
     private static final Logger log = LoggerFactory.getLogger(CommandIntake.class);
     private static final String CONSISTENCY_SETTING = "proxy_consistency";
     static final String UNMAPPED_KILL = "KILL other than KILL [CONNECTION | QUERY] <connection id> through mysql-proxy";
+    static final String KILL_IN_MULTI = "KILL in a multi-statement through mysql-proxy (send it alone)";
 
     private final CommandContext session;
     private final ClientReplies replies;
@@ -147,6 +148,11 @@ final class CommandIntake {
                 // KILL USER, KILL QUERY ID, an expression: on the primary it would name its threads, other clients'.
                 replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
             }
+            return true;
+        }
+        if (classification.has(StatementFlag.MULTI_KILL)) {
+            // On the primary it would name a server thread by a proxy connection id: another client's.
+            replies.reply(ProxyErrors.notSupported(KILL_IN_MULTI), 1);
             return true;
         }
         if (classification.kind() == StatementKind.SESSION_SET && sql != null) {

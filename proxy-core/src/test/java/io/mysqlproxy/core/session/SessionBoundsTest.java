@@ -176,6 +176,15 @@ class SessionBoundsTest {
         }
         rig.clientSends(prepare("KILL ?"));
         assertEquals(hexOf(refusal), hexOf(rig.clientReceived()), "a prepared KILL");
+        byte[] inMulti = Wire.err(
+                1,
+                ProxyErrors.ER_NOT_SUPPORTED_YET,
+                "42000",
+                "This version of MySQL doesn't yet support '" + CommandIntake.KILL_IN_MULTI + "'");
+        for (String multi : new String[] {"kill 5; select sleep(0.05)", "SELECT 1; KILL QUERY 7"}) {
+            rig.clientSends(query(multi));
+            assertEquals(hexOf(inMulti), hexOf(rig.clientReceived()), multi);
+        }
         assertEquals(0, serverReceived(rig.loginConnection).length, "nothing reaches the primary");
     }
 
