@@ -42,6 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TestBedExtension.class)
 class CommandFuzzIT {
 
+    private static final org.slf4j.Logger log = LoggerFactory.getLogger(CommandFuzzIT.class);
+
     private static final int COMMANDS = Integer.getInteger("fuzz.commands", 50_000);
     private static final long SEED = Long.getLong("fuzz.seed", 20261206L);
     private static final int ER_NET_READ_ERROR = 1158;
@@ -93,7 +95,7 @@ class CommandFuzzIT {
             String figures = "seed " + SEED + ": " + sent + " commands in " + sessions + " sessions (" + ended
                     + " ended by the proxy) in " + seconds + " s; bystander rounds " + bystanderRounds
                     + "; discarded backend connections " + discards + "; by command " + sentByCommand();
-            System.err.println("CommandFuzzIT " + figures);
+            log.info("{}", figures);
             List<String> problems = new ArrayList<>();
             for (ILoggingEvent event : events.list) {
                 String message = event.getFormattedMessage();
