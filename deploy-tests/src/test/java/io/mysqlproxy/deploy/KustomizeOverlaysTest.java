@@ -259,6 +259,11 @@ class KustomizeOverlaysTest {
         // proxy-k8s reads EndpointSlices (v1 Endpoints on old clusters) and never Pods: a pod's name comes from
         // the endpoint's targetRef.
         assertEquals(new TreeSet<>(Set.of("discovery.k8s.io/endpointslices", "/endpoints")), granted);
+        // So discovery checks no pod label (that needs the pods watch), and takes the rendered StatefulSet's pods.
+        Config discovery = shippedProxyConfig(rendered).getConfig("mysql-proxy.discovery.kubernetes");
+        assertEquals("", discovery.getString("pod-label"));
+        assertEquals(rendered.database().getMetadata().getName(), discovery.getString("statefulset"));
+        assertEquals(rendered.database().getSpec().getServiceName(), discovery.getString("service"));
 
         RoleBinding binding = rendered.one(RoleBinding.class, "mysql-proxy-discovery");
         assertEquals("Role", binding.getRoleRef().getKind());
