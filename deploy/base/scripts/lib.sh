@@ -63,12 +63,28 @@ is_primary() { (( ORDINAL == 0 )); }
 
 is_initialised() { [[ -f $DATA_DIR/$INIT_MARKER ]]; }
 
-# Passwords end up inside SQL string literals and option files; rather than escape for both, refuse
-# the few characters that would need it (generate them with e.g. `openssl rand -base64 24`).
+# Passwords may hold any printable character: everything that writes one into an option file or a SQL
+# statement quotes it with option_value or sql_string. Control characters (a newline...) are refused.
 require_password() {
   local name="$1"
   [[ -n ${!name:-} ]] || die "$name is not set (it comes from the mysql-credentials Secret)"
-  [[ ${!name} != *[\'\"\\\`$'\n']* ]] || die "$name must not contain quotes, backslashes or newlines"
+  [[ ${!name} != *[[:cntrl:]]* ]] || die "$name must not contain control characters such as a newline"
+}
+
+# option_value VALUE: VALUE as an option file value. Unquoted, a # starts a comment and surrounding spaces are
+# dropped; inside double quotes only \ and " need a backslash (the same rules for MySQL and MariaDB).
+option_value() {
+  local value="${1//"\\"/"\\\\"}"
+  value="${value//"\""/"\\\""}"
+  printf '"%s"' "$value"
+}
+
+# sql_string VALUE: VALUE as a SQL string literal: ' doubled, \ escaped (the scripts' sessions never run
+# with sql_mode NO_BACKSLASH_ESCAPES, under which a backslash would stand for itself).
+sql_string() {
+  local value="${1//"\\"/"\\\\"}"
+  value="${value//"'"/"''"}"
+  printf "'%s'" "$value"
 }
 
 # Cleanup hooks run when the script exits, however it exits: last registered, first run.
@@ -95,6 +111,6 @@ make_options_file() {
   OPTIONS_FILE="$(umask 077 && mktemp "$_private_dir/options.XXXXXX")"
   {
     [[ ! -f $CONF_DIR/my.cnf ]] || printf '!include %s\n' "$CONF_DIR/my.cnf"
-    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$user" "$password"
+    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$(option_value "$user")" "$(option_value "$password")"
   } > "$OPTIONS_FILE"
 }
