@@ -120,15 +120,19 @@ SQL
   stop_temp_server
 }
 
-# MariaDB: the peer's serve-backup.sh streams `mariadb-backup --backup` over TCP; it is unpacked,
-# prepared, and its GTID position becomes this replica's starting point.
+# MariaDB: the peer's serve-backup.sh streams `mariadb-backup --backup` over mutually authenticated TLS
+# (this pod's certificate for the peer; the peer's, for the name $CLONE_PEER_HOST, for us); it is unpacked,
+# prepared, and its GTID position becomes this replica's starting point. A refused handshake is an empty
+# stream, retried like a peer that is not up yet.
 receive_mariadb_backup() {
-  socat -u "TCP:$CLONE_PEER_HOST:$CLONE_PEER_PORT,connect-timeout=10" STDOUT | mbstream -x -C "$staging" &&
+  socat -u "OPENSSL:$CLONE_PEER_HOST:$CLONE_PEER_PORT,connect-timeout=10,$(socat_tls_options)" STDOUT |
+    mbstream -x -C "$staging" &&
     # The info file is streamed last: without it the stream was cut short.
     compgen -G "$staging/*backup_info" >/dev/null
 }
 
 clone_mariadb() {
+  require_tls_files
   local deadline=$((SECONDS + ${CLONE_TIMEOUT:-1800}))
   until receive_mariadb_backup; do
     (( SECONDS < deadline )) || die "no complete backup from $CLONE_PEER_HOST:$CLONE_PEER_PORT within ${CLONE_TIMEOUT:-1800}s"

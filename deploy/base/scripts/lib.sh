@@ -15,6 +15,9 @@ RUN_DIR="${RUN_DIR:-/run/mysqld}"                # socket and pid file
 TMP_DIR="${TMP_DIR:-/tmp}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
 CLONE_PORT="${CLONE_PORT:-3307}"                 # MariaDB only: where serve-backup.sh streams backups
+# ca.crt, tls.crt, tls.key: the Secret mysql-tls, one certificate for every database pod (DNS names *.mysql...),
+# for server and client authentication alike. The seeding transport (serve-backup.sh) uses it both ways.
+MYSQL_TLS_DIR="${MYSQL_TLS_DIR:-/etc/mysql/tls}"
 SERVER_ID_OFFSET="${SERVER_ID_OFFSET:-100}"      # server_id 0 means "no replication", so never use it
 SOCKET="${SOCKET:-$RUN_DIR/mysqld.sock}"
 
@@ -85,6 +88,22 @@ sql_string() {
   local value="${1//"\\"/"\\\\"}"
   value="${value//"'"/"''"}"
   printf "'%s'" "$value"
+}
+
+# The seeding transport's TLS files must be there before socat is started: its own errors come per
+# connection, long after.
+require_tls_files() {
+  local file
+  for file in ca.crt tls.crt tls.key; do
+    [[ -r $MYSQL_TLS_DIR/$file ]] || die "$MYSQL_TLS_DIR/$file is missing (it comes from the mysql-tls Secret)"
+  done
+}
+
+# socat's options for either end of the seeding transport: present this pod's certificate, and accept
+# only a peer whose certificate the deploy's CA signed (the client also checks the server's name, which
+# socat takes from the address it connects to). Paths with a comma or colon would need socat's quoting.
+socat_tls_options() {
+  printf 'cert=%s,key=%s,cafile=%s,verify=1' "$MYSQL_TLS_DIR/tls.crt" "$MYSQL_TLS_DIR/tls.key" "$MYSQL_TLS_DIR/ca.crt"
 }
 
 # Cleanup hooks run when the script exits, however it exits: last registered, first run.

@@ -187,6 +187,22 @@ class BootstrapScriptsTest {
                 "  ");
     }
 
+    /** serve-backup.sh never listens without the certificates that keep its stream to the database pods. */
+    @Test
+    void theBackupServerRefusesToStartWithoutItsCertificates(@TempDir Path dir) {
+        Map<String, String> env = env(dir, Repo.deploy().resolve("components/mariadb/config"), dir, "mysql-0");
+        env.put("MYSQL_ROOT_PASSWORD", "x");
+        env.put("MYSQL_TLS_DIR", dir.resolve("no-tls").toString());
+        List<String> command =
+                List.of("bash", Repo.scripts().resolve("serve-backup.sh").toString());
+        Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(1));
+        assertEquals(1, result.exitCode(), result.output());
+        assertTrue(
+                result.output()
+                        .contains(dir.resolve("no-tls/ca.crt") + " is missing (it comes from the mysql-tls Secret)"),
+                result.output());
+    }
+
     /** Runs {@code snippet} in bash after sourcing lib.sh, as the scripts do. */
     private static Commands.Result lib(Path dir, Map<String, String> env, String snippet) {
         List<String> command = List.of(
