@@ -15,6 +15,9 @@ RUN_DIR="${RUN_DIR:-/run/mysqld}"                # socket and pid file
 TMP_DIR="${TMP_DIR:-/tmp}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
 CLONE_PORT="${CLONE_PORT:-3307}"                 # MariaDB only: where serve-backup.sh streams backups
+# ca.crt, tls.crt, tls.key: the Secret mysql-tls, one certificate for every database pod (DNS names *.mysql...),
+# for server and client authentication alike. The seeding transport (serve-backup.sh) uses it both ways.
+MYSQL_TLS_DIR="${MYSQL_TLS_DIR:-/etc/mysql/tls}"
 SERVER_ID_OFFSET="${SERVER_ID_OFFSET:-100}"      # server_id 0 means "no replication", so never use it
 SOCKET="${SOCKET:-$RUN_DIR/mysqld.sock}"
 
@@ -63,12 +66,44 @@ is_primary() { (( ORDINAL == 0 )); }
 
 is_initialised() { [[ -f $DATA_DIR/$INIT_MARKER ]]; }
 
-# Passwords end up inside SQL string literals and option files; rather than escape for both, refuse
-# the few characters that would need it (generate them with e.g. `openssl rand -base64 24`).
+# Passwords may hold any printable character: everything that writes one into an option file or a SQL
+# statement quotes it with option_value or sql_string. Control characters (a newline...) are refused.
 require_password() {
   local name="$1"
   [[ -n ${!name:-} ]] || die "$name is not set (it comes from the mysql-credentials Secret)"
-  [[ ${!name} != *[\'\"\\\`$'\n']* ]] || die "$name must not contain quotes, backslashes or newlines"
+  [[ ${!name} != *[[:cntrl:]]* ]] || die "$name must not contain control characters such as a newline"
+}
+
+# option_value VALUE: VALUE as an option file value. Unquoted, a # starts a comment and surrounding spaces are
+# dropped; inside double quotes only \ and " need a backslash (the same rules for MySQL and MariaDB).
+option_value() {
+  local value="${1//"\\"/"\\\\"}"
+  value="${value//"\""/"\\\""}"
+  printf '"%s"' "$value"
+}
+
+# sql_string VALUE: VALUE as a SQL string literal: ' doubled, \ escaped (the scripts' sessions never run
+# with sql_mode NO_BACKSLASH_ESCAPES, under which a backslash would stand for itself).
+sql_string() {
+  local value="${1//"\\"/"\\\\"}"
+  value="${value//"'"/"''"}"
+  printf "'%s'" "$value"
+}
+
+# The seeding transport's TLS files must be there before socat is started: its own errors come per
+# connection, long after.
+require_tls_files() {
+  local file
+  for file in ca.crt tls.crt tls.key; do
+    [[ -r $MYSQL_TLS_DIR/$file ]] || die "$MYSQL_TLS_DIR/$file is missing (it comes from the mysql-tls Secret)"
+  done
+}
+
+# socat's options for either end of the seeding transport: present this pod's certificate, and accept
+# only a peer whose certificate the deploy's CA signed (the client also checks the server's name, which
+# socat takes from the address it connects to). Paths with a comma or colon would need socat's quoting.
+socat_tls_options() {
+  printf 'cert=%s,key=%s,cafile=%s,verify=1' "$MYSQL_TLS_DIR/tls.crt" "$MYSQL_TLS_DIR/tls.key" "$MYSQL_TLS_DIR/ca.crt"
 }
 
 # Cleanup hooks run when the script exits, however it exits: last registered, first run.
@@ -95,6 +130,6 @@ make_options_file() {
   OPTIONS_FILE="$(umask 077 && mktemp "$_private_dir/options.XXXXXX")"
   {
     [[ ! -f $CONF_DIR/my.cnf ]] || printf '!include %s\n' "$CONF_DIR/my.cnf"
-    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$user" "$password"
+    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$(option_value "$user")" "$(option_value "$password")"
   } > "$OPTIONS_FILE"
 }

@@ -470,6 +470,35 @@ class KustomizeOverlaysTest {
                 template.getSpec().getInitContainers().stream()
                         .map(Container::getName)
                         .toList());
+        if (mariadb) {
+            assertSeedingTlsMounted(template);
+        }
+    }
+
+    /**
+     * Both ends of the MariaDB seeding transport read Secret mysql-tls where lib.sh's MYSQL_TLS_DIR points by default:
+     * the backup-server sidecar and the init-data container of the replica it seeds.
+     */
+    private static void assertSeedingTlsMounted(PodTemplateSpec template) throws IOException {
+        Matcher dflt = Pattern.compile("MYSQL_TLS_DIR=\"\\$\\{MYSQL_TLS_DIR:-([^}]+)}\"")
+                .matcher(Files.readString(Repo.scripts().resolve("lib.sh")));
+        assertTrue(dflt.find(), "lib.sh sets MYSQL_TLS_DIR's default");
+        var tls = template.getSpec().getVolumes().stream()
+                .filter(v -> v.getSecret() != null
+                        && "mysql-tls".equals(v.getSecret().getSecretName()))
+                .toList();
+        assertEquals(1, tls.size(), "one volume of Secret mysql-tls: " + tls);
+        for (Container container : allContainers(template)) {
+            if (!Set.of("init-data", "backup-server").contains(container.getName())) {
+                continue;
+            }
+            assertTrue(
+                    container.getVolumeMounts().stream()
+                            .anyMatch(m -> m.getName().equals(tls.get(0).getName())
+                                    && m.getMountPath().equals(dflt.group(1))
+                                    && Boolean.TRUE.equals(m.getReadOnly())),
+                    container.getName() + " mounts mysql-tls read-only at " + dflt.group(1));
+        }
     }
 
     @ParameterizedTest
