@@ -4,7 +4,7 @@
 # what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck debootstrap gcc libc6-dev "$@")
+packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck debootstrap gcc libc6-dev openssl "$@")
 
 missing=()
 for package in "${packages[@]}"; do
