@@ -14,7 +14,8 @@ import java.util.Optional;
  * {@link ServerFlavour}: MariaDB or Oracle MySQL. Replicas run with {@code read_only=ON} (MySQL: and
  * {@code super_read_only=ON}). Accounts are in {@link DbAccount}; the
  * application schema is {@link #APP_DATABASE}. Unless {@link TestBedTlsMode} says {@code off}, every server presents
- * a certificate of the bed's own CA ({@link #tls()}); the bed's own connections and replication stay plain.
+ * a certificate of the bed's own CA ({@link #tls()}); the bed sets up no TLS for its own connections or for
+ * replication.
  *
  * <p>Servers may be killed, stopped and restarted by tests; {@link #heal()} brings the topology back.
  * {@link #close()} destroys everything; if it is never called, a JVM shutdown hook kills the servers.
