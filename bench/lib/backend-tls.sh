@@ -28,4 +28,15 @@ backend_tls_start() {
   echo "backend TLS: off on 127.0.0.1:$off_port, verify-ca against $ca on 127.0.0.1:$on_port"
   proxy_process_start "$off_port" "$off_admin" "" "backends.tls.mode = disabled"
   proxy_process_start "$on_port" "$on_admin" "" "backends.tls { mode = verify-ca, ca = \"$ca\" }"
+  # A build without backends.tls ignores the key and would compare plain with plain: the cipher of the
+  # backend session, which the proxy passes through, tells them apart.
+  backend_cipher "$on_port" | grep -q . \
+    || { echo "the proxy on $on_port does not encrypt to the backends: a build without backends.tls?" >&2; return 1; }
+  [ -z "$(backend_cipher "$off_port")" ] \
+    || { echo "the proxy on $off_port encrypts to the backends with backends.tls.mode = disabled" >&2; return 1; }
+}
+
+# backend_cipher PORT: Ssl_cipher as a client of the proxy on PORT sees it, empty when not encrypted.
+backend_cipher() {
+  mariadb -h127.0.0.1 -P"$1" -uapp -papp-secret app --skip-ssl -Nse "SHOW SESSION STATUS LIKE 'Ssl_cipher'" | cut -f2
 }
