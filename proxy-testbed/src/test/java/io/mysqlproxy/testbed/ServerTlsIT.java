@@ -20,14 +20,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The servers' TLS as a verifying client sees it: Connector/J with {@code sslMode=VERIFY_CA} and a trust store
- * holding only the bed's CA, on the flavour this JVM runs.
+ * holding only the bed's CA, on the flavour this JVM runs. Not named {@code Test*}, which Surefire would run too.
  */
 @ExtendWith(TestBedExtension.class)
-class TestBedTlsIT {
+class ServerTlsIT {
 
     private final ReplicatedTestBed bed;
 
-    TestBedTlsIT(ReplicatedTestBed bed) {
+    ServerTlsIT(ReplicatedTestBed bed) {
         this.bed = bed;
     }
 
