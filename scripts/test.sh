@@ -2,7 +2,8 @@
 # Runs the whole test suite: unit tests (Surefire) and integration tests (Failsafe) against real
 # MariaDB servers, then the integration tests again against real Oracle MySQL 9.7 servers, with
 # Netty's leak detector at PARANOID. Fails on any test failure or leak. Arguments go to both Maven
-# runs (e.g. -Dit.test=ReadWriteSplitIT).
+# runs (e.g. -Dit.test=ReadWriteSplitIT, or -Dtestbed.backend-tls=off to start the servers without the
+# test bed's TLS certificates).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -83,6 +83,8 @@ final class DemoCommand {
             for (TestBedServer replica : bed.replicas()) {
                 out.println("  replica   " + describe(replica));
             }
+            // What a client that verifies the servers (the proxy's backends.tls.ca, the mariadb CLI's --ssl-ca) trusts.
+            bed.tls().ifPresent(tls -> out.println("  server CA " + tls.caCertificate()));
             out.println("  proxy     127.0.0.1:" + server.port());
             out.println();
             out.println("Connect with:");

@@ -2,6 +2,7 @@ package io.mysqlproxy.testbed;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The {@code mariadbd} command line of one test-bed server: isolated, loopback-only, small, binlogging with GTIDs. */
 final class MariaDbCommandLine {
@@ -11,7 +12,13 @@ final class MariaDbCommandLine {
 
     private MariaDbCommandLine() {}
 
-    static List<String> build(ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
+    static List<String> build(
+            ServerBinaries binaries,
+            ServerLayout layout,
+            int serverId,
+            int port,
+            boolean readOnly,
+            Optional<TestBedTls> tls) {
         List<String> args = new ArrayList<>();
         args.add(binaries.server().toString());
         // Must come first; the machine's /etc/mysql config (Debian's socket, log and bind settings) must not leak in.
@@ -49,6 +56,8 @@ final class MariaDbCommandLine {
         if (readOnly) {
             args.add("--read-only=ON");
         }
+        // Setting the files turns TLS on; plain connections stay allowed, as the bed's own ones are plain.
+        tls.ifPresent(files -> args.addAll(files.serverOptions()));
         return args;
     }
 }

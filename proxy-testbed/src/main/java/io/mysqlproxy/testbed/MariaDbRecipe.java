@@ -3,6 +3,7 @@ package io.mysqlproxy.testbed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** MariaDB (Debian's 10.11 or a tarball): {@code mariadb-install-db}, MASTER_USE_GTID, mysql_native_password. */
 final class MariaDbRecipe implements ServerRecipe {
@@ -56,8 +57,13 @@ final class MariaDbRecipe implements ServerRecipe {
 
     @Override
     public List<String> commandLine(
-            ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
-        return MariaDbCommandLine.build(binaries, layout, serverId, port, readOnly);
+            ServerBinaries binaries,
+            ServerLayout layout,
+            int serverId,
+            int port,
+            boolean readOnly,
+            Optional<TestBedTls> tls) {
+        return MariaDbCommandLine.build(binaries, layout, serverId, port, readOnly, tls);
     }
 
     /**
@@ -115,7 +121,7 @@ final class MariaDbRecipe implements ServerRecipe {
 
     @Override
     public String jdbcOptions() {
-        // The servers have no TLS certificates; saying so up front spares Connector/J a pointless negotiation.
+        // Saying so up front spares Connector/J a TLS negotiation on every readiness poll.
         return "sslMode=DISABLED";
     }
 }

@@ -2,6 +2,7 @@ package io.mysqlproxy.testbed;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The {@code mysqld} command line of one MySQL test-bed server: isolated, loopback-only, small, GTID binlogs. */
 final class MySqlCommandLine {
@@ -11,7 +12,13 @@ final class MySqlCommandLine {
 
     private MySqlCommandLine() {}
 
-    static List<String> build(ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
+    static List<String> build(
+            ServerBinaries binaries,
+            ServerLayout layout,
+            int serverId,
+            int port,
+            boolean readOnly,
+            Optional<TestBedTls> tls) {
         List<String> args = new ArrayList<>();
         args.add(binaries.server().toString());
         // Must come first; no option file of this machine (MariaDB's /etc/mysql) may leak in.
@@ -52,6 +59,8 @@ final class MySqlCommandLine {
             args.add("--read-only=ON");
             args.add("--super-read-only=ON");
         }
+        // Instead of the self-signed set mysqld generated in the data directory, which nothing can verify.
+        tls.ifPresent(files -> args.addAll(files.serverOptions()));
         return args;
     }
 }

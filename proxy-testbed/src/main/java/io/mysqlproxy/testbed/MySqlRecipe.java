@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Oracle MySQL 9.7 LTS: {@code mysqld --initialize-insecure}, SOURCE_AUTO_POSITION, caching_sha2_password (9.x has
@@ -59,8 +60,13 @@ final class MySqlRecipe implements ServerRecipe {
 
     @Override
     public List<String> commandLine(
-            ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly) {
-        return MySqlCommandLine.build(binaries, layout, serverId, port, readOnly);
+            ServerBinaries binaries,
+            ServerLayout layout,
+            int serverId,
+            int port,
+            boolean readOnly,
+            Optional<TestBedTls> tls) {
+        return MySqlCommandLine.build(binaries, layout, serverId, port, readOnly, tls);
     }
 
     /** SHOW REPLICA STATUS and SHOW BINARY LOG STATUS need REPLICATION CLIENT. */
@@ -75,8 +81,8 @@ final class MySqlRecipe implements ServerRecipe {
     }
 
     /**
-     * GET_SOURCE_PUBLIC_KEY lets the replica's first caching_sha2 login over a plain connection complete (the
-     * servers' TLS is not used between them); the one-second retry makes replicas reattach quickly after the
+     * GET_SOURCE_PUBLIC_KEY lets the replica's first caching_sha2 login over a plain connection complete
+     * (replication between the bed's servers does not use their TLS); the one-second retry makes replicas reattach quickly after the
      * primary restarts, and the retry count (MySQL's default is 10) lets them wait as long as MariaDB's do, for
      * tests that keep the primary down for a while.
      */
@@ -117,10 +123,7 @@ final class MySqlRecipe implements ServerRecipe {
         return "Replica_";
     }
 
-    /**
-     * The servers generate TLS certificates, but the test bed talks plain TCP to match MariaDB's; caching_sha2's
-     * first login then needs the server's RSA key.
-     */
+    /** Plain TCP as on MariaDB; caching_sha2's first login then needs the server's RSA key. */
     @Override
     public String jdbcOptions() {
         return "sslMode=DISABLED&allowPublicKeyRetrieval=true";

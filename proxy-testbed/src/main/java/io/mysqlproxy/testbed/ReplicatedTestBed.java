@@ -7,12 +7,15 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A primary (server_id 1) with GTID replicas (server_id 2, 3, ...), all real server processes on loopback, of one
  * {@link ServerFlavour}: MariaDB or Oracle MySQL. Replicas run with {@code read_only=ON} (MySQL: and
  * {@code super_read_only=ON}). Accounts are in {@link DbAccount}; the
- * application schema is {@link #APP_DATABASE}.
+ * application schema is {@link #APP_DATABASE}. Unless {@link TestBedTlsMode} says {@code off}, every server presents
+ * a certificate of the bed's own CA ({@link #tls()}); the bed sets up no TLS for its own connections or for
+ * replication.
  *
  * <p>Servers may be killed, stopped and restarted by tests; {@link #heal()} brings the topology back.
  * {@link #close()} destroys everything; if it is never called, a JVM shutdown hook kills the servers.
@@ -54,37 +57,45 @@ public final class ReplicatedTestBed implements AutoCloseable {
         return start(ServerFlavour.current(), replicaCount);
     }
 
+    /** Starts a primary and {@code replicaCount} replicas in the {@link TestBedTlsMode#current()} mode. */
+    public static ReplicatedTestBed start(ServerFlavour flavour, int replicaCount) {
+        return start(flavour, replicaCount, TestBedTlsMode.current());
+    }
+
     /**
      * Starts a primary and {@code replicaCount} replicas, creates the accounts and {@link #APP_DATABASE} on the
      * primary and returns once every replica has replicated them.
      *
+     * @param tlsMode whether the servers present the bed's certificates
      * @throws IllegalStateException if the flavour is missing or a server or replication fails to come up; servers
      *                               started so far are destroyed
      */
-    public static ReplicatedTestBed start(ServerFlavour flavour, int replicaCount) {
+    public static ReplicatedTestBed start(ServerFlavour flavour, int replicaCount, TestBedTlsMode tlsMode) {
         if (replicaCount < 0) {
             throw new IllegalArgumentException("replicaCount must not be negative: " + replicaCount);
         }
         long started = System.nanoTime();
         List<TestBedServer> created = new ArrayList<>();
         try {
-            TestBedServer primary = new TestBedServer(flavour, 1, false);
+            Optional<TestBedTls> tls = tlsMode.certificates();
+            TestBedServer primary = new TestBedServer(flavour, 1, false, tls);
             created.add(primary);
             List<TestBedServer> replicas = new ArrayList<>();
             for (int i = 0; i < replicaCount; i++) {
-                TestBedServer replica = new TestBedServer(flavour, i + 2, true);
+                TestBedServer replica = new TestBedServer(flavour, i + 2, true, tls);
                 created.add(replica);
                 replicas.add(replica);
             }
             ReplicatedTestBed bed = new ReplicatedTestBed(primary, replicas);
             bed.bootstrap();
             LOG.info(
-                    "Replicated {} test bed up in {} ms: primary {}:{}, replicas {}",
+                    "Replicated {} test bed up in {} ms: primary {}:{}, replicas {}, TLS {}",
                     flavour.displayName(),
                     (System.nanoTime() - started) / 1_000_000,
                     primary.host(),
                     primary.port(),
-                    replicas.stream().map(TestBedServer::port).toList());
+                    replicas.stream().map(TestBedServer::port).toList(),
+                    tls.map(files -> "with the CA " + files.caCertificate()).orElse("off"));
             return bed;
         } catch (RuntimeException | Error e) {
             created.forEach(ReplicatedTestBed::closeQuietly);
@@ -120,6 +131,14 @@ public final class ReplicatedTestBed implements AutoCloseable {
 
     public List<TestBedServer> replicas() {
         return replicas;
+    }
+
+    /**
+     * The TLS files every server of this bed presents, empty when started with {@link TestBedTlsMode#OFF}: a proxy
+     * in front of the bed verifies the servers against {@link TestBedTls#caCertificate()}.
+     */
+    public Optional<TestBedTls> tls() {
+        return primary.tls();
     }
 
     /** The primary followed by the replicas. */

@@ -2,6 +2,7 @@ package io.mysqlproxy.testbed;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** What differs between the flavours: binaries, initialisation, command line, accounts and replication SQL. */
 interface ServerRecipe {
@@ -18,7 +19,14 @@ interface ServerRecipe {
     /** Makes an initialised data directory safe to copy for several servers. */
     void prepareTemplate(Path dataDir);
 
-    List<String> commandLine(ServerBinaries binaries, ServerLayout layout, int serverId, int port, boolean readOnly);
+    /** The server's command line; with {@code tls}, the server presents that certificate to TLS clients. */
+    List<String> commandLine(
+            ServerBinaries binaries,
+            ServerLayout layout,
+            int serverId,
+            int port,
+            boolean readOnly,
+            Optional<TestBedTls> tls);
 
     /** The privileges of {@link DbAccount#MONITOR}: what the proxy's health checks need. */
     String monitorPrivileges();
@@ -43,7 +51,11 @@ interface ServerRecipe {
 
     String replicaColumnPrefix();
 
-    /** Connector/J URL options for a connection to one of these servers (no TLS on the test bed's servers). */
+    /**
+     * Connector/J URL options for the test bed's own connections to one of these servers (provisioning, readiness,
+     * replication checks): plain TCP whether or not the servers have the bed's certificates, since what they test
+     * is the server, not TLS; {@link TestBedTls#jdbcOptions()} is the verified TLS alternative.
+     */
     String jdbcOptions();
 
     /**

@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +50,7 @@ public final class TestBedServer implements AutoCloseable {
     private final ServerLayout layout;
     private final int serverId;
     private final boolean readOnly;
+    private final Optional<TestBedTls> tls;
 
     // Volatile and read without the lock: other threads (a proxy under test) read the port and probe liveness
     // while start() holds the lock for seconds; the shutdown hook must not wait for it either.
@@ -56,9 +58,14 @@ public final class TestBedServer implements AutoCloseable {
     private volatile Process process;
     private volatile boolean closed;
 
-    /** A server of {@link ServerFlavour#current()}; see {@link #TestBedServer(ServerFlavour, int, boolean)}. */
+    /** A server of {@link ServerFlavour#current()} and {@link TestBedTlsMode#current()}. */
     public TestBedServer(int serverId, boolean readOnly) {
         this(ServerFlavour.current(), serverId, readOnly);
+    }
+
+    /** With the certificates of {@link TestBedTlsMode#current()}; see the constructor below. */
+    public TestBedServer(ServerFlavour flavour, int serverId, boolean readOnly) {
+        this(flavour, serverId, readOnly, TestBedTlsMode.current().certificates());
     }
 
     /**
@@ -67,9 +74,11 @@ public final class TestBedServer implements AutoCloseable {
      * @param flavour  MariaDB or MySQL
      * @param serverId the {@code server_id} (1 or more, unique within a replication topology)
      * @param readOnly whether to start with {@code read_only=ON}, as replicas do (MySQL: {@code super_read_only} too)
+     * @param tls      the certificate the server presents to TLS clients, or none (MariaDB: no TLS; MySQL: its own
+     *                 self-signed one)
      * @throws IllegalStateException if the flavour is not installed; the message names the install command
      */
-    public TestBedServer(ServerFlavour flavour, int serverId, boolean readOnly) {
+    public TestBedServer(ServerFlavour flavour, int serverId, boolean readOnly, Optional<TestBedTls> tls) {
         if (serverId < 1) {
             throw new IllegalArgumentException("server_id must be positive: " + serverId);
         }
@@ -78,6 +87,7 @@ public final class TestBedServer implements AutoCloseable {
         this.name = flavour.displayName();
         this.serverId = serverId;
         this.readOnly = readOnly;
+        this.tls = tls;
         StaleServerReaper.reapOnce();
         Path template = DataDirTemplate.get(binaries);
         this.layout = ServerLayout.create(DIR_PREFIX + serverId + "-");
@@ -126,7 +136,7 @@ public final class TestBedServer implements AutoCloseable {
     /** A port picked now may be taken by someone else before the server binds it, so conflicts are retried. */
     private void startOnFreePort(Duration timeout) {
         for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-            int candidate = pickFreePort();
+            int candidate = LoopbackPorts.free();
             if (launchAndAwaitReady(candidate, timeout)) {
                 port = candidate;
                 return;
@@ -160,7 +170,7 @@ public final class TestBedServer implements AutoCloseable {
     private Process launch(int candidatePort) {
         try {
             Process launched = new ProcessBuilder(
-                            recipe.commandLine(binaries, layout, serverId, candidatePort, readOnly))
+                            recipe.commandLine(binaries, layout, serverId, candidatePort, readOnly, tls))
                     .redirectErrorStream(true)
                     .redirectOutput(Redirect.appendTo(layout.errorLog().toFile()))
                     .start();
@@ -272,6 +282,11 @@ public final class TestBedServer implements AutoCloseable {
         return readOnly;
     }
 
+    /** The certificate this server presents to TLS clients, if it has the test bed's. */
+    public Optional<TestBedTls> tls() {
+        return tls;
+    }
+
     public Path dataDir() {
         return layout.dataDir();
     }
@@ -336,10 +351,6 @@ public final class TestBedServer implements AutoCloseable {
         return new IllegalStateException(name + " server_id=" + serverId + " failed to start: " + reason
                 + ". Last lines of " + layout.errorLog() + ":" + System.lineSeparator()
                 + FileTrees.tail(layout.errorLog(), LOG_TAIL_LINES));
-    }
-
-    private static int pickFreePort() {
-        return LoopbackPorts.free();
     }
 
     private long errorLogSize() {
