@@ -17,6 +17,12 @@ MYSQL_PORT="${MYSQL_PORT:-3306}"
 CLONE_PORT="${CLONE_PORT:-3307}"                 # MariaDB only: where serve-backup.sh streams backups
 SERVER_ID_OFFSET="${SERVER_ID_OFFSET:-100}"      # server_id 0 means "no replication", so never use it
 SOCKET="${SOCKET:-$RUN_DIR/mysqld.sock}"
+# The mysql-tls Secret (ca.crt, tls.crt, tls.key): the server's certificate, and the CA that every TCP peer
+# (replica to primary, clone recipient to donor, probe to server) verifies the other side against.
+TLS_DIR="${TLS_DIR:-/etc/mysql/tls}"
+TLS_CA="$TLS_DIR/ca.crt"
+TLS_CERT="$TLS_DIR/tls.crt"
+TLS_KEY="$TLS_DIR/tls.key"
 
 MYSQL_REPLICATION_USER="${MYSQL_REPLICATION_USER:-repl}"
 MYSQL_MONITOR_USER="${MYSQL_MONITOR_USER:-monitor}"
@@ -60,6 +66,23 @@ case "$MYSQL_FLAVOR" in
 esac
 
 is_primary() { (( ORDINAL == 0 )); }
+
+require_tls_files() {
+  local file
+  for file in "$TLS_CA" "$TLS_CERT" "$TLS_KEY"; do
+    [[ -r $file ]] || die "$file is missing or unreadable (it comes from the mysql-tls Secret: deploy/README.md, \"TLS\")"
+  done
+}
+
+# The client options that make a TCP connection use TLS and verify the server against the CA (not its name: the
+# probes connect to 127.0.0.1). MariaDB's client spells it differently.
+tls_client_options() {
+  if [[ $MYSQL_FLAVOR == mysql ]]; then
+    TLS_CLIENT_OPTIONS=(--ssl-mode=VERIFY_CA --ssl-ca="$TLS_CA")
+  else
+    TLS_CLIENT_OPTIONS=(--ssl --ssl-ca="$TLS_CA" --ssl-verify-server-cert)
+  fi
+}
 
 is_initialised() { [[ -f $DATA_DIR/$INIT_MARKER ]]; }
 
