@@ -576,7 +576,9 @@ class KustomizeOverlaysTest {
         Files.move(dir.resolve("secrets/mysql-proxy-tls"), dir.resolve("tls"));
         Path file = dir.resolve("application.conf");
         assertEquals(
-                overlay.equals("mariadb") ? Set.of("application.conf", "flavour.conf") : Set.of("application.conf"),
+                overlay.equals("mariadb")
+                        ? Set.of("application.conf", "certificates.conf", "flavour.conf")
+                        : Set.of("application.conf", "certificates.conf"),
                 config.getData().keySet());
 
         Container proxy =

@@ -179,7 +179,7 @@ class TlsCertificatesTest {
      */
     @ParameterizedTest
     @MethodSource("overlays")
-    void everyOverlayMountsTheSecretsWhereTheyAreRead(String overlay) throws IOException {
+    void everyOverlayMountsTheSecretsWhereTheyAreRead(String overlay, @TempDir Path dir) throws IOException {
         Kustomize.Rendered rendered = Kustomize.render(overlay);
 
         PodTemplateSpec database = rendered.database().getSpec().getTemplate();
@@ -242,8 +242,11 @@ class TlsCertificatesTest {
         }
         String root = mount.getMountPath() + "/";
         assertEquals("ConfigMap/application.conf", files.get("application.conf"));
-        Config shipped = ConfigFactory.parseString(
-                        rendered.configMap("mysql-proxy-config").getData().get("application.conf"))
+        // As the proxy reads it: application.conf with what it includes from the same directory.
+        for (var entry : rendered.configMap("mysql-proxy-config").getData().entrySet()) {
+            Files.writeString(dir.resolve(entry.getKey()), entry.getValue());
+        }
+        Config shipped = ConfigFactory.parseFile(dir.resolve("application.conf").toFile())
                 .resolve();
         Map<String, String> expectedFiles = Map.of(
                 "client.tls.certificate", "mysql-proxy-tls/tls.crt",
