@@ -34,7 +34,8 @@ at_exit remove_new
   printf 'tmpdir = %s\n' "$TMP_DIR"
   [[ -z ${BIND_ADDRESS:-} ]] || printf 'bind_address = %s\n' "$BIND_ADDRESS"
   # The certificate every TCP client gets; common.cnf requires TLS of them (require_secure_transport).
-  printf 'ssl_ca = %s\nssl_cert = %s\nssl_key = %s\n' "$TLS_CA" "$TLS_CERT" "$TLS_KEY"
+  printf 'ssl_ca = %s/ca.crt\nssl_cert = %s/tls.crt\nssl_key = %s/tls.key\n' \
+    "$MYSQL_TLS_DIR" "$MYSQL_TLS_DIR" "$MYSQL_TLS_DIR"
   # The buffer pool follows the server container's memory limit (the downward API passes it in bytes), so an
   # overlay that resizes the pod resizes the pool too; half leaves room for connections and the OS cache.
   if [[ -n ${MYSQL_MEMORY_LIMIT:-} ]]; then

@@ -15,14 +15,11 @@ RUN_DIR="${RUN_DIR:-/run/mysqld}"                # socket and pid file
 TMP_DIR="${TMP_DIR:-/tmp}"
 MYSQL_PORT="${MYSQL_PORT:-3306}"
 CLONE_PORT="${CLONE_PORT:-3307}"                 # MariaDB only: where serve-backup.sh streams backups
+# ca.crt, tls.crt, tls.key: the Secret mysql-tls, one certificate for every database pod (DNS names *.mysql...),
+# for server and client authentication alike. The seeding transport (serve-backup.sh) uses it both ways.
+MYSQL_TLS_DIR="${MYSQL_TLS_DIR:-/etc/mysql/tls}"
 SERVER_ID_OFFSET="${SERVER_ID_OFFSET:-100}"      # server_id 0 means "no replication", so never use it
 SOCKET="${SOCKET:-$RUN_DIR/mysqld.sock}"
-# The mysql-tls Secret (ca.crt, tls.crt, tls.key): the server's certificate, and the CA that every TCP peer
-# (replica to primary, clone recipient to donor, probe to server) verifies the other side against.
-TLS_DIR="${TLS_DIR:-/etc/mysql/tls}"
-TLS_CA="$TLS_DIR/ca.crt"
-TLS_CERT="$TLS_DIR/tls.crt"
-TLS_KEY="$TLS_DIR/tls.key"
 
 MYSQL_REPLICATION_USER="${MYSQL_REPLICATION_USER:-repl}"
 MYSQL_MONITOR_USER="${MYSQL_MONITOR_USER:-monitor}"
@@ -67,10 +64,12 @@ esac
 
 is_primary() { (( ORDINAL == 0 )); }
 
+# The server's certificate and the CA every TCP peer (replica to primary, clone recipient to donor, probe to
+# server) checks the other side against: without them no server is configured or seeded.
 require_tls_files() {
   local file
-  for file in "$TLS_CA" "$TLS_CERT" "$TLS_KEY"; do
-    [[ -r $file ]] || die "$file is missing or unreadable (it comes from the mysql-tls Secret: deploy/README.md, \"TLS\")"
+  for file in ca.crt tls.crt tls.key; do
+    [[ -r $MYSQL_TLS_DIR/$file ]] || die "$MYSQL_TLS_DIR/$file is missing (it comes from the mysql-tls Secret)"
   done
 }
 
@@ -78,9 +77,9 @@ require_tls_files() {
 # probes connect to 127.0.0.1). MariaDB's client spells it differently.
 tls_client_options() {
   if [[ $MYSQL_FLAVOR == mysql ]]; then
-    TLS_CLIENT_OPTIONS=(--ssl-mode=VERIFY_CA --ssl-ca="$TLS_CA")
+    TLS_CLIENT_OPTIONS=(--ssl-mode=VERIFY_CA --ssl-ca="$MYSQL_TLS_DIR/ca.crt")
   else
-    TLS_CLIENT_OPTIONS=(--ssl --ssl-ca="$TLS_CA" --ssl-verify-server-cert)
+    TLS_CLIENT_OPTIONS=(--ssl --ssl-ca="$MYSQL_TLS_DIR/ca.crt" --ssl-verify-server-cert)
   fi
 }
 

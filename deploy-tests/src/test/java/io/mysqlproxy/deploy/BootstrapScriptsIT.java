@@ -392,11 +392,11 @@ class BootstrapScriptsIT {
                     causes(untrusted).anyMatch(t -> t instanceof javax.net.ssl.SSLHandshakeException),
                     "refused in the TLS handshake: " + untrusted);
 
-            pod.setEnv("TLS_DIR", otherCa.server().toString());
+            pod.setEnv("MYSQL_TLS_DIR", otherCa.server().toString());
             try {
                 assertNotEquals(0, pod.script("probe.sh", "ready").exitCode(), "the probe verifies the server");
             } finally {
-                pod.setEnv("TLS_DIR", tls.server().toString());
+                pod.setEnv("MYSQL_TLS_DIR", tls.server().toString());
             }
             assertEquals(0, pod.script("probe.sh", "ready").exitCode());
         }

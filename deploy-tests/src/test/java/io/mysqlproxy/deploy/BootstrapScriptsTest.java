@@ -86,7 +86,7 @@ class BootstrapScriptsTest {
         assertTrue(Files.readString(dir.resolve("conf-1/my.cnf")).contains("read_only = ON"));
     }
 
-    /** The servers get the mysql-tls Secret's certificate from TLS_DIR, and require TLS of every TCP client. */
+    /** The servers get the mysql-tls Secret's certificate from MYSQL_TLS_DIR, and require TLS of every TCP client. */
     @ParameterizedTest
     @ValueSource(strings = {"base/mysql/config", "components/mariadb/config"})
     void initConfigNamesTheCertificateAndRefusesToRunWithoutIt(String configDir, @TempDir Path dir) throws IOException {
@@ -104,7 +104,7 @@ class BootstrapScriptsTest {
         assertTrue(myCnf.contains("\nrequire_secure_transport = ON\n"), "TLS or the socket, nothing else");
 
         Map<String, String> env = env(dir, configMap, dir.resolve("conf-without"), "mysql-1");
-        env.put("TLS_DIR", dir.resolve("no-such-secret").toString());
+        env.put("MYSQL_TLS_DIR", dir.resolve("no-such-secret").toString());
         List<String> command =
                 List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
         Commands.Result refused = Commands.run(command, dir, env, Duration.ofMinutes(1));
@@ -196,7 +196,7 @@ class BootstrapScriptsTest {
         env.put("DATA_DIR", dir.resolve("data").toString());
         env.put("RUN_DIR", dir.resolve("run").toString());
         env.put("TMP_DIR", dir.toString());
-        env.put("TLS_DIR", tls.server().toString());
+        env.put("MYSQL_TLS_DIR", tls.server().toString());
         return env;
     }
 }

@@ -90,12 +90,12 @@ final class ScriptPod implements AutoCloseable {
     }
 
     /**
-     * The pod's mysql-tls Secret: the scripts find it through TLS_DIR (the pod's /etc/mysql/tls), and the tests'
+     * The pod's mysql-tls Secret: the scripts find it through MYSQL_TLS_DIR (the pod's /etc/mysql/tls), and the tests'
      * connections verify the server against its CA. Every pod needs one: the servers require TLS over TCP.
      */
     ScriptPod useTls(TestTls tls) {
         this.tls = tls;
-        env.put("TLS_DIR", tls.server().toString());
+        env.put("MYSQL_TLS_DIR", tls.server().toString());
         return this;
     }
 

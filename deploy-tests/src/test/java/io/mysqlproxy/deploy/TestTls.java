@@ -37,7 +37,7 @@ record TestTls(Path dir, String namespace, String secretsYaml) {
         return new TestTls(dir, namespace, output.substring(start));
     }
 
-    /** The database pods' Secret as mounted: TLS_DIR of the bootstrap scripts. */
+    /** The database pods' Secret as mounted: MYSQL_TLS_DIR of the bootstrap scripts. */
     Path server() {
         return dir.resolve("mysql-tls");
     }

@@ -174,8 +174,9 @@ class TlsCertificatesTest {
     }
 
     /**
-     * The database pods mount mysql-tls where the scripts look for it by default (lib.sh's TLS_DIR), readable by the
-     * servers' group only; the proxy mounts mysql-proxy-tls beside application.conf, whose TLS paths point into it.
+     * The database pods mount mysql-tls where the scripts look for it by default (lib.sh's MYSQL_TLS_DIR), readable
+     * by the servers' group only; the proxy mounts mysql-proxy-tls beside application.conf, whose TLS paths point
+     * into it.
      */
     @ParameterizedTest
     @MethodSource("overlays")
@@ -191,9 +192,9 @@ class TlsCertificatesTest {
                 database.getSpec().getSecurityContext().getRunAsGroup(),
                 database.getSpec().getSecurityContext().getFsGroup(),
                 "the mounted key belongs to the servers' group");
-        Matcher tlsDir = Pattern.compile("TLS_DIR=\"\\$\\{TLS_DIR:-([^}]+)}\"")
+        Matcher tlsDir = Pattern.compile("MYSQL_TLS_DIR=\"\\$\\{MYSQL_TLS_DIR:-([^}]+)}\"")
                 .matcher(Files.readString(Repo.scripts().resolve("lib.sh")));
-        assertTrue(tlsDir.find(), "lib.sh defaults TLS_DIR");
+        assertTrue(tlsDir.find(), "lib.sh defaults MYSQL_TLS_DIR");
         Set<String> withTls = new TreeSet<>();
         for (Container container : allContainers(database)) {
             for (VolumeMount mount : container.getVolumeMounts()) {
@@ -204,7 +205,7 @@ class TlsCertificatesTest {
                 }
             }
             assertFalse(
-                    container.getEnv().stream().anyMatch(v -> v.getName().equals("TLS_DIR")),
+                    container.getEnv().stream().anyMatch(v -> v.getName().equals("MYSQL_TLS_DIR")),
                     "the pods use the default");
         }
         Set<String> expected = new TreeSet<>(Set.of("init-config", "init-data", "mysql"));
