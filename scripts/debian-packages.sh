@@ -4,7 +4,7 @@
 # what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(mariadb-server mariadb-client mariadb-backup socat sysbench shellcheck debootstrap gcc libc6-dev "$@")
+packages=(mariadb-server mariadb-client mariadb-backup socat openssl sysbench shellcheck debootstrap gcc libc6-dev "$@")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -14,6 +14,12 @@ for package in "${packages[@]}"; do
 done
 if ! command -v java > /dev/null || ! command -v mvn > /dev/null; then
   missing+=(openjdk-17-jdk-headless maven)
+fi
+# node and npm run the OpenAPI schema check of deploy/ (deploy-tests, KubernetesSchemas: `npm ci` of the
+# exact versions in deploy-tests/src/test/node/package-lock.json). Checked as commands, not packages: a
+# NodeSource nodejs brings its own npm, which Debian's npm package would conflict with.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  missing+=(nodejs npm)
 fi
 # kubectl (with kustomize) renders deploy/ in the manifest tests, which skip without it. It is not
 # in Debian's own archive in a recent enough version; machines with the Kubernetes or Google Cloud

@@ -101,26 +101,33 @@ initialise_primary() {
     monitor_privileges="SLAVE MONITOR, BINLOG MONITOR"
     identified="IDENTIFIED BY"
   fi
+  local repl monitor app
+  repl="$(sql_string "$MYSQL_REPLICATION_USER")@'%'"
+  monitor="$(sql_string "$MYSQL_MONITOR_USER")@'%'"
+  app="$(sql_string "$MYSQL_APP_USER")@'%'"
   log "creating the accounts root@localhost, $MYSQL_REPLICATION_USER, $MYSQL_MONITOR_USER, $MYSQL_APP_USER and database $MYSQL_APP_DATABASE"
   sql "$root_options" <<SQL
-ALTER USER 'root'@'localhost' $identified '$MYSQL_ROOT_PASSWORD';
-CREATE USER '$MYSQL_REPLICATION_USER'@'%' $identified '$MYSQL_REPLICATION_PASSWORD' REQUIRE SSL;
-GRANT $replication_privileges ON *.* TO '$MYSQL_REPLICATION_USER'@'%';
-CREATE USER '$MYSQL_MONITOR_USER'@'%' $identified '$MYSQL_MONITOR_PASSWORD';
-GRANT $monitor_privileges ON *.* TO '$MYSQL_MONITOR_USER'@'%';
+ALTER USER 'root'@'localhost' $identified $(sql_string "$MYSQL_ROOT_PASSWORD");
+CREATE USER $repl $identified $(sql_string "$MYSQL_REPLICATION_PASSWORD") REQUIRE SSL;
+GRANT $replication_privileges ON *.* TO $repl;
+CREATE USER $monitor $identified $(sql_string "$MYSQL_MONITOR_PASSWORD");
+GRANT $monitor_privileges ON *.* TO $monitor;
 CREATE DATABASE \`$MYSQL_APP_DATABASE\` CHARACTER SET utf8mb4;
-CREATE USER '$MYSQL_APP_USER'@'%' $identified '$MYSQL_APP_PASSWORD';
+CREATE USER $app $identified $(sql_string "$MYSQL_APP_PASSWORD");
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES,
   EXECUTE, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, TRIGGER, EVENT, REFERENCES
-  ON \`$MYSQL_APP_DATABASE\`.* TO '$MYSQL_APP_USER'@'%';
+  ON \`$MYSQL_APP_DATABASE\`.* TO $app;
 SQL
   stop_temp_server
 }
 
-# MariaDB: the peer's serve-backup.sh streams `mariadb-backup --backup` over TCP; it is unpacked,
-# prepared, and its GTID position becomes this replica's starting point.
+# MariaDB: the peer's serve-backup.sh streams `mariadb-backup --backup` over mutually authenticated TLS
+# (this pod's certificate for the peer; the peer's, for the name $CLONE_PEER_HOST, for us); it is unpacked,
+# prepared, and its GTID position becomes this replica's starting point. A refused handshake is an empty
+# stream, retried like a peer that is not up yet.
 receive_mariadb_backup() {
-  socat -u "TCP:$CLONE_PEER_HOST:$CLONE_PEER_PORT,connect-timeout=10" STDOUT | mbstream -x -C "$staging" &&
+  socat -u "OPENSSL:$CLONE_PEER_HOST:$CLONE_PEER_PORT,connect-timeout=10,$(socat_tls_options)" STDOUT |
+    mbstream -x -C "$staging" &&
     # The info file is streamed last: without it the stream was cut short.
     compgen -G "$staging/*backup_info" >/dev/null
 }
@@ -145,11 +152,11 @@ clone_mariadb() {
   make_options_file root "$MYSQL_ROOT_PASSWORD"
   sql "$OPTIONS_FILE" <<SQL
 RESET SLAVE ALL;
-SET GLOBAL gtid_slave_pos = '$gtid';
-CHANGE MASTER TO MASTER_HOST = '$PRIMARY_HOST', MASTER_PORT = $PRIMARY_PORT,
-  MASTER_USER = '$MYSQL_REPLICATION_USER', MASTER_PASSWORD = '$MYSQL_REPLICATION_PASSWORD',
+SET GLOBAL gtid_slave_pos = $(sql_string "$gtid");
+CHANGE MASTER TO MASTER_HOST = $(sql_string "$PRIMARY_HOST"), MASTER_PORT = $PRIMARY_PORT,
+  MASTER_USER = $(sql_string "$MYSQL_REPLICATION_USER"), MASTER_PASSWORD = $(sql_string "$MYSQL_REPLICATION_PASSWORD"),
   MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10,
-  MASTER_SSL = 1, MASTER_SSL_CA = '$MYSQL_TLS_DIR/ca.crt', MASTER_SSL_VERIFY_SERVER_CERT = 1;
+  MASTER_SSL = 1, MASTER_SSL_CA = $(sql_string "$MYSQL_TLS_DIR/ca.crt"), MASTER_SSL_VERIFY_SERVER_CERT = 1;
 SQL
   stop_temp_server
 }
@@ -164,10 +171,10 @@ attempt_mysql_clone() {
   log "cloning $CLONE_PEER_HOST:$CLONE_PEER_PORT with the clone plugin, over TLS"
   local error
   error="$(sql "$OPTIONS_FILE" 2>&1 >/dev/null <<SQL
-SET GLOBAL clone_valid_donor_list = '$CLONE_PEER_HOST:$CLONE_PEER_PORT';
-SET GLOBAL clone_ssl_ca = '$MYSQL_TLS_DIR/ca.crt';
-CLONE INSTANCE FROM '$MYSQL_REPLICATION_USER'@'$CLONE_PEER_HOST':$CLONE_PEER_PORT
-  IDENTIFIED BY '$MYSQL_REPLICATION_PASSWORD' REQUIRE SSL;
+SET GLOBAL clone_valid_donor_list = $(sql_string "$CLONE_PEER_HOST:$CLONE_PEER_PORT");
+SET GLOBAL clone_ssl_ca = $(sql_string "$MYSQL_TLS_DIR/ca.crt");
+CLONE INSTANCE FROM $(sql_string "$MYSQL_REPLICATION_USER")@$(sql_string "$CLONE_PEER_HOST"):$CLONE_PEER_PORT
+  IDENTIFIED BY $(sql_string "$MYSQL_REPLICATION_PASSWORD") REQUIRE SSL;
 SQL
   )" || true
   # After copying, CLONE restarts the server; without a supervisor (mysqld_safe, systemd) it just stops,
@@ -205,10 +212,10 @@ clone_mysql() {
   # password then travels inside TLS, so no RSA key is fetched from whatever answers (GET_SOURCE_PUBLIC_KEY).
   sql "$OPTIONS_FILE" <<SQL
 RESET REPLICA ALL;
-CHANGE REPLICATION SOURCE TO SOURCE_HOST = '$PRIMARY_HOST', SOURCE_PORT = $PRIMARY_PORT,
-  SOURCE_USER = '$MYSQL_REPLICATION_USER', SOURCE_PASSWORD = '$MYSQL_REPLICATION_PASSWORD',
+CHANGE REPLICATION SOURCE TO SOURCE_HOST = $(sql_string "$PRIMARY_HOST"), SOURCE_PORT = $PRIMARY_PORT,
+  SOURCE_USER = $(sql_string "$MYSQL_REPLICATION_USER"), SOURCE_PASSWORD = $(sql_string "$MYSQL_REPLICATION_PASSWORD"),
   SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, SOURCE_RETRY_COUNT = 86400,
-  SOURCE_SSL = 1, SOURCE_SSL_CA = '$MYSQL_TLS_DIR/ca.crt', SOURCE_SSL_VERIFY_SERVER_CERT = 1;
+  SOURCE_SSL = 1, SOURCE_SSL_CA = $(sql_string "$MYSQL_TLS_DIR/ca.crt"), SOURCE_SSL_VERIFY_SERVER_CERT = 1;
 SQL
   stop_temp_server
 }

@@ -64,15 +64,6 @@ esac
 
 is_primary() { (( ORDINAL == 0 )); }
 
-# The server's certificate and the CA every TCP peer (replica to primary, clone recipient to donor, probe to
-# server) checks the other side against: without them no server is configured or seeded.
-require_tls_files() {
-  local file
-  for file in ca.crt tls.crt tls.key; do
-    [[ -r $MYSQL_TLS_DIR/$file ]] || die "$MYSQL_TLS_DIR/$file is missing (it comes from the mysql-tls Secret)"
-  done
-}
-
 # The client options that make a TCP connection use TLS and verify the server against the CA (not its name: the
 # probes connect to 127.0.0.1). MariaDB's client spells it differently.
 tls_client_options() {
@@ -85,12 +76,45 @@ tls_client_options() {
 
 is_initialised() { [[ -f $DATA_DIR/$INIT_MARKER ]]; }
 
-# Passwords end up inside SQL string literals and option files; rather than escape for both, refuse
-# the few characters that would need it (generate them with e.g. `openssl rand -base64 24`).
+# Passwords may hold any printable character: everything that writes one into an option file or a SQL
+# statement quotes it with option_value or sql_string. Control characters (a newline...) are refused.
 require_password() {
   local name="$1"
   [[ -n ${!name:-} ]] || die "$name is not set (it comes from the mysql-credentials Secret)"
-  [[ ${!name} != *[\'\"\\\`$'\n']* ]] || die "$name must not contain quotes, backslashes or newlines"
+  [[ ${!name} != *[[:cntrl:]]* ]] || die "$name must not contain control characters such as a newline"
+}
+
+# option_value VALUE: VALUE as an option file value. Unquoted, a # starts a comment and surrounding spaces are
+# dropped; inside double quotes only \ and " need a backslash (the same rules for MySQL and MariaDB).
+option_value() {
+  local value="${1//"\\"/"\\\\"}"
+  value="${value//"\""/"\\\""}"
+  printf '"%s"' "$value"
+}
+
+# sql_string VALUE: VALUE as a SQL string literal: ' doubled, \ escaped (the scripts' sessions never run
+# with sql_mode NO_BACKSLASH_ESCAPES, under which a backslash would stand for itself).
+sql_string() {
+  local value="${1//"\\"/"\\\\"}"
+  value="${value//"'"/"''"}"
+  printf "'%s'" "$value"
+}
+
+# The server's certificate and the CA every TCP peer (replica to primary, clone recipient to donor, probe to
+# server, seeding) checks the other side against: without them no server is configured or seeded, and socat is
+# not started (its own errors would come per connection, long after).
+require_tls_files() {
+  local file
+  for file in ca.crt tls.crt tls.key; do
+    [[ -r $MYSQL_TLS_DIR/$file ]] || die "$MYSQL_TLS_DIR/$file is missing (it comes from the mysql-tls Secret)"
+  done
+}
+
+# socat's options for either end of the seeding transport: present this pod's certificate, and accept
+# only a peer whose certificate the deploy's CA signed (the client also checks the server's name, which
+# socat takes from the address it connects to). Paths with a comma or colon would need socat's quoting.
+socat_tls_options() {
+  printf 'cert=%s,key=%s,cafile=%s,verify=1' "$MYSQL_TLS_DIR/tls.crt" "$MYSQL_TLS_DIR/tls.key" "$MYSQL_TLS_DIR/ca.crt"
 }
 
 # Cleanup hooks run when the script exits, however it exits: last registered, first run.
@@ -117,6 +141,6 @@ make_options_file() {
   OPTIONS_FILE="$(umask 077 && mktemp "$_private_dir/options.XXXXXX")"
   {
     [[ ! -f $CONF_DIR/my.cnf ]] || printf '!include %s\n' "$CONF_DIR/my.cnf"
-    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$user" "$password"
+    printf '[%s]\nuser=%s\npassword=%s\n' "$group" "$(option_value "$user")" "$(option_value "$password")"
   } > "$OPTIONS_FILE"
 }

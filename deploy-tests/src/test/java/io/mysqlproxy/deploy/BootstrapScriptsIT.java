@@ -14,6 +14,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Each flavour's bootstrap, run for real: the scripts from deploy/base/scripts with the flavour's ConfigMap files,
@@ -61,6 +66,8 @@ class BootstrapScriptsIT {
     private String path;
     /** The deployment's CA and certificates, as make-tls-secrets.sh makes them (the pods' mysql-tls Secret). */
     private TestTls tls;
+    /** Signs more certificates with the deployment's CA (tls's), for the seeding transport's refusals. */
+    private SeedingCertificates seedingCa;
 
     @BeforeParameterizedClassInvocation(injectArguments = false)
     void createPods() throws IOException {
@@ -73,7 +80,13 @@ class BootstrapScriptsIT {
         pods.add(primary);
         pods.add(new ScriptPod(1, root, flavour, path, primary, primary));
         pods.add(new ScriptPod(2, root, flavour, path, primary, pods.get(1)));
-        pods.forEach(pod -> pod.useTls(tls));
+        pods.forEach(this::mountSeedingTls);
+        seedingCa = SeedingCertificates.withCa(tls.dir());
+    }
+
+    /** What the mysql-tls Secret is to a pod: MYSQL_TLS_DIR with the database pods' certificate. */
+    private void mountSeedingTls(ScriptPod pod) {
+        pod.useTls(tls);
     }
 
     @AfterParameterizedClassInvocation(injectArguments = false)
@@ -151,7 +164,13 @@ class BootstrapScriptsIT {
                     "GRANT REPLICATION CLIENT ON *.* TO `monitor`@`%`",
                     primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'"));
         } else {
-            assertTrue(primary.rootSql("SHOW GRANTS FOR 'repl'@'%'").startsWith("GRANT REPLICATION SLAVE ON *.*"));
+            // Nothing but replication: seeding (serve-backup.sh) reads the donor's own server from inside its pod.
+            List<String> replGrants =
+                    primary.rootSql("SHOW GRANTS FOR 'repl'@'%'").lines().toList();
+            assertEquals(1, replGrants.size(), replGrants.toString());
+            assertTrue(
+                    replGrants.get(0).startsWith("GRANT REPLICATION SLAVE ON *.* TO `repl`@`%` IDENTIFIED BY"),
+                    replGrants.get(0));
             assertTrue(primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'")
                     .startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"));
         }
@@ -311,8 +330,9 @@ class BootstrapScriptsIT {
     @Test
     @Order(6)
     void aReplicaWhosePeerCannotBeCopiedGivesUpAfterCloneTimeout() {
-        ScriptPod replica = new ScriptPod(3, root, flavour, path, pods.get(0), pods.get(2)).useTls(tls);
+        ScriptPod replica = new ScriptPod(3, root, flavour, path, pods.get(0), pods.get(2));
         pods.add(replica);
+        mountSeedingTls(replica);
         int nobody = ScriptPod.freePort();
         replica.setEnv("CLONE_PEER_PORT", Integer.toString(nobody));
         replica.setEnv("CLONE_TIMEOUT", "0");
@@ -333,11 +353,123 @@ class BootstrapScriptsIT {
     }
 
     /**
+     * The backup stream is the whole data directory: only a peer with a certificate from the deploy's CA, for a
+     * database pod's name, gets a byte of it. Plain TCP, another CA's certificate for the same names and this CA's
+     * certificate for another name (the proxy's) get nothing, and no backup is even started for them.
+     */
+    @Test
+    @Order(7)
+    void theBackupServerStreamsOnlyToADatabasePodsCertificate() throws IOException {
+        assumeTrue(flavour == ScriptFlavour.MARIADB, "MySQL seeds through the clone plugin on the SQL port");
+        ScriptPod donor = pods.get(0);
+        donor.startBackupServer(); // stopped by the test before
+        int served = backupsServed(donor);
+        Path impostorCa = root.resolve("impostor-ca");
+        Path wrongCa = SeedingCertificates.newCa(impostorCa, "impostor CA").databasePods(impostorCa.resolve("tls"));
+        Path wrongName =
+                seedingCa.issue(root.resolve("proxy-tls"), "mysql-proxy", "DNS:mysql-proxy,DNS:localhost,IP:127.0.0.1");
+        for (Path refused : List.of(wrongCa, wrongName)) {
+            assertFalse(receivesBackup(donor, refused), refused + " received a backup");
+        }
+        int received = 0;
+        try (Socket plain = new Socket("127.0.0.1", donor.clonePort)) {
+            plain.setSoTimeout(30_000);
+            plain.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] buffer = new byte[8192];
+            for (int n; (n = plain.getInputStream().read(buffer)) >= 0; ) {
+                received += n;
+            }
+        } catch (SocketException reset) {
+            // socat dropped the connection with our bytes unread: a refusal as good as a close
+        }
+        assertTrue(received < 64, "plain TCP gets at most a TLS alert, not " + received + " bytes");
+        assertEquals(served, backupsServed(donor), "no backup was started for a refused peer");
+
+        // The same request with the database pods' certificate: the refusals above were not a broken listener.
+        assertTrue(receivesBackup(donor, tls.server()), "a database pod receives the backup");
+        donor.awaitBackupsServed(served + 1);
+    }
+
+    /** A replica refuses a donor whose certificate the deploy's CA did not sign, before reading any of its stream. */
+    @Test
+    @Order(8)
+    void aReplicaRefusesADonorWithAnotherCasCertificate() throws IOException, InterruptedException {
+        assumeTrue(flavour == ScriptFlavour.MARIADB, "MySQL seeds through the clone plugin on the SQL port");
+        Path impostorTls = root.resolve("impostor-ca/tls");
+        if (!Files.exists(impostorTls)) {
+            SeedingCertificates.newCa(root.resolve("impostor-ca"), "impostor CA")
+                    .databasePods(impostorTls);
+        }
+        int port = ScriptPod.freePort();
+        List<String> impostor = List.of(
+                "socat",
+                "-U",
+                "OPENSSL-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork,verify=0,cert="
+                        + impostorTls.resolve("tls.crt") + ",key=" + impostorTls.resolve("tls.key"),
+                "SYSTEM:echo impostor");
+        Process listener =
+                new ProcessBuilder(impostor).redirectErrorStream(true).start();
+        try {
+            ScriptPod replica = new ScriptPod(4, root, flavour, path, pods.get(0), pods.get(2));
+            pods.add(replica);
+            mountSeedingTls(replica);
+            replica.setEnv("CLONE_PEER_PORT", Integer.toString(port));
+            replica.setEnv("CLONE_TIMEOUT", "0");
+            replica.scriptOrFail("init-config.sh");
+            await("the impostor listens")
+                    .atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        try (Socket probe = new Socket("127.0.0.1", port)) {
+                            return true;
+                        } catch (IOException notYet) {
+                            return false;
+                        }
+                    });
+            Commands.Result result = replica.script("init-data.sh");
+            assertNotEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("certificate verify failed"), result.output());
+            assertFalse(Files.exists(replica.dir.resolve("data")), "no data directory from an impostor");
+        } finally {
+            listener.descendants().forEach(ProcessHandle::destroyForcibly);
+            listener.destroyForcibly();
+            listener.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static final String XBSTREAM_MAGIC = "XBSTCK01";
+
+    /**
+     * socat as a seeding replica would run it, but with {@code tls}'s certificate and without checking the donor;
+     * true if what came back is an xbstream (its first chunk's magic).
+     */
+    private static boolean receivesBackup(ScriptPod donor, Path tls) throws IOException {
+        Path received = Files.createTempFile(donor.dir.resolve("tmp"), "received-", ".xbstream");
+        List<String> command = List.of(
+                "socat",
+                "-u",
+                "OPENSSL:127.0.0.1:" + donor.clonePort + ",verify=0,cert=" + tls.resolve("tls.crt") + ",key="
+                        + tls.resolve("tls.key"),
+                "CREATE:" + received);
+        Commands.run(command, donor.dir, null, Duration.ofMinutes(2));
+        try (var in = Files.newInputStream(received)) {
+            return new String(in.readNBytes(XBSTREAM_MAGIC.length()), StandardCharsets.US_ASCII).equals(XBSTREAM_MAGIC);
+        } finally {
+            Files.delete(received);
+        }
+    }
+
+    private static int backupsServed(ScriptPod donor) throws IOException {
+        String log = Files.readString(donor.dir.resolve("backup-server.log"));
+        return log.split("\\[stream-backup.sh\\] streaming a backup to ", -1).length - 1;
+    }
+
+    /**
      * Both replicas replicate over TLS, checking the primary's certificate against the CA and its name, as the
      * account the scripts made for it requires (REQUIRE SSL).
      */
     @Test
-    @Order(7)
+    @Order(9)
     void replicationUsesTlsVerifiedAgainstTheCa() throws SQLException {
         ScriptPod primary = pods.get(0);
         assertEquals(
@@ -368,7 +500,7 @@ class BootstrapScriptsIT {
      * names 127.0.0.1; against another CA it does not, and the readiness probe, which verifies it, fails.
      */
     @Test
-    @Order(8)
+    @Order(10)
     void clientsNeedTlsAndTheServerCertificateVerifiesAgainstTheCa() throws Exception {
         TestTls otherCa = TestTls.make(root.resolve("other-ca"), "default");
         for (ScriptPod pod : pods.subList(0, 3)) {
@@ -407,11 +539,11 @@ class BootstrapScriptsIT {
      * (MySQL) and the replication connection both verify the other side.
      */
     @Test
-    @Order(9)
+    @Order(11)
     void aReplicaRefusesPeersWhoseCertificateAnotherCaSigned() throws SQLException {
         TestTls otherCa = TestTls.make(root.resolve("other-ca-replica"), "default");
         if (flavour == ScriptFlavour.MYSQL) {
-            ScriptPod stranger = new ScriptPod(4, root, flavour, path, pods.get(0), pods.get(2)).useTls(otherCa);
+            ScriptPod stranger = new ScriptPod(5, root, flavour, path, pods.get(0), pods.get(2)).useTls(otherCa);
             pods.add(stranger);
             stranger.setEnv("CLONE_TIMEOUT", "0");
             stranger.scriptOrFail("init-config.sh");

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -166,19 +167,88 @@ class BootstrapScriptsTest {
     }
 
     @Test
-    void initDataRefusesUnsafePasswordsBeforeTouchingAnything(@TempDir Path dir) {
+    void initDataRefusesAPasswordWithAControlCharacterBeforeTouchingAnything(@TempDir Path dir) {
         Path configMap = Repo.deploy().resolve("components/mariadb/config");
         Path conf = dir.resolve("conf");
         assertEquals(0, initConfig(dir, configMap, conf, "mysql-0").exitCode());
         Map<String, String> env = env(dir, configMap, conf, "mysql-0");
-        env.put("MYSQL_ROOT_PASSWORD", "it's");
+        env.put("MYSQL_ROOT_PASSWORD", "first line\nsecond line");
         env.put("MYSQL_REPLICATION_PASSWORD", "x");
         List<String> command =
                 List.of("bash", Repo.scripts().resolve("init-data.sh").toString());
         Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(1));
         assertEquals(1, result.exitCode(), result.output());
-        assertTrue(result.output().contains("MYSQL_ROOT_PASSWORD must not contain quotes"), result.output());
+        assertTrue(
+                result.output().contains("MYSQL_ROOT_PASSWORD must not contain control characters"), result.output());
         assertFalse(Files.exists(dir.resolve("data.staging")) || Files.exists(dir.resolve("data")));
+    }
+
+    /** Passwords with any printable character: what lib.sh writes is read back unchanged by the real parser. */
+    @ParameterizedTest
+    @MethodSource("awkwardValues")
+    void optionFilesHoldAnyPrintableValue(String value, @TempDir Path dir) {
+        assumeTrue(
+                Commands.available("my_print_defaults"),
+                "my_print_defaults is missing: apt-get install -y mariadb-client");
+        Map<String, String> env = env(dir, Repo.deploy().resolve("components/mariadb/config"), dir, "mysql-0");
+        env.put("VALUE", value);
+        // MariaDB's my_print_defaults reads the file as every client does and prints each option on its own line.
+        Commands.Result result = lib(
+                dir,
+                env,
+                "make_options_file \"$VALUE\" \"$VALUE\" && my_print_defaults --defaults-file=\"$OPTIONS_FILE\" client");
+        assertEquals(new Commands.Result(0, "--user=" + value + "\n--password=" + value + "\n"), result);
+    }
+
+    /** The same values as SQL string literals and option file values: exactly what the scripts interpolate. */
+    @Test
+    void sqlStringAndOptionValueEscapeOnlyWhatTheyMust(@TempDir Path dir) {
+        Map<String, String> env = env(dir, Repo.deploy().resolve("base/mysql/config"), dir, "mysql-0");
+        env.put("VALUE", "a#b; c $d 'e\"f\\g\\n ");
+        Commands.Result result = lib(dir, env, "sql_string \"$VALUE\"; echo; option_value \"$VALUE\"");
+        assertEquals(new Commands.Result(0, "'a#b; c $d ''e\"f\\\\g\\\\n '\n\"a#b; c $d 'e\\\"f\\\\g\\\\n \""), result);
+    }
+
+    static Stream<String> awkwardValues() {
+        return Stream.of(
+                TestSecrets.ROOT,
+                TestSecrets.REPLICATION,
+                TestSecrets.APP,
+                TestSecrets.MONITOR,
+                "#starts-with-a-comment",
+                "'single-quoted'",
+                "\"double-quoted\"",
+                "\\",
+                "ends with a backslash\\",
+                "\\\"",
+                "  ");
+    }
+
+    /** serve-backup.sh never listens without the certificates that keep its stream to the database pods. */
+    @Test
+    void theBackupServerRefusesToStartWithoutItsCertificates(@TempDir Path dir) {
+        Map<String, String> env = env(dir, Repo.deploy().resolve("components/mariadb/config"), dir, "mysql-0");
+        env.put("MYSQL_ROOT_PASSWORD", "x");
+        env.put("MYSQL_TLS_DIR", dir.resolve("no-tls").toString());
+        List<String> command =
+                List.of("bash", Repo.scripts().resolve("serve-backup.sh").toString());
+        Commands.Result result = Commands.run(command, dir, env, Duration.ofMinutes(1));
+        assertEquals(1, result.exitCode(), result.output());
+        assertTrue(
+                result.output()
+                        .contains(dir.resolve("no-tls/ca.crt") + " is missing (it comes from the mysql-tls Secret)"),
+                result.output());
+    }
+
+    /** Runs {@code snippet} in bash after sourcing lib.sh, as the scripts do. */
+    private static Commands.Result lib(Path dir, Map<String, String> env, String snippet) {
+        List<String> command = List.of(
+                "bash",
+                "-c",
+                "set -euo pipefail; source \"$1\"; " + snippet,
+                "lib",
+                Repo.scripts().resolve("lib.sh").toString());
+        return Commands.run(command, dir, env, Duration.ofMinutes(1));
     }
 
     private static Commands.Result initConfig(Path dir, Path configMap, Path conf, String podName) {

@@ -264,6 +264,11 @@ class KustomizeOverlaysTest {
         // proxy-k8s reads EndpointSlices (v1 Endpoints on old clusters) and never Pods: a pod's name comes from
         // the endpoint's targetRef.
         assertEquals(new TreeSet<>(Set.of("discovery.k8s.io/endpointslices", "/endpoints")), granted);
+        // So discovery checks no pod label (that needs the pods watch), and takes the rendered StatefulSet's pods.
+        Config discovery = shippedProxyConfig(rendered).getConfig("mysql-proxy.discovery.kubernetes");
+        assertEquals("", discovery.getString("pod-label"));
+        assertEquals(rendered.database().getMetadata().getName(), discovery.getString("statefulset"));
+        assertEquals(rendered.database().getSpec().getServiceName(), discovery.getString("service"));
 
         RoleBinding binding = rendered.one(RoleBinding.class, "mysql-proxy-discovery");
         assertEquals("Role", binding.getRoleRef().getKind());
@@ -473,6 +478,35 @@ class KustomizeOverlaysTest {
                 template.getSpec().getInitContainers().stream()
                         .map(Container::getName)
                         .toList());
+        if (mariadb) {
+            assertSeedingTlsMounted(template);
+        }
+    }
+
+    /**
+     * Both ends of the MariaDB seeding transport read Secret mysql-tls where lib.sh's MYSQL_TLS_DIR points by default:
+     * the backup-server sidecar and the init-data container of the replica it seeds.
+     */
+    private static void assertSeedingTlsMounted(PodTemplateSpec template) throws IOException {
+        Matcher dflt = Pattern.compile("MYSQL_TLS_DIR=\"\\$\\{MYSQL_TLS_DIR:-([^}]+)}\"")
+                .matcher(Files.readString(Repo.scripts().resolve("lib.sh")));
+        assertTrue(dflt.find(), "lib.sh sets MYSQL_TLS_DIR's default");
+        var tls = template.getSpec().getVolumes().stream()
+                .filter(v -> v.getSecret() != null
+                        && "mysql-tls".equals(v.getSecret().getSecretName()))
+                .toList();
+        assertEquals(1, tls.size(), "one volume of Secret mysql-tls: " + tls);
+        for (Container container : allContainers(template)) {
+            if (!Set.of("init-data", "backup-server").contains(container.getName())) {
+                continue;
+            }
+            assertTrue(
+                    container.getVolumeMounts().stream()
+                            .anyMatch(m -> m.getName().equals(tls.get(0).getName())
+                                    && m.getMountPath().equals(dflt.group(1))
+                                    && Boolean.TRUE.equals(m.getReadOnly())),
+                    container.getName() + " mounts mysql-tls read-only at " + dflt.group(1));
+        }
     }
 
     @ParameterizedTest

@@ -227,8 +227,8 @@ final class ScriptPod implements AutoCloseable {
         try {
             Files.writeString(
                     options,
-                    "[client]\nuser=" + user + "\npassword=" + password + "\nsocket=" + dir.resolve("run/mysqld.sock")
-                            + "\n");
+                    "[client]\nuser=" + optionValue(user) + "\npassword=" + optionValue(password) + "\nsocket="
+                            + dir.resolve("run/mysqld.sock") + "\n");
             Files.setPosixFilePermissions(options, PosixFilePermissions.fromString("rw-------"));
             List<String> command = List.of(
                     command(flavour.client).toString(),
@@ -247,6 +247,11 @@ final class ScriptPod implements AutoCloseable {
                 // the whole directory goes at the end
             }
         }
+    }
+
+    /** An option file value, quoted as lib.sh's option_value does: TestSecrets hold #, quotes and backslashes. */
+    static String optionValue(String value) {
+        return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /** Every file of the data directory and my.cnf: path to size, modification time and SHA-256. */

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.k8s.EndpointSliceDiscovery;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedServer;
@@ -56,8 +57,11 @@ class KubernetesDiscoveryIT {
             for (int ordinal = 0; ordinal <= 2; ordinal++) {
                 apply(slice(bed, ordinal, true, false));
             }
-            EndpointSliceDiscovery discovery =
-                    new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+            EndpointSliceDiscovery discovery = new EndpointSliceDiscovery(
+                    client,
+                    NAMESPACE,
+                    new ProxyConfig.Kubernetes(NAMESPACE, "mysql", "mysql", 3306, "mysql", ""),
+                    Duration.ofSeconds(10));
             try (ProxyFixture proxy = ProxyFixture.start(
                             bed, ProxyFixture.NATIVE_PASSWORD_APP + "\nmysql-proxy.backends.replicas = []", discovery);
                     Connection c = proxy.connect("");

@@ -15,15 +15,19 @@ import io.mysqlproxy.core.topology.DiscoveredBackends;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Reads the database servers out of a Service's EndpointSlices (or its v1 Endpoints): pure
- * functions of the objects, so that every informer event can recompute the whole set.
+ * functions of the objects, so that every informer event can recompute the whole set. Only the
+ * endpoints that {@link StatefulSetPods} accepts are servers; the others come back as ignored.
  */
 final class EndpointSets {
 
@@ -32,6 +36,21 @@ final class EndpointSets {
 
     private EndpointSets() {}
 
+    /** What one reading found: the servers, and the endpoints left out as not the StatefulSet's pods. */
+    record Read(DiscoveredBackends backends, Set<Ignored> ignored) {
+
+        Read {
+            ignored = Set.copyOf(ignored);
+        }
+    }
+
+    /**
+     * An endpoint that is not taken, and why.
+     *
+     * @param endpoint its address and what its targetRef names, as the log shows it
+     */
+    record Ignored(StatefulSetPods.Reason reason, String endpoint) {}
+
     /**
      * The servers of {@code slices}. An endpoint that is neither serving nor terminating is left
      * out; a terminating one is kept, marked so. {@code serving} is read before {@code ready}:
@@ -39,15 +58,23 @@ final class EndpointSets {
      * every endpoint ready, and only {@code serving} tells a pod that passes its readiness probe.
      * A pod listed in two slices (IPv4 and IPv6 on a dual-stack Service) is taken once, IPv4 first.
      */
-    static DiscoveredBackends fromSlices(Collection<EndpointSlice> slices, String portName, int defaultPort) {
+    static Read fromSlices(Collection<EndpointSlice> slices, String portName, int defaultPort, StatefulSetPods pods) {
         List<EndpointSlice> ordered = new ArrayList<>(slices);
         ordered.sort(Comparator.comparingInt(EndpointSets::addressTypeRank)
                 .thenComparing(slice -> Objects.toString(slice.getMetadata().getName(), "")));
         Map<String, DiscoveredBackends.Endpoint> byPod = new LinkedHashMap<>();
+        Set<Ignored> ignored = new HashSet<>();
         for (EndpointSlice slice : ordered) {
             int port = slicePort(slice.getPorts(), portName, defaultPort);
             for (Endpoint endpoint : nonNull(slice.getEndpoints())) {
                 if (endpoint.getAddresses() == null || endpoint.getAddresses().isEmpty()) {
+                    continue;
+                }
+                // Kubernetes: consumers use the first address of an endpoint.
+                HostPort address = new HostPort(endpoint.getAddresses().get(0), port);
+                Optional<StatefulSetPods.Reason> refusal = pods.refusal(endpoint.getTargetRef());
+                if (refusal.isPresent()) {
+                    ignored.add(new Ignored(refusal.get(), describe(address, endpoint.getTargetRef())));
                     continue;
                 }
                 EndpointConditions conditions = endpoint.getConditions();
@@ -55,15 +82,12 @@ final class EndpointSets {
                 if (!terminating && !serving(conditions)) {
                     continue;
                 }
-                String podName = podName(endpoint.getTargetRef());
-                // Kubernetes: consumers use the first address of an endpoint.
-                HostPort address = new HostPort(endpoint.getAddresses().get(0), port);
+                String podName = endpoint.getTargetRef().getName();
                 byPod.putIfAbsent(
-                        podName != null ? podName : address.toString(),
-                        new DiscoveredBackends.Endpoint(address, podName, roleOf(podName), terminating));
+                        podName, new DiscoveredBackends.Endpoint(address, podName, roleOf(podName), terminating));
             }
         }
-        return new DiscoveredBackends(List.copyOf(byPod.values()));
+        return new Read(new DiscoveredBackends(List.copyOf(byPod.values())), ignored);
     }
 
     /**
@@ -71,8 +95,9 @@ final class EndpointSets {
      * These carry no terminating state, and a Service that publishes not-ready addresses lists
      * every pod as ready.
      */
-    static DiscoveredBackends fromEndpoints(Collection<Endpoints> endpoints, String portName, int defaultPort) {
+    static Read fromEndpoints(Collection<Endpoints> endpoints, String portName, int defaultPort, StatefulSetPods pods) {
         Map<String, DiscoveredBackends.Endpoint> byPod = new LinkedHashMap<>();
+        Set<Ignored> ignored = new HashSet<>();
         for (Endpoints object : endpoints) {
             for (EndpointSubset subset : nonNull(object.getSubsets())) {
                 int port = defaultPort;
@@ -85,15 +110,27 @@ final class EndpointSets {
                     if (ready.getIp() == null || ready.getIp().isEmpty()) {
                         continue;
                     }
-                    String podName = podName(ready.getTargetRef());
                     HostPort address = new HostPort(ready.getIp(), port);
+                    Optional<StatefulSetPods.Reason> refusal = pods.refusal(ready.getTargetRef());
+                    if (refusal.isPresent()) {
+                        ignored.add(new Ignored(refusal.get(), describe(address, ready.getTargetRef())));
+                        continue;
+                    }
+                    String podName = ready.getTargetRef().getName();
                     byPod.putIfAbsent(
-                            podName != null ? podName : address.toString(),
-                            new DiscoveredBackends.Endpoint(address, podName, roleOf(podName), false));
+                            podName, new DiscoveredBackends.Endpoint(address, podName, roleOf(podName), false));
                 }
             }
         }
-        return new DiscoveredBackends(List.copyOf(byPod.values()));
+        return new Read(new DiscoveredBackends(List.copyOf(byPod.values())), ignored);
+    }
+
+    /** "10.0.0.9:3306 (Pod db/evil-0)", or "(no targetRef)". */
+    private static String describe(HostPort address, ObjectReference target) {
+        if (target == null) {
+            return address + " (no targetRef)";
+        }
+        return address + " (" + target.getKind() + " " + target.getNamespace() + "/" + target.getName() + ")";
     }
 
     /**
@@ -115,7 +152,7 @@ final class EndpointSets {
         return OptionalInt.of(Integer.parseInt(digits));
     }
 
-    /** Ordinal 0 is the primary; every other pod, and an endpoint with no pod, is a replica. */
+    /** Ordinal 0 is the primary; every other pod is a replica. */
     static BackendRole roleOf(String podName) {
         OptionalInt ordinal = ordinal(podName);
         return ordinal.isPresent() && ordinal.getAsInt() == 0 ? BackendRole.PRIMARY : BackendRole.REPLICA;
@@ -140,15 +177,6 @@ final class EndpointSets {
         }
         Boolean serving = conditions.getServing() != null ? conditions.getServing() : conditions.getReady();
         return serving == null || serving;
-    }
-
-    private static String podName(ObjectReference target) {
-        boolean pod =
-                target != null && (target.getKind() == null || target.getKind().equals("Pod"));
-        if (!pod || target.getName() == null || target.getName().isEmpty()) {
-            return null;
-        }
-        return target.getName();
     }
 
     private static int addressTypeRank(EndpointSlice slice) {

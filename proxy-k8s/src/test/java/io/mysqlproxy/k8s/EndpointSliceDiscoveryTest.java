@@ -1,6 +1,13 @@
 package io.mysqlproxy.k8s;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.fabric8.kubernetes.api.model.EndpointAddressBuilder;
 import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
@@ -13,6 +20,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
@@ -21,14 +29,20 @@ import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.TopologyUpdater;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
@@ -50,6 +64,9 @@ class EndpointSliceDiscoveryTest {
     private static final java.util.logging.Logger MOCK_LOG = quiet("io.fabric8.mockwebserver");
 
     private static final String NAMESPACE = "db";
+    private static final ProxyConfig.Kubernetes SETTINGS =
+            new ProxyConfig.Kubernetes(NAMESPACE, "mysql", "mysql", 3306, "mysql", "");
+    private static final String LABEL = "app.kubernetes.io/component";
 
     private static java.util.logging.Logger quiet(String name) {
         java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
@@ -61,7 +78,17 @@ class EndpointSliceDiscoveryTest {
     KubernetesClient client;
 
     private final List<DiscoveredBackends> reports = new CopyOnWriteArrayList<>();
+    /** What the discovery counted as ignored, by reason; every reason is asked for before the start. */
+    private final Map<String, AtomicInteger> ignored = new ConcurrentHashMap<>();
+
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
     private EndpointSliceDiscovery discovery;
+
+    @BeforeEach
+    void captureTheLog() {
+        logged.start();
+        ((Logger) LoggerFactory.getLogger(EndpointSliceDiscovery.class)).addAppender(logged);
+    }
 
     @AfterEach
     void stop() {
@@ -72,11 +99,56 @@ class EndpointSliceDiscoveryTest {
         if (discovery != null) {
             discovery.close();
         }
+        ((Logger) LoggerFactory.getLogger(EndpointSliceDiscovery.class)).detachAppender(logged);
     }
 
     private void startDiscovery() {
-        discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+        startDiscovery(SETTINGS);
+    }
+
+    private void startDiscovery(ProxyConfig.Kubernetes settings) {
+        discovery = new EndpointSliceDiscovery(client, NAMESPACE, settings, Duration.ofSeconds(10));
+        discovery.countIgnored(reason -> {
+            AtomicInteger count = new AtomicInteger();
+            ignored.put(reason, count);
+            return count::incrementAndGet;
+        });
         discovery.start(reports::add);
+    }
+
+    private Map<String, Integer> ignoredCounts() {
+        Map<String, Integer> counts = new TreeMap<>();
+        ignored.forEach((reason, count) -> counts.put(reason, count.get()));
+        return counts;
+    }
+
+    /** The warnings about ignored endpoints, by what they name. */
+    private List<String> ignoredWarnings() {
+        return logged.list.stream()
+                .filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("ignoring endpoint "))
+                .map(m -> m.substring("ignoring endpoint ".length(), m.indexOf(" of ")))
+                .sorted()
+                .toList();
+    }
+
+    /** An endpoint at {@code address} whose targetRef is {@code kind namespace/name}, or that has none. */
+    private static Endpoint other(String address, String kind, String name) {
+        EndpointBuilder builder = new EndpointBuilder()
+                .withAddresses(address)
+                .withNewConditions()
+                .withReady(true)
+                .withServing(true)
+                .endConditions();
+        if (kind != null) {
+            builder.withNewTargetRef()
+                    .withKind(kind)
+                    .withName(name)
+                    .withNamespace(NAMESPACE)
+                    .endTargetRef();
+        }
+        return builder.build();
     }
 
     /** A pod of the StatefulSet as an endpoint: mysql-N at 10.0.0.N. */
@@ -237,7 +309,7 @@ class EndpointSliceDiscoveryTest {
         Backend primary = new Backend(primaryAddress, BackendRole.PRIMARY, primaryAddress.toString());
         TopologyHolder holder = new TopologyHolder(Topology.of(primary, List.of()));
         apply(slice("mysql-a", pods(3)));
-        discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+        discovery = new EndpointSliceDiscovery(client, NAMESPACE, SETTINGS, Duration.ofSeconds(10));
         discovery.start(new TopologyUpdater(holder, Map.of()));
         assertEquals(List.of("mysql-1", "mysql-2"), names(holder));
         Backend one = holder.current().replicas().get(0);
@@ -275,7 +347,7 @@ class EndpointSliceDiscoveryTest {
                                 .withMessage("endpointslices.discovery.k8s.io is forbidden")
                                 .build())
                 .always();
-        discovery = new EndpointSliceDiscovery(client, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+        discovery = new EndpointSliceDiscovery(client, NAMESPACE, SETTINGS, Duration.ofSeconds(10));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> discovery.start(reports::add));
         assertTrue(e.getMessage().contains("db/mysql"), e.getMessage());
         assertTrue(e.getMessage().contains("forbidden"), e.getMessage());
@@ -290,7 +362,7 @@ class EndpointSliceDiscoveryTest {
                 .build();
         try (KubernetesClient offline =
                 new KubernetesClientBuilder().withConfig(unreachable).build()) {
-            discovery = new EndpointSliceDiscovery(offline, NAMESPACE, "mysql", "mysql", 3306, Duration.ofSeconds(10));
+            discovery = new EndpointSliceDiscovery(offline, NAMESPACE, SETTINGS, Duration.ofSeconds(10));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> discovery.start(reports::add));
             assertTrue(e.getMessage().contains("db/mysql"), e.getMessage());
         }
@@ -305,6 +377,138 @@ class EndpointSliceDiscoveryTest {
 
         client.endpoints().inNamespace(NAMESPACE).resource(endpoints(0, 1, 2)).createOr(op -> op.update());
         eventually(expected(0, 1, 2), this::latest);
+    }
+
+    @Test
+    void endpointsThatAreNotTheStatefulSetsPodsAreIgnoredLoggedOnceAndCounted() {
+        List<Endpoint> impostors = List.of(
+                other("10.0.0.50", null, null),
+                other("10.0.0.51", "Pod", "evil-0"),
+                other("10.0.0.52", "Pod", "mysql-x"),
+                other("10.0.0.53", "Service", "mysql-1"));
+        List<Endpoint> endpoints = new ArrayList<>(pods(2));
+        endpoints.addAll(impostors);
+        apply(slice("mysql-a", endpoints));
+        startDiscovery();
+        assertEquals(expected(0, 1), latest(), "only mysql-0 and mysql-1 are taken");
+        Map<String, Integer> once = Map.of("foreign_pod", 3, "label", 0, "no_target_ref", 1);
+        assertEquals(once, ignoredCounts());
+        List<String> warned = List.of(
+                "10.0.0.50:3306 (no targetRef)",
+                "10.0.0.51:3306 (Pod db/evil-0)",
+                "10.0.0.52:3306 (Pod db/mysql-x)",
+                "10.0.0.53:3306 (Service db/mysql-1)");
+        assertEquals(warned, ignoredWarnings());
+
+        // Every watch event reads the slice again: the same impostors are neither logged nor counted again.
+        endpoints.add(pod(2));
+        apply(slice("mysql-a", endpoints));
+        eventually(expected(0, 1, 2), this::latest);
+        assertEquals(once, ignoredCounts());
+        assertEquals(warned, ignoredWarnings());
+
+        // One that leaves and comes back is news again. (The set changes with it, so that the reading
+        // without the impostors is seen to have happened: ignored endpoints are settled before the set.)
+        apply(slice("mysql-a", List.of(pod(0), pod(1))));
+        eventually(expected(0, 1), this::latest);
+        apply(slice("mysql-a", List.of(pod(0), pod(1), pod(2), other("10.0.0.51", "Pod", "evil-0"))));
+        eventually(expected(0, 1, 2), this::latest);
+        assertEquals(Map.of("foreign_pod", 4, "label", 0, "no_target_ref", 1), ignoredCounts());
+    }
+
+    @Test
+    void inV1EndpointsToo() {
+        server.setUnsupported("discovery.k8s.io");
+        io.fabric8.kubernetes.api.model.Endpoints endpoints = endpoints(0, 1);
+        endpoints
+                .getSubsets()
+                .get(0)
+                .getAddresses()
+                .add(new EndpointAddressBuilder().withIp("10.0.0.50").build());
+        endpoints
+                .getSubsets()
+                .get(0)
+                .getAddresses()
+                .add(new EndpointAddressBuilder()
+                        .withIp("10.0.0.51")
+                        .withNewTargetRef()
+                        .withKind("Pod")
+                        .withName("evil-0")
+                        .withNamespace(NAMESPACE)
+                        .endTargetRef()
+                        .build());
+        client.endpoints().inNamespace(NAMESPACE).resource(endpoints).create();
+        startDiscovery();
+        assertEquals(expected(0, 1), latest());
+        assertEquals(Map.of("foreign_pod", 1, "label", 0, "no_target_ref", 1), ignoredCounts());
+        assertEquals(List.of("10.0.0.50:3306 (no targetRef)", "10.0.0.51:3306 (Pod db/evil-0)"), ignoredWarnings());
+    }
+
+    @Test
+    void withAPodLabelOnlyTheLabelledPodsAreTaken() {
+        createPod("mysql-0", true);
+        createPod("mysql-1", true);
+        createPod("mysql-2", false);
+        apply(slice("mysql-a", pods(3)));
+        startDiscovery(new ProxyConfig.Kubernetes(NAMESPACE, "mysql", "mysql", 3306, "mysql", LABEL + "=database"));
+        assertEquals(expected(0, 1), latest(), "mysql-2 lacks the label");
+        assertEquals(Map.of("foreign_pod", 0, "label", 1, "no_target_ref", 0), ignoredCounts());
+        assertEquals(List.of("10.0.0.2:3306 (Pod db/mysql-2)"), ignoredWarnings());
+
+        // The pods are watched: a label given or taken away changes the set with no endpoint event.
+        client.pods().inNamespace(NAMESPACE).withName("mysql-2").edit(pod -> labelled(pod, true));
+        eventually(expected(0, 1, 2), this::latest);
+        client.pods().inNamespace(NAMESPACE).withName("mysql-1").edit(pod -> labelled(pod, false));
+        eventually(expected(0, 2), this::latest);
+        assertEquals(Map.of("foreign_pod", 0, "label", 2, "no_target_ref", 0), ignoredCounts());
+    }
+
+    @Test
+    void aPodLabelWithoutThePodsWatchGrantedFailsTheStart() {
+        server.expect()
+                .get()
+                .withPath("/api/v1/namespaces/db/pods"
+                        + "?labelSelector=app.kubernetes.io%2Fcomponent%3Ddatabase&resourceVersion=0")
+                .andReturn(
+                        403,
+                        new StatusBuilder()
+                                .withCode(403)
+                                .withReason("Forbidden")
+                                .withMessage("pods is forbidden")
+                                .build())
+                .always();
+        apply(slice("mysql-a", pods(2)));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> startDiscovery(
+                        new ProxyConfig.Kubernetes(NAMESPACE, "mysql", "mysql", 3306, "mysql", LABEL + "=database")));
+        assertTrue(e.getMessage().contains("pods is forbidden"), e.getMessage());
+        assertTrue(e.getMessage().contains("labelled " + LABEL + "=database"), e.getMessage());
+        assertEquals(List.of(), reports);
+    }
+
+    private void createPod(String name, boolean labelled) {
+        Pod pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .build();
+        client.pods().inNamespace(NAMESPACE).resource(labelled(pod, labelled)).create();
+    }
+
+    private static Pod labelled(Pod pod, boolean labelled) {
+        Map<String, String> labels = new HashMap<>(
+                pod.getMetadata().getLabels() == null
+                        ? Map.of()
+                        : pod.getMetadata().getLabels());
+        if (labelled) {
+            labels.put(LABEL, "database");
+        } else {
+            labels.remove(LABEL);
+        }
+        pod.getMetadata().setLabels(labels);
+        return pod;
     }
 
     private static io.fabric8.kubernetes.api.model.Endpoints endpoints(int... ordinals) {
@@ -324,6 +528,7 @@ class EndpointSliceDiscoveryTest {
                     .withNewTargetRef()
                     .withKind("Pod")
                     .withName("mysql-" + ordinal)
+                    .withNamespace(NAMESPACE)
                     .endTargetRef()
                     .endAddress();
         }

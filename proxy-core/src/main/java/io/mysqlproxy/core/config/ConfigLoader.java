@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Loads the configuration: environment variables over the application file over
@@ -21,6 +22,10 @@ import java.util.Optional;
 public final class ConfigLoader {
 
     static final String ROOT = "mysql-proxy";
+    /** A label key (an optional DNS prefix and "/", then a name) and a value that may be empty. */
+    private static final Pattern POD_LABEL =
+            Pattern.compile("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+                    + "=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
 
     /** The environment variables a container sets, and the keys they override. */
     static final Map<String, String> ENVIRONMENT_KEYS = Map.of(
@@ -174,7 +179,9 @@ public final class ConfigLoader {
                         read.string("discovery.kubernetes.namespace").trim(),
                         read.nonEmptyString("discovery.kubernetes.service"),
                         read.string("discovery.kubernetes.port-name").trim(),
-                        read.port("discovery.kubernetes.port")));
+                        read.port("discovery.kubernetes.port"),
+                        read.nonEmptyString("discovery.kubernetes.statefulset"),
+                        podLabel(read.string("discovery.kubernetes.pod-label").trim())));
         if (discovery.mode() == DiscoveryMode.KUBERNETES && !replicas.isEmpty()) {
             throw new InvalidConfigException(
                     ROOT + ".backends.replicas",
@@ -199,6 +206,17 @@ public final class ConfigLoader {
                         read.intAtLeast("session.max-prepared-statements", 1),
                         read.bytesAtLeast("session.max-prepared-statement-bytes", 1024),
                         read.bytesAtLeast("session.max-replayed-set-bytes", 1024)));
+    }
+
+    /** Empty, or one label as Kubernetes spells it: {@code [prefix/]name=value}, the value possibly empty. */
+    private static String podLabel(String label) {
+        if (!label.isEmpty() && !POD_LABEL.matcher(label).matches()) {
+            throw new InvalidConfigException(
+                    ROOT + ".discovery.kubernetes.pod-label",
+                    "must be empty or one label as key=value (such as app.kubernetes.io/name=mysql), not \"" + label
+                            + "\"");
+        }
+        return label;
     }
 
     private static ProxyConfig.BeforeLogin beforeLogin(ConfigValueReader read) {

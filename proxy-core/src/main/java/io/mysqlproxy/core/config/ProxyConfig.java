@@ -52,9 +52,12 @@ public record ProxyConfig(
 
     /**
      * The Service whose endpoints are the database pods. An empty namespace means the proxy's own;
-     * the port is the one named {@code portName} in the endpoints, else {@code port}.
+     * the port is the one named {@code portName} in the endpoints, else {@code port}. An endpoint
+     * counts only if it names a pod {@code <statefulSet>-<ordinal>} that, unless {@code podLabel}
+     * is empty, carries the label {@code podLabel} ("key=value").
      */
-    public record Kubernetes(String namespace, String service, String portName, int port) {}
+    public record Kubernetes(
+            String namespace, String service, String portName, int port, String statefulSet, String podLabel) {}
 
     /** {@code weights} holds every replica's weight (1 unless configured). */
     public record Backends(

@@ -11,6 +11,7 @@ import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
+import io.mysqlproxy.core.metrics.DiscoveryMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
@@ -145,6 +146,7 @@ public final class ProxyServer implements AutoCloseable {
             metrics.register(primary);
             TopologyUpdater updater = new TopologyUpdater(
                     topology, config.backends().weights(), ServerParts.topologyChanges(metrics, pools));
+            discovery.countIgnored(new DiscoveryMeters(metrics.registry())::endpointsIgnored);
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.topology;
 
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Where the backends come from: the configuration ({@link StaticDiscovery}), or a source that
@@ -15,6 +16,14 @@ public interface Discovery extends AutoCloseable {
      * discovery's own, one call at a time. Throws if the source cannot be read at all.
      */
     void start(Consumer<DiscoveredBackends> listener);
+
+    /**
+     * Where to count the endpoints the discovery refuses to take (such as a Kubernetes endpoint that
+     * is no pod of the database's StatefulSet): {@code counterFor} gives the counter of a reason, a
+     * short lower-case metrics label, and is asked for every reason at once, so that each one's
+     * series exists from 0. Called before {@link #start}; a discovery that refuses nothing needs none.
+     */
+    default void countIgnored(Function<String, Runnable> counterFor) {}
 
     /** Stops reporting; the listener is not called after this returns. */
     @Override

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -186,19 +187,33 @@ class ConfigLoaderTest {
         ProxyConfig defaults = ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of());
         assertEquals(DiscoveryMode.STATIC, defaults.discovery().mode());
         assertEquals(
-                new ProxyConfig.Kubernetes("", "mysql", "mysql", 3306),
+                new ProxyConfig.Kubernetes("", "mysql", "mysql", 3306, "mysql", ""),
                 defaults.discovery().kubernetes());
 
         ProxyConfig kubernetes = ConfigLoader.load(Optional.of(file(MINIMAL + """
                 mysql-proxy.discovery {
                   mode = kubernetes
-                  kubernetes { namespace = db, service = mariadb, port-name = "", port = 3307 }
+                  kubernetes {
+                    namespace = db, service = mariadb, port-name = "", port = 3307
+                    statefulset = mariadb, pod-label = "example.com/role=database"
+                  }
                 }
                 """)), Map.of());
         assertEquals(DiscoveryMode.KUBERNETES, kubernetes.discovery().mode());
         assertEquals(
-                new ProxyConfig.Kubernetes("db", "mariadb", "", 3307),
+                new ProxyConfig.Kubernetes("db", "mariadb", "", 3307, "mariadb", "example.com/role=database"),
                 kubernetes.discovery().kubernetes());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"app", "=mysql", "app=my sql", "a=b=c", "app:mysql"})
+    void aPodLabelIsOneKeyEqualsValue(String label) {
+        InvalidConfigException wrong = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.discovery.kubernetes.pod-label = \"" + label + "\"\n")),
+                        Map.of()));
+        assertEquals("mysql-proxy.discovery.kubernetes.pod-label", wrong.key());
     }
 
     @Test
