@@ -13,6 +13,7 @@ server_id=$((SERVER_ID_OFFSET + ORDINAL))
 for file in common.cnf "$role.cnf"; do
   [[ -f $CONFIG_MAP_DIR/$file ]] || die "$CONFIG_MAP_DIR/$file is missing (it comes from the mysql-config ConfigMap)"
 done
+require_tls_files
 
 mkdir -p "$CONF_DIR"
 new="$(mktemp "$CONF_DIR/.my.cnf.XXXXXX")"
@@ -32,6 +33,9 @@ at_exit remove_new
   printf 'pid_file = %s\n' "$RUN_DIR/mysqld.pid"
   printf 'tmpdir = %s\n' "$TMP_DIR"
   [[ -z ${BIND_ADDRESS:-} ]] || printf 'bind_address = %s\n' "$BIND_ADDRESS"
+  # The certificate every TCP client gets; common.cnf requires TLS of them (require_secure_transport).
+  printf 'ssl_ca = %s/ca.crt\nssl_cert = %s/tls.crt\nssl_key = %s/tls.key\n' \
+    "$MYSQL_TLS_DIR" "$MYSQL_TLS_DIR" "$MYSQL_TLS_DIR"
   # The buffer pool follows the server container's memory limit (the downward API passes it in bytes), so an
   # overlay that resizes the pod resizes the pool too; half leaves room for connections and the OS cache.
   if [[ -n ${MYSQL_MEMORY_LIMIT:-} ]]; then

@@ -18,6 +18,7 @@ fi
 [[ -f $CONF_DIR/my.cnf ]] || die "$CONF_DIR/my.cnf is missing: run init-config.sh first"
 require_password MYSQL_ROOT_PASSWORD
 require_password MYSQL_REPLICATION_PASSWORD
+require_tls_files
 
 staging="${DATA_DIR%/}.staging"
 temp_socket="$RUN_DIR/init-data.sock"
@@ -107,7 +108,7 @@ initialise_primary() {
   log "creating the accounts root@localhost, $MYSQL_REPLICATION_USER, $MYSQL_MONITOR_USER, $MYSQL_APP_USER and database $MYSQL_APP_DATABASE"
   sql "$root_options" <<SQL
 ALTER USER 'root'@'localhost' $identified $(sql_string "$MYSQL_ROOT_PASSWORD");
-CREATE USER $repl $identified $(sql_string "$MYSQL_REPLICATION_PASSWORD");
+CREATE USER $repl $identified $(sql_string "$MYSQL_REPLICATION_PASSWORD") REQUIRE SSL;
 GRANT $replication_privileges ON *.* TO $repl;
 CREATE USER $monitor $identified $(sql_string "$MYSQL_MONITOR_PASSWORD");
 GRANT $monitor_privileges ON *.* TO $monitor;
@@ -132,7 +133,6 @@ receive_mariadb_backup() {
 }
 
 clone_mariadb() {
-  require_tls_files
   local deadline=$((SECONDS + ${CLONE_TIMEOUT:-1800}))
   until receive_mariadb_backup; do
     (( SECONDS < deadline )) || die "no complete backup from $CLONE_PEER_HOST:$CLONE_PEER_PORT within ${CLONE_TIMEOUT:-1800}s"
@@ -147,7 +147,7 @@ clone_mariadb() {
   read -r _file _position gtid < "$info" || true
   # The backup's own bookkeeping must not linger: a later backup of this replica would ship it again.
   rm -f "$staging"/xtrabackup_* "$staging"/mariadb_backup_* "$staging/backup-my.cnf"
-  log "the clone ends at GTID '${gtid}'; replicating from $PRIMARY_HOST:$PRIMARY_PORT from there"
+  log "the clone ends at GTID '${gtid}'; replicating from $PRIMARY_HOST:$PRIMARY_PORT from there, over TLS"
   start_temp_server
   make_options_file root "$MYSQL_ROOT_PASSWORD"
   sql "$OPTIONS_FILE" <<SQL
@@ -155,7 +155,8 @@ RESET SLAVE ALL;
 SET GLOBAL gtid_slave_pos = $(sql_string "$gtid");
 CHANGE MASTER TO MASTER_HOST = $(sql_string "$PRIMARY_HOST"), MASTER_PORT = $PRIMARY_PORT,
   MASTER_USER = $(sql_string "$MYSQL_REPLICATION_USER"), MASTER_PASSWORD = $(sql_string "$MYSQL_REPLICATION_PASSWORD"),
-  MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10;
+  MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 10,
+  MASTER_SSL = 1, MASTER_SSL_CA = $(sql_string "$MYSQL_TLS_DIR/ca.crt"), MASTER_SSL_VERIFY_SERVER_CERT = 1;
 SQL
   stop_temp_server
 }
@@ -167,12 +168,13 @@ attempt_mysql_clone() {
   "$MYSQLD" --defaults-file="$CONF_DIR/my.cnf" --datadir="$staging" --initialize-insecure
   start_temp_server
   make_options_file root ""
-  log "cloning $CLONE_PEER_HOST:$CLONE_PEER_PORT with the clone plugin"
+  log "cloning $CLONE_PEER_HOST:$CLONE_PEER_PORT with the clone plugin, over TLS"
   local error
   error="$(sql "$OPTIONS_FILE" 2>&1 >/dev/null <<SQL
 SET GLOBAL clone_valid_donor_list = $(sql_string "$CLONE_PEER_HOST:$CLONE_PEER_PORT");
+SET GLOBAL clone_ssl_ca = $(sql_string "$MYSQL_TLS_DIR/ca.crt");
 CLONE INSTANCE FROM $(sql_string "$MYSQL_REPLICATION_USER")@$(sql_string "$CLONE_PEER_HOST"):$CLONE_PEER_PORT
-  IDENTIFIED BY $(sql_string "$MYSQL_REPLICATION_PASSWORD");
+  IDENTIFIED BY $(sql_string "$MYSQL_REPLICATION_PASSWORD") REQUIRE SSL;
 SQL
   )" || true
   # After copying, CLONE restarts the server; without a supervisor (mysqld_safe, systemd) it just stops,
@@ -206,12 +208,14 @@ clone_mysql() {
   # SOURCE_RETRY_COUNT: MySQL's default (10 attempts, 100 s at SOURCE_CONNECT_RETRY = 10) would leave the
   # replica stopped for good after a longer absence of the primary (a rescheduled pod, crash recovery);
   # 86400 attempts keep it trying for 10 days, about what MariaDB's default master_retry_count gives.
-  # GET_SOURCE_PUBLIC_KEY: caching_sha2_password's first login without TLS needs the source's RSA key.
+  # TLS with the source's certificate checked against the CA and its name (mysql-0.mysql, in *.mysql): the
+  # password then travels inside TLS, so no RSA key is fetched from whatever answers (GET_SOURCE_PUBLIC_KEY).
   sql "$OPTIONS_FILE" <<SQL
 RESET REPLICA ALL;
 CHANGE REPLICATION SOURCE TO SOURCE_HOST = $(sql_string "$PRIMARY_HOST"), SOURCE_PORT = $PRIMARY_PORT,
   SOURCE_USER = $(sql_string "$MYSQL_REPLICATION_USER"), SOURCE_PASSWORD = $(sql_string "$MYSQL_REPLICATION_PASSWORD"),
-  SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 10, SOURCE_RETRY_COUNT = 86400;
+  SOURCE_AUTO_POSITION = 1, SOURCE_CONNECT_RETRY = 10, SOURCE_RETRY_COUNT = 86400,
+  SOURCE_SSL = 1, SOURCE_SSL_CA = $(sql_string "$MYSQL_TLS_DIR/ca.crt"), SOURCE_SSL_VERIFY_SERVER_CERT = 1;
 SQL
   stop_temp_server
 }

@@ -64,6 +64,16 @@ esac
 
 is_primary() { (( ORDINAL == 0 )); }
 
+# The client options that make a TCP connection use TLS and verify the server against the CA (not its name: the
+# probes connect to 127.0.0.1). MariaDB's client spells it differently.
+tls_client_options() {
+  if [[ $MYSQL_FLAVOR == mysql ]]; then
+    TLS_CLIENT_OPTIONS=(--ssl-mode=VERIFY_CA --ssl-ca="$MYSQL_TLS_DIR/ca.crt")
+  else
+    TLS_CLIENT_OPTIONS=(--ssl --ssl-ca="$MYSQL_TLS_DIR/ca.crt" --ssl-verify-server-cert)
+  fi
+}
+
 is_initialised() { [[ -f $DATA_DIR/$INIT_MARKER ]]; }
 
 # Passwords may hold any printable character: everything that writes one into an option file or a SQL
@@ -90,8 +100,9 @@ sql_string() {
   printf "'%s'" "$value"
 }
 
-# The seeding transport's TLS files must be there before socat is started: its own errors come per
-# connection, long after.
+# The server's certificate and the CA every TCP peer (replica to primary, clone recipient to donor, probe to
+# server, seeding) checks the other side against: without them no server is configured or seeded, and socat is
+# not started (its own errors would come per connection, long after).
 require_tls_files() {
   local file
   for file in ca.crt tls.crt tls.key; do

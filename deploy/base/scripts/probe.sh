@@ -13,11 +13,14 @@ case "${1:-}" in
     "$ADMIN" --defaults-file="$OPTIONS_FILE" --connect-timeout=5 ping >/dev/null
     ;;
   ready)
-    # The monitor account can run a query over TCP, the way the proxy and the replicas reach the server.
+    # The monitor account can run a query over TCP, the way the proxy and the replicas reach the server: with
+    # TLS, and a certificate from the deployment's CA.
     require_password MYSQL_MONITOR_PASSWORD
     make_options_file "$MYSQL_MONITOR_USER" "$MYSQL_MONITOR_PASSWORD"
+    tls_client_options
     "$CLIENT" --defaults-file="$OPTIONS_FILE" --protocol=tcp --host="${PROBE_HOST:-127.0.0.1}" \
-      --port="$MYSQL_PORT" --connect-timeout=5 --batch --skip-column-names -e 'SELECT 1' >/dev/null
+      --port="$MYSQL_PORT" "${TLS_CLIENT_OPTIONS[@]}" --connect-timeout=5 --batch --skip-column-names \
+      -e 'SELECT 1' >/dev/null
     ;;
   backup)
     # serve-backup.sh is listening. Connecting would start a backup, so read the kernel's socket table.

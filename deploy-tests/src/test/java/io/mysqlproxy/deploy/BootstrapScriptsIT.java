@@ -64,6 +64,9 @@ class BootstrapScriptsIT {
     private final List<ScriptPod> pods = new ArrayList<>();
     private Path root;
     private String path;
+    /** The deployment's CA and certificates, as make-tls-secrets.sh makes them (the pods' mysql-tls Secret). */
+    private TestTls tls;
+    /** Signs more certificates with the deployment's CA (tls's), for the seeding transport's refusals. */
     private SeedingCertificates seedingCa;
 
     @BeforeParameterizedClassInvocation(injectArguments = false)
@@ -72,18 +75,18 @@ class BootstrapScriptsIT {
         root = null;
         path = flavour.path();
         root = Files.createTempDirectory("deploy-scripts-it-" + flavour.name + "-");
+        tls = TestTls.make(root.resolve("tls"), "default");
         ScriptPod primary = new ScriptPod(0, root, flavour, path, null, null);
         pods.add(primary);
         pods.add(new ScriptPod(1, root, flavour, path, primary, primary));
         pods.add(new ScriptPod(2, root, flavour, path, primary, pods.get(1)));
-        seedingCa = SeedingCertificates.newCa(root.resolve("seeding-ca"), "seeding test CA");
-        seedingCa.databasePods(root.resolve("mysql-tls"));
         pods.forEach(this::mountSeedingTls);
+        seedingCa = SeedingCertificates.withCa(tls.dir());
     }
 
     /** What the mysql-tls Secret is to a pod: MYSQL_TLS_DIR with the database pods' certificate. */
     private void mountSeedingTls(ScriptPod pod) {
-        pod.setEnv("MYSQL_TLS_DIR", root.resolve("mysql-tls").toString());
+        pod.useTls(tls);
     }
 
     @AfterParameterizedClassInvocation(injectArguments = false)
@@ -383,7 +386,7 @@ class BootstrapScriptsIT {
         assertEquals(served, backupsServed(donor), "no backup was started for a refused peer");
 
         // The same request with the database pods' certificate: the refusals above were not a broken listener.
-        assertTrue(receivesBackup(donor, root.resolve("mysql-tls")), "a database pod receives the backup");
+        assertTrue(receivesBackup(donor, tls.server()), "a database pod receives the backup");
         donor.awaitBackupsServed(served + 1);
     }
 
@@ -459,6 +462,144 @@ class BootstrapScriptsIT {
     private static int backupsServed(ScriptPod donor) throws IOException {
         String log = Files.readString(donor.dir.resolve("backup-server.log"));
         return log.split("\\[stream-backup.sh\\] streaming a backup to ", -1).length - 1;
+    }
+
+    /**
+     * Both replicas replicate over TLS, checking the primary's certificate against the CA and its name, as the
+     * account the scripts made for it requires (REQUIRE SSL).
+     */
+    @Test
+    @Order(9)
+    void replicationUsesTlsVerifiedAgainstTheCa() throws SQLException {
+        ScriptPod primary = pods.get(0);
+        assertEquals(
+                "ANY",
+                primary.rootSql("SELECT ssl_type FROM mysql.user WHERE user = 'repl'"),
+                "repl REQUIRE SSL: no replica or clone logs in without TLS");
+        for (ScriptPod replica : pods.subList(1, 3)) {
+            Map<String, String> ssl = replicaSslStatus(replica);
+            assertEquals("Yes", ssl.get("Allowed"), "mysql-" + replica.ordinal + ": " + ssl);
+            assertEquals("Yes", ssl.get("Verify_Server_Cert"), "mysql-" + replica.ordinal + ": " + ssl);
+            assertEquals(tls.server().resolve("ca.crt").toString(), ssl.get("CA_File"), ssl.toString());
+        }
+        if (flavour == ScriptFlavour.MYSQL) {
+            // The primary's side: each replica's connection is encrypted (MariaDB has no performance_schema here).
+            await("both replicas' connections to the primary")
+                    .atMost(REPLICATION_WAIT)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertEquals(
+                            "SSL/TLS\t2",
+                            primary.rootSql("SELECT CONNECTION_TYPE, COUNT(*) FROM performance_schema.threads"
+                                    + " WHERE PROCESSLIST_USER = 'repl' GROUP BY CONNECTION_TYPE")));
+        }
+    }
+
+    /**
+     * TCP clients must use TLS (require_secure_transport), and the servers' certificate verifies against the CA and
+     * names 127.0.0.1; against another CA it does not, and the readiness probe, which verifies it, fails.
+     */
+    @Test
+    @Order(10)
+    void clientsNeedTlsAndTheServerCertificateVerifiesAgainstTheCa() throws Exception {
+        TestTls otherCa = TestTls.make(root.resolve("other-ca"), "default");
+        for (ScriptPod pod : pods.subList(0, 3)) {
+            SQLException plain = assertThrows(
+                    SQLException.class,
+                    () -> pod.connect("app", TestSecrets.APP, "sslMode=DISABLED&allowPublicKeyRetrieval=true")
+                            .close());
+            // MySQL names the reason; MariaDB answers as to a wrong password.
+            assertEquals(flavour == ScriptFlavour.MYSQL ? 3159 : 1045, plain.getErrorCode(), plain.getMessage());
+            try (Connection c = pod.connect("app", TestSecrets.APP, tls.jdbcParameters(true));
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) {
+                assertTrue(rs.next());
+                assertFalse(rs.getString(2).isEmpty(), "the session is encrypted");
+            }
+            SQLException untrusted = assertThrows(
+                    SQLException.class,
+                    () -> pod.connect("app", TestSecrets.APP, otherCa.jdbcParameters(false))
+                            .close());
+            assertTrue(
+                    causes(untrusted).anyMatch(t -> t instanceof javax.net.ssl.SSLHandshakeException),
+                    "refused in the TLS handshake: " + untrusted);
+
+            pod.setEnv("MYSQL_TLS_DIR", otherCa.server().toString());
+            try {
+                assertNotEquals(0, pod.script("probe.sh", "ready").exitCode(), "the probe verifies the server");
+            } finally {
+                pod.setEnv("MYSQL_TLS_DIR", tls.server().toString());
+            }
+            assertEquals(0, pod.script("probe.sh", "ready").exitCode());
+        }
+    }
+
+    /**
+     * A replica whose CA did not sign its peers' certificate copies nothing and replicates nothing: the clone
+     * (MySQL) and the replication connection both verify the other side.
+     */
+    @Test
+    @Order(11)
+    void aReplicaRefusesPeersWhoseCertificateAnotherCaSigned() throws SQLException {
+        TestTls otherCa = TestTls.make(root.resolve("other-ca-replica"), "default");
+        if (flavour == ScriptFlavour.MYSQL) {
+            ScriptPod stranger = new ScriptPod(5, root, flavour, path, pods.get(0), pods.get(2)).useTls(otherCa);
+            pods.add(stranger);
+            stranger.setEnv("CLONE_TIMEOUT", "0");
+            stranger.scriptOrFail("init-config.sh");
+            Commands.Result clone = stranger.script("init-data.sh");
+            assertNotEquals(0, clone.exitCode(), clone.output());
+            assertTrue(clone.output().contains("certificate verify failed"), clone.output());
+            assertFalse(Files.exists(stranger.dir.resolve("data")), "no data directory from a refused clone");
+        }
+        // The same replica, its CA file (the path the scripts configured) replaced: its connection is refused.
+        ScriptPod replica = pods.get(1);
+        String stop = flavour == ScriptFlavour.MYSQL ? "STOP REPLICA" : "STOP SLAVE";
+        String start = flavour == ScriptFlavour.MYSQL ? "START REPLICA" : "START SLAVE";
+        String changeCa = (flavour == ScriptFlavour.MYSQL
+                ? "CHANGE REPLICATION SOURCE TO SOURCE_SSL_CA = '%s'"
+                : "CHANGE MASTER TO MASTER_SSL_CA = '%s'");
+        replica.rootSql(stop + "; " + changeCa.formatted(otherCa.ca()) + "; " + start);
+        try {
+            await("mysql-1 refuses the primary's certificate")
+                    .atMost(REPLICATION_WAIT)
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> replicaStatus(replica).getOrDefault("Last_IO_Error", ""), e -> e.contains("SSL"));
+            assertNotEquals("Yes", replicaStatus(replica).get(flavour.threadPrefix + "IO_Running"));
+        } finally {
+            replica.rootSql(stop + "; " + changeCa.formatted(tls.server().resolve("ca.crt")) + "; " + start);
+        }
+    }
+
+    /** The SSL columns of the replica's SHOW REPLICA/SLAVE STATUS, without their Source_SSL_/Master_SSL_ prefix. */
+    private Map<String, String> replicaSslStatus(ScriptPod replica) throws SQLException {
+        String prefix = flavour == ScriptFlavour.MYSQL ? "Source_SSL_" : "Master_SSL_";
+        Map<String, String> ssl = new java.util.TreeMap<>();
+        replicaStatus(replica).forEach((column, value) -> {
+            if (column.startsWith(prefix)) {
+                ssl.put(column.substring(prefix.length()), value);
+            }
+        });
+        return ssl;
+    }
+
+    /** SHOW REPLICA/SLAVE STATUS as column to value, read as the monitor account (as the proxy does). */
+    private Map<String, String> replicaStatus(ScriptPod replica) throws SQLException {
+        Map<String, String> status = new java.util.LinkedHashMap<>();
+        try (Connection c = replica.connect("monitor", TestSecrets.MONITOR);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(flavour.replicaStatus)) {
+            assertTrue(rs.next(), "mysql-" + replica.ordinal + " has no replication configured");
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                status.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
+            }
+        }
+        return status;
+    }
+
+    private static Stream<Throwable> causes(Throwable t) {
+        return Stream.iterate(t, java.util.Objects::nonNull, Throwable::getCause);
     }
 
     /** The clone plugin's record on the replica: a completed clone of {@code donor}, finished by a restart. */

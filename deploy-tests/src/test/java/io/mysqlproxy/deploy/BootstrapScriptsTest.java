@@ -1,5 +1,6 @@
 package io.mysqlproxy.deploy;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** The bootstrap scripts' static checks and the parts that need no database server (see BootstrapScriptsIT for the rest). */
 class BootstrapScriptsTest {
 
+    /** The mysql-tls Secret's files, which init-config.sh names in my.cnf and requires. */
+    private static TestTls tls;
+
+    @BeforeAll
+    static void makeCertificates(@TempDir Path dir) {
+        tls = TestTls.make(dir, "default");
+    }
+
     private static List<Path> scripts() throws IOException {
         try (Stream<Path> files = Files.list(Repo.scripts())) {
             return files.filter(f -> f.toString().endsWith(".sh")).sorted().toList();
@@ -37,6 +46,7 @@ class BootstrapScriptsTest {
         assumeTrue(Commands.available("shellcheck"), "shellcheck is not installed (apt-get install -y shellcheck)");
         List<String> command = new ArrayList<>(List.of("shellcheck", "--external-sources", "--severity=style"));
         scripts().forEach(s -> command.add(s.toString()));
+        command.add(TestTls.SCRIPT.toString()); // run by operators, not shipped in the ConfigMap
         Commands.run(command, Duration.ofMinutes(2)).assertSuccess(command);
     }
 
@@ -75,6 +85,33 @@ class BootstrapScriptsTest {
             assertTrue(myCnf.contains("datadir = " + dir.resolve("data")), "paths come from the environment");
         }
         assertTrue(Files.readString(dir.resolve("conf-1/my.cnf")).contains("read_only = ON"));
+    }
+
+    /** The servers get the mysql-tls Secret's certificate from MYSQL_TLS_DIR, and require TLS of every TCP client. */
+    @ParameterizedTest
+    @ValueSource(strings = {"base/mysql/config", "components/mariadb/config"})
+    void initConfigNamesTheCertificateAndRefusesToRunWithoutIt(String configDir, @TempDir Path dir) throws IOException {
+        Path configMap = Repo.deploy().resolve(configDir);
+        Path conf = dir.resolve("conf");
+        Commands.Result result = initConfig(dir, configMap, conf, "mysql-1");
+        assertEquals(0, result.exitCode(), result.output());
+        String myCnf = Files.readString(conf.resolve("my.cnf"));
+        String mysqld = myCnf.substring(myCnf.lastIndexOf("[mysqld]"), myCnf.indexOf("[client]"));
+        for (String file : List.of("ca.crt", "tls.crt", "tls.key")) {
+            String option = Map.of("ca.crt", "ssl_ca", "tls.crt", "ssl_cert", "tls.key", "ssl_key")
+                    .get(file);
+            assertTrue(mysqld.contains("\n" + option + " = " + tls.server().resolve(file) + "\n"), mysqld);
+        }
+        assertTrue(myCnf.contains("\nrequire_secure_transport = ON\n"), "TLS or the socket, nothing else");
+
+        Map<String, String> env = env(dir, configMap, dir.resolve("conf-without"), "mysql-1");
+        env.put("MYSQL_TLS_DIR", dir.resolve("no-such-secret").toString());
+        List<String> command =
+                List.of("bash", Repo.scripts().resolve("init-config.sh").toString());
+        Commands.Result refused = Commands.run(command, dir, env, Duration.ofMinutes(1));
+        assertEquals(1, refused.exitCode(), refused.output());
+        assertTrue(refused.output().contains("no-such-secret/ca.crt is missing"), refused.output());
+        assertFalse(Files.exists(dir.resolve("conf-without/my.cnf")), "no server configured without a certificate");
     }
 
     @Test
@@ -229,6 +266,7 @@ class BootstrapScriptsTest {
         env.put("DATA_DIR", dir.resolve("data").toString());
         env.put("RUN_DIR", dir.resolve("run").toString());
         env.put("TMP_DIR", dir.toString());
+        env.put("MYSQL_TLS_DIR", tls.server().toString());
         return env;
     }
 }

@@ -33,6 +33,8 @@ final class Kustomize {
 
     static {
         SERIALIZATION.registerKubernetesResource(PodMonitor.class);
+        SERIALIZATION.registerKubernetesResource(CertManager.Issuer.class);
+        SERIALIZATION.registerKubernetesResource(CertManager.Certificate.class);
     }
 
     private Kustomize() {}
@@ -60,11 +62,46 @@ final class Kustomize {
         return CACHE.computeIfAbsent(overlay, Kustomize::build);
     }
 
+    /**
+     * An overlay with one more component, as an operator would combine them (e.g. mariadb with networkpolicy): a
+     * kustomization in a temporary directory that names both by relative path (kustomize refuses absolute ones).
+     */
+    static Rendered renderWith(String overlay, String component) {
+        assumeKubectl();
+        return CACHE.computeIfAbsent(overlay + "+" + component, key -> {
+            try {
+                Path dir = Files.createTempDirectory("kustomize-" + overlay + "-");
+                Path real = dir.toRealPath();
+                String text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - "
+                        + real.relativize(Repo.deploy()
+                                .resolve("overlays")
+                                .resolve(overlay)
+                                .toRealPath())
+                        + "\ncomponents:\n  - "
+                        + real.relativize(Repo.deploy()
+                                .resolve("components")
+                                .resolve(component)
+                                .toRealPath())
+                        + "\n";
+                Files.writeString(dir.resolve("kustomization.yaml"), text);
+                try {
+                    return build(key, dir);
+                } finally {
+                    Files.delete(dir.resolve("kustomization.yaml"));
+                    Files.delete(dir);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
     private static Rendered build(String overlay) {
-        List<String> command = List.of(
-                "kubectl",
-                "kustomize",
-                Repo.deploy().resolve("overlays").resolve(overlay).toString());
+        return build(overlay, Repo.deploy().resolve("overlays").resolve(overlay));
+    }
+
+    private static Rendered build(String overlay, Path dir) {
+        List<String> command = List.of("kubectl", "kustomize", dir.toString());
         Commands.Result result = Commands.run(command, Duration.ofMinutes(2));
         if (result.exitCode() != 0) {
             throw new AssertionError("kubectl kustomize " + overlay + " failed:\n" + result.output());

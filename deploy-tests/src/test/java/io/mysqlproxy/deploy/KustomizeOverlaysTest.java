@@ -53,9 +53,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class KustomizeOverlaysTest {
 
     private static final List<String> EXPECTED_OVERLAYS =
-            List.of("dev", "mariadb", "prod", "prod-networkpolicy", "prod-podmonitor");
+            List.of("dev", "mariadb", "prod", "prod-cert-manager", "prod-networkpolicy", "prod-podmonitor");
     private static final Pattern PINNED_TAG = Pattern.compile("[\\w][\\w.-]*");
     /** A value assigned to something named like a password; placeholders ($VAR, %s, "") are not literals. */
+    /** Where the Deployment mounts the proxy's config volume (application.conf, tls/). */
+    private static final String PROXY_CONFIG_MOUNT = "/etc/mysql-proxy/";
+
     private static final Pattern PASSWORD_ASSIGNMENT = Pattern.compile("(?i)password\\w*\\s*[:=]\\s*(\\S+)");
 
     static List<String> overlays() {
@@ -119,6 +122,8 @@ class KustomizeOverlaysTest {
     void noPasswordOrSecretLiteralIsRendered(String overlay) {
         Kustomize.Rendered rendered = Kustomize.render(overlay);
         assertTrue(rendered.all(Secret.class).isEmpty(), overlay + " must not contain a Secret: it is created by hand");
+        // The TLS Secrets come from cert-manager or make-tls-secrets.sh, never from a manifest.
+        assertFalse(rendered.text().contains("PRIVATE KEY"), overlay + " contains a private key");
         for (String password : TestSecrets.ALL) {
             assertFalse(rendered.text().contains(password), overlay + " contains the test password " + password);
         }
@@ -328,12 +333,15 @@ class KustomizeOverlaysTest {
         assertTrue(
                 buffer.compareTo(drain) < 0,
                 "backends.primary-outage-buffer " + buffer + " must be shorter than shutdown.drain-timeout " + drain);
+        // The config volume projects the ConfigMap with the mysql-proxy-tls Secret (TlsCertificatesTest).
         var volume = template.getSpec().getVolumes().stream()
-                .filter(v -> v.getConfigMap() != null)
+                .filter(v -> v.getName().equals("config"))
                 .findFirst()
                 .orElseThrow();
         assertTrue(
-                volume.getConfigMap().getName().startsWith("mysql-proxy-config-"),
+                volume.getProjected().getSources().stream()
+                        .anyMatch(source -> source.getConfigMap() != null
+                                && source.getConfigMap().getName().startsWith("mysql-proxy-config-")),
                 "application.conf from the ConfigMap");
     }
 
@@ -593,14 +601,18 @@ class KustomizeOverlaysTest {
                 "proxy-app is not packaged (no " + Repo.packagedLib()
                         + "); `mvn verify` packages it before these tests, `mvn test` does not");
         // Every key of the ConfigMap, as the kubelet mounts it at /etc/mysql-proxy (application.conf includes
-        // flavour.conf).
+        // flavour.conf), with tls/ from the mysql-proxy-tls Secret: the paths in the file are the mount's, here dir.
         ConfigMap config = rendered.configMap("mysql-proxy-config");
         for (var entry : config.getData().entrySet()) {
-            Files.writeString(dir.resolve(entry.getKey()), entry.getValue());
+            Files.writeString(dir.resolve(entry.getKey()), entry.getValue().replace(PROXY_CONFIG_MOUNT, dir + "/"));
         }
+        TestTls.make(dir.resolve("secrets"), "default");
+        Files.move(dir.resolve("secrets/mysql-proxy-tls"), dir.resolve("tls"));
         Path file = dir.resolve("application.conf");
         assertEquals(
-                overlay.equals("mariadb") ? Set.of("application.conf", "flavour.conf") : Set.of("application.conf"),
+                overlay.equals("mariadb")
+                        ? Set.of("application.conf", "certificates.conf", "flavour.conf")
+                        : Set.of("application.conf", "certificates.conf"),
                 config.getData().keySet());
 
         Container proxy =

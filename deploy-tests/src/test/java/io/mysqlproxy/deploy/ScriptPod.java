@@ -43,6 +43,7 @@ final class ScriptPod implements AutoCloseable {
     private final Map<String, String> env = new HashMap<>();
     private Process server;
     private Process backupServer;
+    private TestTls tls;
 
     /**
      * @param path the PATH with the flavour's commands ({@link ScriptFlavour#path()})
@@ -86,6 +87,16 @@ final class ScriptPod implements AutoCloseable {
         env.put("MYSQL_REPLICATION_PASSWORD", TestSecrets.REPLICATION);
         env.put("MYSQL_APP_PASSWORD", TestSecrets.APP);
         env.put("MYSQL_MONITOR_PASSWORD", TestSecrets.MONITOR);
+    }
+
+    /**
+     * The pod's mysql-tls Secret: the scripts find it through MYSQL_TLS_DIR (the pod's /etc/mysql/tls), and the tests'
+     * connections verify the server against its CA. Every pod needs one: the servers require TLS over TCP.
+     */
+    ScriptPod useTls(TestTls tls) {
+        this.tls = tls;
+        env.put("MYSQL_TLS_DIR", tls.server().toString());
+        return this;
     }
 
     /** Where a replica cloning this pod connects: the clone plugin uses the SQL port, mariadb-backup serve-backup.sh's. */
@@ -184,13 +195,18 @@ final class ScriptPod implements AutoCloseable {
                         text -> text.split("\\[stream-backup.sh\\] backup streamed to ", -1).length - 1 >= count);
     }
 
+    /** Over TLS, the server's certificate checked against the pod's CA and its name (127.0.0.1). */
     Connection connect(String user, String password) throws SQLException {
+        if (tls == null) {
+            throw new IllegalStateException("mysql-" + ordinal + " has no certificate: useTls first");
+        }
+        return connect(user, password, tls.jdbcParameters(true));
+    }
+
+    /** With Connector/J's URL {@code parameters} (sslMode...) as given. */
+    Connection connect(String user, String password, String parameters) throws SQLException {
         return DriverManager.getConnection(
-                "jdbc:mysql://127.0.0.1:" + port
-                        // The public key: caching_sha2_password's (MySQL) first login without TLS needs it.
-                        + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true&connectTimeout=5000",
-                user,
-                password);
+                "jdbc:mysql://127.0.0.1:" + port + "/?connectTimeout=5000&" + parameters, user, password);
     }
 
     /** SQL as root@localhost over the socket (root has no TCP account); an error of the client fails the test. */

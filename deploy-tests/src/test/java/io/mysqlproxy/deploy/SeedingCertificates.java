@@ -28,6 +28,12 @@ final class SeedingCertificates {
         this.ca = ca;
     }
 
+    /** The CA whose ca.crt and ca.key are in {@code dir} (make-tls-secrets.sh's --dir, as TestTls makes it). */
+    static SeedingCertificates withCa(Path dir) {
+        assertTrue(Files.isRegularFile(dir.resolve("ca.key")), dir + " holds no CA key");
+        return new SeedingCertificates(dir);
+    }
+
     /** A new CA (key and certificate) in {@code dir}, valid for two days. */
     static SeedingCertificates newCa(Path dir, String name) {
         assertTrue(Commands.available("openssl"), "openssl is missing: apt-get install -y openssl");
