@@ -70,13 +70,20 @@ final class PasswordPolicy {
 
     /** A server asks {@code user} for a plugin other than the one the account is configured for. */
     ErrPacket pluginRefused(String address, BackendLogin login, String asked) {
-        String reason = "server asks user '" + login.user() + "' for auth plugin '" + asked + "', but the account is"
-                + " configured for " + login.authPlugin().wireName() + " (users[].backend-auth-plugin)";
-        explainOnce(address, "plugin " + login.user() + " " + asked, reason + "; no password-derived byte was sent");
-        return ProxyErrors.cannotConnect(address, reason);
+        String configured = " configured for " + login.authPlugin().wireName() + " (users[].backend-auth-plugin)";
+        explainOnce(
+                address,
+                "plugin " + login.user() + " " + asked,
+                "server asks user '" + LogText.escape(login.user()) + "' for auth plugin '" + LogText.escape(asked)
+                        + "', but the account is" + configured + "; no password-derived byte was sent");
+        return ProxyErrors.cannotConnect(
+                address,
+                "server asks user '" + login.user() + "' for auth plugin '" + asked + "', but the account is"
+                        + configured);
     }
 
-    private void explainOnce(String address, String kind, String reason) {
+    /** {@code explanation}: safe for one log line (anything a server or client chose is escaped). */
+    private void explainOnce(String address, String kind, String explanation) {
         if (explained.size() >= MAX_EXPLAINED) {
             explained.clear();
         }
@@ -84,7 +91,7 @@ final class PasswordPolicy {
             log.warn(
                     "backend {}: login refused: {} (said once per backend; later logins fail the same way)",
                     address,
-                    LogText.escape(reason));
+                    explanation);
         }
     }
 }
