@@ -1,5 +1,8 @@
 package io.mysqlproxy.core.backend;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Password;
@@ -17,6 +20,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -25,6 +29,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -206,6 +211,39 @@ class BackendHandshakeHandlerTest {
                                 + " backends.allow-public-key-retrieval"),
                 failure.error().message());
         assertFalse(channel.isOpen());
+    }
+
+    /** A flood of logins to a backend that asks for full authentication says why once, not once per login. */
+    @Test
+    void theRefusalIsExplainedOncePerBackend() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(PasswordPolicy.class);
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            PasswordPolicy shared = policy(false, null);
+            for (String address : List.of("db-1:3306", "db-1:3306", "db-1:3306", "db-2:3306")) {
+                start(SHA2_LOGIN, shared, address);
+                serverSends(0, SHA2_GREETING);
+                channel.<ByteBuf>readOutbound().release();
+                serverSends(2, "0104");
+                assertEquals(
+                        1429,
+                        assertInstanceOf(BackendException.class, outcome.cause())
+                                .error()
+                                .errorCode());
+                assertFalse(channel.finish());
+            }
+            channel = null;
+            List<String> lines = appender.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertEquals(2, lines.size(), lines.toString());
+            assertTrue(lines.get(0).contains("db-1:3306") && lines.get(1).contains("db-2:3306"), lines.toString());
+            assertTrue(lines.get(0).contains("backends.allow-public-key-retrieval"), lines.get(0));
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 
     @Test
@@ -451,11 +489,15 @@ class BackendHandshakeHandlerTest {
     }
 
     private void start(BackendLogin login, PasswordPolicy policy) {
+        start(login, policy, "db:3306");
+    }
+
+    private void start(BackendLogin login, PasswordPolicy policy, String address) {
         channel = new EmbeddedChannel();
         outcome = channel.eventLoop().newPromise();
         channel.pipeline()
                 .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
-                .addLast(BackendConnection.HANDSHAKE, new BackendHandshakeHandler("db:3306", login, policy, outcome));
+                .addLast(BackendConnection.HANDSHAKE, new BackendHandshakeHandler(address, login, policy, outcome));
     }
 
     private void serverSends(int sequenceId, String payloadHex) {
