@@ -6,7 +6,9 @@ import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.ResponseSink;
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.server.Transport;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +45,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * <p>Usage: {@code IdleClients --port P [--host 127.0.0.1] [--user app] [--password app-secret]
- * [--database app] [--connections 10000] [--concurrency 200] [--hold 60s]}. Only loopback hosts.
+ * [--database app] [--auth-plugin mysql_native_password] [--connections 10000] [--concurrency 200]
+ * [--hold 60s]}. Only loopback hosts. {@code --auth-plugin} is the plugin the target asks {@code --user} for
+ * (the demo's proxy on MariaDB: mysql_native_password; on MySQL: caching_sha2_password); on loopback the
+ * target's RSA key may be fetched for caching_sha2_password's full authentication.
  */
 public final class IdleClients {
 
@@ -126,6 +132,15 @@ public final class IdleClients {
         }
     }
 
+    private static AuthPlugin authPlugin(String name) {
+        AuthPlugin plugin = AuthPlugin.byWireName(name);
+        if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
+            throw new IllegalArgumentException(
+                    "--auth-plugin must be mysql_native_password or caching_sha2_password: " + name);
+        }
+        return plugin;
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
         String host = options.getOrDefault("host", "127.0.0.1");
@@ -136,6 +151,7 @@ public final class IdleClients {
         BackendLogin login = new BackendLogin(
                 options.getOrDefault("user", "app"),
                 options.getOrDefault("password", "app-secret"),
+                authPlugin(options.getOrDefault("auth-plugin", "mysql_native_password")),
                 CAPABILITIES,
                 0,
                 UTF8MB4_GENERAL_CI,
@@ -154,7 +170,12 @@ public final class IdleClients {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(2);
         try {
-            BackendConnector connector = new BackendConnector(transport::clientChannel, TIMEOUT, TIMEOUT);
+            // Loopback only (checked in main): nobody sits on the path to swap the key the target sends.
+            BackendConnector connector = new BackendConnector(
+                    transport::clientChannel,
+                    TIMEOUT,
+                    TIMEOUT,
+                    new ProxyConfig.PasswordExchange(true, Optional.empty()));
             long start = System.nanoTime();
             int failed = open(connector, group, target, login, connections, concurrency);
             double seconds = (System.nanoTime() - start) / 1e9;

@@ -4,6 +4,7 @@ import io.mysqlproxy.core.config.ConfigLoader;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
+import io.mysqlproxy.testbed.ServerFlavour;
 import io.mysqlproxy.testbed.TestBedServer;
 
 import java.io.IOException;
@@ -18,8 +19,8 @@ import java.util.stream.Collectors;
  * The proxy configuration for a local {@link ReplicatedTestBed}, written as an application file
  * so that the demo and the integration tests go through the same loading path as production.
  * Clients log in as the bed's {@code app} account, checked by the proxy with the primary's own
- * plugin ("auto": mysql_native_password for MariaDB), and the proxy logs in to MariaDB as the same
- * account.
+ * plugin ("auto": mysql_native_password for MariaDB, caching_sha2_password for MySQL), and the proxy
+ * logs in to the servers as the same account.
  */
 public final class TestBedProxyConfig {
 
@@ -45,6 +46,7 @@ public final class TestBedProxyConfig {
                   backends {
                     primary = "%s"
                     replicas = [%s]
+                    allow-public-key-retrieval = %s
                   }
                   users = [
                     { name = "%s", password = "%s" }
@@ -57,6 +59,10 @@ public final class TestBedProxyConfig {
                         adminPort,
                         address(bed.primary()),
                         replicas,
+                        // MySQL asks for caching_sha2_password's full authentication at a user's first
+                        // login; the bed's servers have no TLS to the proxy yet, so their key is fetched on
+                        // loopback. To go once the bed runs backends.tls.
+                        bed.flavour() == ServerFlavour.MYSQL,
                         DbAccount.APP.user(),
                         DbAccount.APP.password(),
                         DbAccount.MONITOR.user(),

@@ -94,6 +94,14 @@ public final class ClientAuthentication {
         this.serverDefault = serverDefault;
     }
 
+    /**
+     * The plugin {@code account} is configured for on the servers ("auto": the primary's default, as this
+     * exchange learnt it), the only one the proxy then answers a server with.
+     */
+    public AuthPlugin backendPlugin(UserAccount account) {
+        return account.backendPluginOr(serverDefault);
+    }
+
     /** The first answer: the user name, the plugin the client used, and its auth response. */
     public AuthStep start(String userName, String clientPlugin, byte[] response, boolean secure) {
         Optional<UserAccount> account = users.apply(userName);

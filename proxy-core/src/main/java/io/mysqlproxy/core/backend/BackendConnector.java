@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
@@ -28,12 +29,31 @@ public final class BackendConnector {
     private final Class<? extends Channel> channelType;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
+    private final PasswordPolicy passwordPolicy;
 
+    /** Full authentication only over TLS: no pinned server key, no key retrieval. */
     public BackendConnector(
             Supplier<Class<? extends Channel>> channelType, Duration connectTimeout, Duration handshakeTimeout) {
+        this(channelType, connectTimeout, handshakeTimeout, PasswordPolicy.STRICT);
+    }
+
+    public BackendConnector(
+            Supplier<Class<? extends Channel>> channelType,
+            Duration connectTimeout,
+            Duration handshakeTimeout,
+            ProxyConfig.PasswordExchange passwordExchange) {
+        this(channelType, connectTimeout, handshakeTimeout, new PasswordPolicy(passwordExchange));
+    }
+
+    private BackendConnector(
+            Supplier<Class<? extends Channel>> channelType,
+            Duration connectTimeout,
+            Duration handshakeTimeout,
+            PasswordPolicy passwordPolicy) {
         this.channelType = channelType.get();
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
+        this.passwordPolicy = passwordPolicy;
     }
 
     /** Reads {@code target}'s greeting and hangs up, within the connect and handshake timeouts. */
@@ -57,7 +77,7 @@ public final class BackendConnector {
                                 .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
                                 .addLast(
                                         BackendConnection.HANDSHAKE,
-                                        new BackendHandshakeHandler(address, login, promise));
+                                        new BackendHandshakeHandler(address, login, passwordPolicy, promise));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(target.host(), target.port());

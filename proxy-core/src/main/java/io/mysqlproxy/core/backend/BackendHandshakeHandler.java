@@ -16,15 +16,17 @@ import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * The proxy as a client: reads the backend's greeting and logs in with the client's account,
- * following auth switches, caching_sha2_password's fast and full (RSA) paths and sha256_password's
- * RSA exchange. Completes the
- * promise with a ready {@link BackendConnection}, or fails it with the ERR the client should see.
+ * The proxy as a client: reads the backend's greeting and logs in with the client's account, answering only
+ * with the account's configured plugin (an auth switch to another is refused), and through
+ * caching_sha2_password's fast and full paths, where {@link PasswordPolicy} decides whether the password
+ * itself may go. Completes the promise with a ready {@link BackendConnection}, or fails it with the ERR the
+ * client should see.
  */
 final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
@@ -32,6 +34,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         GREETING,
         AUTH_RESULT,
         PUBLIC_KEY,
+        /** Answered MySQL's sha256_password decoy with an empty password: only its ERR is expected. */
+        DECOY,
         DONE
     }
 
@@ -39,15 +43,18 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private final String address;
     private final BackendLogin login;
+    private final PasswordPolicy policy;
     private final Promise<BackendConnection> promise;
     private State state = State.GREETING;
     private HandshakeV10 greeting;
     private int capabilities;
     private byte[] nonce;
 
-    BackendHandshakeHandler(String address, BackendLogin login, Promise<BackendConnection> promise) {
+    BackendHandshakeHandler(
+            String address, BackendLogin login, PasswordPolicy policy, Promise<BackendConnection> promise) {
         this.address = address;
         this.login = login;
+        this.policy = policy;
         this.promise = promise;
     }
 
@@ -79,6 +86,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 state = State.AUTH_RESULT;
                 write(ctx, sequenceId + 1, encrypted);
             }
+            case DECOY -> fail(ctx, policy.pluginRefused(address, login, SHA256_PASSWORD), null);
             case DONE -> throw new ProtocolException("unexpected packet after authentication");
         }
     }
@@ -103,11 +111,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                     null);
             return;
         }
-        AuthPlugin plugin = AuthPlugin.byWireName(hello.authPluginName());
-        if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
-            // Answer with native_password; a server that wants something else sends an auth switch.
-            plugin = AuthPlugin.MYSQL_NATIVE_PASSWORD;
-        }
+        // The account's plugin, whatever the greeting names: a server whose account uses it takes it as is.
+        AuthPlugin plugin = login.authPlugin();
         HandshakeResponse41 response = new HandshakeResponse41(
                 capabilities,
                 1 << 30,
@@ -133,16 +138,14 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             case AuthSwitchRequest.HEADER -> {
                 AuthSwitchRequest request = AuthSwitchRequest.decode(payload);
                 if (SHA256_PASSWORD.equals(request.pluginName())) {
-                    // MySQL answers a user it does not know with a decoy switch to sha256_password, and the
-                    // client must play it through to get the server's own 1045. Without TLS its exchange is
-                    // caching_sha2's full path: ask for the RSA key (0x01 here), send the encrypted password.
-                    nonce = request.scramble();
-                    state = State.PUBLIC_KEY;
-                    write(ctx, sequenceId + 1, new byte[] {1});
+                    // MySQL's decoy for a user it does not know; no account here uses sha256_password. An
+                    // empty password (one NUL) carries nothing of the real one and gets the server's own
+                    // 1045, which is what the client should see; any other answer is refused.
+                    state = State.DECOY;
+                    write(ctx, sequenceId + 1, new byte[] {0});
                     return;
                 }
-                AuthPlugin plugin = AuthPlugin.byWireName(request.pluginName());
-                if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
+                if (AuthPlugin.byWireName(request.pluginName()) == null) {
                     fail(
                             ctx,
                             ProxyErrors.cannotConnect(
@@ -152,15 +155,18 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                             null);
                     return;
                 }
+                if (!request.pluginName().equals(login.authPlugin().wireName())) {
+                    fail(ctx, policy.pluginRefused(address, login, request.pluginName()), null);
+                    return;
+                }
                 nonce = request.scramble();
-                write(ctx, sequenceId + 1, scramble(plugin, nonce));
+                write(ctx, sequenceId + 1, scramble(login.authPlugin(), nonce));
             }
             case AuthMoreData.HEADER -> {
                 AuthMoreData more = AuthMoreData.decode(payload);
-                if (more.isSingleByte(AuthMoreData.PERFORM_FULL_AUTHENTICATION)) {
-                    // No TLS to the backend: ask for its RSA key, as clients do with allowPublicKeyRetrieval.
-                    state = State.PUBLIC_KEY;
-                    write(ctx, sequenceId + 1, new byte[] {2});
+                if (more.isSingleByte(AuthMoreData.PERFORM_FULL_AUTHENTICATION)
+                        && login.authPlugin() == AuthPlugin.CACHING_SHA2_PASSWORD) {
+                    fullAuthentication(ctx, sequenceId);
                 } else if (!more.isSingleByte(AuthMoreData.FAST_AUTH_SUCCESS)) {
                     throw new ProtocolException("unexpected auth-more-data of " + more.data().length + " bytes");
                 }
@@ -168,6 +174,19 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             default ->
                 throw new ProtocolException(
                         "unexpected packet 0x" + Integer.toHexString(first) + " during authentication");
+        }
+    }
+
+    private void fullAuthentication(ChannelHandlerContext ctx, int sequenceId) {
+        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
+        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, tls, login.password(), nonce);
+        switch (answer.action()) {
+            case SEND -> write(ctx, sequenceId + 1, answer.payload());
+            case ASK_FOR_KEY -> {
+                state = State.PUBLIC_KEY;
+                write(ctx, sequenceId + 1, new byte[] {2});
+            }
+            case REFUSE -> fail(ctx, answer.refusal(), null);
         }
     }
 

@@ -4,8 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import io.mysqlproxy.protocol.wire.Packets;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -121,7 +123,10 @@ public final class ConfigLoader {
                         read.intBetween("backends.pool.max-per-user-percent", 1, 100)),
                 new ProxyConfig.OutageBuffer(
                         read.duration("backends.primary-outage-buffer", false),
-                        read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)));
+                        read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)),
+                new ProxyConfig.PasswordExchange(
+                        read.bool("backends.allow-public-key-retrieval"),
+                        read.optionalFile("backends.server-public-key").map(ConfigLoader::serverPublicKey)));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(
                 read.choice("routing.consistency", Consistency::parse),
                 read.positiveDuration("routing.consistency-wait-timeout"),
@@ -217,6 +222,18 @@ public final class ConfigLoader {
                             + "\"");
         }
         return label;
+    }
+
+    /** Read once at start: a file that is not an RSA public key in PEM form stops the proxy here. */
+    private static ProxyConfig.ServerPublicKey serverPublicKey(Path file) {
+        try {
+            return new ProxyConfig.ServerPublicKey(file, RsaPasswordCipher.fromPem(Files.readString(file)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new InvalidConfigException(
+                    ROOT + ".backends.server-public-key",
+                    "no RSA public key in PEM form in " + file + ": " + e.getMessage(),
+                    e);
+        }
     }
 
     private static ProxyConfig.BeforeLogin beforeLogin(ConfigValueReader read) {

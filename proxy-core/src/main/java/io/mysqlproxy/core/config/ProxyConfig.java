@@ -3,6 +3,7 @@ package io.mysqlproxy.core.config;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,18 @@ public record ProxyConfig(
             Duration connectTimeout,
             Duration handshakeTimeout,
             Pool pool,
-            OutageBuffer primaryOutageBuffer) {}
+            OutageBuffer primaryOutageBuffer,
+            PasswordExchange passwordExchange) {}
+
+    /**
+     * What the proxy may do when a server asks for a password in full (caching_sha2_password's full
+     * authentication) over a connection without TLS: encrypt it with the pinned {@code serverPublicKey},
+     * else with the key the server sends if {@code allowPublicKeyRetrieval}, else nothing (the login fails).
+     */
+    public record PasswordExchange(boolean allowPublicKeyRetrieval, Optional<ServerPublicKey> serverPublicKey) {}
+
+    /** The servers' RSA public key, read and parsed from {@code file} at start. */
+    public record ServerPublicKey(Path file, PublicKey key) {}
 
     /**
      * How statements that need the primary wait while it is away: up to {@code window} (zero: they fail at

@@ -11,7 +11,8 @@ import java.util.Optional;
  * same authentication as from the server. {@code consistency} is empty for the routing default.
  * {@code admin} lets the user run the proxy's own admin statements (SHOW PROXY ..., EXPLAIN ROUTE).
  * {@code maxConnections} bounds the user's concurrent client sessions (0: no limit), as MySQL's
- * MAX_USER_CONNECTIONS.
+ * MAX_USER_CONNECTIONS. {@code backendAuthPlugin} is the plugin of the account on the servers, the
+ * only one the proxy answers a server with; empty for "auto", the primary's own default plugin.
  */
 public record UserAccount(
         String name,
@@ -19,7 +20,19 @@ public record UserAccount(
         Optional<AuthPlugin> authPlugin,
         Optional<Consistency> consistency,
         boolean admin,
-        int maxConnections) {
+        int maxConnections,
+        Optional<AuthPlugin> backendAuthPlugin) {
+
+    /** With the primary's default plugin on the servers. */
+    public UserAccount(
+            String name,
+            String password,
+            Optional<AuthPlugin> authPlugin,
+            Optional<Consistency> consistency,
+            boolean admin,
+            int maxConnections) {
+        this(name, password, authPlugin, consistency, admin, maxConnections, Optional.empty());
+    }
 
     public UserAccount(String name, String password, Optional<AuthPlugin> authPlugin) {
         this(name, password, authPlugin, Optional.empty(), false);
@@ -38,6 +51,11 @@ public record UserAccount(
     /** The plugin to check this user with, given the primary's own. */
     public AuthPlugin pluginOr(AuthPlugin serverDefault) {
         return authPlugin.orElse(serverDefault);
+    }
+
+    /** The plugin of this user's account on the servers, given the primary's own default. */
+    public AuthPlugin backendPluginOr(AuthPlugin serverDefault) {
+        return backendAuthPlugin.orElse(serverDefault);
     }
 
     /** Never prints the password. */

@@ -27,7 +27,7 @@ final class UserAccountsReader {
         } catch (ConfigException e) {
             throw new InvalidConfigException(
                     ROOT + ".users",
-                    "must be a list of {name, password, auth-plugin, consistency, admin, max-connections}",
+                    "must be a list of {name, password, auth-plugin, backend-auth-plugin, consistency, admin, max-connections}",
                     e);
         }
         for (int i = 0; i < entries.size(); i++) {
@@ -46,7 +46,11 @@ final class UserAccountsReader {
                     : Optional.empty();
             boolean admin = entry.hasPath("admin") && read.bool("admin");
             int maxConnections = entry.hasPath("max-connections") ? read.intAtLeast("max-connections", 0) : 0;
-            if (users.put(name, new UserAccount(name, password, plugin, consistency, admin, maxConnections)) != null) {
+            Optional<AuthPlugin> backendPlugin =
+                    entry.hasPath("backend-auth-plugin") ? read.authPlugin("backend-auth-plugin") : Optional.empty();
+            UserAccount user =
+                    new UserAccount(name, password, plugin, consistency, admin, maxConnections, backendPlugin);
+            if (users.put(name, user) != null) {
                 throw new InvalidConfigException(key + ".name", "user '" + name + "' is listed twice");
             }
         }
@@ -62,7 +66,8 @@ final class UserAccountsReader {
                             listed == null ? Optional.empty() : listed.authPlugin(),
                             listed == null ? Optional.empty() : listed.consistency(),
                             listed != null && listed.admin(),
-                            listed == null ? 0 : listed.maxConnections()));
+                            listed == null ? 0 : listed.maxConnections(),
+                            listed == null ? Optional.empty() : listed.backendAuthPlugin()));
         } else if (environment.containsKey("MYSQL_PROXY_PASSWORD")) {
             throw new InvalidConfigException(
                     "MYSQL_PROXY_USER", "MYSQL_PROXY_PASSWORD is set but MYSQL_PROXY_USER is not");

@@ -100,7 +100,10 @@ final class BackendProbe implements AutoCloseable {
             properties.setProperty("connectTimeout", String.valueOf(timeoutMillis));
             properties.setProperty("socketTimeout", String.valueOf(timeoutMillis));
             properties.setProperty("sslMode", "PREFERRED");
-            properties.setProperty("allowPublicKeyRetrieval", "true");
+            // Where TLS is absent, the monitor's password goes only as the sessions' would (PasswordPolicy).
+            properties.setProperty("allowPublicKeyRetrieval", String.valueOf(settings.allowPublicKeyRetrieval()));
+            settings.serverPublicKey()
+                    .ifPresent(file -> properties.setProperty("serverRSAPublicKeyFile", file.toString()));
             properties.setProperty("connectionAttributes", "program_name:mysql-proxy-health");
             connection = DriverManager.getConnection(
                     "jdbc:mysql://" + backend.address().host() + ":"

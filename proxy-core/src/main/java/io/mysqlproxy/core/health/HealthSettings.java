@@ -1,11 +1,15 @@
 package io.mysqlproxy.core.health;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * How backends are checked: every {@code interval}, each check bounded by {@code timeout}; a
  * backend is ejected after {@code ejectAfter} failed checks in a row (a lagging replica at once)
  * and readmitted after {@code readmitAfter} good ones in a row, so a flapping server stays out.
+ * {@code allowPublicKeyRetrieval} and {@code serverPublicKey} are backends.allow-public-key-retrieval and
+ * backends.server-public-key, for the monitor's own logins: it follows the sessions' rules.
  */
 public record HealthSettings(
         Duration interval,
@@ -14,7 +18,9 @@ public record HealthSettings(
         int ejectAfter,
         int readmitAfter,
         String user,
-        String password) {
+        String password,
+        boolean allowPublicKeyRetrieval,
+        Optional<Path> serverPublicKey) {
 
     /** Never prints the password. */
     @Override

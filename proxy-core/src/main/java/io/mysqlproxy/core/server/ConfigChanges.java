@@ -36,7 +36,8 @@ final class ConfigChanges {
                         backends.connectTimeout(),
                         backends.handshakeTimeout(),
                         backends.pool(),
-                        next.backends().primaryOutageBuffer()),
+                        next.backends().primaryOutageBuffer(),
+                        backends.passwordExchange()),
                 next.users(),
                 current.monitor(),
                 current.client(),
@@ -95,6 +96,17 @@ final class ConfigChanges {
                 "backends.pool",
                 current.backends().pool(),
                 next.backends().pool());
+        differs(
+                keys,
+                "backends.allow-public-key-retrieval",
+                current.backends().passwordExchange().allowPublicKeyRetrieval(),
+                next.backends().passwordExchange().allowPublicKeyRetrieval());
+        // The key as read, not only the file name: a key replaced in the same file needs a restart too.
+        differs(
+                keys,
+                "backends.server-public-key",
+                current.backends().passwordExchange().serverPublicKey(),
+                next.backends().passwordExchange().serverPublicKey());
         differs(keys, "monitor", current.monitor(), next.monitor());
         differs(keys, "client", current.client(), next.client());
         differs(

@@ -260,6 +260,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         BackendLogin login = new BackendLogin(
                 user.name(),
                 user.password(),
+                authentication.backendPlugin(user),
                 clientCapabilities,
                 clientMariaDbCapabilities,
                 response.characterSet(),

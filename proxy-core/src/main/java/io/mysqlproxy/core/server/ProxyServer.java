@@ -119,7 +119,8 @@ public final class ProxyServer implements AutoCloseable {
             BackendConnector connector = new BackendConnector(
                     transport::clientChannel,
                     config.backends().connectTimeout(),
-                    config.backends().handshakeTimeout());
+                    config.backends().handshakeTimeout(),
+                    config.backends().passwordExchange());
             ProxyConfig.Pool pool = config.backends().pool();
             BackendPools pools = new BackendPools(
                     connector,

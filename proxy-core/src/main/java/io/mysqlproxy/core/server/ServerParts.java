@@ -125,7 +125,9 @@ final class ServerParts {
                         health.ejectAfter(),
                         health.readmitAfter(),
                         config.monitor().user(),
-                        config.monitor().password()),
+                        config.monitor().password(),
+                        config.backends().passwordExchange().allowPublicKeyRetrieval(),
+                        config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file)),
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {

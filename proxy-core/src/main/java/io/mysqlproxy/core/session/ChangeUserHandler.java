@@ -146,6 +146,7 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
         BackendLogin login = new BackendLogin(
                 user.name(),
                 user.password(),
+                authentication.backendPlugin(user),
                 capabilities,
                 info.mariaDbCapabilities(),
                 charset & 0xff,

@@ -23,14 +23,7 @@ final class SessionIdentity {
 
     /** The login for borrowing another connection of the session's user, in {@code schema}. */
     BackendLogin borrowLogin(String schema) {
-        return new BackendLogin(
-                login.user(),
-                login.password(),
-                login.clientCapabilities(),
-                login.clientMariaDbCapabilities(),
-                login.characterSet(),
-                schema,
-                login.attributes());
+        return login.inDatabase(schema);
     }
 
     void changedTo(String user, BackendLogin newLogin) {

@@ -1,5 +1,10 @@
 package io.mysqlproxy.core.backend;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
@@ -11,14 +16,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -62,7 +74,10 @@ class BackendHandshakeHandlerTest {
             Capability.MULTI_RESULTS,
             Capability.DEPRECATE_EOF);
 
-    private static final BackendLogin LOGIN = new BackendLogin("app", "s3cret", CLIENT_CAPABILITIES, 0, 45, null, null);
+    /** An account on mysql_native_password, as MariaDB's. */
+    private static final BackendLogin LOGIN = login(AuthPlugin.MYSQL_NATIVE_PASSWORD, 0);
+    /** An account on caching_sha2_password, as MySQL 8's default. */
+    private static final BackendLogin SHA2_LOGIN = login(AuthPlugin.CACHING_SHA2_PASSWORD, 0);
 
     private EmbeddedChannel channel;
     private Promise<BackendConnection> outcome;
@@ -105,18 +120,19 @@ class BackendHandshakeHandlerTest {
         channel = null;
     }
 
+    /**
+     * The first answer uses the account's plugin, whatever the greeting names; a switch to that same plugin (a
+     * server whose default differs) is answered with the new nonce.
+     */
     @Test
-    void authSwitchToCachingSha2AnswersWithTheNewNonceThenFastAuthSucceeds() {
-        start(LOGIN);
+    void theAccountsPluginAnswersAGreetingOfAnotherAndASwitchToItself() {
+        start(SHA2_LOGIN);
         serverSends(0, MARIADB_GREETING);
-        assertWritten(handshakeResponse("mysql_native_password", NativePassword.scramble("s3cret", MARIADB_NONCE)));
+        assertWritten(
+                handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
 
         byte[] nonce = "abcdefghij0123456789".getBytes(StandardCharsets.US_ASCII);
-        // 0xfe, plugin name NUL, 20-byte nonce + NUL
-        serverSends(
-                2,
-                "fe" + ByteBufUtil.hexDump("caching_sha2_password".getBytes(StandardCharsets.US_ASCII)) + "00"
-                        + ByteBufUtil.hexDump(nonce) + "00");
+        serverSends(2, authSwitch("caching_sha2_password", nonce));
         assertWritten(frame(3, ByteBufUtil.hexDump(CachingSha2Password.scramble("s3cret", nonce))));
 
         serverSends(4, "0103"); // AuthMoreData: fast auth success
@@ -128,7 +144,7 @@ class BackendHandshakeHandlerTest {
 
     @Test
     void cachingSha2GreetingIsAnsweredWithSha2ScrambleAndFastAuth() {
-        start(LOGIN);
+        start(SHA2_LOGIN);
         serverSends(0, SHA2_GREETING);
         assertWritten(
                 handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
@@ -137,12 +153,103 @@ class BackendHandshakeHandlerTest {
         assertTrue(outcome.isSuccess());
     }
 
+    /** A native-password account greeted by MySQL 8 answers with its own plugin; the server then takes it. */
     @Test
-    void fullAuthenticationAsksForTheRsaKeyAndSendsThePasswordEncryptedWithIt() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
+    void aNativeAccountAnswersACachingSha2GreetingWithNativePassword() {
         start(LOGIN);
+        serverSends(0, SHA2_GREETING);
+        assertWritten(handshakeResponse("mysql_native_password", NativePassword.scramble("s3cret", MARIADB_NONCE)));
+        serverSends(2, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+    }
+
+    @Test
+    void aSwitchOfANativeAccountToCachingSha2IsRefusedWithNothingSent() {
+        assertSwitchRefused(LOGIN, MARIADB_GREETING, "caching_sha2_password", "mysql_native_password");
+    }
+
+    /** The downgrade: a server (or whoever answers as one) asks a caching_sha2 account for a native scramble. */
+    @Test
+    void aSwitchOfACachingSha2AccountToNativePasswordIsRefusedWithNothingSent() {
+        assertSwitchRefused(SHA2_LOGIN, SHA2_GREETING, "mysql_native_password", "caching_sha2_password");
+    }
+
+    private void assertSwitchRefused(BackendLogin login, String greeting, String asked, String configured) {
+        start(login);
+        serverSends(0, greeting);
+        channel.<ByteBuf>readOutbound().release();
+        serverSends(2, authSwitch(asked, "abcdefghij0123456789".getBytes(StandardCharsets.US_ASCII)));
+        BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
+        assertEquals(1429, failure.error().errorCode());
+        assertTrue(
+                failure.error().message().contains("auth plugin '" + asked + "'")
+                        && failure.error().message().contains("configured for " + configured),
+                failure.error().message());
+        assertNull(channel.readOutbound(), "nothing derived from the password after the handshake response");
+        assertFalse(channel.isOpen());
+    }
+
+    /**
+     * No TLS, no pinned key, no retrieval (the default): asked for the password in full, the proxy sends
+     * nothing (no key request, no encrypted password), fails with 1429 naming the settings, and hangs up.
+     */
+    @Test
+    void fullAuthenticationWithoutTlsKeyOrRetrievalSendsNothingAndFails() {
+        start(SHA2_LOGIN);
+        serverSends(0, SHA2_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+
+        serverSends(2, "0104"); // perform full authentication
+        assertNull(channel.readOutbound(), "neither a key request nor a password");
+        BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
+        assertEquals(1429, failure.error().errorCode());
+        assertTrue(
+                failure.error()
+                        .message()
+                        .contains("server asks for the password in full over a connection without TLS; set"
+                                + " backends.tls.mode, backends.server-public-key or"
+                                + " backends.allow-public-key-retrieval"),
+                failure.error().message());
+        assertFalse(channel.isOpen());
+    }
+
+    /** A flood of logins to a backend that asks for full authentication says why once, not once per login. */
+    @Test
+    void theRefusalIsExplainedOncePerBackend() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(PasswordPolicy.class);
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            PasswordPolicy shared = policy(false, null);
+            for (String address : List.of("db-1:3306", "db-1:3306", "db-1:3306", "db-2:3306")) {
+                start(SHA2_LOGIN, shared, address);
+                serverSends(0, SHA2_GREETING);
+                channel.<ByteBuf>readOutbound().release();
+                serverSends(2, "0104");
+                assertEquals(
+                        1429,
+                        assertInstanceOf(BackendException.class, outcome.cause())
+                                .error()
+                                .errorCode());
+                assertFalse(channel.finish());
+            }
+            channel = null;
+            List<String> lines = appender.list.stream()
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertEquals(2, lines.size(), lines.toString());
+            assertTrue(lines.get(0).contains("db-1:3306") && lines.get(1).contains("db-2:3306"), lines.toString());
+            assertTrue(lines.get(0).contains("backends.allow-public-key-retrieval"), lines.get(0));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
+    void fullAuthenticationWithRetrievalAllowedAsksForTheRsaKeyAndSendsThePasswordEncryptedWithIt() throws Exception {
+        KeyPair keys = rsaKeys();
+        start(SHA2_LOGIN, policy(true, null));
         serverSends(0, SHA2_GREETING);
         assertWritten(
                 handshakeResponse("caching_sha2_password", CachingSha2Password.scramble("s3cret", MARIADB_NONCE)));
@@ -154,31 +261,86 @@ class BackendHandshakeHandlerTest {
         assertTrue(outcome.isSuccess());
     }
 
+    /** A pinned key wins over retrieval: the server is never asked for its key, whatever it would send. */
+    @Test
+    void fullAuthenticationWithAPinnedKeyEncryptsWithItWithoutAskingTheServer() throws Exception {
+        KeyPair pinned = rsaKeys();
+        start(SHA2_LOGIN, policy(true, pinned));
+        serverSends(0, SHA2_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+
+        serverSends(2, "0104");
+        assertEquals("s3cret", decrypt(channel.readOutbound(), 3, MARIADB_NONCE, pinned));
+        serverSends(4, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+    }
+
+    /** Over TLS the password goes in clear, NUL-terminated, as clients send it; never the RSA exchange. */
+    @Test
+    void fullAuthenticationOverTlsSendsThePasswordInClear() throws Exception {
+        start(SHA2_LOGIN, policy(true, rsaKeys()));
+        channel.pipeline().addLast(idleTlsHandler());
+        serverSends(0, SHA2_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+
+        serverSends(2, "0104");
+        assertWritten(frame(3, ByteBufUtil.hexDump("s3cret\0".getBytes(StandardCharsets.US_ASCII))));
+        serverSends(4, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+        assertNull(channel.readOutbound());
+        channel.finishAndReleaseAll(); // the stand-in TLS layer says close_notify on close
+        channel = null;
+    }
+
+    /** mysql_native_password has no full authentication: a server asking for it gets nothing. */
+    @Test
+    void fullAuthenticationAskedOfANativeAccountSendsNothing() {
+        start(LOGIN, policy(true, null));
+        serverSends(0, MARIADB_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+        serverSends(2, "0104");
+        assertNull(channel.readOutbound());
+        assertFalse(outcome.isSuccess());
+        assertFalse(channel.isOpen());
+    }
+
     /**
-     * MySQL 8.0+/9.x answers a user it does not know with a decoy switch to sha256_password; played through, the
-     * exchange ends in the server's own 1045, which is what the client must see (not "a plugin the proxy does not
-     * speak").
+     * MySQL 8.0+/9.x answers a user it does not know with a decoy switch to sha256_password. No account is
+     * configured for it, so nothing of the password goes: an empty password (one NUL), whatever the settings, and
+     * the server's own 1045 is what the client sees.
      */
     @Test
-    void decoySwitchToSha256PasswordIsPlayedThroughToTheServersAccessDenied() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
-        start(LOGIN);
+    void decoySwitchToSha256PasswordGetsAnEmptyPasswordAndTheServersAccessDenied() {
+        start(SHA2_LOGIN, policy(true, null));
         serverSends(0, SHA2_GREETING);
         channel.<ByteBuf>readOutbound().release();
 
         byte[] nonce = "klmnopqrst9876543210".getBytes(StandardCharsets.US_ASCII);
-        serverSends(
-                2,
-                "fe" + ByteBufUtil.hexDump("sha256_password".getBytes(StandardCharsets.US_ASCII)) + "00"
-                        + ByteBufUtil.hexDump(nonce) + "00");
-        assertWritten(frame(3, "01")); // sha256_password's public key request
-        assertPasswordEncryptedWithTheSentKey(keys, nonce);
-        serverSends(6, ERR_1045);
+        serverSends(2, authSwitch("sha256_password", nonce));
+        assertWritten(frame(3, "00")); // an empty password: no key request, nothing encrypted
+        serverSends(4, ERR_1045);
 
         BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
         assertEquals(1045, failure.error().errorCode());
+        assertFalse(channel.isOpen());
+    }
+
+    /** A "server" that takes the empty sha256_password answer for a login is not the account's server. */
+    @Test
+    void aSha256PasswordSwitchThatGoesOnIsRefused() throws Exception {
+        start(SHA2_LOGIN, policy(true, rsaKeys()));
+        serverSends(0, SHA2_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+        serverSends(2, authSwitch("sha256_password", "klmnopqrst9876543210".getBytes(StandardCharsets.US_ASCII)));
+        assertWritten(frame(3, "00"));
+        serverSends(4, LOGIN_OK);
+
+        BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
+        assertEquals(1429, failure.error().errorCode());
+        assertTrue(
+                failure.error().message().contains("'sha256_password'"),
+                failure.error().message());
+        assertNull(channel.readOutbound());
         assertFalse(channel.isOpen());
     }
 
@@ -189,8 +351,7 @@ class BackendHandshakeHandlerTest {
      */
     @Test
     void extendedMetadataTheClientNegotiatedIsAskedOfTheBackend() {
-        start(new BackendLogin(
-                "app", "s3cret", CLIENT_CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask(), 45, null, null));
+        start(login(AuthPlugin.MYSQL_NATIVE_PASSWORD, MariaDbCapability.EXTENDED_METADATA.mask()));
         serverSends(0, MARIADB_GREETING);
         assertWritten(handshakeResponse(
                 "mysql_native_password",
@@ -204,7 +365,7 @@ class BackendHandshakeHandlerTest {
     @Test
     void capabilitiesTheProxyDoesNotRelayAreNeverAskedOfTheBackend() {
         int everything = MariaDbCapability.maskOf(MariaDbCapability.values());
-        start(new BackendLogin("app", "s3cret", CLIENT_CAPABILITIES, everything, 45, null, null));
+        start(login(AuthPlugin.MYSQL_NATIVE_PASSWORD, everything));
         serverSends(0, MARIADB_GREETING);
         assertWritten(handshakeResponse(
                 "mysql_native_password",
@@ -220,8 +381,7 @@ class BackendHandshakeHandlerTest {
      */
     @Test
     void aBackendWithoutExtendedMetadataCannotServeAClientThatNegotiatedIt() {
-        start(new BackendLogin(
-                "app", "s3cret", CLIENT_CAPABILITIES, MariaDbCapability.EXTENDED_METADATA.mask(), 45, null, null));
+        start(login(AuthPlugin.MYSQL_NATIVE_PASSWORD, MariaDbCapability.EXTENDED_METADATA.mask()));
         serverSends(0, MARIADB_GREETING.replace("00fef72d0200ff8115", "00fff72d0200ff8115"));
         BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
         assertEquals(1429, failure.error().errorCode());
@@ -276,22 +436,68 @@ class BackendHandshakeHandlerTest {
                 "01"
                         + ByteBufUtil.hexDump(
                                 RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII)));
-        ByteBuf encrypted = channel.readOutbound();
+        assertEquals("s3cret", decrypt(channel.readOutbound(), 5, nonce, keys));
+    }
+
+    /** The password in {@code frame}, sequence {@code sequenceId}, decrypted with {@code keys}; releases it. */
+    private static String decrypt(ByteBuf frame, int sequenceId, byte[] nonce, KeyPair keys) throws Exception {
         try {
-            assertEquals(5, encrypted.getUnsignedByte(3));
-            byte[] payload = ByteBufUtil.getBytes(encrypted, 4, encrypted.readableBytes() - 4);
-            assertEquals("s3cret", RsaPasswordCipher.decrypt(payload, nonce, keys.getPrivate()));
+            assertEquals(sequenceId, frame.getUnsignedByte(3));
+            byte[] payload = ByteBufUtil.getBytes(frame, 4, frame.readableBytes() - 4);
+            return RsaPasswordCipher.decrypt(payload, nonce, keys.getPrivate());
         } finally {
-            encrypted.release();
+            frame.release();
         }
     }
 
+    private static KeyPair rsaKeys() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        return generator.generateKeyPair();
+    }
+
+    private static BackendLogin login(AuthPlugin plugin, int mariaDbCapabilities) {
+        return new BackendLogin("app", "s3cret", plugin, CLIENT_CAPABILITIES, mariaDbCapabilities, 45, null, null);
+    }
+
+    /** Retrieval as given, and the public half of {@code pinned} as backends.server-public-key (null: none). */
+    private static PasswordPolicy policy(boolean allowRetrieval, KeyPair pinned) {
+        return new PasswordPolicy(new ProxyConfig.PasswordExchange(
+                allowRetrieval,
+                Optional.ofNullable(pinned)
+                        .map(keys -> new ProxyConfig.ServerPublicKey(Path.of("server.pem"), keys.getPublic()))));
+    }
+
+    /**
+     * Stands for the TLS layer h-tls puts in front of the handshake: the handler only asks whether the pipeline
+     * has one. A server-mode engine added behind the handshake handler sees no traffic and starts nothing.
+     */
+    private static SslHandler idleTlsHandler() throws Exception {
+        SSLEngine engine = SSLContext.getDefault().createSSLEngine();
+        engine.setUseClientMode(false);
+        return new SslHandler(engine);
+    }
+
+    /** AuthSwitchRequest: 0xfe, plugin name NUL, 20-byte nonce + NUL. */
+    private static String authSwitch(String plugin, byte[] nonce) {
+        return "fe" + ByteBufUtil.hexDump(plugin.getBytes(StandardCharsets.US_ASCII)) + "00"
+                + ByteBufUtil.hexDump(nonce) + "00";
+    }
+
     private void start(BackendLogin login) {
+        start(login, PasswordPolicy.STRICT);
+    }
+
+    private void start(BackendLogin login, PasswordPolicy policy) {
+        start(login, policy, "db:3306");
+    }
+
+    private void start(BackendLogin login, PasswordPolicy policy, String address) {
         channel = new EmbeddedChannel();
         outcome = channel.eventLoop().newPromise();
         channel.pipeline()
                 .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
-                .addLast(BackendConnection.HANDSHAKE, new BackendHandshakeHandler("db:3306", login, outcome));
+                .addLast(BackendConnection.HANDSHAKE, new BackendHandshakeHandler(address, login, policy, outcome));
     }
 
     private void serverSends(int sequenceId, String payloadHex) {

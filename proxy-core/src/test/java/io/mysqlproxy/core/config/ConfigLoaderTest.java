@@ -1,5 +1,7 @@
 package io.mysqlproxy.core.config;
 
+import io.mysqlproxy.protocol.auth.AuthPlugin;
+import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,6 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +60,48 @@ class ConfigLoaderTest {
                 config.client().failedLogins());
         assertEquals(0, config.user("app").orElseThrow().maxConnections(), "no per-user limit by default");
         assertEquals(new ProxyConfig.SessionLimits(1024, 1L << 20, 64L << 10), config.session());
+        assertEquals(
+                new ProxyConfig.PasswordExchange(false, Optional.empty()),
+                config.backends().passwordExchange(),
+                "no password to a server's own key without TLS unless told");
+        assertEquals(Optional.empty(), config.user("app").orElseThrow().backendAuthPlugin(), "auto by default");
+    }
+
+    @Test
+    void aPinnedServerKeyIsReadAtLoadAndRetrievalCanBeAllowed() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        PublicKey key = generator.generateKeyPair().getPublic();
+        Path pem = dir.resolve("server-public.pem");
+        Files.writeString(pem, RsaPasswordCipher.toPem(key));
+        ProxyConfig config = ConfigLoader.load(
+                Optional.of(file(MINIMAL + """
+                        mysql-proxy.backends.server-public-key = "%s"
+                        mysql-proxy.backends.allow-public-key-retrieval = true
+                        mysql-proxy.users = [ { name = app, password = a, backend-auth-plugin = mysql_native_password } ]
+                        """.formatted(pem))),
+                Map.of("MYSQL_PROXY_USER", "app", "MYSQL_PROXY_PASSWORD", "from-secret"));
+        ProxyConfig.PasswordExchange exchange = config.backends().passwordExchange();
+        assertTrue(exchange.allowPublicKeyRetrieval());
+        assertEquals(pem, exchange.serverPublicKey().orElseThrow().file());
+        assertEquals(key, exchange.serverPublicKey().orElseThrow().key());
+        assertEquals(
+                Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD),
+                config.user("app").orElseThrow().backendAuthPlugin(),
+                "kept when the environment sets the password");
+    }
+
+    @Test
+    void aServerKeyFileThatIsNoRsaPublicKeyStopsTheLoadNamingTheFile() throws IOException {
+        Path pem = dir.resolve("not-a-key.pem");
+        Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n");
+        InvalidConfigException e = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.backends.server-public-key = \"" + pem + "\"\n")),
+                        Map.of()));
+        assertEquals("mysql-proxy.backends.server-public-key", e.key());
+        assertTrue(e.getMessage().contains(pem.toString()), e.getMessage());
     }
 
     @Test
@@ -134,6 +180,9 @@ class ConfigLoaderTest {
                 "mysql-proxy.client.tls.protocols = []                   | mysql-proxy.client.tls.protocols",
                 "mysql-proxy.client.tls { enabled = false, require-secure-transport = true } | mysql-proxy.client.tls.require-secure-transport",
                 "mysql-proxy.users = [ { name = app, password = x, auth-plugin = foo } ] | mysql-proxy.users[0].auth-plugin",
+                "mysql-proxy.users = [ { name = a, backend-auth-plugin = sha256_password } ] | mysql-proxy.users[0].backend-auth-plugin",
+                "mysql-proxy.backends.server-public-key = /no/such/key.pem | mysql-proxy.backends.server-public-key",
+                "mysql-proxy.backends.allow-public-key-retrieval = maybe | mysql-proxy.backends.allow-public-key-retrieval",
                 "mysql-proxy.users = [ { name = a }, { name = a } ]      | mysql-proxy.users[1].name",
                 "mysql-proxy.users = [ { name = a }, { name = ops, admin = maybe } ] | mysql-proxy.users[1].admin",
                 "mysql-proxy.users = []                                  | mysql-proxy.users",

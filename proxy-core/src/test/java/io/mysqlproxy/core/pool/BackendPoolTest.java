@@ -8,6 +8,7 @@ import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.pool.FakeMySqlServer.ResetAnswer;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.netty.channel.EventLoop;
@@ -190,7 +191,8 @@ class BackendPoolTest {
     @Test
     void aSchemaChangedUnseenIsUnknownAfterTheReset() throws Exception {
         pool(2, LONG, LONG);
-        BackendLogin onApp = new BackendLogin("app", "pw", PoolLogins.CAPABILITIES, 0, 45, "app", null);
+        BackendLogin onApp = new BackendLogin(
+                "app", "pw", AuthPlugin.MYSQL_NATIVE_PASSWORD, PoolLogins.CAPABILITIES, 0, 45, "app", null);
         BackendConnection changed = borrowNow(loopA, onApp);
         loopA.submit(changed::schemaChangedUnseen).get(5, TimeUnit.SECONDS);
         assertTrue(changed.onSchema("app"), "the session that changed it keeps it as it is");

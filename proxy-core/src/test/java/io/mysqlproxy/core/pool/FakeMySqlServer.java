@@ -2,9 +2,11 @@ package io.mysqlproxy.core.pool;
 
 import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.MariaDbCapability;
+import io.mysqlproxy.protocol.packet.AuthMoreData;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
@@ -13,6 +15,7 @@ import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -24,12 +27,19 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A MariaDB server on loopback that is just enough for a pool: it greets, accepts any login with an
  * OK, and answers COM_RESET_CONNECTION as told ({@link ResetAnswer}); any other command gets an OK.
+ * Or, told to {@link #askForFullAuthentication}, a MySQL 8 server whose accounts all need
+ * caching_sha2_password's full authentication, recording every login byte it receives.
  * Written with the protocol module's own packets.
  */
 final class FakeMySqlServer implements AutoCloseable {
@@ -51,6 +61,12 @@ final class FakeMySqlServer implements AutoCloseable {
             MariaDbCapability.EXTENDED_METADATA,
             MariaDbCapability.CACHE_METADATA);
 
+    private static final byte[] NONCE = "fake-nonce-0123456789".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        NONCE[NONCE.length - 1] = 0;
+    }
+
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel listener;
     private final AtomicInteger accepted = new AtomicInteger();
@@ -59,6 +75,8 @@ final class FakeMySqlServer implements AutoCloseable {
     private final AtomicInteger connected = new AtomicInteger();
     private volatile ResetAnswer resetAnswer = ResetAnswer.OK;
     private volatile int maxConnections = Integer.MAX_VALUE;
+    private volatile KeyPair fullAuthKeys;
+    private final List<byte[]> loginPayloads = new CopyOnWriteArrayList<>();
 
     FakeMySqlServer() throws InterruptedException {
         listener = new ServerBootstrap()
@@ -86,6 +104,25 @@ final class FakeMySqlServer implements AutoCloseable {
     /** Beyond this many open connections a new one gets 1040 instead of a greeting, as from max_connections. */
     void maxConnections(int max) {
         maxConnections = max;
+    }
+
+    /**
+     * From now on: greet with caching_sha2_password, answer each handshake response with "perform full
+     * authentication", send {@code keys}' public half to whoever asks (0x02), and accept a password encrypted
+     * for {@code keys} that decrypts to "pw".
+     */
+    void askForFullAuthentication(KeyPair keys) {
+        fullAuthKeys = keys;
+    }
+
+    /** Every payload received before a login ended, in order, across connections. */
+    List<byte[]> loginPayloads() {
+        return List.copyOf(loginPayloads);
+    }
+
+    /** The nonce of every greeting, as the auth plugins use it (20 bytes, no NUL). */
+    static byte[] nonce() {
+        return Arrays.copyOf(NONCE, 20);
     }
 
     /** Connections open now. */
@@ -124,8 +161,7 @@ final class FakeMySqlServer implements AutoCloseable {
                         .addListener(f -> ctx.close());
                 return;
             }
-            byte[] nonce = "fake-nonce-0123456789".getBytes(StandardCharsets.US_ASCII);
-            nonce[nonce.length - 1] = 0;
+            byte[] nonce = NONCE.clone();
             send(
                     ctx,
                     0,
@@ -137,7 +173,7 @@ final class FakeMySqlServer implements AutoCloseable {
                             45,
                             2,
                             MARIADB_CAPABILITIES,
-                            "mysql_native_password"));
+                            fullAuthKeys != null ? "caching_sha2_password" : "mysql_native_password"));
         }
 
         @Override
@@ -149,12 +185,20 @@ final class FakeMySqlServer implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
             int command;
+            int sequenceId;
+            byte[] payload;
             try {
                 command = Packets.firstPayloadByte(frame);
+                sequenceId = Packets.sequenceId(frame);
+                payload = ByteBufUtil.getBytes(Packets.payload(frame));
             } finally {
                 frame.release();
             }
-            if (!loggedIn) {
+            KeyPair keys = fullAuthKeys;
+            if (!loggedIn && keys != null) {
+                loginPayloads.add(payload);
+                fullAuthentication(ctx, sequenceId, payload, keys);
+            } else if (!loggedIn) {
                 loggedIn = true;
                 logins.incrementAndGet();
                 send(ctx, 2, OkPacket.of(2));
@@ -169,6 +213,27 @@ final class FakeMySqlServer implements AutoCloseable {
                 ctx.close();
             } else {
                 send(ctx, 1, OkPacket.of(2));
+            }
+        }
+
+        private void fullAuthentication(ChannelHandlerContext ctx, int sequenceId, byte[] payload, KeyPair keys) {
+            if (sequenceId == 1) { // the handshake response
+                send(ctx, sequenceId + 1, new AuthMoreData(new byte[] {AuthMoreData.PERFORM_FULL_AUTHENTICATION}));
+            } else if (payload.length == 1 && payload[0] == 2) {
+                byte[] pem = RsaPasswordCipher.toPem(keys.getPublic()).getBytes(StandardCharsets.US_ASCII);
+                send(ctx, sequenceId + 1, new AuthMoreData(pem));
+            } else {
+                try {
+                    if (!RsaPasswordCipher.decrypt(payload, nonce(), keys.getPrivate())
+                            .equals("pw")) {
+                        throw new GeneralSecurityException("wrong password");
+                    }
+                    loggedIn = true;
+                    logins.incrementAndGet();
+                    send(ctx, sequenceId + 1, OkPacket.of(2));
+                } catch (GeneralSecurityException e) {
+                    send(ctx, sequenceId + 1, new ErrPacket(1045, "28000", "Access denied for user 'app'"));
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.pool;
 
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
 
 /** The backend logins the pool tests borrow with: a modern client's capabilities, password "pw". */
@@ -21,6 +22,7 @@ final class PoolLogins {
     private PoolLogins() {}
 
     static BackendLogin login(String user, int capabilities, int mariaDbCapabilities) {
-        return new BackendLogin(user, "pw", capabilities, mariaDbCapabilities, 45, null, null);
+        return new BackendLogin(
+                user, "pw", AuthPlugin.MYSQL_NATIVE_PASSWORD, capabilities, mariaDbCapabilities, 45, null, null);
     }
 }

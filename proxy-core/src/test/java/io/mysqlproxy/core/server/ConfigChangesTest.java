@@ -43,6 +43,7 @@ class ConfigChangesTest {
                 mysql-proxy.backends.primary = "other:3306"
                 mysql-proxy.routing.balancer = round-robin
                 mysql-proxy.health.interval = 5s
+                mysql-proxy.backends.allow-public-key-retrieval = true
                 """);
         ProxyConfig applied = ConfigChanges.reloadable(current, next);
         assertEquals("two", applied.user("app").orElseThrow().password());
@@ -60,7 +61,12 @@ class ConfigChangesTest {
         assertEquals(current.routing().balancer(), applied.routing().balancer());
         assertEquals(current.health().interval(), applied.health().interval());
         assertEquals(
-                List.of("listen", "backends.primary", "routing.balancer", "health (other than max-replication-lag)"),
+                List.of(
+                        "listen",
+                        "backends.primary",
+                        "backends.allow-public-key-retrieval",
+                        "routing.balancer",
+                        "health (other than max-replication-lag)"),
                 ConfigChanges.needingRestart(current, next));
         assertEquals(List.of(), ConfigChanges.needingRestart(current, applied), "what was applied needs nothing more");
     }

@@ -60,9 +60,17 @@ class QueryAttributesNotNegotiatedTest {
 
     @Test
     void itDoesNotSplitThePool() {
-        BackendLogin asking = new BackendLogin("app", "pw", CLIENT_ASKING, 0, 45, null, null);
-        BackendLogin plain =
-                new BackendLogin("app", "pw", CLIENT_ASKING & ~Capability.QUERY_ATTRIBUTES.mask(), 0, 45, null, null);
+        BackendLogin asking =
+                new BackendLogin("app", "pw", AuthPlugin.CACHING_SHA2_PASSWORD, CLIENT_ASKING, 0, 45, null, null);
+        BackendLogin plain = new BackendLogin(
+                "app",
+                "pw",
+                AuthPlugin.CACHING_SHA2_PASSWORD,
+                CLIENT_ASKING & ~Capability.QUERY_ATTRIBUTES.mask(),
+                0,
+                45,
+                null,
+                null);
         assertEquals(PoolKey.of(plain), PoolKey.of(asking));
     }
 }

@@ -55,6 +55,7 @@ final class FakeConnectionPool implements ConnectionPool {
             opened = new BackendLogin(
                     login.user(),
                     login.password(),
+                    login.authPlugin(),
                     login.clientCapabilities(),
                     login.clientMariaDbCapabilities(),
                     login.characterSet(),

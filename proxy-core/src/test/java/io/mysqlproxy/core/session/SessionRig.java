@@ -99,8 +99,15 @@ final class SessionRig {
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
-        BackendLogin login =
-                new BackendLogin(USER, PASSWORD, capabilities, mariaDbCapabilities, UTF8MB4_GENERAL_CI, SCHEMA, null);
+        BackendLogin login = new BackendLogin(
+                USER,
+                PASSWORD,
+                AuthPlugin.MYSQL_NATIVE_PASSWORD,
+                capabilities,
+                mariaDbCapabilities,
+                UTF8MB4_GENERAL_CI,
+                SCHEMA,
+                null);
         loginConnection = pool(primary).borrow(client.eventLoop(), login, false).getNow();
         SessionInfo info = new SessionInfo(
                 CONNECTION_ID,

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -218,7 +219,8 @@ class TopologyUpdaterTest {
                         1,
                         Duration.ofSeconds(10),
                         100),
-                new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000));
+                new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000),
+                new ProxyConfig.PasswordExchange(false, Optional.empty()));
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {
             discovery.start(weighted);

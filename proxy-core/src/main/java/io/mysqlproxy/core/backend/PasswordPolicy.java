@@ -1,0 +1,97 @@
+package io.mysqlproxy.core.backend;
+
+import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.error.LogText;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.auth.CachingSha2Password;
+import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
+import io.mysqlproxy.protocol.packet.ErrPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * When the proxy hands a backend more than a scramble: the password itself, when a server asks for it in full
+ * (caching_sha2_password's full authentication). Over TLS it goes in clear, as clients send it; without TLS
+ * only encrypted with a key the proxy has reason to trust: the pinned server key, or, if the operator allowed
+ * it, the key the server sends. Anything else is refused before a password-derived byte leaves. Shared by a
+ * connector's connections, so that each backend's refusal is explained in the log once, not once per login.
+ */
+final class PasswordPolicy {
+
+    /** Refusals already explained, by backend and reason; forgotten wholesale past this many (e.g. pod churn). */
+    private static final int MAX_EXPLAINED = 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(PasswordPolicy.class);
+
+    /** Neither a pinned key nor retrieval: full authentication works over TLS only. */
+    static final PasswordPolicy STRICT = new PasswordPolicy(new ProxyConfig.PasswordExchange(false, Optional.empty()));
+
+    private final ProxyConfig.PasswordExchange settings;
+    private final Set<String> explained = ConcurrentHashMap.newKeySet();
+
+    PasswordPolicy(ProxyConfig.PasswordExchange settings) {
+        this.settings = settings;
+    }
+
+    /**
+     * What to do when a server asks for the password in full: SEND {@code payload} (the password in clear over
+     * TLS, or encrypted with the pinned key), ASK_FOR_KEY (retrieval allowed: ask for the server's RSA key and
+     * encrypt with it), or REFUSE: send nothing, the login fails with {@code refusal}.
+     */
+    record FullAuth(Action action, byte[] payload, ErrPacket refusal) {
+        enum Action {
+            SEND,
+            ASK_FOR_KEY,
+            REFUSE
+        }
+    }
+
+    FullAuth fullAuthentication(String address, boolean tls, String password, byte[] nonce) {
+        if (tls) {
+            return new FullAuth(FullAuth.Action.SEND, CachingSha2Password.clearText(password), null);
+        }
+        if (settings.serverPublicKey().isPresent()) {
+            byte[] encrypted = RsaPasswordCipher.encrypt(
+                    password, nonce, settings.serverPublicKey().get().key());
+            return new FullAuth(FullAuth.Action.SEND, encrypted, null);
+        }
+        if (settings.allowPublicKeyRetrieval()) {
+            return new FullAuth(FullAuth.Action.ASK_FOR_KEY, null, null);
+        }
+        String reason = "server asks for the password in full over a connection without TLS; set"
+                + " backends.tls.mode, backends.server-public-key or backends.allow-public-key-retrieval";
+        explainOnce(address, "full-auth", reason + " (no password was sent)");
+        return new FullAuth(FullAuth.Action.REFUSE, null, ProxyErrors.cannotConnect(address, reason));
+    }
+
+    /** A server asks {@code user} for a plugin other than the one the account is configured for. */
+    ErrPacket pluginRefused(String address, BackendLogin login, String asked) {
+        String configured = " configured for " + login.authPlugin().wireName() + " (users[].backend-auth-plugin)";
+        explainOnce(
+                address,
+                "plugin " + login.user() + " " + asked,
+                "server asks user '" + LogText.escape(login.user()) + "' for auth plugin '" + LogText.escape(asked)
+                        + "', but the account is" + configured + "; no password-derived byte was sent");
+        return ProxyErrors.cannotConnect(
+                address,
+                "server asks user '" + login.user() + "' for auth plugin '" + asked + "', but the account is"
+                        + configured);
+    }
+
+    /** {@code explanation}: safe for one log line (anything a server or client chose is escaped). */
+    private void explainOnce(String address, String kind, String explanation) {
+        if (explained.size() >= MAX_EXPLAINED) {
+            explained.clear();
+        }
+        if (explained.add(address + " " + kind)) {
+            log.warn(
+                    "backend {}: login refused: {} (said once per backend; later logins fail the same way)",
+                    address,
+                    explanation);
+        }
+    }
+}
