@@ -31,6 +31,7 @@ public final class ConfigLoader {
             "MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary",
             "MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas",
             "MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode",
+            "MYSQL_PROXY_BACKEND_TLS_MODE", ROOT + ".backends.tls.mode",
             "MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user",
             "MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password");
 
@@ -116,7 +117,8 @@ public final class ConfigLoader {
                         read.intBetween("backends.pool.max-per-user-percent", 1, 100)),
                 new ProxyConfig.OutageBuffer(
                         read.duration("backends.primary-outage-buffer", false),
-                        read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)));
+                        read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)),
+                backendTls(read));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(
                 read.choice("routing.consistency", Consistency::parse),
                 read.positiveDuration("routing.consistency-wait-timeout"),
@@ -199,6 +201,23 @@ public final class ConfigLoader {
                         read.intAtLeast("session.max-prepared-statements", 1),
                         read.bytesAtLeast("session.max-prepared-statement-bytes", 1024),
                         read.bytesAtLeast("session.max-replayed-set-bytes", 1024)));
+    }
+
+    private static ProxyConfig.BackendTls backendTls(ConfigValueReader read) {
+        ProxyConfig.BackendTls tls = new ProxyConfig.BackendTls(
+                read.choice("backends.tls.mode", BackendTlsMode::parse),
+                read.optionalFile("backends.tls.ca"),
+                read.optionalFile("backends.tls.certificate"),
+                read.optionalFile("backends.tls.private-key"),
+                read.tlsProtocols("backends.tls.protocols"));
+        if (tls.mode().verifiesCertificate() && tls.ca().isEmpty()) {
+            throw new InvalidConfigException(
+                    ROOT + ".backends.tls.ca",
+                    "is required with backends.tls.mode = " + tls.mode().label()
+                            + ": the PEM file of the CA(s) that signed the servers' certificates");
+        }
+        read.bothOrNeither("backends.tls.certificate", "backends.tls.private-key");
+        return tls;
     }
 
     private static ProxyConfig.BeforeLogin beforeLogin(ConfigValueReader read) {

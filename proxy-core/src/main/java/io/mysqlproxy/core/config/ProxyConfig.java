@@ -65,7 +65,31 @@ public record ProxyConfig(
             Duration connectTimeout,
             Duration handshakeTimeout,
             Pool pool,
-            OutageBuffer primaryOutageBuffer) {}
+            OutageBuffer primaryOutageBuffer,
+            BackendTls tls) {}
+
+    /**
+     * TLS from the proxy to the backends: the {@code mode}, the CA bundle that verify-ca and
+     * verify-identity check the server's certificate against, an optional client certificate and key
+     * (both or neither; PEM files), and the TLS versions offered (JSSE names).
+     */
+    public record BackendTls(
+            BackendTlsMode mode,
+            Optional<Path> ca,
+            Optional<Path> certificate,
+            Optional<Path> privateKey,
+            List<String> protocols) {
+
+        /** No TLS to backends. */
+        public static BackendTls disabled() {
+            return new BackendTls(
+                    BackendTlsMode.DISABLED,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of("TLSv1.2", "TLSv1.3"));
+        }
+    }
 
     /**
      * How statements that need the primary wait while it is away: up to {@code window} (zero: they fail at

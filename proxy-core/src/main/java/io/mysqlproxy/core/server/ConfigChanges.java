@@ -36,7 +36,8 @@ final class ConfigChanges {
                         backends.connectTimeout(),
                         backends.handshakeTimeout(),
                         backends.pool(),
-                        next.backends().primaryOutageBuffer()),
+                        next.backends().primaryOutageBuffer(),
+                        backends.tls()),
                 next.users(),
                 current.monitor(),
                 current.client(),
@@ -95,6 +96,7 @@ final class ConfigChanges {
                 "backends.pool",
                 current.backends().pool(),
                 next.backends().pool());
+        differs(keys, "backends.tls", current.backends().tls(), next.backends().tls());
         differs(keys, "monitor", current.monitor(), next.monitor());
         differs(keys, "client", current.client(), next.client());
         differs(

@@ -218,7 +218,8 @@ class TopologyUpdaterTest {
                         1,
                         Duration.ofSeconds(10),
                         100),
-                new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000));
+                new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000),
+                ProxyConfig.BackendTls.disabled());
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {
             discovery.start(weighted);
