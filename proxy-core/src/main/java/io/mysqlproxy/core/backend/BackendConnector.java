@@ -2,6 +2,7 @@ package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
@@ -21,19 +22,32 @@ import java.util.function.Supplier;
 /**
  * Opens authenticated backend connections on the caller's event loop, so that a session and its
  * backend share a thread. Connect and handshake are bounded by timeouts; every failure completes
- * the returned future with a {@link BackendException} carrying the ERR the client should see.
+ * the returned future with a {@link BackendException} carrying the ERR the client should see. Logins
+ * go through TLS as backends.tls says ({@link BackendTlsUpgrade}).
  */
 public final class BackendConnector {
 
     private final Class<? extends Channel> channelType;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
+    private final BackendTlsContext tls;
 
+    /** A connector that logs in in clear text. */
     public BackendConnector(
             Supplier<Class<? extends Channel>> channelType, Duration connectTimeout, Duration handshakeTimeout) {
+        this(channelType, connectTimeout, handshakeTimeout, BackendTlsContext.disabled());
+    }
+
+    /** {@code tls}: whether and how backend logins switch to TLS (backends.tls). */
+    public BackendConnector(
+            Supplier<Class<? extends Channel>> channelType,
+            Duration connectTimeout,
+            Duration handshakeTimeout,
+            BackendTlsContext tls) {
         this.channelType = channelType.get();
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
+        this.tls = tls;
     }
 
     /** Reads {@code target}'s greeting and hangs up, within the connect and handshake timeouts. */
@@ -57,7 +71,8 @@ public final class BackendConnector {
                                 .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
                                 .addLast(
                                         BackendConnection.HANDSHAKE,
-                                        new BackendHandshakeHandler(address, login, promise));
+                                        new BackendHandshakeHandler(
+                                                address, login, promise, new BackendTlsUpgrade(tls, target)));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(target.host(), target.port());

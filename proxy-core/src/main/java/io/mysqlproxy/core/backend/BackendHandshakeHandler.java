@@ -1,54 +1,72 @@
 package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
+import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.AuthMoreData;
 import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.SslRequest;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 
 /**
  * The proxy as a client: reads the backend's greeting and logs in with the client's account,
  * following auth switches, caching_sha2_password's fast and full (RSA) paths and sha256_password's
- * RSA exchange. Completes the
+ * RSA exchange, in TLS first when {@link BackendTlsUpgrade} says so. Completes the
  * promise with a ready {@link BackendConnection}, or fails it with the ERR the client should see.
  */
 final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private enum State {
         GREETING,
+        TLS,
         AUTH_RESULT,
         PUBLIC_KEY,
         DONE
     }
 
+    private static final Logger log = LoggerFactory.getLogger(BackendHandshakeHandler.class);
     private static final String SHA256_PASSWORD = "sha256_password";
+    private static final int MAX_PACKET_SIZE = 1 << 30;
 
     private final String address;
     private final BackendLogin login;
     private final Promise<BackendConnection> promise;
+    private final BackendTlsUpgrade tls;
     private State state = State.GREETING;
     private HandshakeV10 greeting;
     private int capabilities;
+    private int mariaDbCapabilities;
     private byte[] nonce;
+    private BackendTlsSession tlsSession;
 
+    /** A login in clear text whatever the server offers. */
     BackendHandshakeHandler(String address, BackendLogin login, Promise<BackendConnection> promise) {
+        this(address, login, promise, new BackendTlsUpgrade(BackendTlsContext.disabled(), null));
+    }
+
+    BackendHandshakeHandler(
+            String address, BackendLogin login, Promise<BackendConnection> promise, BackendTlsUpgrade tls) {
         this.address = address;
         this.login = login;
         this.promise = promise;
+        this.tls = tls;
     }
 
     @Override
@@ -79,6 +97,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 state = State.AUTH_RESULT;
                 write(ctx, sequenceId + 1, encrypted);
             }
+            case TLS -> throw new ProtocolException("unexpected packet during the TLS handshake");
             case DONE -> throw new ProtocolException("unexpected packet after authentication");
         }
     }
@@ -88,7 +107,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         nonce = hello.scramble();
         boolean withDatabase = login.database() != null && !login.database().isEmpty();
         capabilities = BackendCapabilities.forBackend(login.clientCapabilities(), hello.capabilities(), withDatabase);
-        int mariaDbCapabilities = BackendCapabilities.mariaDbForBackend(
+        mariaDbCapabilities = BackendCapabilities.mariaDbForBackend(
                 login.clientMariaDbCapabilities(), hello.capabilities(), hello.mariaDbCapabilities());
         if ((capabilities & BackendCapabilities.FORMAT) != (login.clientCapabilities() & BackendCapabilities.FORMAT)
                 || mariaDbCapabilities
@@ -103,14 +122,57 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                     null);
             return;
         }
-        AuthPlugin plugin = AuthPlugin.byWireName(hello.authPluginName());
+        switch (tls.decide(hello.capabilities())) {
+            case PLAIN -> sendResponse(ctx, sequenceId + 1);
+            case REFUSE -> {
+                String reason = "the server does not offer TLS and backends.tls.mode = "
+                        + tls.mode().label();
+                log.warn("backend {} refused: {}; nothing of the login was sent", address, reason);
+                fail(ctx, ProxyErrors.cannotConnect(address, reason), null);
+            }
+            case TLS -> startTls(ctx, sequenceId + 1);
+        }
+    }
+
+    /** SSLRequest, TLS handshake, then the handshake response inside TLS with the next sequence id. */
+    private void startTls(ChannelHandlerContext ctx, int sequenceId) {
+        state = State.TLS;
+        capabilities |= Capability.SSL.mask();
+        SslRequest request = new SslRequest(capabilities, MAX_PACKET_SIZE, login.characterSet(), mariaDbCapabilities);
+        tls.start(ctx, request, sequenceId).addListener(f -> {
+            if (state != State.TLS) {
+                return;
+            }
+            if (f.isSuccess()) {
+                tlsSession = tls.session(ctx);
+                sendResponse(ctx, sequenceId + 1);
+            } else {
+                tlsFailed(ctx, f.cause());
+            }
+        });
+    }
+
+    private void tlsFailed(ChannelHandlerContext ctx, Throwable cause) {
+        String reason = "TLS: " + tls.reason(cause);
+        log.warn(
+                "backend {} refused under backends.tls.mode = {}, {}; nothing of the login was sent ({})",
+                address,
+                tls.mode().label(),
+                reason,
+                String.valueOf(cause));
+        fail(ctx, ProxyErrors.cannotConnect(address, reason), cause);
+    }
+
+    private void sendResponse(ChannelHandlerContext ctx, int sequenceId) {
+        AuthPlugin plugin = AuthPlugin.byWireName(greeting.authPluginName());
         if (plugin == null || plugin == AuthPlugin.MYSQL_CLEAR_PASSWORD) {
             // Answer with native_password; a server that wants something else sends an auth switch.
             plugin = AuthPlugin.MYSQL_NATIVE_PASSWORD;
         }
+        boolean withDatabase = login.database() != null && !login.database().isEmpty();
         HandshakeResponse41 response = new HandshakeResponse41(
                 capabilities,
-                1 << 30,
+                MAX_PACKET_SIZE,
                 login.characterSet(),
                 mariaDbCapabilities,
                 login.user(),
@@ -119,7 +181,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 plugin.wireName(),
                 login.attributes());
         state = State.AUTH_RESULT;
-        ctx.writeAndFlush(response.toFrame(ctx.alloc(), sequenceId + 1));
+        ctx.writeAndFlush(response.toFrame(ctx.alloc(), sequenceId));
     }
 
     private void authResult(ChannelHandlerContext ctx, int sequenceId, int first, ByteBuf payload) {
@@ -128,7 +190,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 state = State.DONE;
                 OkPacket ok = OkPacket.decode(payload, capabilities);
                 ctx.pipeline().remove(this);
-                promise.trySuccess(new BackendConnection(ctx.channel(), address, greeting, capabilities, ok, login));
+                promise.trySuccess(
+                        new BackendConnection(ctx.channel(), address, greeting, capabilities, ok, login, tlsSession));
             }
             case AuthSwitchRequest.HEADER -> {
                 AuthSwitchRequest request = AuthSwitchRequest.decode(payload);
@@ -199,6 +262,10 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.TLS) {
+            tlsFailed(ctx, cause);
+            return;
+        }
         fail(ctx, ProxyErrors.cannotConnect(address, String.valueOf(cause.getMessage())), cause);
     }
 }

@@ -21,6 +21,7 @@ import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.tls.ReloadableSslContext;
 import io.mysqlproxy.core.topology.Backend;
@@ -118,7 +119,8 @@ public final class ProxyServer implements AutoCloseable {
             BackendConnector connector = new BackendConnector(
                     transport::clientChannel,
                     config.backends().connectTimeout(),
-                    config.backends().handshakeTimeout());
+                    config.backends().handshakeTimeout(),
+                    BackendTlsContext.create(config.backends().tls()));
             ProxyConfig.Pool pool = config.backends().pool();
             BackendPools pools = new BackendPools(
                     connector,
