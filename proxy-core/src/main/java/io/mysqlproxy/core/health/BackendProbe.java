@@ -99,7 +99,7 @@ final class BackendProbe implements AutoCloseable {
             int timeoutMillis = (int) settings.timeout().toMillis();
             properties.setProperty("connectTimeout", String.valueOf(timeoutMillis));
             properties.setProperty("socketTimeout", String.valueOf(timeoutMillis));
-            properties.setProperty("sslMode", "PREFERRED");
+            settings.tls().forEach(properties::setProperty);
             properties.setProperty("allowPublicKeyRetrieval", "true");
             properties.setProperty("connectionAttributes", "program_name:mysql-proxy-health");
             connection = DriverManager.getConnection(

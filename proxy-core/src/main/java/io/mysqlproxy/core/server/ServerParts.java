@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
 import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryIdentification;
@@ -137,7 +138,8 @@ final class ServerParts {
                         health.ejectAfter(),
                         health.readmitAfter(),
                         config.monitor().user(),
-                        config.monitor().password()),
+                        config.monitor().password(),
+                        ConnectorJTls.properties(config.backends().tls())),
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {

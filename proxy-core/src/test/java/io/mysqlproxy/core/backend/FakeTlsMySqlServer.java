@@ -37,10 +37,10 @@ import java.util.concurrent.TimeUnit;
  * It records every byte it receives on the wire ({@link #raw()}) and, apart, every byte it reads
  * inside TLS ({@link #decrypted()}), and every handshake response it decoded.
  */
-final class FakeTlsMySqlServer implements AutoCloseable {
+public final class FakeTlsMySqlServer implements AutoCloseable {
 
     /** A handshake response the server decoded, and whether it came inside TLS. */
-    record Login(HandshakeResponse41 response, int sequenceId, boolean inTls) {}
+    public record Login(HandshakeResponse41 response, int sequenceId, boolean inTls) {}
 
     static final byte[] NONCE = "fake-nonce-012345678".getBytes(StandardCharsets.US_ASCII);
 
@@ -55,7 +55,7 @@ final class FakeTlsMySqlServer implements AutoCloseable {
     private final List<Login> logins = new CopyOnWriteArrayList<>();
 
     /** {@code tls}: the server's TLS context, or null for a server that does not offer TLS. */
-    FakeTlsMySqlServer(SslContext tls) throws InterruptedException {
+    public FakeTlsMySqlServer(SslContext tls) throws InterruptedException {
         this.tls = tls;
         listener = new ServerBootstrap()
                 .group(group)
@@ -75,29 +75,29 @@ final class FakeTlsMySqlServer implements AutoCloseable {
                 .channel();
     }
 
-    HostPort address() {
+    public HostPort address() {
         return new HostPort("127.0.0.1", ((InetSocketAddress) listener.localAddress()).getPort());
     }
 
     /** Every byte received on the wire, TLS records included. */
-    byte[] raw() {
+    public byte[] raw() {
         synchronized (raw) {
             return raw.toByteArray();
         }
     }
 
     /** Every byte read inside TLS. */
-    byte[] decrypted() {
+    public byte[] decrypted() {
         synchronized (decrypted) {
             return decrypted.toByteArray();
         }
     }
 
-    List<SslRequest> sslRequests() {
+    public List<SslRequest> sslRequests() {
         return sslRequests;
     }
 
-    List<Login> logins() {
+    public List<Login> logins() {
         return logins;
     }
 
