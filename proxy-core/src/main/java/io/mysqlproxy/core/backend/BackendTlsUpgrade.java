@@ -98,6 +98,6 @@ final class BackendTlsUpgrade {
                 return "certificate does not name the host connected to, " + target.host();
             }
         }
-        return "TLS handshake failed";
+        return "handshake failed";
     }
 }

@@ -1,12 +1,13 @@
 package io.mysqlproxy.core.tls;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Reader;
 import java.nio.file.FileSystems;
@@ -17,8 +18,9 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.util.Collection;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * PEM files as Java key stores, for clients that take only key stores (Connector/J, which the health
@@ -30,7 +32,7 @@ public final class PemKeyStores {
 
     /** A PKCS12 trust store holding every certificate of the PEM bundle {@code caPem}. */
     public static KeyStore trustStore(Path caPem) throws IOException, GeneralSecurityException {
-        Collection<? extends Certificate> certificates = certificates(caPem);
+        List<X509Certificate> certificates = certificates(caPem);
         KeyStore store = empty();
         int i = 0;
         for (Certificate certificate : certificates) {
@@ -76,16 +78,22 @@ public final class PemKeyStores {
         return store;
     }
 
-    private static Collection<? extends Certificate> certificates(Path pem)
-            throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(pem)) {
-            Collection<? extends Certificate> certificates =
-                    CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new GeneralSecurityException("no certificate in " + pem);
+    /** Every certificate of a PEM file, whatever text surrounds them (as openssl writes bundles). */
+    private static List<X509Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+        List<X509Certificate> certificates = new ArrayList<>();
+        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+        try (Reader reader = Files.newBufferedReader(pem);
+                PEMParser parser = new PEMParser(reader)) {
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                if (object instanceof X509CertificateHolder holder) {
+                    certificates.add(converter.getCertificate(holder));
+                }
             }
-            return certificates;
         }
+        if (certificates.isEmpty()) {
+            throw new GeneralSecurityException("no certificate in " + pem);
+        }
+        return certificates;
     }
 
     /** An unencrypted PKCS#8 ("PRIVATE KEY") or traditional ("RSA/EC PRIVATE KEY") PEM key. */
