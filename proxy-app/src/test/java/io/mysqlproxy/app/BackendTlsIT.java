@@ -56,6 +56,21 @@ class BackendTlsIT {
             }
             assertTrue(open > 0);
             assertEquals(serversOfferTls ? open : 0, encrypted, "every backend connection is in TLS, or none");
+            if (serversOfferTls) {
+                // Sessions open at once take connections of their own to the same server: they resume TLS.
+                try (Connection second = proxy.connect("sslMode=DISABLED");
+                        Connection third = proxy.connect("sslMode=DISABLED")) {
+                    sslCipher(second);
+                    sslCipher(third);
+                }
+                long resumed = 0;
+                try (ResultSet rs = s.executeQuery("SHOW PROXY BACKENDS")) {
+                    while (rs.next()) {
+                        resumed += rs.getLong("tls_resumed");
+                    }
+                }
+                assertTrue(resumed > 0, "no TLS session resumed: " + proxy.admin("/backends"));
+            }
             String json = proxy.admin("/backends");
             assertEquals(serversOfferTls, json.contains("\"protocol\":\"TLSv1."), json);
         }
