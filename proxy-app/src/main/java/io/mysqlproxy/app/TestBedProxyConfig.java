@@ -46,7 +46,7 @@ public final class TestBedProxyConfig {
                   backends {
                     primary = "%s"
                     replicas = [%s]
-                    allow-public-key-retrieval = %s
+                    %s
                   }
                   users = [
                     { name = "%s", password = "%s" }
@@ -59,10 +59,7 @@ public final class TestBedProxyConfig {
                         adminPort,
                         address(bed.primary()),
                         replicas,
-                        // MySQL asks for caching_sha2_password's full authentication at a user's first
-                        // login; the bed's servers have no TLS to the proxy yet, so their key is fetched on
-                        // loopback. To go once the bed runs backends.tls.
-                        bed.flavour() == ServerFlavour.MYSQL,
+                        backendTls(bed),
                         DbAccount.APP.user(),
                         DbAccount.APP.password(),
                         DbAccount.MONITOR.user(),
@@ -88,6 +85,18 @@ public final class TestBedProxyConfig {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * verify-ca against the bed's own CA when its servers present the bed's certificates (the default), as
+     * deploy/ does. Without them, plain: MySQL then asks for caching_sha2_password's full authentication at a
+     * user's first login, so the proxy may fetch the server's key, on loopback only.
+     */
+    private static String backendTls(ReplicatedTestBed bed) {
+        return bed.tls()
+                .map(tls -> "tls { mode = verify-ca, ca = \"" + tls.caCertificate() + "\" }")
+                .orElse("tls.mode = disabled\n    allow-public-key-retrieval = "
+                        + (bed.flavour() == ServerFlavour.MYSQL));
     }
 
     private static String address(TestBedServer server) {

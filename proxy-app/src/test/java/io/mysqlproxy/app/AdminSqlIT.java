@@ -193,7 +193,12 @@ class AdminSqlIT {
                             "connections_open",
                             "connections_idle",
                             "pool_waits",
-                            "pool_wait_timeouts"),
+                            "pool_wait_timeouts",
+                            "connections_tls",
+                            "tls_protocol",
+                            "tls_cipher",
+                            "tls_handshakes",
+                            "tls_resumed"),
                     columns);
             assertEquals(Types.VARCHAR, meta.getColumnType(2));
             assertEquals(Types.BIGINT, meta.getColumnType(9));

@@ -13,6 +13,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +29,8 @@ public final class BackendConnection {
     static final String FRAMES = "frames";
     static final String HANDSHAKE = "handshake";
     static final String RELAY = "relay";
+    /** The TLS handler, first in the pipeline of a connection that uses TLS. */
+    public static final String TLS = "tls";
 
     /** {@link #collation()} after COM_RESET_CONNECTION: the server's global default, id unknown. */
     public static final int SERVER_DEFAULT_COLLATION = -1;
@@ -39,6 +42,7 @@ public final class BackendConnection {
     private final OkPacket loginOk;
     private final ResponseTracker tracker;
     private final BackendLogin login;
+    private final BackendTlsSession tls;
     private BackendRelayHandler relay;
     private String schema;
     private boolean schemaKnown = true;
@@ -52,6 +56,19 @@ public final class BackendConnection {
             int capabilities,
             OkPacket loginOk,
             BackendLogin login) {
+        this(channel, address, greeting, capabilities, loginOk, login, null);
+    }
+
+    /** {@code tls}: the TLS session the connection runs in, or null for clear text. */
+    BackendConnection(
+            Channel channel,
+            String address,
+            HandshakeV10 greeting,
+            int capabilities,
+            OkPacket loginOk,
+            BackendLogin login,
+            BackendTlsSession tls) {
+        this.tls = tls;
         this.channel = channel;
         this.address = address;
         this.greeting = greeting;
@@ -163,6 +180,16 @@ public final class BackendConnection {
     /** What the connection logged in with (its user decides which sessions may reuse it). */
     public BackendLogin login() {
         return login;
+    }
+
+    /** Whether the connection runs in TLS. */
+    public boolean encrypted() {
+        return tls != null;
+    }
+
+    /** Its TLS session, or empty for a clear-text connection. */
+    public Optional<BackendTlsSession> tls() {
+        return Optional.ofNullable(tls);
     }
 
     /** The schema this connection has selected, as far as the proxy has changed it, or null. */

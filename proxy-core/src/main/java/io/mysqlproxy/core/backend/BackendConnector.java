@@ -3,6 +3,7 @@ package io.mysqlproxy.core.backend;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
@@ -22,7 +23,8 @@ import java.util.function.Supplier;
 /**
  * Opens authenticated backend connections on the caller's event loop, so that a session and its
  * backend share a thread. Connect and handshake are bounded by timeouts; every failure completes
- * the returned future with a {@link BackendException} carrying the ERR the client should see.
+ * the returned future with a {@link BackendException} carrying the ERR the client should see. Logins
+ * go through TLS as backends.tls says ({@link BackendTlsUpgrade}).
  */
 public final class BackendConnector {
 
@@ -30,30 +32,58 @@ public final class BackendConnector {
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final PasswordPolicy passwordPolicy;
+    private final BackendTlsContext tls;
 
-    /** Full authentication only over TLS: no pinned server key, no key retrieval. */
+    /** Logins in clear text, full authentication refused (no pinned server key, no key retrieval). */
     public BackendConnector(
             Supplier<Class<? extends Channel>> channelType, Duration connectTimeout, Duration handshakeTimeout) {
-        this(channelType, connectTimeout, handshakeTimeout, PasswordPolicy.STRICT);
+        this(channelType, connectTimeout, handshakeTimeout, PasswordPolicy.STRICT, BackendTlsContext.disabled());
     }
 
+    /** Logins in clear text, full authentication as {@code passwordExchange} allows. */
     public BackendConnector(
             Supplier<Class<? extends Channel>> channelType,
             Duration connectTimeout,
             Duration handshakeTimeout,
             ProxyConfig.PasswordExchange passwordExchange) {
-        this(channelType, connectTimeout, handshakeTimeout, new PasswordPolicy(passwordExchange));
+        this(
+                channelType,
+                connectTimeout,
+                handshakeTimeout,
+                new PasswordPolicy(passwordExchange),
+                BackendTlsContext.disabled());
+    }
+
+    /** {@code tls}: whether and how backend logins switch to TLS (backends.tls); full authentication only inside it. */
+    public BackendConnector(
+            Supplier<Class<? extends Channel>> channelType,
+            Duration connectTimeout,
+            Duration handshakeTimeout,
+            BackendTlsContext tls) {
+        this(channelType, connectTimeout, handshakeTimeout, PasswordPolicy.STRICT, tls);
+    }
+
+    /** As backends.tls and backends.allow-public-key-retrieval / server-public-key say. */
+    public BackendConnector(
+            Supplier<Class<? extends Channel>> channelType,
+            Duration connectTimeout,
+            Duration handshakeTimeout,
+            ProxyConfig.PasswordExchange passwordExchange,
+            BackendTlsContext tls) {
+        this(channelType, connectTimeout, handshakeTimeout, new PasswordPolicy(passwordExchange), tls);
     }
 
     private BackendConnector(
             Supplier<Class<? extends Channel>> channelType,
             Duration connectTimeout,
             Duration handshakeTimeout,
-            PasswordPolicy passwordPolicy) {
+            PasswordPolicy passwordPolicy,
+            BackendTlsContext tls) {
         this.channelType = channelType.get();
         this.connectTimeout = connectTimeout;
         this.handshakeTimeout = handshakeTimeout;
         this.passwordPolicy = passwordPolicy;
+        this.tls = tls;
     }
 
     /** Reads {@code target}'s greeting and hangs up, within the connect and handshake timeouts. */
@@ -77,7 +107,12 @@ public final class BackendConnector {
                                 .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
                                 .addLast(
                                         BackendConnection.HANDSHAKE,
-                                        new BackendHandshakeHandler(address, login, passwordPolicy, promise));
+                                        new BackendHandshakeHandler(
+                                                address,
+                                                login,
+                                                passwordPolicy,
+                                                promise,
+                                                new BackendTlsUpgrade(tls, target)));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(target.host(), target.port());

@@ -1,16 +1,19 @@
 package io.mysqlproxy.core.backend;
 
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
+import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.AuthMoreData;
 import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.packet.SslRequest;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -18,20 +21,23 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * The proxy as a client: reads the backend's greeting and logs in with the client's account, answering only
- * with the account's configured plugin (an auth switch to another is refused), and through
- * caching_sha2_password's fast and full paths, where {@link PasswordPolicy} decides whether the password
- * itself may go. Completes the promise with a ready {@link BackendConnection}, or fails it with the ERR the
- * client should see.
+ * The proxy as a client: reads the backend's greeting and logs in with the client's account, in TLS first
+ * when {@link BackendTlsUpgrade} says so, answering only with the account's configured plugin (an auth
+ * switch to another is refused), and through caching_sha2_password's fast and full paths, where
+ * {@link PasswordPolicy} decides whether the password itself may go. Completes the promise with a ready
+ * {@link BackendConnection}, or fails it with the ERR the client should see.
  */
 final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private enum State {
         GREETING,
+        TLS,
         AUTH_RESULT,
         PUBLIC_KEY,
         /** Answered MySQL's sha256_password decoy with an empty password: only its ERR is expected. */
@@ -39,23 +45,39 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         DONE
     }
 
+    private static final Logger log = LoggerFactory.getLogger(BackendHandshakeHandler.class);
     private static final String SHA256_PASSWORD = "sha256_password";
+    private static final int MAX_PACKET_SIZE = 1 << 30;
 
     private final String address;
     private final BackendLogin login;
     private final PasswordPolicy policy;
     private final Promise<BackendConnection> promise;
+    private final BackendTlsUpgrade tls;
     private State state = State.GREETING;
     private HandshakeV10 greeting;
     private int capabilities;
+    private int mariaDbCapabilities;
     private byte[] nonce;
+    private BackendTlsSession tlsSession;
 
+    /** A login in clear text whatever the server offers. */
     BackendHandshakeHandler(
             String address, BackendLogin login, PasswordPolicy policy, Promise<BackendConnection> promise) {
+        this(address, login, policy, promise, new BackendTlsUpgrade(BackendTlsContext.disabled(), null));
+    }
+
+    BackendHandshakeHandler(
+            String address,
+            BackendLogin login,
+            PasswordPolicy policy,
+            Promise<BackendConnection> promise,
+            BackendTlsUpgrade tls) {
         this.address = address;
         this.login = login;
         this.policy = policy;
         this.promise = promise;
+        this.tls = tls;
     }
 
     @Override
@@ -87,6 +109,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 write(ctx, sequenceId + 1, encrypted);
             }
             case DECOY -> fail(ctx, policy.pluginRefused(address, login, SHA256_PASSWORD), null);
+            case TLS -> throw new ProtocolException("unexpected packet during the TLS handshake");
             case DONE -> throw new ProtocolException("unexpected packet after authentication");
         }
     }
@@ -96,7 +119,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
         nonce = hello.scramble();
         boolean withDatabase = login.database() != null && !login.database().isEmpty();
         capabilities = BackendCapabilities.forBackend(login.clientCapabilities(), hello.capabilities(), withDatabase);
-        int mariaDbCapabilities = BackendCapabilities.mariaDbForBackend(
+        mariaDbCapabilities = BackendCapabilities.mariaDbForBackend(
                 login.clientMariaDbCapabilities(), hello.capabilities(), hello.mariaDbCapabilities());
         if ((capabilities & BackendCapabilities.FORMAT) != (login.clientCapabilities() & BackendCapabilities.FORMAT)
                 || mariaDbCapabilities
@@ -111,11 +134,54 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                     null);
             return;
         }
+        switch (tls.decide(hello.capabilities())) {
+            case PLAIN -> sendResponse(ctx, sequenceId + 1);
+            case REFUSE -> {
+                String reason = "the server does not offer TLS and backends.tls.mode = "
+                        + tls.mode().label();
+                log.warn("backend {} refused: {}; nothing of the login was sent", address, reason);
+                fail(ctx, ProxyErrors.cannotConnect(address, reason), null);
+            }
+            case TLS -> startTls(ctx, sequenceId + 1);
+        }
+    }
+
+    /** SSLRequest, TLS handshake, then the handshake response inside TLS with the next sequence id. */
+    private void startTls(ChannelHandlerContext ctx, int sequenceId) {
+        state = State.TLS;
+        capabilities |= Capability.SSL.mask();
+        SslRequest request = new SslRequest(capabilities, MAX_PACKET_SIZE, login.characterSet(), mariaDbCapabilities);
+        tls.start(ctx, request, sequenceId).addListener(f -> {
+            if (state != State.TLS) {
+                return;
+            }
+            if (f.isSuccess()) {
+                tlsSession = tls.session(ctx);
+                sendResponse(ctx, sequenceId + 1);
+            } else {
+                tlsFailed(ctx, f.cause());
+            }
+        });
+    }
+
+    private void tlsFailed(ChannelHandlerContext ctx, Throwable cause) {
+        String reason = "TLS: " + tls.reason(cause);
+        log.warn(
+                "backend {} refused under backends.tls.mode = {}, {}; nothing of the login was sent ({})",
+                address,
+                tls.mode().label(),
+                reason,
+                String.valueOf(cause));
+        fail(ctx, ProxyErrors.cannotConnect(address, reason), cause);
+    }
+
+    private void sendResponse(ChannelHandlerContext ctx, int sequenceId) {
         // The account's plugin, whatever the greeting names: a server whose account uses it takes it as is.
         AuthPlugin plugin = login.authPlugin();
+        boolean withDatabase = login.database() != null && !login.database().isEmpty();
         HandshakeResponse41 response = new HandshakeResponse41(
                 capabilities,
-                1 << 30,
+                MAX_PACKET_SIZE,
                 login.characterSet(),
                 mariaDbCapabilities,
                 login.user(),
@@ -124,7 +190,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 plugin.wireName(),
                 login.attributes());
         state = State.AUTH_RESULT;
-        ctx.writeAndFlush(response.toFrame(ctx.alloc(), sequenceId + 1));
+        ctx.writeAndFlush(response.toFrame(ctx.alloc(), sequenceId));
     }
 
     private void authResult(ChannelHandlerContext ctx, int sequenceId, int first, ByteBuf payload) {
@@ -133,7 +199,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 state = State.DONE;
                 OkPacket ok = OkPacket.decode(payload, capabilities);
                 ctx.pipeline().remove(this);
-                promise.trySuccess(new BackendConnection(ctx.channel(), address, greeting, capabilities, ok, login));
+                promise.trySuccess(
+                        new BackendConnection(ctx.channel(), address, greeting, capabilities, ok, login, tlsSession));
             }
             case AuthSwitchRequest.HEADER -> {
                 AuthSwitchRequest request = AuthSwitchRequest.decode(payload);
@@ -178,8 +245,8 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fullAuthentication(ChannelHandlerContext ctx, int sequenceId) {
-        boolean tls = ctx.pipeline().get(SslHandler.class) != null;
-        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, tls, login.password(), nonce);
+        boolean overTls = ctx.pipeline().get(SslHandler.class) != null;
+        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, overTls, login.password(), nonce);
         switch (answer.action()) {
             case SEND -> write(ctx, sequenceId + 1, answer.payload());
             case ASK_FOR_KEY -> {
@@ -218,6 +285,10 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.TLS) {
+            tlsFailed(ctx, cause);
+            return;
+        }
         fail(ctx, ProxyErrors.cannotConnect(address, String.valueOf(cause.getMessage())), cause);
     }
 }

@@ -38,6 +38,7 @@ public final class ConfigLoader {
             "MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary",
             "MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas",
             "MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode",
+            "MYSQL_PROXY_BACKEND_TLS_MODE", ROOT + ".backends.tls.mode",
             "MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user",
             "MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password");
 
@@ -126,7 +127,8 @@ public final class ConfigLoader {
                         read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)),
                 new ProxyConfig.PasswordExchange(
                         read.bool("backends.allow-public-key-retrieval"),
-                        read.optionalFile("backends.server-public-key").map(ConfigLoader::serverPublicKey)));
+                        read.optionalFile("backends.server-public-key").map(ConfigLoader::serverPublicKey)),
+                backendTls(read));
         ProxyConfig.Routing routing = new ProxyConfig.Routing(
                 read.choice("routing.consistency", Consistency::parse),
                 read.positiveDuration("routing.consistency-wait-timeout"),
@@ -234,6 +236,23 @@ public final class ConfigLoader {
                     "no RSA public key in PEM form in " + file + ": " + e.getMessage(),
                     e);
         }
+    }
+
+    private static ProxyConfig.BackendTls backendTls(ConfigValueReader read) {
+        ProxyConfig.BackendTls tls = new ProxyConfig.BackendTls(
+                read.choice("backends.tls.mode", BackendTlsMode::parse),
+                read.optionalFile("backends.tls.ca"),
+                read.optionalFile("backends.tls.certificate"),
+                read.optionalFile("backends.tls.private-key"),
+                read.tlsProtocols("backends.tls.protocols"));
+        if (tls.mode().verifiesCertificate() && tls.ca().isEmpty()) {
+            throw new InvalidConfigException(
+                    ROOT + ".backends.tls.ca",
+                    "is required with backends.tls.mode = " + tls.mode().label()
+                            + ": the PEM file of the CA(s) that signed the servers' certificates");
+        }
+        read.bothOrNeither("backends.tls.certificate", "backends.tls.private-key");
+        return tls;
     }
 
     private static ProxyConfig.BeforeLogin beforeLogin(ConfigValueReader read) {

@@ -70,7 +70,8 @@ public record ProxyConfig(
             Duration handshakeTimeout,
             Pool pool,
             OutageBuffer primaryOutageBuffer,
-            PasswordExchange passwordExchange) {}
+            PasswordExchange passwordExchange,
+            BackendTls tls) {}
 
     /**
      * What the proxy may do when a server asks for a password in full (caching_sha2_password's full
@@ -81,6 +82,28 @@ public record ProxyConfig(
 
     /** The servers' RSA public key, read and parsed from {@code file} at start. */
     public record ServerPublicKey(Path file, PublicKey key) {}
+    /**
+     * TLS from the proxy to the backends: the {@code mode}, the CA bundle that verify-ca and
+     * verify-identity check the server's certificate against, an optional client certificate and key
+     * (both or neither; PEM files), and the TLS versions offered (JSSE names).
+     */
+    public record BackendTls(
+            BackendTlsMode mode,
+            Optional<Path> ca,
+            Optional<Path> certificate,
+            Optional<Path> privateKey,
+            List<String> protocols) {
+
+        /** No TLS to backends. */
+        public static BackendTls disabled() {
+            return new BackendTls(
+                    BackendTlsMode.DISABLED,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    List.of("TLSv1.2", "TLSv1.3"));
+        }
+    }
 
     /**
      * How statements that need the primary wait while it is away: up to {@code window} (zero: they fail at

@@ -99,7 +99,7 @@ final class BackendProbe implements AutoCloseable {
             int timeoutMillis = (int) settings.timeout().toMillis();
             properties.setProperty("connectTimeout", String.valueOf(timeoutMillis));
             properties.setProperty("socketTimeout", String.valueOf(timeoutMillis));
-            properties.setProperty("sslMode", "PREFERRED");
+            settings.tls().forEach(properties::setProperty);
             // Where TLS is absent, the monitor's password goes only as the sessions' would (PasswordPolicy).
             properties.setProperty("allowPublicKeyRetrieval", String.valueOf(settings.allowPublicKeyRetrieval()));
             settings.serverPublicKey()

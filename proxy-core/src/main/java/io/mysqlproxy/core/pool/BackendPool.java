@@ -60,6 +60,7 @@ public final class BackendPool implements ConnectionPool {
     private final WaiterQueue waiters = new WaiterQueue();
     private volatile boolean retired;
     private final BackendLoad load = new BackendLoad();
+    private final PoolTls tls = new PoolTls();
 
     public BackendPool(Backend backend, BackendConnector connector, PoolSettings settings) {
         this.backend = backend;
@@ -75,6 +76,11 @@ public final class BackendPool implements ConnectionPool {
     /** Requests in flight and statements sent over this pool's connections. */
     public BackendLoad load() {
         return load;
+    }
+
+    /** Whether and how this pool's connections are encrypted. */
+    public PoolTls tls() {
+        return tls;
     }
 
     /** Open connections, idle ones included. */
@@ -271,7 +277,9 @@ public final class BackendPool implements ConnectionPool {
                 return;
             }
             BackendConnection connection = connecting.getNow();
+            tls.opened(connection);
             connection.channel().closeFuture().addListener(c -> {
+                tls.closed(connection);
                 idle.remove(loop, connection);
                 unlend(connection);
                 freed();

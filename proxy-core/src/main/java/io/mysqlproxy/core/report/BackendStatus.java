@@ -1,9 +1,11 @@
 package io.mysqlproxy.core.report;
 
+import io.mysqlproxy.core.backend.BackendTlsSession;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendLoad;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.pool.PoolTls;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendCondition;
 import io.mysqlproxy.core.topology.BackendRole;
@@ -21,6 +23,10 @@ import java.util.List;
  * @param pod        the pod behind the backend, or null when only its address is known
  * @param lagSeconds replication lag at the last health check, or null when unknown (and for the primary)
  * @param errors     client statements answered with an ERR packet
+ * @param connectionsTls open connections that run in TLS
+ * @param tlsProtocol  the TLS version of the latest connection opened in TLS, or null if none was
+ * @param tlsCipher    its cipher suite, or null
+ * @param tlsHandshakes TLS handshakes made, and {@code tlsResumed} of them that resumed an earlier session
  */
 public record BackendStatus(
         String name,
@@ -36,7 +42,12 @@ public record BackendStatus(
         int connectionsOpen,
         int connectionsIdle,
         long poolWaits,
-        long poolWaitTimeouts) {
+        long poolWaitTimeouts,
+        int connectionsTls,
+        String tlsProtocol,
+        String tlsCipher,
+        long tlsHandshakes,
+        long tlsResumed) {
 
     /** Every backend of {@code topology}, the primary first. */
     public static List<BackendStatus> of(Topology topology, BackendPools pools, ProxyMetrics metrics) {
@@ -46,6 +57,8 @@ public record BackendStatus(
             BackendLoad load = pool.load();
             BackendCondition condition = topology.condition(backend);
             long lag = condition.lagSeconds();
+            PoolTls tls = pool.tls();
+            BackendTlsSession latest = tls.latest();
             all.add(new BackendStatus(
                     backend.name(),
                     backend.address().toString(),
@@ -60,7 +73,12 @@ public record BackendStatus(
                     pool.openConnections(),
                     pool.idleConnections(),
                     pool.waits(),
-                    pool.timeouts()));
+                    pool.timeouts(),
+                    tls.encryptedOpen(),
+                    latest == null ? null : latest.protocol(),
+                    latest == null ? null : latest.cipherSuite(),
+                    tls.handshakes(),
+                    tls.resumedHandshakes()));
         }
         return all;
     }

@@ -27,11 +27,19 @@ public final class BackendsReport {
             ColumnDefinition41.bigint("connections_open"),
             ColumnDefinition41.bigint("connections_idle"),
             ColumnDefinition41.bigint("pool_waits"),
-            ColumnDefinition41.bigint("pool_wait_timeouts"));
+            ColumnDefinition41.bigint("pool_wait_timeouts"),
+            ColumnDefinition41.bigint("connections_tls"),
+            ColumnDefinition41.text("tls_protocol"),
+            ColumnDefinition41.text("tls_cipher"),
+            ColumnDefinition41.bigint("tls_handshakes"),
+            ColumnDefinition41.bigint("tls_resumed"));
 
     private BackendsReport() {}
 
-    /** SHOW PROXY BACKENDS: one row per backend, the primary first; NULL for an unknown pod or lag. */
+    /**
+     * SHOW PROXY BACKENDS: one row per backend, the primary first; NULL for an unknown pod or lag, and
+     * for the TLS protocol and cipher of a backend never reached over TLS.
+     */
     public static TextResultSet resultSet(List<BackendStatus> backends) {
         List<TextRow> rows = new ArrayList<>(backends.size());
         for (BackendStatus b : backends) {
@@ -49,7 +57,12 @@ public final class BackendsReport {
                     String.valueOf(b.connectionsOpen()),
                     String.valueOf(b.connectionsIdle()),
                     String.valueOf(b.poolWaits()),
-                    String.valueOf(b.poolWaitTimeouts())));
+                    String.valueOf(b.poolWaitTimeouts()),
+                    String.valueOf(b.connectionsTls()),
+                    b.tlsProtocol(),
+                    b.tlsCipher(),
+                    String.valueOf(b.tlsHandshakes()),
+                    String.valueOf(b.tlsResumed())));
         }
         return new TextResultSet(COLUMNS, rows);
     }
@@ -85,6 +98,15 @@ public final class BackendsReport {
                     .append(b.poolWaits())
                     .append(",\"wait_timeouts\":")
                     .append(b.poolWaitTimeouts())
+                    .append("},\"tls\":{\"open\":")
+                    .append(b.connectionsTls())
+                    .append(',');
+            field(out, "protocol", b.tlsProtocol()).append(',');
+            field(out, "cipher", b.tlsCipher()).append(',');
+            out.append("\"handshakes\":")
+                    .append(b.tlsHandshakes())
+                    .append(",\"resumed\":")
+                    .append(b.tlsResumed())
                     .append("}}");
         }
         return out.append("\n]}\n").toString();

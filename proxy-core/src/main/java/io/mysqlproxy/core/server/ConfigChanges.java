@@ -37,7 +37,8 @@ final class ConfigChanges {
                         backends.handshakeTimeout(),
                         backends.pool(),
                         next.backends().primaryOutageBuffer(),
-                        backends.passwordExchange()),
+                        backends.passwordExchange(),
+                        backends.tls()),
                 next.users(),
                 current.monitor(),
                 current.client(),
@@ -107,6 +108,7 @@ final class ConfigChanges {
                 "backends.server-public-key",
                 current.backends().passwordExchange().serverPublicKey(),
                 next.backends().passwordExchange().serverPublicKey());
+        differs(keys, "backends.tls", current.backends().tls(), next.backends().tls());
         differs(keys, "monitor", current.monitor(), next.monitor());
         differs(keys, "client", current.client(), next.client());
         differs(

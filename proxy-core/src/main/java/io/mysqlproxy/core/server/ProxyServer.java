@@ -22,6 +22,7 @@ import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.tls.ReloadableSslContext;
 import io.mysqlproxy.core.topology.Backend;
@@ -120,7 +121,8 @@ public final class ProxyServer implements AutoCloseable {
                     transport::clientChannel,
                     config.backends().connectTimeout(),
                     config.backends().handshakeTimeout(),
-                    config.backends().passwordExchange());
+                    config.backends().passwordExchange(),
+                    BackendTlsContext.create(config.backends().tls()));
             ProxyConfig.Pool pool = config.backends().pool();
             BackendPools pools = new BackendPools(
                     connector,

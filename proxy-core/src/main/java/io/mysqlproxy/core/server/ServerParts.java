@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
 import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryIdentification;
@@ -54,6 +55,18 @@ final class ServerParts {
                         "mysqlproxy_backend_pool_wait_timeouts",
                         "Borrowers that gave up waiting (error 1040)",
                         b -> poolFigure(pools, b, p -> p.timeouts())),
+                BackendMeter.gauge(
+                        "mysqlproxy_backend_connections_tls",
+                        "Pooled connections open that run in TLS (of mysqlproxy_backend_connections_open)",
+                        b -> poolFigure(pools, b, p -> p.tls().encryptedOpen())),
+                BackendMeter.counter(
+                        "mysqlproxy_backend_tls_handshakes",
+                        "TLS handshakes of new backend connections",
+                        b -> poolFigure(pools, b, p -> p.tls().handshakes())),
+                BackendMeter.counter(
+                        "mysqlproxy_backend_tls_handshakes_resumed",
+                        "Of those, handshakes that resumed an earlier TLS session (no full handshake)",
+                        b -> poolFigure(pools, b, p -> p.tls().resumedHandshakes())),
                 BackendMeter.counter(
                         "mysqlproxy_backend_connections_discarded",
                         "Pooled connections their session closed instead of giving back (lost, or mid-command)",
@@ -127,7 +140,8 @@ final class ServerParts {
                         config.monitor().user(),
                         config.monitor().password(),
                         config.backends().passwordExchange().allowPublicKeyRetrieval(),
-                        config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file)),
+                        config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
+                        ConnectorJTls.properties(config.backends().tls())),
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {

@@ -65,6 +65,15 @@ class ConfigLoaderTest {
                 config.backends().passwordExchange(),
                 "no password to a server's own key without TLS unless told");
         assertEquals(Optional.empty(), config.user("app").orElseThrow().backendAuthPlugin(), "auto by default");
+        assertEquals(
+                new ProxyConfig.BackendTls(
+                        BackendTlsMode.PREFERRED,
+                        Optional.empty(),
+                        Optional.empty(),
+                        Optional.empty(),
+                        List.of("TLSv1.2", "TLSv1.3")),
+                config.backends().tls(),
+                "TLS when the server offers it, with no certificate to configure");
     }
 
     @Test
@@ -102,6 +111,44 @@ class ConfigLoaderTest {
                         Map.of()));
         assertEquals("mysql-proxy.backends.server-public-key", e.key());
         assertTrue(e.getMessage().contains(pem.toString()), e.getMessage());
+    }
+
+    @Test
+    void backendTlsIsReadWithItsFiles() throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "CA");
+        Path certificate = Files.writeString(dir.resolve("proxy.crt"), "certificate");
+        Path key = Files.writeString(dir.resolve("proxy.key"), "key");
+        ProxyConfig config = ConfigLoader.load(
+                Optional.of(file(MINIMAL + "mysql-proxy.backends.tls { mode = verify-identity, ca = \"" + ca
+                        + "\", certificate = \"" + certificate + "\", private-key = \"" + key
+                        + "\", protocols = [\"TLSv1.3\"] }\n")),
+                Map.of());
+        assertEquals(
+                new ProxyConfig.BackendTls(
+                        BackendTlsMode.VERIFY_IDENTITY,
+                        Optional.of(ca),
+                        Optional.of(certificate),
+                        Optional.of(key),
+                        List.of("TLSv1.3")),
+                config.backends().tls());
+        InvalidConfigException e = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.backends.tls.certificate = \"" + certificate + "\"\n")),
+                        Map.of()));
+        assertEquals("mysql-proxy.backends.tls.certificate", e.key(), "a certificate without its key");
+    }
+
+    @Test
+    void theEnvironmentSetsTheBackendTlsMode() throws IOException {
+        ProxyConfig config =
+                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of("MYSQL_PROXY_BACKEND_TLS_MODE", "required"));
+        assertEquals(BackendTlsMode.REQUIRED, config.backends().tls().mode());
+        InvalidConfigException e = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL)), Map.of("MYSQL_PROXY_BACKEND_TLS_MODE", "verify-ca")));
+        assertEquals("mysql-proxy.backends.tls.ca", e.key(), "verify-ca without a CA");
     }
 
     @Test
@@ -188,6 +235,12 @@ class ConfigLoaderTest {
                 "mysql-proxy.users = []                                  | mysql-proxy.users",
                 "mysql-proxy.users = [ { name = a, max-connections = -1 } ] | mysql-proxy.users[0].max-connections",
                 "mysql-proxy.client.max-connect-errors = 0               | mysql-proxy.client.max-connect-errors",
+                "mysql-proxy.backends.tls.mode = verify_full             | mysql-proxy.backends.tls.mode",
+                "mysql-proxy.backends.tls.mode = verify-ca               | mysql-proxy.backends.tls.ca",
+                "mysql-proxy.backends.tls.mode = verify-identity         | mysql-proxy.backends.tls.ca",
+                "mysql-proxy.backends.tls.ca = /no/such/ca.pem           | mysql-proxy.backends.tls.ca",
+                "mysql-proxy.backends.tls.private-key = /no/such/key.pem | mysql-proxy.backends.tls.private-key",
+                "mysql-proxy.backends.tls.protocols = [\"TLSv1\"]        | mysql-proxy.backends.tls.protocols",
                 "mysql-proxy.client.host-block-time = 0s                 | mysql-proxy.client.host-block-time",
                 "mysql-proxy.client.failed-login-max-hosts = 0           | mysql-proxy.client.failed-login-max-hosts",
                 "mysql-proxy.session.max-prepared-statements = 0        | mysql-proxy.session.max-prepared-statements",

@@ -220,7 +220,8 @@ class TopologyUpdaterTest {
                         Duration.ofSeconds(10),
                         100),
                 new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000),
-                new ProxyConfig.PasswordExchange(false, Optional.empty()));
+                new ProxyConfig.PasswordExchange(false, Optional.empty()),
+                ProxyConfig.BackendTls.disabled());
         TopologyUpdater weighted = new TopologyUpdater(holder, config.weights());
         try (StaticDiscovery discovery = new StaticDiscovery(config)) {
             discovery.start(weighted);
