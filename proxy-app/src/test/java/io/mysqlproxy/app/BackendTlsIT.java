@@ -2,23 +2,30 @@ package io.mysqlproxy.app;
 
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
+import io.mysqlproxy.testbed.TestBedServer;
+import io.mysqlproxy.testbed.TestBedTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * With the default backends.tls.mode (preferred) the proxy's backend sessions run in TLS exactly when
- * the servers offer it (MySQL 9.7 makes itself a certificate; a server without one is reached in clear
- * text), whatever the client's own leg does: here the client talks to the proxy in clear text.
- * {@code Ssl_cipher} read through the proxy is the backend session's own; SHOW PROXY BACKENDS and
- * {@code /backends} say the same.
+ * The test bed's proxy runs backends.tls.mode = verify-ca against the bed's own CA (disabled under
+ * {@code -Dtestbed.backend-tls=off}): its backend sessions are then all in TLS, whatever the client's own
+ * leg does (here the client talks to the proxy in clear text). {@code Ssl_cipher} read through the proxy
+ * is the backend session's own; SHOW PROXY BACKENDS and {@code /backends} say the same. A server whose
+ * certificate comes from another CA gets nothing and the client gets 1429.
  */
 @ExtendWith(TestBedExtension.class)
 class BackendTlsIT {
@@ -28,20 +35,14 @@ class BackendTlsIT {
                     + "admin = true } ]";
 
     @Test
-    void backendSessionsAreEncryptedWhenTheServersOfferTls(ReplicatedTestBed bed) throws Exception {
-        String direct;
-        try (Connection c = ProxyFixture.connectDirect(bed, "sslMode=PREFERRED")) {
-            direct = sslCipher(c);
-        }
-        boolean serversOfferTls = !direct.isEmpty();
+    void backendSessionsAreEncryptedUnderVerifyCa(ReplicatedTestBed bed) throws Exception {
+        boolean serversOfferTls = bed.tls().isPresent();
         try (ProxyFixture proxy = ProxyFixture.start(bed, ADMIN_APP);
                 Connection c = proxy.connect("sslMode=DISABLED");
                 Statement s = c.createStatement()) {
             String throughProxy = sslCipher(c);
             assertEquals(
-                    serversOfferTls,
-                    !throughProxy.isEmpty(),
-                    "Ssl_cipher through the proxy: '" + throughProxy + "', straight to the primary: '" + direct + "'");
+                    serversOfferTls, !throughProxy.isEmpty(), "Ssl_cipher through the proxy: '" + throughProxy + "'");
             long encrypted = 0;
             long open = 0;
             try (ResultSet rs = s.executeQuery("SHOW PROXY BACKENDS")) {
@@ -80,6 +81,26 @@ class BackendTlsIT {
         try (Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'")) {
             return rs.next() ? rs.getString(2) : "";
+        }
+    }
+
+    @Test
+    void aServerWithACertificateOfAnotherCaIsRefused(ReplicatedTestBed bed, @TempDir Path dir) throws Exception {
+        assumeTrue(bed.tls().isPresent(), "the bed's servers present no certificate of the bed's CA");
+        try (TestBedServer impostor =
+                new TestBedServer(bed.flavour(), 101, false, Optional.of(TestBedTls.generate(dir)))) {
+            impostor.start();
+            String overrides = """
+                    mysql-proxy.backends { primary = "%s:%d", replicas = [], primary-outage-buffer = 0 }
+                    """.formatted(impostor.host(), impostor.port());
+            try (ProxyFixture proxy = ProxyFixture.start(bed, overrides)) {
+                // The login itself needs the primary, so it is the login that fails.
+                SQLException e = assertThrows(
+                        SQLException.class,
+                        () -> proxy.connect("sslMode=DISABLED").close());
+                assertEquals(1429, e.getErrorCode(), e.getMessage());
+                assertTrue(e.getMessage().contains("certificate not signed by the configured CA"), e.getMessage());
+            }
         }
     }
 }

@@ -48,8 +48,9 @@ class ServerPublicKeyIT {
             }
         }
         bed.awaitReplication();
+        // Without TLS to the servers (the bed's proxy has verify-ca otherwise).
         String user = "mysql-proxy.users = [ { name = " + USER + ", password = " + PASSWORD
-                + ", auth-plugin = mysql_native_password } ]\n";
+                + ", auth-plugin = mysql_native_password } ]\nmysql-proxy.backends.tls.mode = disabled\n";
 
         try (ProxyFixture strict =
                 ProxyFixture.start(bed, user + "mysql-proxy.backends.allow-public-key-retrieval = false\n")) {
