@@ -64,8 +64,9 @@ esac
 
 is_primary() { (( ORDINAL == 0 )); }
 
-# The client options that make a TCP connection use TLS and verify the server against the CA (not its name: the
-# probes connect to 127.0.0.1). MariaDB's client spells it differently.
+# The client options that make a TCP connection use TLS and verify the server against the CA. MySQL's client
+# skips the name (VERIFY_CA); MariaDB's --ssl-verify-server-cert checks it too, which holds because both
+# certificate recipes (make-tls-secrets.sh, cert-manager) name 127.0.0.1, where the probes connect.
 tls_client_options() {
   if [[ $MYSQL_FLAVOR == mysql ]]; then
     TLS_CLIENT_OPTIONS=(--ssl-mode=VERIFY_CA --ssl-ca="$MYSQL_TLS_DIR/ca.crt")

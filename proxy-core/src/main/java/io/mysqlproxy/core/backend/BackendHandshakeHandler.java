@@ -14,6 +14,7 @@ import io.mysqlproxy.protocol.packet.HandshakeResponse41;
 import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.packet.OkPacket;
 import io.mysqlproxy.protocol.packet.SslRequest;
+import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -148,12 +149,21 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     /** SSLRequest, TLS handshake, then the handshake response inside TLS with the next sequence id. */
     private void startTls(ChannelHandlerContext ctx, int sequenceId) {
+        // Bytes after the greeting were sent before TLS, by the server or by someone on the path; kept, they
+        // would be read as the start of what the verified server says next (STARTTLS injection).
+        ByteBuf early = ((PacketFrameDecoder) ctx.pipeline().get(BackendConnection.FRAMES)).takeBuffered();
+        boolean injected = early.isReadable();
+        early.release();
+        if (injected) {
+            fail(ctx, ProxyErrors.backendProtocolError(address, "data after the greeting, before TLS"), null);
+            return;
+        }
         state = State.TLS;
         capabilities |= Capability.SSL.mask();
         SslRequest request = new SslRequest(capabilities, MAX_PACKET_SIZE, login.characterSet(), mariaDbCapabilities);
         tls.start(ctx, request, sequenceId).addListener(f -> {
-            if (state != State.TLS) {
-                return;
+            if (state != State.TLS || promise.isDone()) {
+                return; // failed already (the connector's deadline closed the channel): nothing was refused
             }
             if (f.isSuccess()) {
                 tlsSession = tls.session(ctx);
@@ -245,8 +255,12 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fullAuthentication(ChannelHandlerContext ctx, int sequenceId) {
-        boolean overTls = ctx.pipeline().get(SslHandler.class) != null;
-        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, overTls, login.password(), nonce);
+        PasswordPolicy.Transport transport = ctx.pipeline().get(SslHandler.class) == null
+                ? PasswordPolicy.Transport.CLEAR
+                : tls.mode().verifiesCertificate()
+                        ? PasswordPolicy.Transport.TLS_VERIFIED
+                        : PasswordPolicy.Transport.TLS_UNVERIFIED;
+        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, transport, login.password(), nonce);
         switch (answer.action()) {
             case SEND -> write(ctx, sequenceId + 1, answer.payload());
             case ASK_FOR_KEY -> {

@@ -15,9 +15,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * When the proxy hands a backend more than a scramble: the password itself, when a server asks for it in full
- * (caching_sha2_password's full authentication). Over TLS it goes in clear, as clients send it; without TLS
- * only encrypted with a key the proxy has reason to trust: the pinned server key, or, if the operator allowed
- * it, the key the server sends. Anything else is refused before a password-derived byte leaves. Shared by a
+ * (caching_sha2_password's full authentication). Over TLS whose certificate was verified (verify-ca,
+ * verify-identity) it goes in clear, as clients send it; over TLS nobody verified (preferred, required) only if
+ * the operator allowed trusting whatever server answers (allow-public-key-retrieval), since an impostor can
+ * complete such a handshake with any certificate; without TLS only encrypted with a key the proxy has reason to
+ * trust: the pinned server key, or, if the operator allowed it, the key the server sends. Anything else is
+ * refused before a password-derived byte leaves. Shared by a
  * connector's connections, so that each backend's refusal is explained in the log once, not once per login.
  */
 final class PasswordPolicy {
@@ -50,9 +53,28 @@ final class PasswordPolicy {
         }
     }
 
-    FullAuth fullAuthentication(String address, boolean tls, String password, byte[] nonce) {
-        if (tls) {
+    /** The connection a server asks for the password on. */
+    enum Transport {
+        CLEAR,
+        /** TLS under preferred or required: encrypted, but to whoever answered. */
+        TLS_UNVERIFIED,
+        /** TLS whose certificate passed verify-ca or verify-identity. */
+        TLS_VERIFIED
+    }
+
+    FullAuth fullAuthentication(String address, Transport transport, String password, byte[] nonce) {
+        if (transport == Transport.TLS_VERIFIED
+                || (transport == Transport.TLS_UNVERIFIED && settings.allowPublicKeyRetrieval())) {
             return new FullAuth(FullAuth.Action.SEND, CachingSha2Password.clearText(password), null);
+        }
+        if (transport == Transport.TLS_UNVERIFIED) {
+            // A pinned key is no help here: inside TLS the server reads the answer as the password itself.
+            String reason = "server asks for the password in full over TLS whose certificate is not verified"
+                    + " (backends.tls.mode = preferred or required); set backends.tls.mode = verify-ca or"
+                    + " verify-identity with backends.tls.ca, or backends.allow-public-key-retrieval to trust"
+                    + " whatever server answers";
+            explainOnce(address, "full-auth-unverified", reason + " (no password was sent)");
+            return new FullAuth(FullAuth.Action.REFUSE, null, ProxyErrors.cannotConnect(address, reason));
         }
         if (settings.serverPublicKey().isPresent()) {
             byte[] encrypted = RsaPasswordCipher.encrypt(

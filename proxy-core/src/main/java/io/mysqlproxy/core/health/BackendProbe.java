@@ -25,6 +25,17 @@ import java.util.function.Supplier;
  */
 final class BackendProbe implements AutoCloseable {
 
+    /** Connector/J's plugins that send the password itself, or hand it to another mechanism. */
+    private static final String CLEAR_TEXT_PLUGINS = String.join(
+            ",",
+            "mysql_clear_password",
+            "sha256_password",
+            "authentication_ldap_sasl_client",
+            "authentication_kerberos_client",
+            "authentication_openid_connect_client",
+            "authentication_webauthn_client",
+            "authentication_oci_client");
+
     private final Backend backend;
     private final HealthSettings settings;
     private final Supplier<Duration> maxReplicationLag;
@@ -104,6 +115,9 @@ final class BackendProbe implements AutoCloseable {
             properties.setProperty("allowPublicKeyRetrieval", String.valueOf(settings.allowPublicKeyRetrieval()));
             settings.serverPublicKey()
                     .ifPresent(file -> properties.setProperty("serverRSAPublicKeyFile", file.toString()));
+            // Nor to a switch that would carry it in clear (or to an external mechanism): the monitor answers
+            // only with the scrambles of mysql_native_password and caching_sha2_password, as sessions do.
+            properties.setProperty("disabledAuthenticationPlugins", CLEAR_TEXT_PLUGINS);
             properties.setProperty("connectionAttributes", "program_name:mysql-proxy-health");
             connection = DriverManager.getConnection(
                     "jdbc:mysql://" + backend.address().host() + ":"

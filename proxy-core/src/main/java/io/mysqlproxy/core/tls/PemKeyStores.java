@@ -100,13 +100,15 @@ public final class PemKeyStores {
     private static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
         try (Reader reader = Files.newBufferedReader(pem);
                 PEMParser parser = new PEMParser(reader)) {
-            Object object = parser.readObject();
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            if (object instanceof PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
-            }
-            if (object instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+            // The key need not come first: `openssl ecparam -genkey` writes EC PARAMETERS before it.
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                if (object instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+                if (object instanceof PEMKeyPair pair) {
+                    return converter.getKeyPair(pair).getPrivate();
+                }
             }
             throw new GeneralSecurityException("no unencrypted private key in " + pem);
         }

@@ -3,7 +3,10 @@ package io.mysqlproxy.core.backend;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.mysqlproxy.core.config.BackendTlsMode;
+import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.config.ProxyConfig;
+import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import io.mysqlproxy.protocol.auth.NativePassword;
@@ -11,6 +14,7 @@ import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.MariaDbCapability;
 import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.HandshakeV10;
 import io.mysqlproxy.protocol.wire.PacketFrameDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -275,7 +279,30 @@ class BackendHandshakeHandlerTest {
         assertTrue(outcome.isSuccess());
     }
 
-    /** Over TLS the password goes in clear, NUL-terminated, as clients send it; never the RSA exchange. */
+    /**
+     * Over TLS nobody verified (preferred, required) an impostor needs only any certificate: the password goes
+     * only where the operator chose to trust whatever answers (below), else nothing is sent.
+     */
+    @Test
+    void fullAuthenticationOverUnverifiedTlsIsRefusedByDefault() throws Exception {
+        start(SHA2_LOGIN, PasswordPolicy.STRICT);
+        channel.pipeline().addLast(idleTlsHandler());
+        serverSends(0, SHA2_GREETING);
+        channel.<ByteBuf>readOutbound().release();
+
+        serverSends(2, "0104");
+        assertTrue(outcome.isDone() && !outcome.isSuccess());
+        BackendException refused = (BackendException) outcome.cause();
+        assertEquals(1429, refused.error().errorCode());
+        assertTrue(
+                refused.error().message().contains("not verified"),
+                refused.error().message());
+        assertNull(channel.readOutbound(), "not a byte of the password");
+        channel.finishAndReleaseAll();
+        channel = null;
+    }
+
+    /** Over unverified TLS with allow-public-key-retrieval the password goes in clear, NUL-terminated, as clients send it. */
     @Test
     void fullAuthenticationOverTlsSendsThePasswordInClear() throws Exception {
         start(SHA2_LOGIN, policy(true, rsaKeys()));
@@ -289,6 +316,56 @@ class BackendHandshakeHandlerTest {
         assertTrue(outcome.isSuccess());
         assertNull(channel.readOutbound());
         channel.finishAndReleaseAll(); // the stand-in TLS layer says close_notify on close
+        channel = null;
+    }
+
+    /**
+     * Bytes behind the greeting arrived before TLS, from the server or from anyone on the path: kept, they would
+     * prefix what the verified server says inside TLS (STARTTLS injection). The login ends before the SSLRequest.
+     */
+    @Test
+    void bytesAfterTheGreetingBeforeTlsEndTheLogin() {
+        channel = new EmbeddedChannel();
+        outcome = channel.eventLoop().newPromise();
+        BackendTlsContext preferred = BackendTlsContext.create(new ProxyConfig.BackendTls(
+                BackendTlsMode.PREFERRED,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of("TLSv1.2", "TLSv1.3")));
+        channel.pipeline()
+                .addLast(BackendConnection.FRAMES, new PacketFrameDecoder())
+                .addLast(
+                        BackendConnection.HANDSHAKE,
+                        new BackendHandshakeHandler(
+                                "db:3306",
+                                SHA2_LOGIN,
+                                PasswordPolicy.STRICT,
+                                outcome,
+                                new BackendTlsUpgrade(preferred, new HostPort("127.0.0.1", 3306))));
+        ByteBuf payload = Unpooled.buffer();
+        new HandshakeV10(
+                        "8.4.0-fake",
+                        7,
+                        new byte[20],
+                        CLIENT_CAPABILITIES | Capability.SSL.mask() | Capability.CONNECT_WITH_DB.mask(),
+                        45,
+                        2,
+                        0,
+                        "caching_sha2_password")
+                .encode(payload, 0);
+        // The greeting, then the start of a packet (a fake OK's header and one byte) in the same segment.
+        String greeting = ByteBufUtil.hexDump(payload);
+        payload.release();
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(0, greeting), ByteBufUtil.decodeHexDump("07000002" + "00")));
+
+        assertTrue(outcome.isDone() && !outcome.isSuccess());
+        BackendException failure = (BackendException) outcome.cause();
+        assertTrue(
+                failure.error().message().contains("before TLS"),
+                failure.error().message());
+        assertNull(channel.readOutbound(), "no SSLRequest, nothing of the login");
+        channel.finishAndReleaseAll();
         channel = null;
     }
 
