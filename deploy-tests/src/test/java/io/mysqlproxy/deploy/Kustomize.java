@@ -41,7 +41,12 @@ final class Kustomize {
 
     /** Every overlay directory under deploy/overlays. */
     static List<String> overlays() {
-        try (Stream<Path> dirs = Files.list(Repo.deploy().resolve("overlays"))) {
+        return kustomizationsIn("overlays");
+    }
+
+    /** The directories under deploy/{@code folder} that hold a kustomization.yaml, by name. */
+    static List<String> kustomizationsIn(String folder) {
+        try (Stream<Path> dirs = Files.list(Repo.deploy().resolve(folder))) {
             return dirs.filter(d -> Files.isRegularFile(d.resolve("kustomization.yaml")))
                     .map(d -> d.getFileName().toString())
                     .sorted()
