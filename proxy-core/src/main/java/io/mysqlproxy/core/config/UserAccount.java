@@ -13,6 +13,9 @@ import java.util.Optional;
  * {@code maxConnections} bounds the user's concurrent client sessions (0: no limit), as MySQL's
  * MAX_USER_CONNECTIONS. {@code backendAuthPlugin} is the plugin of the account on the servers, the
  * only one the proxy answers a server with; empty for "auto", the primary's own default plugin.
+ * {@code serverAccount} is the servers' account this user was learned from ({@code user-source =
+ * servers}), empty for a configured user: then {@code password} is empty, and the client's password is
+ * checked against the account's authentication string instead.
  */
 public record UserAccount(
         String name,
@@ -21,7 +24,38 @@ public record UserAccount(
         Optional<Consistency> consistency,
         boolean admin,
         int maxConnections,
-        Optional<AuthPlugin> backendAuthPlugin) {
+        Optional<AuthPlugin> backendAuthPlugin,
+        Optional<ServerAccount> serverAccount) {
+
+    /** A configured user: the password is in the proxy's configuration. */
+    public UserAccount(
+            String name,
+            String password,
+            Optional<AuthPlugin> authPlugin,
+            Optional<Consistency> consistency,
+            boolean admin,
+            int maxConnections,
+            Optional<AuthPlugin> backendAuthPlugin) {
+        this(name, password, authPlugin, consistency, admin, maxConnections, backendAuthPlugin, Optional.empty());
+    }
+
+    /**
+     * A user learned from the servers' {@code account}, with the proxy-side settings (consistency,
+     * admin, max-connections) of {@code configured}, a configured user of the same name, if any.
+     * The plugin is the account's own, empty when the proxy does not speak it.
+     */
+    public static UserAccount fromServer(ServerAccount account, Optional<UserAccount> configured) {
+        Optional<AuthPlugin> plugin = Optional.ofNullable(AuthPlugin.byWireName(account.plugin()));
+        return new UserAccount(
+                account.user(),
+                "",
+                plugin,
+                configured.flatMap(UserAccount::consistency),
+                configured.map(UserAccount::admin).orElse(false),
+                configured.map(UserAccount::maxConnections).orElse(0),
+                plugin,
+                Optional.of(account));
+    }
 
     /** With the primary's default plugin on the servers. */
     public UserAccount(
@@ -62,6 +96,7 @@ public record UserAccount(
     @Override
     public String toString() {
         return "UserAccount[" + name + ", "
+                + serverAccount.map(a -> "from " + a + ", ").orElse("")
                 + authPlugin.map(AuthPlugin::wireName).orElse("auto") + (admin ? ", admin" : "") + "]";
     }
 }
