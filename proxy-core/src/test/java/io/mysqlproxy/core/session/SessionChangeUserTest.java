@@ -1,7 +1,10 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.auth.BackendSecret;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
+import io.mysqlproxy.core.config.ServerAccount;
+import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.NativePassword;
@@ -11,7 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static io.mysqlproxy.core.session.GoldenResponses.UPDATE;
@@ -184,5 +189,51 @@ class SessionChangeUserTest {
         assertEquals(1, answer[3], "the answer to the client's packet 0");
         assertEquals(0, answer[4], "OK: the change of user succeeded");
         assertTrue(rig.client.isActive());
+    }
+
+    /**
+     * A change to a user learned from the servers is checked against the stored hash, and the new backend session
+     * logs in with SHA1(password) recovered from the client's answer; a wrong answer logs in nobody.
+     */
+    @Test
+    void aChangeToALearnedUserLogsInWithWhatTheClientsAnswerGave() throws Exception {
+        rig = new SessionRig(0, true);
+        // MariaDB's PASSWORD('password').
+        ServerAccount row = new ServerAccount(
+                "learned",
+                "%",
+                "mysql_native_password",
+                "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19".getBytes(StandardCharsets.US_ASCII),
+                false,
+                false);
+        rig.services.addUser(UserAccount.fromServer(row, Optional.empty()));
+
+        rig.clientChangesUser("learned", "password");
+        byte[] answer = rig.clientReceived();
+        assertEquals(0, answer[4], "OK: the change of user succeeded");
+        assertEquals("learned", rig.pool(rig.primary).logins().get(1).user());
+        assertEquals(
+                BackendSecret.nativeStage1(
+                        MessageDigest.getInstance("SHA-1").digest("password".getBytes(StandardCharsets.UTF_8))),
+                rig.pool(rig.primary).logins().get(1).secret());
+    }
+
+    @Test
+    void aWrongPasswordForALearnedUserLogsInNobody() {
+        rig = new SessionRig(0, true);
+        ServerAccount row = new ServerAccount(
+                "learned",
+                "%",
+                "mysql_native_password",
+                "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19".getBytes(StandardCharsets.US_ASCII),
+                false,
+                false);
+        rig.services.addUser(UserAccount.fromServer(row, Optional.empty()));
+
+        rig.clientChangesUser("learned", "Password");
+        byte[] answer = rig.clientReceived();
+        assertEquals((byte) 0xff, answer[4], "ERR");
+        assertEquals(1045, (answer[5] & 0xff) | (answer[6] & 0xff) << 8);
+        assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).borrowed(), "no login as 'learned'");
     }
 }

@@ -100,7 +100,12 @@ final class TestSessionServices implements SessionServices {
     }
 
     void addUser(String name, String password) {
-        users.put(name, new UserAccount(name, password, Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD)));
+        addUser(new UserAccount(name, password, Optional.of(AuthPlugin.MYSQL_NATIVE_PASSWORD)));
+    }
+
+    /** Any account, e.g. one learned from the servers. */
+    void addUser(UserAccount account) {
+        users.put(account.name(), account);
     }
 
     /** Lets {@code name} run the proxy's admin statements. */
