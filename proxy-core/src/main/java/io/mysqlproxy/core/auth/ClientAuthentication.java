@@ -2,6 +2,7 @@ package io.mysqlproxy.core.auth;
 
 import io.mysqlproxy.core.config.ServerAccount;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.error.LogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Hash;
@@ -148,7 +149,8 @@ public final class ClientAuthentication {
             if (learned.isPresent() && !speaks(user.authPlugin())) {
                 return new AuthStep.Failure(
                         ProxyErrors.pluginNotLoaded(learned.get().plugin()),
-                        "account " + learned.get() + " uses an authentication plugin mysql-proxy does not speak");
+                        "account " + LogText.escape(learned.get().toString())
+                                + " uses an authentication plugin mysql-proxy does not speak");
             }
             plugin = user.pluginOr(serverDefault);
         } else {
