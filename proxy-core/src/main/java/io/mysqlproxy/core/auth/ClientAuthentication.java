@@ -12,14 +12,10 @@ import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import io.mysqlproxy.protocol.packet.AuthMoreData;
 import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -33,8 +29,7 @@ import java.util.function.Function;
  * <p>An unknown user is checked as a decoy account with a random password, as MySQL does: it gets
  * the auth switch a known user would get (one of the configured users' plugins, the same for a
  * name every time), the same hashing work and the same error 1045, so that neither the packets
- * nor their timing tell which user names exist. With {@code learnedDecoys}, a decoy is checked as an
- * account learned from the servers with a random stored hash, as the known users then are.
+ * nor their timing tell which user names exist ({@link DecoyAccounts}).
  *
  * <p>A user learned from the servers ({@link UserAccount#serverAccount()}) is checked against the
  * account's stored authentication string: mysql_native_password's stage 2, from which a correct
@@ -53,20 +48,6 @@ public final class ClientAuthentication {
     }
 
     private static final byte REQUEST_PUBLIC_KEY = 2;
-    /** Per process: what decoys are checked against, and the key that picks a decoy's plugin. */
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    private static final String DECOY_PASSWORD = new BigInteger(160, RANDOM).toString(36);
-    private static final byte[] DECOY_KEY = new byte[32];
-
-    static {
-        RANDOM.nextBytes(DECOY_KEY);
-    }
-
-    /** Stored hashes no password matches (nobody knows one that does), for learned-style decoys. */
-    private static final byte[] DECOY_NATIVE_HASH = decoyNativeHash();
-
-    private static final byte[] DECOY_SHA2_HASH = decoySha2Hash();
 
     private final Function<String, Optional<UserAccount>> users;
     private final Sha2AuthCache cache;
@@ -75,7 +56,7 @@ public final class ClientAuthentication {
     private final String clientHost;
     private final AuthPlugin serverDefault;
     private final List<AuthPlugin> decoyPlugins;
-    private final boolean learnedDecoys;
+    private final DecoyAccounts decoys;
     private Phase phase = Phase.INITIAL;
     private UserAccount user;
     private boolean known;
@@ -100,13 +81,13 @@ public final class ClientAuthentication {
             String clientHost,
             AuthPlugin serverDefault,
             List<AuthPlugin> decoyPlugins) {
-        this(users, cache, rsaKeys, nonce, clientHost, serverDefault, decoyPlugins, false);
+        this(users, cache, rsaKeys, nonce, clientHost, serverDefault, decoyPlugins, DecoyAccounts.configured());
     }
 
     /**
-     * {@code learnedDecoys}: the known users are learned from the servers, so unknown ones are checked as
-     * learned accounts too (caching_sha2_password asks them for the full password, as it asks a known
-     * account it has no cache entry for).
+     * {@code decoys}: what unknown users are checked as; {@link DecoyAccounts#learned} when the known users are
+     * learned from the servers (caching_sha2_password then asks an unknown user for the full password, as it
+     * asks a known account it has no cache entry for).
      */
     public ClientAuthentication(
             Function<String, Optional<UserAccount>> users,
@@ -116,7 +97,7 @@ public final class ClientAuthentication {
             String clientHost,
             AuthPlugin serverDefault,
             List<AuthPlugin> decoyPlugins,
-            boolean learnedDecoys) {
+            DecoyAccounts decoys) {
         if (decoyPlugins.isEmpty()) {
             throw new IllegalArgumentException("no plugin for unknown users");
         }
@@ -127,7 +108,7 @@ public final class ClientAuthentication {
         this.nonce = nonce.clone();
         this.clientHost = clientHost;
         this.serverDefault = serverDefault;
-        this.learnedDecoys = learnedDecoys;
+        this.decoys = decoys;
     }
 
     /**
@@ -142,7 +123,8 @@ public final class ClientAuthentication {
     public AuthStep start(String userName, String clientPlugin, byte[] response, boolean secure) {
         Optional<UserAccount> account = users.apply(userName);
         known = account.isPresent();
-        AuthPlugin decoyPlugin = decoyPlugin(userName); // for known users too: the same work either way
+        // For known users too: the same work either way.
+        AuthPlugin decoyPlugin = DecoyAccounts.plugin(userName, decoyPlugins);
         if (known) {
             user = account.get();
             Optional<ServerAccount> learned = user.serverAccount();
@@ -154,7 +136,7 @@ public final class ClientAuthentication {
             }
             plugin = user.pluginOr(serverDefault);
         } else {
-            user = decoy(userName, decoyPlugin);
+            user = decoys.account(userName, decoyPlugin);
             plugin = decoyPlugin;
         }
         if (!plugin.wireName().equals(clientPlugin)) {
@@ -259,22 +241,6 @@ public final class ClientAuthentication {
         }
     }
 
-    /**
-     * The plugin an unknown {@code name} gets, the same every time: picked by a keyed hash, so that
-     * no one can predict it and tell a known user's configured plugin from a decoy's.
-     */
-    private AuthPlugin decoyPlugin(String name) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(DECOY_KEY);
-            byte[] digest = sha.digest(name.getBytes(StandardCharsets.UTF_8));
-            int pick = (digest[0] & 0xff) << 24 | (digest[1] & 0xff) << 16 | (digest[2] & 0xff) << 8 | digest[3] & 0xff;
-            return decoyPlugins.get(Math.floorMod(pick, decoyPlugins.size()));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
-
     /** For the log only: the client never learns which. */
     private String wrongPassword() {
         return known ? "wrong password" : "unknown user";
@@ -326,32 +292,6 @@ public final class ClientAuthentication {
     /** Native and caching_sha2 only: the proxy never checks a client with mysql_clear_password. */
     private static boolean speaks(Optional<AuthPlugin> plugin) {
         return plugin.filter(p -> p != AuthPlugin.MYSQL_CLEAR_PASSWORD).isPresent();
-    }
-
-    /** An unknown user: a configured-style account with a random password, or a learned one with a random hash. */
-    private UserAccount decoy(String name, AuthPlugin decoyPlugin) {
-        if (!learnedDecoys) {
-            return new UserAccount(name, DECOY_PASSWORD, Optional.empty());
-        }
-        byte[] hash = decoyPlugin == AuthPlugin.MYSQL_NATIVE_PASSWORD ? DECOY_NATIVE_HASH : DECOY_SHA2_HASH;
-        return UserAccount.fromServer(
-                new ServerAccount(name, "%", decoyPlugin.wireName(), hash, false, false), Optional.empty());
-    }
-
-    private static byte[] decoyNativeHash() {
-        byte[] stage2 = new byte[NativePassword.HASH_LENGTH];
-        RANDOM.nextBytes(stage2);
-        return ("*" + HexFormat.of().withUpperCase().formatHex(stage2)).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** {@code $A$005$}, 20 salt characters and 43 hash characters, all random from the crypt alphabet. */
-    private static byte[] decoySha2Hash() {
-        String alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        StringBuilder out = new StringBuilder("$A$005$");
-        for (int i = 0; i < 20 + 43; i++) {
-            out.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
-        }
-        return out.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private AuthStep denied(String name, boolean usingPassword, String reason) {

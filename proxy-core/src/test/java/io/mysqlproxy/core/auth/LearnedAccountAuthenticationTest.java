@@ -220,7 +220,8 @@ class LearnedAccountAuthenticationTest {
 
     private ClientAuthentication learnedDecoys(AuthPlugin plugin) {
         Function<String, Optional<UserAccount>> lookup = name -> Optional.ofNullable(users.get(name));
-        return new ClientAuthentication(lookup, cache, RSA, NONCE, HOST, plugin, List.of(plugin), true);
+        return new ClientAuthentication(
+                lookup, cache, RSA, NONCE, HOST, plugin, List.of(plugin), DecoyAccounts.learned(5000));
     }
 
     private static UserAccount learned(String user, String plugin, byte[] hash, boolean locked, boolean expired) {
