@@ -77,6 +77,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void globalConsistencyIsAcceptedAsTheDefaultAndPerUser() throws IOException {
+        ProxyConfig config = ConfigLoader.load(Optional.of(file("""
+                        mysql-proxy.routing.consistency = global
+                        mysql-proxy.users = [ { name = app, password = a }, { name = report, password = b, consistency = GLOBAL } ]
+                        """)), Map.of());
+        assertEquals(Consistency.GLOBAL, config.routing().consistency());
+        assertEquals(
+                Optional.of(Consistency.GLOBAL),
+                config.user("report").orElseThrow().consistency());
+        assertEquals(Consistency.GLOBAL, Consistency.parse(" Global "));
+    }
+
+    @Test
     void aPinnedServerKeyIsReadAtLoadAndRetrievalCanBeAllowed() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
