@@ -15,15 +15,18 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * The primary's GTID position for global consistency, asked once for many reads of all sessions. A
  * read asks {@link #after}; one lookup at a time runs on a thread of its own (never an event loop),
  * and it serves exactly the reads that asked before it started: they are taken from the queue as
  * it starts, so a commit the primary made before any of them arrived is in its answer. Reads that
- * ask while a lookup is in flight wait for the next one, which starts as soon as that one ends: a
- * lookup that started before a read arrived might miss a commit that read must see. Under load this
- * costs one primary round trip per round trip's worth of reads, not one per read.
+ * ask while a lookup is in flight wait for the next one: a lookup that started before a read arrived
+ * might miss a commit that read must see. Lookups start at least {@code interval} apart
+ * (routing.consistency-lookup-interval), the reads that arrive in between joining the next one, so
+ * under load the primary sees at most one lookup per interval, not one per read.
  *
  * <p>Each read's promise belongs to its session's event loop, where its listeners run; it fails with
  * a {@link TimeoutException} when no lookup answered within the read's timeout, so a slow or stuck
@@ -50,6 +53,7 @@ public final class PrimaryPositions implements AutoCloseable {
 
     private final Source source;
     private final Executor executor;
+    private final Supplier<Duration> interval;
     private final Listener listener;
     private final Object lock = new Object();
     /** Reads that asked since the last lookup started. */
@@ -58,22 +62,25 @@ public final class PrimaryPositions implements AutoCloseable {
     private boolean looking;
 
     private boolean closed;
+    /** When the last lookup started (System.nanoTime()), or 0 before the first; the lookup thread's only. */
+    private long lastStart;
 
-    /** Lookups run on {@code executor}, one at a time. */
-    public PrimaryPositions(Source source, Executor executor, Listener listener) {
+    /** Lookups run on {@code executor}, one at a time, starting at least {@code interval} (the one in force) apart. */
+    public PrimaryPositions(Source source, Executor executor, Supplier<Duration> interval, Listener listener) {
         this.source = source;
         this.executor = executor;
+        this.interval = interval;
         this.listener = listener;
     }
 
     /** Lookups run on a thread of their own, started when first needed and ended after a minute without reads. */
-    public static PrimaryPositions start(Source source, Listener listener) {
+    public static PrimaryPositions start(Source source, Supplier<Duration> interval, Listener listener) {
         ExecutorService thread = new ThreadPoolExecutor(0, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "mysql-proxy-primary-position");
             t.setDaemon(true);
             return t;
         });
-        return new PrimaryPositions(source, thread, listener);
+        return new PrimaryPositions(source, thread, interval, listener);
     }
 
     /**
@@ -111,6 +118,8 @@ public final class PrimaryPositions implements AutoCloseable {
     /** Runs lookups while reads wait for one; each serves the reads that asked before it started. */
     private void lookUp() {
         while (true) {
+            // Before the batch is taken: the reads that arrive during the pause are served by this lookup.
+            pauseForInterval();
             List<Promise<String>> batch;
             synchronized (lock) {
                 if (waiting.isEmpty() || closed) {
@@ -120,6 +129,7 @@ public final class PrimaryPositions implements AutoCloseable {
                 batch = waiting;
                 waiting = new ArrayList<>();
             }
+            lastStart = System.nanoTime();
             try {
                 String position = source.read();
                 listener.lookedUp(batch.size());
@@ -128,6 +138,23 @@ public final class PrimaryPositions implements AutoCloseable {
                 listener.failed(batch.size());
                 batch.forEach(read -> read.tryFailure(e));
             }
+        }
+    }
+
+    /** Waits, on the lookup thread, until the interval since the last lookup's start has passed. */
+    private void pauseForInterval() {
+        if (lastStart == 0) {
+            return;
+        }
+        long due = lastStart + interval.get().toNanos();
+        for (long left = due - System.nanoTime(); left > 0 && !isClosed(); left = due - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+        }
+    }
+
+    private boolean isClosed() {
+        synchronized (lock) {
+            return closed;
         }
     }
 

@@ -172,7 +172,7 @@ public final class ProxyServer implements AutoCloseable {
                     new SessionRegistry(),
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
-                    ServerParts.primaryPositions(config, topology, metrics));
+                    ServerParts.primaryPositions(configuration, topology, metrics));
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()

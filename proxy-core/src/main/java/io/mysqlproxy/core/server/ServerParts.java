@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -178,13 +179,16 @@ final class ServerParts {
      * connection is borrowed for other sessions' reads. Without a monitor user every lookup fails, and
      * global-consistency reads go to the primary.
      */
-    static PrimaryPositions primaryPositions(ProxyConfig config, TopologyHolder topology, ProxyMetrics metrics) {
+    static PrimaryPositions primaryPositions(
+            AtomicReference<ProxyConfig> configuration, TopologyHolder topology, ProxyMetrics metrics) {
+        ProxyConfig config = configuration.get();
         if (config.monitor().user().isBlank()) {
             log.warn("no monitor user (mysql-proxy.monitor.user): consistency = global reads go to the primary");
         }
         ConsistencyMeters meters = metrics.consistency();
         return PrimaryPositions.start(
                 new PrimaryGtidReader(() -> topology.current().primary(), healthSettings(config)),
+                () -> configuration.get().routing().consistencyLookupInterval(),
                 new PrimaryPositions.Listener() {
                     @Override
                     public void lookedUp(int reads) {

@@ -5,11 +5,17 @@ import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -32,13 +38,14 @@ class PrimaryPositionsTest {
     private final Queue<Runnable> lookupThread = new ArrayDeque<>();
     private final Source source = new Source();
     private final Counts counts = new Counts();
-    private final PrimaryPositions positions = new PrimaryPositions(source, lookupThread::add, counts);
+    private final PrimaryPositions positions =
+            new PrimaryPositions(source, lookupThread::add, () -> Duration.ZERO, counts);
 
     @AfterEach
     void stop() {
         positions.close();
         runLookups();
-        loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     @Test
@@ -136,6 +143,51 @@ class PrimaryPositionsTest {
     }
 
     @Test
+    void lookupsStartAnIntervalApartAndTheReadsOfThatIntervalShareTheNextOne() throws Exception {
+        Duration interval = Duration.ofMillis(200);
+        List<Long> starts = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        PrimaryPositions.Source timed = new PrimaryPositions.Source() {
+            @Override
+            public String read() throws InterruptedException {
+                starts.add(System.nanoTime());
+                if (starts.size() == 1) {
+                    firstStarted.countDown();
+                    releaseFirst.await();
+                }
+                return "0-1-" + starts.size();
+            }
+
+            @Override
+            public void close() {}
+        };
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        PrimaryPositions spaced = new PrimaryPositions(timed, thread, () -> interval, counts);
+        try {
+            Future<String> first = spaced.after(loop, LONG);
+            firstStarted.await();
+            // Three reads while the first lookup is in flight, then it ends: the next lookup waits for the
+            // interval and serves all three.
+            List<Future<String>> next =
+                    List.of(spaced.after(loop, LONG), spaced.after(loop, LONG), spaced.after(loop, LONG));
+            releaseFirst.countDown();
+            assertEquals("0-1-1", first.syncUninterruptibly().getNow());
+            for (Future<String> read : next) {
+                assertEquals("0-1-2", read.syncUninterruptibly().getNow());
+            }
+            assertEquals(2, starts.size());
+            assertTrue(
+                    starts.get(1) - starts.get(0) >= interval.toNanos(),
+                    "the second lookup started " + (starts.get(1) - starts.get(0)) / 1_000_000 + " ms after the first");
+            assertEquals(List.of(1, 3), counts.lookups);
+        } finally {
+            spaced.close();
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
     void closingFailsTheWaitingReadsAndRefusesNewOnes() {
         Future<String> waiting = positions.after(loop, LONG);
         positions.close();
@@ -172,7 +224,7 @@ class PrimaryPositionsTest {
             }
             if (failNext) {
                 failNext = false;
-                throw new java.sql.SQLException("primary unreachable");
+                throw new SQLException("primary unreachable");
             }
             return answers.remove();
         }

@@ -56,7 +56,13 @@ final class TestSessionServices implements SessionServices {
     private final Router router = new Router(false);
     private final ReplicaBalancer balancer;
     private final ProxyConfig.Routing routing = new ProxyConfig.Routing(
-            Consistency.EVENTUAL, Duration.ofSeconds(1), Duration.ofSeconds(5), false, true, Balancer.ROUND_ROBIN);
+            Consistency.EVENTUAL,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            Duration.ZERO,
+            false,
+            true,
+            Balancer.ROUND_ROBIN);
     private final WriteGate writeGate = new WriteGate();
     private final SessionRegistry sessions = new SessionRegistry();
     private final BackendPools backendPools = new BackendPools(
@@ -109,6 +115,7 @@ final class TestSessionServices implements SessionServices {
                     public void close() {}
                 },
                 Runnable::run,
+                () -> Duration.ZERO,
                 new PrimaryPositions.Listener() {
                     @Override
                     public void lookedUp(int reads) {
