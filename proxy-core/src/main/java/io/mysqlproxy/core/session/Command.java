@@ -77,7 +77,7 @@ final class Command {
         this.writesSeen = false;
     }
 
-    /** Whether the replica leg must first be checked for the session's writes. */
+    /** Whether the replica leg must first be checked for the session's writes, or for the primary's position (global). */
     boolean awaitsWriteCheck() {
         return Router.waitsForPosition(decision) && !writesSeen;
     }
