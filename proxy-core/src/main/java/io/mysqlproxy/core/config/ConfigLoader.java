@@ -133,9 +133,16 @@ public final class ConfigLoader {
                 read.choice("routing.consistency", Consistency::parse),
                 read.positiveDuration("routing.consistency-wait-timeout"),
                 read.positiveDuration("routing.consistency-cooldown"),
+                read.duration("routing.consistency-lookup-interval", false),
                 read.bool("routing.read-only-transactions-on-replica"),
                 read.bool("routing.reads-fall-back-to-primary"),
                 read.choice("routing.balancer", Balancer::parse));
+        if (routing.consistencyLookupInterval().compareTo(routing.consistencyWaitTimeout()) >= 0) {
+            // Reads would time out waiting for the next lookup.
+            throw new InvalidConfigException(
+                    ROOT + ".routing.consistency-lookup-interval",
+                    "must be shorter than routing.consistency-wait-timeout");
+        }
 
         Map<String, UserAccount> users = UserAccountsReader.read(root, environment);
         ProxyConfig.Credentials monitor =

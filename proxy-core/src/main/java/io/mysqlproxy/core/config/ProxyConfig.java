@@ -136,11 +136,15 @@ public record ProxyConfig(
         }
     }
 
-    /** Read/write splitting. */
+    /**
+     * Read/write splitting. {@code consistencyLookupInterval}: the least time between two starts of global
+     * consistency's primary position lookups.
+     */
     public record Routing(
             Consistency consistency,
             Duration consistencyWaitTimeout,
             Duration consistencyCooldown,
+            Duration consistencyLookupInterval,
             boolean readOnlyTransactionsOnReplica,
             boolean readsFallBackToPrimary,
             Balancer balancer) {}

@@ -67,6 +67,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final AtomicInteger writesRefused = new AtomicInteger();
     private final OutageMeters outages;
     private final LoginMeters logins;
+    private final ConsistencyMeters consistency;
     private final List<BackendMeter> backendMeters;
     private final Supplier<Topology> topology;
     private final AtomicInteger clientConnections;
@@ -112,6 +113,7 @@ public final class ProxyMetrics implements AutoCloseable {
                 counter("mysqlproxy_config_reloads", "Configuration reloads, by result", "result", "rejected");
         outages = new OutageMeters(registry);
         logins = new LoginMeters(registry);
+        consistency = new ConsistencyMeters(registry);
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
@@ -230,6 +232,7 @@ public final class ProxyMetrics implements AutoCloseable {
         stats.add(new Stat("primary_changes", (long) primaryChanges.count()));
         stats.add(new Stat("writes_refused", writesRefused.get()));
         outages.addStats(stats);
+        consistency.addStats(stats);
         stats.add(new Stat("backends_added", (long) backendsAdded.count()));
         stats.add(new Stat("backends_removed", (long) backendsRemoved.count()));
         return stats;
@@ -248,6 +251,11 @@ public final class ProxyMetrics implements AutoCloseable {
     /** Failed-login blocks and delays, per-user limits. */
     public LoginMeters logins() {
         return logins;
+    }
+
+    /** Global consistency's position lookups, waits and fallbacks. */
+    public ConsistencyMeters consistency() {
+        return consistency;
     }
 
     public void writesRefused(boolean refused) {

@@ -9,6 +9,8 @@ import java.util.Locale;
 public enum RouteReason {
     READ("a plain read: any replica may serve it"),
     READ_YOUR_WRITES("a plain read after this session wrote: a replica that has applied the write serves it"),
+    CONSISTENCY_GLOBAL("a plain read under global consistency: a replica that has applied everything the primary "
+            + "had committed when the read arrived serves it"),
     WRITE("a write"),
     DDL("a schema or privilege change"),
     CALL("a stored procedure call, whose body is unknown"),
@@ -23,7 +25,8 @@ public enum RouteReason {
     HINT_PRIMARY("route=primary hint"),
     HINT_REPLICA("route=replica hint"),
     CONSISTENCY_STRONG("consistency is strong: reads go to the primary"),
-    CONSISTENCY_FALLBACK("no replica had applied this session's last write in time"),
+    CONSISTENCY_FALLBACK("no replica had applied this session's last write (or, under global consistency, the "
+            + "primary's position) in time"),
     NO_REPLICA("no usable replica: read served by the primary"),
     PRIMARY_AWAY("the primary is away: a session SET or a prepare runs on a replica, the primary gets it later"),
     PINNED_LOCK_TABLES("session holds LOCK TABLES"),

@@ -14,7 +14,8 @@ import java.util.List;
  * statement it asks small policies in order; the first that decides wins. The order is the priority:
  * an open transaction beats everything, then autocommit off, transaction starts, pins, hints, what
  * the statement itself needs, and the session's consistency; what is left is a plain read for a
- * replica, which waits for the session's own writes under session consistency. Commands without
+ * replica, which waits for the session's own writes under session consistency, and for the primary's
+ * position under global consistency. Commands without
  * text (COM_INIT_DB, a prepared statement's fetch...) and the fallbacks when a replica cannot serve
  * are decided here too, so that EXPLAIN ROUTE, the routing-reason metrics and the statement table
  * see all of routing. Pure and allocation-free, so EXPLAIN ROUTE can ask the same question without
@@ -84,7 +85,7 @@ public final class Router {
      * null when the read must fail.
      */
     public RouteDecision noReplica(RouteDecision decision, boolean anyReplicaUsable, boolean fallBackToPrimary) {
-        if (decision.reason() == RouteReason.READ_YOUR_WRITES && anyReplicaUsable) {
+        if (waitsForPosition(decision) && anyReplicaUsable) {
             return RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK);
         }
         return fallBackToPrimary ? RouteDecision.primary(RouteReason.NO_REPLICA) : null;
@@ -120,7 +121,12 @@ public final class Router {
         return replayedSet || autocommitStaysOn ? PRIMARY_AWAY : null;
     }
 
-    /** The replica had not applied the session's writes within the wait. */
+    /** Whether a read so decided must first find its replica at a GTID position (the session's, or the primary's). */
+    public static boolean waitsForPosition(RouteDecision decision) {
+        return decision.reason() == RouteReason.READ_YOUR_WRITES || decision.reason() == RouteReason.CONSISTENCY_GLOBAL;
+    }
+
+    /** The replica had not applied the session's writes (or the primary's position) within the wait. */
     public RouteDecision consistencyNotReached() {
         return RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK);
     }
@@ -135,13 +141,20 @@ public final class Router {
         return RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
     }
 
-    /** Under session consistency, a plain read after the session wrote must find a replica that has the write. */
+    /**
+     * Under session consistency, a plain read after the session wrote must find a replica that has the write;
+     * under global consistency, every plain read must find one that has what the primary had when it arrived.
+     */
     private static RouteDecision readYourWrites(RouteDecision decision, RouteContext session) {
-        return decision.reason() == RouteReason.READ
-                        && session.consistency() == Consistency.SESSION
-                        && session.hasWritten()
-                ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES)
-                : decision;
+        if (decision.reason() != RouteReason.READ) {
+            return decision;
+        }
+        return switch (session.consistency()) {
+            case SESSION ->
+                session.hasWritten() ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES) : decision;
+            case GLOBAL -> RouteDecision.of(RouteTarget.REPLICA, RouteReason.CONSISTENCY_GLOBAL);
+            case EVENTUAL, STRONG -> decision;
+        };
     }
 
     private static RouteDecision openTransaction(Classification statement, RouteContext session) {

@@ -46,6 +46,7 @@ final class ConfigChanges {
                         routing.consistency(),
                         routing.consistencyWaitTimeout(),
                         routing.consistencyCooldown(),
+                        routing.consistencyLookupInterval(),
                         current.routing().readOnlyTransactionsOnReplica(),
                         routing.readsFallBackToPrimary(),
                         current.routing().balancer()),

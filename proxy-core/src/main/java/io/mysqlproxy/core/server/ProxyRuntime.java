@@ -9,6 +9,7 @@ import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.health.PrimaryPositions;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
@@ -56,7 +57,8 @@ public record ProxyRuntime(
         AtomicLong connectionIds,
         SessionRegistry sessions,
         ProxyMetrics metrics,
-        PrimaryOutageBuffer primaryBuffer)
+        PrimaryOutageBuffer primaryBuffer,
+        PrimaryPositions primaryPositions)
         implements SessionServices {
 
     /** The configuration in force. */

@@ -171,7 +171,8 @@ public final class ProxyServer implements AutoCloseable {
                     new AtomicLong(),
                     new SessionRegistry(),
                     metrics,
-                    new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics));
+                    new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
+                    ServerParts.primaryPositions(configuration, topology, metrics));
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -380,6 +381,7 @@ public final class ProxyServer implements AutoCloseable {
         runtime.sessions().shutDownAll("the proxy is closing");
         admin.close();
         health.ifPresent(HealthMonitor::close);
+        runtime.primaryPositions().close();
         runtime.metrics().close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

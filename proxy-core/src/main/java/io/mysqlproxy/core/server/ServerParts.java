@@ -4,14 +4,18 @@ import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
 import io.mysqlproxy.core.health.HealthSettings;
+import io.mysqlproxy.core.health.PrimaryGtidReader;
 import io.mysqlproxy.core.health.PrimaryIdentification;
+import io.mysqlproxy.core.health.PrimaryPositions;
 import io.mysqlproxy.core.metrics.BackendMeter;
+import io.mysqlproxy.core.metrics.ConsistencyMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.TopologyUpdater;
 import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
@@ -19,12 +23,14 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
  * How {@link ProxyServer}, the composition root, connects the proxy's parts where they may not know
  * each other: the pools' meters shown beside each backend's, what a topology change does to the
- * metrics and the pools, and the health monitor with its primary identification.
+ * metrics and the pools, the health monitor with its primary identification, and the primary position
+ * lookups of global consistency.
  */
 final class ServerParts {
 
@@ -111,7 +117,6 @@ final class ServerParts {
             log.warn("no monitor user (mysql-proxy.monitor.user): backends are not health-checked");
             return Optional.empty();
         }
-        ProxyConfig.Health health = config.health();
         ProxyMetrics metrics = runtime.metrics();
         PrimaryIdentification primary = new PrimaryIdentification(
                 config.backends().primaryMode(),
@@ -131,17 +136,7 @@ final class ServerParts {
                 });
         return Optional.of(HealthMonitor.start(
                 runtime.topologyHolder(),
-                new HealthSettings(
-                        health.interval(),
-                        health.timeout(),
-                        health.maxReplicationLag(),
-                        health.ejectAfter(),
-                        health.readmitAfter(),
-                        config.monitor().user(),
-                        config.monitor().password(),
-                        config.backends().passwordExchange().allowPublicKeyRetrieval(),
-                        config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
-                        ConnectorJTls.properties(config.backends().tls())),
+                healthSettings(config),
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {
@@ -160,6 +155,51 @@ final class ServerParts {
                         runtime.primaryBuffer().primaryMaybeBack();
                     }
                 }));
+    }
+
+    /** How the monitor account checks backends, and reads the primary's position. */
+    private static HealthSettings healthSettings(ProxyConfig config) {
+        ProxyConfig.Health health = config.health();
+        return new HealthSettings(
+                health.interval(),
+                health.timeout(),
+                health.maxReplicationLag(),
+                health.ejectAfter(),
+                health.readmitAfter(),
+                config.monitor().user(),
+                config.monitor().password(),
+                config.backends().passwordExchange().allowPublicKeyRetrieval(),
+                config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
+                ConnectorJTls.properties(config.backends().tls()));
+    }
+
+    /**
+     * Global consistency's primary position lookups: on a thread of their own with the monitor account
+     * (Connector/J, as the health checks), so that no event loop blocks and no session's pooled primary
+     * connection is borrowed for other sessions' reads. Without a monitor user every lookup fails, and
+     * global-consistency reads go to the primary.
+     */
+    static PrimaryPositions primaryPositions(
+            AtomicReference<ProxyConfig> configuration, TopologyHolder topology, ProxyMetrics metrics) {
+        ProxyConfig config = configuration.get();
+        if (config.monitor().user().isBlank()) {
+            log.warn("no monitor user (mysql-proxy.monitor.user): consistency = global reads go to the primary");
+        }
+        ConsistencyMeters meters = metrics.consistency();
+        return PrimaryPositions.start(
+                new PrimaryGtidReader(() -> topology.current().primary(), healthSettings(config)),
+                () -> configuration.get().routing().consistencyLookupInterval(),
+                new PrimaryPositions.Listener() {
+                    @Override
+                    public void lookedUp(int reads) {
+                        meters.lookedUp(reads);
+                    }
+
+                    @Override
+                    public void failed(int reads) {
+                        meters.lookupFailed(reads);
+                    }
+                });
     }
 
     /** Whether the primary's last check found it writable and writes may go to it. */

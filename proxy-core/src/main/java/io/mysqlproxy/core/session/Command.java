@@ -3,7 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.RouteDecision;
-import io.mysqlproxy.core.route.RouteReason;
+import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.netty.buffer.ByteBuf;
 
@@ -77,9 +77,9 @@ final class Command {
         this.writesSeen = false;
     }
 
-    /** Whether the replica leg must first be checked for the session's writes. */
+    /** Whether the replica leg must first be checked for the session's writes, or for the primary's position (global). */
     boolean awaitsWriteCheck() {
-        return decision.reason() == RouteReason.READ_YOUR_WRITES && !writesSeen;
+        return Router.waitsForPosition(decision) && !writesSeen;
     }
 
     void writesSeen() {

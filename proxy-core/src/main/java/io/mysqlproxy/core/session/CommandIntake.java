@@ -215,7 +215,7 @@ final class CommandIntake {
                             1231,
                             "42000",
                             "Variable '" + CONSISTENCY_SETTING + "' can't be set to the value of '" + value
-                                    + "' (use eventual, session or strong)"),
+                                    + "' (use eventual, session, global or strong)"),
                     1);
         }
     }

@@ -9,6 +9,7 @@ import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.route.RouteDecision;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.RouteTarget;
+import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.CommandType;
@@ -59,7 +60,16 @@ final class LegDispatch {
         this.legs = legs;
         this.tracker = tracker;
         this.statements = statements;
-        this.preparation = new LegPreparation(session, routing, legs, tracker, this);
+        this.preparation = new LegPreparation(
+                session,
+                routing,
+                legs,
+                tracker,
+                new GlobalReads(
+                        routing.primaryPositions(),
+                        () -> routing.routing().consistencyWaitTimeout(),
+                        metrics.consistency()),
+                this);
         this.primaryWaits =
                 new PrimaryWaits(session, tracker, backends.primaryBuffer(), cmd -> dispatch(cmd, cmd.decision()));
     }
@@ -143,9 +153,9 @@ final class LegDispatch {
         };
     }
 
-    /** A read-your-writes read avoids replicas that just failed to catch up with a session (their cooldown). */
+    /** A read that waits for a position avoids replicas that just failed to reach one (their cooldown). */
     private static boolean checksWrites(RouteDecision decision) {
-        return decision.reason() == RouteReason.READ_YOUR_WRITES;
+        return Router.waitsForPosition(decision);
     }
 
     private RouteDecision noReplica(RouteDecision decision) {

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.ErrorLogText;
+import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a leg ready for the command about to go out on it, then has {@link LegDispatch} send it: a
- * read-your-writes read first waits until the replica has the session's writes ({@link ReadYourWrites}),
+ * read-your-writes read first waits until the replica has the session's writes ({@link ReadYourWrites}), a
+ * global-consistency read until it has what the primary had when the read arrived ({@link GlobalReads}),
  * the leg is brought up to the session's state ({@link LegSync}), and a prepared statement is prepared
  * there if it is not yet. A leg already ready costs nothing. Each step is asynchronous and goes on
  * only while the command is still the session's current one; a replica that cannot take a step sends
@@ -26,6 +28,7 @@ final class LegPreparation {
     private final SessionRouting routing;
     private final SessionLegs legs;
     private final SessionTracker tracker;
+    private final GlobalReads globalReads;
     private final LegDispatch dispatch;
 
     LegPreparation(
@@ -33,20 +36,26 @@ final class LegPreparation {
             SessionRouting routing,
             SessionLegs legs,
             SessionTracker tracker,
+            GlobalReads globalReads,
             LegDispatch dispatch) {
         this.session = session;
         this.routing = routing;
         this.legs = legs;
         this.tracker = tracker;
+        this.globalReads = globalReads;
         this.dispatch = dispatch;
     }
 
     void syncThenSend(Command cmd, Leg leg) {
-        if (cmd.awaitsWriteCheck()
-                && leg.backend().role() == BackendRole.REPLICA
-                && tracker.readYourWrites().mustCheck(leg)) {
-            checkWritesThenSend(cmd, leg);
-            return;
+        if (cmd.awaitsWriteCheck() && leg.backend().role() == BackendRole.REPLICA) {
+            if (cmd.decision().reason() == RouteReason.CONSISTENCY_GLOBAL) {
+                checkPrimaryPositionThenSend(cmd, leg);
+                return;
+            }
+            if (tracker.readYourWrites().mustCheck(leg)) {
+                checkWritesThenSend(cmd, leg);
+                return;
+            }
         }
         if (LegSync.inStep(tracker.state(), leg)) {
             prepareThenSend(cmd, leg);
@@ -97,19 +106,67 @@ final class LegPreparation {
             @Override
             public void notApplied(String reason) {
                 if (session.resume(cmd)) {
-                    log.debug(
-                            "[conn {}] {}: read on the primary: {}",
-                            session.info().connectionId(),
-                            session.info().remote(),
-                            reason);
-                    routing.balancer()
-                            .coolDown(
-                                    leg.backend(),
-                                    routing.routing().consistencyCooldown().toNanos());
-                    dispatch.dispatch(cmd, routing.router().consistencyNotReached());
+                    fallBack(cmd, leg, reason, true);
                 }
             }
         });
+    }
+
+    /**
+     * Global consistency: the primary's position as of now, from a lookup shared with other sessions, then
+     * the wait for it on {@code leg}. The lookup is no leg's answer: if the replica was lost meanwhile and the
+     * read went elsewhere, its late answer is ignored.
+     */
+    private void checkPrimaryPositionThenSend(Command cmd, Leg leg) {
+        cmd.waitOn(leg);
+        globalReads.check(leg, session.eventLoop(), new GlobalReads.Outcome() {
+            @Override
+            public void applied() {
+                if (stillWaiting()) {
+                    cmd.writesSeen();
+                    if (session.resume(cmd)) {
+                        syncThenSend(cmd, leg);
+                    }
+                }
+            }
+
+            @Override
+            public void notApplied(String reason) {
+                if (stillWaiting() && session.resume(cmd)) {
+                    fallBack(cmd, leg, reason, true);
+                }
+            }
+
+            @Override
+            public void positionUnknown(String reason) {
+                if (stillWaiting() && session.resume(cmd)) {
+                    fallBack(cmd, leg, reason, false);
+                }
+            }
+
+            private boolean stillWaiting() {
+                return cmd.uses(leg) && !cmd.sent();
+            }
+        });
+    }
+
+    /**
+     * The read goes to the primary; {@code coolDown}: the replica was too slow, so such reads skip it for
+     * routing.consistency-cooldown.
+     */
+    private void fallBack(Command cmd, Leg leg, String reason, boolean coolDown) {
+        log.debug(
+                "[conn {}] {}: read on the primary: {}",
+                session.info().connectionId(),
+                session.info().remote(),
+                reason);
+        if (coolDown) {
+            routing.balancer()
+                    .coolDown(
+                            leg.backend(),
+                            routing.routing().consistencyCooldown().toNanos());
+        }
+        dispatch.dispatch(cmd, routing.router().consistencyNotReached());
     }
 
     /** For statement commands: prepares the statement on {@code leg} first if it is not there yet. */

@@ -103,24 +103,6 @@ final class ReadYourWrites {
     }
 
     private void waitOn(Leg replica, Outcome outcome) {
-        String position = lastWrite;
-        if (position == null || position.isEmpty() || position.equals(replica.appliedGtid())) {
-            outcome.applied();
-            return;
-        }
-        GtidDialect dialect = GtidDialect.of(replica.connection().greeting().serverVersion());
-        replica.queryValue(dialect.waitQuery(position, waitTimeout.toMillis()), (ok, value) -> {
-            String result = ok ? value : null;
-            if (result != null && dialect.applied(result)) {
-                replica.appliedGtid(position);
-                outcome.applied();
-            } else {
-                outcome.notApplied(
-                        result == null
-                                ? "the replica could not wait for GTID " + position
-                                : "the replica had not applied GTID " + position + " within " + waitTimeout.toMillis()
-                                        + " ms");
-            }
-        });
+        ReplicaGtidWait.await(replica, lastWrite, waitTimeout, outcome);
     }
 }

@@ -77,6 +77,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void globalConsistencyIsAcceptedAsTheDefaultAndPerUser() throws IOException {
+        ProxyConfig config = ConfigLoader.load(Optional.of(file("""
+                        mysql-proxy.routing.consistency = global
+                        mysql-proxy.users = [ { name = app, password = a }, { name = report, password = b, consistency = GLOBAL } ]
+                        """)), Map.of());
+        assertEquals(Consistency.GLOBAL, config.routing().consistency());
+        assertEquals(
+                Optional.of(Consistency.GLOBAL),
+                config.user("report").orElseThrow().consistency());
+        assertEquals(Consistency.GLOBAL, Consistency.parse(" Global "));
+        assertEquals(Duration.ofMillis(1), config.routing().consistencyLookupInterval());
+    }
+
+    @Test
+    void theLookupIntervalMustBeShorterThanTheWaitTimeout() throws IOException {
+        InvalidConfigException refused = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.routing.consistency-lookup-interval = 100ms\n")),
+                        Map.of()));
+        assertTrue(refused.getMessage().contains("routing.consistency-lookup-interval"), refused.getMessage());
+        ProxyConfig zero = ConfigLoader.load(
+                Optional.of(file(MINIMAL + "mysql-proxy.routing.consistency-lookup-interval = 0\n")), Map.of());
+        assertEquals(Duration.ZERO, zero.routing().consistencyLookupInterval());
+    }
+
+    @Test
     void aPinnedServerKeyIsReadAtLoadAndRetrievalCanBeAllowed() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The router's session-dependent policies: open transaction, autocommit off, START TRANSACTION READ
@@ -546,6 +547,36 @@ class RouterTest {
         assertEquals(
                 RouteDecision.primary(RouteReason.CONSISTENCY_STRONG),
                 route(ROUTER, "SELECT 1", wrote.consistency(Consistency.STRONG)));
+    }
+
+    @Test
+    void everyPlainReadWaitsForThePrimarysPositionUnderGlobalConsistency() {
+        FakeSession global = FakeSession.fresh().consistency(Consistency.GLOBAL);
+        RouteDecision waits = RouteDecision.of(RouteTarget.REPLICA, RouteReason.CONSISTENCY_GLOBAL);
+        // Whether or not this session wrote: other sessions' commits count as much.
+        assertEquals(waits, route(ROUTER, "SELECT 1", global));
+        assertEquals(waits, route(ROUTER, "SELECT 1", global.wrote()));
+        assertEquals(waits, statement(CommandType.STMT_EXECUTE, "SELECT ?", false, global));
+        assertTrue(Router.waitsForPosition(waits));
+        RouteDecision read = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
+        assertEquals(read, statement(CommandType.STMT_PREPARE, "SELECT ?", false, global));
+        assertEquals(
+                RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA),
+                route(ROUTER, "/* route=replica */ SELECT 1", global));
+        // Transactions, pins and the statement's own needs come first, as under session consistency.
+        assertEquals(RouteDecision.primary(RouteReason.WRITE), route(ROUTER, "UPDATE t SET a = 1", global));
+        assertEquals(
+                RouteDecision.primary(RouteReason.PRIMARY_REQUIRED_READ),
+                route(ROUTER, "SELECT * FROM t FOR UPDATE", global));
+        assertEquals(
+                RouteDecision.of(RouteTarget.TRANSACTION, RouteReason.TRANSACTION),
+                route(ROUTER, "SELECT 1", global.inTransaction(true)));
+        assertEquals(
+                RouteDecision.primary(RouteReason.PINNED_LOCK_TABLES),
+                route(ROUTER, "SELECT 1", global.pinned(Pin.LOCK_TABLES)));
+        // Every usable replica cooling down after missing the position: the primary, as consistency_fallback.
+        assertEquals(RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK), ROUTER.noReplica(waits, true, false));
+        assertEquals(RouteDecision.primary(RouteReason.NO_REPLICA), ROUTER.noReplica(waits, false, true));
     }
 
     // ---- when a replica cannot serve

@@ -9,6 +9,7 @@ import io.mysqlproxy.core.config.Balancer;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.core.health.PrimaryPositions;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.ConnectionPool;
@@ -23,6 +24,7 @@ import io.mysqlproxy.core.topology.WriteGate;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -54,7 +56,13 @@ final class TestSessionServices implements SessionServices {
     private final Router router = new Router(false);
     private final ReplicaBalancer balancer;
     private final ProxyConfig.Routing routing = new ProxyConfig.Routing(
-            Consistency.EVENTUAL, Duration.ofSeconds(1), Duration.ofSeconds(5), false, true, Balancer.ROUND_ROBIN);
+            Consistency.EVENTUAL,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            Duration.ZERO,
+            false,
+            true,
+            Balancer.ROUND_ROBIN);
     private final WriteGate writeGate = new WriteGate();
     private final SessionRegistry sessions = new SessionRegistry();
     private final BackendPools backendPools = new BackendPools(
@@ -66,6 +74,10 @@ final class TestSessionServices implements SessionServices {
             new AtomicReference<>(new ProxyConfig.OutageBuffer(Duration.ofSeconds(10), 1000));
     private final PrimaryOutageBuffer primaryBuffer;
     private final ProxyConfig.SessionLimits sessionLimits;
+    /** The primary's position as global consistency's lookups read it; null: the lookup fails. */
+    private volatile String primaryPosition = "";
+
+    private final PrimaryPositions primaryPositions;
 
     TestSessionServices(Topology topology, boolean deprecateEof, Consistency consistency) {
         this(topology, deprecateEof, consistency, DEFAULT_LIMITS);
@@ -87,6 +99,39 @@ final class TestSessionServices implements SessionServices {
         this.metrics = metrics(topology);
         topology.all().forEach(metrics::register);
         this.primaryBuffer = new PrimaryOutageBuffer(outageBuffer::get, metrics);
+        // Lookups run at once on the asking thread: a read learns the position as it asks.
+        this.primaryPositions = new PrimaryPositions(
+                new PrimaryPositions.Source() {
+                    @Override
+                    public String read() throws SQLException {
+                        String position = primaryPosition;
+                        if (position == null) {
+                            throw new SQLException("the primary does not answer");
+                        }
+                        return position;
+                    }
+
+                    @Override
+                    public void close() {}
+                },
+                Runnable::run,
+                () -> Duration.ZERO,
+                new PrimaryPositions.Listener() {
+                    @Override
+                    public void lookedUp(int reads) {
+                        metrics.consistency().lookedUp(reads);
+                    }
+
+                    @Override
+                    public void failed(int reads) {
+                        metrics.consistency().lookupFailed(reads);
+                    }
+                });
+    }
+
+    /** What global consistency's next lookups read as the primary's position; null: they fail. */
+    void primaryPosition(String position) {
+        primaryPosition = position;
     }
 
     /** Statements wait for an away primary up to {@code window}, at most {@code maxWaiting} of them. */
@@ -159,6 +204,11 @@ final class TestSessionServices implements SessionServices {
     @Override
     public ProxyConfig.Routing routing() {
         return routing;
+    }
+
+    @Override
+    public PrimaryPositions primaryPositions() {
+        return primaryPositions;
     }
 
     /** Native passwords only: the RSA keys of caching_sha2_password's full authentication are never reached. */
