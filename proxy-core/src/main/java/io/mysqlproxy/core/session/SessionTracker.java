@@ -109,14 +109,14 @@ final class SessionTracker implements RouteContext {
     void reset() {
         state.reset();
         forgetCommands();
-        waitTimeout.restoreLogin();
+        waitTimeout.reset();
         autocommit = true;
     }
 
     /** COM_CHANGE_USER: the new user's session starts from {@code fresh}, on a new primary connection. */
     void startOver(SessionState fresh, int loginStatus) {
         forgetCommands();
-        waitTimeout.restoreLogin();
+        waitTimeout.reset();
         state = fresh;
         autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
     }

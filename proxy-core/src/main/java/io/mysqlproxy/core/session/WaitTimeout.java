@@ -13,7 +13,8 @@ import java.util.Locale;
  * authenticates such a client, and only then: a later {@code SET interactive_timeout} changes
  * nothing for the session). A successful {@code SET [SESSION] wait_timeout = N} makes it N seconds;
  * {@code = DEFAULT} makes it the global value, which is client.idle-timeout for interactive clients
- * too (as on the server); COM_RESET_CONNECTION and COM_CHANGE_USER bring back the login value.
+ * too (as on the server). After COM_RESET_CONNECTION and COM_CHANGE_USER it is what the server
+ * gives: MySQL the login value again, MariaDB the global value, even to an interactive client.
  *
  * <p>When it runs out the session ends as the server it logged in to would end it: MySQL (8.0.24
  * and later) sends ER_CLIENT_INTERACTION_TIMEOUT (4031) with sequence id 0 and closes; MariaDB
@@ -27,6 +28,9 @@ final class WaitTimeout {
     private final long loginNanos;
     private final long globalNanos;
     private final boolean announced;
+    /** The value after a reset or change of user: the login value on MySQL, the global one on MariaDB. */
+    private final long resetNanos;
+
     private long nanos;
 
     /** The session's at login: interactive or not, as the client said, on {@code serverVersion}'s terms. */
@@ -46,6 +50,7 @@ final class WaitTimeout {
         this.globalNanos = global.toNanos();
         this.nanos = loginNanos;
         this.announced = !serverVersion.toLowerCase(Locale.ROOT).contains("mariadb");
+        this.resetNanos = announced ? loginNanos : globalNanos;
     }
 
     /** How long the session may be idle now, in nanoseconds. */
@@ -68,8 +73,8 @@ final class WaitTimeout {
         }
     }
 
-    /** COM_RESET_CONNECTION or COM_CHANGE_USER: the value at login again. */
-    void restoreLogin() {
-        nanos = loginNanos;
+    /** COM_RESET_CONNECTION or COM_CHANGE_USER: the value the server starts such a session with. */
+    void reset() {
+        nanos = resetNanos;
     }
 }

@@ -64,7 +64,7 @@ class SessionWaitTimeoutTest {
     }
 
     @Test
-    void resetConnectionBringsBackTheLoginValue() {
+    void resetConnectionForgetsTheSetValue() {
         rig = new SessionRig(0, true);
         set("SET wait_timeout = 2", GoldenResponses.ok(1, AUTOCOMMIT));
         rig.clientSends(Wire.command(0x1f, new byte[0]));

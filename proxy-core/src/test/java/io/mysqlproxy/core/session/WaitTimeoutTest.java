@@ -48,11 +48,19 @@ class WaitTimeoutTest {
     }
 
     @Test
-    void resetAndChangeOfUserBringBackTheLoginValue() {
+    void onMySqlResetAndChangeOfUserBringBackTheLoginValue() {
         WaitTimeout timeout = WaitTimeout.atLogin(info(Capability.INTERACTIVE.mask()), "8.4.3");
         timeout.setSucceeded(sql("SET wait_timeout = 1"));
-        timeout.restoreLogin();
+        timeout.reset();
         assertEquals(INTERACTIVE.toNanos(), timeout.nanos());
+    }
+
+    @Test
+    void onMariaDbResetAndChangeOfUserGiveTheGlobalValueEvenToAnInteractiveClient() {
+        WaitTimeout timeout = WaitTimeout.atLogin(info(Capability.INTERACTIVE.mask()), "5.5.5-10.11.9-MariaDB");
+        timeout.setSucceeded(sql("SET wait_timeout = 1"));
+        timeout.reset();
+        assertEquals(IDLE.toNanos(), timeout.nanos());
     }
 
     @Test
