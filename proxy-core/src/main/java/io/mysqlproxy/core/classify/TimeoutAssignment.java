@@ -21,8 +21,16 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
     private static final TimeoutAssignment NONE = new TimeoutAssignment(false, false, 0);
     private static final TimeoutAssignment DEFAULT = new TimeoutAssignment(true, true, 0);
 
+    private static final int NO_SCOPE = 0;
+    private static final int SESSION_SCOPE = 1;
+    private static final int GLOBAL_SCOPE = 2;
+
     /** What {@code sql} (a SET statement) assigns to the session's {@code variable}. */
     public static TimeoutAssignment in(byte[] sql, String variable) {
+        // Most SETs name other variables: no lexing for them.
+        if (!mentions(sql, variable)) {
+            return NONE;
+        }
         SqlLexer lx = new SqlLexer();
         lx.reset(sql, 0, sql.length);
         lx.next();
@@ -33,9 +41,9 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
         TimeoutAssignment found = NONE;
         boolean global = false;
         while (!lx.atStatementEnd()) {
-            Boolean scope = scope(lx);
-            if (scope != null) {
-                global = scope;
+            int scope = scope(lx);
+            if (scope != NO_SCOPE) {
+                global = scope == GLOBAL_SCOPE;
             }
             boolean named = lx.type() == SqlLexer.WORD && lx.text().equalsIgnoreCase(variable);
             lx.next();
@@ -52,33 +60,55 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
     }
 
     /**
-     * Skips a scope before a name: true for {@code GLOBAL | PERSIST | PERSIST_ONLY | @@global.},
-     * false for {@code SESSION | LOCAL | @@session. | @@local. | @@}, null when there is none.
+     * Skips a scope before a name and says which: GLOBAL_SCOPE for
+     * {@code GLOBAL | PERSIST | PERSIST_ONLY | @@global.}, SESSION_SCOPE for
+     * {@code SESSION | LOCAL | @@session. | @@local. | @@}, NO_SCOPE when there is none.
      */
-    private static Boolean scope(SqlLexer lx) {
+    private static int scope(SqlLexer lx) {
         Keyword keyword = lx.keyword();
-        if (keyword == Keyword.GLOBAL || keyword == Keyword.PERSIST || keyword == Keyword.PERSIST_ONLY) {
+        if (isGlobal(keyword)) {
             lx.next();
-            return true;
+            return GLOBAL_SCOPE;
         }
         if (keyword == Keyword.SESSION || keyword == Keyword.LOCAL) {
             lx.next();
-            return false;
+            return SESSION_SCOPE;
         }
         if (lx.type() != SqlLexer.SYSTEM_VARIABLE) {
-            return null;
+            return NO_SCOPE;
         }
         lx.next();
         Keyword named = lx.keyword();
-        boolean global = named == Keyword.GLOBAL || named == Keyword.PERSIST || named == Keyword.PERSIST_ONLY;
-        if (global || named == Keyword.SESSION || named == Keyword.LOCAL) {
+        if (isGlobal(named) || named == Keyword.SESSION || named == Keyword.LOCAL) {
             lx.next();
             if (lx.isPunct('.')) {
                 lx.next();
-                return global;
+                return isGlobal(named) ? GLOBAL_SCOPE : SESSION_SCOPE;
             }
             // "@@session" itself is the name: nothing this reader looks for.
-            return false;
+        }
+        return SESSION_SCOPE;
+    }
+
+    private static boolean isGlobal(Keyword keyword) {
+        return keyword == Keyword.GLOBAL || keyword == Keyword.PERSIST || keyword == Keyword.PERSIST_ONLY;
+    }
+
+    /** Whether {@code sql} contains {@code variable} (ASCII, any letter case) anywhere. */
+    private static boolean mentions(byte[] sql, String variable) {
+        int length = variable.length();
+        outer:
+        for (int i = 0; i + length <= sql.length; i++) {
+            for (int j = 0; j < length; j++) {
+                int b = sql[i + j];
+                if (b >= 'A' && b <= 'Z') {
+                    b += 'a' - 'A';
+                }
+                if (b != Character.toLowerCase(variable.charAt(j))) {
+                    continue outer;
+                }
+            }
+            return true;
         }
         return false;
     }
