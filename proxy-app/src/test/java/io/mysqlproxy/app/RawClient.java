@@ -1,5 +1,6 @@
 package io.mysqlproxy.app;
 
+import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
@@ -120,6 +121,39 @@ final class RawClient implements AutoCloseable {
         send(frame);
         byte[] answer = readFrame();
         return answer == null || answer.length < 5 ? -1 : answer[4] & 0xff;
+    }
+
+    /**
+     * Logs in with caching_sha2_password's fast path, which works once the server has cached the
+     * account's password (after any full login since it started); returns the first payload byte of
+     * the final answer (0x00 on success), or -1 if the server asked for the full exchange.
+     */
+    int loginCachingSha2(String user, String password, String database) throws IOException {
+        HandshakeV10 greeting = greeting();
+        send(new HandshakeResponse41(
+                        CAPABILITIES & greeting.capabilities(),
+                        1 << 24,
+                        45,
+                        0,
+                        user,
+                        CachingSha2Password.scramble(password, greeting.scramble()),
+                        database,
+                        "caching_sha2_password",
+                        null)
+                .toFrame(UnpooledByteBufAllocator.DEFAULT, 1));
+        byte[] answer = readFrame();
+        if (answer == null || answer.length < 6) {
+            return -1;
+        }
+        if ((answer[4] & 0xff) != 0x01) {
+            return answer[4] & 0xff;
+        }
+        // Auth-more-data: 0x03 is "fast auth succeeded" (the OK follows), 0x04 asks for the full exchange.
+        if (answer[5] != 0x03) {
+            return -1;
+        }
+        byte[] ok = readFrame();
+        return ok == null || ok.length < 5 ? -1 : ok[4] & 0xff;
     }
 
     /** The greeting the last {@link #login} answered. */

@@ -156,6 +156,7 @@ public final class ConfigLoader {
                 read.intAtLeast("client.max-connections", 1),
                 read.positiveDuration("client.handshake-timeout"),
                 read.positiveDuration("client.idle-timeout"),
+                read.positiveDuration("client.interactive-timeout"),
                 maxPacket,
                 read.authPlugin("client.default-auth-plugin"),
                 new ProxyConfig.Tls(

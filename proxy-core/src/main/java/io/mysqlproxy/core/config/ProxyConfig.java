@@ -153,6 +153,7 @@ public record ProxyConfig(
             int maxConnections,
             Duration handshakeTimeout,
             Duration idleTimeout,
+            Duration interactiveTimeout,
             long maxAllowedPacket,
             Optional<AuthPlugin> defaultAuthPlugin,
             Tls tls,

@@ -146,11 +146,13 @@ public final class ProxyErrors {
                 "Connections using insecure transport are prohibited while --require_secure_transport=ON.");
     }
 
+    /** MySQL 8.0.24+'s farewell to a client idle past its wait_timeout, word for word. */
     public static ErrPacket idleTimeout() {
         return new ErrPacket(
                 ER_CLIENT_INTERACTION_TIMEOUT,
                 "HY000",
-                "The client was disconnected by the server because of inactivity.");
+                "The client was disconnected by the server because of inactivity. "
+                        + "See wait_timeout and interactive_timeout for configuring this behavior.");
     }
 
     /** 1429, "unable to connect to foreign data source": the server's code for a backend it cannot reach. */

@@ -313,6 +313,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 login.clientMariaDbCapabilities(),
                 runtime.config().client().maxAllowedPacket(),
                 runtime.config().client().idleTimeout(),
+                runtime.config().client().interactiveTimeout(),
                 nonce,
                 secure);
         OkPacket loginOk = backend.loginOk();

@@ -305,8 +305,13 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void idleTimedOut(long idleNanos) {
-        sequence.idle();
-        end.abort(ProxyErrors.idleTimeout(), "idle for " + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + " s");
+        String reason = "idle for " + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + " s, its wait_timeout";
+        if (tracker.waitTimeout().announced()) {
+            sequence.idle();
+            end.abort(ProxyErrors.idleTimeout(), reason);
+        } else {
+            end.abortWithoutAnswer(reason);
+        }
     }
 
     @Override

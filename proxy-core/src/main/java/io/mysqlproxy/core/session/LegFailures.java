@@ -6,6 +6,8 @@ import io.mysqlproxy.core.topology.BackendRole;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * What a session does when one of its backend connections fails. A replica lost before a read was
  * sent, or while it answered a retryable read the client has seen nothing of, is replaced unseen (the
@@ -14,12 +16,21 @@ import org.slf4j.LoggerFactory;
  * temporary tables ends the session too, with the same error sent at once (counted as a lost
  * transaction), since that state is gone. A transaction start lost before its answer is sent again
  * like a read: nothing had begun. Any other leg is just forgotten:
- * the next command borrows a new connection. A leg whose server answered a command before all of it
- * arrived is out of step with it and is closed the same way ({@link #outOfStep}).
+ * the next command borrows a new connection. A leg lost while the idle session is about to reach its
+ * own wait_timeout was most likely closed by its server for the same wait_timeout, replayed there and
+ * counted from a moment earlier: the session then ends as its wait_timeout ends it, not with 1158.
+ * A leg whose server answered a command before all of it arrived is out of step with it and is
+ * closed the same way ({@link #outOfStep}).
  */
 final class LegFailures {
 
     private static final Logger log = LoggerFactory.getLogger(LegFailures.class);
+    /**
+     * How close to its wait_timeout an idle session must be for a lost leg to count as closed by the
+     * same wait_timeout: more than the time between the server's end of the last answer and the
+     * proxy's, even on a loaded machine.
+     */
+    private static final long WAIT_TIMEOUT_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final CommandContext session;
     private final SessionKill.Target self;
@@ -103,6 +114,18 @@ final class LegFailures {
                 metrics.outages().transactionLost();
             }
             session.abort(ProxyErrors.backendLost(leg.connection().address(), reason), reason);
+        } else if (cmd == null && idle.expiresWithin(WAIT_TIMEOUT_MARGIN_NANOS)) {
+            log.debug(
+                    "[conn {}] {}: {} closed as the session's wait_timeout runs out ({})",
+                    info.connectionId(),
+                    info.remote(),
+                    leg,
+                    reason);
+            if (heldState) {
+                // Its transaction or locks are gone with it: the session ends now, as it would in a moment.
+                idle.expireNow();
+                return;
+            }
         } else if (heldState) {
             log.warn(
                     "[conn {}] {}: {} closed holding the session's transaction, locks or temporary tables: {}",

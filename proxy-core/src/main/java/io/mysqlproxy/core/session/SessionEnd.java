@@ -133,17 +133,32 @@ final class SessionEnd implements LiveSession {
     }
 
     void abort(ErrPacket error, int sequenceId, String reason) {
-        if (closing) {
+        if (!startAborting(reason)) {
             return;
+        }
+        if (channel.isActive()) {
+            channel.writeAndFlush(error.toFrame(channel.alloc(), sequenceId & 0xff, Capability.PROTOCOL_41.mask()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** As {@link #abort(ErrPacket, String)}, but the client is closed without a packet, as MariaDB ends an idle one. */
+    void abortWithoutAnswer(String reason) {
+        if (startAborting(reason)) {
+            // What the last command's answer may still hold in the channel goes out first.
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private boolean startAborting(String reason) {
+        if (closing) {
+            return false;
         }
         closing = true;
         log.info("{}: closing session: {}", identity.logPrefix(), reason);
         legs.discardAll();
         session.releaseCommands();
-        if (channel.isActive()) {
-            channel.writeAndFlush(error.toFrame(channel.alloc(), sequenceId & 0xff, Capability.PROTOCOL_41.mask()))
-                    .addListener(ChannelFutureListener.CLOSE);
-        }
+        return true;
     }
 
     /** The session ends normally: legs go back to their pools (reset there), and the client is closed. */

@@ -1,7 +1,9 @@
 package io.mysqlproxy.core.session;
 
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * What happens to a session that is idle, counted from the end of its last command: after
  * backends.pool.return-after-idle its legs go back to their pools ({@link IdleLegReturn}), and after
- * the idle timeout the session ends, like MySQL's wait_timeout. One timer per session, re-armed only
- * when the next deadline comes sooner, so a busy session costs a comparison per command.
+ * the session's wait_timeout ({@link WaitTimeout}, which its SETs may change) the session ends. One
+ * timer per session, re-armed only when the next deadline comes sooner, so a busy session costs a
+ * comparison per command; a deadline that moved later is found when the timer runs.
  */
 final class SessionIdleTimer {
 
@@ -23,7 +26,7 @@ final class SessionIdleTimer {
 
         boolean closing();
 
-        /** The session was idle for the whole idle timeout: end it. */
+        /** The session was idle for its whole wait_timeout: end it. */
         void idleTimedOut(long idleNanos);
 
         /** An idle return's asynchronous step ended; commands that waited for it may run. */
@@ -33,18 +36,21 @@ final class SessionIdleTimer {
     private static final Logger log = LoggerFactory.getLogger(SessionIdleTimer.class);
 
     private final EventExecutor executor;
+    /** The clock the executor schedules by, so that idleness and its checks agree. */
+    private final Ticker ticker;
+
     private final Owner owner;
     private final SessionLegs legs;
     private final SessionTracker tracker;
     private final PreparedStatements statements;
-    private final Duration idleTimeout;
+    private final WaitTimeout waitTimeout;
     /** backends.pool.return-after-idle in nanoseconds; 0: legs stay until the session ends. */
     private final long returnAfterIdle;
 
     private final String session;
     private long lastActivity;
     private ScheduledFuture<?> check;
-    /** System.nanoTime() at which {@link #check} runs. */
+    /** ticker.nanoTime() at which {@link #check} runs. */
     private long checkAt;
     /** Non-null while an idle session's primary leg is read before it goes back to its pool. */
     private IdleLegReturn returning;
@@ -55,36 +61,51 @@ final class SessionIdleTimer {
             SessionLegs legs,
             SessionTracker tracker,
             PreparedStatements statements,
-            Duration idleTimeout,
             Duration returnAfterIdle,
             String session) {
         this.executor = executor;
+        this.ticker = executor instanceof AbstractScheduledEventExecutor scheduler
+                ? scheduler.ticker()
+                : Ticker.systemTicker();
         this.owner = owner;
         this.legs = legs;
         this.tracker = tracker;
         this.statements = statements;
-        this.idleTimeout = idleTimeout;
+        this.waitTimeout = tracker.waitTimeout();
         this.returnAfterIdle = returnAfterIdle.toNanos();
         this.session = session;
     }
 
     /** The session (re)starts idle now: at login or after a change of user. */
     void start() {
-        lastActivity = System.nanoTime();
+        lastActivity = ticker.nanoTime();
         armBy(lastActivity + nextStep());
     }
 
     /** The client sent something. */
     void clientActive() {
-        lastActivity = System.nanoTime();
+        lastActivity = ticker.nanoTime();
     }
 
-    /** A command finished: idleness counts from now. */
+    /** A command finished: idleness counts from now, and the command may have shortened the wait_timeout. */
     void commandFinished() {
-        lastActivity = System.nanoTime();
-        if (returnAfterIdle > 0) {
-            armBy(lastActivity + returnAfterIdle);
-        }
+        lastActivity = ticker.nanoTime();
+        long timeout = waitTimeout.nanos();
+        armBy(lastActivity + (returnAfterIdle > 0 ? Math.min(timeout, returnAfterIdle) : timeout));
+    }
+
+    /**
+     * Whether the session, idle now, reaches its wait_timeout within {@code margin} nanoseconds: a
+     * server connection lost now most likely ran out of the same wait_timeout, replayed on it.
+     */
+    boolean expiresWithin(long margin) {
+        return ticker.nanoTime() - lastActivity >= waitTimeout.nanos() - margin;
+    }
+
+    /** Ends the session as its wait_timeout would (a held connection's server was a moment quicker). */
+    void expireNow() {
+        stop();
+        owner.idleTimedOut(ticker.nanoTime() - lastActivity);
     }
 
     /** Whether an idle return is reading the primary leg before giving it back (commands wait meanwhile). */
@@ -107,7 +128,7 @@ final class SessionIdleTimer {
         }
     }
 
-    /** Makes sure the check runs by {@code deadline} (System.nanoTime()). */
+    /** Makes sure the check runs by {@code deadline} (ticker.nanoTime()). */
     private void armBy(long deadline) {
         if (check != null) {
             if (checkAt - deadline <= 0) {
@@ -116,12 +137,12 @@ final class SessionIdleTimer {
             check.cancel(false);
         }
         checkAt = deadline;
-        check = executor.schedule(this::run, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        check = executor.schedule(this::run, Math.max(0, deadline - ticker.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /** Time from the last activity to the next thing an idle session may have to do. */
     private long nextStep() {
-        long timeout = idleTimeout.toNanos();
+        long timeout = waitTimeout.nanos();
         return returnAfterIdle > 0 && legs.holdsAny() ? Math.min(timeout, returnAfterIdle) : timeout;
     }
 
@@ -130,13 +151,13 @@ final class SessionIdleTimer {
         if (owner.closing()) {
             return;
         }
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         if (owner.midCommand() || returning != null) {
             armBy(now + nextStep());
             return;
         }
         long idle = now - lastActivity;
-        if (idle >= idleTimeout.toNanos()) {
+        if (idle >= waitTimeout.nanos()) {
             owner.idleTimedOut(idle);
             return;
         }
@@ -144,7 +165,7 @@ final class SessionIdleTimer {
             returnLegs();
         }
         // Before return-after-idle the next step may be the return; after it, only the idle timeout.
-        armBy(lastActivity + (idle < returnAfterIdle ? nextStep() : idleTimeout.toNanos()));
+        armBy(lastActivity + (idle < returnAfterIdle ? nextStep() : waitTimeout.nanos()));
     }
 
     private void returnLegs() {

@@ -17,6 +17,7 @@ public record SessionInfo(
         int mariaDbCapabilities,
         long maxAllowedPacket,
         Duration idleTimeout,
+        Duration interactiveTimeout,
         byte[] nonce,
         boolean secure) {
 
@@ -39,6 +40,7 @@ public record SessionInfo(
                 mariaDbCapabilities,
                 maxAllowedPacket,
                 idleTimeout,
+                interactiveTimeout,
                 nonce,
                 secure);
     }

@@ -44,6 +44,7 @@ record SessionParts(
         SessionTracker tracker = new SessionTracker(
                 legs,
                 new ReadYourWrites(services.routing().consistencyWaitTimeout()),
+                WaitTimeout.atLogin(info, first.connection().greeting().serverVersion()),
                 new SessionState(
                         login.database(),
                         login.characterSet(),
@@ -71,7 +72,6 @@ record SessionParts(
                 legs,
                 tracker,
                 statements,
-                info.idleTimeout(),
                 services.returnAfterIdle(),
                 identity.logPrefix());
         UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle, sequence);

@@ -16,13 +16,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * What the session's finished commands have changed that later commands depend on: the leg with
  * the open transaction, autocommit (as the primary reports it), the schema, the SET log and the
- * pins ({@link SessionState}), and whether the session wrote since its reads last caught up
- * ({@link ReadYourWrites}). This is also what the router sees of the session.
+ * pins ({@link SessionState}), whether the session wrote since its reads last caught up
+ * ({@link ReadYourWrites}), and its wait_timeout ({@link WaitTimeout}). This is also what the
+ * router sees of the session.
  */
 final class SessionTracker implements RouteContext {
 
     private final SessionLegs legs;
     private final ReadYourWrites readYourWrites;
+    private final WaitTimeout waitTimeout;
     private SessionState state;
     private boolean autocommit;
     /**
@@ -34,9 +36,15 @@ final class SessionTracker implements RouteContext {
 
     private boolean nextTransactionSet;
 
-    SessionTracker(SessionLegs legs, ReadYourWrites readYourWrites, SessionState state, int loginStatus) {
+    SessionTracker(
+            SessionLegs legs,
+            ReadYourWrites readYourWrites,
+            WaitTimeout waitTimeout,
+            SessionState state,
+            int loginStatus) {
         this.legs = legs;
         this.readYourWrites = readYourWrites;
+        this.waitTimeout = waitTimeout;
         this.state = state;
         this.autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
     }
@@ -74,6 +82,10 @@ final class SessionTracker implements RouteContext {
         return readYourWrites;
     }
 
+    WaitTimeout waitTimeout() {
+        return waitTimeout;
+    }
+
     /** The status flags of an OK the proxy answers itself. */
     int status() {
         return (autocommit ? ServerStatus.AUTOCOMMIT.mask() : 0) | (inTransaction() ? ServerStatus.IN_TRANS.mask() : 0);
@@ -97,12 +109,14 @@ final class SessionTracker implements RouteContext {
     void reset() {
         state.reset();
         forgetCommands();
+        waitTimeout.reset();
         autocommit = true;
     }
 
     /** COM_CHANGE_USER: the new user's session starts from {@code fresh}, on a new primary connection. */
     void startOver(SessionState fresh, int loginStatus) {
         forgetCommands();
+        waitTimeout.reset();
         state = fresh;
         autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
     }
@@ -190,6 +204,9 @@ final class SessionTracker implements RouteContext {
                 }
             }
             case SESSION_SET -> {
+                if (c.has(StatementFlag.SESSION_VARIABLE)) {
+                    waitTimeout.setSucceeded(cmd.sql());
+                }
                 if (c.has(StatementFlag.GLOBAL_VARIABLE)
                         && !c.has(StatementFlag.SESSION_VARIABLE)
                         && !c.has(StatementFlag.USER_VARIABLE)

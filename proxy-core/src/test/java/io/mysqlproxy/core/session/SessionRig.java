@@ -118,6 +118,7 @@ final class SessionRig {
                 mariaDbCapabilities,
                 64L * 1024 * 1024,
                 Duration.ofHours(8),
+                Duration.ofHours(8),
                 NONCE,
                 false);
         ChannelHandler handshake = new ChannelInboundHandlerAdapter();
