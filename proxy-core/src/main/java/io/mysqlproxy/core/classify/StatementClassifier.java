@@ -24,6 +24,7 @@ public final class StatementClassifier {
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
     private static final int MULTI_PROXY_ADMIN = StatementFlag.MULTI_PROXY_ADMIN.bit();
     private static final int MULTI_KILL = StatementFlag.MULTI_KILL.bit();
+    private static final int CONNECTION_ID = StatementFlag.CONNECTION_ID.bit();
 
     private StatementClassifier() {}
 
@@ -75,15 +76,16 @@ public final class StatementClassifier {
                 union |= MULTI_KILL;
             }
         }
-        int malformed = lx.malformed() ? MALFORMED : 0;
+        // Flags of the whole text rather than of one statement.
+        int textFlags = (lx.malformed() ? MALFORMED : 0) | (lx.sawConnectionIdName() ? CONNECTION_ID : 0);
         RouteHint hint = hint(lx.hints());
         if (parts == 0) {
-            return Classification.of(StatementKind.EMPTY, malformed, hint);
+            return Classification.of(StatementKind.EMPTY, textFlags, hint);
         }
         if (parts == 1) {
-            return Classification.of(PartResult.kind(first), PartResult.flags(first) | malformed, hint);
+            return Classification.of(PartResult.kind(first), PartResult.flags(first) | textFlags, hint);
         }
-        return Classification.of(StatementKind.MULTI, union | malformed, hint);
+        return Classification.of(StatementKind.MULTI, union | textFlags, hint);
     }
 
     private static RouteHint hint(int hints) {
@@ -161,7 +163,7 @@ public final class StatementClassifier {
         };
     }
 
-    private static void skipToStatementEnd(SqlLexer lx) {
+    static void skipToStatementEnd(SqlLexer lx) {
         while (!lx.atStatementEnd()) {
             lx.next();
         }
