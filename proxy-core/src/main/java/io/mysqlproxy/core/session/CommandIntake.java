@@ -2,6 +2,8 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.ConnectionIdRewrite;
+import io.mysqlproxy.core.classify.LeadingKill;
 import io.mysqlproxy.core.classify.SqlOperands;
 import io.mysqlproxy.core.classify.StatementClassifier;
 import io.mysqlproxy.core.classify.StatementFlag;
@@ -11,10 +13,13 @@ import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.route.Pin;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
 
 /**
  * Where each client command starts once the session takes it up. The proxy answers some itself:
@@ -28,7 +33,9 @@ final class CommandIntake {
     private static final Logger log = LoggerFactory.getLogger(CommandIntake.class);
     private static final String CONSISTENCY_SETTING = "proxy_consistency";
     static final String UNMAPPED_KILL = "KILL other than KILL [CONNECTION | QUERY] <connection id> through mysql-proxy";
-    static final String KILL_IN_MULTI = "KILL in a multi-statement through mysql-proxy (send it alone)";
+    static final String KILL_IN_MULTI =
+            "KILL other than as the first and only KILL of a multi-statement through mysql-proxy "
+                    + "(KILL must be the first statement of a multi-statement)";
 
     private final CommandContext session;
     private final ClientReplies replies;
@@ -72,6 +79,7 @@ final class CommandIntake {
         switch (command) {
             case QUERY -> {
                 Classification classification = classify(frame);
+                frame = withProxyConnectionId(command, frame, classification);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
                 if (answeredByProxy(classification, sql)) {
                     frame.release();
@@ -99,6 +107,7 @@ final class CommandIntake {
                     replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
                     return;
                 }
+                frame = withProxyConnectionId(command, frame, classification);
                 cmd = new Command(command, frame, classification, payloadText(frame), null);
             }
             case STMT_EXECUTE, STMT_SEND_LONG_DATA, STMT_FETCH, STMT_RESET, STMT_CLOSE -> {
@@ -151,8 +160,15 @@ final class CommandIntake {
             return true;
         }
         if (classification.has(StatementFlag.MULTI_KILL)) {
-            // On the primary it would name a server thread by a proxy connection id: another client's.
-            replies.reply(ProxyErrors.notSupported(KILL_IN_MULTI), 1);
+            // Never sent on: on a server it would name one of its threads by a proxy connection id, another client's.
+            LeadingKill kill = classification.has(StatementFlag.TRUNCATED) ? null : LeadingKill.of(sql);
+            if (kill == null) {
+                replies.reply(ProxyErrors.notSupported(KILL_IN_MULTI), 1);
+            } else if (kill.target() == null) {
+                replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
+            } else {
+                kills.killThen(kill.target().id(), kill.target().query(), killed -> afterKill(sql, kill.restStart()));
+            }
             return true;
         }
         if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
@@ -163,6 +179,46 @@ final class CommandIntake {
             }
         }
         return false;
+    }
+
+    /**
+     * The statements after the KILL that began a multi-statement, once the KILL was done: the client gets the
+     * KILL's OK, saying more results follow, then the server's answer to the rest, numbered on after that OK.
+     * The rest becomes the command in flight (the KILL's had nothing to release).
+     */
+    private void afterKill(byte[] sql, int restStart) {
+        byte[] rest = Arrays.copyOfRange(sql, restStart, sql.length);
+        Classification classification = StatementClassifier.classify(rest, 0, rest.length);
+        replies.replyOkMoreResults(1);
+        Command cmd = new Command(
+                CommandType.QUERY,
+                StmtCommands.command(session.alloc(), CommandType.QUERY, rest),
+                classification,
+                keepsText(classification) ? rest : null,
+                null);
+        cmd.answeredAhead(1);
+        session.begin(cmd);
+        dispatch.dispatch(cmd, routing.router().route(CommandType.QUERY, classification, false, tracker));
+    }
+
+    /**
+     * The frame with its reads of the connection id answered with the proxy's (see {@link ConnectionIdRewrite}),
+     * the id the client was greeted with and KILLs by; {@code frame} itself when it has none. A text of 16 MiB or
+     * more, whose rest is still to come, is left as it is. Takes {@code frame}.
+     */
+    private ByteBuf withProxyConnectionId(CommandType command, ByteBuf frame, Classification classification) {
+        if (!classification.has(StatementFlag.CONNECTION_ID)
+                || classification.has(StatementFlag.TRUNCATED)
+                || classification.kind() == StatementKind.PROXY_ADMIN) {
+            return frame;
+        }
+        byte[] rewritten =
+                ConnectionIdRewrite.rewrite(payloadText(frame), session.info().connectionId());
+        if (rewritten == null || rewritten.length >= Packets.MAX_PAYLOAD) {
+            return frame;
+        }
+        frame.release();
+        return StmtCommands.command(session.alloc(), command, rewritten);
     }
 
     private Classification classify(ByteBuf frame) {
@@ -195,7 +251,10 @@ final class CommandIntake {
     private static boolean keepsText(Classification c) {
         return switch (c.kind()) {
             case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN -> true;
-            default -> c.has(StatementFlag.DIAGNOSTICS) || c.has(StatementFlag.MULTI_PROXY_ADMIN);
+            default ->
+                c.has(StatementFlag.DIAGNOSTICS)
+                        || c.has(StatementFlag.MULTI_PROXY_ADMIN)
+                        || c.has(StatementFlag.MULTI_KILL);
         };
     }
 
