@@ -127,6 +127,8 @@ enum Keyword {
     CURRENT,
     STACKED,
     NO_WRITE_TO_BINLOG,
+    FULL,
+    PROCESSLIST,
     // the proxy's own admin statements: SHOW PROXY ..., EXPLAIN ROUTE ...
     PROXY,
     ROUTE,

@@ -192,13 +192,21 @@ public final class StatementClassifier {
     }
 
     /**
-     * SHOW WARNINGS / ERRORS (and SHOW COUNT(*) ...) describe the previous statement; SHOW PROXY ... is the
-     * proxy's own; other SHOWs are reads.
+     * SHOW WARNINGS / ERRORS (and SHOW COUNT(*) ...) describe the previous statement; SHOW PROXY ... and SHOW
+     * [FULL] PROCESSLIST are the proxy's own; other SHOWs are reads.
      */
     private static long show(SqlLexer lx) {
         lx.next();
         if (lx.is(Keyword.PROXY)) {
             return PartResult.of(StatementKind.PROXY_ADMIN);
+        }
+        if (lx.is(Keyword.FULL)) {
+            lx.next();
+            if (lx.is(Keyword.PROCESSLIST)) {
+                return processList(lx);
+            }
+        } else if (lx.is(Keyword.PROCESSLIST)) {
+            return processList(lx);
         }
         if (lx.is(Keyword.COUNT)) {
             while (!lx.atStatementEnd() && !lx.is(Keyword.WARNINGS) && !lx.is(Keyword.ERRORS)) {
@@ -207,6 +215,12 @@ public final class StatementClassifier {
         }
         boolean diagnostics = lx.is(Keyword.WARNINGS) || lx.is(Keyword.ERRORS);
         return PartResult.of(StatementKind.READ, diagnostics ? DIAGNOSTICS : 0);
+    }
+
+    /** SHOW [FULL] PROCESSLIST alone is the proxy's; anything after it is not MySQL's syntax, so the server says so. */
+    private static long processList(SqlLexer lx) {
+        lx.next();
+        return PartResult.of(lx.atStatementEnd() ? StatementKind.SHOW_PROCESSLIST : StatementKind.READ);
     }
 
     private static long getDiagnostics(SqlLexer lx) {

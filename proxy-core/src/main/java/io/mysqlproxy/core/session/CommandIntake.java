@@ -19,6 +19,7 @@ import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -47,8 +48,13 @@ final class CommandIntake {
     private final PreparedStatementCommands statementCommands;
     private final SessionKill kills;
     private final AdminStatementAnswers admin;
+    private final ProcessListAnswer processList;
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
+    /** The last statement text classified, {@code scratch} or null (over 64 KiB): SHOW PROCESSLIST's Info. */
+    private byte[] lastText;
+
+    private int lastTextLength;
 
     CommandIntake(
             CommandContext session,
@@ -60,7 +66,8 @@ final class CommandIntake {
             LegDispatch dispatch,
             PreparedStatementCommands statementCommands,
             SessionKill kills,
-            AdminStatementAnswers admin) {
+            AdminStatementAnswers admin,
+            ProcessListAnswer processList) {
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -71,6 +78,7 @@ final class CommandIntake {
         this.statementCommands = statementCommands;
         this.kills = kills;
         this.admin = admin;
+        this.processList = processList;
     }
 
     /** A command from the client, framed whole (or, at 16 MiB and over, its first frame). */
@@ -147,6 +155,10 @@ final class CommandIntake {
     private boolean answeredByProxy(Classification classification, byte[] sql) {
         if (classification.kind() == StatementKind.PROXY_ADMIN || classification.has(StatementFlag.MULTI_PROXY_ADMIN)) {
             admin.answer(sql, classification);
+            return true;
+        }
+        if (classification.kind() == StatementKind.SHOW_PROCESSLIST) {
+            processList.answer(SqlOperands.fullProcessList(sql));
             return true;
         }
         if (classification.kind() == StatementKind.KILL) {
@@ -241,16 +253,34 @@ final class CommandIntake {
             if (length <= 65536) {
                 scratch = text;
             }
+            lastText = length <= 65536 ? text : null;
+            lastTextLength = length;
             return StatementClassifier.classify(text, 0, length);
         }
         frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, scratch, 0, length);
+        lastText = scratch;
+        lastTextLength = length;
         return StatementClassifier.classify(scratch, 0, length);
+    }
+
+    /**
+     * The text of {@code cmd}, the command in flight, as far as the session still has it (the copy the
+     * classifier read, which the next command's replaces), for SHOW PROCESSLIST's Info; else null.
+     */
+    String textOf(Command cmd) {
+        return switch (cmd.type()) {
+            case QUERY, STMT_PREPARE ->
+                lastText == null ? null : new String(lastText, 0, lastTextLength, StandardCharsets.UTF_8);
+            case STMT_EXECUTE ->
+                cmd.statement() == null ? null : new String(cmd.statement().sql(), StandardCharsets.UTF_8);
+            default -> null;
+        };
     }
 
     /** Statements whose text the session keeps or reads after they ran (or, for KILL, instead of running them). */
     private static boolean keepsText(Classification c) {
         return switch (c.kind()) {
-            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN -> true;
+            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN, SHOW_PROCESSLIST -> true;
             default ->
                 c.has(StatementFlag.DIAGNOSTICS)
                         || c.has(StatementFlag.MULTI_PROXY_ADMIN)

@@ -352,6 +352,16 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
     }
 
     @Override
+    public ProcessListRow processListRow() {
+        return ProcessListRow.of(
+                identity.info(),
+                tracker.state().schema(),
+                current,
+                idle.sinceActivity(),
+                current == null ? null : intake.textOf(current));
+    }
+
+    @Override
     public void releaseCommands() {
         if (current != null) {
             current.release();

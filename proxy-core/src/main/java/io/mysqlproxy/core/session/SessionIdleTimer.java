@@ -80,6 +80,11 @@ final class SessionIdleTimer {
     }
 
     /** A command finished: idleness counts from now. */
+    /** Nanoseconds since the client was last active or a command finished: SHOW PROCESSLIST's Time. */
+    long sinceActivity() {
+        return System.nanoTime() - lastActivity;
+    }
+
     void commandFinished() {
         lastActivity = System.nanoTime();
         if (returnAfterIdle > 0) {
