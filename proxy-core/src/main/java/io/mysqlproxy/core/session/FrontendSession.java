@@ -353,12 +353,8 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public ProcessListRow processListRow() {
-        return ProcessListRow.of(
-                identity.info(),
-                tracker.state().schema(),
-                current,
-                idle.sinceActivity(),
-                current == null ? null : intake.textOf(current));
+        String text = current == null ? null : intake.textOf(current);
+        return ProcessListRow.of(identity.info(), tracker.state().schema(), current, idle.sinceActivity(), text);
     }
 
     @Override
