@@ -34,9 +34,8 @@ final class CommandIntake {
     private static final Logger log = LoggerFactory.getLogger(CommandIntake.class);
     private static final String CONSISTENCY_SETTING = "proxy_consistency";
     static final String UNMAPPED_KILL = "KILL other than KILL [CONNECTION | QUERY] <connection id> through mysql-proxy";
-    static final String KILL_IN_MULTI =
-            "KILL other than as the first and only KILL of a multi-statement through mysql-proxy "
-                    + "(KILL must be the first statement of a multi-statement)";
+    static final String KILL_IN_MULTI = "KILL in a multi-statement other than first, alone and before no LOAD, through "
+            + "mysql-proxy (KILL must be the first statement of a multi-statement)";
 
     private final CommandContext session;
     private final ClientReplies replies;

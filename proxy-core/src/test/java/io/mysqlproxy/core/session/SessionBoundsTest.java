@@ -181,7 +181,12 @@ class SessionBoundsTest {
                 ProxyErrors.ER_NOT_SUPPORTED_YET,
                 "42000",
                 "This version of MySQL doesn't yet support '" + CommandIntake.KILL_IN_MULTI + "'");
-        for (String multi : new String[] {"SELECT 1; KILL QUERY 7", "kill 5; kill 6", "kill 5; select 1; kill 6"}) {
+        for (String multi : new String[] {
+            "SELECT 1; KILL QUERY 7",
+            "kill 5; kill 6",
+            "kill 5; select 1; kill 6",
+            "KILL 5; LOAD DATA LOCAL INFILE 'f' INTO TABLE t"
+        }) {
             rig.clientSends(query(multi));
             assertEquals(hexOf(inMulti), hexOf(rig.clientReceived()), multi);
         }
