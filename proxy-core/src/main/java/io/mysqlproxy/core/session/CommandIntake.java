@@ -24,10 +24,12 @@ import java.util.Arrays;
 
 /**
  * Where each client command starts once the session takes it up. The proxy answers some itself:
- * KILL and COM_PROCESS_KILL ({@link SessionKill}), {@code SET proxy_consistency}, its admin
- * statements ({@link AdminStatementAnswers}), and the session side of COM_RESET_CONNECTION.
- * Prepared-statement commands go to {@link PreparedStatementCommands}; the rest are classified,
- * routed by the {@link io.mysqlproxy.core.route.Router} and handed to {@link LegDispatch}.
+ * KILL and COM_PROCESS_KILL ({@link SessionKill}), also first in a multi-statement, {@code SET
+ * proxy_consistency}, its admin statements ({@link AdminStatementAnswers}), SHOW PROCESSLIST
+ * ({@link ProcessListAnswer}), and the session side of COM_RESET_CONNECTION. Reads of the connection
+ * id get the proxy's before anything else sees the text. Prepared-statement commands go to
+ * {@link PreparedStatementCommands}; the rest are classified, routed by the
+ * {@link io.mysqlproxy.core.route.Router} and handed to {@link LegDispatch}.
  */
 final class CommandIntake {
 
