@@ -73,7 +73,7 @@ class ChangeUserIT {
 
     private static long serverConnectionId(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT CONNECTION_ID() /* route=primary */")) {
+                ResultSet rs = s.executeQuery("SELECT " + ServerThreadId.EXPRESSION + " /* route=primary */")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -41,7 +41,7 @@ class PooledSessionStateIT {
     /** Both sessions send multi-statements, so both have the same pool key. */
     private static final String MULTI = "allowMultiQueries=true";
     /** Variables Connector/J leaves alone at connect, so any difference from the global value is a leak. */
-    private static final String PROBE = "SELECT @@server_id, CONNECTION_ID(), DATABASE(), "
+    private static final String PROBE = "SELECT @@server_id, " + ServerThreadId.EXPRESSION + ", DATABASE(), "
             + "@@session.time_zone = @@global.time_zone, "
             + "@@session.sort_buffer_size = @@global.sort_buffer_size, "
             + "@@session.group_concat_max_len = @@global.group_concat_max_len, "

@@ -102,6 +102,17 @@ public final class BackendConnection {
         return tracker.begin(command);
     }
 
+    /**
+     * Numbers the response to the command about to be sent {@code shift} past the server's sequence ids
+     * (the proxy answered the first part of the client's command itself); needs an attached sink.
+     */
+    public void shiftResponseSequence(int shift) {
+        if (relay == null) {
+            throw new IllegalStateException("no sink attached");
+        }
+        relay.shiftSequence(shift);
+    }
+
     /** Whether a response is still expected (a connection given back in this state cannot be reused). */
     public boolean responsePending() {
         return tracker.inProgress();

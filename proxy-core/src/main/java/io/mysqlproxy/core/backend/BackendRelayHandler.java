@@ -37,6 +37,11 @@ final class BackendRelayHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** See {@link ResponseRelay#shiftSequence}. */
+    void shiftSequence(int shift) {
+        relay.shiftSequence(shift);
+    }
+
     void sink(ResponseSink sink) {
         this.sink = sink;
     }

@@ -127,6 +127,8 @@ enum Keyword {
     CURRENT,
     STACKED,
     NO_WRITE_TO_BINLOG,
+    FULL,
+    PROCESSLIST,
     // the proxy's own admin statements: SHOW PROXY ..., EXPLAIN ROUTE ...
     PROXY,
     ROUTE,
@@ -145,7 +147,10 @@ enum Keyword {
     // system variables (besides LAST_INSERT_ID) that read what earlier statements left on the connection
     IDENTITY,
     WARNING_COUNT,
-    ERROR_COUNT;
+    ERROR_COUNT,
+    // the connection id, which the proxy answers with its own (see ConnectionIdRewrite)
+    CONNECTION_ID,
+    PSEUDO_THREAD_ID;
 
     /** ASCII upper-casing as a table: the lookup runs once per word of every statement. */
     private static final byte[] UPPER = new byte[256];

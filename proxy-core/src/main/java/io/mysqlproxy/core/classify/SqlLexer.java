@@ -37,6 +37,10 @@ final class SqlLexer {
     static final int HINT_PRIMARY = 1;
     static final int HINT_REPLICA = 2;
 
+    private static final int CONNECTION_ID_LENGTH = Keyword.CONNECTION_ID.name().length();
+    private static final int PSEUDO_THREAD_ID_LENGTH =
+            Keyword.PSEUDO_THREAD_ID.name().length();
+
     private static final byte[] ROUTE = {'R', 'O', 'U', 'T', 'E'};
     private static final byte[] PRIMARY = {'P', 'R', 'I', 'M', 'A', 'R', 'Y'};
     private static final byte[] REPLICA = {'R', 'E', 'P', 'L', 'I', 'C', 'A'};
@@ -52,6 +56,8 @@ final class SqlLexer {
     private boolean inExecutableComment;
     private boolean malformed;
     private int hints;
+    /** Whether a word CONNECTION_ID or PSEUDO_THREAD_ID was seen (see {@link #sawConnectionIdName()}). */
+    private boolean sawConnectionIdName;
 
     void reset(byte[] bytes, int offset, int length) {
         this.buf = bytes;
@@ -65,6 +71,7 @@ final class SqlLexer {
         this.inExecutableComment = false;
         this.malformed = false;
         this.hints = 0;
+        this.sawConnectionIdName = false;
     }
 
     /** Drops the reference to the caller's array so a reused lexer never keeps a statement alive. */
@@ -103,6 +110,14 @@ final class SqlLexer {
             }
         }
         end = pos;
+        if (type == WORD && !sawConnectionIdName) {
+            int length = end - start;
+            // Two lengths to compare, so the other words of a statement cost one comparison each.
+            if (length == CONNECTION_ID_LENGTH || length == PSEUDO_THREAD_ID_LENGTH) {
+                Keyword word = keyword();
+                sawConnectionIdName = word == Keyword.CONNECTION_ID || word == Keyword.PSEUDO_THREAD_ID;
+            }
+        }
         return type;
     }
 
@@ -138,6 +153,11 @@ final class SqlLexer {
             return end - start == 1 && buf[start] == c;
         }
         return type == STRING && end - start == 3 && buf[start + 1] == c;
+    }
+
+    /** The offset of the current token's first byte. */
+    int start() {
+        return start;
     }
 
     /** The offset just past the current token (its start, for EOF). */
@@ -178,6 +198,14 @@ final class SqlLexer {
             out.write(b);
         }
         return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether a word spelled CONNECTION_ID or PSEUDO_THREAD_ID (any case) was among the tokens so far: the
+     * cheap sign that {@link ConnectionIdRewrite} may have something to do.
+     */
+    boolean sawConnectionIdName() {
+        return sawConnectionIdName;
     }
 
     /** {@link #HINT_PRIMARY} and/or {@link #HINT_REPLICA}, from the comments seen so far. */

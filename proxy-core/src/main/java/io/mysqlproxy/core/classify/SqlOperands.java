@@ -132,6 +132,15 @@ public final class SqlOperands {
         return new KillTarget(value, query);
     }
 
+    /** Whether {@code sql}, a SHOW [FULL] PROCESSLIST, says FULL: Info then shows whole statements. */
+    public static boolean fullProcessList(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        lx.next();
+        lx.next();
+        return lx.is(Keyword.FULL);
+    }
+
     /**
      * The value of {@code SET [SESSION | @@SESSION. | @@] name = value} when that is the whole
      * statement (name in any letter case), or null.

@@ -24,6 +24,7 @@ public final class StatementClassifier {
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
     private static final int MULTI_PROXY_ADMIN = StatementFlag.MULTI_PROXY_ADMIN.bit();
     private static final int MULTI_KILL = StatementFlag.MULTI_KILL.bit();
+    private static final int CONNECTION_ID = StatementFlag.CONNECTION_ID.bit();
 
     private StatementClassifier() {}
 
@@ -75,15 +76,16 @@ public final class StatementClassifier {
                 union |= MULTI_KILL;
             }
         }
-        int malformed = lx.malformed() ? MALFORMED : 0;
+        // Flags of the whole text rather than of one statement.
+        int textFlags = (lx.malformed() ? MALFORMED : 0) | (lx.sawConnectionIdName() ? CONNECTION_ID : 0);
         RouteHint hint = hint(lx.hints());
         if (parts == 0) {
-            return Classification.of(StatementKind.EMPTY, malformed, hint);
+            return Classification.of(StatementKind.EMPTY, textFlags, hint);
         }
         if (parts == 1) {
-            return Classification.of(PartResult.kind(first), PartResult.flags(first) | malformed, hint);
+            return Classification.of(PartResult.kind(first), PartResult.flags(first) | textFlags, hint);
         }
-        return Classification.of(StatementKind.MULTI, union | malformed, hint);
+        return Classification.of(StatementKind.MULTI, union | textFlags, hint);
     }
 
     private static RouteHint hint(int hints) {
@@ -161,7 +163,7 @@ public final class StatementClassifier {
         };
     }
 
-    private static void skipToStatementEnd(SqlLexer lx) {
+    static void skipToStatementEnd(SqlLexer lx) {
         while (!lx.atStatementEnd()) {
             lx.next();
         }
@@ -190,13 +192,21 @@ public final class StatementClassifier {
     }
 
     /**
-     * SHOW WARNINGS / ERRORS (and SHOW COUNT(*) ...) describe the previous statement; SHOW PROXY ... is the
-     * proxy's own; other SHOWs are reads.
+     * SHOW WARNINGS / ERRORS (and SHOW COUNT(*) ...) describe the previous statement; SHOW PROXY ... and SHOW
+     * [FULL] PROCESSLIST are the proxy's own; other SHOWs are reads.
      */
     private static long show(SqlLexer lx) {
         lx.next();
         if (lx.is(Keyword.PROXY)) {
             return PartResult.of(StatementKind.PROXY_ADMIN);
+        }
+        if (lx.is(Keyword.FULL)) {
+            lx.next();
+            if (lx.is(Keyword.PROCESSLIST)) {
+                return processList(lx);
+            }
+        } else if (lx.is(Keyword.PROCESSLIST)) {
+            return processList(lx);
         }
         if (lx.is(Keyword.COUNT)) {
             while (!lx.atStatementEnd() && !lx.is(Keyword.WARNINGS) && !lx.is(Keyword.ERRORS)) {
@@ -205,6 +215,12 @@ public final class StatementClassifier {
         }
         boolean diagnostics = lx.is(Keyword.WARNINGS) || lx.is(Keyword.ERRORS);
         return PartResult.of(StatementKind.READ, diagnostics ? DIAGNOSTICS : 0);
+    }
+
+    /** SHOW [FULL] PROCESSLIST alone is the proxy's; anything after it is not MySQL's syntax, so the server says so. */
+    private static long processList(SqlLexer lx) {
+        lx.next();
+        return PartResult.of(lx.atStatementEnd() ? StatementKind.SHOW_PROCESSLIST : StatementKind.READ);
     }
 
     private static long getDiagnostics(SqlLexer lx) {

@@ -62,7 +62,12 @@ public enum StatementFlag {
     /** COMMIT / ROLLBACK AND CHAIN: a new transaction starts immediately. */
     CHAIN(false),
     /** COMMIT / ROLLBACK RELEASE: the server closes the connection afterwards. */
-    RELEASE(false);
+    RELEASE(false),
+    /**
+     * The text names CONNECTION_ID or PSEUDO_THREAD_ID somewhere: it may read the connection id, which the
+     * session answers with the proxy's own (see {@link ConnectionIdRewrite}) before the statement goes out.
+     */
+    CONNECTION_ID(false);
 
     /** The union of the flags whose {@link #primaryRequired()} is true. */
     public static final int PRIMARY_REQUIRED_MASK;

@@ -54,6 +54,11 @@ public enum StatementKind {
      * never sends to a server. EXPLAIN ROUTE takes the rest of the text, ';' included, as its operand.
      */
     PROXY_ADMIN(false),
+    /**
+     * SHOW [FULL] PROCESSLIST: the proxy answers it from its own sessions, whose ids are the ones clients
+     * know and KILL by (a server would list its threads, other clients' among them).
+     */
+    SHOW_PROCESSLIST(false),
     /** Several statements separated by ';'; flags are the union of the parts'. */
     MULTI(false),
     /** Not recognised: route it to the primary. */

@@ -216,8 +216,9 @@ public final class Router {
             case WRITE, KILL -> RouteDecision.primary(RouteReason.WRITE);
             case DDL, CREATE_TEMPORARY_TABLE, DROP_TEMPORARY_TABLE -> RouteDecision.primary(RouteReason.DDL);
             case CALL -> RouteDecision.primary(RouteReason.CALL);
-            // The session answers the proxy's admin statements itself; a server would not know them.
-            case UNKNOWN, EMPTY, PROXY_ADMIN -> RouteDecision.primary(RouteReason.UNKNOWN_STATEMENT);
+            // The session answers these itself (only EXPLAIN ROUTE asks): a server would not know the admin
+            // statements, and would list its threads for SHOW PROCESSLIST.
+            case UNKNOWN, EMPTY, PROXY_ADMIN, SHOW_PROCESSLIST -> RouteDecision.primary(RouteReason.UNKNOWN_STATEMENT);
             default -> RouteDecision.primary(RouteReason.SESSION_STATE);
         };
     }

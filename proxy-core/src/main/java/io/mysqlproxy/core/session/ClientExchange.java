@@ -2,6 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.OkPacket;
 import io.mysqlproxy.protocol.packet.TextResultSet;
@@ -175,6 +176,14 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     @Override
     public void replyOk(int sequenceId) {
         ctx.writeAndFlush(OkPacket.of(tracker.status()).toFrame(ctx.alloc(), sequenceId, info.capabilities()));
+    }
+
+    @Override
+    public void replyOkMoreResults(int sequenceId) {
+        int status = tracker.status() | ServerStatus.MORE_RESULTS_EXISTS.mask();
+        ctx.writeAndFlush(OkPacket.of(status).toFrame(ctx.alloc(), sequenceId, info.capabilities()));
+        // The command goes on: an error sent in its course comes after this OK.
+        sequence.relayed(sequenceId);
     }
 
     @Override

@@ -10,6 +10,9 @@ interface ClientReplies {
     /** An OK carrying the session's status flags. */
     void replyOk(int sequence);
 
+    /** An OK saying more results follow: the proxy answered the first statement of a multi-statement. */
+    void replyOkMoreResults(int sequence);
+
     void reply(ErrPacket error, int sequence);
 
     /** A result set the proxy computed (its admin statements). */

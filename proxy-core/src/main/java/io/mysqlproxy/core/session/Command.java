@@ -40,6 +40,8 @@ final class Command {
     private long sentAt;
     /** The command's wait for the primary to come back, once it found the primary away. */
     private PrimaryOutageBuffer.Wait primaryWait;
+    /** How many response packets the proxy sent the client for this command before the server's (see {@link #answeredAhead}). */
+    private int packetsAhead;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;
@@ -163,6 +165,19 @@ final class Command {
     /** Whether continuation frames are waiting (such a command is never retried). */
     boolean holdsContinuation() {
         return continuation != null && !continuation.isEmpty();
+    }
+
+    /**
+     * The proxy already answered the client {@code packets} packets of this command (the KILL that began a
+     * multi-statement): the server's response is numbered on from there.
+     */
+    void answeredAhead(int packets) {
+        packetsAhead = packets;
+    }
+
+    /** Response packets the proxy sent the client for this command before the server's. */
+    int packetsAhead() {
+        return packetsAhead;
     }
 
     PrimaryOutageBuffer.Wait primaryWait() {

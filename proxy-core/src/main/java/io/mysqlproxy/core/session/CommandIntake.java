@@ -2,6 +2,8 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.ConnectionIdRewrite;
+import io.mysqlproxy.core.classify.LeadingKill;
 import io.mysqlproxy.core.classify.SqlOperands;
 import io.mysqlproxy.core.classify.StatementClassifier;
 import io.mysqlproxy.core.classify.StatementFlag;
@@ -11,24 +13,31 @@ import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.route.Pin;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * Where each client command starts once the session takes it up. The proxy answers some itself:
- * KILL and COM_PROCESS_KILL ({@link SessionKill}), {@code SET proxy_consistency}, its admin
- * statements ({@link AdminStatementAnswers}), and the session side of COM_RESET_CONNECTION.
- * Prepared-statement commands go to {@link PreparedStatementCommands}; the rest are classified,
- * routed by the {@link io.mysqlproxy.core.route.Router} and handed to {@link LegDispatch}.
+ * KILL and COM_PROCESS_KILL ({@link SessionKill}), also first in a multi-statement, {@code SET
+ * proxy_consistency}, its admin statements ({@link AdminStatementAnswers}), SHOW PROCESSLIST
+ * ({@link ProcessListAnswer}), and the session side of COM_RESET_CONNECTION. Reads of the connection
+ * id get the proxy's before anything else sees the text. Prepared-statement commands go to
+ * {@link PreparedStatementCommands}; the rest are classified, routed by the
+ * {@link io.mysqlproxy.core.route.Router} and handed to {@link LegDispatch}.
  */
 final class CommandIntake {
 
     private static final Logger log = LoggerFactory.getLogger(CommandIntake.class);
     private static final String CONSISTENCY_SETTING = "proxy_consistency";
     static final String UNMAPPED_KILL = "KILL other than KILL [CONNECTION | QUERY] <connection id> through mysql-proxy";
-    static final String KILL_IN_MULTI = "KILL in a multi-statement through mysql-proxy (send it alone)";
+    static final String KILL_IN_MULTI = "KILL in a multi-statement other than first, alone and before no LOAD, through "
+            + "mysql-proxy (KILL must be the first statement of a multi-statement)";
 
     private final CommandContext session;
     private final ClientReplies replies;
@@ -40,8 +49,13 @@ final class CommandIntake {
     private final PreparedStatementCommands statementCommands;
     private final SessionKill kills;
     private final AdminStatementAnswers admin;
+    private final ProcessListAnswer processList;
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
+    /** The last statement text classified, {@code scratch} or null (over 64 KiB): SHOW PROCESSLIST's Info. */
+    private byte[] lastText;
+
+    private int lastTextLength;
 
     CommandIntake(
             CommandContext session,
@@ -53,7 +67,8 @@ final class CommandIntake {
             LegDispatch dispatch,
             PreparedStatementCommands statementCommands,
             SessionKill kills,
-            AdminStatementAnswers admin) {
+            AdminStatementAnswers admin,
+            ProcessListAnswer processList) {
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -64,6 +79,7 @@ final class CommandIntake {
         this.statementCommands = statementCommands;
         this.kills = kills;
         this.admin = admin;
+        this.processList = processList;
     }
 
     /** A command from the client, framed whole (or, at 16 MiB and over, its first frame). */
@@ -72,6 +88,7 @@ final class CommandIntake {
         switch (command) {
             case QUERY -> {
                 Classification classification = classify(frame);
+                frame = withProxyConnectionId(command, frame, classification);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
                 if (answeredByProxy(classification, sql)) {
                     frame.release();
@@ -99,6 +116,7 @@ final class CommandIntake {
                     replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
                     return;
                 }
+                frame = withProxyConnectionId(command, frame, classification);
                 cmd = new Command(command, frame, classification, payloadText(frame), null);
             }
             case STMT_EXECUTE, STMT_SEND_LONG_DATA, STMT_FETCH, STMT_RESET, STMT_CLOSE -> {
@@ -140,6 +158,10 @@ final class CommandIntake {
             admin.answer(sql, classification);
             return true;
         }
+        if (classification.kind() == StatementKind.SHOW_PROCESSLIST) {
+            processList.answer(SqlOperands.fullProcessList(sql));
+            return true;
+        }
         if (classification.kind() == StatementKind.KILL) {
             SqlOperands.KillTarget target = SqlOperands.killTarget(sql);
             if (target != null) {
@@ -151,8 +173,15 @@ final class CommandIntake {
             return true;
         }
         if (classification.has(StatementFlag.MULTI_KILL)) {
-            // On the primary it would name a server thread by a proxy connection id: another client's.
-            replies.reply(ProxyErrors.notSupported(KILL_IN_MULTI), 1);
+            // Never sent on: on a server it would name one of its threads by a proxy connection id, another client's.
+            LeadingKill kill = classification.has(StatementFlag.TRUNCATED) ? null : LeadingKill.of(sql);
+            if (kill == null) {
+                replies.reply(ProxyErrors.notSupported(KILL_IN_MULTI), 1);
+            } else if (kill.target() == null) {
+                replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
+            } else {
+                kills.killThen(kill.target().id(), kill.target().query(), killed -> afterKill(sql, kill.restStart()));
+            }
             return true;
         }
         if (classification.kind() == StatementKind.SESSION_SET && sql != null) {
@@ -163,6 +192,46 @@ final class CommandIntake {
             }
         }
         return false;
+    }
+
+    /**
+     * The statements after the KILL that began a multi-statement, once the KILL was done: the client gets the
+     * KILL's OK, saying more results follow, then the server's answer to the rest, numbered on after that OK.
+     * The rest becomes the command in flight (the KILL's had nothing to release).
+     */
+    private void afterKill(byte[] sql, int restStart) {
+        byte[] rest = Arrays.copyOfRange(sql, restStart, sql.length);
+        Classification classification = StatementClassifier.classify(rest, 0, rest.length);
+        replies.replyOkMoreResults(1);
+        Command cmd = new Command(
+                CommandType.QUERY,
+                StmtCommands.command(session.alloc(), CommandType.QUERY, rest),
+                classification,
+                keepsText(classification) ? rest : null,
+                null);
+        cmd.answeredAhead(1);
+        session.begin(cmd);
+        dispatch.dispatch(cmd, routing.router().route(CommandType.QUERY, classification, false, tracker));
+    }
+
+    /**
+     * The frame with its reads of the connection id answered with the proxy's (see {@link ConnectionIdRewrite}),
+     * the id the client was greeted with and KILLs by; {@code frame} itself when it has none. A text of 16 MiB or
+     * more, whose rest is still to come, is left as it is. Takes {@code frame}.
+     */
+    private ByteBuf withProxyConnectionId(CommandType command, ByteBuf frame, Classification classification) {
+        if (!classification.has(StatementFlag.CONNECTION_ID)
+                || classification.has(StatementFlag.TRUNCATED)
+                || classification.kind() == StatementKind.PROXY_ADMIN) {
+            return frame;
+        }
+        byte[] rewritten =
+                ConnectionIdRewrite.rewrite(payloadText(frame), session.info().connectionId());
+        if (rewritten == null || rewritten.length >= Packets.MAX_PAYLOAD) {
+            return frame;
+        }
+        frame.release();
+        return StmtCommands.command(session.alloc(), command, rewritten);
     }
 
     private Classification classify(ByteBuf frame) {
@@ -185,17 +254,38 @@ final class CommandIntake {
             if (length <= 65536) {
                 scratch = text;
             }
+            lastText = length <= 65536 ? text : null;
+            lastTextLength = length;
             return StatementClassifier.classify(text, 0, length);
         }
         frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, scratch, 0, length);
+        lastText = scratch;
+        lastTextLength = length;
         return StatementClassifier.classify(scratch, 0, length);
+    }
+
+    /**
+     * The text of {@code cmd}, the command in flight, as far as the session still has it (the copy the
+     * classifier read, which the next command's replaces), for SHOW PROCESSLIST's Info; else null.
+     */
+    String textOf(Command cmd) {
+        return switch (cmd.type()) {
+            case QUERY, STMT_PREPARE ->
+                lastText == null ? null : new String(lastText, 0, lastTextLength, StandardCharsets.UTF_8);
+            case STMT_EXECUTE ->
+                cmd.statement() == null ? null : new String(cmd.statement().sql(), StandardCharsets.UTF_8);
+            default -> null;
+        };
     }
 
     /** Statements whose text the session keeps or reads after they ran (or, for KILL, instead of running them). */
     private static boolean keepsText(Classification c) {
         return switch (c.kind()) {
-            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN -> true;
-            default -> c.has(StatementFlag.DIAGNOSTICS) || c.has(StatementFlag.MULTI_PROXY_ADMIN);
+            case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN, SHOW_PROCESSLIST -> true;
+            default ->
+                c.has(StatementFlag.DIAGNOSTICS)
+                        || c.has(StatementFlag.MULTI_PROXY_ADMIN)
+                        || c.has(StatementFlag.MULTI_KILL);
         };
     }
 

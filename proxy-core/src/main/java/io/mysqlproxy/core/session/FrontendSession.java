@@ -224,7 +224,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
     public void fail(Command cmd, ErrPacket error) {
         log.info("{}: {} failed: {}", identity.logPrefix(), cmd.type(), ErrorLogText.of(error, log));
         if (cmd.type().response() != CommandType.Response.NONE) {
-            exchange.reply(error, 1);
+            exchange.reply(error, 1 + cmd.packetsAhead());
         }
         finish(cmd);
     }
@@ -354,6 +354,12 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
     @Override
     public void closeSession() {
         end.close();
+    }
+
+    @Override
+    public ProcessListRow processListRow() {
+        String text = current == null ? null : intake.textOf(current);
+        return ProcessListRow.of(identity.info(), tracker.state().schema(), current, idle.sinceActivity(), text);
     }
 
     @Override

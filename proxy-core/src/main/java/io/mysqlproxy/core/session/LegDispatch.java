@@ -278,6 +278,9 @@ final class LegDispatch {
         } else {
             cmd.sentTo(leg, 0);
         }
+        if (cmd.packetsAhead() > 0) {
+            leg.connection().shiftResponseSequence(cmd.packetsAhead());
+        }
         leg.send(cmd.type(), frame);
         writeHeld(cmd, leg);
         leg.connection().flush();

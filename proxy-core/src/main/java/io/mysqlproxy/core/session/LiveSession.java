@@ -28,4 +28,11 @@ interface LiveSession {
      * session is not {@code user}'s (or is already ending).
      */
     void killedBy(String user, boolean query, Promise<Boolean> outcome);
+
+    /**
+     * SHOW PROCESSLIST from a session of {@code user}: completes {@code row} with this session's row, made on
+     * its loop, or with null when {@code user} may not see it (another user's, unless {@code everyone}) or
+     * it is ending.
+     */
+    void describeFor(String user, boolean everyone, Promise<ProcessListRow> row);
 }

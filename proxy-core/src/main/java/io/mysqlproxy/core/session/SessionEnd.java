@@ -14,6 +14,8 @@ import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.RejectedExecutionException;
+
 /**
  * How a session ends, and what the registry, KILL and the shutdown may ask of it from any thread
  * ({@link LiveSession}). Normally (QUIT, KILL between commands, a drained shutdown) its legs go back
@@ -35,6 +37,9 @@ final class SessionEnd implements LiveSession {
 
         /** Whether {@code leg} may be closed now: no command uses it and it holds none of the session's state. */
         boolean mayClose(Leg leg);
+
+        /** The session as SHOW PROCESSLIST lists it now. */
+        ProcessListRow processListRow();
     }
 
     private static final Logger log = LoggerFactory.getLogger(SessionEnd.class);
@@ -101,6 +106,19 @@ final class SessionEnd implements LiveSession {
     @Override
     public void killedBy(String user, boolean query, Promise<Boolean> outcome) {
         kills.killedBy(user, query, outcome);
+    }
+
+    @Override
+    public void describeFor(String user, boolean everyone, Promise<ProcessListRow> row) {
+        try {
+            channel.eventLoop().execute(() -> {
+                boolean visible = everyone || identity.info().user().equals(user);
+                row.setSuccess(closing || !visible ? null : session.processListRow());
+            });
+        } catch (RejectedExecutionException e) {
+            // The loop is shutting down, and this session with it.
+            row.setSuccess(null);
+        }
     }
 
     /** Ends a draining session if it is at a transaction boundary now. */

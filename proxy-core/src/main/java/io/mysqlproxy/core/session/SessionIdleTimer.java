@@ -87,6 +87,11 @@ final class SessionIdleTimer {
         lastActivity = ticker.nanoTime();
     }
 
+    /** Nanoseconds since the client was last active or a command finished: SHOW PROCESSLIST's Time. */
+    long sinceActivity() {
+        return ticker.nanoTime() - lastActivity;
+    }
+
     /** A command finished: idleness counts from now, and the command may have shortened the wait_timeout. */
     void commandFinished() {
         lastActivity = ticker.nanoTime();

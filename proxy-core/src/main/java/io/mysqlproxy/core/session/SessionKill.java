@@ -7,6 +7,8 @@ import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Consumer;
+
 /**
  * KILL [CONNECTION | QUERY] and COM_PROCESS_KILL, which the proxy answers itself: they name a proxy
  * connection id (the only ids clients know: sent to a server, the number would name one of its
@@ -53,6 +55,23 @@ final class SessionKill {
 
     /** This session's KILL of session {@code id}; the client gets its answer once the target acted. */
     void kill(CommandType type, long id, boolean query) {
+        kill(type, id, query, cmd -> {
+            replies.replyOk(1);
+            session.finish(cmd);
+        });
+    }
+
+    /**
+     * This session's KILL of session {@code id} that begins a multi-statement: once the target acted,
+     * {@code rest} answers the client and goes on with the statements after the KILL (the KILL's command
+     * is then {@code rest}'s to finish or replace). A failed KILL ends the text there, as a server ends a
+     * multi-statement at its first error.
+     */
+    void killThen(long id, boolean query, Consumer<Command> rest) {
+        kill(CommandType.QUERY, id, query, rest);
+    }
+
+    private void kill(CommandType type, long id, boolean query, Consumer<Command> killed) {
         Command cmd = new Command(type, null, null, null, null);
         session.begin(cmd);
         LiveSession target = sessions.get(id);
@@ -68,8 +87,7 @@ final class SessionKill {
                 return;
             }
             if (outcome.getNow()) {
-                replies.replyOk(1);
-                session.finish(cmd);
+                killed.accept(cmd);
             } else {
                 session.fail(cmd, ProxyErrors.unknownThread(id));
             }

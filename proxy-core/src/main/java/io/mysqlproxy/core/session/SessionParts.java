@@ -65,7 +65,8 @@ record SessionParts(
                 dispatch,
                 new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements),
                 kills,
-                new AdminStatementAnswers(session, exchange, services, tracker, dispatch));
+                new AdminStatementAnswers(session, exchange, services, tracker, dispatch),
+                new ProcessListAnswer(session, exchange, services));
         SessionIdleTimer idle = new SessionIdleTimer(
                 channel.eventLoop(),
                 session,

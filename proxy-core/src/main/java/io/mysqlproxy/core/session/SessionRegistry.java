@@ -2,7 +2,7 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.topology.Backend;
 
-import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -53,8 +53,9 @@ public final class SessionRegistry {
         all().forEach(session -> session.backendDown(backend));
     }
 
-    private Collection<LiveSession> all() {
-        return java.util.List.copyOf(sessions.values());
+    /** The live sessions now, a copy. */
+    List<LiveSession> all() {
+        return List.copyOf(sessions.values());
     }
 
     /** The session with this connection id, or null. */

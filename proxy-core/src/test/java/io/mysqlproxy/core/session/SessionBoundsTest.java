@@ -181,10 +181,22 @@ class SessionBoundsTest {
                 ProxyErrors.ER_NOT_SUPPORTED_YET,
                 "42000",
                 "This version of MySQL doesn't yet support '" + CommandIntake.KILL_IN_MULTI + "'");
-        for (String multi : new String[] {"kill 5; select sleep(0.05)", "SELECT 1; KILL QUERY 7"}) {
+        for (String multi : new String[] {
+            "SELECT 1; KILL QUERY 7",
+            "kill 5; kill 6",
+            "kill 5; select 1; kill 6",
+            "KILL 5; LOAD DATA LOCAL INFILE 'f' INTO TABLE t"
+        }) {
             rig.clientSends(query(multi));
             assertEquals(hexOf(inMulti), hexOf(rig.clientReceived()), multi);
         }
+        rig.clientSends(query("KILL USER app; SELECT 1"));
+        assertEquals(hexOf(refusal), hexOf(rig.clientReceived()), "an unmapped KILL first in a multi-statement");
+        // The KILL of a multi-statement is the proxy's, like a KILL alone; it fails, so the rest never runs.
+        rig.clientSends(query("kill 5; select sleep(0.05)"));
+        assertEquals(
+                hexOf(Wire.err(1, ProxyErrors.ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: 5")),
+                hexOf(rig.clientReceived()));
         assertEquals(0, serverReceived(rig.loginConnection).length, "nothing reaches the primary");
     }
 

@@ -37,10 +37,20 @@ public final class ResponseRelay {
     private ResponseTracker.Progress pendingProgress = ResponseTracker.Progress.MORE;
 
     private int lastSequenceId;
+    /** Added to the sequence id of each packet of the current response (see {@link #shiftSequence}). */
+    private int sequenceShift;
 
     public ResponseRelay(ResponseTracker tracker, Output output) {
         this.tracker = tracker;
         this.output = output;
+    }
+
+    /**
+     * Numbers the packets of the next response (up to its end) {@code shift} past the server's ids, in the
+     * bytes passed on: the proxy answered part of the client's command itself before the server's part.
+     */
+    public void shiftSequence(int shift) {
+        sequenceShift = shift;
     }
 
     /**
@@ -78,6 +88,7 @@ public final class ResponseRelay {
                 pendingProgress = ResponseTracker.Progress.MORE;
                 forward(start, index, alloc);
                 if (progress == ResponseTracker.Progress.DONE) {
+                    sequenceShift = 0;
                     output.responseComplete(tracker.lastStatus());
                 } else {
                     output.localInfileRequested();
@@ -99,6 +110,11 @@ public final class ResponseRelay {
             }
             pendingProgress = tracker.onPacket(pending, index + Packets.HEADER_SIZE, length);
             lastSequenceId = pending.getUnsignedByte(index + 3);
+            if (sequenceShift != 0) {
+                // The received buffer is the relay's own: renumbering in place keeps the pass-through copy-free.
+                lastSequenceId = (lastSequenceId + sequenceShift) & 0xff;
+                pending.setByte(index + 3, lastSequenceId);
+            }
             index += Packets.HEADER_SIZE;
             bodyRemaining = length;
         }

@@ -44,6 +44,41 @@ class ResponseRelayTest {
         }
     }
 
+    /**
+     * A shifted response is renumbered in every packet whatever the reads' boundaries, a header split
+     * across two reads included, and the shift ends with the response: the next one passes as it is.
+     */
+    @Test
+    void aShiftedResponseIsRenumberedUpToItsEndOnly() {
+        byte[] stream = resultSet();
+        byte[] shifted = stream.clone();
+        for (int p = 0; p < shifted.length; ) {
+            int length = (shifted[p] & 0xff) | (shifted[p + 1] & 0xff) << 8 | (shifted[p + 2] & 0xff) << 16;
+            shifted[p + 3]++;
+            p += 4 + length;
+        }
+        for (int split = 1; split < stream.length; split++) {
+            HoldingOutput output = new HoldingOutput();
+            ResponseTracker tracker = new ResponseTracker(true);
+            ResponseRelay relay = new ResponseRelay(tracker, output);
+            try {
+                tracker.begin(CommandType.QUERY);
+                relay.shiftSequence(1);
+                relay.receive(Unpooled.copiedBuffer(stream, 0, split), ByteBufAllocator.DEFAULT);
+                relay.receive(Unpooled.copiedBuffer(stream, split, stream.length - split), ByteBufAllocator.DEFAULT);
+                assertArrayEquals(shifted, output.drain(), "read split at " + split);
+                assertEquals(
+                        stream[stream.length - 8] + 1, output.lastSequenceId, "the sequence id the client saw last");
+
+                tracker.begin(CommandType.QUERY);
+                relay.receive(Unpooled.copiedBuffer(stream), ByteBufAllocator.DEFAULT);
+                assertArrayEquals(stream, output.drain(), "the next response, after split " + split);
+            } finally {
+                relay.release();
+            }
+        }
+    }
+
     /** One column, four rows and the closing OK (0xFE) of a text result set under DEPRECATE_EOF. */
     private static byte[] resultSet() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -102,10 +137,12 @@ class ResponseRelayTest {
     private static final class HoldingOutput implements ResponseRelay.Output {
         private final List<ByteBuf> held = new ArrayList<>();
         int completed;
+        int lastSequenceId;
 
         @Override
         public void forward(ByteBuf bytes, int lastSequenceId) {
             held.add(bytes);
+            this.lastSequenceId = lastSequenceId;
         }
 
         @Override
@@ -126,6 +163,7 @@ class ResponseRelayTest {
                 }
             } finally {
                 held.forEach(ByteBuf::release);
+                held.clear();
             }
             return all.toByteArray();
         }
