@@ -306,12 +306,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
     @Override
     public void idleTimedOut(long idleNanos) {
         String reason = "idle for " + TimeUnit.NANOSECONDS.toSeconds(idleNanos) + " s, its wait_timeout";
-        if (tracker.waitTimeout().announced()) {
-            sequence.idle();
-            end.abort(ProxyErrors.idleTimeout(), reason);
-        } else {
-            end.abortWithoutAnswer(reason);
-        }
+        end.idleExpired(reason, tracker.waitTimeout().announced());
     }
 
     @Override

@@ -160,6 +160,19 @@ final class SessionEnd implements LiveSession {
         }
     }
 
+    /**
+     * The session was idle past its wait_timeout: MySQL's 4031 where the client expects its next packet
+     * when {@code announced} (a MySQL primary), otherwise a close without a packet, as MariaDB does.
+     */
+    void idleExpired(String reason, boolean announced) {
+        if (announced) {
+            sequence.idle();
+            abort(ProxyErrors.idleTimeout(), reason);
+        } else {
+            abortWithoutAnswer(reason);
+        }
+    }
+
     /** As {@link #abort(ErrPacket, String)}, but the client is closed without a packet, as MariaDB ends an idle one. */
     void abortWithoutAnswer(String reason) {
         if (startAborting(reason)) {
