@@ -5,12 +5,10 @@ import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.Writability;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -24,17 +22,6 @@ import java.util.function.Supplier;
  * between checks and reopened after a failure. Runs on the monitor's threads only.
  */
 final class BackendProbe implements AutoCloseable {
-
-    /** Connector/J's plugins that send the password itself, or hand it to another mechanism. */
-    private static final String CLEAR_TEXT_PLUGINS = String.join(
-            ",",
-            "mysql_clear_password",
-            "sha256_password",
-            "authentication_ldap_sasl_client",
-            "authentication_kerberos_client",
-            "authentication_openid_connect_client",
-            "authentication_webauthn_client",
-            "authentication_oci_client");
 
     private final Backend backend;
     private final HealthSettings settings;
@@ -104,31 +91,9 @@ final class BackendProbe implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            Properties properties = new Properties();
-            properties.setProperty("user", settings.user());
-            properties.setProperty("password", settings.password());
-            int timeoutMillis = (int) settings.timeout().toMillis();
-            properties.setProperty("connectTimeout", String.valueOf(timeoutMillis));
-            properties.setProperty("socketTimeout", String.valueOf(timeoutMillis));
-            settings.tls().forEach(properties::setProperty);
-            // Where TLS is absent, the monitor's password goes only as the sessions' would (PasswordPolicy).
-            properties.setProperty("allowPublicKeyRetrieval", String.valueOf(settings.allowPublicKeyRetrieval()));
-            settings.serverPublicKey()
-                    .ifPresent(file -> properties.setProperty("serverRSAPublicKeyFile", file.toString()));
-            // Nor to a switch that would carry it in clear (or to an external mechanism): the monitor answers
-            // only with the scrambles of mysql_native_password and caching_sha2_password, as sessions do.
-            properties.setProperty("disabledAuthenticationPlugins", CLEAR_TEXT_PLUGINS);
-            properties.setProperty("connectionAttributes", "program_name:mysql-proxy-health");
-            connection = DriverManager.getConnection(
-                    "jdbc:mysql://" + backend.address().host() + ":"
-                            + backend.address().port() + "/",
-                    properties);
+            connection = MonitorConnection.open(settings, backend.address(), "mysql-proxy-health");
             if (mariaDb == null) {
-                mariaDb = connection
-                        .getMetaData()
-                        .getDatabaseProductVersion()
-                        .toLowerCase()
-                        .contains("mariadb");
+                mariaDb = MonitorConnection.mariaDb(connection);
             }
         }
         return connection;

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.accounts.UserDirectory;
 import io.mysqlproxy.core.admin.AdminServer;
 import io.mysqlproxy.core.admin.ServingReadiness;
 import io.mysqlproxy.core.auth.FailedLogins;
@@ -153,6 +154,7 @@ public final class ProxyServer implements AutoCloseable {
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);
+            UserDirectory directory = ServerParts.userDirectory(config, configuration::get, topology, pools, metrics);
             ProxyRuntime runtime = new ProxyRuntime(
                     configuration,
                     new ServerIdentity(config.serverVersion()),
@@ -171,7 +173,8 @@ public final class ProxyServer implements AutoCloseable {
                     new AtomicLong(),
                     new SessionRegistry(),
                     metrics,
-                    new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics));
+                    new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
+                    directory);
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -380,6 +383,7 @@ public final class ProxyServer implements AutoCloseable {
         runtime.sessions().shutDownAll("the proxy is closing");
         admin.close();
         health.ifPresent(HealthMonitor::close);
+        runtime.directory().close();
         runtime.metrics().close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

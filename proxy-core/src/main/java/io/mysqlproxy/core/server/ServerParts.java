@@ -1,10 +1,13 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.accounts.AccountRefresher;
+import io.mysqlproxy.core.accounts.UserDirectory;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
 import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryIdentification;
+import io.mysqlproxy.core.metrics.AccountMeters;
 import io.mysqlproxy.core.metrics.BackendMeter;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
@@ -12,6 +15,7 @@ import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
+import io.mysqlproxy.core.topology.TopologyHolder;
 import io.mysqlproxy.core.topology.TopologyUpdater;
 import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
@@ -19,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -104,6 +109,51 @@ final class ServerParts {
         };
     }
 
+    /**
+     * Who may log in: with {@code user-source = servers | both}, the primary's accounts read by a
+     * refresher of their own; after each read the pooled connections of users whose account was dropped,
+     * locked or changed are retired.
+     */
+    static UserDirectory userDirectory(
+            ProxyConfig config,
+            Supplier<ProxyConfig> current,
+            TopologyHolder topology,
+            BackendPools pools,
+            ProxyMetrics metrics) {
+        if (!config.accounts().source().readsServers()) {
+            return new UserDirectory(current, Optional.empty());
+        }
+        ProxyConfig.Accounts accounts = config.accounts();
+        AccountRefresher refresher = AccountRefresher.start(
+                monitorSettings(config),
+                () -> topology.current().primary().address(),
+                new AccountMeters(metrics.registry()),
+                (all, changedUsers) -> changedUsers.forEach(pools::retireUser),
+                accounts.refreshInterval(),
+                accounts.refreshMinInterval());
+        log.info(
+                "users from {}: {} account(s) read from the primary",
+                accounts.source().label(),
+                refresher.current().size());
+        return new UserDirectory(current, Optional.of(refresher));
+    }
+
+    /** The monitor account and how it connects, for the health checks and the reading of accounts. */
+    private static HealthSettings monitorSettings(ProxyConfig config) {
+        ProxyConfig.Health health = config.health();
+        return new HealthSettings(
+                health.interval(),
+                health.timeout(),
+                health.maxReplicationLag(),
+                health.ejectAfter(),
+                health.readmitAfter(),
+                config.monitor().user(),
+                config.monitor().password(),
+                config.backends().passwordExchange().allowPublicKeyRetrieval(),
+                config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
+                ConnectorJTls.properties(config.backends().tls()));
+    }
+
     /** Health checks need the monitor account; without one every backend counts as up. */
     static Optional<HealthMonitor> startHealthMonitor(
             ProxyConfig config, ProxyRuntime runtime, TopologyUpdater updater) {
@@ -111,7 +161,6 @@ final class ServerParts {
             log.warn("no monitor user (mysql-proxy.monitor.user): backends are not health-checked");
             return Optional.empty();
         }
-        ProxyConfig.Health health = config.health();
         ProxyMetrics metrics = runtime.metrics();
         PrimaryIdentification primary = new PrimaryIdentification(
                 config.backends().primaryMode(),
@@ -131,17 +180,7 @@ final class ServerParts {
                 });
         return Optional.of(HealthMonitor.start(
                 runtime.topologyHolder(),
-                new HealthSettings(
-                        health.interval(),
-                        health.timeout(),
-                        health.maxReplicationLag(),
-                        health.ejectAfter(),
-                        health.readmitAfter(),
-                        config.monitor().user(),
-                        config.monitor().password(),
-                        config.backends().passwordExchange().allowPublicKeyRetrieval(),
-                        config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
-                        ConnectorJTls.properties(config.backends().tls())),
+                monitorSettings(config),
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {
