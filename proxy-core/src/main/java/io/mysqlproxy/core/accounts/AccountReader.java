@@ -18,8 +18,9 @@ import java.util.function.Supplier;
  * Reads the primary's accounts with the monitor account. MySQL: {@code mysql.user} (needs SELECT on
  * it). MariaDB 10.4+: {@code mysql.global_priv}, whose JSON {@code Priv} holds plugin,
  * authentication_string, account_locked and password_last_changed (0: expired); roles ({@code
- * is_role}) are left out (needs SELECT on mysql.global_priv: mysql.user is a view over it that has no
- * account_locked). The authentication string travels as HEX(): MySQL's caching_sha2 strings hold raw
+ * is_role}) are left out; needs SELECT on mysql.global_priv (mysql.user is a view over it without
+ * account_locked). The JSON booleans are compared as JSON_EXTRACT's text: JSON_VALUE turns {@code
+ * true} into 1. The authentication string travels as HEX(): MySQL's caching_sha2 strings hold raw
  * salt bytes that a character set conversion would change. The connection is kept between reads and
  * made again after a failure. Blocking: used on the refresher's own thread only.
  */
@@ -29,9 +30,9 @@ final class AccountReader implements AutoCloseable {
             + " account_locked = 'Y', password_expired = 'Y' FROM mysql.user";
     static final String MARIADB_QUERY = "SELECT User, Host, JSON_VALUE(Priv, '$.plugin'),"
             + " HEX(JSON_VALUE(Priv, '$.authentication_string')),"
-            + " COALESCE(JSON_VALUE(Priv, '$.account_locked') = 'true', FALSE),"
+            + " COALESCE(JSON_EXTRACT(Priv, '$.account_locked') = 'true', FALSE),"
             + " COALESCE(JSON_VALUE(Priv, '$.password_last_changed') = '0', FALSE)"
-            + " FROM mysql.global_priv WHERE COALESCE(JSON_VALUE(Priv, '$.is_role'), 'false') <> 'true'";
+            + " FROM mysql.global_priv WHERE COALESCE(JSON_EXTRACT(Priv, '$.is_role'), 'false') <> 'true'";
     /** What MariaDB assumes of an account whose Priv names no plugin. */
     private static final String MARIADB_DEFAULT_PLUGIN = "mysql_native_password";
 

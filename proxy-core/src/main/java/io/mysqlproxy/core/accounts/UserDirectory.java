@@ -67,6 +67,11 @@ public final class UserDirectory implements AutoCloseable {
         return plugins.isEmpty() ? List.of(serverDefault) : plugins;
     }
 
+    /** The servers' accounts as last read; none with {@code user-source = config}. */
+    public ServerAccounts serverAccounts() {
+        return accounts.map(KnownAccounts::current).orElse(ServerAccounts.none());
+    }
+
     @Override
     public void close() {
         accounts.ifPresent(KnownAccounts::close);
