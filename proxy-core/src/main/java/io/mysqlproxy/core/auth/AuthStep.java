@@ -12,10 +12,14 @@ public sealed interface AuthStep {
         /** Send {@code packet} and wait for the client's next auth packet. */
         void reply(ServerPacket packet);
 
-        /** Send {@code packet} (caching_sha2's fast-auth 0x03), then carry on as {@code user}. */
-        void replyThenSucceed(ServerPacket packet, UserAccount user);
+        /**
+         * Send {@code packet} (caching_sha2's fast-auth 0x03), then carry on as {@code user}, logging in to
+         * backends with {@code secret}.
+         */
+        void replyThenSucceed(ServerPacket packet, UserAccount user, BackendSecret secret);
 
-        void succeed(UserAccount user);
+        /** Carry on as {@code user}, logging in to backends with {@code secret}. */
+        void succeed(UserAccount user, BackendSecret secret);
 
         /** Send the error and close; {@code reason} is for the log only. */
         void fail(ErrPacket error, String reason);
@@ -30,17 +34,17 @@ public sealed interface AuthStep {
         }
     }
 
-    record ReplyThenSuccess(ServerPacket packet, UserAccount user) implements AuthStep {
+    record ReplyThenSuccess(ServerPacket packet, UserAccount user, BackendSecret secret) implements AuthStep {
         @Override
         public void applyTo(Handler handler) {
-            handler.replyThenSucceed(packet, user);
+            handler.replyThenSucceed(packet, user, secret);
         }
     }
 
-    record Success(UserAccount user) implements AuthStep {
+    record Success(UserAccount user, BackendSecret secret) implements AuthStep {
         @Override
         public void applyTo(Handler handler) {
-            handler.succeed(user);
+            handler.succeed(user, secret);
         }
     }
 

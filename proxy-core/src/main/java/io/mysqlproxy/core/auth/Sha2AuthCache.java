@@ -1,34 +1,122 @@
 package io.mysqlproxy.core.auth;
 
+import io.mysqlproxy.core.config.ServerAccount;
+import io.mysqlproxy.core.config.UserAccount;
+import io.mysqlproxy.protocol.auth.CachingSha2Password;
+
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * caching_sha2_password's server-side cache, as MySQL keeps it: a user who has once completed
- * full authentication (over TLS or RSA) may use the fast scramble path afterwards. Entries are
- * bound to a hash of the password, so a changed password needs full authentication again.
+ * caching_sha2_password's server-side cache, as MySQL keeps it: an account that has once completed full
+ * authentication (over TLS or RSA) may use the fast scramble path afterwards. An entry holds SHA256(SHA256(
+ * password)), to check fast-path scrambles, and the password's bytes, for a learned account's backend logins.
+ *
+ * <p>An entry is keyed by the account and what the servers store to check its password (a configured user:
+ * by a digest of the configured password), so a changed password or a re-created account never meets an old
+ * entry; {@link #retainOnly} drops the entries of learned accounts that are gone. The least recently used
+ * entries go first past {@code maxEntries}.
  */
 public final class Sha2AuthCache {
 
-    private final ConcurrentHashMap<String, byte[]> entries = new ConcurrentHashMap<>();
+    public static final int DEFAULT_MAX_ENTRIES = 10_000;
 
-    public boolean contains(String user, String password) {
-        byte[] cached = entries.get(user);
-        return cached != null && MessageDigest.isEqual(cached, fingerprint(password));
+    /** {@code host}: the learned account's host pattern, null for a configured user. */
+    private record Key(String user, String host, String verifier) {}
+
+    private record Entry(byte[] cacheDigest, byte[] password) {}
+
+    private final int maxEntries;
+    private final LinkedHashMap<Key, Entry> entries;
+
+    public Sha2AuthCache() {
+        this(DEFAULT_MAX_ENTRIES);
     }
 
-    public void remember(String user, String password) {
-        entries.put(user, fingerprint(password));
-    }
-
-    private static byte[] fingerprint(String password) {
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            return sha256.digest(sha256.digest(password.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    public Sha2AuthCache(int maxEntries) {
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("maxEntries must be positive");
         }
+        this.maxEntries = maxEntries;
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
+                return size() > Sha2AuthCache.this.maxEntries;
+            }
+        };
+    }
+
+    /** Whether {@code user} has completed a full authentication with its current password. */
+    public synchronized boolean contains(UserAccount user) {
+        return entries.get(key(user)) != null; // get, not containsKey: a use keeps the entry recent
+    }
+
+    /**
+     * The password's bytes when {@code user} has an entry and {@code response} is the fast-path scramble of
+     * that password for {@code nonce}; empty otherwise (no entry, or a wrong scramble).
+     */
+    public Optional<byte[]> fastAuthenticate(UserAccount user, byte[] nonce, byte[] response) {
+        Entry entry;
+        synchronized (this) {
+            entry = entries.get(key(user));
+        }
+        if (entry == null || !CachingSha2Password.verifyAgainstCache(entry.cacheDigest, nonce, response)) {
+            return Optional.empty();
+        }
+        return Optional.of(entry.password.clone());
+    }
+
+    /** After {@code user}'s full authentication with {@code password} (its bytes as sent). */
+    public void remember(UserAccount user, byte[] password) {
+        Entry entry = new Entry(CachingSha2Password.cacheDigest(password), password.clone());
+        Key key = key(user);
+        synchronized (this) {
+            entries.put(key, entry);
+        }
+    }
+
+    /** Drops the entries of learned accounts not in {@code present} (as read from the servers now). */
+    public void retainOnly(Collection<ServerAccount> present) {
+        Set<Key> keep = present.stream().map(Sha2AuthCache::key).collect(Collectors.toSet());
+        synchronized (this) {
+            entries.entrySet().removeIf(e -> {
+                boolean drop = e.getKey().host() != null && !keep.contains(e.getKey());
+                if (drop) {
+                    Arrays.fill(e.getValue().password, (byte) 0);
+                }
+                return drop;
+            });
+        }
+    }
+
+    public synchronized int size() {
+        return entries.size();
+    }
+
+    private static Key key(UserAccount user) {
+        return user.serverAccount()
+                .map(Sha2AuthCache::key)
+                .orElseGet(() -> new Key(
+                        user.name(),
+                        null,
+                        HexFormat.of()
+                                .formatHex(CachingSha2Password.cacheDigest(
+                                        user.password().getBytes(StandardCharsets.UTF_8)))));
+    }
+
+    private static Key key(ServerAccount account) {
+        return new Key(account.user(), account.host(), HexFormat.of().formatHex(account.authenticationString()));
+    }
+
+    @Override
+    public String toString() {
+        return "Sha2AuthCache[" + size() + " entries]";
     }
 }

@@ -3,8 +3,6 @@ package io.mysqlproxy.core.backend;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
-import io.mysqlproxy.protocol.auth.CachingSha2Password;
-import io.mysqlproxy.protocol.auth.NativePassword;
 import io.mysqlproxy.protocol.auth.RsaPasswordCipher;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.AuthMoreData;
@@ -26,9 +24,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
- * The proxy as a client: reads the backend's greeting and logs in with the client's account, in TLS first
+ * The proxy as a client: reads the backend's greeting and logs in with the client's account and its
+ * {@link io.mysqlproxy.core.auth.BackendSecret} (a secret that cannot answer what the server asks, such as a
+ * learned mysql_native_password hash asked for the password in full, sends nothing), in TLS first
  * when {@link BackendTlsUpgrade} says so, answering only with the account's configured plugin (an auth
  * switch to another is refused), and through caching_sha2_password's fast and full paths, where
  * {@link PasswordPolicy} decides whether the password itself may go. Completes the promise with a ready
@@ -104,8 +105,11 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             case AUTH_RESULT -> authResult(ctx, sequenceId, first, payload);
             case PUBLIC_KEY -> {
                 byte[] pem = AuthMoreData.decode(payload).data();
+                // Only asked for after fullAuthentication found the password in the secret.
                 byte[] encrypted = RsaPasswordCipher.encrypt(
-                        login.password(), nonce, RsaPasswordCipher.fromPem(new String(pem, StandardCharsets.US_ASCII)));
+                        login.secret().password().orElseThrow(),
+                        nonce,
+                        RsaPasswordCipher.fromPem(new String(pem, StandardCharsets.US_ASCII)));
                 state = State.AUTH_RESULT;
                 write(ctx, sequenceId + 1, encrypted);
             }
@@ -188,6 +192,11 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
     private void sendResponse(ChannelHandlerContext ctx, int sequenceId) {
         // The account's plugin, whatever the greeting names: a server whose account uses it takes it as is.
         AuthPlugin plugin = login.authPlugin();
+        Optional<byte[]> scramble = login.secret().scramble(plugin, nonce);
+        if (scramble.isEmpty()) {
+            fail(ctx, policy.secretCannotAnswer(address, login, plugin.wireName()), null);
+            return;
+        }
         boolean withDatabase = login.database() != null && !login.database().isEmpty();
         HandshakeResponse41 response = new HandshakeResponse41(
                 capabilities,
@@ -195,7 +204,7 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 login.characterSet(),
                 mariaDbCapabilities,
                 login.user(),
-                scramble(plugin, nonce),
+                scramble.get(),
                 withDatabase ? login.database() : null,
                 plugin.wireName(),
                 login.attributes());
@@ -237,7 +246,12 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 nonce = request.scramble();
-                write(ctx, sequenceId + 1, scramble(login.authPlugin(), nonce));
+                Optional<byte[]> scramble = login.secret().scramble(login.authPlugin(), nonce);
+                if (scramble.isEmpty()) {
+                    fail(ctx, policy.secretCannotAnswer(address, login, request.pluginName()), null);
+                    return;
+                }
+                write(ctx, sequenceId + 1, scramble.get());
             }
             case AuthMoreData.HEADER -> {
                 AuthMoreData more = AuthMoreData.decode(payload);
@@ -260,7 +274,12 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
                 : tls.mode().verifiesCertificate()
                         ? PasswordPolicy.Transport.TLS_VERIFIED
                         : PasswordPolicy.Transport.TLS_UNVERIFIED;
-        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, transport, login.password(), nonce);
+        Optional<byte[]> password = login.secret().password();
+        if (password.isEmpty()) {
+            fail(ctx, policy.secretCannotAnswer(address, login, "the password in full"), null);
+            return;
+        }
+        PasswordPolicy.FullAuth answer = policy.fullAuthentication(address, transport, password.get(), nonce);
         switch (answer.action()) {
             case SEND -> write(ctx, sequenceId + 1, answer.payload());
             case ASK_FOR_KEY -> {
@@ -269,12 +288,6 @@ final class BackendHandshakeHandler extends ChannelInboundHandlerAdapter {
             }
             case REFUSE -> fail(ctx, answer.refusal(), null);
         }
-    }
-
-    private byte[] scramble(AuthPlugin plugin, byte[] seed) {
-        return plugin == AuthPlugin.CACHING_SHA2_PASSWORD
-                ? CachingSha2Password.scramble(login.password(), seed)
-                : NativePassword.scramble(login.password(), seed);
     }
 
     private void write(ChannelHandlerContext ctx, int sequenceId, byte[] payload) {

@@ -62,7 +62,8 @@ final class PasswordPolicy {
         TLS_VERIFIED
     }
 
-    FullAuth fullAuthentication(String address, Transport transport, String password, byte[] nonce) {
+    /** {@code password}: its bytes, configured or learned from the client. */
+    FullAuth fullAuthentication(String address, Transport transport, byte[] password, byte[] nonce) {
         if (transport == Transport.TLS_VERIFIED
                 || (transport == Transport.TLS_UNVERIFIED && settings.allowPublicKeyRetrieval())) {
             return new FullAuth(FullAuth.Action.SEND, CachingSha2Password.clearText(password), null);
@@ -102,6 +103,24 @@ final class PasswordPolicy {
                 address,
                 "server asks user '" + login.user() + "' for auth plugin '" + asked + "', but the account is"
                         + configured);
+    }
+
+    /**
+     * The server asks for {@code asked} (a plugin, or the password in full), which the login's secret cannot
+     * give: a user learned from the servers whose client logged in with mysql_native_password left the proxy
+     * SHA1(password) only, which answers native challenges and nothing else.
+     */
+    ErrPacket secretCannotAnswer(String address, BackendLogin login, String asked) {
+        String reason = "server asks user '" + login.user() + "' for " + asked + ", which the proxy cannot give"
+                + " with what it holds for the account (" + login.secret() + ")";
+        explainOnce(
+                address,
+                "secret " + login.user() + " " + asked,
+                "server asks user '" + LogText.escape(login.user()) + "' for " + LogText.escape(asked)
+                        + ", which the proxy cannot give with what it holds for the account (" + login.secret()
+                        + "); nothing was sent (an account learned with mysql_native_password needs that"
+                        + " plugin on every server)");
+        return ProxyErrors.cannotConnect(address, reason);
     }
 
     /** {@code explanation}: safe for one log line (anything a server or client chose is escaped). */

@@ -32,7 +32,10 @@ public final class ProxyErrors {
     public static final int ER_WRONG_ARGUMENTS = 1210;
     public static final int ER_NOT_SUPPORTED_YET = 1235;
     public static final int ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461;
+    public static final int ER_PLUGIN_IS_NOT_LOADED = 1524;
     public static final int ER_MALFORMED_PACKET = 1835;
+    public static final int ER_MUST_CHANGE_PASSWORD_LOGIN = 1862;
+    public static final int ER_ACCOUNT_HAS_BEEN_LOCKED = 3118;
     public static final int ER_CONNECTION_KILLED = 1927;
     public static final int ER_SECURE_TRANSPORT_REQUIRED = 3159;
     public static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
@@ -103,6 +106,28 @@ public final class ProxyErrors {
                 "08004",
                 "Client does not support authentication protocol requested by server; consider upgrading MySQL client"
                         + (plugin == null ? "" : " (plugin " + plugin + ")"));
+    }
+
+    /** MySQL's answer to a correct password for an account under ACCOUNT LOCK. */
+    public static ErrPacket accountLocked(String user, String host) {
+        return new ErrPacket(
+                ER_ACCOUNT_HAS_BEEN_LOCKED,
+                "HY000",
+                "Access denied for user '" + user + "'@'" + host + "'. Account is locked.");
+    }
+
+    /** MySQL's answer to an expired password; the proxy has no sandbox mode to let the client change it. */
+    public static ErrPacket passwordExpired() {
+        return new ErrPacket(
+                ER_MUST_CHANGE_PASSWORD_LOGIN,
+                "HY000",
+                "Your password has expired. To log in you must change it using a client that supports expired"
+                        + " passwords.");
+    }
+
+    /** An account whose authentication plugin the proxy does not speak, in MySQL's words for a missing plugin. */
+    public static ErrPacket pluginNotLoaded(String plugin) {
+        return new ErrPacket(ER_PLUGIN_IS_NOT_LOADED, "HY000", "Plugin '" + plugin + "' is not loaded");
     }
 
     /** An access denial, as the server's own code: the client library's 2061 is for the client to raise. */

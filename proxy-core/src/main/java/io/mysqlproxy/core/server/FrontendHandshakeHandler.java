@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.auth.AuthStep;
+import io.mysqlproxy.core.auth.BackendSecret;
 import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.core.backend.BackendConnection;
@@ -202,16 +203,16 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             }
 
             @Override
-            public void replyThenSucceed(ServerPacket packet, UserAccount user) {
+            public void replyThenSucceed(ServerPacket packet, UserAccount user, BackendSecret secret) {
                 answerLate(ctx, defence.delay(), () -> {
                     write(ctx, packet, sequence + 1);
-                    loggedIn(ctx, user, sequence + 2);
+                    loggedIn(ctx, user, secret, sequence + 2);
                 });
             }
 
             @Override
-            public void succeed(UserAccount user) {
-                answerLate(ctx, defence.delay(), () -> loggedIn(ctx, user, sequence + 1));
+            public void succeed(UserAccount user, BackendSecret secret) {
+                answerLate(ctx, defence.delay(), () -> loggedIn(ctx, user, secret, sequence + 1));
             }
 
             @Override
@@ -241,16 +242,16 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                         TimeUnit.NANOSECONDS);
     }
 
-    private void loggedIn(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
+    private void loggedIn(ChannelHandlerContext ctx, UserAccount user, BackendSecret secret, int okSequence) {
         ErrPacket refused = defence.admit(user, ctx.channel());
         if (refused != null) {
             fail(ctx, refused, okSequence);
         } else {
-            connectBackend(ctx, user, okSequence);
+            connectBackend(ctx, user, secret, okSequence);
         }
     }
 
-    private void connectBackend(ChannelHandlerContext ctx, UserAccount user, int okSequence) {
+    private void connectBackend(ChannelHandlerContext ctx, UserAccount user, BackendSecret secret, int okSequence) {
         state = State.CONNECTING;
         handshakePlace.release();
         ctx.channel().config().setAutoRead(false);
@@ -259,7 +260,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
                 response.capabilities(), response.mariaDbCapabilities(), offeredMariaDbCapabilities);
         BackendLogin login = new BackendLogin(
                 user.name(),
-                user.password(),
+                secret,
                 authentication.backendPlugin(user),
                 clientCapabilities,
                 clientMariaDbCapabilities,

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.auth.AuthStep;
+import io.mysqlproxy.core.auth.BackendSecret;
 import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
@@ -133,19 +134,19 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     }
 
     @Override
-    public void replyThenSucceed(ServerPacket packet, UserAccount user) {
+    public void replyThenSucceed(ServerPacket packet, UserAccount user, BackendSecret secret) {
         reply(packet);
-        succeed(user);
+        succeed(user, secret);
     }
 
     @Override
-    public void succeed(UserAccount user) {
+    public void succeed(UserAccount user, BackendSecret secret) {
         int okSequence = (sequence + 1) & 0xff;
         int charset = request.characterSet() >= 0 ? request.characterSet() : 45;
         int capabilities = info.capabilities() & ~Capability.SSL.mask();
         BackendLogin login = new BackendLogin(
                 user.name(),
-                user.password(),
+                secret,
                 authentication.backendPlugin(user),
                 capabilities,
                 info.mariaDbCapabilities(),

@@ -49,7 +49,7 @@ class ClientAuthenticationTest {
     @Test
     void nativePasswordRightScrambleSucceeds() {
         assertEquals(
-                new AuthStep.Success(NATIVE),
+                configured(NATIVE),
                 exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
                         .start("native", "mysql_native_password", NativePassword.scramble("n-pass", NONCE), false));
     }
@@ -199,16 +199,20 @@ class ClientAuthenticationTest {
 
     @Test
     void cachingSha2CacheHitIsFastAuthentication() {
-        cache.remember("sha2", "s-pass");
+        cache.remember(SHA2, utf8("s-pass"));
         assertEquals(
-                new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), SHA2),
+                new AuthStep.ReplyThenSuccess(
+                        new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}),
+                        SHA2,
+                        BackendSecret.configured("s-pass")),
                 exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
                         .start("sha2", "caching_sha2_password", CachingSha2Password.scramble("s-pass", NONCE), false));
     }
 
     @Test
     void cacheEntryForAnOldPasswordIsNoHit() {
-        cache.remember("sha2", "old-pass");
+        cache.remember(
+                new UserAccount("sha2", "old-pass", Optional.of(AuthPlugin.CACHING_SHA2_PASSWORD)), utf8("old-pass"));
         assertEquals(
                 fullAuthRequest(),
                 exchange(AuthPlugin.CACHING_SHA2_PASSWORD)
@@ -218,7 +222,7 @@ class ClientAuthenticationTest {
     @Test
     void emptyPasswordWithEmptyResponseSucceedsAtOnce() {
         assertEquals(
-                new AuthStep.Success(NO_PASSWORD),
+                configured(NO_PASSWORD),
                 exchange(AuthPlugin.CACHING_SHA2_PASSWORD).start("open", "caching_sha2_password", new byte[0], false));
     }
 
@@ -229,9 +233,12 @@ class ClientAuthenticationTest {
         assertEquals(
                 new AuthStep.Reply(new AuthSwitchRequest("caching_sha2_password", nonceWithNul)),
                 auth.start("sha2", "mysql_native_password", NativePassword.scramble("s-pass", NONCE), false));
-        cache.remember("sha2", "s-pass");
+        cache.remember(SHA2, utf8("s-pass"));
         assertEquals(
-                new AuthStep.ReplyThenSuccess(new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}), SHA2),
+                new AuthStep.ReplyThenSuccess(
+                        new AuthMoreData(new byte[] {AuthMoreData.FAST_AUTH_SUCCESS}),
+                        SHA2,
+                        BackendSecret.configured("s-pass")),
                 auth.next(CachingSha2Password.scramble("s-pass", NONCE), false));
     }
 
@@ -246,7 +253,7 @@ class ClientAuthenticationTest {
     @Test
     void autoAccountUsesThePrimarysPlugin() {
         assertEquals(
-                new AuthStep.Success(AUTO),
+                configured(AUTO),
                 exchange(AuthPlugin.MYSQL_NATIVE_PASSWORD)
                         .start("auto", "mysql_native_password", NativePassword.scramble("a-pass", NONCE), false));
         assertEquals(
@@ -259,8 +266,8 @@ class ClientAuthenticationTest {
     @Test
     void fullAuthenticationOverTlsTakesTheClearPasswordAndCachesIt() {
         ClientAuthentication auth = startFullAuthentication();
-        assertEquals(new AuthStep.Success(SHA2), auth.next(CachingSha2Password.clearText("s-pass"), true));
-        assertTrue(cache.contains("sha2", "s-pass"));
+        assertEquals(configured(SHA2), auth.next(CachingSha2Password.clearText("s-pass"), true));
+        assertTrue(cache.contains(SHA2));
     }
 
     @Test
@@ -290,8 +297,8 @@ class ClientAuthenticationTest {
                 new AuthStep.Reply(new AuthMoreData(RSA.publicKeyPem().getBytes(StandardCharsets.US_ASCII))),
                 auth.next(new byte[] {2}, false));
         byte[] encrypted = RsaPasswordCipher.encrypt("s-pass", NONCE, RSA.publicKey());
-        assertEquals(new AuthStep.Success(SHA2), auth.next(encrypted, false));
-        assertTrue(cache.contains("sha2", "s-pass"));
+        assertEquals(configured(SHA2), auth.next(encrypted, false));
+        assertTrue(cache.contains(SHA2));
     }
 
     @Test
@@ -332,5 +339,14 @@ class ClientAuthenticationTest {
 
     private static AuthStep denied(String user, boolean usingPassword, String reason) {
         return new AuthStep.Failure(ProxyErrors.accessDenied(user, HOST, usingPassword), reason);
+    }
+
+    /** A configured user in, logging in to backends with its configured password. */
+    private static AuthStep configured(UserAccount user) {
+        return new AuthStep.Success(user, BackendSecret.configured(user.password()));
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

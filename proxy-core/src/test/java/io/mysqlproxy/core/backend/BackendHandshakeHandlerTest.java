@@ -3,6 +3,7 @@ package io.mysqlproxy.core.backend;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.mysqlproxy.core.auth.BackendSecret;
 import io.mysqlproxy.core.config.BackendTlsMode;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.config.ProxyConfig;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -369,6 +371,51 @@ class BackendHandshakeHandlerTest {
         channel = null;
     }
 
+    /** A learned native account's SHA1(password) makes the same scramble as the password, first answer and switch. */
+    @Test
+    void learnedNativeStage1AnswersAsThePasswordWould() throws Exception {
+        start(learned(AuthPlugin.MYSQL_NATIVE_PASSWORD, BackendSecret.nativeStage1(sha1("s3cret"))));
+        serverSends(0, SHA2_GREETING);
+        assertWritten(handshakeResponse("mysql_native_password", NativePassword.scramble("s3cret", MARIADB_NONCE)));
+        byte[] nonce = "abcdefghij0123456789".getBytes(StandardCharsets.US_ASCII);
+        serverSends(2, authSwitch("mysql_native_password", nonce));
+        assertWritten(frame(3, ByteBufUtil.hexDump(NativePassword.scramble("s3cret", nonce))));
+        serverSends(4, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+    }
+
+    /** SHA1(password) answers nothing but mysql_native_password: asked for caching_sha2, nothing is sent. */
+    @Test
+    void learnedNativeStage1CannotAnswerCachingSha2AndSendsNothing() throws Exception {
+        start(learned(AuthPlugin.CACHING_SHA2_PASSWORD, BackendSecret.nativeStage1(sha1("s3cret"))));
+        serverSends(0, SHA2_GREETING);
+        assertNull(channel.readOutbound(), "no handshake response");
+        BackendException failure = assertInstanceOf(BackendException.class, outcome.cause());
+        assertEquals(1429, failure.error().errorCode());
+        assertTrue(
+                failure.error().message().contains("server asks user 'app' for caching_sha2_password")
+                        && !failure.error().message().contains("s3cret"),
+                failure.error().message());
+        assertFalse(channel.isOpen());
+    }
+
+    /** A learned caching_sha2 account's password bytes go in full over TLS as a configured password does. */
+    @Test
+    void learnedPasswordGoesInFullOverTls() throws Exception {
+        byte[] password = "pässwörd".getBytes(StandardCharsets.UTF_8);
+        start(learned(AuthPlugin.CACHING_SHA2_PASSWORD, BackendSecret.learnedPassword(password)), policy(true, null));
+        channel.pipeline().addLast(idleTlsHandler());
+        serverSends(0, SHA2_GREETING);
+        assertWritten(
+                handshakeResponse("caching_sha2_password", CachingSha2Password.scramble(password, MARIADB_NONCE)));
+        serverSends(2, "0104");
+        assertWritten(frame(3, ByteBufUtil.hexDump(password) + "00"));
+        serverSends(4, LOGIN_OK);
+        assertTrue(outcome.isSuccess());
+        channel.finishAndReleaseAll();
+        channel = null;
+    }
+
     /** mysql_native_password has no full authentication: a server asking for it gets nothing. */
     @Test
     void fullAuthenticationAskedOfANativeAccountSendsNothing() {
@@ -535,6 +582,14 @@ class BackendHandshakeHandlerTest {
 
     private static BackendLogin login(AuthPlugin plugin, int mariaDbCapabilities) {
         return new BackendLogin("app", "s3cret", plugin, CLIENT_CAPABILITIES, mariaDbCapabilities, 45, null, null);
+    }
+
+    private static BackendLogin learned(AuthPlugin plugin, BackendSecret secret) {
+        return new BackendLogin("app", secret, plugin, CLIENT_CAPABILITIES, 0, 45, null, null);
+    }
+
+    private static byte[] sha1(String password) throws Exception {
+        return MessageDigest.getInstance("SHA-1").digest(password.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Retrieval as given, and the public half of {@code pinned} as backends.server-public-key (null: none). */

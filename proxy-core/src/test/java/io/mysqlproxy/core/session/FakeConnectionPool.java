@@ -54,7 +54,7 @@ final class FakeConnectionPool implements ConnectionPool {
         if (nextSchema != null) {
             opened = new BackendLogin(
                     login.user(),
-                    login.password(),
+                    login.secret(),
                     login.authPlugin(),
                     login.clientCapabilities(),
                     login.clientMariaDbCapabilities(),

@@ -26,6 +26,11 @@ public final class RsaPasswordCipher {
     private RsaPasswordCipher() {}
 
     public static byte[] encrypt(String password, byte[] nonce, PublicKey key) {
+        return encrypt(password.getBytes(StandardCharsets.UTF_8), nonce, key);
+    }
+
+    /** {@code password}: its bytes as the client sent them (the proxy keeps a learned password as bytes only). */
+    public static byte[] encrypt(byte[] password, byte[] nonce, PublicKey key) {
         try {
             Cipher cipher = Cipher.getInstance(TRANSFORMATION);
             cipher.init(Cipher.ENCRYPT_MODE, key);
@@ -40,13 +45,18 @@ public final class RsaPasswordCipher {
      * with our key.
      */
     public static String decrypt(byte[] encrypted, byte[] nonce, PrivateKey key) throws GeneralSecurityException {
+        return new String(decryptBytes(encrypted, nonce, key), StandardCharsets.UTF_8);
+    }
+
+    /** As {@link #decrypt}, the password's bytes as the client sent them, never made a String. */
+    public static byte[] decryptBytes(byte[] encrypted, byte[] nonce, PrivateKey key) throws GeneralSecurityException {
         byte[] mixed;
         try {
             mixed = decrypt(TRANSFORMATION, encrypted, key);
         } catch (BadPaddingException e) {
             mixed = decrypt(LEGACY_TRANSFORMATION, encrypted, key);
         }
-        return CachingSha2Password.fromClearText(Digests.xor(mixed, nonce));
+        return CachingSha2Password.passwordBytes(Digests.xor(mixed, nonce));
     }
 
     private static byte[] decrypt(String transformation, byte[] encrypted, PrivateKey key)
