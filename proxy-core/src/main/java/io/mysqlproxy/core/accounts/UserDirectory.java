@@ -67,6 +67,11 @@ public final class UserDirectory implements AutoCloseable {
         return plugins.isEmpty() ? List.of(serverDefault) : plugins;
     }
 
+    /** Whether every user is learned from the servers ({@code user-source = servers}), so decoys are checked as such. */
+    public boolean onlyLearned() {
+        return config.get().accounts().source() == UserSource.SERVERS;
+    }
+
     /** The servers' accounts as last read; none with {@code user-source = config}. */
     public ServerAccounts serverAccounts() {
         return accounts.map(KnownAccounts::current).orElse(ServerAccounts.none());

@@ -75,7 +75,8 @@ public record ProxyRuntime(
                 nonce,
                 clientHost,
                 serverDefault,
-                directory.plugins(serverDefault));
+                directory.plugins(serverDefault),
+                directory.onlyLearned());
     }
 
     @Override

@@ -154,14 +154,16 @@ public final class ProxyServer implements AutoCloseable {
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);
-            UserDirectory directory = ServerParts.userDirectory(config, configuration::get, topology, pools, metrics);
+            Sha2AuthCache sha2Cache = new Sha2AuthCache();
+            UserDirectory directory =
+                    ServerParts.userDirectory(config, configuration::get, topology, pools, sha2Cache, metrics);
             ProxyRuntime runtime = new ProxyRuntime(
                     configuration,
                     new ServerIdentity(config.serverVersion()),
                     connector,
                     ClientTlsContext.create(config.client().tls()),
                     RsaKeys.load(config.client().rsa()),
-                    new Sha2AuthCache(),
+                    sha2Cache,
                     new FailedLogins(config.client().failedLogins()),
                     new UserConnections(),
                     topology,

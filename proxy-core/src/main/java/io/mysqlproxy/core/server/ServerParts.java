@@ -2,6 +2,7 @@ package io.mysqlproxy.core.server;
 
 import io.mysqlproxy.core.accounts.AccountRefresher;
 import io.mysqlproxy.core.accounts.UserDirectory;
+import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
@@ -112,13 +113,14 @@ final class ServerParts {
     /**
      * Who may log in: with {@code user-source = servers | both}, the primary's accounts read by a
      * refresher of their own; after each read the pooled connections of users whose account was dropped,
-     * locked or changed are retired.
+     * locked or changed are retired, and the caching_sha2 fast-path entries of accounts gone are dropped.
      */
     static UserDirectory userDirectory(
             ProxyConfig config,
             Supplier<ProxyConfig> current,
             TopologyHolder topology,
             BackendPools pools,
+            Sha2AuthCache sha2Cache,
             ProxyMetrics metrics) {
         if (!config.accounts().source().readsServers()) {
             return new UserDirectory(current, Optional.empty());
@@ -128,7 +130,10 @@ final class ServerParts {
                 monitorSettings(config),
                 () -> topology.current().primary().address(),
                 new AccountMeters(metrics.registry()),
-                (all, changedUsers) -> changedUsers.forEach(pools::retireUser),
+                (all, changedUsers) -> {
+                    changedUsers.forEach(pools::retireUser);
+                    sha2Cache.retainOnly(all.all());
+                },
                 accounts.refreshInterval(),
                 accounts.refreshMinInterval());
         log.info(
