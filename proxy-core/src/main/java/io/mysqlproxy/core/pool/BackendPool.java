@@ -336,6 +336,10 @@ public final class BackendPool implements ConnectionPool {
                 return;
             }
             BackendConnection found = idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema);
+            while (found != null && stale(found)) {
+                found.close();
+                found = idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema);
+            }
             if (found != null) {
                 waiter.cancelTimeout();
                 if (!waiter.promise.trySuccess(found)) {

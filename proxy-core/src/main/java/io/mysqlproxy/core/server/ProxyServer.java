@@ -117,6 +117,7 @@ public final class ProxyServer implements AutoCloseable {
                 ? config.eventLoopThreads()
                 : Runtime.getRuntime().availableProcessors();
         EventLoopGroup workers = transport.newGroup(threads);
+        UserDirectory directory = null;
         try {
             BackendConnector connector = new BackendConnector(
                     transport::clientChannel,
@@ -155,8 +156,7 @@ public final class ProxyServer implements AutoCloseable {
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);
             Sha2AuthCache sha2Cache = new Sha2AuthCache();
-            UserDirectory directory =
-                    ServerParts.userDirectory(config, configuration::get, topology, pools, sha2Cache, metrics);
+            directory = ServerParts.userDirectory(config, configuration::get, topology, pools, sha2Cache, metrics);
             ProxyRuntime runtime = new ProxyRuntime(
                     configuration,
                     new ServerIdentity(config.serverVersion()),
@@ -230,6 +230,9 @@ public final class ProxyServer implements AutoCloseable {
                     updater);
         } catch (InterruptedException | RuntimeException e) {
             discovery.close();
+            if (directory != null) {
+                directory.close();
+            }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
