@@ -3,23 +3,28 @@ package io.mysqlproxy.app;
 import com.mysql.cj.jdbc.JdbcConnection;
 import io.mysqlproxy.core.accounts.UserDirectory;
 import io.mysqlproxy.core.config.ServerAccount;
+import io.mysqlproxy.testbed.DbAccount;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 17's acceptance with {@code user-source = servers} and no application password in the proxy's
@@ -120,6 +125,31 @@ class LearnedUsersIT {
                 assertEquals(ALICE, currentUser(c));
                 assertThrows(SQLException.class, () -> ((JdbcConnection) c).changeUser(BOB, "alice-secret"));
             }
+        }
+    }
+
+    /**
+     * The mariadb command-line client (libmariadb) as a learned user. It has no command that sends
+     * COM_CHANGE_USER (its {@code connect} opens a new connection), so the change of user is tested with
+     * Connector/J above.
+     */
+    @Test
+    void theMariaDbClientLogsInAsALearnedUser(ReplicatedTestBed bed, @TempDir Path tmp) throws Exception {
+        assumeTrue(MariaDbCli.installed(), "the mariadb command-line client is not installed at " + MariaDbCli.CLIENT);
+        this.bed = bed;
+        dropUsers();
+        try (ProxyFixture proxy = ProxyFixture.start(bed, SERVERS)) {
+            rootSql("CREATE USER '" + ALICE + "'@'%' IDENTIFIED BY 'cli-secret'");
+            awaitAccount(proxy.server().runtime().directory(), ALICE, a -> true);
+            MariaDbCli.Run run = MariaDbCli.run(
+                    tmp,
+                    proxy.port(),
+                    new DbAccount(ALICE, "cli-secret"),
+                    List.of("-e", "SELECT CURRENT_USER() AS who FOR UPDATE"),
+                    null,
+                    null);
+            assertEquals(0, run.exit(), run.err());
+            assertEquals("who\n" + ALICE + "@%\n", run.out());
         }
     }
 
