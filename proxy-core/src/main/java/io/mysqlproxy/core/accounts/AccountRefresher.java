@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * Keeps the primary's accounts: read every refresh interval and, when asked ({@link #refreshSoon}, a
  * login of an unknown name), at most once per minimum interval, all on a thread of its own, never an
  * event loop. A read that fails keeps the last good accounts; a failure is logged when reads start
- * failing (or fail otherwise), and a success once they work again. After each good read the listener
+ * failing, and a success once they work again (every failure is counted). After each good read the listener
  * hears which users' accounts were dropped, locked or given another password.
  */
 public final class AccountRefresher implements KnownAccounts {
@@ -46,8 +46,8 @@ public final class AccountRefresher implements KnownAccounts {
     private final AtomicReference<ServerAccounts> accounts = new AtomicReference<>(ServerAccounts.none());
     /** When the last read was started or asked for, to rate-limit {@link #refreshSoon}. */
     private final AtomicLong lastRequested;
-    /** The last failure's message, null while reads succeed; touched on the refresher's thread only. */
-    private String failing;
+    /** Whether the last read failed; touched on the refresher's thread only. */
+    private boolean failing;
 
     private AccountRefresher(AccountReader reader, AccountMeters meters, Listener listener, Duration minInterval) {
         this.reader = reader;
@@ -111,19 +111,18 @@ public final class AccountRefresher implements KnownAccounts {
             read = reader.read();
         } catch (SQLException | RuntimeException e) {
             meters.refreshFailed();
-            String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            if (!message.equals(failing)) {
+            if (!failing) {
                 log.warn(
                         "cannot read the primary's accounts ({}); the {} read last stay",
-                        message,
+                        e.getMessage() == null ? e.toString() : e.getMessage(),
                         current().size());
             }
-            failing = message;
+            failing = true;
             return;
         }
-        if (failing != null) {
+        if (failing) {
             log.info("the primary's accounts are read again");
-            failing = null;
+            failing = false;
         }
         ServerAccounts next = ServerAccounts.of(read);
         ServerAccounts previous = accounts.getAndSet(next);
