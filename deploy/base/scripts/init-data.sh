@@ -88,17 +88,21 @@ initialise_primary() {
   for account in $extra_accounts; do
     sql "$root_options" -e "DROP USER $account"
   done
-  local replication_privileges monitor_privileges identified
+  local replication_privileges monitor_privileges accounts_table identified
   if [[ $MYSQL_FLAVOR == mysql ]]; then
     # BACKUP_ADMIN lets a new replica clone this server with the same account.
     replication_privileges="REPLICATION SLAVE, BACKUP_ADMIN"
     monitor_privileges="REPLICATION CLIENT"
+    # The proxy reads the accounts from here with user-source = servers | both.
+    accounts_table="mysql.user"
     # Named, not left to authentication_policy: MySQL 9 has no built-in mysql_native_password, and the
     # proxy in front answers the plugin the primary greets with (deploy/base/proxy/application.conf).
     identified="IDENTIFIED WITH caching_sha2_password BY"
   else
     replication_privileges="REPLICATION SLAVE"
     monitor_privileges="SLAVE MONITOR, BINLOG MONITOR"
+    # mysql.user is a view over it without account_locked; the proxy reads this table instead.
+    accounts_table="mysql.global_priv"
     identified="IDENTIFIED BY"
   fi
   local repl monitor app
@@ -112,6 +116,7 @@ CREATE USER $repl $identified $(sql_string "$MYSQL_REPLICATION_PASSWORD") REQUIR
 GRANT $replication_privileges ON *.* TO $repl;
 CREATE USER $monitor $identified $(sql_string "$MYSQL_MONITOR_PASSWORD");
 GRANT $monitor_privileges ON *.* TO $monitor;
+GRANT SELECT ON $accounts_table TO $monitor;
 CREATE DATABASE \`$MYSQL_APP_DATABASE\` CHARACTER SET utf8mb4;
 CREATE USER $app $identified $(sql_string "$MYSQL_APP_PASSWORD");
 GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER, CREATE TEMPORARY TABLES, LOCK TABLES,

@@ -161,7 +161,7 @@ class BootstrapScriptsIT {
                     "GRANT REPLICATION SLAVE ON *.* TO `repl`@`%`\nGRANT BACKUP_ADMIN ON *.* TO `repl`@`%`",
                     primary.rootSql("SHOW GRANTS FOR 'repl'@'%'"));
             assertEquals(
-                    "GRANT REPLICATION CLIENT ON *.* TO `monitor`@`%`",
+                    "GRANT REPLICATION CLIENT ON *.* TO `monitor`@`%`\nGRANT SELECT ON `mysql`.`user` TO `monitor`@`%`",
                     primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'"));
         } else {
             // Nothing but replication: seeding (serve-backup.sh) reads the donor's own server from inside its pod.
@@ -171,8 +171,14 @@ class BootstrapScriptsIT {
             assertTrue(
                     replGrants.get(0).startsWith("GRANT REPLICATION SLAVE ON *.* TO `repl`@`%` IDENTIFIED BY"),
                     replGrants.get(0));
-            assertTrue(primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'")
-                    .startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"));
+            List<String> monitorGrants =
+                    primary.rootSql("SHOW GRANTS FOR 'monitor'@'%'").lines().toList();
+            assertTrue(
+                    monitorGrants.get(0).startsWith("GRANT BINLOG MONITOR, SLAVE MONITOR ON *.*"),
+                    monitorGrants.get(0));
+            assertEquals(
+                    "GRANT SELECT ON `mysql`.`global_priv` TO `monitor`@`%`",
+                    monitorGrants.get(1), "the proxy's accounts");
         }
         List<String> appGrants =
                 primary.rootSql("SHOW GRANTS FOR 'app'@'%'").lines().toList();

@@ -30,6 +30,7 @@ final class Accounts {
                 "GRANT " + APP_PRIVILEGES + " ON *.* TO " + quoted(DbAccount.APP, "%"),
                 createUser(recipe, DbAccount.MONITOR),
                 "GRANT " + recipe.monitorPrivileges() + " ON *.* TO " + quoted(DbAccount.MONITOR, "%"),
+                "GRANT SELECT ON " + recipe.accountsTable() + " TO " + quoted(DbAccount.MONITOR, "%"),
                 "CREATE DATABASE `" + database + "` CHARACTER SET utf8mb4");
     }
 

@@ -76,6 +76,11 @@ final class MariaDbRecipe implements ServerRecipe {
     }
 
     @Override
+    public String accountsTable() {
+        return "mysql.global_priv";
+    }
+
+    @Override
     public String identifiedBy(String password) {
         return "IDENTIFIED VIA mysql_native_password USING PASSWORD('" + password + "')";
     }

@@ -76,6 +76,11 @@ final class MySqlRecipe implements ServerRecipe {
     }
 
     @Override
+    public String accountsTable() {
+        return "mysql.user";
+    }
+
+    @Override
     public String identifiedBy(String password) {
         return "IDENTIFIED WITH caching_sha2_password BY '" + password + "'";
     }

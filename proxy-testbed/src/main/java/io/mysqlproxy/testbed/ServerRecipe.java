@@ -31,6 +31,12 @@ interface ServerRecipe {
     /** The privileges of {@link DbAccount#MONITOR}: what the proxy's health checks need. */
     String monitorPrivileges();
 
+    /**
+     * The table the proxy reads the accounts from ({@code user-source = servers}), on which the monitor
+     * has SELECT: mysql.user on MySQL, mysql.global_priv on MariaDB (mysql.user is a view over it there).
+     */
+    String accountsTable();
+
     /** The clause of CREATE USER that gives an application account its password, on this flavour's plugin. */
     String identifiedBy(String password);
 

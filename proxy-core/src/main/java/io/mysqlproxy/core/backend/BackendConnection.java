@@ -43,6 +43,9 @@ public final class BackendConnection {
     private final ResponseTracker tracker;
     private final BackendLogin login;
     private final BackendTlsSession tls;
+    /** System.nanoTime() when the login succeeded: a connection older than its account's change is stale. */
+    private final long loggedInAt = System.nanoTime();
+
     private BackendRelayHandler relay;
     private String schema;
     private boolean schemaKnown = true;
@@ -189,6 +192,11 @@ public final class BackendConnection {
     }
 
     /** What the connection logged in with (its user decides which sessions may reuse it). */
+    /** System.nanoTime() of the login, to compare with other nanoTime() readings only. */
+    public long loggedInAt() {
+        return loggedInAt;
+    }
+
     public BackendLogin login() {
         return login;
     }

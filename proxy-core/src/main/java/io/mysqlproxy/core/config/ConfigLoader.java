@@ -30,17 +30,18 @@ public final class ConfigLoader {
                     + "=([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?");
 
     /** The environment variables a container sets, and the keys they override. */
-    static final Map<String, String> ENVIRONMENT_KEYS = Map.of(
-            "MYSQL_PROXY_PORT", ROOT + ".listen.port",
-            "MYSQL_PROXY_ADMIN_PORT", ROOT + ".admin.port",
-            "MYSQL_PROXY_ADMIN_HOST", ROOT + ".admin.host",
-            "MYSQL_PROXY_ADMIN_TOKEN", ROOT + ".admin.token",
-            "MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary",
-            "MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas",
-            "MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode",
-            "MYSQL_PROXY_BACKEND_TLS_MODE", ROOT + ".backends.tls.mode",
-            "MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user",
-            "MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password");
+    static final Map<String, String> ENVIRONMENT_KEYS = Map.ofEntries(
+            Map.entry("MYSQL_PROXY_PORT", ROOT + ".listen.port"),
+            Map.entry("MYSQL_PROXY_ADMIN_PORT", ROOT + ".admin.port"),
+            Map.entry("MYSQL_PROXY_ADMIN_HOST", ROOT + ".admin.host"),
+            Map.entry("MYSQL_PROXY_ADMIN_TOKEN", ROOT + ".admin.token"),
+            Map.entry("MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary"),
+            Map.entry("MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas"),
+            Map.entry("MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode"),
+            Map.entry("MYSQL_PROXY_BACKEND_TLS_MODE", ROOT + ".backends.tls.mode"),
+            Map.entry("MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user"),
+            Map.entry("MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password"),
+            Map.entry("MYSQL_PROXY_USER_SOURCE", ROOT + ".user-source"));
 
     private ConfigLoader() {}
 
@@ -144,7 +145,11 @@ public final class ConfigLoader {
                     "must be shorter than routing.consistency-wait-timeout");
         }
 
-        Map<String, UserAccount> users = UserAccountsReader.read(root, environment);
+        ProxyConfig.Accounts accounts = new ProxyConfig.Accounts(
+                read.choice("user-source", UserSource::parse),
+                read.positiveDuration("user-refresh-interval"),
+                read.positiveDuration("user-refresh-min-interval"));
+        Map<String, UserAccount> users = UserAccountsReader.read(root, environment, accounts.source());
         ProxyConfig.Credentials monitor =
                 new ProxyConfig.Credentials(read.string("monitor.user"), read.string("monitor.password"));
 
@@ -197,6 +202,12 @@ public final class ConfigLoader {
                         read.port("discovery.kubernetes.port"),
                         read.nonEmptyString("discovery.kubernetes.statefulset"),
                         podLabel(read.string("discovery.kubernetes.pod-label").trim())));
+        if (accounts.source().readsServers() && monitor.user().isBlank()) {
+            throw new InvalidConfigException(
+                    ROOT + ".monitor.user",
+                    "is required with user-source = " + accounts.source().label()
+                            + ": the accounts are read from the primary's mysql.user with the monitor account");
+        }
         if (discovery.mode() == DiscoveryMode.KUBERNETES && !replicas.isEmpty()) {
             throw new InvalidConfigException(
                     ROOT + ".backends.replicas",
@@ -220,7 +231,8 @@ public final class ConfigLoader {
                 new ProxyConfig.SessionLimits(
                         read.intAtLeast("session.max-prepared-statements", 1),
                         read.bytesAtLeast("session.max-prepared-statement-bytes", 1024),
-                        read.bytesAtLeast("session.max-replayed-set-bytes", 1024)));
+                        read.bytesAtLeast("session.max-replayed-set-bytes", 1024)),
+                accounts);
     }
 
     /** Empty, or one label as Kubernetes spells it: {@code [prefix/]name=value}, the value possibly empty. */

@@ -25,7 +25,14 @@ public record ProxyConfig(
         Discovery discovery,
         Duration drainTimeout,
         Duration reloadWatchInterval,
-        SessionLimits session) {
+        SessionLimits session,
+        Accounts accounts) {
+
+    /**
+     * Where users come from ({@code user-source}) and, when the servers' accounts are read, how often:
+     * every {@code refreshInterval}, and on a login of an unknown user at most once per {@code refreshMinInterval}.
+     */
+    public record Accounts(UserSource source, Duration refreshInterval, Duration refreshMinInterval) {}
 
     /**
      * What one client session may keep in the proxy's heap: its prepared statements (count, and bytes

@@ -91,13 +91,9 @@ final class BackendProbe implements AutoCloseable {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            connection = MonitorLogin.connect(backend.address(), settings, "mysql-proxy-health");
+            connection = MonitorConnection.open(settings, backend.address(), "mysql-proxy-health");
             if (mariaDb == null) {
-                mariaDb = connection
-                        .getMetaData()
-                        .getDatabaseProductVersion()
-                        .toLowerCase()
-                        .contains("mariadb");
+                mariaDb = MonitorConnection.mariaDb(connection);
             }
         }
         return connection;

@@ -57,7 +57,7 @@ public final class PrimaryGtidReader implements PrimaryPositions.Source {
 
     private Connection connection(Backend current) throws SQLException {
         if (connection == null) {
-            connection = MonitorLogin.connect(current.address(), settings, "mysql-proxy-position");
+            connection = MonitorConnection.open(settings, current.address(), "mysql-proxy-position");
             connectedTo = current;
             boolean mariaDb = connection
                     .getMetaData()

@@ -56,6 +56,9 @@ public final class BackendPool implements ConnectionPool {
 
     private final Map<BackendConnection, AtomicInteger> lent = new ConcurrentHashMap<>();
     private final LongAdder discards = new LongAdder();
+    /** Per user whose account changed on the servers, when (nanoTime): its connections from before are stale. */
+    private final Map<String, Long> userRetiredAt = new ConcurrentHashMap<>();
+
     private final IdleConnections idle;
     private final WaiterQueue waiters = new WaiterQueue();
     private volatile boolean retired;
@@ -149,6 +152,11 @@ public final class BackendPool implements ConnectionPool {
         });
         PoolKey key = PoolKey.of(login);
         BackendConnection found = idle.take(loop, key, login.database(), anySchema);
+        // The closing of a retired user's idle connections may still be queued on this loop.
+        while (found != null && stale(found)) {
+            found.close();
+            found = idle.take(loop, key, login.database(), anySchema);
+        }
         if (found != null) {
             promise.setSuccess(found);
         } else if (waiters.isEmpty() && reserve(open, settings.maxConnections())) {
@@ -192,7 +200,7 @@ public final class BackendPool implements ConnectionPool {
     @Override
     public void release(BackendConnection connection) {
         unlend(connection);
-        if (retired || !connection.isActive() || connection.responsePending()) {
+        if (retired || !connection.isActive() || connection.responsePending() || stale(connection)) {
             connection.close();
             return;
         }
@@ -215,6 +223,23 @@ public final class BackendPool implements ConnectionPool {
      */
     public void closeIdle() {
         idle.closeIdle();
+    }
+
+    /**
+     * {@code user}'s account was dropped, locked or given another password on the servers: its idle
+     * connections close now, and those in use close when they are given back; none made before now is
+     * handed out again. Connections logged in from now on are pooled as usual.
+     */
+    public void retireUser(String user) {
+        long now = System.nanoTime();
+        userRetiredAt.put(user, now);
+        idle.closeUser(user, now);
+    }
+
+    /** Logged in before its user's account last changed on the servers. */
+    private boolean stale(BackendConnection connection) {
+        Long retiredAt = userRetiredAt.get(connection.login().user());
+        return retiredAt != null && connection.loggedInAt() - retiredAt < 0;
     }
 
     private BackendException leftTopology() {
@@ -311,6 +336,10 @@ public final class BackendPool implements ConnectionPool {
                 return;
             }
             BackendConnection found = idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema);
+            while (found != null && stale(found)) {
+                found.close();
+                found = idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema);
+            }
             if (found != null) {
                 waiter.cancelTimeout();
                 if (!waiter.promise.trySuccess(found)) {
@@ -342,7 +371,7 @@ public final class BackendPool implements ConnectionPool {
         EventLoop loop = connection.channel().eventLoop();
         PoolKey key = PoolKey.of(connection.login());
         Waiter head = waiters.firstPending();
-        if (retired) {
+        if (retired || stale(connection)) {
             connection.close();
             return;
         }

@@ -45,6 +45,11 @@ public final class BackendPools {
         }
     }
 
+    /** {@code user}'s account changed on the servers: see {@link BackendPool#retireUser}, on every backend. */
+    public void retireUser(String user) {
+        pools.values().forEach(pool -> pool.retireUser(user));
+    }
+
     public Collection<BackendPool> all() {
         return pools.values();
     }

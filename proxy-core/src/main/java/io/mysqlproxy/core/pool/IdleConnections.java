@@ -64,6 +64,13 @@ final class IdleConnections {
         }
     }
 
+    /** Closes {@code user}'s idle connections that logged in before {@code before}, each loop on its own thread. */
+    void closeUser(String user, long before) {
+        for (LoopIdleConnections idle : byLoop.values()) {
+            idle.loop().execute(() -> idle.closeUser(user, before));
+        }
+    }
+
     /**
      * Closes one idle connection, the longest-idle one of the first loop that has any, to free its
      * slot: the pool is full, and a waiter cannot use what sits idle (another loop, another user,

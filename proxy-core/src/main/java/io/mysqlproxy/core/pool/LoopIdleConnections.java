@@ -141,6 +141,23 @@ final class LoopIdleConnections {
         }
     }
 
+    /** Closes every idle connection of {@code user}'s keys that logged in before {@code before} (nanoTime). */
+    void closeUser(String user, long before) {
+        for (Map.Entry<PoolKey, ArrayDeque<IdleEntry>> idle : byKey.entrySet()) {
+            if (!idle.getKey().user().equals(user)) {
+                continue;
+            }
+            for (Iterator<IdleEntry> it = idle.getValue().iterator(); it.hasNext(); ) {
+                IdleEntry entry = it.next();
+                if (entry.connection.loggedInAt() - before < 0) {
+                    it.remove();
+                    uncount(idle.getKey());
+                    entry.connection.close();
+                }
+            }
+        }
+    }
+
     /** Closes the longest-idle connection of any key (its close frees a slot for a waiter). */
     void closeOldest() {
         IdleEntry entry = takeOldest();

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * What a configuration reload may change while the proxy runs. Listeners, event loops, TLS,
  * pools, timeouts of connections already made, the primary, discovery and the health checks'
- * cadence are set up once at start; users, replicas, weights, routing consistency and the lag
+ * cadence, and where users come from and how often the servers' accounts are read ({@code user-source},
+ * {@code user-refresh-*}) are set up once at start; users, replicas, weights, routing consistency and the lag
  * limit are read afresh by each session or check, so a new value simply takes effect (the session
  * limits for the sessions that log in after the reload).
  */
@@ -59,7 +60,8 @@ final class ConfigChanges {
                 current.discovery(),
                 next.drainTimeout(),
                 current.reloadWatchInterval(),
-                next.session());
+                next.session(),
+                current.accounts());
     }
 
     /** The settings that differ between {@code current} and {@code next} but only take effect at a restart. */
@@ -131,6 +133,11 @@ final class ConfigChanges {
                 List.of(b.interval(), b.timeout(), b.ejectAfter(), b.readmitAfter()));
         differs(keys, "discovery", current.discovery(), next.discovery());
         differs(keys, "reload.watch-interval", current.reloadWatchInterval(), next.reloadWatchInterval());
+        differs(
+                keys,
+                "user-source, user-refresh-interval, user-refresh-min-interval",
+                current.accounts(),
+                next.accounts());
         return keys;
     }
 

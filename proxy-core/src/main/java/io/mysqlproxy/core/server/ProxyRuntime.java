@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.accounts.UserDirectory;
 import io.mysqlproxy.core.auth.ClientAuthentication;
 import io.mysqlproxy.core.auth.FailedLogins;
 import io.mysqlproxy.core.auth.RsaKeys;
@@ -29,7 +30,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.Future;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,7 +58,8 @@ public record ProxyRuntime(
         SessionRegistry sessions,
         ProxyMetrics metrics,
         PrimaryOutageBuffer primaryBuffer,
-        PrimaryPositions primaryPositions)
+        PrimaryPositions primaryPositions,
+        UserDirectory directory)
         implements SessionServices {
 
     /** The configuration in force. */
@@ -68,14 +69,16 @@ public record ProxyRuntime(
 
     @Override
     public ClientAuthentication authentication(byte[] nonce, String clientHost) {
-        ProxyConfig config = config();
         AuthPlugin serverDefault = identity.authPlugin();
-        List<AuthPlugin> plugins = config.users().values().stream()
-                .map(user -> user.pluginOr(serverDefault))
-                .distinct()
-                .sorted()
-                .toList();
-        return new ClientAuthentication(config::user, sha2Cache, rsaKeys, nonce, clientHost, serverDefault, plugins);
+        return new ClientAuthentication(
+                name -> directory.find(name, clientHost),
+                sha2Cache,
+                rsaKeys,
+                nonce,
+                clientHost,
+                serverDefault,
+                directory.plugins(serverDefault),
+                directory.decoys());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.accounts.UserDirectory;
 import io.mysqlproxy.core.admin.AdminServer;
 import io.mysqlproxy.core.admin.ServingReadiness;
 import io.mysqlproxy.core.auth.FailedLogins;
@@ -116,6 +117,7 @@ public final class ProxyServer implements AutoCloseable {
                 ? config.eventLoopThreads()
                 : Runtime.getRuntime().availableProcessors();
         EventLoopGroup workers = transport.newGroup(threads);
+        UserDirectory directory = null;
         try {
             BackendConnector connector = new BackendConnector(
                     transport::clientChannel,
@@ -153,13 +155,15 @@ public final class ProxyServer implements AutoCloseable {
             discovery.start(updater);
             log.info("replicas from {}: {}", discovery, topology.current().replicas());
             AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);
+            Sha2AuthCache sha2Cache = new Sha2AuthCache();
+            directory = ServerParts.userDirectory(config, configuration::get, topology, pools, sha2Cache, metrics);
             ProxyRuntime runtime = new ProxyRuntime(
                     configuration,
                     new ServerIdentity(config.serverVersion()),
                     connector,
                     ClientTlsContext.create(config.client().tls()),
                     RsaKeys.load(config.client().rsa()),
-                    new Sha2AuthCache(),
+                    sha2Cache,
                     new FailedLogins(config.client().failedLogins()),
                     new UserConnections(),
                     topology,
@@ -172,7 +176,8 @@ public final class ProxyServer implements AutoCloseable {
                     new SessionRegistry(),
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
-                    ServerParts.primaryPositions(configuration, topology, metrics));
+                    ServerParts.primaryPositions(configuration, topology, metrics),
+                    directory);
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -226,6 +231,9 @@ public final class ProxyServer implements AutoCloseable {
                     updater);
         } catch (InterruptedException | RuntimeException e) {
             discovery.close();
+            if (directory != null) {
+                directory.close();
+            }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -382,6 +390,7 @@ public final class ProxyServer implements AutoCloseable {
         admin.close();
         health.ifPresent(HealthMonitor::close);
         runtime.primaryPositions().close();
+        runtime.directory().close();
         runtime.metrics().close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

@@ -1,5 +1,8 @@
 package io.mysqlproxy.core.server;
 
+import io.mysqlproxy.core.accounts.AccountRefresher;
+import io.mysqlproxy.core.accounts.UserDirectory;
+import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
@@ -7,6 +10,7 @@ import io.mysqlproxy.core.health.HealthSettings;
 import io.mysqlproxy.core.health.PrimaryGtidReader;
 import io.mysqlproxy.core.health.PrimaryIdentification;
 import io.mysqlproxy.core.health.PrimaryPositions;
+import io.mysqlproxy.core.metrics.AccountMeters;
 import io.mysqlproxy.core.metrics.BackendMeter;
 import io.mysqlproxy.core.metrics.ConsistencyMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
@@ -24,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -110,6 +115,55 @@ final class ServerParts {
         };
     }
 
+    /**
+     * Who may log in: with {@code user-source = servers | both}, the primary's accounts read by a
+     * refresher of their own; after each read the pooled connections of users whose account was dropped,
+     * locked or changed are retired, and the caching_sha2 fast-path entries of accounts gone are dropped.
+     */
+    static UserDirectory userDirectory(
+            ProxyConfig config,
+            Supplier<ProxyConfig> current,
+            TopologyHolder topology,
+            BackendPools pools,
+            Sha2AuthCache sha2Cache,
+            ProxyMetrics metrics) {
+        if (!config.accounts().source().readsServers()) {
+            return new UserDirectory(current, Optional.empty());
+        }
+        ProxyConfig.Accounts accounts = config.accounts();
+        AccountRefresher refresher = AccountRefresher.start(
+                monitorSettings(config),
+                () -> topology.current().primary().address(),
+                new AccountMeters(metrics.registry()),
+                (all, changedUsers) -> {
+                    changedUsers.forEach(pools::retireUser);
+                    sha2Cache.retainOnly(all.all());
+                },
+                accounts.refreshInterval(),
+                accounts.refreshMinInterval());
+        log.info(
+                "users from {}: {} account(s) read from the primary",
+                accounts.source().label(),
+                refresher.current().size());
+        return new UserDirectory(current, Optional.of(refresher));
+    }
+
+    /** The monitor account and how it connects: for the health checks, the reading of accounts and the primary position lookups. */
+    private static HealthSettings monitorSettings(ProxyConfig config) {
+        ProxyConfig.Health health = config.health();
+        return new HealthSettings(
+                health.interval(),
+                health.timeout(),
+                health.maxReplicationLag(),
+                health.ejectAfter(),
+                health.readmitAfter(),
+                config.monitor().user(),
+                config.monitor().password(),
+                config.backends().passwordExchange().allowPublicKeyRetrieval(),
+                config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
+                ConnectorJTls.properties(config.backends().tls()));
+    }
+
     /** Health checks need the monitor account; without one every backend counts as up. */
     static Optional<HealthMonitor> startHealthMonitor(
             ProxyConfig config, ProxyRuntime runtime, TopologyUpdater updater) {
@@ -136,7 +190,7 @@ final class ServerParts {
                 });
         return Optional.of(HealthMonitor.start(
                 runtime.topologyHolder(),
-                healthSettings(config),
+                monitorSettings(config),
                 (backend, state) -> {
                     metrics.stateChanged();
                     if (state == BackendState.DOWN) {
@@ -157,22 +211,6 @@ final class ServerParts {
                 }));
     }
 
-    /** How the monitor account checks backends, and reads the primary's position. */
-    private static HealthSettings healthSettings(ProxyConfig config) {
-        ProxyConfig.Health health = config.health();
-        return new HealthSettings(
-                health.interval(),
-                health.timeout(),
-                health.maxReplicationLag(),
-                health.ejectAfter(),
-                health.readmitAfter(),
-                config.monitor().user(),
-                config.monitor().password(),
-                config.backends().passwordExchange().allowPublicKeyRetrieval(),
-                config.backends().passwordExchange().serverPublicKey().map(ProxyConfig.ServerPublicKey::file),
-                ConnectorJTls.properties(config.backends().tls()));
-    }
-
     /**
      * Global consistency's primary position lookups: on a thread of their own with the monitor account
      * (Connector/J, as the health checks), so that no event loop blocks and no session's pooled primary
@@ -187,7 +225,7 @@ final class ServerParts {
         }
         ConsistencyMeters meters = metrics.consistency();
         return PrimaryPositions.start(
-                new PrimaryGtidReader(() -> topology.current().primary(), healthSettings(config)),
+                new PrimaryGtidReader(() -> topology.current().primary(), monitorSettings(config)),
                 () -> configuration.get().routing().consistencyLookupInterval(),
                 new PrimaryPositions.Listener() {
                     @Override

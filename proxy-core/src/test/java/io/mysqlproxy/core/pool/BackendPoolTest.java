@@ -293,6 +293,32 @@ class BackendPoolTest {
     }
 
     @Test
+    void aRetiredUsersIdleConnectionsCloseBorrowedOnesCloseWhenGivenBackAndNewOnesArePooled() throws Exception {
+        pool(4, LONG, LONG);
+        BackendConnection borrowed = borrowNow(loopA, APP);
+        BackendConnection idle = borrowNow(loopB, APP);
+        BackendConnection other = borrowNow(loopB, OTHER);
+        release(idle);
+        release(other);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 2);
+
+        pool.retireUser(APP.user());
+        assertTrue(idle.channel().closeFuture().await(5, TimeUnit.SECONDS), "the user's idle connection closes");
+        assertTrue(borrowed.isActive(), "a connection in use is never closed under its session");
+        assertTrue(other.isActive(), "another user's connection stays");
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+
+        release(borrowed);
+        assertTrue(borrowed.channel().closeFuture().await(5, TimeUnit.SECONDS), "closed when given back");
+
+        BackendConnection fresh = borrowNow(loopA, APP);
+        assertTrue(fresh != borrowed && fresh != idle, "a new login, not an old connection");
+        release(fresh);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections(PoolKey.of(APP)) == 1);
+        assertTrue(fresh.isActive(), "a connection made after the change is pooled as usual");
+    }
+
+    @Test
     void retireFailsWaitersAtOnce() throws Exception {
         pool(1, LONG, LONG);
         borrowNow(loopA, APP);

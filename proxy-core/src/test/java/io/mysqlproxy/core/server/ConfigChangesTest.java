@@ -70,4 +70,18 @@ class ConfigChangesTest {
                 ConfigChanges.needingRestart(current, next));
         assertEquals(List.of(), ConfigChanges.needingRestart(current, applied), "what was applied needs nothing more");
     }
+
+    @Test
+    void whereUsersComeFromTakesEffectAtARestart() throws IOException {
+        ProxyConfig current = load("");
+        ProxyConfig next = load("""
+                mysql-proxy.monitor { user = monitor, password = m }
+                mysql-proxy { user-source = both, user-refresh-interval = 5s }
+                """);
+        ProxyConfig applied = ConfigChanges.reloadable(current, next);
+        assertEquals(current.accounts(), applied.accounts());
+        assertEquals(
+                List.of("monitor", "user-source, user-refresh-interval, user-refresh-min-interval"),
+                ConfigChanges.needingRestart(current, next));
+    }
 }

@@ -58,7 +58,17 @@ class SessionProcessListTest {
     void infoIsCutAtAHundredCharactersWithoutFull() {
         String text = "SELECT '" + "x".repeat(200) + "'";
         SessionInfo info = new SessionInfo(
-                7, "app", "10.0.0.1:1", "10.0.0.1", 0, 0, 1024, Duration.ofHours(1), Duration.ofHours(8), new byte[20], false);
+                7,
+                "app",
+                "10.0.0.1:1",
+                "10.0.0.1",
+                0,
+                0,
+                1024,
+                Duration.ofHours(1),
+                Duration.ofHours(8),
+                new byte[20],
+                false);
         Command running = new Command(CommandType.QUERY, null, null, null, null);
         ProcessListRow row = ProcessListRow.of(info, "db", running, 3_500_000_000L, text);
         assertEquals(text.substring(0, 100), string(row, false));

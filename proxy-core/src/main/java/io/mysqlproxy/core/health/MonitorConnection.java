@@ -5,14 +5,15 @@ import io.mysqlproxy.core.config.HostPort;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Locale;
 import java.util.Properties;
 
 /**
- * How the monitor account logs in over Connector/J, for the health checks and the primary position
- * lookups alike: bounded by the check timeout, over backends.tls, and never with a plugin that would
- * give the password away where the sessions' logins would not ({@code PasswordPolicy}).
+ * A Connector/J connection with the monitor account, made as the proxy's own connections are: the
+ * same TLS ({@link ConnectorJTls}), the password only as the sessions' would go (PasswordPolicy), and
+ * never to a plugin that would carry it in clear. Each connect and query is bounded by the timeout.
  */
-final class MonitorLogin {
+public final class MonitorConnection {
 
     /** Connector/J's plugins that send the password itself, or hand it to another mechanism. */
     private static final String CLEAR_TEXT_PLUGINS = String.join(
@@ -25,10 +26,10 @@ final class MonitorLogin {
             "authentication_webauthn_client",
             "authentication_oci_client");
 
-    private MonitorLogin() {}
+    private MonitorConnection() {}
 
-    /** Opens a connection to {@code address}; {@code program} names it in the server's connection attributes. */
-    static Connection connect(HostPort address, HealthSettings settings, String program) throws SQLException {
+    /** Opens one to {@code address}; {@code programName} tells the server's processlist who it is. */
+    public static Connection open(HealthSettings settings, HostPort address, String programName) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", settings.user());
         properties.setProperty("password", settings.password());
@@ -42,7 +43,16 @@ final class MonitorLogin {
         // Nor to a switch that would carry it in clear (or to an external mechanism): the monitor answers
         // only with the scrambles of mysql_native_password and caching_sha2_password, as sessions do.
         properties.setProperty("disabledAuthenticationPlugins", CLEAR_TEXT_PLUGINS);
-        properties.setProperty("connectionAttributes", "program_name:" + program);
+        properties.setProperty("connectionAttributes", "program_name:" + programName);
         return DriverManager.getConnection("jdbc:mysql://" + address.host() + ":" + address.port() + "/", properties);
+    }
+
+    /** Whether the server {@code connection} is on is MariaDB (else MySQL). */
+    public static boolean mariaDb(Connection connection) throws SQLException {
+        return connection
+                .getMetaData()
+                .getDatabaseProductVersion()
+                .toLowerCase(Locale.ROOT)
+                .contains("mariadb");
     }
 }
