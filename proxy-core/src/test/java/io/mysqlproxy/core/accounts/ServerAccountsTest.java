@@ -58,4 +58,38 @@ class ServerAccountsTest {
         assertEquals(Set.of("dropped", "locked", "repassworded", "narrowed"), after.usersChangedSince(before));
         assertEquals(Set.of(), before.usersChangedSince(ServerAccounts.none()));
     }
+
+    @Test
+    void decoysTakeTheRoundsOfMostCachingSha2Accounts() {
+        String salt = "abcdefghijklmnopqrst";
+        String hash = "0123456789012345678901234567890123456789012";
+        ServerAccount nineX = new ServerAccount(
+                "a",
+                "%",
+                "caching_sha2_password",
+                ("$A$00A$" + salt + hash).getBytes(StandardCharsets.US_ASCII),
+                false,
+                false);
+        ServerAccount alsoNineX = new ServerAccount(
+                "b",
+                "%",
+                "caching_sha2_password",
+                ("$A$00A$" + salt + hash).getBytes(StandardCharsets.US_ASCII),
+                false,
+                false);
+        ServerAccount eightX = new ServerAccount(
+                "c",
+                "%",
+                "caching_sha2_password",
+                ("$A$005$" + salt + hash).getBytes(StandardCharsets.US_ASCII),
+                false,
+                false);
+
+        assertEquals(
+                10000,
+                ServerAccounts.of(List.of(nineX, alsoNineX, eightX, account("n", "%", "*1", false)))
+                        .sha2Rounds(5000));
+        assertEquals(
+                5000, ServerAccounts.of(List.of(account("n", "%", "*1", false))).sha2Rounds(5000));
+    }
 }
