@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -46,6 +47,8 @@ public final class AccountRefresher implements KnownAccounts {
     private final AtomicReference<ServerAccounts> accounts = new AtomicReference<>(ServerAccounts.none());
     /** When the last read was started or asked for, to rate-limit {@link #refreshSoon}. */
     private final AtomicLong lastRequested;
+    /** Whether a read asked for by {@link #refreshSoon} waits on the thread: never more than one. */
+    private final AtomicBoolean queued = new AtomicBoolean();
     /** Whether the last read failed; touched on the refresher's thread only. */
     private boolean failing;
 
@@ -94,17 +97,20 @@ public final class AccountRefresher implements KnownAccounts {
         return accounts.get();
     }
 
-    /** Asks for a read now, unless one was started or asked for within the minimum interval. */
+    /**
+     * Asks for a read now, unless one was started within the minimum interval or one asked for is still
+     * waiting: however many unknown names arrive, and however slow the primary is, at most one read waits.
+     */
     @Override
     public void refreshSoon() {
         long now = System.nanoTime();
-        long last = lastRequested.get();
-        if (now - last >= minIntervalNanos && lastRequested.compareAndSet(last, now)) {
+        if (now - lastRequested.get() >= minIntervalNanos && queued.compareAndSet(false, true)) {
             thread.execute(this::refresh);
         }
     }
 
     private void refresh() {
+        queued.set(false);
         lastRequested.set(System.nanoTime());
         List<ServerAccount> read;
         try {

@@ -17,26 +17,62 @@ record ClientAddress(InetAddress address, String text) {
         return address.map(a -> new ClientAddress(a, text(a)));
     }
 
-    /** An IPv4 or IPv6 literal (an IPv6 zone is dropped); never resolves a name. */
+    /**
+     * An IPv4 literal in its canonical dotted form (four decimal parts 0-255, no leading zeros) or an IPv6
+     * literal (a zone is dropped); never resolves a name: an IPv4 literal is built from its bytes, and
+     * InetAddress refuses, without a lookup, text with a colon that is not an IPv6 address.
+     */
     static Optional<InetAddress> literal(String text) {
         String candidate = text.trim();
-        int zone = candidate.indexOf('%');
-        if (candidate.indexOf(':') >= 0) {
+        try {
+            if (candidate.indexOf(':') < 0) {
+                byte[] ipv4 = ipv4(candidate);
+                return ipv4 == null ? Optional.empty() : Optional.of(InetAddress.getByAddress(ipv4));
+            }
+            int zone = candidate.indexOf('%');
             if (zone >= 0) {
                 candidate = candidate.substring(0, zone);
             }
-            if (!candidate.matches("[0-9A-Fa-f:.]+")) {
-                return Optional.empty();
+            for (int i = 0; i < candidate.length(); i++) {
+                char c = candidate.charAt(i);
+                if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
+                    return Optional.empty();
+                }
             }
-        } else if (!candidate.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            return Optional.empty();
-        }
-        try {
-            // A literal: InetAddress parses it without a lookup.
             return Optional.of(InetAddress.getByName(candidate));
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    /** The four bytes of canonical dotted IPv4 text, or null. */
+    private static byte[] ipv4(String text) {
+        byte[] bytes = new byte[4];
+        int part = 0;
+        int start = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            if (i < text.length() && text.charAt(i) != '.') {
+                continue;
+            }
+            int length = i - start;
+            if (part == 4 || length < 1 || length > 3 || (length > 1 && text.charAt(start) == '0')) {
+                return null;
+            }
+            int value = 0;
+            for (int j = start; j < i; j++) {
+                int digit = Character.digit(text.charAt(j), 10);
+                if (digit < 0) {
+                    return null;
+                }
+                value = value * 10 + digit;
+            }
+            if (value > 255) {
+                return null;
+            }
+            bytes[part++] = (byte) value;
+            start = i + 1;
+        }
+        return part == 4 ? bytes : null;
     }
 
     boolean loopback() {

@@ -90,9 +90,12 @@ public final class HostPattern {
         ClientAddress address = client.get();
         return switch (kind) {
             case ANY, EMPTY -> true;
+            // MySQL (skip_name_resolve) compares the Host text with the client's IP text: "0:0:0:0:0:0:0:1"
+            // or "::ffff:10.0.0.1" name no client, though they parse to ::1 and 10.0.0.1.
             case EXACT ->
-                exact.map(a -> a.equals(address.address()))
-                        .orElse(text.equalsIgnoreCase("localhost") && address.loopback());
+                exact.isPresent()
+                        ? text.equalsIgnoreCase(address.text())
+                        : text.equalsIgnoreCase("localhost") && address.loopback();
             case CIDR, NETMASK -> inNetwork(address.bytes());
             case WILDCARD -> wildcard.matcher(address.text()).matches();
         };

@@ -30,6 +30,8 @@ public final class ServerAccounts {
     private final Map<String, List<Entry>> byUser;
     private final int size;
     private final List<String> plugins;
+    /** The rounds of most caching_sha2_password hashes, 0 when there are none (see {@link #sha2Rounds}). */
+    private final int sha2Rounds;
 
     private ServerAccounts(Collection<ServerAccount> accounts) {
         Map<String, List<Entry>> grouped = new HashMap<>();
@@ -46,6 +48,7 @@ public final class ServerAccounts {
         this.byUser = Map.copyOf(grouped);
         this.size = count;
         this.plugins = all().stream().map(ServerAccount::plugin).distinct().toList();
+        this.sha2Rounds = mostCommonSha2Rounds(all());
     }
 
     public static ServerAccounts of(Collection<ServerAccount> accounts) {
@@ -93,15 +96,17 @@ public final class ServerAccounts {
      * {@code orElse} when there are none: what an unknown user's decoy hash takes, so that it costs as much.
      */
     public int sha2Rounds(int orElse) {
+        return sha2Rounds == 0 ? orElse : sha2Rounds;
+    }
+
+    private static int mostCommonSha2Rounds(List<ServerAccount> accounts) {
         Map<Integer, Integer> counts = new HashMap<>();
-        byUser.values()
-                .forEach(entries -> entries.forEach(
-                        entry -> CachingSha2Hash.parse(entry.account().authenticationString())
-                                .ifPresent(hash -> counts.merge(hash.rounds(), 1, Integer::sum))));
+        accounts.forEach(account -> CachingSha2Hash.parse(account.authenticationString())
+                .ifPresent(hash -> counts.merge(hash.rounds(), 1, Integer::sum)));
         return counts.entrySet().stream()
                 .max(Map.Entry.<Integer, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
                 .map(Map.Entry::getKey)
-                .orElse(orElse);
+                .orElse(0);
     }
 
     /**

@@ -76,12 +76,14 @@ public final class UserDirectory implements AutoCloseable {
     }
 
     /**
-     * What an unknown user is checked as: with {@code user-source = servers}, where every user is learned, an
-     * account with random stored hashes as many rounds as the real ones; otherwise a configured-style decoy.
-     * Made once per rounds value, not per login.
+     * What an unknown user is checked as: wherever users are learned from the servers ({@code servers} and
+     * {@code both}), an account with random stored hashes as many rounds as the real ones, so that an unknown
+     * name gets what a learned caching_sha2 account without a cache entry gets (a request for the full
+     * password), not the at-once 1045 of a configured-style decoy; with {@code config}, a configured-style
+     * decoy. Made once per rounds value, not per login.
      */
     public DecoyAccounts decoys() {
-        if (config.get().accounts().source() != UserSource.SERVERS) {
+        if (config.get().accounts().source() == UserSource.CONFIG) {
             return DecoyAccounts.configured();
         }
         int rounds = serverAccounts().sha2Rounds(DEFAULT_SHA2_ROUNDS);

@@ -12,6 +12,7 @@ import io.mysqlproxy.core.config.DiscoveryMode;
 import io.mysqlproxy.core.config.InvalidConfigException;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.HealthMonitor;
+import io.mysqlproxy.core.health.PrimaryPositions;
 import io.mysqlproxy.core.metrics.DiscoveryMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
@@ -118,6 +119,7 @@ public final class ProxyServer implements AutoCloseable {
                 : Runtime.getRuntime().availableProcessors();
         EventLoopGroup workers = transport.newGroup(threads);
         UserDirectory directory = null;
+        PrimaryPositions positions = null;
         try {
             BackendConnector connector = new BackendConnector(
                     transport::clientChannel,
@@ -157,6 +159,7 @@ public final class ProxyServer implements AutoCloseable {
             AtomicReference<ProxyConfig> configuration = new AtomicReference<>(config);
             Sha2AuthCache sha2Cache = new Sha2AuthCache();
             directory = ServerParts.userDirectory(config, configuration::get, topology, pools, sha2Cache, metrics);
+            positions = ServerParts.primaryPositions(configuration, topology, metrics);
             ProxyRuntime runtime = new ProxyRuntime(
                     configuration,
                     new ServerIdentity(config.serverVersion()),
@@ -176,7 +179,7 @@ public final class ProxyServer implements AutoCloseable {
                     new SessionRegistry(),
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
-                    ServerParts.primaryPositions(configuration, topology, metrics),
+                    positions,
                     directory);
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
@@ -233,6 +236,9 @@ public final class ProxyServer implements AutoCloseable {
             discovery.close();
             if (directory != null) {
                 directory.close();
+            }
+            if (positions != null) {
+                positions.close();
             }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -122,4 +122,19 @@ class HostPatternTest {
                         ""),
                 sorted);
     }
+
+    @Test
+    void anExactHostMatchesOnlyTheClientsCanonicalAddressTextAndIsNeverResolved() {
+        assertFalse(HostPattern.parse("0:0:0:0:0:0:0:1").matches("::1"));
+        assertFalse(HostPattern.parse("::ffff:10.0.0.1").matches("10.0.0.1"));
+        assertFalse(HostPattern.parse("010.0.0.1").matches("10.0.0.1"));
+        assertTrue(HostPattern.parse("::1").matches("0:0:0:0:0:0:0:1"));
+        assertTrue(HostPattern.parse("10.0.0.1").matches("10.0.0.1"));
+        // Not an IPv4 literal: InetAddress would have looked "300.1.1.1" up as a host name.
+        assertTrue(ClientAddress.literal("300.1.1.1").isEmpty());
+        assertTrue(ClientAddress.literal("1.2.3").isEmpty());
+        assertTrue(ClientAddress.literal("1.2.3.4.5").isEmpty());
+        assertTrue(ClientAddress.literal("1..3.4").isEmpty());
+        assertFalse(HostPattern.parse("300.1.1.1").matches("44.1.1.1"));
+    }
 }

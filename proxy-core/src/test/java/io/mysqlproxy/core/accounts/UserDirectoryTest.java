@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.accounts;
 
+import io.mysqlproxy.core.auth.DecoyAccounts;
 import io.mysqlproxy.core.config.ConfigLoader;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.ServerAccount;
@@ -18,6 +19,8 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UserDirectoryTest {
@@ -115,6 +118,21 @@ class UserDirectoryTest {
         assertEquals(
                 List.of(primary),
                 new UserDirectory(() -> uncheckedConfig("servers", ""), Optional.of(none)).plugins(primary));
+    }
+
+    @Test
+    void unknownNamesGetLearnedDecoysWhereverUsersAreLearnedMadeOncePerRounds() {
+        assertSame(
+                DecoyAccounts.configured(),
+                new UserDirectory(() -> uncheckedConfig("config", "{ name = app, password = s }"), Optional.empty())
+                        .decoys());
+        for (String source : List.of("servers", "both")) {
+            UserDirectory directory =
+                    new UserDirectory(() -> uncheckedConfig(source, ""), Optional.of(new FixedAccounts()));
+            DecoyAccounts decoys = directory.decoys();
+            assertNotSame(DecoyAccounts.configured(), decoys, source);
+            assertSame(decoys, directory.decoys(), source);
+        }
     }
 
     private ProxyConfig uncheckedConfig(String source, String users) {
