@@ -14,10 +14,14 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -150,6 +154,68 @@ class ConnectionIdIT {
             assertEquals(ER_NOT_SUPPORTED_YET, refused.getErrorCode(), refused.getMessage());
             assertTrue(refused.getMessage().contains("KILL must be the first statement"), refused.getMessage());
             assertEquals(4, longValue(k, "SELECT 4", "4"));
+        }
+    }
+
+    @Test
+    void withoutMultiStatementsAKillFollowedByMoreIsRefusedAndKillsNothing() throws SQLException {
+        try (Connection victim = proxy.connect("");
+                Connection killer = proxy.connect("");
+                Statement v = victim.createStatement();
+                Statement k = killer.createStatement()) {
+            long id = proxyId(victim);
+            // Connector/J without allowMultiQueries: a server would answer 1064 and run nothing.
+            SQLException refused = assertThrows(SQLException.class, () -> k.execute("kill " + id + "; select 1"));
+            assertEquals(ER_NOT_SUPPORTED_YET, refused.getErrorCode(), refused.getMessage());
+            assertEquals(1, longValue(v, "SELECT 1", "1"), "the session named is not killed");
+            assertEquals(2, longValue(k, "SELECT 2", "2"));
+        }
+    }
+
+    @Test
+    void aViewKeepsConnectionIdForTheServerToEvaluate(ReplicatedTestBed bed) throws SQLException {
+        try (Connection c = proxy.connect("");
+                Statement s = c.createStatement();
+                Connection root = bed.primary().connectAsRoot();
+                PreparedStatement definition = root.prepareStatement(
+                        "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
+            s.execute("CREATE OR REPLACE VIEW connection_id_view AS SELECT CONNECTION_ID() AS id");
+            try {
+                definition.setString(1, ReplicatedTestBed.APP_DATABASE);
+                definition.setString(2, "connection_id_view");
+                try (ResultSet rs = definition.executeQuery()) {
+                    assertTrue(rs.next(), "the view exists");
+                    String text = rs.getString(1).toLowerCase(Locale.ROOT);
+                    assertTrue(text.contains("connection_id()"), "not one session's number: " + text);
+                }
+            } finally {
+                s.execute("DROP VIEW connection_id_view");
+            }
+        }
+    }
+
+    @Test
+    void anAdminSeesNoTextThatMayCarryAPassword() throws Exception {
+        try (Connection app = proxy.connect("");
+                Connection ops = proxy.connect(OPS.user(), OPS.password(), "");
+                Statement o = ops.createStatement()) {
+            long appId = proxyId(app);
+            CompletableFuture<Void> sleeping = CompletableFuture.runAsync(() -> {
+                try (Statement a = app.createStatement()) {
+                    a.executeQuery("SELECT SLEEP(3) AS password").close();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Awaits.within(Duration.ofSeconds(10), "the app session mid-statement")
+                    .until(() -> "Query"
+                            .equals(processList(o, "SHOW FULL PROCESSLIST")
+                                    .getOrDefault(appId, Map.of())
+                                    .get("Command")));
+            Map<String, String> row = processList(o, "SHOW FULL PROCESSLIST").get(appId);
+            assertEquals("Query", row.get("Command"));
+            assertNull(row.get("Info"), "the text names PASSWORD: " + row);
+            sleeping.get(30, TimeUnit.SECONDS);
         }
     }
 

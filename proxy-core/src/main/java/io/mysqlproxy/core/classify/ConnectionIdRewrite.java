@@ -19,6 +19,9 @@ import static io.mysqlproxy.core.classify.SqlLexer.WORD;
  * name may be separated from its parentheses by spaces and comments. The target of an assignment
  * ({@code SET @@pseudo_thread_id = 5}) is left to the server.
  *
+ * <p>Statements that define objects (DDL: CREATE TABLE / VIEW / TRIGGER / PROCEDURE / FUNCTION / EVENT,
+ * ALTER ...) are left as they are; the other statements of a multi-statement with one are still rewritten.
+ *
  * <p>A select item that is exactly such a read, without an alias, gets {@code AS `<its text>`}, so the
  * result column keeps the name the server would give it. Called only for texts whose classification
  * has {@link StatementFlag#CONNECTION_ID}; allocates.
@@ -84,10 +87,27 @@ public final class ConnectionIdRewrite {
     }
 
     private byte[] run() {
-        lx.reset(sql, 0, sql.length);
+        SqlLexer statements = new SqlLexer();
+        statements.reset(sql, 0, sql.length);
         try {
-            scan();
+            // Each statement from just past the previous ';', so that comments before it (an opening /*!) go along.
+            int start = 0;
+            statements.next();
+            while (statements.type() != EOF) {
+                if (statements.isPunct(';')) {
+                    start = statements.end();
+                    statements.next();
+                    continue;
+                }
+                StatementKind kind = PartResult.kind(StatementClassifier.dispatch(statements));
+                StatementClassifier.skipToStatementEnd(statements);
+                if (!definesObject(kind)) {
+                    lx.reset(sql, start, statements.start() - start);
+                    scan();
+                }
+            }
         } finally {
+            statements.release();
             lx.release();
         }
         if (!replaced) {
@@ -97,6 +117,16 @@ public final class ConnectionIdRewrite {
         return out.toByteArray();
     }
 
+    /**
+     * CREATE and ALTER of tables, views, triggers, stored programs and events (and the other DDL) keep their
+     * text: a proxy id written there would be one session's number stored for good, where the server
+     * evaluates CONNECTION_ID() each time the object runs (its own thread id, as on any direct connection).
+     */
+    private static boolean definesObject(StatementKind kind) {
+        return kind == StatementKind.DDL || kind == StatementKind.CREATE_TEMPORARY_TABLE;
+    }
+
+    /** Rewrites the reads in the statement the lexer was reset to. */
     private void scan() {
         boolean statementStart = true;
         boolean setStatement = false;

@@ -91,6 +91,10 @@ enum Keyword {
     CHARACTER,
     CHARSET,
     PASSWORD,
+    // words that carry a password (SecretStatement)
+    IDENTIFIED,
+    MASTER_PASSWORD,
+    SOURCE_PASSWORD,
     DEFAULT,
     ROLE,
     STATEMENT,

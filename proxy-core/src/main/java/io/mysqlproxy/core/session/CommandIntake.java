@@ -11,6 +11,7 @@ import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.route.Pin;
+import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.StmtCommands;
@@ -38,6 +39,12 @@ final class CommandIntake {
     static final String UNMAPPED_KILL = "KILL other than KILL [CONNECTION | QUERY] <connection id> through mysql-proxy";
     static final String KILL_IN_MULTI = "KILL in a multi-statement other than first, alone and before no LOAD, through "
             + "mysql-proxy (KILL must be the first statement of a multi-statement)";
+    static final String KILL_WITHOUT_MULTI =
+            "KILL followed by other statements through mysql-proxy from a client without multi-statements";
+    /** COM_SET_OPTION's argument: MYSQL_OPTION_MULTI_STATEMENTS_ON (0) or _OFF (1). */
+    private static final int MULTI_STATEMENTS_ON = 0;
+
+    private static final int MULTI_STATEMENTS_OFF = 1;
 
     private final CommandContext session;
     private final ClientReplies replies;
@@ -56,6 +63,11 @@ final class CommandIntake {
     private byte[] lastText;
 
     private int lastTextLength;
+    /**
+     * Multi-statements as the client last set them with COM_SET_OPTION, or null: then as it logged in
+     * ({@link Capability#MULTI_STATEMENTS}).
+     */
+    private Boolean multiStatementsOption;
 
     CommandIntake(
             CommandContext session,
@@ -144,6 +156,7 @@ final class CommandIntake {
             case SET_OPTION -> {
                 // Multi-statement handling is per connection: keep the session where it was changed.
                 tracker.state().pin(Pin.MULTI_STATEMENT);
+                noteSetOption(frame);
                 cmd = new Command(command, frame, null, null, null);
             }
             default -> cmd = new Command(command, frame, null, null, null);
@@ -175,7 +188,10 @@ final class CommandIntake {
         if (classification.has(StatementFlag.MULTI_KILL)) {
             // Never sent on: on a server it would name one of its threads by a proxy connection id, another client's.
             LeadingKill kill = classification.has(StatementFlag.TRUNCATED) ? null : LeadingKill.of(sql);
-            if (kill == null) {
+            if (!multiStatements()) {
+                // The server would refuse the whole text (1064) and run none of it: so must the proxy.
+                replies.reply(ProxyErrors.notSupported(KILL_WITHOUT_MULTI), 1);
+            } else if (kill == null) {
                 replies.reply(ProxyErrors.notSupported(KILL_IN_MULTI), 1);
             } else if (kill.target() == null) {
                 replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
@@ -227,11 +243,31 @@ final class CommandIntake {
         }
         byte[] rewritten =
                 ConnectionIdRewrite.rewrite(payloadText(frame), session.info().connectionId());
-        if (rewritten == null || rewritten.length >= Packets.MAX_PAYLOAD) {
+        // The command byte and the text must stay under one frame's payload, or the text would need a second frame.
+        if (rewritten == null || rewritten.length + 1 >= Packets.MAX_PAYLOAD) {
             return frame;
         }
+        ByteBuf rewrittenFrame = StmtCommands.command(session.alloc(), command, rewritten);
         frame.release();
-        return StmtCommands.command(session.alloc(), command, rewritten);
+        return rewrittenFrame;
+    }
+
+    /** Whether the client has multi-statements on now: a text of several statements is run, not refused. */
+    private boolean multiStatements() {
+        return multiStatementsOption != null
+                ? multiStatementsOption
+                : Capability.MULTI_STATEMENTS.isSet(session.info().capabilities());
+    }
+
+    /** COM_SET_OPTION turning multi-statements on or off (a server accepts both values; others it refuses). */
+    private void noteSetOption(ByteBuf frame) {
+        if (Packets.payloadLength(frame) < 3) {
+            return;
+        }
+        int option = frame.getUnsignedShortLE(frame.readerIndex() + Packets.HEADER_SIZE + 1);
+        if (option == MULTI_STATEMENTS_ON || option == MULTI_STATEMENTS_OFF) {
+            multiStatementsOption = option == MULTI_STATEMENTS_ON;
+        }
     }
 
     private Classification classify(ByteBuf frame) {

@@ -4,17 +4,23 @@ import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ColumnDefinition41;
 import io.mysqlproxy.protocol.packet.TextResultSet;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * SHOW [FULL] PROCESSLIST, which the proxy answers from its own sessions: their ids are the ones its
  * clients were greeted with and KILL by, and a server's list would show its threads, other clients' and
  * the proxy's pooled connections among them. A user sees its own sessions, as MySQL shows a user
  * without the PROCESS privilege; users the configuration marks {@code admin} see all. Each session
- * describes itself on its own event loop; the answer goes out once all did.
+ * describes itself on its own event loop; the answer goes out once all did, or after {@link #ROWS_WAIT}
+ * without the rows still missing (a session whose loop is stuck must not leave the asking one waiting).
  */
 final class ProcessListAnswer {
 
@@ -27,6 +33,11 @@ final class ProcessListAnswer {
             ColumnDefinition41.bigint("Time"),
             ColumnDefinition41.text("State"),
             ColumnDefinition41.text("Info"));
+
+    /** How long the answer waits for the sessions' rows. */
+    static final Duration ROWS_WAIT = Duration.ofSeconds(2);
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessListAnswer.class);
 
     private final CommandContext session;
     private final ClientReplies replies;
@@ -45,9 +56,72 @@ final class ProcessListAnswer {
         String user = session.info().user();
         boolean everyone = services.isAdmin(user);
         List<LiveSession> sessions = services.sessions().all();
-        List<ProcessListRow> rows = new ArrayList<>(sessions.size());
-        int[] pending = {sessions.size()};
-        Runnable reply = () -> {
+        Gathering gathering = new Gathering(cmd, full, sessions.size());
+        if (sessions.isEmpty()) {
+            gathering.reply();
+            return;
+        }
+        gathering.deadline =
+                session.eventLoop().schedule(gathering::expire, ROWS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        for (LiveSession target : sessions) {
+            Promise<ProcessListRow> described = session.eventLoop().newPromise();
+            described.addListener(f -> gathering.described(f.isSuccess() ? described.getNow() : null));
+            target.describeFor(user, everyone, described);
+        }
+    }
+
+    /**
+     * The rows of one answer as the sessions describe themselves, and its deadline. All on the asking
+     * session's loop (the listeners and the deadline run there): no locking.
+     */
+    private final class Gathering {
+        private final Command cmd;
+        private final boolean full;
+        private final int asked;
+        private final List<ProcessListRow> rows;
+        private int pending;
+        private boolean answered;
+        private ScheduledFuture<?> deadline;
+
+        Gathering(Command cmd, boolean full, int asked) {
+            this.cmd = cmd;
+            this.full = full;
+            this.asked = asked;
+            this.pending = asked;
+            this.rows = new ArrayList<>(asked);
+        }
+
+        /** A session's row, or null when it is not listed (another user's, ending, or failing). */
+        void described(ProcessListRow row) {
+            if (answered) {
+                return;
+            }
+            if (row != null) {
+                rows.add(row);
+            }
+            if (--pending == 0) {
+                reply();
+            }
+        }
+
+        void expire() {
+            if (!answered) {
+                log.warn(
+                        "[conn {}] SHOW PROCESSLIST: {} of {} sessions did not describe themselves within {} ms: "
+                                + "answered without them",
+                        session.info().connectionId(),
+                        pending,
+                        asked,
+                        ROWS_WAIT.toMillis());
+                reply();
+            }
+        }
+
+        void reply() {
+            answered = true;
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             if (!session.isCurrent(cmd)) {
                 return;
             }
@@ -55,23 +129,6 @@ final class ProcessListAnswer {
             replies.reply(new TextResultSet(
                     COLUMNS, rows.stream().map(row -> row.toTextRow(full)).toList()));
             session.finish(cmd);
-        };
-        if (sessions.isEmpty()) {
-            reply.run();
-            return;
-        }
-        for (LiveSession target : sessions) {
-            Promise<ProcessListRow> described = session.eventLoop().newPromise();
-            described.addListener(f -> {
-                // Listeners run on this session's loop: the list and the count need no locking.
-                if (f.isSuccess() && described.getNow() != null) {
-                    rows.add(described.getNow());
-                }
-                if (--pending[0] == 0) {
-                    reply.run();
-                }
-            });
-            target.describeFor(user, everyone, described);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.classify.SecretStatement;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.TextRow;
 
@@ -10,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * address, current schema, what it is doing and for how many seconds, and the statement it runs. Made on
  * the session's event loop, read on the one answering.
  *
- * @param info the statement in flight as far as the proxy keeps its text, or null
+ * @param info the statement in flight as far as the proxy keeps its text, or null (also for a text that may
+ *     carry a password: admin users see every session's row)
  */
 record ProcessListRow(
         long id, String user, String host, String db, String command, long seconds, String state, String info) {
@@ -31,7 +33,7 @@ record ProcessListRow(
                 current == null ? "Sleep" : commandName(current.type()),
                 TimeUnit.NANOSECONDS.toSeconds(Math.max(0, sinceNanos)),
                 current == null ? "" : "executing",
-                current == null ? null : text);
+                current == null || text == null || SecretStatement.mayHoldPassword(text) ? null : text);
     }
 
     /** The row as SHOW PROCESSLIST sends it; {@code full} keeps Info whole. */

@@ -112,8 +112,14 @@ final class SessionEnd implements LiveSession {
     public void describeFor(String user, boolean everyone, Promise<ProcessListRow> row) {
         try {
             channel.eventLoop().execute(() -> {
-                boolean visible = everyone || identity.info().user().equals(user);
-                row.setSuccess(closing || !visible ? null : session.processListRow());
+                try {
+                    boolean visible = everyone || identity.info().user().equals(user);
+                    row.trySuccess(closing || !visible ? null : session.processListRow());
+                } catch (RuntimeException e) {
+                    // The asking session waits for this row: it goes without it rather than never answering.
+                    log.warn("{}: describing the session for SHOW PROCESSLIST failed", identity.logPrefix(), e);
+                    row.trySuccess(null);
+                }
             });
         } catch (RejectedExecutionException e) {
             // The loop is shutting down, and this session with it.

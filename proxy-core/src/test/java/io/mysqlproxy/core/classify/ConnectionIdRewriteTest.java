@@ -50,6 +50,8 @@ class ConnectionIdRewriteTest {
             kill 7; select connection_id() as me            | kill 7; select 42 as me
             /*!SELECT CONNECTION_ID() */                    | /*!SELECT 42 AS `CONNECTION_ID()` */
             SELECT CONNECTION_ID/*`*/()                     | SELECT 42 AS `CONNECTION_ID/*``*/()`
+            CREATE VIEW v AS SELECT CONNECTION_ID(); SELECT CONNECTION_ID() | CREATE VIEW v AS SELECT CONNECTION_ID(); SELECT 42 AS `CONNECTION_ID()`
+            SELECT CONNECTION_ID(); ALTER VIEW v AS SELECT CONNECTION_ID() | SELECT 42 AS `CONNECTION_ID()`; ALTER VIEW v AS SELECT CONNECTION_ID()
             """)
     void rewritesReadsOfTheConnectionId(String sql, String expected) {
         assertEquals(expected, rewrite(sql));
@@ -74,6 +76,28 @@ class ConnectionIdRewriteTest {
             SELECT 1
             """)
     void leavesEverythingElseAlone(String sql) {
+        assertNull(rewrite(sql));
+    }
+
+    /** Definitions keep the call: the server evaluates it each time the object runs, not the proxy once. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '~', textBlock = """
+            CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.c = CONNECTION_ID()
+            CREATE DEFINER = CURRENT_USER TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.c = @@pseudo_thread_id
+            CREATE VIEW v AS SELECT CONNECTION_ID()
+            create or replace view v as select connection_id() as id
+            ALTER VIEW v AS SELECT CONNECTION_ID()
+            CREATE PROCEDURE p() BEGIN SELECT CONNECTION_ID(); INSERT INTO t VALUES (CONNECTION_ID()); END
+            CREATE FUNCTION f() RETURNS BIGINT RETURN CONNECTION_ID()
+            CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO INSERT INTO t VALUES (CONNECTION_ID())
+            ALTER EVENT e DO INSERT INTO t VALUES (CONNECTION_ID())
+            CREATE TABLE t (c BIGINT DEFAULT (CONNECTION_ID()))
+            ALTER TABLE t ALTER COLUMN c SET DEFAULT (CONNECTION_ID())
+            CREATE TABLE t AS SELECT CONNECTION_ID() AS c
+            CREATE TEMPORARY TABLE t (c BIGINT DEFAULT (CONNECTION_ID()))
+            /*!50001 CREATE VIEW v AS SELECT CONNECTION_ID() */
+            """)
+    void leavesDefinitionsAlone(String sql) {
         assertNull(rewrite(sql));
     }
 

@@ -1,9 +1,11 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.classify.ConnectionIdRewrite;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.ServerStatus;
+import io.mysqlproxy.protocol.wire.Packets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +16,7 @@ import static io.mysqlproxy.core.session.SessionRig.serverReceived;
 import static io.mysqlproxy.core.session.SessionRig.serverSends;
 import static io.mysqlproxy.core.session.Wire.hexOf;
 import static io.mysqlproxy.core.session.Wire.query;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -160,6 +163,30 @@ class SessionBoundsTest {
         serverSends(primary, OK);
         assertEquals(hexOf(OK), hexOf(rig.clientReceived()));
         assertEquals(List.of(), rig.pool(rig.primary).discarded());
+    }
+
+    /**
+     * A rewrite that would make the payload (command byte and text) exactly 16 MiB - 1 bytes, the size that
+     * says another frame follows, is not made: the statement goes as the client sent it.
+     */
+    @Test
+    void aRewriteThatWouldFillAWholeFrameIsLeftUndone() {
+        rig = new SessionRig(0, true);
+        String head = "SELECT CONNECTION_ID() /*";
+        String rewrittenHead = "SELECT " + SessionRig.CONNECTION_ID + " AS `CONNECTION_ID()` /*";
+        String padding = "x".repeat(Packets.MAX_PAYLOAD - 1 - rewrittenHead.length() - 2);
+        String sql = head + padding + "*/";
+        byte[] rewritten =
+                ConnectionIdRewrite.rewrite(sql.getBytes(StandardCharsets.US_ASCII), SessionRig.CONNECTION_ID);
+        assertEquals(
+                Packets.MAX_PAYLOAD - 1,
+                rewritten.length,
+                "the rewritten text fills the frame but for the command byte");
+
+        rig.clientSends(query(sql));
+        assertArrayEquals(query(sql), serverReceived(rig.loginConnection), "the text as the client sent it");
+        serverSends(rig.loginConnection, OK);
+        assertEquals(hexOf(OK), hexOf(rig.clientReceived()));
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,6 +49,40 @@ class SessionMultiStatementKillTest {
         assertEquals(hexOf(query("SELECT 1")), hexOf(serverReceived(primary)));
         serverSends(primary, GoldenResponses.SELECT_EOF_ON);
         assertEquals(hexOf(GoldenResponses.SELECT_EOF_ON), hexOf(rig.clientReceived()));
+    }
+
+    @Test
+    void withMultiStatementsTurnedOffTheTextIsRefusedAndNothingRuns() {
+        rig = new SessionRig(0, true);
+        BackendConnection primary = rig.loginConnection;
+        int autocommit = ServerStatus.AUTOCOMMIT.mask();
+        // MYSQL_OPTION_MULTI_STATEMENTS_OFF, as a client turns them off after logging in with them.
+        rig.clientSends(Wire.command(CommandType.SET_OPTION.code(), Wire.hex("0100")));
+        serverReceived(primary);
+        serverSends(primary, GoldenResponses.ok(1, autocommit));
+        rig.clientReceived();
+
+        // A server would answer 1064 and run nothing; the KILL must not run on its own either.
+        rig.clientSends(query("KILL QUERY " + SessionRig.CONNECTION_ID + "; DROP TABLE t"));
+        rig.client.runPendingTasks();
+        byte[] refusal = Wire.err(
+                1,
+                ProxyErrors.ER_NOT_SUPPORTED_YET,
+                "42000",
+                "This version of MySQL doesn't yet support '" + CommandIntake.KILL_WITHOUT_MULTI + "'");
+        assertEquals(hexOf(refusal), hexOf(rig.clientReceived()));
+        assertEquals(0, serverReceived(primary).length, "nothing reaches the server");
+
+        // MYSQL_OPTION_MULTI_STATEMENTS_ON: the leading KILL is the proxy's again.
+        rig.clientSends(Wire.command(CommandType.SET_OPTION.code(), Wire.hex("0000")));
+        serverReceived(primary);
+        serverSends(primary, GoldenResponses.ok(1, autocommit));
+        rig.clientReceived();
+        rig.clientSends(query("KILL QUERY " + SessionRig.CONNECTION_ID + "; " + GoldenResponses.SELECT));
+        rig.client.runPendingTasks();
+        assertEquals(hexOf(query(" " + GoldenResponses.SELECT)), hexOf(serverReceived(primary)));
+        serverSends(primary, GoldenResponses.SELECT_EOF_ON);
+        rig.clientReceived();
     }
 
     /** {@code packets} with each sequence id {@code shift} higher. */
