@@ -16,7 +16,6 @@ import io.mysqlproxy.core.health.PrimaryPositions;
 import io.mysqlproxy.core.metrics.DiscoveryMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
-import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.report.BackendStatus;
 import io.mysqlproxy.core.report.BackendsReport;
@@ -127,17 +126,7 @@ public final class ProxyServer implements AutoCloseable {
                     config.backends().handshakeTimeout(),
                     config.backends().passwordExchange(),
                     BackendTlsContext.create(config.backends().tls()));
-            ProxyConfig.Pool pool = config.backends().pool();
-            BackendPools pools = new BackendPools(
-                    connector,
-                    new PoolSettings(
-                            pool.maxConnections(),
-                            pool.idleTimeout(),
-                            pool.borrowTimeout(),
-                            config.backends().handshakeTimeout(),
-                            pool.maxIdlePerKey(),
-                            pool.excessIdleTimeout(),
-                            pool.maxPerUser()));
+            BackendPools pools = ServerParts.backendPools(config, connector);
             AtomicInteger openConnections = new AtomicInteger();
             Backend primary = new Backend(
                     config.backends().primary(),

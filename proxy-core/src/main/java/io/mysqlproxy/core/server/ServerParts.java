@@ -3,6 +3,7 @@ package io.mysqlproxy.core.server;
 import io.mysqlproxy.core.accounts.AccountRefresher;
 import io.mysqlproxy.core.accounts.UserDirectory;
 import io.mysqlproxy.core.auth.Sha2AuthCache;
+import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.health.ConnectorJTls;
 import io.mysqlproxy.core.health.HealthMonitor;
@@ -16,6 +17,7 @@ import io.mysqlproxy.core.metrics.ConsistencyMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.pool.PoolSettings;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -146,6 +148,21 @@ final class ServerParts {
                 accounts.source().label(),
                 refresher.current().size());
         return new UserDirectory(current, Optional.of(refresher));
+    }
+
+    /** The backend pools, sized and timed by {@code backends.pool}. */
+    static BackendPools backendPools(ProxyConfig config, BackendConnector connector) {
+        ProxyConfig.Pool pool = config.backends().pool();
+        return new BackendPools(
+                connector,
+                new PoolSettings(
+                        pool.maxConnections(),
+                        pool.idleTimeout(),
+                        pool.borrowTimeout(),
+                        config.backends().handshakeTimeout(),
+                        pool.maxIdlePerKey(),
+                        pool.excessIdleTimeout(),
+                        pool.maxPerUser()));
     }
 
     /** The monitor account and how it connects: for the health checks, the reading of accounts and the primary position lookups. */
