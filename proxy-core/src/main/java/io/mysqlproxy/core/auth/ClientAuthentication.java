@@ -18,6 +18,9 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -147,6 +150,34 @@ public final class ClientAuthentication {
     }
 
     /** A later auth packet from the client. */
+    /**
+     * {@link #next(byte[], boolean)} for a connection on {@code loop}: the steps that cost real CPU (the
+     * password itself, checked against a SHA-256 crypt or decrypted with RSA) run on {@code workers},
+     * and {@code then} gets the step on {@code loop}; the cheap ones run here and now.
+     */
+    public void next(byte[] data, boolean secure, Executor workers, Executor loop, Consumer<AuthStep> then) {
+        if (phase != Phase.FULL_AUTH && phase != Phase.RSA) {
+            then.accept(next(data, secure));
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                AuthStep step;
+                try {
+                    step = next(data, secure);
+                } catch (RuntimeException e) {
+                    step = new AuthStep.Failure(ProxyErrors.accessDenied(user.name(), clientHost, true), e.toString());
+                }
+                AuthStep done = step;
+                loop.execute(() -> then.accept(done));
+            });
+        } catch (RejectedExecutionException e) {
+            then.accept(new AuthStep.Failure(
+                    ProxyErrors.tooManyConnections(),
+                    "too many password checks waiting: " + PasswordCheckWorkers.QUEUE));
+        }
+    }
+
     public AuthStep next(byte[] data, boolean secure) {
         return switch (phase) {
             case SWITCHED -> verify(data, secure);

@@ -3,6 +3,7 @@ package io.mysqlproxy.core.server;
 import io.mysqlproxy.core.auth.AuthStep;
 import io.mysqlproxy.core.auth.BackendSecret;
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.PasswordCheckWorkers;
 import io.mysqlproxy.core.backend.BackendCapabilities;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendException;
@@ -57,6 +58,8 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     private enum State {
         RESPONSE,
         AUTH,
+        /** A password check runs on the workers: the client must wait for its answer. */
+        CHECKING,
         CONNECTING,
         DONE
     }
@@ -124,7 +127,7 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
         ByteBuf frame = (ByteBuf) msg;
         try {
             int sequence = Packets.sequenceId(frame);
-            if (state == State.CONNECTING || state == State.DONE) {
+            if (state == State.CHECKING || state == State.CONNECTING || state == State.DONE) {
                 fail(ctx, ProxyErrors.badHandshake("client sent data before authentication completed"), sequence + 1);
                 return;
             }
@@ -136,7 +139,18 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
             if (state == State.RESPONSE) {
                 handshakeResponse(ctx, sequence, payload);
             } else {
-                act(ctx, sequence, authentication.next(WireStrings.readRestBytes(payload), secure));
+                state = State.CHECKING;
+                authentication.next(
+                        WireStrings.readRestBytes(payload),
+                        secure,
+                        PasswordCheckWorkers.shared(),
+                        ctx.executor(),
+                        step -> {
+                            if (state == State.CHECKING && ctx.channel().isActive()) {
+                                state = State.AUTH;
+                                act(ctx, sequence, step);
+                            }
+                        });
             }
         } catch (ProtocolException e) {
             log.info(

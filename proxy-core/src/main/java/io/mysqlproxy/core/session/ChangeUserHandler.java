@@ -3,6 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.auth.AuthStep;
 import io.mysqlproxy.core.auth.BackendSecret;
 import io.mysqlproxy.core.auth.ClientAuthentication;
+import io.mysqlproxy.core.auth.PasswordCheckWorkers;
 import io.mysqlproxy.core.backend.BackendException;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.ErrorLogText;
@@ -63,6 +64,9 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
     private final ClientSequence exchangeSequence;
 
     private boolean ended;
+    /** A password check runs on the workers: no client packet is due until it answers. */
+    private boolean checking;
+
     private final Duration timeout;
     private ScheduledFuture<?> timer;
 
@@ -116,11 +120,28 @@ final class ChangeUserHandler extends ChannelInboundHandlerAdapter implements Au
                         "COM_CHANGE_USER packet out of order");
                 return;
             }
+            if (checking) {
+                end();
+                outcome.refused(
+                        ProxyErrors.malformedPacket("COM_CHANGE_USER packet before the answer to the last one"),
+                        packetSequence + 1,
+                        "COM_CHANGE_USER packet before the answer to the last one");
+                return;
+            }
             sequence = packetSequence;
             exchangeSequence.clientPacket(packetSequence);
-            authentication
-                    .next(WireStrings.readRestBytes(Packets.payload(frame)), info.secure())
-                    .applyTo(this);
+            checking = true;
+            authentication.next(
+                    WireStrings.readRestBytes(Packets.payload(frame)),
+                    info.secure(),
+                    PasswordCheckWorkers.shared(),
+                    ctx.executor(),
+                    step -> {
+                        checking = false;
+                        if (!ended && !outcome.sessionClosing()) {
+                            step.applyTo(this);
+                        }
+                    });
         } finally {
             frame.release();
         }

@@ -11,10 +11,18 @@ import io.mysqlproxy.protocol.packet.AuthSwitchRequest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -268,6 +276,52 @@ class ClientAuthenticationTest {
         ClientAuthentication auth = startFullAuthentication();
         assertEquals(configured(SHA2), auth.next(CachingSha2Password.clearText("s-pass"), true));
         assertTrue(cache.contains(SHA2));
+    }
+
+    /** The password's own check (crypt, RSA) runs on the workers, its answer on the connection's loop. */
+    @Test
+    void fullAuthenticationRunsOnTheWorkersAndAnswersOnTheLoop() throws InterruptedException {
+        ClientAuthentication auth = startFullAuthentication();
+        List<String> where = new CopyOnWriteArrayList<>();
+        BlockingQueue<AuthStep> answers = new LinkedBlockingQueue<>();
+        ExecutorService workers = Executors.newSingleThreadExecutor(r -> new Thread(r, "worker"));
+        ExecutorService loop = Executors.newSingleThreadExecutor(r -> new Thread(r, "loop"));
+        try {
+            auth.next(
+                    CachingSha2Password.clearText("s-pass"),
+                    true,
+                    task -> workers.execute(() -> {
+                        where.add(Thread.currentThread().getName());
+                        task.run();
+                    }),
+                    loop,
+                    step -> {
+                        where.add(Thread.currentThread().getName());
+                        answers.add(step);
+                    });
+            assertEquals(configured(SHA2), answers.poll(10, TimeUnit.SECONDS));
+            assertEquals(List.of("worker", "loop"), where);
+        } finally {
+            workers.shutdownNow();
+            loop.shutdownNow();
+        }
+    }
+
+    @Test
+    void fullAuthenticationWithTheWorkersSaturatedIsRefusedAsTooManyConnections() {
+        ClientAuthentication auth = startFullAuthentication();
+        List<AuthStep> answers = new ArrayList<>();
+        auth.next(
+                CachingSha2Password.clearText("s-pass"),
+                true,
+                task -> {
+                    throw new RejectedExecutionException("full");
+                },
+                Runnable::run,
+                answers::add);
+        assertEquals(1, answers.size());
+        assertTrue(answers.get(0) instanceof AuthStep.Failure failure
+                && failure.error().errorCode() == ProxyErrors.ER_CON_COUNT_ERROR);
     }
 
     @Test
