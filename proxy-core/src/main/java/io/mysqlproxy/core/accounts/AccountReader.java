@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Supplier;
@@ -58,12 +59,11 @@ final class AccountReader implements AutoCloseable {
                     ResultSet rs = s.executeQuery(mariaDb ? MARIADB_QUERY : MYSQL_QUERY)) {
                 while (rs.next()) {
                     String plugin = rs.getString(3);
-                    String hex = rs.getString(4);
                     accounts.add(new ServerAccount(
                             rs.getString(1),
                             rs.getString(2),
                             plugin == null || plugin.isEmpty() ? MARIADB_DEFAULT_PLUGIN : plugin,
-                            hex == null ? new byte[0] : HexFormat.of().parseHex(hex),
+                            authenticationString(rs.getBytes(4)),
                             rs.getBoolean(5),
                             rs.getBoolean(6)));
                 }
@@ -73,6 +73,22 @@ final class AccountReader implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The stored hash from its hex text, read as bytes: a String of it would stay in the heap's strings,
+     * where nothing can zero it (a stage-2 hash and one sniffed handshake give a login).
+     */
+    private static byte[] authenticationString(byte[] hex) {
+        if (hex == null) {
+            return new byte[0];
+        }
+        byte[] bytes = new byte[hex.length / 2];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (HexFormat.fromHexDigit(hex[2 * i]) << 4 | HexFormat.fromHexDigit(hex[2 * i + 1]));
+        }
+        Arrays.fill(hex, (byte) 0);
+        return bytes;
     }
 
     @Override
