@@ -4,7 +4,8 @@
 # what is missing; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(mariadb-server mariadb-client mariadb-backup socat openssl sysbench shellcheck debootstrap gcc libc6-dev "$@")
+packages=(mariadb-server mariadb-client mariadb-backup socat openssl sysbench shellcheck debootstrap gcc libc6-dev
+  python3-mysqldb "$@")
 
 missing=()
 for package in "${packages[@]}"; do

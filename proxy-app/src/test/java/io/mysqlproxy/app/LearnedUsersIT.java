@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * configuration: users created on the primary after the proxy started log in through it within one
  * refresh (Connector/J; mysql_native_password on MariaDB, caching_sha2_password on MySQL); a changed
  * password takes effect; a locked or dropped user is refused and its pooled backend connections close;
- * COM_CHANGE_USER moves between two learned users.
+ * COM_CHANGE_USER moves between two learned users (Connector/J, and MariaDB Connector/C through
+ * python3-mysqldb).
  */
 @ExtendWith(TestBedExtension.class)
 class LearnedUsersIT {
@@ -129,9 +130,42 @@ class LearnedUsersIT {
     }
 
     /**
+     * COM_CHANGE_USER between two learned users as MariaDB Connector/C (the mariadb client's library) sends
+     * it, then to a wrong password, which the proxy refuses with 1045.
+     */
+    @Test
+    void connectorCChangesUserBetweenTwoLearnedUsers(ReplicatedTestBed bed, @TempDir Path tmp) throws Exception {
+        assumeTrue(
+                ConnectorCChangeUser.installed(),
+                ConnectorCChangeUser.PYTHON + " cannot import MySQLdb: install the Debian package "
+                        + ConnectorCChangeUser.PACKAGE);
+        this.bed = bed;
+        dropUsers();
+        try (ProxyFixture proxy = ProxyFixture.start(bed, SERVERS)) {
+            UserDirectory directory = proxy.server().runtime().directory();
+            rootSql("CREATE USER '" + ALICE + "'@'%' IDENTIFIED BY 'alice-secret'");
+            rootSql("CREATE USER '" + BOB + "'@'127.0.0.%' IDENTIFIED BY 'bob-secret'");
+            rootSql("GRANT SELECT ON *.* TO '" + ALICE + "'@'%'");
+            rootSql("GRANT SELECT ON *.* TO '" + BOB + "'@'127.0.0.%'");
+            awaitAccount(directory, ALICE, a -> true);
+            awaitAccount(directory, BOB, a -> true);
+
+            List<String> steps = ConnectorCChangeUser.run(
+                    tmp,
+                    proxy.port(),
+                    List.of(
+                            new DbAccount(ALICE, "alice-secret"),
+                            new DbAccount(BOB, "bob-secret"),
+                            new DbAccount(ALICE, "alice-secret"),
+                            new DbAccount(BOB, "alice-secret")));
+            assertEquals(List.of(ALICE + "@%", BOB + "@127.0.0.%", ALICE + "@%", "error 1045"), steps);
+        }
+    }
+
+    /**
      * The mariadb command-line client (libmariadb) as a learned user. It has no command that sends
-     * COM_CHANGE_USER (its {@code connect} opens a new connection), so the change of user is tested with
-     * Connector/J above.
+     * COM_CHANGE_USER (its {@code connect} opens a new connection): Connector/C's change of user is tested
+     * through python3-mysqldb above.
      */
     @Test
     void theMariaDbClientLogsInAsALearnedUser(ReplicatedTestBed bed, @TempDir Path tmp) throws Exception {

@@ -24,7 +24,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -38,8 +41,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * password, nor its SHA1 in hex, to its log, {@code /metrics} or {@code /backends}, and keeps it in no
  * {@code String}: after logins with the password, a heap dump ({@code jcmd GC.heap_dump}, live objects)
  * holds it neither as UTF-16 (how a String holds a password with a character beyond Latin-1, as this one
- * has) nor its SHA1 as hex text. The same search finds what the proxy does keep as Strings: the user's
- * name (Latin-1) and a configuration value with the same kind of character (UTF-16), so a String holding
+ * has) nor its SHA1 as hex text, nor a String of the hex of SHA1(SHA1(password)) or of the stored
+ * authentication string (the proxy's JVM runs without compact strings, so every String's text is UTF-16
+ * and the search tells Strings from byte arrays). The same search finds what the proxy does keep as
+ * Strings: the user's name and a configuration value with a character beyond Latin-1, so a String holding
  * the password would be found. On MariaDB the password's UTF-8 bytes are not in the heap at all
  * (mysql_native_password sends only a scramble); on MySQL the proxy holds them in a byte array by design
  * (caching_sha2_password's full authentication to the backends needs the password itself).
@@ -64,6 +69,7 @@ class PasswordSecrecyIT {
         rootSql(bed, "DROP USER IF EXISTS '" + USER + "'@'%'");
         rootSql(bed, "CREATE USER '" + USER + "'@'%' IDENTIFIED BY '" + password + "'");
         rootSql(bed, "GRANT SELECT ON *.* TO '" + USER + "'@'%'");
+        byte[] storedAuthentication = storedAuthentication(bed);
 
         int port = ProxyFixture.freePort();
         int adminPort = ProxyFixture.freePort();
@@ -82,6 +88,8 @@ class PasswordSecrecyIT {
         Process proxy = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-Xmx256m",
+                        // Every String's text in UTF-16: a heap search tells a String from a byte array.
+                        "-XX:-CompactStrings",
                         "-Dfile.encoding=UTF-8",
                         "-cp",
                         System.getProperty("java.class.path"),
@@ -135,7 +143,7 @@ class PasswordSecrecyIT {
             byte[] heap = Files.readAllBytes(dump);
 
             // What the proxy keeps as Strings is found: the search would find the password as one.
-            assertTrue(contains(heap, USER.getBytes(StandardCharsets.ISO_8859_1)), "the user name (Latin-1 String)");
+            assertTrue(contains(heap, USER.getBytes(StandardCharsets.UTF_16LE)), "the user name (a String)");
             assertTrue(contains(heap, probe.getBytes(StandardCharsets.UTF_16LE)), "the probe value (UTF-16 String)");
 
             List<String> found = new ArrayList<>();
@@ -151,6 +159,23 @@ class PasswordSecrecyIT {
                     }
                 }
             }
+            // Strings of derived secrets: SHA1(SHA1(password)) (mysql_native_password's stored hash: with one
+            // sniffed handshake it gives SHA1(password), enough to log in) and the stored authentication string,
+            // each in hex (what a String-keyed cache would hold). Searched as UTF-16 only, the proxy's JVM
+            // having no compact strings: byte arrays hold the stored hash by design (the account, the driver's
+            // packet buffer), and MariaDB's stored hash is that hex in ASCII.
+            Map<String, String> derived = new LinkedHashMap<>();
+            byte[] stage2 = MessageDigest.getInstance("SHA-1").digest(sha1);
+            derived.put("SHA1(SHA1(password)) in hex", HexFormat.of().formatHex(stage2));
+            derived.put(
+                    "the stored authentication string in hex", HexFormat.of().formatHex(storedAuthentication));
+            for (Map.Entry<String, String> secret : derived.entrySet()) {
+                for (String hex : List.of(secret.getValue(), secret.getValue().toUpperCase(Locale.ROOT))) {
+                    if (contains(heap, hex.getBytes(StandardCharsets.UTF_16LE))) {
+                        found.add("a String of " + secret.getKey());
+                    }
+                }
+            }
             if (bed.flavour() == ServerFlavour.MARIADB && contains(heap, password.getBytes(StandardCharsets.UTF_8))) {
                 found.add("the password's UTF-8 bytes, which a native login never sends");
             }
@@ -161,6 +186,17 @@ class PasswordSecrecyIT {
                 proxy.destroyForcibly();
             }
             rootSql(bed, "DROP USER IF EXISTS '" + USER + "'@'%'");
+        }
+    }
+
+    /** What the primary stores to check the user's password (mysql.user's authentication_string). */
+    private static byte[] storedAuthentication(ReplicatedTestBed bed) throws SQLException {
+        try (Connection root = bed.primary().connectAsRoot();
+                Statement s = root.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "SELECT authentication_string FROM mysql.user WHERE user = '" + USER + "' AND host = '%'")) {
+            assertTrue(rs.next(), "the user is in mysql.user");
+            return rs.getBytes(1);
         }
     }
 

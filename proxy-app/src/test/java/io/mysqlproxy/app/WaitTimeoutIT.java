@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -117,6 +118,60 @@ class WaitTimeoutIT {
             s.execute("SET wait_timeout = DEFAULT");
             Awaits.pace(PAST_ONE_SECOND, "idle past the configured idle timeout again");
             assertFalse(c.isValid(5), "DEFAULT is the configured idle timeout");
+        }
+    }
+
+    /**
+     * An {@code @@global.} prefix names the scope of its own variable only: the unscoped assignment after it is
+     * the session's, as the primary shows first (MySQL and MariaDB parse it so), and the session ends after it.
+     */
+    @Test
+    void anAtAtGlobalPrefixDoesNotCarryOverToTheNextAssignment(ReplicatedTestBed bed) throws Exception {
+        String admin = "wt_global_admin";
+        String password = "admin-secret";
+        long maxConnections;
+        long globalWaitTimeout;
+        try (Connection root = bed.primary().connectAsRoot();
+                Statement s = root.createStatement()) {
+            s.execute("DROP USER IF EXISTS '" + admin + "'@'%'");
+            s.execute("CREATE USER '" + admin + "'@'%' IDENTIFIED BY '" + password + "'");
+            s.execute("GRANT ALL PRIVILEGES ON *.* TO '" + admin + "'@'%'");
+            try (ResultSet rs = s.executeQuery("SELECT @@global.max_connections, @@global.wait_timeout")) {
+                assertTrue(rs.next());
+                maxConnections = rs.getLong(1);
+                globalWaitTimeout = rs.getLong(2);
+            }
+        }
+        String set = "SET @@global.max_connections = " + maxConnections + ", wait_timeout = 1";
+        String directUrl = ProxyFixture.url(bed.primary().port(), ReplicatedTestBed.APP_DATABASE, "");
+        try {
+            try (Connection c = DriverManager.getConnection(directUrl, admin, password);
+                    Statement s = c.createStatement()) {
+                s.execute(set);
+                assertEquals(1, waitTimeout(s), "the server gives the unscoped assignment to the session");
+                try (ResultSet rs = s.executeQuery("SELECT @@global.wait_timeout")) {
+                    assertTrue(rs.next());
+                    assertEquals(globalWaitTimeout, rs.getLong(1), "and not to the server");
+                }
+            }
+            Outcome direct;
+            try (Connection c = DriverManager.getConnection(directUrl, admin, password)) {
+                direct = idlePastShortWaitTimeout(c, set);
+            }
+            assertNotEquals(new Outcome(0, null, false), direct, "the server ends the session");
+            try (ProxyFixture proxy = ProxyFixture.start(
+                            bed,
+                            "mysql-proxy.users = [ { name = " + admin + ", password = " + password
+                                    + ", auth-plugin = mysql_native_password } ]");
+                    Connection c = proxy.connect(admin, password, "")) {
+                // The SELECT shows the SET left the session working: only the idle time ends it.
+                assertEquals(direct, idlePastShortWaitTimeout(c, set, "SELECT 1"));
+            }
+        } finally {
+            try (Connection root = bed.primary().connectAsRoot();
+                    Statement s = root.createStatement()) {
+                s.execute("DROP USER IF EXISTS '" + admin + "'@'%'");
+            }
         }
     }
 

@@ -7,7 +7,6 @@ import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,9 +28,42 @@ public final class Sha2AuthCache {
     public static final int DEFAULT_MAX_ENTRIES = 10_000;
 
     /** {@code host}: the learned account's host pattern, null for a configured user. */
-    private record Key(String user, String host, String verifier) {}
+    private record Key(String user, String host, Verifier verifier) {}
 
-    private record Entry(byte[] cacheDigest, byte[] password) {}
+    /**
+     * What the servers keep to check the password, as bytes: never a String, which would put a derived
+     * secret (a stage-2 hash gives stage 1 with one sniffed handshake) in the heap's strings, where
+     * nothing can zero it. The bytes are a private copy, compared by content.
+     */
+    private static final class Verifier {
+        private final byte[] bytes;
+
+        Verifier(byte[] bytes) {
+            this.bytes = bytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Verifier that && Arrays.equals(bytes, that.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "Verifier[" + bytes.length + " bytes]";
+        }
+    }
+
+    private record Entry(byte[] cacheDigest, byte[] password) {
+        /** An entry leaving the cache takes its cleartext with it. */
+        void forget() {
+            Arrays.fill(password, (byte) 0);
+        }
+    }
 
     private final int maxEntries;
     private final LinkedHashMap<Key, Entry> entries;
@@ -48,7 +80,11 @@ public final class Sha2AuthCache {
         this.entries = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
-                return size() > Sha2AuthCache.this.maxEntries;
+                boolean evict = size() > Sha2AuthCache.this.maxEntries;
+                if (evict) {
+                    eldest.getValue().forget();
+                }
+                return evict;
             }
         };
     }
@@ -63,22 +99,27 @@ public final class Sha2AuthCache {
      * that password for {@code nonce}; empty otherwise (no entry, or a wrong scramble).
      */
     public Optional<byte[]> fastAuthenticate(UserAccount user, byte[] nonce, byte[] response) {
-        Entry entry;
+        Key key = key(user);
+        // Under the lock: an entry evicted or replaced meanwhile has its password zeroed.
         synchronized (this) {
-            entry = entries.get(key(user));
+            Entry entry = entries.get(key);
+            if (entry == null || !CachingSha2Password.verifyAgainstCache(entry.cacheDigest, nonce, response)) {
+                return Optional.empty();
+            }
+            return Optional.of(entry.password.clone());
         }
-        if (entry == null || !CachingSha2Password.verifyAgainstCache(entry.cacheDigest, nonce, response)) {
-            return Optional.empty();
-        }
-        return Optional.of(entry.password.clone());
     }
 
     /** After {@code user}'s full authentication with {@code password} (its bytes as sent). */
     public void remember(UserAccount user, byte[] password) {
         Entry entry = new Entry(CachingSha2Password.cacheDigest(password), password.clone());
         Key key = key(user);
+        Entry replaced;
         synchronized (this) {
-            entries.put(key, entry);
+            replaced = entries.put(key, entry);
+        }
+        if (replaced != null) {
+            replaced.forget();
         }
     }
 
@@ -89,7 +130,7 @@ public final class Sha2AuthCache {
             entries.entrySet().removeIf(e -> {
                 boolean drop = e.getKey().host() != null && !keep.contains(e.getKey());
                 if (drop) {
-                    Arrays.fill(e.getValue().password, (byte) 0);
+                    e.getValue().forget();
                 }
                 return drop;
             });
@@ -106,13 +147,12 @@ public final class Sha2AuthCache {
                 .orElseGet(() -> new Key(
                         user.name(),
                         null,
-                        HexFormat.of()
-                                .formatHex(CachingSha2Password.cacheDigest(
-                                        user.password().getBytes(StandardCharsets.UTF_8)))));
+                        new Verifier(
+                                CachingSha2Password.cacheDigest(user.password().getBytes(StandardCharsets.UTF_8)))));
     }
 
     private static Key key(ServerAccount account) {
-        return new Key(account.user(), account.host(), HexFormat.of().formatHex(account.authenticationString()));
+        return new Key(account.user(), account.host(), new Verifier(account.authenticationString()));
     }
 
     @Override

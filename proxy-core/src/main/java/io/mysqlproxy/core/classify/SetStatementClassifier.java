@@ -17,11 +17,14 @@ final class SetStatementClassifier {
     private static final int CHARSET = StatementFlag.CHARSET.bit();
     private static final int GLOBAL_VARIABLE = StatementFlag.GLOBAL_VARIABLE.bit();
 
-    // Scope modifiers. As in MySQL, the latest one applies to the following assignments without one.
+    // Scopes. As in the servers' grammar, the latest scope keyword (GLOBAL, SESSION ...) applies to the
+    // following assignments without one; an @@global. or @@session. prefix to its own variable only.
     private static final int NO_SCOPE = 0;
     private static final int SESSION_SCOPE = 1;
     private static final int GLOBAL_SCOPE = 2;
     private static final int SCOPE_WAS_NAME = 3;
+    private static final int SESSION_PREFIX = 4;
+    private static final int GLOBAL_PREFIX = 5;
 
     private SetStatementClassifier() {}
 
@@ -39,7 +42,7 @@ final class SetStatementClassifier {
         int assignments = 0;
         int depth = 0;
         boolean global = false;
-        boolean globalScope = false;
+        boolean globalKeyword = false;
         boolean autocommit = false;
         boolean atTarget = true;
         while (!lx.atStatementEnd()) {
@@ -52,9 +55,11 @@ final class SetStatementClassifier {
                     flags |= SESSION_VARIABLE;
                     continue;
                 }
-                if (scope != NO_SCOPE) {
-                    globalScope = scope == GLOBAL_SCOPE;
+                if (scope == GLOBAL_SCOPE || scope == SESSION_SCOPE) {
+                    globalKeyword = scope == GLOBAL_SCOPE;
                 }
+                boolean globalScope =
+                        scope == NO_SCOPE ? globalKeyword : scope == GLOBAL_SCOPE || scope == GLOBAL_PREFIX;
                 global |= globalScope;
                 Keyword target = lx.keyword();
                 if (target == Keyword.TRANSACTION && assignments == 1) {
@@ -62,7 +67,8 @@ final class SetStatementClassifier {
                     return global
                             ? PartResult.of(StatementKind.WRITE, GLOBAL_VARIABLE)
                             : PartResult.of(
-                                    StatementKind.SET_TRANSACTION, scope == SESSION_SCOPE ? SESSION_VARIABLE : 0);
+                                    StatementKind.SET_TRANSACTION,
+                                    scope == SESSION_SCOPE || scope == SESSION_PREFIX ? SESSION_VARIABLE : 0);
                 }
                 if (target == Keyword.AUTOCOMMIT) {
                     autocommit = true;
@@ -116,14 +122,14 @@ final class SetStatementClassifier {
         Keyword scope = lx.keyword();
         boolean global = isGlobalScope(scope);
         if (!global && scope != Keyword.SESSION && scope != Keyword.LOCAL) {
-            return NO_SCOPE;
+            return SESSION_PREFIX; // a bare @@name is the session's
         }
         lx.next();
         if (!lx.isPunct('.')) {
             return SCOPE_WAS_NAME;
         }
         lx.next();
-        return global ? GLOBAL_SCOPE : SESSION_SCOPE;
+        return global ? GLOBAL_PREFIX : SESSION_PREFIX;
     }
 
     private static boolean isGlobalScope(Keyword keyword) {

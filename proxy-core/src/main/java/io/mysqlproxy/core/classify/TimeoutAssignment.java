@@ -5,8 +5,9 @@ package io.mysqlproxy.core.classify;
  * ({@code wait_timeout}), read from its text: a whole number (clamped to MySQL's range
  * 1..31536000, as the server clamps it with a warning), {@code DEFAULT}, or nothing the proxy can
  * read. Assignments are taken in order and the last readable one wins; those with GLOBAL or PERSIST
- * scope (which, as in the classifier, carries over to later assignments without a scope of their
- * own) do not count. An expression, a user variable or a quoted value is not read: the session
+ * scope do not count. As in the servers' grammar, a scope keyword ({@code GLOBAL}, {@code SESSION} ...)
+ * carries over to later assignments without a scope of their own, while an {@code @@global.} or
+ * {@code @@session.} prefix names the scope of its own variable only. An expression, a user variable or a quoted value is not read: the session
  * keeps what it had. Called only for a SET that succeeded, so it may allocate.
  *
  * @param assigned whether a readable session assignment was found
@@ -22,8 +23,14 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
     private static final TimeoutAssignment DEFAULT = new TimeoutAssignment(true, true, 0);
 
     private static final int NO_SCOPE = 0;
-    private static final int SESSION_SCOPE = 1;
-    private static final int GLOBAL_SCOPE = 2;
+    /** A scope keyword: for this assignment and the later ones without a scope. */
+    private static final int SESSION_KEYWORD = 1;
+
+    private static final int GLOBAL_KEYWORD = 2;
+    /** An {@code @@} prefix: for this assignment only. */
+    private static final int SESSION_PREFIX = 3;
+
+    private static final int GLOBAL_PREFIX = 4;
 
     /** What {@code sql} (a SET statement) assigns to the session's {@code variable}. */
     public static TimeoutAssignment in(byte[] sql, String variable) {
@@ -39,12 +46,13 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
         }
         lx.next();
         TimeoutAssignment found = NONE;
-        boolean global = false;
+        boolean globalKeyword = false;
         while (!lx.atStatementEnd()) {
             int scope = scope(lx);
-            if (scope != NO_SCOPE) {
-                global = scope == GLOBAL_SCOPE;
+            if (scope == GLOBAL_KEYWORD || scope == SESSION_KEYWORD) {
+                globalKeyword = scope == GLOBAL_KEYWORD;
             }
+            boolean global = scope == NO_SCOPE ? globalKeyword : scope == GLOBAL_KEYWORD || scope == GLOBAL_PREFIX;
             boolean named = lx.type() == SqlLexer.WORD && lx.text().equalsIgnoreCase(variable);
             lx.next();
             if (lx.isPunct('=') || lx.type() == SqlLexer.ASSIGN) {
@@ -60,19 +68,19 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
     }
 
     /**
-     * Skips a scope before a name and says which: GLOBAL_SCOPE for
-     * {@code GLOBAL | PERSIST | PERSIST_ONLY | @@global.}, SESSION_SCOPE for
-     * {@code SESSION | LOCAL | @@session. | @@local. | @@}, NO_SCOPE when there is none.
+     * Skips a scope before a name and says which: GLOBAL_KEYWORD for {@code GLOBAL | PERSIST |
+     * PERSIST_ONLY}, SESSION_KEYWORD for {@code SESSION | LOCAL}, GLOBAL_PREFIX for {@code @@global.},
+     * SESSION_PREFIX for {@code @@session. | @@local. | @@}, NO_SCOPE when there is none.
      */
     private static int scope(SqlLexer lx) {
         Keyword keyword = lx.keyword();
         if (isGlobal(keyword)) {
             lx.next();
-            return GLOBAL_SCOPE;
+            return GLOBAL_KEYWORD;
         }
         if (keyword == Keyword.SESSION || keyword == Keyword.LOCAL) {
             lx.next();
-            return SESSION_SCOPE;
+            return SESSION_KEYWORD;
         }
         if (lx.type() != SqlLexer.SYSTEM_VARIABLE) {
             return NO_SCOPE;
@@ -83,11 +91,11 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
             lx.next();
             if (lx.isPunct('.')) {
                 lx.next();
-                return isGlobal(named) ? GLOBAL_SCOPE : SESSION_SCOPE;
+                return isGlobal(named) ? GLOBAL_PREFIX : SESSION_PREFIX;
             }
             // "@@session" itself is the name: nothing this reader looks for.
         }
-        return SESSION_SCOPE;
+        return SESSION_PREFIX;
     }
 
     private static boolean isGlobal(Keyword keyword) {

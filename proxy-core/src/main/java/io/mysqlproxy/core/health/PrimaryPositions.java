@@ -90,8 +90,14 @@ public final class PrimaryPositions implements AutoCloseable {
     public Future<String> after(EventExecutor loop, Duration timeout) {
         Promise<String> position = loop.newPromise();
         ScheduledFuture<?> expiry = loop.schedule(
-                () -> position.tryFailure(new TimeoutException(
-                        "the primary's GTID position was not read within " + timeout.toMillis() + " ms")),
+                () -> {
+                    // A read that gave up leaves the queue: while lookups fail slowly the queue stays bounded.
+                    synchronized (lock) {
+                        waiting.remove(position);
+                    }
+                    position.tryFailure(new TimeoutException(
+                            "the primary's GTID position was not read within " + timeout.toMillis() + " ms"));
+                },
                 timeout.toNanos(),
                 TimeUnit.NANOSECONDS);
         position.addListener(done -> expiry.cancel(false));
@@ -115,8 +121,24 @@ public final class PrimaryPositions implements AutoCloseable {
         return position;
     }
 
-    /** Runs lookups while reads wait for one; each serves the reads that asked before it started. */
+    /**
+     * Runs lookups while reads wait for one; each serves the reads that asked before it started. Whatever
+     * a lookup throws (a driver's Error too) fails its reads, and the loop never ends with {@link #looking}
+     * still set: that would leave every later read waiting for a lookup that never comes.
+     */
     private void lookUp() {
+        boolean ended = false;
+        try {
+            runLookups();
+            ended = true;
+        } finally {
+            if (!ended) {
+                restartAfterThrow();
+            }
+        }
+    }
+
+    private void runLookups() {
         while (true) {
             // Before the batch is taken: the reads that arrive during the pause are served by this lookup.
             pauseForInterval();
@@ -134,9 +156,28 @@ public final class PrimaryPositions implements AutoCloseable {
                 String position = source.read();
                 listener.lookedUp(batch.size());
                 batch.forEach(read -> read.trySuccess(position));
-            } catch (Exception e) {
-                listener.failed(batch.size());
+            } catch (Throwable e) {
                 batch.forEach(read -> read.tryFailure(e));
+                listener.failed(batch.size());
+                if (e instanceof VirtualMachineError fatal) {
+                    throw fatal;
+                }
+            }
+        }
+    }
+
+    /** The lookup loop ended by a throw: reads that asked meanwhile get a new one, on a new task. */
+    private void restartAfterThrow() {
+        boolean again;
+        synchronized (lock) {
+            again = !waiting.isEmpty() && !closed;
+            looking = again;
+        }
+        if (again) {
+            try {
+                executor.execute(this::lookUp);
+            } catch (RejectedExecutionException e) {
+                failAll(e);
             }
         }
     }

@@ -21,6 +21,8 @@ public enum RouteReason {
     PREPARED_STATEMENT_STATE("continues a prepared statement's open cursor or long data, where they are"),
     TRANSACTION("inside, or starting, a transaction"),
     READ_ONLY_TRANSACTION("START TRANSACTION READ ONLY, allowed on a replica by configuration"),
+    READ_ONLY_TRANSACTION_CONSISTENCY("START TRANSACTION READ ONLY under global consistency, or under session "
+            + "consistency after this session wrote: a replica's transaction would not wait for the position"),
     AUTOCOMMIT_OFF("autocommit is off: every statement is part of a transaction"),
     HINT_PRIMARY("route=primary hint"),
     HINT_REPLICA("route=replica hint"),

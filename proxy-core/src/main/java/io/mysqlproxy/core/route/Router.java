@@ -173,10 +173,26 @@ public final class Router {
                                 && session.pins() == 0
                                 && session.consistency() != Consistency.STRONG
                                 && statement.hint() != RouteHint.PRIMARY
-                        ? RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION)
+                        ? readOnlyTransaction(session)
                         : RouteDecision.primary(RouteReason.TRANSACTION);
             case TRANSACTION_BEGIN, TRANSACTION_END, SAVEPOINT, XA -> RouteDecision.primary(RouteReason.TRANSACTION);
             default -> null;
+        };
+    }
+
+    /**
+     * A read-only transaction a replica may hold: its statements follow it there unchecked, with no position
+     * wait, so it stays on the primary when the consistency in force asks a replica for a position (global
+     * always, session after the session wrote).
+     */
+    private static RouteDecision readOnlyTransaction(RouteContext session) {
+        return switch (session.consistency()) {
+            case GLOBAL -> RouteDecision.primary(RouteReason.READ_ONLY_TRANSACTION_CONSISTENCY);
+            case SESSION ->
+                session.hasWritten()
+                        ? RouteDecision.primary(RouteReason.READ_ONLY_TRANSACTION_CONSISTENCY)
+                        : RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION);
+            case EVENTUAL, STRONG -> RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION);
         };
     }
 

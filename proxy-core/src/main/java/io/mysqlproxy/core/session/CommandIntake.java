@@ -318,10 +318,12 @@ final class CommandIntake {
     private static boolean keepsText(Classification c) {
         return switch (c.kind()) {
             case SESSION_SET, SET_TRANSACTION, USE, CALL, KILL, PROXY_ADMIN, SHOW_PROCESSLIST -> true;
+            // A SET with global and session assignments (a write): its session wait_timeout is read after it ran.
             default ->
                 c.has(StatementFlag.DIAGNOSTICS)
                         || c.has(StatementFlag.MULTI_PROXY_ADMIN)
-                        || c.has(StatementFlag.MULTI_KILL);
+                        || c.has(StatementFlag.MULTI_KILL)
+                        || (c.has(StatementFlag.GLOBAL_VARIABLE) && c.has(StatementFlag.SESSION_VARIABLE));
         };
     }
 

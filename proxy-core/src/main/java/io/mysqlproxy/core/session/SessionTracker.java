@@ -219,6 +219,12 @@ final class SessionTracker implements RouteContext {
                     record(leg, cmd.sql());
                 }
             }
+            // A SET with a global assignment is a write, but a session wait_timeout among its assignments counts.
+            case WRITE -> {
+                if (c.has(StatementFlag.GLOBAL_VARIABLE) && c.has(StatementFlag.SESSION_VARIABLE)) {
+                    waitTimeout.setSucceeded(cmd.sql());
+                }
+            }
             default -> {}
         }
     }

@@ -6,9 +6,15 @@ import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.auth.CachingSha2Password;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,6 +84,59 @@ class Sha2AuthCacheTest {
         assertTrue(cache.contains(a));
         assertFalse(cache.contains(b));
         assertTrue(cache.contains(c));
+    }
+
+    /** A key holds the verifier as bytes: no String built from a stored hash or a password digest. */
+    @Test
+    void keysHoldNoStringBesidesTheAccountsName() throws ReflectiveOperationException {
+        Sha2AuthCache cache = new Sha2AuthCache();
+        cache.remember(learned("app", "%", "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19"), utf8("pw"));
+        cache.remember(new UserAccount("conf", "pw", Optional.of(AuthPlugin.CACHING_SHA2_PASSWORD)), utf8("pw"));
+        for (Object key : entries(cache).keySet()) {
+            for (RecordComponent component : key.getClass().getRecordComponents()) {
+                Method accessor = component.getAccessor();
+                accessor.setAccessible(true);
+                Object value = accessor.invoke(key);
+                if (value instanceof String text) {
+                    assertTrue(Set.of("app", "conf", "%").contains(text), component.getName() + " is " + text);
+                }
+            }
+        }
+    }
+
+    /** A password leaving the cache, by eviction, replacement or retainOnly, is zeroed, not left to the GC. */
+    @Test
+    void passwordsLeavingTheCacheAreZeroed() throws ReflectiveOperationException {
+        Sha2AuthCache cache = new Sha2AuthCache(1);
+        UserAccount a = learned("a", "%", "$A$005$a");
+        cache.remember(a, utf8("first"));
+        byte[] first = storedPasswords(cache).get(0);
+        cache.remember(a, utf8("again"));
+        byte[] again = storedPasswords(cache).get(0);
+        cache.remember(learned("b", "%", "$A$005$b"), utf8("evicts"));
+        byte[] evicts = storedPasswords(cache).get(0);
+        cache.retainOnly(List.of());
+        assertEquals(0, cache.size());
+        for (byte[] password : List.of(first, again, evicts)) {
+            assertArrayEquals(new byte[password.length], password);
+        }
+    }
+
+    private static Map<?, ?> entries(Sha2AuthCache cache) throws ReflectiveOperationException {
+        Field field = Sha2AuthCache.class.getDeclaredField("entries");
+        field.setAccessible(true);
+        return (Map<?, ?>) field.get(cache);
+    }
+
+    /** The cache's own password arrays, in entry order. */
+    private static List<byte[]> storedPasswords(Sha2AuthCache cache) throws ReflectiveOperationException {
+        List<byte[]> passwords = new ArrayList<>();
+        for (Object entry : entries(cache).values()) {
+            Method password = entry.getClass().getDeclaredMethod("password");
+            password.setAccessible(true);
+            passwords.add((byte[]) password.invoke(entry));
+        }
+        return passwords;
     }
 
     @Test

@@ -39,6 +39,10 @@ class TimeoutAssignmentTest {
             SET GLOBAL max_connections = 10, wait_timeout = 5         | NONE
             SET GLOBAL max_connections = 10, SESSION wait_timeout = 5 | 5
             SET wait_timeout = 5, GLOBAL wait_timeout = 6             | 5
+            SET @@global.max_connections = 151, wait_timeout = 5      | 5
+            SET GLOBAL max_connections = 9, @@session.sort_buffer_size = 1, wait_timeout = 5 | NONE
+            SET GLOBAL max_connections = 9, @@wait_timeout = 5        | 5
+            SET SESSION sql_mode = '', @@global.max_connections = 9, wait_timeout = 5 | 5
             SET wait_timeout = @t                                     | NONE
             SET wait_timeout = 5 + 1                                  | NONE
             SET wait_timeout = (SELECT 5)                             | NONE

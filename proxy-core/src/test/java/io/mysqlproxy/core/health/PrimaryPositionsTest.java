@@ -23,6 +23,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -114,6 +115,49 @@ class PrimaryPositionsTest {
         Future<String> retry = positions.after(loop, LONG);
         runLookups();
         assertEquals("0-1-7", retry.syncUninterruptibly().getNow());
+    }
+
+    /** An Error from the driver (a missing class, say) must not end lookups for good. */
+    @Test
+    void anErrorFromTheReaderFailsItsReadsAndTheNextReadTriesAgain() {
+        source.failWith = new NoClassDefFoundError("com/mysql/cj/Missing");
+        source.answers.add("0-1-7");
+        Future<String> first = positions.after(loop, LONG);
+        runLookups();
+        assertInstanceOf(
+                NoClassDefFoundError.class, first.awaitUninterruptibly().cause());
+        assertEquals(List.of(1), counts.failures);
+
+        Future<String> retry = positions.after(loop, LONG);
+        assertEquals(1, lookupThread.size(), "the retry starts a lookup");
+        runLookups();
+        assertEquals("0-1-7", retry.syncUninterruptibly().getNow());
+    }
+
+    /** A VirtualMachineError goes on up the lookup thread, but reads that asked meanwhile get a new lookup. */
+    @Test
+    void aVirtualMachineErrorIsRethrownAndWaitingReadsGetANewLookup() {
+        source.failWith = new StackOverflowError();
+        source.answers.add("0-1-9");
+        Future<String> first = positions.after(loop, LONG);
+        List<Future<String>> late = new ArrayList<>();
+        source.duringRead = () -> late.add(positions.after(loop, LONG));
+        Runnable lookup = lookupThread.remove();
+        assertThrows(StackOverflowError.class, lookup::run);
+        assertInstanceOf(StackOverflowError.class, first.awaitUninterruptibly().cause());
+
+        assertEquals(1, lookupThread.size(), "the read that arrived meanwhile gets a lookup");
+        runLookups();
+        assertEquals("0-1-9", late.get(0).syncUninterruptibly().getNow());
+    }
+
+    /** Reads that gave up leave the queue: no lookup runs for them, and a failing primary cannot grow it. */
+    @Test
+    void aReadThatTimedOutIsNoLongerWaiting() {
+        Future<String> read = positions.after(loop, Duration.ofMillis(20));
+        await().atMost(Duration.ofSeconds(10)).until(read::isDone);
+        runLookups();
+        assertEquals(0, source.reads, "no lookup for a read that is gone");
     }
 
     @Test
@@ -211,6 +255,7 @@ class PrimaryPositionsTest {
         final Queue<String> answers = new ArrayDeque<>();
         Runnable duringRead;
         boolean failNext;
+        Throwable failWith;
         int reads;
         boolean closed;
 
@@ -221,6 +266,14 @@ class PrimaryPositionsTest {
                 Runnable r = duringRead;
                 duringRead = null;
                 r.run();
+            }
+            if (failWith != null) {
+                Throwable failure = failWith;
+                failWith = null;
+                if (failure instanceof Error error) {
+                    throw error;
+                }
+                throw (Exception) failure;
             }
             if (failNext) {
                 failNext = false;

@@ -532,15 +532,16 @@ class RouterTest {
         RouteDecision readYourWrites = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_YOUR_WRITES);
         assertEquals(readYourWrites, route(ROUTER, "SELECT 1", wrote));
         assertEquals(readYourWrites, statement(CommandType.STMT_EXECUTE, "SELECT ?", false, wrote));
-        // Preparing and long data read nothing; hints and read-only transactions opt out of the wait.
+        // Preparing and long data read nothing; hints opt out of the wait.
         RouteDecision read = RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ);
         assertEquals(read, statement(CommandType.STMT_PREPARE, "SELECT ?", false, wrote));
         assertEquals(read, statement(CommandType.STMT_SEND_LONG_DATA, "SELECT ?", false, wrote));
         assertEquals(
                 RouteDecision.of(RouteTarget.REPLICA, RouteReason.HINT_REPLICA),
                 route(ROUTER, "/* route=replica */ SELECT 1", wrote));
+        // A read-only transaction's reads on a replica would not wait for the write: it stays on the primary.
         assertEquals(
-                RouteDecision.of(RouteTarget.REPLICA, RouteReason.READ_ONLY_TRANSACTION),
+                RouteDecision.primary(RouteReason.READ_ONLY_TRANSACTION_CONSISTENCY),
                 route(READ_ONLY_ON_REPLICA, "START TRANSACTION READ ONLY", wrote));
         assertEquals(read, route(ROUTER, "SELECT 1", wrote.consistency(Consistency.EVENTUAL)));
         assertEquals(read, route(ROUTER, "SELECT 1", FakeSession.fresh()));
@@ -574,6 +575,14 @@ class RouterTest {
         assertEquals(
                 RouteDecision.primary(RouteReason.PINNED_LOCK_TABLES),
                 route(ROUTER, "SELECT 1", global.pinned(Pin.LOCK_TABLES)));
+        // A read-only transaction on a replica would read without waiting for the position: the primary holds it.
+        for (FakeSession session : new FakeSession[] {global, global.wrote()}) {
+            assertEquals(
+                    RouteDecision.primary(RouteReason.READ_ONLY_TRANSACTION_CONSISTENCY),
+                    route(READ_ONLY_ON_REPLICA, "START TRANSACTION READ ONLY", session));
+        }
+        assertEquals(
+                RouteDecision.primary(RouteReason.TRANSACTION), route(ROUTER, "START TRANSACTION READ ONLY", global));
         // Every usable replica cooling down after missing the position: the primary, as consistency_fallback.
         assertEquals(RouteDecision.primary(RouteReason.CONSISTENCY_FALLBACK), ROUTER.noReplica(waits, true, false));
         assertEquals(RouteDecision.primary(RouteReason.NO_REPLICA), ROUTER.noReplica(waits, false, true));

@@ -44,6 +44,17 @@ class SessionWaitTimeoutTest {
         assertEquals(List.of(rig.loginConnection), rig.pool(rig.primary).discarded());
     }
 
+    /** An @@global. prefix is its own variable's scope only: the wait_timeout after it is the session's. */
+    @Test
+    void aSetWithAGlobalAssignmentStillAppliesTheSessionsWaitTimeout() {
+        rig = new SessionRig(0, true);
+        set("SET @@global.max_connections = 151, wait_timeout = 2", GoldenResponses.ok(1, AUTOCOMMIT));
+
+        idleFor(2100);
+        assertFalse(rig.client.isActive(), "closed after 2 s idle");
+        assertEquals("", hexOf(rig.clientReceived()), "without a packet, as MariaDB closes it");
+    }
+
     @Test
     void aSetTheServerRefusedChangesNothing() {
         rig = new SessionRig(0, true);
