@@ -37,11 +37,12 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+
+import static io.mysqlproxy.core.server.ClientEndpoint.host;
+import static io.mysqlproxy.core.server.ClientEndpoint.newNonce;
+import static io.mysqlproxy.core.server.ClientEndpoint.remote;
 
 /**
  * The connection phase with a client: greeting, optional TLS upgrade, authentication, and the
@@ -53,7 +54,6 @@ import java.util.concurrent.TimeUnit;
 public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandshakeHandler.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private enum State {
         RESPONSE,
@@ -380,27 +380,6 @@ public final class FrontendHandshakeHandler extends ChannelInboundHandlerAdapter
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         int cap = runtime.config().client().beforeLogin().maxPacket();
         fail(ctx, HandshakeFailure.answer(cause, cap, connectionId, remote(ctx)), expectedSequence);
-    }
-
-    private static String remote(ChannelHandlerContext ctx) {
-        SocketAddress address = ctx.channel().remoteAddress();
-        return address instanceof InetSocketAddress inet
-                ? inet.getAddress().getHostAddress() + ":" + inet.getPort()
-                : String.valueOf(address);
-    }
-
-    private static String host(ChannelHandlerContext ctx) {
-        SocketAddress address = ctx.channel().remoteAddress();
-        return address instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
-    }
-
-    /** 20 random printable bytes, never NUL, as MySQL's own nonce. */
-    private static byte[] newNonce() {
-        byte[] bytes = new byte[20];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) (0x21 + RANDOM.nextInt(0x7e - 0x21));
-        }
-        return bytes;
     }
 
     private static byte[] withNul(byte[] bytes) {
