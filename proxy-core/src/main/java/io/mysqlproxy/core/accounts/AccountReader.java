@@ -86,11 +86,7 @@ final class AccountReader implements AutoCloseable {
     @Override
     public void close() {
         if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // Closing a broken connection: nothing to do.
-            }
+            MonitorConnection.closeQuietly(connection);
             connection = null;
         }
     }

@@ -19,12 +19,6 @@ final class SetStatementClassifier {
 
     // Scopes. As in the servers' grammar, the latest scope keyword (GLOBAL, SESSION ...) applies to the
     // following assignments without one; an @@global. or @@session. prefix to its own variable only.
-    private static final int NO_SCOPE = 0;
-    private static final int SESSION_SCOPE = 1;
-    private static final int GLOBAL_SCOPE = 2;
-    private static final int SCOPE_WAS_NAME = 3;
-    private static final int SESSION_PREFIX = 4;
-    private static final int GLOBAL_PREFIX = 5;
 
     private SetStatementClassifier() {}
 
@@ -49,26 +43,23 @@ final class SetStatementClassifier {
             if (atTarget) {
                 atTarget = false;
                 assignments++;
-                int scope = skipScope(lx);
-                if (scope == SCOPE_WAS_NAME) {
+                SetScope scope = SetScope.skip(lx);
+                if (scope == SetScope.WAS_NAME) {
                     // "@@session" or "@@global" used as a name: nothing recognisable is assigned.
                     flags |= SESSION_VARIABLE;
                     continue;
                 }
-                if (scope == GLOBAL_SCOPE || scope == SESSION_SCOPE) {
-                    globalKeyword = scope == GLOBAL_SCOPE;
+                if (scope.carriesOver()) {
+                    globalKeyword = scope == SetScope.GLOBAL_KEYWORD;
                 }
-                boolean globalScope =
-                        scope == NO_SCOPE ? globalKeyword : scope == GLOBAL_SCOPE || scope == GLOBAL_PREFIX;
+                boolean globalScope = scope.global(globalKeyword);
                 global |= globalScope;
                 Keyword target = lx.keyword();
                 if (target == Keyword.TRANSACTION && assignments == 1) {
                     // Without SESSION it is for the next transaction only (no SESSION_VARIABLE flag).
                     return global
                             ? PartResult.of(StatementKind.WRITE, GLOBAL_VARIABLE)
-                            : PartResult.of(
-                                    StatementKind.SET_TRANSACTION,
-                                    scope == SESSION_SCOPE || scope == SESSION_PREFIX ? SESSION_VARIABLE : 0);
+                            : PartResult.of(StatementKind.SET_TRANSACTION, scope.session() ? SESSION_VARIABLE : 0);
                 }
                 if (target == Keyword.AUTOCOMMIT) {
                     autocommit = true;
@@ -98,42 +89,6 @@ final class SetStatementClassifier {
             return PartResult.of(StatementKind.SET_AUTOCOMMIT, flags);
         }
         return PartResult.of(StatementKind.SESSION_SET, flags);
-    }
-
-    /**
-     * Skips {@code GLOBAL | PERSIST | PERSIST_ONLY | SESSION | LOCAL} or {@code @@[scope.]} before a
-     * variable name and says which scope it named; {@link #SCOPE_WAS_NAME} when the scope word turned
-     * out to be the whole name ({@code @@session = ...}).
-     */
-    private static int skipScope(SqlLexer lx) {
-        Keyword keyword = lx.keyword();
-        if (isGlobalScope(keyword)) {
-            lx.next();
-            return GLOBAL_SCOPE;
-        }
-        if (keyword == Keyword.SESSION || keyword == Keyword.LOCAL) {
-            lx.next();
-            return SESSION_SCOPE;
-        }
-        if (lx.type() != SqlLexer.SYSTEM_VARIABLE) {
-            return NO_SCOPE;
-        }
-        lx.next();
-        Keyword scope = lx.keyword();
-        boolean global = isGlobalScope(scope);
-        if (!global && scope != Keyword.SESSION && scope != Keyword.LOCAL) {
-            return SESSION_PREFIX; // a bare @@name is the session's
-        }
-        lx.next();
-        if (!lx.isPunct('.')) {
-            return SCOPE_WAS_NAME;
-        }
-        lx.next();
-        return global ? GLOBAL_PREFIX : SESSION_PREFIX;
-    }
-
-    private static boolean isGlobalScope(Keyword keyword) {
-        return keyword == Keyword.GLOBAL || keyword == Keyword.PERSIST || keyword == Keyword.PERSIST_ONLY;
     }
 
     /** At the autocommit name: consumes {@code = value} and returns the flag for a literal value. */

@@ -236,7 +236,7 @@ public final class SqlOperands {
         }
     }
 
-    private static boolean containsIgnoreCase(byte[] text, String word) {
+    static boolean containsIgnoreCase(byte[] text, String word) {
         byte[] needle = word.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
         outer:
         for (int i = 0; i + needle.length <= text.length; i++) {

@@ -22,20 +22,10 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
     private static final TimeoutAssignment NONE = new TimeoutAssignment(false, false, 0);
     private static final TimeoutAssignment DEFAULT = new TimeoutAssignment(true, true, 0);
 
-    private static final int NO_SCOPE = 0;
-    /** A scope keyword: for this assignment and the later ones without a scope. */
-    private static final int SESSION_KEYWORD = 1;
-
-    private static final int GLOBAL_KEYWORD = 2;
-    /** An {@code @@} prefix: for this assignment only. */
-    private static final int SESSION_PREFIX = 3;
-
-    private static final int GLOBAL_PREFIX = 4;
-
     /** What {@code sql} (a SET statement) assigns to the session's {@code variable}. */
     public static TimeoutAssignment in(byte[] sql, String variable) {
         // Most SETs name other variables: no lexing for them.
-        if (!mentions(sql, variable)) {
+        if (!SqlOperands.containsIgnoreCase(sql, variable)) {
             return NONE;
         }
         SqlLexer lx = new SqlLexer();
@@ -48,12 +38,14 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
         TimeoutAssignment found = NONE;
         boolean globalKeyword = false;
         while (!lx.atStatementEnd()) {
-            int scope = scope(lx);
-            if (scope == GLOBAL_KEYWORD || scope == SESSION_KEYWORD) {
-                globalKeyword = scope == GLOBAL_KEYWORD;
+            SetScope scope = SetScope.skip(lx);
+            if (scope.carriesOver()) {
+                globalKeyword = scope == SetScope.GLOBAL_KEYWORD;
             }
-            boolean global = scope == NO_SCOPE ? globalKeyword : scope == GLOBAL_KEYWORD || scope == GLOBAL_PREFIX;
-            boolean named = lx.type() == SqlLexer.WORD && lx.text().equalsIgnoreCase(variable);
+            boolean global = scope.global(globalKeyword);
+            boolean named = scope != SetScope.WAS_NAME
+                    && lx.type() == SqlLexer.WORD
+                    && lx.text().equalsIgnoreCase(variable);
             lx.next();
             if (lx.isPunct('=') || lx.type() == SqlLexer.ASSIGN) {
                 lx.next();
@@ -65,60 +57,6 @@ public record TimeoutAssignment(boolean assigned, boolean restoresDefault, long 
             skipToNextAssignment(lx);
         }
         return found;
-    }
-
-    /**
-     * Skips a scope before a name and says which: GLOBAL_KEYWORD for {@code GLOBAL | PERSIST |
-     * PERSIST_ONLY}, SESSION_KEYWORD for {@code SESSION | LOCAL}, GLOBAL_PREFIX for {@code @@global.},
-     * SESSION_PREFIX for {@code @@session. | @@local. | @@}, NO_SCOPE when there is none.
-     */
-    private static int scope(SqlLexer lx) {
-        Keyword keyword = lx.keyword();
-        if (isGlobal(keyword)) {
-            lx.next();
-            return GLOBAL_KEYWORD;
-        }
-        if (keyword == Keyword.SESSION || keyword == Keyword.LOCAL) {
-            lx.next();
-            return SESSION_KEYWORD;
-        }
-        if (lx.type() != SqlLexer.SYSTEM_VARIABLE) {
-            return NO_SCOPE;
-        }
-        lx.next();
-        Keyword named = lx.keyword();
-        if (isGlobal(named) || named == Keyword.SESSION || named == Keyword.LOCAL) {
-            lx.next();
-            if (lx.isPunct('.')) {
-                lx.next();
-                return isGlobal(named) ? GLOBAL_PREFIX : SESSION_PREFIX;
-            }
-            // "@@session" itself is the name: nothing this reader looks for.
-        }
-        return SESSION_PREFIX;
-    }
-
-    private static boolean isGlobal(Keyword keyword) {
-        return keyword == Keyword.GLOBAL || keyword == Keyword.PERSIST || keyword == Keyword.PERSIST_ONLY;
-    }
-
-    /** Whether {@code sql} contains {@code variable} (ASCII, any letter case) anywhere. */
-    private static boolean mentions(byte[] sql, String variable) {
-        int length = variable.length();
-        outer:
-        for (int i = 0; i + length <= sql.length; i++) {
-            for (int j = 0; j < length; j++) {
-                int b = sql[i + j];
-                if (b >= 'A' && b <= 'Z') {
-                    b += 'a' - 'A';
-                }
-                if (b != Character.toLowerCase(variable.charAt(j))) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     /** At the value: a whole number or DEFAULT alone up to the next assignment, else null. */

@@ -106,11 +106,7 @@ final class BackendProbe implements AutoCloseable {
     @Override
     public void close() {
         if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // Closing a broken connection: nothing to do.
-            }
+            MonitorConnection.closeQuietly(connection);
             connection = null;
         }
     }

@@ -55,4 +55,15 @@ public final class MonitorConnection {
                 .toLowerCase(Locale.ROOT)
                 .contains("mariadb");
     }
+
+    /** Closes {@code connection} if there is one; a broken connection failing to close is nothing to act on. */
+    public static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // Closing a broken connection: nothing to do.
+            }
+        }
+    }
 }

@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -59,12 +58,9 @@ public final class PrimaryGtidReader implements PrimaryPositions.Source {
         if (connection == null) {
             connection = MonitorConnection.open(settings, current.address(), "mysql-proxy-position");
             connectedTo = current;
-            boolean mariaDb = connection
-                    .getMetaData()
-                    .getDatabaseProductVersion()
-                    .toLowerCase(Locale.ROOT)
-                    .contains("mariadb");
-            query = mariaDb ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed";
+            query = MonitorConnection.mariaDb(connection)
+                    ? "SELECT @@GLOBAL.gtid_binlog_pos"
+                    : "SELECT @@GLOBAL.gtid_executed";
         }
         return connection;
     }
@@ -72,11 +68,7 @@ public final class PrimaryGtidReader implements PrimaryPositions.Source {
     @Override
     public void close() {
         if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // Closing a broken connection: nothing to do.
-            }
+            MonitorConnection.closeQuietly(connection);
             connection = null;
             connectedTo = null;
         }
