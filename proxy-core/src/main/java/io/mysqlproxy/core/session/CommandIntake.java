@@ -155,7 +155,7 @@ final class CommandIntake {
             }
             case SET_OPTION -> {
                 // Multi-statement handling is per connection: keep the session where it was changed.
-                tracker.state().pin(Pin.MULTI_STATEMENT);
+                tracker.state().pin(Pin.MULTI_STATEMENT, "set_option");
                 noteSetOption(frame);
                 cmd = new Command(command, frame, null, null, null);
             }

@@ -44,6 +44,8 @@ final class SessionState {
     private String schema;
     private int collation;
     private int pins;
+    /** Per pin (by ordinal), what set it: a statement kind or command, lower case. */
+    private final String[] pinCauses = new String[Pin.values().length];
     private Consistency consistency;
     private final Consistency defaultConsistency;
 
@@ -141,8 +143,17 @@ final class SessionState {
         return pins;
     }
 
-    void pin(Pin pin) {
+    /** Pins the session for {@code pin}; {@code cause} (the statement kind or command) is kept for the first setting. */
+    void pin(Pin pin, String cause) {
+        if ((pins & pin.bit()) == 0) {
+            pinCauses[pin.ordinal()] = cause;
+        }
         pins |= pin.bit();
+    }
+
+    /** What set {@code pin}, or null when it is not set. */
+    String pinCause(Pin pin) {
+        return (pins & pin.bit()) == 0 ? null : pinCauses[pin.ordinal()];
     }
 
     void unpin(Pin pin) {

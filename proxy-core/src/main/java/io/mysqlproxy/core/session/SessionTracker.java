@@ -12,6 +12,9 @@ import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * What the session's finished commands have changed that later commands depend on: the leg with
@@ -35,6 +38,12 @@ final class SessionTracker implements RouteContext {
     private boolean primaryHoldsUnseenState;
 
     private boolean nextTransactionSet;
+
+    /** What opened the current transaction, turned autocommit off, and left the primary's unseen state. */
+    private String transactionCause;
+
+    private String autocommitCause;
+    private String unseenStateCause;
 
     SessionTracker(
             SessionLegs legs,
@@ -121,6 +130,41 @@ final class SessionTracker implements RouteContext {
         autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
     }
 
+    /**
+     * What keeps the session on its connections now, in {@link HoldReason} order; empty when they may
+     * go back. What prepared statements keep on a leg (cursors, long data) is not among them.
+     */
+    List<Hold> holds() {
+        List<Hold> holds = new ArrayList<>();
+        if (inTransaction()) {
+            holds.add(new Hold(HoldReason.TRANSACTION, transactionCause));
+        }
+        if (!autocommit) {
+            holds.add(new Hold(HoldReason.AUTOCOMMIT_OFF, autocommitCause));
+        }
+        for (int bits = state.pins(); bits != 0; bits &= bits - 1) {
+            Pin pin = Pin.first(bits);
+            holds.add(new Hold(HoldReason.of(pin), state.pinCause(pin)));
+        }
+        if (nextTransactionSet) {
+            holds.add(new Hold(HoldReason.NEXT_TRANSACTION_SETTINGS, "set_transaction"));
+        }
+        if (primaryHoldsUnseenState) {
+            holds.add(new Hold(HoldReason.PROCEDURE_STATE, unseenStateCause));
+        }
+        return holds;
+    }
+
+    /** The statement kind of {@code cmd}, or its command when it has no statement; lower case. */
+    private static String cause(Command cmd) {
+        Classification c = cmd.classification();
+        return c != null ? cause(c) : cmd.type().name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String cause(Classification c) {
+        return c.kind().name().toLowerCase(Locale.ROOT);
+    }
+
     private void forgetCommands() {
         readYourWrites.reset();
         legs.startOver();
@@ -130,12 +174,20 @@ final class SessionTracker implements RouteContext {
 
     /** What a finished command changes in the session: transaction, schema, SETs, pins, pending writes. */
     void afterCommand(Command cmd, Leg leg, int status, boolean failed) {
+        boolean wasInTransaction = inTransaction();
         legs.ran(leg, status);
         boolean onPrimary = leg.backend().role() == BackendRole.PRIMARY;
-        if (onPrimary) {
-            autocommit = ServerStatus.AUTOCOMMIT.isSet(status);
-        }
         Classification c = cmd.classification();
+        if (!wasInTransaction && inTransaction()) {
+            transactionCause = cause(cmd);
+        }
+        if (onPrimary) {
+            boolean wasAutocommit = autocommit;
+            autocommit = ServerStatus.AUTOCOMMIT.isSet(status);
+            if (wasAutocommit && !autocommit) {
+                autocommitCause = cause(cmd);
+            }
+        }
         if (cmd.type() == CommandType.INIT_DB) {
             if (!failed) {
                 String schema = new String(cmd.sql(), StandardCharsets.UTF_8);
@@ -148,7 +200,7 @@ final class SessionTracker implements RouteContext {
             return;
         }
         if (onPrimary) {
-            noteUnseenState(c);
+            noteUnseenState(c, cause(cmd));
         }
         if (onPrimary && mayWrite(c)) {
             readYourWrites.wrote(leg);
@@ -169,7 +221,7 @@ final class SessionTracker implements RouteContext {
                     && (c.kind() == StatementKind.SESSION_SET
                             || c.kind() == StatementKind.USE
                             || c.kind() == StatementKind.SET_TRANSACTION)) {
-                state.pin(Pin.PREPARED_SESSION_STATE);
+                state.pin(Pin.PREPARED_SESSION_STATE, "stmt_execute");
                 if (c.kind() == StatementKind.USE) {
                     leg.connection().schemaChangedUnseen();
                 }
@@ -194,7 +246,7 @@ final class SessionTracker implements RouteContext {
                     state.schema(schema);
                     leg.connection().schema(schema);
                 } else {
-                    state.pin(Pin.MULTI_STATEMENT);
+                    state.pin(Pin.MULTI_STATEMENT, "use");
                     leg.connection().schemaChangedUnseen();
                 }
             }
@@ -214,7 +266,7 @@ final class SessionTracker implements RouteContext {
                     return;
                 }
                 if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql())) {
-                    state.pin(Pin.USER_VARIABLE);
+                    state.pin(Pin.USER_VARIABLE, cause(c));
                 } else {
                     record(leg, cmd.sql());
                 }
@@ -232,7 +284,7 @@ final class SessionTracker implements RouteContext {
     /** Adds a SET that ran on {@code leg} to the replay log (which {@code leg} then has already). */
     private void record(Leg leg, byte[] sql) {
         if (!state.record(sql)) {
-            state.pin(Pin.SESSION_STATE_SIZE);
+            state.pin(Pin.SESSION_STATE_SIZE, "session_set");
         } else if (leg.appliedVersion() == state.version() - 1) {
             leg.appliedVersion(state.version());
         }
@@ -243,11 +295,14 @@ final class SessionTracker implements RouteContext {
      * replayed elsewhere, and that connection stays until a statement other than a SET has run.
      * A CALL may leave state behind that the proxy cannot see.
      */
-    private void noteUnseenState(Classification c) {
+    private void noteUnseenState(Classification c, String cause) {
         switch (c.kind()) {
             case SET_TRANSACTION -> nextTransactionSet |= !c.has(StatementFlag.SESSION_VARIABLE);
             case SESSION_SET, SET_AUTOCOMMIT, USE, EMPTY -> {}
             case CALL -> {
+                if (!primaryHoldsUnseenState) {
+                    unseenStateCause = cause;
+                }
                 primaryHoldsUnseenState = true;
                 nextTransactionSet = false;
             }
@@ -257,32 +312,32 @@ final class SessionTracker implements RouteContext {
 
     private void pinFor(Classification c, byte[] sql) {
         switch (c.kind()) {
-            case LOCK_TABLES -> state.pin(Pin.LOCK_TABLES);
+            case LOCK_TABLES -> state.pin(Pin.LOCK_TABLES, cause(c));
             case UNLOCK_TABLES -> {
                 state.unpin(Pin.LOCK_TABLES);
                 state.unpin(Pin.GLOBAL_READ_LOCK);
             }
-            case FLUSH_TABLES_WITH_READ_LOCK -> state.pin(Pin.GLOBAL_READ_LOCK);
-            case CREATE_TEMPORARY_TABLE -> state.pin(Pin.TEMPORARY_TABLE);
-            case PREPARE_SQL, EXECUTE_SQL -> state.pin(Pin.SQL_PREPARE);
+            case FLUSH_TABLES_WITH_READ_LOCK -> state.pin(Pin.GLOBAL_READ_LOCK, cause(c));
+            case CREATE_TEMPORARY_TABLE -> state.pin(Pin.TEMPORARY_TABLE, cause(c));
+            case PREPARE_SQL, EXECUTE_SQL -> state.pin(Pin.SQL_PREPARE, cause(c));
             case MULTI -> {
                 if (c.has(StatementFlag.MULTI_SESSION_STATE)) {
-                    state.pin(Pin.MULTI_STATEMENT);
+                    state.pin(Pin.MULTI_STATEMENT, cause(c));
                 }
             }
             default -> {}
         }
         if (c.has(StatementFlag.LOCK_FUNCTION)) {
-            state.pin(Pin.NAMED_LOCK);
+            state.pin(Pin.NAMED_LOCK, cause(c));
         }
         if (c.has(StatementFlag.USER_VARIABLE_ASSIGNMENT) || c.has(StatementFlag.SELECT_INTO)) {
-            state.pin(Pin.USER_VARIABLE);
+            state.pin(Pin.USER_VARIABLE, cause(c));
         }
         // CALL p(@out) and GET DIAGNOSTICS @n = NUMBER set user variables on the server that ran them.
         if ((c.kind() == StatementKind.CALL || c.has(StatementFlag.DIAGNOSTICS))
                 && sql != null
                 && SqlOperands.mentionsUserVariable(sql)) {
-            state.pin(Pin.USER_VARIABLE);
+            state.pin(Pin.USER_VARIABLE, cause(c));
         }
     }
 
