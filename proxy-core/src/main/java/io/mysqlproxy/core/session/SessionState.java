@@ -46,6 +46,7 @@ final class SessionState {
     private int pins;
     /** Per pin (by ordinal), what set it: a statement kind or command, lower case. */
     private final String[] pinCauses = new String[Pin.values().length];
+
     private Consistency consistency;
     private final Consistency defaultConsistency;
 
