@@ -21,9 +21,11 @@ import java.util.function.Supplier;
 /**
  * The admin HTTP port, on the JDK's own HTTP server and two threads of its own (never an event
  * loop): {@code /healthz} (the process is alive), {@code /readyz} (it can serve: see
- * {@link Readiness}), for Kubernetes probes and for curl, and {@code /backends} (JSON: each
- * backend's role, state, load, statements and pool, see {@link io.mysqlproxy.core.report.BackendsReport}).
- * With a token configured, {@code /backends} (addresses, pods, why writes are refused) answers only
+ * {@link Readiness}), for Kubernetes probes and for curl, {@code /backends} (JSON: each
+ * backend's role, state, load, statements and pool, see {@link io.mysqlproxy.core.report.BackendsReport}) and
+ * {@code /sessions} (JSON: each client session, its backend connections and what keeps it on them, see
+ * {@link io.mysqlproxy.core.report.SessionsReport}). With a token configured, {@code /backends} and
+ * {@code /sessions} (addresses, pods, users, why writes are refused) answer only
  * requests that carry it as a bearer token; the probes and {@code /metrics} stay open for the kubelet and
  * Prometheus.
  */
@@ -45,6 +47,7 @@ public final class AdminServer implements AutoCloseable {
             Optional<String> token,
             Readiness readiness,
             Supplier<String> backendsJson,
+            Supplier<String> sessionsJson,
             Supplier<String> prometheusScrape)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -56,13 +59,8 @@ public final class AdminServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
         Optional<byte[]> tokenDigest = token.map(AdminServer::sha256);
-        server.createContext("/backends", exchange -> {
-            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
-                unauthorized(exchange);
-                return;
-            }
-            respond(exchange, 200, backendsJson.get(), "application/json");
-        });
+        guarded(server, "/backends", tokenDigest, backendsJson);
+        guarded(server, "/sessions", tokenDigest, sessionsJson);
         server.createContext(
                 "/metrics",
                 exchange -> respond(exchange, 200, prometheusScrape.get(), "text/plain; version=0.0.4; charset=utf-8"));
@@ -72,11 +70,22 @@ public final class AdminServer implements AutoCloseable {
         });
         server.start();
         log.info(
-                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /metrics, /backends{})",
+                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /metrics, /backends and /sessions{})",
                 host,
                 server.getAddress().getPort(),
                 token.isPresent() ? " with the bearer token" : "");
         return new AdminServer(server, executor);
+    }
+
+    /** A JSON document that answers only requests with the token, when one is configured. */
+    private static void guarded(HttpServer server, String path, Optional<byte[]> tokenDigest, Supplier<String> json) {
+        server.createContext(path, exchange -> {
+            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
+                unauthorized(exchange);
+                return;
+            }
+            respond(exchange, 200, json.get(), "application/json");
+        });
     }
 
     public int port() {

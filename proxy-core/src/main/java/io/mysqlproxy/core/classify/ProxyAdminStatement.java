@@ -5,6 +5,7 @@ import java.util.Locale;
 /**
  * What one of the proxy's admin statements (a text classified {@link StatementKind#PROXY_ADMIN})
  * asks for, read with the classifier's lexer: {@code SHOW PROXY BACKENDS}, {@code SHOW PROXY STATS},
+ * {@code SHOW PROXY SESSIONS} (each client session and what keeps it on its backend connections),
  * {@code SHOW PROXY HOSTS} (the addresses blocked after failed logins),
  * {@code EXPLAIN ROUTE <statement>}, whose statement starts at {@link #statementStart()},
  * {@code PROXY UNBLOCK HOST 'address'} ({@link #host()}) or {@code PROXY UNBLOCK ALL HOSTS}; or,
@@ -16,6 +17,7 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
     public enum Kind {
         SHOW_BACKENDS,
         SHOW_STATS,
+        SHOW_SESSIONS,
         SHOW_BLOCKED_HOSTS,
         EXPLAIN_ROUTE,
         UNBLOCK_HOST,
@@ -24,7 +26,7 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
     }
 
     static final String SUPPORTED =
-            "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
+            "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY SESSIONS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
                     + "PROXY UNBLOCK HOST 'address' and PROXY UNBLOCK ALL HOSTS";
 
     /** Reads {@code sql}, a whole COM_QUERY text. */
@@ -68,6 +70,7 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
         Kind kind = switch (what.toUpperCase(Locale.ROOT)) {
             case "BACKENDS" -> Kind.SHOW_BACKENDS;
             case "STATS" -> Kind.SHOW_STATS;
+            case "SESSIONS" -> Kind.SHOW_SESSIONS;
             case "HOSTS" -> Kind.SHOW_BLOCKED_HOSTS;
             default -> null;
         };

@@ -17,8 +17,6 @@ import io.mysqlproxy.core.metrics.DiscoveryMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
-import io.mysqlproxy.core.report.BackendStatus;
-import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
@@ -165,7 +163,7 @@ public final class ProxyServer implements AutoCloseable {
                     new ReplicaBalancer(config.routing().balancer(), pools::outstanding),
                     openConnections,
                     new AtomicLong(),
-                    new SessionRegistry(),
+                    new SessionRegistry().metered(metrics.sessions()),
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
                     positions,
@@ -200,9 +198,8 @@ public final class ProxyServer implements AutoCloseable {
                                 () -> !draining.get() && listener.isActive(),
                                 runtime::topology,
                                 runtime.writeGate()::refusal),
-                        () -> BackendsReport.json(
-                                BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
-                                runtime.writeGate().refusal()),
+                        ServerParts.backendsJson(runtime),
+                        ServerParts.sessionsJson(runtime.sessions()),
                         runtime.metrics()::scrape);
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();

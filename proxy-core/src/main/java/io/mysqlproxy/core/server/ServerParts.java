@@ -18,6 +18,10 @@ import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.report.BackendStatus;
+import io.mysqlproxy.core.report.BackendsReport;
+import io.mysqlproxy.core.report.SessionsReport;
+import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -27,6 +31,7 @@ import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,6 +48,9 @@ final class ServerParts {
 
     private static final Logger log = LoggerFactory.getLogger(ServerParts.class);
 
+    /** How long {@code /sessions} waits for the sessions to describe themselves. */
+    private static final Duration SESSIONS_WAIT = Duration.ofSeconds(2);
+
     private ServerParts() {}
 
     /** Each backend's pool, as {@code /metrics} shows it beside the backend's own meters. */
@@ -56,6 +64,10 @@ final class ServerParts {
                         "mysqlproxy_backend_connections_open",
                         "Pooled connections open (in use, idle or resetting)",
                         b -> poolFigure(pools, b, p -> p.openConnections())),
+                BackendMeter.gauge(
+                        "mysqlproxy_backend_connections_in_use",
+                        "Pooled connections borrowed by sessions now (open minus idle)",
+                        b -> poolFigure(pools, b, p -> Math.max(0, p.openConnections() - p.idleConnections()))),
                 BackendMeter.gauge(
                         "mysqlproxy_backend_connections_idle",
                         "Pooled connections idle",
@@ -84,6 +96,28 @@ final class ServerParts {
                         "mysqlproxy_backend_connections_discarded",
                         "Pooled connections their session closed instead of giving back (lost, or mid-command)",
                         b -> poolFigure(pools, b, p -> p.discards())));
+    }
+
+    /** {@code /backends}: each backend's status now, and why writes are refused (if they are). */
+    static Supplier<String> backendsJson(ProxyRuntime runtime) {
+        return () -> BackendsReport.json(
+                BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
+                runtime.writeGate().refusal());
+    }
+
+    /**
+     * {@code /sessions}: every session's status, each taken on its own loop; those that do not answer within
+     * {@link #SESSIONS_WAIT} (a stuck loop) are left out.
+     */
+    static Supplier<String> sessionsJson(SessionRegistry sessions) {
+        return () -> {
+            try {
+                return SessionsReport.json(sessions.statuses(SESSIONS_WAIT));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the sessions described themselves", e);
+            }
+        };
     }
 
     /** A figure of {@code backend}'s pool, 0 once it has none (it left the topology). */

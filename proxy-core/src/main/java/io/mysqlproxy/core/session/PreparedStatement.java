@@ -74,6 +74,16 @@ final class PreparedStatement {
         return leg == longDataLeg || (leg == lastLeg && cursorOpen);
     }
 
+    /** Whether the last execution's cursor is still open on the leg it ran on. */
+    boolean cursorHeld() {
+        return cursorOpen && lastLeg != null;
+    }
+
+    /** Whether long data waits on a leg for the next execution. */
+    boolean longDataHeld() {
+        return longDataLeg != null;
+    }
+
     Map<Leg, Integer> backendIds() {
         return backendIds;
     }

@@ -119,6 +119,13 @@ final class SessionLegs {
         return primary != null || !replicas.isEmpty();
     }
 
+    /** The legs the session holds now, the primary's first. */
+    List<Leg> held() {
+        List<Leg> held = all();
+        held.removeIf(Leg::released);
+        return held;
+    }
+
     /** The replica legs, as a copy the caller may release from. */
     List<Leg> replicaLegs() {
         return new ArrayList<>(replicas.values());

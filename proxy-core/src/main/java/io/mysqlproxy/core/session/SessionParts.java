@@ -55,6 +55,7 @@ record SessionParts(
         LegDispatch dispatch =
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
+        HoldWatch holds = new HoldWatch(tracker, statements, services.metrics().sessions(), identity);
         CommandIntake intake = new CommandIntake(
                 session,
                 exchange,
@@ -65,7 +66,13 @@ record SessionParts(
                 dispatch,
                 new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements),
                 kills,
-                new AdminStatementAnswers(session, exchange, services, tracker, dispatch),
+                new AdminStatementAnswers(
+                        session,
+                        exchange,
+                        services,
+                        tracker,
+                        dispatch,
+                        new SessionsAnswer(session, exchange, services)),
                 new ProcessListAnswer(session, exchange, services));
         SessionIdleTimer idle = new SessionIdleTimer(
                 channel.eventLoop(),
@@ -75,10 +82,20 @@ record SessionParts(
                 statements,
                 services.returnAfterIdle(),
                 identity.logPrefix());
-        UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle, sequence);
-        SessionEnd end = new SessionEnd(session, channel, identity, legs, sequence, kills);
+        UserChange userChange =
+                new UserChange(session, services, identity, legs, statements, tracker, idle, sequence, holds);
+        SessionEnd end = new SessionEnd(
+                session,
+                channel,
+                identity,
+                legs,
+                sequence,
+                kills,
+                new SessionSnapshots(session, identity, legs, tracker, idle, holds),
+                holds);
         exchange.attach(
                 tracker,
+                holds,
                 new LegFailures(session, session, legs, tracker, dispatch, sequence, idle, services.metrics()));
         return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end);
     }

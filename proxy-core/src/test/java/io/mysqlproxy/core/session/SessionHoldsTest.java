@@ -1,0 +1,137 @@
+package io.mysqlproxy.core.session;
+
+import io.mysqlproxy.core.metrics.SessionMeters;
+import io.mysqlproxy.core.report.SessionStatus;
+import io.mysqlproxy.protocol.flag.ServerStatus;
+import io.netty.util.concurrent.Promise;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.mysqlproxy.core.session.SessionRig.serverReceived;
+import static io.mysqlproxy.core.session.SessionRig.serverSends;
+import static io.mysqlproxy.core.session.Wire.query;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * SHOW PROXY SESSIONS shows each session's backend connections and what keeps it on them, with the
+ * statement kind that caused it; the pin metrics count each reason a session gains, and the gauge of
+ * pinned sessions follows the holds as they come and go and as the session ends.
+ */
+class SessionHoldsTest {
+
+    private static final int AUTOCOMMIT = ServerStatus.AUTOCOMMIT.mask();
+
+    private SessionRig rig;
+    private SessionMeters meters;
+
+    @AfterEach
+    void finish() {
+        if (rig != null) {
+            rig.finish();
+        }
+    }
+
+    @Test
+    void aLockShowsWithItsCauseUntilReleasedAndIsCountedOnce() {
+        rig = new SessionRig(0, true);
+        meters = rig.services.metrics().sessions();
+        String connection =
+                "primary (primary, connection " + rig.loginConnection.greeting().connectionId() + ")";
+        assertEquals(List.of(row(connection, null)), show(), "nothing held at first");
+
+        run("LOCK TABLES t WRITE", AUTOCOMMIT);
+        assertEquals(List.of(row(connection, "lock_tables (lock_tables)")), show());
+        assertEquals(1, meters.pins("lock_tables"));
+        assertEquals(1, meters.pinned("lock_tables"));
+
+        run("SELECT 1 FROM t", AUTOCOMMIT);
+        assertEquals(1, meters.pins("lock_tables"), "a reason still held is not counted again");
+
+        run("UNLOCK TABLES", AUTOCOMMIT);
+        assertEquals(List.of(row(connection, null)), show());
+        assertEquals(1, meters.pins("lock_tables"));
+        assertEquals(0, meters.pinned("lock_tables"), "released: the session leaves the gauge");
+
+        run("LOCK TABLES t READ", AUTOCOMMIT);
+        assertEquals(2, meters.pins("lock_tables"), "gained again: counted again");
+        assertEquals(0, serverReceived(rig.loginConnection).length, "SHOW PROXY SESSIONS never reaches a server");
+    }
+
+    @Test
+    void aTransactionAndAutocommitOffShowTheirStatementsAndLeaveTheGaugeWhenTheSessionEnds() {
+        rig = new SessionRig(0, true);
+        meters = rig.services.metrics().sessions();
+        run("SET autocommit = 0", 0);
+        run("INSERT INTO t VALUES (1)", ServerStatus.IN_TRANS.mask());
+        assertEquals(
+                "transaction (write), autocommit_off (set_autocommit)",
+                show().get(0).get(7));
+        SessionStatus between = status(rig.services.sessions().get(SessionRig.CONNECTION_ID), SessionRig.USER, false);
+        assertEquals(SessionStatus.IN_TRANSACTION, between.state(), "between commands, inside its transaction");
+        assertEquals(
+                List.of(
+                        new SessionStatus.Held("transaction", "write"),
+                        new SessionStatus.Held("autocommit_off", "set_autocommit")),
+                between.holds());
+        assertEquals(1, meters.pinned("transaction"));
+        assertEquals(1, meters.pinned("autocommit_off"));
+
+        rig.finish();
+        rig = null;
+        assertEquals(0, meters.pinned("transaction"), "the session ended: no longer pinned");
+        assertEquals(0, meters.pinned("autocommit_off"));
+        assertEquals(1, meters.pins("transaction"));
+    }
+
+    @Test
+    void aUserSeesItsOwnSessionsAndAdminsSeeAll() {
+        rig = new SessionRig(0, true);
+        LiveSession session = rig.services.sessions().get(SessionRig.CONNECTION_ID);
+        assertNull(status(session, "other", false), "another user's session is not shown");
+        SessionStatus own = status(session, SessionRig.USER, false);
+        assertNotNull(own);
+        assertEquals(SessionStatus.IDLE, own.state());
+        assertEquals(SessionRig.USER, own.user());
+        assertEquals(SessionRig.CONNECTION_ID, own.id());
+        assertNotNull(status(session, "other", true), "an admin sees every session");
+    }
+
+    private SessionStatus status(LiveSession session, String user, boolean everyone) {
+        Promise<SessionStatus> status = rig.client.eventLoop().newPromise();
+        session.statusFor(user, everyone, status);
+        rig.client.runPendingTasks();
+        assertTrue(status.isSuccess());
+        return status.getNow();
+    }
+
+    private void run(String sql, int status) {
+        rig.clientSends(query(sql));
+        serverReceived(rig.loginConnection);
+        serverSends(rig.loginConnection, GoldenResponses.ok(1, status));
+        rig.clientReceived();
+    }
+
+    private List<List<String>> show() {
+        rig.clientSends(query("SHOW PROXY SESSIONS"));
+        rig.client.runPendingTasks();
+        return SessionProcessListTest.rows(rig.clientReceived(), 8);
+    }
+
+    /** The asking session's own row: it is running SHOW PROXY SESSIONS. */
+    private static List<String> row(String connections, String holds) {
+        return java.util.Arrays.asList(
+                String.valueOf(SessionRig.CONNECTION_ID),
+                SessionRig.USER,
+                "10.0.0.7:50000",
+                "0",
+                "0",
+                "in command",
+                connections,
+                holds);
+    }
+}
