@@ -30,6 +30,8 @@ public final class SessionMeters {
     public void clientSessions(IntSupplier live) {
         Gauge.builder("mysqlproxy_client_sessions", live, s -> s.getAsInt())
                 .description("Client sessions past their login (the multiplexing ratio's denominator)")
+                // The supplier is often a method reference no one else holds: a weak one would read NaN after a GC.
+                .strongReference(true)
                 .register(registry);
     }
 
