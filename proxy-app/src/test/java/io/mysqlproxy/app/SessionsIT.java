@@ -8,6 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -148,8 +150,9 @@ class SessionsIT {
                 own.values().forEach(row -> assertEquals("app", row.get("user")));
             }
 
-            // The counter and the gauge moved.
+            // The counter and the gauge moved. The scrape is kept for deploy/grafana/check-dashboard.sh.
             String pinned = proxy.admin("/metrics");
+            Files.writeString(Path.of("target", "sessions-it-metrics.prom"), pinned);
             for (String reason : pinning.keySet()) {
                 assertTrue(
                         metric(pinned, "mysqlproxy_session_pins_total", reason) >= pinsBefore.get(reason) + 1,
