@@ -101,6 +101,28 @@ class SessionHoldsTest {
         assertNotNull(status(session, "other", true), "an admin sees every session");
     }
 
+    @Test
+    void aResetReleasesEveryHold() {
+        rig = new SessionRig(0, true);
+        meters = rig.services.metrics().sessions();
+        run("CREATE TEMPORARY TABLE t (id INT)", AUTOCOMMIT);
+        run("SELECT GET_LOCK('x', 0)", AUTOCOMMIT);
+        assertEquals(1, meters.pinned("temporary_table"));
+        assertEquals(1, meters.pinned("named_lock"));
+        assertEquals(
+                "named_lock (read), temporary_table (create_temporary_table)",
+                show().get(0).get(7));
+
+        rig.clientSends(Wire.command(0x1f, new byte[0]));
+        serverReceived(rig.loginConnection);
+        serverSends(rig.loginConnection, GoldenResponses.ok(1, AUTOCOMMIT));
+        rig.clientReceived();
+        assertNull(show().get(0).get(7), "COM_RESET_CONNECTION dropped the table and the lock on the server");
+        assertEquals(0, meters.pinned("temporary_table"));
+        assertEquals(0, meters.pinned("named_lock"));
+        assertEquals(1, meters.pins("named_lock"));
+    }
+
     private SessionStatus status(LiveSession session, String user, boolean everyone) {
         Promise<SessionStatus> status = rig.client.eventLoop().newPromise();
         session.statusFor(user, everyone, status);
