@@ -1,11 +1,16 @@
 package io.mysqlproxy.core.session;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.mysqlproxy.core.metrics.SessionMeters;
 import io.mysqlproxy.core.report.SessionStatus;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.netty.util.concurrent.Promise;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -121,6 +126,35 @@ class SessionHoldsTest {
         assertEquals(0, meters.pinned("temporary_table"));
         assertEquals(0, meters.pinned("named_lock"));
         assertEquals(1, meters.pins("named_lock"));
+    }
+
+    @Test
+    void eachReasonIsLoggedOncePerSessionAtDebugWithItsCause() {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(HoldWatch.class);
+        Level previous = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            rig = new SessionRig(0, true);
+            run("LOCK TABLES t WRITE", AUTOCOMMIT);
+            run("UNLOCK TABLES", AUTOCOMMIT);
+            run("LOCK TABLES t READ", AUTOCOMMIT);
+            run("SET autocommit = 0", 0);
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(previous);
+        }
+        List<String> lines =
+                appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(
+                lines.get(0).endsWith("held on its backend connections: lock_tables (caused by lock_tables)"),
+                lines.get(0));
+        assertTrue(lines.get(0).startsWith("[conn " + SessionRig.CONNECTION_ID + "]"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("autocommit_off (caused by set_autocommit)"), lines.get(1));
+        appender.list.forEach(e -> assertEquals(Level.DEBUG, e.getLevel()));
     }
 
     private SessionStatus status(LiveSession session, String user, boolean everyone) {
