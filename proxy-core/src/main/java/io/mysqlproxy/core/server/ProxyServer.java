@@ -19,10 +19,13 @@ import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.report.BackendStatus;
 import io.mysqlproxy.core.report.BackendsReport;
+import io.mysqlproxy.core.report.QueriesReport;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.stats.QueryStats;
+import io.mysqlproxy.core.stats.QueryStatsMeters;
 import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.tls.ReloadableSslContext;
@@ -60,6 +63,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     /** Per-channel outbound buffer bounds: above the high mark the other side stops being read. */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+    /** How often at most the digests exported to /metrics (the top ones by time) are chosen again. */
+    private static final Duration QUERY_METERS_INTERVAL = Duration.ofSeconds(10);
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -169,7 +174,8 @@ public final class ProxyServer implements AutoCloseable {
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
                     positions,
-                    directory);
+                    directory,
+                    new QueryStats(config.stats().queries(), config.stats().maxDigests()));
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -190,6 +196,8 @@ public final class ProxyServer implements AutoCloseable {
                     transport,
                     config.backends().primary());
             AtomicBoolean draining = new AtomicBoolean();
+            QueryStatsMeters queryMeters =
+                    new QueryStatsMeters(runtime.queryStats(), metrics.registry(), QUERY_METERS_INTERVAL);
             AdminServer admin;
             try {
                 admin = AdminServer.start(
@@ -203,7 +211,11 @@ public final class ProxyServer implements AutoCloseable {
                         () -> BackendsReport.json(
                                 BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
                                 runtime.writeGate().refusal()),
-                        runtime.metrics()::scrape);
+                        () -> {
+                            queryMeters.refreshIfDue();
+                            return runtime.metrics().scrape();
+                        });
+                admin.serveJson("/queries", parameters -> QueriesReport.json(runtime.queryStats(), parameters));
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException(

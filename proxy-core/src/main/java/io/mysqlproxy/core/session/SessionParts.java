@@ -55,6 +55,7 @@ record SessionParts(
         LegDispatch dispatch =
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
+        StatementStatistics statistics = new StatementStatistics(services.queryStats());
         CommandIntake intake = new CommandIntake(
                 session,
                 exchange,
@@ -63,10 +64,11 @@ record SessionParts(
                 tracker,
                 statements,
                 dispatch,
-                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements),
+                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements, statistics),
                 kills,
                 new AdminStatementAnswers(session, exchange, services, tracker, dispatch),
-                new ProcessListAnswer(session, exchange, services));
+                new ProcessListAnswer(session, exchange, services),
+                statistics);
         SessionIdleTimer idle = new SessionIdleTimer(
                 channel.eventLoop(),
                 session,
