@@ -260,7 +260,28 @@ final class DigestKeywords {
             "WRITE",
             "XOR",
             "YEAR",
-            "ZEROFILL");
+            "ZEROFILL",
+            // SHOW and SET words, and the proxy's own statements'
+            "BACKENDS",
+            "COLUMNS",
+            "COMMITTED",
+            "ENGINE",
+            "ERRORS",
+            "HOSTS",
+            "ISOLATION",
+            "LEVEL",
+            "NAMES",
+            "ONLY",
+            "PROCESSLIST",
+            "QUERIES",
+            "REPEATABLE",
+            "SERIALIZABLE",
+            "STATS",
+            "STATUS",
+            "UNBLOCK",
+            "UNCOMMITTED",
+            "VARIABLES",
+            "WARNINGS");
 
     /** Words after which an expression starts: a sign there belongs to the number that follows. */
     private static final byte[][] EXPRESSION_STARTS = bytes(

@@ -89,6 +89,8 @@ final class DigestScanner {
             case ',' -> push(COMMA, COMMA, start, end);
             case ')' -> close(start, end);
             case '-', '+' -> push(operandBefore() ? SYMBOL : SIGN, b, start, end);
+            // A prepared statement's parameter marker: its executions count with the same text's literal runs.
+            case '?' -> value();
             default -> push(SYMBOL, b, start, end);
         }
     }

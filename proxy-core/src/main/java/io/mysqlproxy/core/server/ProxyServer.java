@@ -25,7 +25,6 @@ import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.stats.QueryStats;
-import io.mysqlproxy.core.stats.QueryStatsMeters;
 import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.tls.ReloadableSslContext;
@@ -63,8 +62,6 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     /** Per-channel outbound buffer bounds: above the high mark the other side stops being read. */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
-    /** How often at most the digests exported to /metrics (the top ones by time) are chosen again. */
-    private static final Duration QUERY_METERS_INTERVAL = Duration.ofSeconds(10);
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -196,8 +193,6 @@ public final class ProxyServer implements AutoCloseable {
                     transport,
                     config.backends().primary());
             AtomicBoolean draining = new AtomicBoolean();
-            QueryStatsMeters queryMeters =
-                    new QueryStatsMeters(runtime.queryStats(), metrics.registry(), QUERY_METERS_INTERVAL);
             AdminServer admin;
             try {
                 admin = AdminServer.start(
@@ -211,10 +206,7 @@ public final class ProxyServer implements AutoCloseable {
                         () -> BackendsReport.json(
                                 BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
                                 runtime.writeGate().refusal()),
-                        () -> {
-                            queryMeters.refreshIfDue();
-                            return runtime.metrics().scrape();
-                        });
+                        ServerParts.scrapeWithQueryMeters(runtime));
                 admin.serveJson("/queries", parameters -> QueriesReport.json(runtime.queryStats(), parameters));
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();

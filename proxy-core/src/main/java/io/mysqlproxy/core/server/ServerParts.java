@@ -18,6 +18,7 @@ import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.stats.QueryStatsMeters;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -27,6 +28,7 @@ import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,6 +44,8 @@ import java.util.function.ToDoubleFunction;
 final class ServerParts {
 
     private static final Logger log = LoggerFactory.getLogger(ServerParts.class);
+    /** How often at most the digests exported to /metrics (the top ones by time) are chosen again. */
+    private static final Duration QUERY_METERS_INTERVAL = Duration.ofSeconds(10);
 
     private ServerParts() {}
 
@@ -262,5 +266,18 @@ final class ServerParts {
         Topology topology = runtime.topology();
         return topology.condition(topology.primary()).writability() == Writability.WRITABLE
                 && runtime.writeGate().open();
+    }
+
+    /**
+     * The admin port's {@code /metrics} body: the registry's scrape, with the top digests' meters chosen
+     * again first, at most every {@link #QUERY_METERS_INTERVAL}.
+     */
+    static Supplier<String> scrapeWithQueryMeters(ProxyRuntime runtime) {
+        QueryStatsMeters meters =
+                new QueryStatsMeters(runtime.queryStats(), runtime.metrics().registry(), QUERY_METERS_INTERVAL);
+        return () -> {
+            meters.refreshIfDue();
+            return runtime.metrics().scrape();
+        };
     }
 }

@@ -50,6 +50,7 @@ class StatementDigestTest {
         assertNotEquals(digest, StatementDigest.of("SELECT c FROM sbtest2 WHERE id = 1"));
         assertNotEquals(digest, StatementDigest.of("SELECT d FROM sbtest1 WHERE id = 1"));
         assertNotEquals(digest, StatementDigest.of("SELECT c FROM sbtest1 WHERE id > 1"));
+        assertEquals(digest, StatementDigest.of("SELECT c FROM sbtest1 WHERE id = ?"));
         long inList = StatementDigest.of("SELECT * FROM t WHERE a IN (1,2)");
         assertEquals(inList, StatementDigest.of("SELECT * FROM t WHERE a IN (3,4,5,6,7)"));
         assertNotEquals(inList, StatementDigest.of("SELECT * FROM t WHERE a IN (3)"));
