@@ -51,6 +51,11 @@ final class DigestScanner {
     private byte[] buf;
     private StringBuilder text;
     private int lastCommitted;
+    /** The kind of the last token pushed (after reductions), and where a word's bytes are: what a sign follows. */
+    private int lastKind;
+
+    private int lastStart;
+    private int lastEnd;
 
     /** Starts a digest; {@code withText} also builds its text (allocates). */
     void reset(boolean withText) {
@@ -59,6 +64,7 @@ final class DigestScanner {
         hash = 0;
         buf = null;
         lastCommitted = 0;
+        lastKind = 0;
         text = withText ? new StringBuilder(64) : null;
     }
 
@@ -97,11 +103,9 @@ final class DigestScanner {
 
     /** Whether the token before a {@code -} or {@code +} makes it a binary operator. */
     private boolean operandBefore() {
-        int kind = size == 0 ? lastCommitted : kinds[index(size - 1)];
-        return switch (kind) {
+        return switch (lastKind) {
             case VALUE, VALUE_LIST, ROW_SINGLE, ROW_MULTI, ROW_SINGLE_LIST, ROW_MULTI_LIST, CLOSE, OPERAND -> true;
-            case WORD ->
-                size == 0 || !DigestKeywords.startsExpression(buf, starts[index(size - 1)], ends[index(size - 1)]);
+            case WORD -> !DigestKeywords.startsExpression(buf, lastStart, lastEnd);
             default -> false;
         };
     }
@@ -146,27 +150,47 @@ final class DigestScanner {
         return (bottom + i) & (RING - 1);
     }
 
+    /**
+     * Only literals, their lists and rows, {@code (}, {@code ,} and signs take part in reductions, and a
+     * reduction only ever removes such tokens from the top: any other token is committed at once, with all
+     * that waits below it, so the common words and operators never go through the ring.
+     */
     private void push(int kind, long tokenHash, int start, int end) {
+        lastKind = kind;
+        lastStart = start;
+        lastEnd = end;
+        long hashed = kind == WORD || kind == OPERAND ? tokenHash : kind * 0x100L + tokenHash;
+        if (kind >= CLOSE && kind != COMMA && kind != SIGN) {
+            while (size > 0) {
+                commitBottom();
+            }
+            commit(kind, hashed, start, end);
+            return;
+        }
         if (size == WINDOW) {
             commitBottom();
         }
         int i = index(size++);
         kinds[i] = kind;
-        hashes[i] = kind == WORD || kind == OPERAND ? tokenHash : kind * 0x100L + tokenHash;
+        hashes[i] = hashed;
         starts[i] = start;
         ends[i] = end;
     }
 
     private void commitBottom() {
         int i = bottom;
-        long h = (hash ^ hashes[i]) * MULTIPLIER;
-        hash = h ^ (h >>> 29);
-        if (text != null) {
-            append(i);
-        }
-        lastCommitted = kinds[i];
+        commit(kinds[i], hashes[i], starts[i], ends[i]);
         bottom = (bottom + 1) & (RING - 1);
         size--;
+    }
+
+    private void commit(int kind, long tokenHash, int start, int end) {
+        long h = (hash ^ tokenHash) * MULTIPLIER;
+        hash = h ^ (h >>> 29);
+        if (text != null) {
+            append(kind, start, end);
+        }
+        lastCommitted = kind;
     }
 
     /** The digest of the tokens so far: folds the waiting ones in. */
@@ -185,14 +209,13 @@ final class DigestScanner {
         return text.toString();
     }
 
-    private void append(int i) {
+    private void append(int kind, int start, int end) {
         if (text.length() >= MAX_TEXT) {
             return;
         }
         if (text.length() > 0 && lastCommitted != SYSTEM_VARIABLE) {
             text.append(' ');
         }
-        int kind = kinds[i];
         switch (kind) {
             case VALUE -> text.append('?');
             case VALUE_LIST -> text.append("?, ...");
@@ -200,8 +223,8 @@ final class DigestScanner {
             case ROW_MULTI -> text.append("(...)");
             case ROW_SINGLE_LIST -> text.append("(?) /* , ... */");
             case ROW_MULTI_LIST -> text.append("(...) /* , ... */");
-            case WORD -> DigestKeywords.appendWord(text, buf, starts[i], ends[i]);
-            default -> text.append(new String(buf, starts[i], ends[i] - starts[i], StandardCharsets.UTF_8));
+            case WORD -> DigestKeywords.appendWord(text, buf, start, end);
+            default -> text.append(new String(buf, start, end - start, StandardCharsets.UTF_8));
         }
         if (text.length() > MAX_TEXT) {
             text.setLength(MAX_TEXT);
