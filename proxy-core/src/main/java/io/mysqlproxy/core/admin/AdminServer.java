@@ -8,14 +8,18 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -35,10 +39,49 @@ public final class AdminServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final Optional<byte[]> tokenDigest;
 
-    private AdminServer(HttpServer server, ExecutorService executor) {
+    private AdminServer(HttpServer server, ExecutorService executor, Optional<byte[]> tokenDigest) {
         this.server = server;
         this.executor = executor;
+        this.tokenDigest = tokenDigest;
+    }
+
+    /**
+     * Serves JSON at {@code path}, behind the token as {@code /backends} is: {@code body} gets the request's
+     * query parameters ({@code ?limit=10&order=calls}) and may refuse them with an IllegalArgumentException,
+     * answered 400 with its message.
+     */
+    public void serveJson(String path, Function<Map<String, String>, String> body) {
+        server.createContext(path, exchange -> {
+            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
+                unauthorized(exchange);
+                return;
+            }
+            String json;
+            try {
+                json = body.apply(queryParameters(exchange.getRequestURI().getRawQuery()));
+            } catch (IllegalArgumentException e) {
+                respond(exchange, 400, e.getMessage() + "\n");
+                return;
+            }
+            respond(exchange, 200, json, "application/json");
+        });
+    }
+
+    private static Map<String, String> queryParameters(String rawQuery) {
+        Map<String, String> parameters = new HashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            String value = equals < 0 ? "" : pair.substring(equals + 1);
+            parameters.put(
+                    URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+        }
+        return parameters;
     }
 
     public static AdminServer start(
@@ -74,7 +117,7 @@ public final class AdminServer implements AutoCloseable {
                 host,
                 server.getAddress().getPort(),
                 token.isPresent() ? " with the bearer token" : "");
-        return new AdminServer(server, executor);
+        return new AdminServer(server, executor, tokenDigest);
     }
 
     /** A JSON document that answers only requests with the token, when one is configured. */

@@ -121,6 +121,11 @@ public final class BackendConnection {
         return tracker.inProgress();
     }
 
+    /** Rows the last response carried (row packets counted as they passed, never decoded). */
+    public long lastResponseRows() {
+        return tracker.lastResponseRows();
+    }
+
     /** Whether the last response ended with an ERR packet. */
     public boolean lastResponseFailed() {
         return tracker.lastResponseFailed();

@@ -41,7 +41,8 @@ public final class ConfigLoader {
             Map.entry("MYSQL_PROXY_BACKEND_TLS_MODE", ROOT + ".backends.tls.mode"),
             Map.entry("MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user"),
             Map.entry("MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password"),
-            Map.entry("MYSQL_PROXY_USER_SOURCE", ROOT + ".user-source"));
+            Map.entry("MYSQL_PROXY_USER_SOURCE", ROOT + ".user-source"),
+            Map.entry("MYSQL_PROXY_QUERY_STATS", ROOT + ".stats.queries"));
 
     private ConfigLoader() {}
 
@@ -232,7 +233,9 @@ public final class ConfigLoader {
                         read.intAtLeast("session.max-prepared-statements", 1),
                         read.bytesAtLeast("session.max-prepared-statement-bytes", 1024),
                         read.bytesAtLeast("session.max-replayed-set-bytes", 1024)),
-                accounts);
+                accounts,
+                new ProxyConfig.QueryStatsSettings(
+                        read.bool("stats.queries"), read.intAtLeast("stats.max-digests", 1)));
     }
 
     /** Empty, or one label as Kubernetes spells it: {@code [prefix/]name=value}, the value possibly empty. */

@@ -26,7 +26,14 @@ public record ProxyConfig(
         Duration drainTimeout,
         Duration reloadWatchInterval,
         SessionLimits session,
-        Accounts accounts) {
+        Accounts accounts,
+        QueryStatsSettings stats) {
+
+    /**
+     * Per-digest statement statistics ({@code stats}): whether statements are recorded ({@code queries}) and
+     * how many digests are kept at most ({@code max-digests}, least recently seen evicted). Read at start-up.
+     */
+    public record QueryStatsSettings(boolean queries, int maxDigests) {}
 
     /**
      * Where users come from ({@code user-source}) and, when the servers' accounts are read, how often:

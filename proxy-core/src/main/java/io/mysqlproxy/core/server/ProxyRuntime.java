@@ -19,6 +19,7 @@ import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.session.SessionServices;
+import io.mysqlproxy.core.stats.QueryStats;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
@@ -59,7 +60,8 @@ public record ProxyRuntime(
         ProxyMetrics metrics,
         PrimaryOutageBuffer primaryBuffer,
         PrimaryPositions primaryPositions,
-        UserDirectory directory)
+        UserDirectory directory,
+        QueryStats queryStats)
         implements SessionServices {
 
     /** The configuration in force. */

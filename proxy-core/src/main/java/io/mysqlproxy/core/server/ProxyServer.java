@@ -17,10 +17,12 @@ import io.mysqlproxy.core.metrics.DiscoveryMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
+import io.mysqlproxy.core.report.QueriesReport;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.stats.QueryStats;
 import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.tls.ReloadableSslContext;
@@ -167,7 +169,8 @@ public final class ProxyServer implements AutoCloseable {
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
                     positions,
-                    directory);
+                    directory,
+                    new QueryStats(config.stats().queries(), config.stats().maxDigests()));
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -200,7 +203,8 @@ public final class ProxyServer implements AutoCloseable {
                                 runtime.writeGate()::refusal),
                         ServerParts.backendsJson(runtime),
                         ServerParts.sessionsJson(runtime.sessions()),
-                        runtime.metrics()::scrape);
+                        ServerParts.scrapeWithQueryMeters(runtime));
+                admin.serveJson("/queries", parameters -> QueriesReport.json(runtime.queryStats(), parameters));
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException(

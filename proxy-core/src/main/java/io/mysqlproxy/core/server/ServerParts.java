@@ -22,6 +22,7 @@ import io.mysqlproxy.core.report.BackendStatus;
 import io.mysqlproxy.core.report.BackendsReport;
 import io.mysqlproxy.core.report.SessionsReport;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.stats.QueryStatsMeters;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -47,6 +48,8 @@ import java.util.function.ToDoubleFunction;
 final class ServerParts {
 
     private static final Logger log = LoggerFactory.getLogger(ServerParts.class);
+    /** How often at most the digests exported to /metrics (the top ones by time) are chosen again. */
+    private static final Duration QUERY_METERS_INTERVAL = Duration.ofSeconds(10);
 
     /** How long {@code /sessions} waits for the sessions to describe themselves. */
     private static final Duration SESSIONS_WAIT = Duration.ofSeconds(2);
@@ -296,5 +299,18 @@ final class ServerParts {
         Topology topology = runtime.topology();
         return topology.condition(topology.primary()).writability() == Writability.WRITABLE
                 && runtime.writeGate().open();
+    }
+
+    /**
+     * The admin port's {@code /metrics} body: the registry's scrape, with the top digests' meters chosen
+     * again first, at most every {@link #QUERY_METERS_INTERVAL}.
+     */
+    static Supplier<String> scrapeWithQueryMeters(ProxyRuntime runtime) {
+        QueryStatsMeters meters =
+                new QueryStatsMeters(runtime.queryStats(), runtime.metrics().registry(), QUERY_METERS_INTERVAL);
+        return () -> {
+            meters.refreshIfDue();
+            return runtime.metrics().scrape();
+        };
     }
 }

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.core.stats.QueryRole;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -145,7 +146,16 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
             return;
         }
         if (cmd.sentAt() != 0) {
-            metrics.completed(leg.backend(), System.nanoTime() - cmd.sentAt(), failed);
+            long nanos = System.nanoTime() - cmd.sentAt();
+            metrics.completed(leg.backend(), nanos, failed);
+            if (cmd.digest() != null) {
+                cmd.digest()
+                        .record(
+                                QueryRole.of(leg.backend().role()),
+                                nanos,
+                                leg.connection().lastResponseRows(),
+                                failed);
+            }
         }
         tracker.afterCommand(cmd, leg, status, failed);
         holds.check();

@@ -11,6 +11,7 @@ import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.route.Pin;
+import io.mysqlproxy.core.stats.DigestEntry;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -57,6 +58,9 @@ final class CommandIntake {
     private final SessionKill kills;
     private final AdminStatementAnswers admin;
     private final ProcessListAnswer processList;
+    private final StatementStatistics statistics;
+    /** The statistics entry of the text last classified, or null. */
+    private DigestEntry classified;
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
     /** The last statement text classified, {@code scratch} or null (over 64 KiB): SHOW PROCESSLIST's Info. */
@@ -80,7 +84,9 @@ final class CommandIntake {
             PreparedStatementCommands statementCommands,
             SessionKill kills,
             AdminStatementAnswers admin,
-            ProcessListAnswer processList) {
+            ProcessListAnswer processList,
+            StatementStatistics statistics) {
+        this.statistics = statistics;
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -99,14 +105,18 @@ final class CommandIntake {
         Command cmd;
         switch (command) {
             case QUERY -> {
+                long start = System.nanoTime();
                 Classification classification = classify(frame);
+                DigestEntry entry = classified;
                 frame = withProxyConnectionId(command, frame, classification);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
                 if (answeredByProxy(classification, sql)) {
                     frame.release();
+                    StatementStatistics.answeredByProxy(entry, start);
                     return;
                 }
                 cmd = new Command(command, frame, classification, sql, null);
+                cmd.countUnder(entry);
             }
             case INIT_DB -> cmd = new Command(command, frame, null, payloadText(frame), null);
             case STMT_PREPARE -> {
@@ -292,12 +302,19 @@ final class CommandIntake {
             }
             lastText = length <= 65536 ? text : null;
             lastTextLength = length;
-            return StatementClassifier.classify(text, 0, length);
+            return classifyAndDigest(text, length);
         }
         frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, scratch, 0, length);
         lastText = scratch;
         lastTextLength = length;
-        return StatementClassifier.classify(scratch, 0, length);
+        return classifyAndDigest(scratch, length);
+    }
+
+    /** One pass over the text for both its classification and its digest (when statistics are on). */
+    private Classification classifyAndDigest(byte[] text, int length) {
+        Classification classification = StatementClassifier.classify(text, 0, length, statistics.slot());
+        classified = statistics.classified(text, 0, length);
+        return classification;
     }
 
     /**

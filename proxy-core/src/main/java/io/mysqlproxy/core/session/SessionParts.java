@@ -56,6 +56,7 @@ record SessionParts(
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
         HoldWatch holds = new HoldWatch(tracker, statements, services.metrics().sessions(), identity);
+        StatementStatistics statistics = new StatementStatistics(services.queryStats());
         CommandIntake intake = new CommandIntake(
                 session,
                 exchange,
@@ -64,7 +65,7 @@ record SessionParts(
                 tracker,
                 statements,
                 dispatch,
-                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements),
+                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements, statistics),
                 kills,
                 new AdminStatementAnswers(
                         session,
@@ -73,7 +74,8 @@ record SessionParts(
                         tracker,
                         dispatch,
                         new SessionsAnswer(session, exchange, services)),
-                new ProcessListAnswer(session, exchange, services));
+                new ProcessListAnswer(session, exchange, services),
+                statistics);
         SessionIdleTimer idle = new SessionIdleTimer(
                 channel.eventLoop(),
                 session,

@@ -3,6 +3,7 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.stats.QueryStats;
 
 import java.time.Duration;
 
@@ -25,4 +26,7 @@ public interface SessionServices extends SessionBackends, SessionRouting, Sessio
 
     /** The live sessions by connection id, for KILL and shutdown. */
     SessionRegistry sessions();
+
+    /** Per-digest statement statistics (SHOW PROXY QUERIES, /queries). */
+    QueryStats queryStats();
 }

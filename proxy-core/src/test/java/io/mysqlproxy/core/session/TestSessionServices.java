@@ -18,6 +18,7 @@ import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.stats.QueryStats;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.WriteGate;
@@ -65,6 +66,7 @@ final class TestSessionServices implements SessionServices {
             Balancer.ROUND_ROBIN);
     private final WriteGate writeGate = new WriteGate();
     private final SessionRegistry sessions = new SessionRegistry();
+    private final QueryStats queryStats = new QueryStats(true, 1000);
     private final BackendPools backendPools = new BackendPools(
             new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(1), Duration.ofSeconds(1)),
             new PoolSettings(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
@@ -261,6 +263,11 @@ final class TestSessionServices implements SessionServices {
     @Override
     public SessionRegistry sessions() {
         return sessions;
+    }
+
+    @Override
+    public QueryStats queryStats() {
+        return queryStats;
     }
 
     /** Keys generated once, and only if a test authenticates at all. */

@@ -58,6 +58,8 @@ public final class ResponseTracker {
     private int preparedColumns;
     private int status;
     private boolean failed;
+    /** Row packets of the current response, counted from their first byte only (never decoded). */
+    private long rows;
 
     public ResponseTracker(boolean deprecateEof) {
         this.deprecateEof = deprecateEof;
@@ -67,6 +69,7 @@ public final class ResponseTracker {
     public boolean begin(CommandType command) {
         continuation = false;
         failed = false;
+        rows = 0;
         binary = command == CommandType.STMT_EXECUTE || command == CommandType.STMT_FETCH;
         state = switch (command.response()) {
             case RESULT_SET -> State.FIRST;
@@ -86,6 +89,11 @@ public final class ResponseTracker {
     /** Status flags of the last OK or EOF packet seen, e.g. to follow IN_TRANS. */
     public int lastStatus() {
         return status;
+    }
+
+    /** Rows the last (or current) response carried, over all its result sets. */
+    public long lastResponseRows() {
+        return rows;
     }
 
     /** Whether the last response ended with an ERR packet (for a multi-result, any of its results). */
@@ -153,6 +161,7 @@ public final class ResponseTracker {
                     readStatus(buf, offset, length, first);
                     return endOfResult();
                 }
+                rows++;
                 return Progress.MORE;
             case PREPARE_FIRST:
                 if (first != 0x00) {

@@ -94,6 +94,27 @@ class ResponseTrackerTest {
     }
 
     @Test
+    void rowsAreCountedOverEveryResultSetAndAFreshCommandStartsAtZero() {
+        ResponseTracker tracker = new ResponseTracker(true);
+        tracker.begin(CommandType.QUERY);
+        int more = ServerStatus.MORE_RESULTS_EXISTS.mask();
+        feed(tracker, 1, 1);
+        feed(tracker, 30, 3);
+        feed(tracker, 3, 2, 'a', 'b');
+        feed(tracker, Packets.MAX_PAYLOAD, 0xfc); // a row over 16 MiB: one row, two packets
+        feed(tracker, 10, 0xfe); // its continuation, even starting with 0xFE
+        assertEquals(MORE, feed(tracker, 7, 0xfe, 0, 0, more, 0, 0, 0));
+        feed(tracker, 1, 1);
+        feed(tracker, 30, 3);
+        feed(tracker, 2, 1, 'c');
+        assertEquals(DONE, feed(tracker, 7, 0xfe, 0, 0, 0x02, 0, 0, 0));
+        assertEquals(3, tracker.lastResponseRows());
+        tracker.begin(CommandType.QUERY);
+        assertEquals(DONE, feed(tracker, 7, 0x00, 1, 0, 0x02, 0, 0, 0));
+        assertEquals(0, tracker.lastResponseRows());
+    }
+
+    @Test
     void statementCloseHasNoResponse() {
         assertFalse(new ResponseTracker(true).begin(CommandType.STMT_CLOSE));
         assertFalse(new ResponseTracker(true).begin(CommandType.STMT_SEND_LONG_DATA));
