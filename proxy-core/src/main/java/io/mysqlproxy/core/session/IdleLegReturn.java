@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.config.Consistency;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,7 @@ final class IdleLegReturn {
             return false;
         }
         boolean readId = multiplexing ? leg.insertIdUnknown() : leg.wrote();
-        if (!readId && !(multiplexing && tracker.readYourWrites().positionPendingOn(leg))) {
+        if (!readId && !(multiplexing && learnsPosition(leg))) {
             legs.giveBack(leg);
             return false;
         }
@@ -125,8 +126,18 @@ final class IdleLegReturn {
         });
     }
 
+    /**
+     * Whether the write position is read from {@code leg} before it goes. When idle: whenever it is pending,
+     * as the session may switch to session consistency later. At every transaction boundary that round trip
+     * is paid only under session consistency; a later switch to it then reads its first reads from the primary.
+     */
+    private boolean learnsPosition(Leg leg) {
+        return tracker.readYourWrites().positionPendingOn(leg)
+                && (!multiplexing || tracker.consistency() == Consistency.SESSION);
+    }
+
     private void learnPositionThenGiveBack(Leg leg) {
-        if (tracker.readYourWrites().positionPendingOn(leg)) {
+        if (learnsPosition(leg)) {
             // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
             // consistency is now: the session may switch to session consistency later.
             tracker.readYourWrites().learn(leg, learned -> {
