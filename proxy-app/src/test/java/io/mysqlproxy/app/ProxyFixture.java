@@ -56,6 +56,12 @@ public final class ProxyFixture implements AutoCloseable {
      */
     static final String MULTIPLEXING_PROPERTY = "testbed.multiplexing";
 
+    /** Whether this run's proxies multiplex at transaction boundaries ({@link #MULTIPLEXING_PROPERTY}). */
+    static boolean multiplexingTransactions() {
+        return "transaction"
+                .equalsIgnoreCase(System.getProperty(MULTIPLEXING_PROPERTY, "").trim());
+    }
+
     private static String multiplexing() {
         String mode = System.getProperty(MULTIPLEXING_PROPERTY, "").trim();
         return mode.isEmpty() ? "" : "mysql-proxy.backends.pool.multiplexing = " + mode + "\n";

@@ -34,7 +34,7 @@ final class LegImprints implements IdlePreference {
     private record OwnNotes(long appliedVersion, Map<PreparedStatement, Integer> statementIds) {}
 
     /** The token the session's imprints carry; compared by identity only. */
-    private final Object owner = new Object();
+    private Object owner = new Object();
 
     private final Supplier<SessionState> state;
     private final PreparedStatements statements;
@@ -42,6 +42,14 @@ final class LegImprints implements IdlePreference {
     LegImprints(Supplier<SessionState> state, PreparedStatements statements) {
         this.state = state;
         this.statements = statements;
+    }
+
+    /**
+     * The session starts over (COM_RESET_CONNECTION, COM_CHANGE_USER) with a new SET log: what its
+     * connections carry from before is another session's state from now on.
+     */
+    void startOver() {
+        owner = new Object();
     }
 
     @Override

@@ -120,6 +120,9 @@ final class SessionLegs {
     void startOver() {
         transactionLeg = null;
         previousLeg = null;
+        if (imprints != null) {
+            imprints.startOver();
+        }
     }
 
     /** Forgets a leg and what lived on it (the caller releases or discards it). */
