@@ -88,6 +88,39 @@ class SessionMultiplexingTest {
         assertEquals(List.of(first), rig.pool(rig.primary).released());
     }
 
+    @Test
+    void rowCountAfterTheConnectionWentBackIsTheValueTheProxySaw() {
+        BackendConnection first = rig.loginConnection;
+        run(first, "UPDATE golden SET name = 'y' WHERE id < 4", packets(1, "00 03 00 0200 0000"));
+        rig.client.runPendingTasks();
+        assertEquals(List.of(first), rig.pool(rig.primary).released());
+
+        rig.clientSends(query("SELECT ROW_COUNT()"));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(
+                hexOf(query("SELECT 3 AS `ROW_COUNT()`")),
+                hexOf(serverReceived(next)),
+                "the connection may have served another session since: the proxy answers the value");
+        serverSends(next, GoldenResponses.EMPTY_SELECT_EOF_ON);
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+    }
+
+    @Test
+    void sqlCalcFoundRowsHoldsTheConnectionForFoundRows() {
+        BackendConnection first = rig.loginConnection;
+        run(
+                first,
+                "SELECT SQL_CALC_FOUND_ROWS id FROM golden LIMIT 1 /* route=primary */",
+                GoldenResponses.EMPTY_SELECT_EOF_ON);
+        rig.client.runPendingTasks();
+        assertTrue(rig.pool(rig.primary).released().isEmpty(), "FOUND_ROWS() is the server's count there");
+
+        run(first, "SELECT FOUND_ROWS()", GoldenResponses.EMPTY_SELECT_EOF_ON);
+        rig.client.runPendingTasks();
+        assertEquals(List.of(first), rig.pool(rig.primary).released(), "read: nothing holds it any more");
+    }
+
     /** The client sends {@code sql}; it reaches {@code connection}, which answers {@code response}. */
     private void run(BackendConnection connection, String sql, byte[] response) {
         rig.clientSends(query(sql));
