@@ -132,6 +132,7 @@ public record ProxyConfig(
     /**
      * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the
      * connections that hold nothing of its own (zero: never, they stay until the session ends).
+     * {@code multiplexing}: {@link Multiplexing#TRANSACTION} gives them back at every transaction boundary.
      */
     public record Pool(
             int maxConnections,
@@ -140,7 +141,28 @@ public record ProxyConfig(
             Duration returnAfterIdle,
             int maxIdlePerKey,
             Duration excessIdleTimeout,
-            int maxPerUserPercent) {
+            int maxPerUserPercent,
+            Multiplexing multiplexing) {
+
+        /** Without multiplexing at transaction boundaries (the idle return only). */
+        public Pool(
+                int maxConnections,
+                Duration idleTimeout,
+                Duration borrowTimeout,
+                Duration returnAfterIdle,
+                int maxIdlePerKey,
+                Duration excessIdleTimeout,
+                int maxPerUserPercent) {
+            this(
+                    maxConnections,
+                    idleTimeout,
+                    borrowTimeout,
+                    returnAfterIdle,
+                    maxIdlePerKey,
+                    excessIdleTimeout,
+                    maxPerUserPercent,
+                    Multiplexing.IDLE);
+        }
 
         /** Connections one user may have in use per backend: its percentage of the pool, at least one; 100: no bound. */
         public int maxPerUser() {

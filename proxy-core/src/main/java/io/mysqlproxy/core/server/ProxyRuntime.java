@@ -8,6 +8,7 @@ import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.auth.UserConnections;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.health.PrimaryPositions;
@@ -106,6 +107,11 @@ public record ProxyRuntime(
     @Override
     public Duration returnAfterIdle() {
         return config().backends().pool().returnAfterIdle();
+    }
+
+    @Override
+    public Multiplexing multiplexing() {
+        return config().backends().pool().multiplexing();
     }
 
     @Override

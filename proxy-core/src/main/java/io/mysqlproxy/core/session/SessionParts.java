@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.netty.channel.Channel;
 
@@ -51,6 +52,11 @@ record SessionParts(
                         services.consistencyOf(info.user()),
                         limits.maxReplayedSetBytes()),
                 first.connection().loginOk().statusFlags());
+        boolean multiplexing = services.multiplexing() == Multiplexing.TRANSACTION;
+        if (multiplexing) {
+            legs.multiplex(new LegImprints(tracker::state, statements));
+            tracker.multiplex();
+        }
         legs.adopt(first.backend(), first.connection());
         LegDispatch dispatch =
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
@@ -83,6 +89,7 @@ record SessionParts(
                 tracker,
                 statements,
                 services.returnAfterIdle(),
+                multiplexing,
                 identity.logPrefix());
         UserChange userChange =
                 new UserChange(session, services, identity, legs, statements, tracker, idle, sequence, holds);

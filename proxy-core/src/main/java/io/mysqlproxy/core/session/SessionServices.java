@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
@@ -20,6 +21,11 @@ public interface SessionServices extends SessionBackends, SessionRouting, Sessio
 
     /** How long a session may be idle before it gives its backend connections back (zero: never). */
     Duration returnAfterIdle();
+
+    /** Whether sessions give their connections back at every transaction boundary, or only when idle. */
+    default Multiplexing multiplexing() {
+        return Multiplexing.IDLE;
+    }
 
     /** What one session may keep (prepared statements, SET log), read as a session starts. */
     ProxyConfig.SessionLimits sessionLimits();

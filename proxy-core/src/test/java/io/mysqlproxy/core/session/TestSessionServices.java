@@ -7,6 +7,7 @@ import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Balancer;
 import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.health.PrimaryPositions;
@@ -258,6 +259,18 @@ final class TestSessionServices implements SessionServices {
     @Override
     public Duration returnAfterIdle() {
         return Duration.ZERO;
+    }
+
+    /** Idle unless a test starts its session with another mode ({@link SessionRig#multiplexed}). */
+    private Multiplexing multiplexing = Multiplexing.IDLE;
+
+    void multiplexing(Multiplexing multiplexing) {
+        this.multiplexing = multiplexing;
+    }
+
+    @Override
+    public Multiplexing multiplexing() {
+        return multiplexing;
     }
 
     @Override
