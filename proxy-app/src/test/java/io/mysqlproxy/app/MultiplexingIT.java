@@ -1,5 +1,6 @@
 package io.mysqlproxy.app;
 
+import com.mysql.cj.jdbc.JdbcConnection;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Transaction multiplexing with ONE backend connection per server: two sessions of the same user take
  * turns on it, statement by statement, and neither ever sees the other's session variables, schema, user
  * variables, LAST_INSERT_ID(), warnings, FOUND_ROWS() or ROW_COUNT(); a session that holds its connection
- * (a lock, a temporary table, a transaction) keeps it until the hold ends, the other waiting meanwhile.
+ * (a lock, a temporary table, a transaction) keeps it until the hold ends, the other waiting meanwhile,
+ * and SHOW PROXY SESSIONS tells the other why.
  */
 @ExtendWith(TestBedExtension.class)
 class MultiplexingIT {
@@ -137,16 +139,25 @@ class MultiplexingIT {
                 Connection b = proxy.connect("");
                 Statement sa = a.createStatement();
                 Statement sb = b.createStatement()) {
+            long idA = a.unwrap(JdbcConnection.class).getId();
+            assertEquals(null, holdsOf(sb, idA), "nothing holds a yet");
             sa.execute("LOCK TABLES mux_t READ");
             assertEquals(POOL_EXHAUSTED, errorOf(sb, THREAD_ID));
+            // The proxy answers SHOW PROXY SESSIONS itself: b sees why it waits, with no connection of its own.
+            assertEquals("lock_tables (lock_tables)", holdsOf(sb, idA));
+            assertTrue(connectionsOf(sb, idA).contains("(primary, connection "), "a holds the primary connection");
             sa.execute("UNLOCK TABLES");
             assertEquals(threadId(sa), threadId(sb), "free again after UNLOCK TABLES");
+            assertEquals(null, holdsOf(sb, idA), "the hold went with UNLOCK TABLES");
 
             a.setAutoCommit(false);
             sa.executeUpdate("UPDATE mux_t SET v = 'in a transaction' WHERE id = 1");
             assertEquals(POOL_EXHAUSTED, errorOf(sb, THREAD_ID));
+            String holds = holdsOf(sb, idA);
+            assertTrue(holds != null && holds.contains("autocommit_off (set_autocommit)"), holds);
             a.commit();
             a.setAutoCommit(true);
+            assertEquals(null, holdsOf(sb, idA), "nothing holds a after COMMIT and SET autocommit = 1");
             assertEquals("in a transaction", value(sb, "SELECT v FROM mux_t WHERE id = 1 /* route=primary */"));
         }
     }
@@ -196,6 +207,26 @@ class MultiplexingIT {
         String id = value(s, THREAD_ID);
         s.executeQuery("SELECT 1 /* route=primary */").close();
         return id;
+    }
+
+    /** The holds column of session {@code id} in SHOW PROXY SESSIONS (null when nothing holds it). */
+    private static String holdsOf(Statement s, long id) throws SQLException {
+        return sessionColumn(s, id, "holds");
+    }
+
+    private static String connectionsOf(Statement s, long id) throws SQLException {
+        return String.valueOf(sessionColumn(s, id, "connections"));
+    }
+
+    private static String sessionColumn(Statement s, long id, String column) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SHOW PROXY SESSIONS")) {
+            while (rs.next()) {
+                if (rs.getLong("id") == id) {
+                    return rs.getString(column);
+                }
+            }
+        }
+        throw new AssertionError("session " + id + " is not in SHOW PROXY SESSIONS");
     }
 
     private static long prepares(Connection direct) throws SQLException {
