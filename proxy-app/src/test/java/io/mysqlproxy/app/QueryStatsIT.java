@@ -75,6 +75,8 @@ class QueryStatsIT {
             s.execute("GRANT SELECT ON " + ReplicatedTestBed.APP_DATABASE + ".* TO '" + OPS.user() + "'@'%'");
             s.execute("CREATE TABLE IF NOT EXISTS " + ReplicatedTestBed.APP_DATABASE
                     + ".qs_items (id INT PRIMARY KEY, name VARCHAR(40), d DATE, b VARBINARY(8))");
+            s.execute("CREATE TABLE IF NOT EXISTS " + ReplicatedTestBed.APP_DATABASE
+                    + ".qs_paths (path VARCHAR(40), note VARCHAR(40))");
         }
         bed.awaitReplication();
     }
@@ -182,6 +184,44 @@ class QueryStatsIT {
                     1227,
                     assertThrows(SQLException.class, () -> s.execute("PROXY RESET QUERIES"))
                             .getErrorCode());
+        }
+    }
+
+    /**
+     * Under NO_BACKSLASH_ESCAPES {@code 'C:\'} is a whole string, so the next literal is one too and not
+     * left in the text; a statement with an unterminated back-tick (which the server refuses, 1064) is
+     * counted without any of its words; a statement the proxy refuses (1227) counts as an error.
+     */
+    @Test
+    void stringsAsTheSqlModeSaysAndNoWordOfAMalformedStatement() throws Exception {
+        try (Connection ops = proxy.connect(OPS.user(), OPS.password(), "");
+                Statement admin = ops.createStatement()) {
+            admin.execute("PROXY RESET QUERIES");
+            try (Connection app = proxy.connect("");
+                    Statement s = app.createStatement()) {
+                s.setEscapeProcessing(false);
+                s.execute("SET sql_mode = 'NO_BACKSLASH_ESCAPES'");
+                s.execute("INSERT INTO qs_paths (path, note) VALUES ('C:\\', 'hunter2-secret-5150')");
+                SQLException malformed = assertThrows(
+                        SQLException.class, () -> s.execute("SELECT `unterminated-secret-4711 FROM qs_paths"));
+                assertEquals(1064, malformed.getErrorCode());
+                assertEquals(
+                        1227,
+                        assertThrows(SQLException.class, () -> s.executeQuery("SHOW PROXY QUERIES"))
+                                .getErrorCode());
+            }
+            List<Map<String, String>> rows = rows(admin, "SHOW PROXY QUERIES ORDER BY calls LIMIT 1000");
+            String all = rows.toString() + proxy.admin("/queries?order=calls&limit=500");
+            for (String secret : new String[] {"hunter2", "5150", "unterminated", "4711", "C:"}) {
+                assertFalse(all.contains(secret), secret + " in " + all);
+            }
+            Map<String, String> insert =
+                    only(rows, "INSERT INTO `qs_paths` ( `path` , `note` ) VALUES (...)", "primary");
+            assertEquals("1", insert.get("calls"));
+            assertEquals("0", insert.get("errors"));
+            assertEquals(1, sum(rows, "<malformed statement>", "errors"), rows.toString());
+            Map<String, String> refused = only(rows, "SHOW PROXY QUERIES", "proxy");
+            assertEquals("1", refused.get("errors"), refused.toString());
         }
     }
 

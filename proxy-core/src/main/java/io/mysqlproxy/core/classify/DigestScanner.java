@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>The reductions look back at most six tokens ({@code (...) , ( ?, -}), so only the last six wait in a small ring; older ones
  * are folded into a 64-bit hash (and, when text is wanted, appended to it). Words are hashed without
- * regard to letter case, so {@code select} and {@code SELECT} share a digest. Reused per thread by the
+ * regard to letter case, so {@code select} and {@code SELECT} (and the tables {@code t} and {@code T})
+ * share a digest; quoted identifiers are hashed as written, case and quotes included. Reused per thread by the
  * lexer; no allocation unless text is asked for ({@link #text()}).
  */
 final class DigestScanner {
@@ -80,8 +81,21 @@ final class DigestScanner {
                 }
             }
             case SqlLexer.STRING -> value();
-            case SqlLexer.QUOTED_IDENTIFIER -> push(OPERAND, Keyword.hash(bytes, start + 1, end - 1), start, end);
-            case SqlLexer.USER_VARIABLE -> push(OPERAND, Keyword.hash(bytes, start, end), start, end);
+            case SqlLexer.QUOTED_IDENTIFIER -> {
+                if (closed(bytes, start, end)) {
+                    push(OPERAND, exactHash(bytes, start + 1, end - 1), start, end);
+                } else {
+                    value();
+                }
+            }
+            case SqlLexer.USER_VARIABLE -> {
+                if (!isQuote(bytes[start + 1]) || closed(bytes, start + 1, end)) {
+                    // User variable names are case-insensitive, as words are.
+                    push(OPERAND, Keyword.hash(bytes, start, end), start, end);
+                } else {
+                    value();
+                }
+            }
             case SqlLexer.SYSTEM_VARIABLE -> push(SYSTEM_VARIABLE, SYSTEM_VARIABLE, start, end);
             case SqlLexer.ASSIGN -> push(SYMBOL, ':', start, end);
             case SqlLexer.PUNCT -> punctuation(bytes[start], start, end);
@@ -99,6 +113,30 @@ final class DigestScanner {
             case '?' -> value();
             default -> push(SYMBOL, b, start, end);
         }
+    }
+
+    /**
+     * Whether the quoted token {@code buf[start, end)} ends with its closing quote. One that does not ran to
+     * the end of the text unterminated: what it holds may be anything, so it is kept as a value ({@code ?}).
+     */
+    private static boolean closed(byte[] buf, int start, int end) {
+        return end - start >= 2 && buf[end - 1] == buf[start];
+    }
+
+    private static boolean isQuote(byte b) {
+        return b == '\'' || b == '"' || b == '`';
+    }
+
+    /**
+     * A quoted identifier's hash: case-sensitive (table names are, with lower_case_table_names=0) and seeded
+     * apart from the words' hash, so {@code `x`} and {@code x} are different digests.
+     */
+    private static long exactHash(byte[] buf, int start, int end) {
+        long h = ~Keyword.HASH_SEED;
+        for (int p = start; p < end; p++) {
+            h = (h ^ (buf[p] & 0xFF)) * 0x100000001b3L;
+        }
+        return h;
     }
 
     /** Whether the token before a {@code -} or {@code +} makes it a binary operator. */

@@ -1,6 +1,6 @@
 package io.mysqlproxy.core.classify;
 
-/** Where a number that starts a word ends: its fraction and exponent ({@code 1.5e-3}) are part of it. */
+/** Where a number that starts a word ends: its fraction and exponent ({@code 1.5e-3}, {@code 1.e5}) are part of it. */
 final class NumberLiteral {
 
     private NumberLiteral() {}
@@ -17,6 +17,9 @@ final class NumberLiteral {
                 while (p < limit && isDigit(buf[p])) {
                     p++;
                 }
+            } else if (p < limit && buf[p] == '.') {
+                // "1.e5": a fraction without digits still takes the exponent; "1." alone stays two tokens.
+                return exponent(buf, p + 1, p, limit);
             }
             return exponent(buf, p, p, limit);
         }

@@ -10,8 +10,10 @@ import java.util.Locale;
  */
 public record QueryListing(String order, boolean descending, int limit, String error) {
 
+    /** The columns to sort on, which {@code core.stats.QueryOrder} takes its names from (in this order). */
     public static final List<String> ORDERS =
             List.of("calls", "total_time", "avg_time", "max_time", "rows", "errors", "last_seen");
+
     public static final int DEFAULT_LIMIT = 100;
     static final String USAGE = "SHOW PROXY QUERIES [ORDER BY " + String.join("|", ORDERS) + " [ASC|DESC]] [LIMIT n]";
 

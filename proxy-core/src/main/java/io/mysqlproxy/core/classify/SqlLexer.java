@@ -13,8 +13,9 @@ package io.mysqlproxy.core.classify;
  *
  * <p>One instance is reused per thread (see {@link StatementClassifier}); {@link #reset} and
  * {@link #release} bracket each use. Never throws on malformed input: an unterminated quote or
- * comment runs to the end and sets {@link #malformed()}. Backslash escapes are always honoured, so
- * under NO_BACKSLASH_ESCAPES a string ending in a backslash is read as unterminated (and MALFORMED).
+ * comment runs to the end and sets {@link #malformed()}. Backslash escapes are honoured in strings
+ * unless the caller says the session runs with NO_BACKSLASH_ESCAPES (the server status flag of its last
+ * answer), where {@code 'C:\'} is a whole string.
  */
 final class SqlLexer {
 
@@ -51,6 +52,9 @@ final class SqlLexer {
     private boolean keywordResolved;
     private boolean inExecutableComment;
     private boolean malformed;
+    /** False under sql_mode NO_BACKSLASH_ESCAPES: a backslash in a string is an ordinary character. */
+    private boolean backslashEscapes = true;
+
     private int hints;
     /** Whether a word CONNECTION_ID or PSEUDO_THREAD_ID was seen (see {@link #sawConnectionIdName()}). */
     private boolean sawConnectionIdName;
@@ -65,9 +69,17 @@ final class SqlLexer {
         reset(bytes, offset, length, null);
     }
 
-    /** Starts over on {@code bytes}; {@code digest}, when not null, sees every token from here on. */
     void reset(byte[] bytes, int offset, int length, DigestScanner digest) {
+        reset(bytes, offset, length, digest, false);
+    }
+
+    /**
+     * Starts over on {@code bytes}; {@code digest}, when not null, sees every token from here on;
+     * {@code noBackslashEscapes} as the session's sql_mode has it.
+     */
+    void reset(byte[] bytes, int offset, int length, DigestScanner digest, boolean noBackslashEscapes) {
         this.digest = digest;
+        this.backslashEscapes = !noBackslashEscapes;
         this.buf = bytes;
         this.pos = offset;
         this.limit = offset + length;
@@ -110,7 +122,7 @@ final class SqlLexer {
             if (isWordByte(b)) {
                 lexWord(b);
             } else if (b == '\'' || b == '"') {
-                pos = skipQuoted(pos, b, true);
+                pos = skipQuoted(pos, b, backslashEscapes);
                 type = STRING;
             } else if (b == '`') {
                 pos = skipQuoted(pos, b, false);
@@ -197,7 +209,7 @@ final class SqlLexer {
         if (type != QUOTED_IDENTIFIER && type != STRING) {
             return new String(buf, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
         }
-        return QuotedText.unquote(buf, start, end, type == STRING);
+        return QuotedText.unquote(buf, start, end, type == STRING && backslashEscapes);
     }
 
     /**
@@ -223,7 +235,7 @@ final class SqlLexer {
         if (p < limit) {
             int b = buf[p] & 0xFF;
             if (b == '\'' || b == '"' || b == '`') {
-                pos = skipQuoted(p, b, b != '`');
+                pos = skipQuoted(p, b, b != '`' && backslashEscapes);
                 type = USER_VARIABLE;
                 return;
             }
@@ -327,7 +339,7 @@ final class SqlLexer {
         if (first >= '0' && first <= '9') {
             p = NumberLiteral.end(buf, pos, p, limit);
         } else if (p < limit && buf[p] == '\'' && (first == '_' || (p - pos == 1 && isStringPrefix(first)))) {
-            p = skipQuoted(p, '\'', true);
+            p = skipQuoted(p, '\'', backslashEscapes);
             type = STRING;
         }
         pos = p;

@@ -37,17 +37,27 @@ public final class StatementClassifier {
      * {@link StatementDigest} into it: the same pass over the bytes, without allocating.
      */
     public static Classification classify(byte[] sql, int offset, int length, StatementDigest digest) {
+        return classify(sql, offset, length, digest, false);
+    }
+
+    /**
+     * As {@link #classify(byte[], int, int, StatementDigest)}, for a session whose sql_mode has
+     * NO_BACKSLASH_ESCAPES when {@code noBackslashEscapes}: a backslash in a string escapes nothing, which
+     * decides where strings end and so where the statements of a multi-statement are.
+     */
+    public static Classification classify(
+            byte[] sql, int offset, int length, StatementDigest digest, boolean noBackslashEscapes) {
         Objects.checkFromIndexSize(offset, length, sql.length);
         SqlLexer lx = LEXER.get();
         DigestScanner scanner = digest == null ? null : lx.digestScanner();
         if (scanner != null) {
             scanner.reset(false);
         }
-        lx.reset(sql, offset, length, scanner);
+        lx.reset(sql, offset, length, scanner, noBackslashEscapes);
         try {
             Classification classification = classifyText(lx);
             if (digest != null) {
-                digest.set(scanner.finish());
+                digest.set(lx.malformed() ? StatementDigest.MALFORMED : scanner.finish());
             }
             return classification;
         } finally {

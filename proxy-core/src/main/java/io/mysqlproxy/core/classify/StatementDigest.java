@@ -14,6 +14,15 @@ import java.util.Objects;
  */
 public final class StatementDigest {
 
+    /**
+     * The text of every statement the lexer could not read to its end (an unterminated quote or comment):
+     * where its tokens end is a guess, so no word of it is kept, and all such statements share one digest.
+     */
+    public static final String MALFORMED_TEXT = "<malformed statement>";
+
+    /** The digest of every {@link #MALFORMED_TEXT malformed} statement. */
+    public static final long MALFORMED = 0x6d616c666f726d64L; // "malformd"
+
     private long value;
 
     /** The digest of the last statement classified into this slot. */
@@ -27,7 +36,13 @@ public final class StatementDigest {
 
     /** The digest of {@code sql[offset, offset + length)}, without classifying it. */
     public static long of(byte[] sql, int offset, int length) {
-        return scan(sql, offset, length, false).finish();
+        return of(sql, offset, length, false);
+    }
+
+    /** The digest of {@code sql[offset, offset + length)} read as under NO_BACKSLASH_ESCAPES when {@code noBackslashEscapes}. */
+    public static long of(byte[] sql, int offset, int length, boolean noBackslashEscapes) {
+        DigestScanner scanner = new DigestScanner();
+        return scan(sql, offset, length, scanner, false, noBackslashEscapes) ? scanner.finish() : MALFORMED;
     }
 
     /** The digest of {@code sql} encoded as UTF-8. */
@@ -38,7 +53,15 @@ public final class StatementDigest {
 
     /** The normalised text of {@code sql[offset, offset + length)}, e.g. {@code SELECT `c` FROM `t` WHERE `id` = ?}. */
     public static String text(byte[] sql, int offset, int length) {
-        DigestScanner scanner = scan(sql, offset, length, true);
+        return text(sql, offset, length, false);
+    }
+
+    /** The normalised text, read as under NO_BACKSLASH_ESCAPES when {@code noBackslashEscapes}. */
+    public static String text(byte[] sql, int offset, int length, boolean noBackslashEscapes) {
+        DigestScanner scanner = new DigestScanner();
+        if (!scan(sql, offset, length, scanner, true, noBackslashEscapes)) {
+            return MALFORMED_TEXT;
+        }
         scanner.finish();
         return scanner.text();
     }
@@ -54,16 +77,17 @@ public final class StatementDigest {
         return "0".repeat(16 - digits.length()) + digits;
     }
 
-    private static DigestScanner scan(byte[] sql, int offset, int length, boolean withText) {
+    /** Feeds every token of the text to {@code scanner}; false when the text is malformed. */
+    private static boolean scan(
+            byte[] sql, int offset, int length, DigestScanner scanner, boolean withText, boolean noBackslashEscapes) {
         Objects.checkFromIndexSize(offset, length, sql.length);
-        DigestScanner scanner = new DigestScanner();
         scanner.reset(withText);
         SqlLexer lx = new SqlLexer();
-        lx.reset(sql, offset, length, scanner);
+        lx.reset(sql, offset, length, scanner, noBackslashEscapes);
         while (lx.next() != SqlLexer.EOF) {
             // every token goes to the scanner
         }
         lx.release();
-        return scanner;
+        return !lx.malformed();
     }
 }

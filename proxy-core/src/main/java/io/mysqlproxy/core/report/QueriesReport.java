@@ -91,7 +91,7 @@ public final class QueriesReport {
         }
     }
 
-    /** {@link #json(QueryStats, QueryOrder, boolean, int)} for {@code /queries?order=calls&desc=false&limit=20}. */
+    /** {@link #json(QueryStats, QueryOrder, boolean, int)} for {@code /queries?order=calls&direction=asc&limit=20}. */
     public static String json(QueryStats stats, Map<String, String> parameters) {
         String orderName = parameters.getOrDefault("order", "total_time");
         QueryOrder order = QueryOrder.parse(orderName);

@@ -37,6 +37,8 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     private final ClientSequence sequence;
     private final ClientCommandFramer framer;
     private final ProxyMetrics metrics;
+    private final StringEscapes escapes;
+    private long errorsReplied;
     private SessionTracker tracker;
     private HoldWatch holds;
     private LegFailures failures;
@@ -49,7 +51,9 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
             SessionInfo info,
             ClientSequence sequence,
             ClientCommandFramer framer,
-            ProxyMetrics metrics) {
+            ProxyMetrics metrics,
+            StringEscapes escapes) {
+        this.escapes = escapes;
         this.session = session;
         this.info = info;
         this.sequence = sequence;
@@ -157,6 +161,7 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
                                 failed);
             }
         }
+        escapes.answered(status, failed);
         tracker.afterCommand(cmd, leg, status, failed);
         holds.check();
         if (awaitingClientFrames) {
@@ -201,7 +206,13 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
 
     @Override
     public void reply(ErrPacket error, int sequenceId) {
+        errorsReplied++;
         ctx.writeAndFlush(error.toFrame(ctx.alloc(), sequenceId & 0xff, info.capabilities()));
+    }
+
+    @Override
+    public long errorsReplied() {
+        return errorsReplied;
     }
 
     @Override

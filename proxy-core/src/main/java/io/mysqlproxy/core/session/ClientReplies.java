@@ -15,6 +15,9 @@ interface ClientReplies {
 
     void reply(ErrPacket error, int sequence);
 
+    /** How many errors {@link #reply(ErrPacket, int)} sent so far: whether a command the proxy answered failed. */
+    long errorsReplied();
+
     /** A result set the proxy computed (its admin statements). */
     void reply(TextResultSet result);
 

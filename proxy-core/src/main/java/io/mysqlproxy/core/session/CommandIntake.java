@@ -58,6 +58,7 @@ final class CommandIntake {
     private final AdminStatementAnswers admin;
     private final ProcessListAnswer processList;
     private final StatementStatistics statistics;
+    private final StringEscapes escapes;
     /** The statistics entry of the text last classified, or null. */
     private DigestEntry classified;
 
@@ -86,8 +87,10 @@ final class CommandIntake {
             SessionKill kills,
             AdminStatementAnswers admin,
             ProcessListAnswer processList,
-            StatementStatistics statistics) {
+            StatementStatistics statistics,
+            StringEscapes escapes) {
         this.statistics = statistics;
+        this.escapes = escapes;
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -112,9 +115,10 @@ final class CommandIntake {
                 DigestEntry entry = classified;
                 frame = rewrites.previousResults(rewrites.connectionId(command, frame, classification), classification);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
+                long errors = replies.errorsReplied();
                 if (answeredByProxy(classification, sql)) {
                     frame.release();
-                    StatementStatistics.answeredByProxy(entry, start);
+                    StatementStatistics.answeredByProxy(entry, start, replies.errorsReplied() != errors);
                     return;
                 }
                 cmd = new Command(command, frame, classification, sql, null);
@@ -230,7 +234,8 @@ final class CommandIntake {
      */
     private void afterKill(byte[] sql, int restStart) {
         byte[] rest = Arrays.copyOfRange(sql, restStart, sql.length);
-        Classification classification = StatementClassifier.classify(rest, 0, rest.length);
+        Classification classification =
+                StatementClassifier.classify(rest, 0, rest.length, null, escapes.noBackslashEscapes());
         replies.replyOkMoreResults(1);
         Command cmd = new Command(
                 CommandType.QUERY,
@@ -262,7 +267,13 @@ final class CommandIntake {
     }
 
     private Classification classify(ByteBuf frame) {
-        Classification classification = classifyText(frame);
+        Classification classification;
+        try {
+            classification = classifyText(frame);
+        } catch (RuntimeException | Error e) {
+            frame.release(); // the caller's frame: a failure here must not leak it too
+            throw e;
+        }
         // A frame of 16 MiB is continued by frames not here yet: the text classified is only a beginning.
         return Packets.payloadLength(frame) == Packets.MAX_PAYLOAD
                 ? Classification.of(
@@ -293,7 +304,9 @@ final class CommandIntake {
 
     /** One pass over the text for both its classification and its digest (when statistics are on). */
     private Classification classifyAndDigest(byte[] text, int length) {
-        Classification classification = StatementClassifier.classify(text, 0, length, statistics.slot());
+        boolean noBackslashEscapes = escapes.noBackslashEscapes();
+        Classification classification =
+                StatementClassifier.classify(text, 0, length, statistics.slot(), noBackslashEscapes);
         classified = statistics.classified(text, 0, length);
         return classification;
     }
@@ -355,6 +368,7 @@ final class CommandIntake {
     private void resetConnection(ByteBuf frame) {
         statements.clear();
         tracker.reset();
+        escapes.reset();
         legs.releaseReplicas();
         Leg primary = legs.primary();
         if (primary == null || primary.released()) {

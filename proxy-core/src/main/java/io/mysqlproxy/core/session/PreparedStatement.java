@@ -58,10 +58,13 @@ final class PreparedStatement {
         return classification;
     }
 
-    /** The {@link StatementDigest} of the prepared text, which every execution is counted under. */
-    long digest() {
+    /**
+     * The {@link StatementDigest} of the prepared text, which every execution is counted under; read as under
+     * NO_BACKSLASH_ESCAPES when the session had it at the first execution counted.
+     */
+    long digest(boolean noBackslashEscapes) {
         if (!digested) {
-            digest = StatementDigest.of(sql, 0, sql.length);
+            digest = StatementDigest.of(sql, 0, sql.length, noBackslashEscapes);
             digested = true;
         }
         return digest;

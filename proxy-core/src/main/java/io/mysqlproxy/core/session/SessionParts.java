@@ -40,7 +40,8 @@ record SessionParts(
         ProxyConfig.SessionLimits limits = services.sessionLimits();
         PreparedStatements statements =
                 new PreparedStatements(limits.maxPreparedStatements(), limits.maxPreparedStatementBytes());
-        ClientExchange exchange = new ClientExchange(session, info, sequence, framer, services.metrics());
+        StringEscapes escapes = new StringEscapes(first.connection().loginOk().statusFlags());
+        ClientExchange exchange = new ClientExchange(session, info, sequence, framer, services.metrics(), escapes);
         SessionLegs legs = new SessionLegs(services, exchange, statements);
         SessionTracker tracker = new SessionTracker(
                 legs,
@@ -62,7 +63,7 @@ record SessionParts(
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
         HoldWatch holds = new HoldWatch(tracker, statements, services.metrics().sessions(), identity);
-        StatementStatistics statistics = new StatementStatistics(services.queryStats());
+        StatementStatistics statistics = new StatementStatistics(services.queryStats(), escapes);
         CommandIntake intake = new CommandIntake(
                 session,
                 exchange,
@@ -81,7 +82,8 @@ record SessionParts(
                         dispatch,
                         new SessionsAnswer(session, exchange, services)),
                 new ProcessListAnswer(session, exchange, services),
-                statistics);
+                statistics,
+                escapes);
         SessionIdleTimer idle = new SessionIdleTimer(
                 channel.eventLoop(),
                 session,
@@ -92,7 +94,7 @@ record SessionParts(
                 multiplexing,
                 identity.logPrefix());
         UserChange userChange =
-                new UserChange(session, services, identity, legs, statements, tracker, idle, sequence, holds);
+                new UserChange(session, services, identity, legs, statements, tracker, idle, sequence, holds, escapes);
         SessionEnd end = new SessionEnd(
                 session,
                 channel,

@@ -16,8 +16,11 @@ final class StatementStatistics {
 
     private final DigestLookup lookup;
     private final StatementDigest slot;
+    /** How the texts are read when a digest's text is built: as the classifier read them. */
+    private final StringEscapes escapes;
 
-    StatementStatistics(QueryStats stats) {
+    StatementStatistics(QueryStats stats, StringEscapes escapes) {
+        this.escapes = escapes;
         this.lookup = new DigestLookup(stats);
         this.slot = stats.enabled() ? new StatementDigest() : null;
     }
@@ -29,7 +32,7 @@ final class StatementStatistics {
 
     /** The entry of the text just classified into {@link #slot()}, {@code sql[offset, offset + length)}; null when off. */
     DigestEntry classified(byte[] sql, int offset, int length) {
-        return slot == null ? null : lookup.entry(slot.value(), sql, offset, length);
+        return slot == null ? null : lookup.entry(slot.value(), sql, offset, length, escapes.noBackslashEscapes());
     }
 
     /** The entry of a prepared statement's text, for each of its executions; null when off. */
@@ -38,13 +41,14 @@ final class StatementStatistics {
             return null;
         }
         byte[] sql = statement.sql();
-        return lookup.entry(statement.digest(), sql, 0, sql.length);
+        boolean noBackslashEscapes = escapes.noBackslashEscapes();
+        return lookup.entry(statement.digest(noBackslashEscapes), sql, 0, sql.length, noBackslashEscapes);
     }
 
-    /** A statement the proxy answered itself, which took from {@code startNanos} until now. */
-    static void answeredByProxy(DigestEntry entry, long startNanos) {
+    /** A statement the proxy answered itself, which took from {@code startNanos} until now, with an error if {@code failed}. */
+    static void answeredByProxy(DigestEntry entry, long startNanos, boolean failed) {
         if (entry != null) {
-            entry.record(QueryRole.PROXY, System.nanoTime() - startNanos, 0, false);
+            entry.record(QueryRole.PROXY, System.nanoTime() - startNanos, 0, failed);
         }
     }
 }

@@ -40,6 +40,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
     private final SessionIdleTimer idle;
     private final ClientSequence sequence;
     private final HoldWatch holds;
+    private final StringEscapes escapes;
     private ChannelHandlerContext ctx;
     private boolean inProgress;
 
@@ -52,7 +53,9 @@ final class UserChange implements ChangeUserHandler.Outcome {
             SessionTracker tracker,
             SessionIdleTimer idle,
             ClientSequence sequence,
-            HoldWatch holds) {
+            HoldWatch holds,
+            StringEscapes escapes) {
+        this.escapes = escapes;
         this.sequence = sequence;
         this.holds = holds;
         this.session = session;
@@ -103,6 +106,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
                         services.consistencyOf(user.name()),
                         services.sessionLimits().maxReplayedSetBytes()),
                 loginOk.statusFlags());
+        escapes.startOver(loginOk.statusFlags());
         legs.adopt(started.backend(), fresh);
         holds.check();
         idle.start();

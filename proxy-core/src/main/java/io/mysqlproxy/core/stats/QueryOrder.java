@@ -1,9 +1,15 @@
 package io.mysqlproxy.core.stats;
 
+import io.mysqlproxy.core.classify.QueryListing;
+
 import java.util.Comparator;
 import java.util.Locale;
 
-/** What SHOW PROXY QUERIES ORDER BY and {@code /queries?order=} sort on. */
+/**
+ * What SHOW PROXY QUERIES ORDER BY and {@code /queries?order=} sort on, in the order of
+ * {@link QueryListing#ORDERS}, which names them (the statement is parsed where these comparators are not
+ * known): the names are that list's, not restated here.
+ */
 public enum QueryOrder {
     CALLS(Comparator.comparingLong(QueryStatsRow::calls)),
     TOTAL_TIME(Comparator.comparingLong(QueryStatsRow::totalMicros)),
@@ -26,14 +32,12 @@ public enum QueryOrder {
 
     /** {@code calls}, {@code total_time}, ... in any case; null for anything else. */
     public static QueryOrder parse(String name) {
-        try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        int index = QueryListing.ORDERS.indexOf(name.trim().toLowerCase(Locale.ROOT));
+        return index < 0 ? null : values()[index];
     }
 
+    /** Its name in {@link QueryListing#ORDERS}. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return QueryListing.ORDERS.get(ordinal());
     }
 }

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.stats;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,17 +95,39 @@ public final class QueryStats {
             if (excess <= 0) {
                 return;
             }
-            int toEvict = Math.min(digests.size(), excess + Math.max(1, maxDigests / 10) - 1);
             List<DigestEntry> entries = new ArrayList<>(digests.values());
-            entries.sort(Comparator.comparingLong(DigestEntry::lastSeen));
-            for (DigestEntry entry : entries.subList(0, Math.min(toEvict, entries.size()))) {
-                if (digests.remove(entry.digest(), entry)) {
-                    entry.retire();
-                    evictions.incrementAndGet();
+            int toEvict = Math.min(entries.size(), excess + Math.max(1, maxDigests / 10) - 1);
+            // Other event loops keep moving lastSeen: read each once, and select on that copy only (a sort
+            // comparing live values may see them change in the middle and throw).
+            long[] seen = new long[entries.size()];
+            for (int i = 0; i < seen.length; i++) {
+                seen[i] = entries.get(i).lastSeen();
+            }
+            long[] sorted = seen.clone();
+            Arrays.sort(sorted);
+            long newestEvicted = toEvict == 0 ? Long.MIN_VALUE : sorted[toEvict - 1];
+            int evicted = 0;
+            for (int i = 0; i < seen.length && evicted < toEvict; i++) {
+                if (seen[i] < newestEvicted) {
+                    evicted += retire(entries.get(i));
+                }
+            }
+            for (int i = 0; i < seen.length && evicted < toEvict; i++) {
+                if (seen[i] == newestEvicted) {
+                    evicted += retire(entries.get(i));
                 }
             }
         } finally {
             evicting.unlock();
         }
+    }
+
+    private int retire(DigestEntry entry) {
+        if (!digests.remove(entry.digest(), entry)) {
+            return 0;
+        }
+        entry.retire();
+        evictions.incrementAndGet();
+        return 1;
     }
 }

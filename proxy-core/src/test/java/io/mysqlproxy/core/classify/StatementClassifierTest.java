@@ -107,6 +107,19 @@ class StatementClassifierTest {
     }
 
     @Test
+    void underNoBackslashEscapesABackslashEndsAString() {
+        byte[] sql = "SELECT 'C:\\'; DELETE FROM t".getBytes(StandardCharsets.US_ASCII);
+        Classification multi = StatementClassifier.classify(sql, 0, sql.length, null, true);
+        assertEquals(StatementKind.MULTI, multi.kind());
+        assertTrue(multi.has(StatementFlag.MULTI_NON_READ));
+        assertFalse(multi.has(StatementFlag.MALFORMED));
+        // With escapes, the quote after the backslash is in the string, which never ends.
+        Classification one = StatementClassifier.classify(sql, 0, sql.length, null, false);
+        assertEquals(StatementKind.READ, one.kind());
+        assertTrue(one.has(StatementFlag.MALFORMED));
+    }
+
+    @Test
     void aQuoteOpenedInsideTheSliceDoesNotReadPastIt() {
         byte[] buffer = "SELECT 'abc' FOR UPDATE".getBytes(StandardCharsets.US_ASCII);
         Classification cut = StatementClassifier.classify(buffer, 0, 9);

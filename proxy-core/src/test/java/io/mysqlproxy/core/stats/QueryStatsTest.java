@@ -109,6 +109,63 @@ class QueryStatsTest {
     }
 
     @Test
+    void aSessionLetsGoOfEvictedEntriesAsItRunsStatements() {
+        QueryStats stats = new QueryStats(true, 100);
+        DigestLookup lookup = new DigestLookup(stats);
+        for (int i = 0; i < 64; i++) {
+            byte[] sql = ("SELECT c" + i + " FROM t").getBytes(StandardCharsets.UTF_8);
+            lookup.entry(StatementDigest.of(sql, 0, sql.length), sql, 0, sql.length);
+        }
+        assertTrue(lookup.held() > 8, "held " + lookup.held());
+        stats.reset();
+        byte[] next = "SELECT 1".getBytes(StandardCharsets.UTF_8);
+        long digest = StatementDigest.of(next, 0, next.length);
+        for (int i = 0; i < DigestLookup.SLOTS; i++) {
+            assertFalse(lookup.entry(digest, next, 0, next.length).retired());
+        }
+        assertEquals(1, lookup.held());
+    }
+
+    @Test
+    void evictionWhileOtherThreadsRecordNeverFails() throws InterruptedException {
+        QueryStats stats = new QueryStats(true, 500);
+        for (long d = 0; d < 500; d++) {
+            stats.add(d, "q" + d);
+        }
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        List<Thread> recorders = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            int seed = t;
+            Thread thread = new Thread(() -> {
+                java.util.Random random = new java.util.Random(seed);
+                while (running.get()) {
+                    DigestEntry entry = stats.find(random.nextInt(5000));
+                    if (entry != null) {
+                        entry.record(QueryRole.PRIMARY, 1000, 0, false);
+                    }
+                }
+            });
+            thread.setUncaughtExceptionHandler((th, e) -> failures.add(e));
+            thread.start();
+            recorders.add(thread);
+        }
+        try {
+            for (long d = 500; d < 5000; d++) {
+                stats.add(d, "q" + d);
+                assertTrue(stats.size() <= 500, "size " + stats.size());
+            }
+        } finally {
+            running.set(false);
+            for (Thread thread : recorders) {
+                thread.join(10_000);
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+        assertTrue(stats.evictions() >= 4500, "evictions " + stats.evictions());
+    }
+
+    @Test
     void concurrentRecordingLosesNothing() throws InterruptedException {
         QueryStats stats = new QueryStats(true, 1000);
         int threads = 4;
