@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SET autocommit = 0 and GET_LOCK show, in SHOW PROXY SESSIONS (Connector/J) and in {@code /sessions}
  * (parsed), each reason with the statement kind that caused it and the primary connection they hold
  * (the server's own thread id, as the primary lists it); {@code app}, not an admin, sees only its own
- * sessions, {@code ops} sees all; the pins counter and the pinned gauge move, and the holds that a
+ * sessions, and their connections by role and thread id without the backend's name, {@code ops} sees all; the pins counter and the pinned gauge move, and the holds that a
  * statement releases (UNLOCK TABLES, COMMIT, SET autocommit = 1) go away. The temporary table and
  * the named lock stay after DROP TEMPORARY TABLE and RELEASE_LOCK: the proxy does not follow those
  * releases and keeps the session on its connection until it ends (or resets).
@@ -52,6 +52,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionsIT {
 
     private static final DbAccount OPS = new DbAccount("ops", "ops-secret");
+    private static final Pattern APP_CONNECTIONS =
+            Pattern.compile("(primary|replica) \\(connection \\d+\\)(, (primary|replica) \\(connection \\d+\\))*");
     private static final Pattern PRIMARY_CONNECTION = Pattern.compile("\\(primary, connection (\\d+)\\)");
 
     private final ReplicatedTestBed bed;
@@ -129,6 +131,7 @@ class SessionsIT {
 
             // /sessions, parsed: the same holds and connections.
             Map<Long, Map<?, ?>> json = sessionsJson();
+            Set<String> backendNames = new java.util.HashSet<>();
             for (Map.Entry<String, Long> session : ids.entrySet()) {
                 Map<?, ?> s = json.get(session.getValue());
                 assertNotNull(s, session.getKey() + " not in /sessions");
@@ -138,6 +141,7 @@ class SessionsIT {
                         session.getKey() + ": " + s);
                 Map<?, ?> primary = (Map<?, ?>) ((List<?>) s.get("connections")).get(0);
                 assertEquals("primary", primary.get("role"));
+                backendNames.add(String.valueOf(primary.get("backend")));
                 assertTrue(primaryThreads.contains(((Number) primary.get("server_connection_id")).longValue()), "" + s);
             }
 
@@ -148,6 +152,12 @@ class SessionsIT {
                 assertFalse(own.containsKey(opsId), "app sees ops' session: " + own);
                 assertTrue(own.keySet().containsAll(ids.values()), "app sees its own sessions: " + own);
                 own.values().forEach(row -> assertEquals("app", row.get("user")));
+                // Backend addresses are for admins (SHOW PROXY BACKENDS, /backends): app sees roles and thread ids.
+                for (long id : ids.values()) {
+                    String connections = own.get(id).get("connections");
+                    assertTrue(APP_CONNECTIONS.matcher(connections).matches(), connections);
+                    backendNames.forEach(name -> assertFalse(connections.contains(name), name + " in " + connections));
+                }
             }
 
             // The counter and the gauge moved. The scrape is kept for deploy/grafana/check-dashboard.sh.

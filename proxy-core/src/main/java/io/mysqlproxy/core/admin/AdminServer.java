@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.admin;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -31,11 +33,14 @@ import java.util.function.Supplier;
  * {@link io.mysqlproxy.core.report.SessionsReport}). With a token configured, {@code /backends} and
  * {@code /sessions} (addresses, pods, users, why writes are refused) answer only
  * requests that carry it as a bearer token; the probes and {@code /metrics} stay open for the kubelet and
- * Prometheus.
+ * Prometheus. {@code /sessions} may wait up to 2 s for the sessions to describe themselves: one request
+ * gathers at a time, and one that comes meanwhile is answered 429 at once, so that the other thread stays
+ * free for the probes.
  */
 public final class AdminServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+    private static final String BUSY = "{\"error\":\"another /sessions request is being answered: try again\"}\n";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -103,7 +108,7 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
         Optional<byte[]> tokenDigest = token.map(AdminServer::sha256);
         guarded(server, "/backends", tokenDigest, backendsJson);
-        guarded(server, "/sessions", tokenDigest, sessionsJson);
+        guarded(server, "/sessions", tokenDigest, oneAtATime(sessionsJson, new Semaphore(1)));
         server.createContext(
                 "/metrics",
                 exchange -> respond(exchange, 200, prometheusScrape.get(), "text/plain; version=0.0.4; charset=utf-8"));
@@ -122,13 +127,32 @@ public final class AdminServer implements AutoCloseable {
 
     /** A JSON document that answers only requests with the token, when one is configured. */
     private static void guarded(HttpServer server, String path, Optional<byte[]> tokenDigest, Supplier<String> json) {
+        guarded(server, path, tokenDigest, exchange -> respond(exchange, 200, json.get(), "application/json"));
+    }
+
+    private static void guarded(HttpServer server, String path, Optional<byte[]> tokenDigest, HttpHandler handler) {
         server.createContext(path, exchange -> {
             if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
                 unauthorized(exchange);
                 return;
             }
-            respond(exchange, 200, json.get(), "application/json");
+            handler.handle(exchange);
         });
+    }
+
+    /** Renders {@code json} for one request at a time; the others meanwhile get 429 with a JSON error. */
+    private static HttpHandler oneAtATime(Supplier<String> json, Semaphore gathering) {
+        return exchange -> {
+            if (!gathering.tryAcquire()) {
+                respond(exchange, 429, BUSY, "application/json");
+                return;
+            }
+            try {
+                respond(exchange, 200, json.get(), "application/json");
+            } finally {
+                gathering.release();
+            }
+        };
     }
 
     public int port() {

@@ -96,6 +96,11 @@ public final class BackendPool implements ConnectionPool {
         return idle.count();
     }
 
+    /** Connections borrowed by sessions now (not those idle, being reset or being opened). */
+    public int borrowedConnections() {
+        return lent.size();
+    }
+
     /** Borrowers that had to wait for a free slot, and those that gave up. */
     public long waits() {
         return waits.sum();
@@ -284,8 +289,10 @@ public final class BackendPool implements ConnectionPool {
         Future<BackendConnection> connecting = connector.connect(loop, backend.address(), login);
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
-                if (retries > 0 && serverFull(f.cause())) {
-                    // The slot stays reserved: the retry opens in it once the server has let an idle one go.
+                if (retries > 0
+                        && f.cause() instanceof BackendException e
+                        && e.error().errorCode() == ProxyErrors.ER_CON_COUNT_ERROR) {
+                    // Server full (1040): the slot stays reserved for the retry, once the server let an idle one go.
                     idle.quitOneForTheServer(loop, settings.resetTimeout()).addListener(closed -> {
                         if (Boolean.TRUE.equals(closed.getNow())) {
                             serverFullRetries.increment();
@@ -313,10 +320,6 @@ public final class BackendPool implements ConnectionPool {
                 connection.close();
             }
         });
-    }
-
-    private static boolean serverFull(Throwable cause) {
-        return cause instanceof BackendException e && e.error().errorCode() == ProxyErrors.ER_CON_COUNT_ERROR;
     }
 
     /** A slot was freed: let the longest waiter open a connection in it. */

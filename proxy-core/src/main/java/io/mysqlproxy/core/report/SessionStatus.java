@@ -38,6 +38,7 @@ public record SessionStatus(
     /**
      * A backend connection the session holds.
      *
+     * @param backend            the backend's name, or null when the asker may not see backend addresses
      * @param serverConnectionId the server's own id for it (its greeting's thread id), or null when unknown
      */
     public record Connection(String backend, String role, Long serverConnectionId) {}

@@ -32,7 +32,7 @@ public final class SessionsReport {
 
     /**
      * SHOW PROXY SESSIONS: one row per session; {@code connections} lists each as {@code backend (role,
-     * connection <server id>)} and {@code holds} each as {@code reason (cause)}, comma-separated, NULL when
+     * connection <server id>)}, or {@code role (connection <server id>)} when the backend is not shown, and {@code holds} each as {@code reason (cause)}, comma-separated, NULL when
      * there are none.
      */
     public static TextResultSet resultSet(List<SessionStatus> sessions) {
@@ -46,9 +46,7 @@ public final class SessionsReport {
                     String.valueOf(s.idleMillis() / 1000),
                     s.state(),
                     joined(s.connections().stream()
-                            .map(c -> c.backend() + " (" + c.role()
-                                    + (c.serverConnectionId() == null ? "" : ", connection " + c.serverConnectionId())
-                                    + ")")
+                            .map(SessionsReport::connection)
                             .toList()),
                     joined(s.holds().stream()
                             .map(h -> h.reason() + " (" + h.cause() + ")")
@@ -88,6 +86,14 @@ public final class SessionsReport {
             all.add(session);
         }
         return AdminJson.text(Map.of("sessions", all));
+    }
+
+    private static String connection(SessionStatus.Connection c) {
+        String id = c.serverConnectionId() == null ? null : "connection " + c.serverConnectionId();
+        if (c.backend() == null) {
+            return c.role() + (id == null ? "" : " (" + id + ")");
+        }
+        return c.backend() + " (" + c.role() + (id == null ? "" : ", " + id) + ")";
     }
 
     private static List<SessionStatus> byId(List<SessionStatus> sessions) {

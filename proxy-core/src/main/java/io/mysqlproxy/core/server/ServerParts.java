@@ -69,8 +69,8 @@ final class ServerParts {
                         b -> poolFigure(pools, b, p -> p.openConnections())),
                 BackendMeter.gauge(
                         "mysqlproxy_backend_connections_in_use",
-                        "Pooled connections borrowed by sessions now (open minus idle)",
-                        b -> poolFigure(pools, b, p -> Math.max(0, p.openConnections() - p.idleConnections()))),
+                        "Pooled connections borrowed by sessions now",
+                        b -> poolFigure(pools, b, p -> p.borrowedConnections())),
                 BackendMeter.gauge(
                         "mysqlproxy_backend_connections_idle",
                         "Pooled connections idle",

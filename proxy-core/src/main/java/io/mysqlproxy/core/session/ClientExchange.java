@@ -163,7 +163,6 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
         }
         escapes.answered(status, failed);
         tracker.afterCommand(cmd, leg, status, failed);
-        holds.check();
         if (awaitingClientFrames) {
             // Answered before the server had all of the command: it refused the packet part way (MySQL does,
             // over its max_allowed_packet) and reads what follows as commands. The rest is dropped as it comes.
@@ -189,6 +188,8 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     @Override
     public void legFailed(Leg leg, String reason) {
         failures.legFailed(leg, reason);
+        // A leg lost while idle may take a statement's cursor or long data with it.
+        holds.check();
     }
 
     @Override

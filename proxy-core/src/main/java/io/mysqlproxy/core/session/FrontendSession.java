@@ -4,10 +4,8 @@ import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.ErrorLogText;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.CommandType;
-import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.wire.Packets;
-import io.mysqlproxy.protocol.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -48,6 +46,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
     private final SessionIdleTimer idle;
     private final UserChange userChange;
     private final SessionEnd end;
+    private final HoldWatch holds;
     private ChannelHandlerContext ctx;
     private Command current;
 
@@ -68,6 +67,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
         this.idle = parts.idle();
         this.userChange = parts.userChange();
         this.end = parts.end();
+        this.holds = parts.holds();
     }
 
     /**
@@ -148,17 +148,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
         CommandType command = code < 0 ? null : CommandType.of(code);
         if (command == CommandType.CHANGE_USER) {
             sequence.commandStarted();
-            ComChangeUser request;
-            try {
-                request = ComChangeUser.decode(
-                        Packets.payload(frame), identity.info().capabilities());
-            } catch (ProtocolException e) {
-                end.abort(ProxyErrors.malformedPacket(e.getMessage()), "malformed COM_CHANGE_USER: " + e.getMessage());
-                return;
-            } finally {
-                frame.release();
-            }
-            userChange.start(ctx, request);
+            userChange.start(ctx, frame);
             updateReading();
             return;
         }
@@ -180,6 +170,9 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
             default -> {
                 exchange.commandStarted(frame);
                 intake.start(command, frame);
+                if (current == null) {
+                    holds.check(); // answered at once, or never: COM_STMT_CLOSE, a reset with no connection to reset
+                }
             }
         }
     }
@@ -235,6 +228,7 @@ public final class FrontendSession extends ChannelInboundHandlerAdapter implemen
             current = null;
         }
         cmd.release();
+        holds.check();
         idle.commandFinished();
         nextCommand();
     }

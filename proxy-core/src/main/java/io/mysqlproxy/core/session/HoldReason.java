@@ -43,6 +43,11 @@ public enum HoldReason {
         return label;
     }
 
+    /** This reason's bit in a set of reasons held (a long by ordinal). */
+    long bit() {
+        return 1L << ordinal();
+    }
+
     /** The reason a routing pin keeps the session's primary connection. */
     public static HoldReason of(Pin pin) {
         return switch (pin) {

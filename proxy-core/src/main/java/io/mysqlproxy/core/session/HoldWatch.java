@@ -8,12 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What keeps one session on its backend connections, as the pin metrics count it: after each command
- * (and after a reset or a change of user) the session's holds are compared with the previous ones as a
+ * What keeps one session on its backend connections, as the pin metrics count it: whenever a command is
+ * over (answered by a server or by the proxy, or sent expecting no answer), an idle leg failed, the
+ * connection was reset or the user changed, the session's holds are compared with the previous ones as a
  * bit set by {@link HoldReason} ordinal; each reason gained counts once in {@code
  * mysqlproxy_session_pins_total} and joins the gauge of sessions pinned by it, each reason lost leaves the
- * gauge, and the session's end leaves it for all. A reason is logged once per session, at DEBUG, with its
- * cause. A session with nothing held (the common case) costs two boolean checks and no allocation.
+ * gauge, and the session's end leaves it for all. A reason is logged once per session (per user, after a
+ * change of user), at DEBUG, with its cause. A check that finds the holds unchanged allocates nothing.
  */
 final class HoldWatch {
 
@@ -46,43 +47,45 @@ final class HoldWatch {
         return labels;
     }
 
-    /** What keeps the session on its connections now: the tracker's holds, then its prepared statements'. */
+    /** What keeps the session on its connections now, in {@link HoldReason} order, each with its cause. */
     List<Hold> holds() {
-        List<Hold> holds = new ArrayList<>(tracker.holds());
-        statements.addHolds(holds);
+        List<Hold> holds = new ArrayList<>();
+        for (long bits = heldNow(); bits != 0; bits &= bits - 1) {
+            HoldReason reason = REASONS[Long.numberOfTrailingZeros(bits)];
+            holds.add(new Hold(reason, tracker.holdCause(reason)));
+        }
         return holds;
     }
 
     /** Compares the session's holds with the last check's: counts the reasons gained, and those lost. */
     void check() {
-        if (ended || held == 0 && tracker.mayReturnLegs() && !statements.holdAny()) {
+        if (ended) {
             return;
         }
-        List<Hold> holds = holds();
-        long now = 0;
-        for (Hold hold : holds) {
-            now |= 1L << hold.reason().ordinal();
-        }
+        long now = heldNow();
         if (now == held) {
             return;
         }
-        long gained = now & ~held;
-        for (Hold hold : holds) {
-            long bit = 1L << hold.reason().ordinal();
-            if ((gained & bit) != 0) {
-                meters.gained(hold.reason().label());
-                if ((logged & bit) == 0) {
-                    logged |= bit;
-                    log.debug(
-                            "{}: held on its backend connections: {} (caused by {})",
-                            identity.logPrefix(),
-                            hold.reason().label(),
-                            hold.cause());
-                }
+        for (long gained = now & ~held; gained != 0; gained &= gained - 1) {
+            HoldReason reason = REASONS[Long.numberOfTrailingZeros(gained)];
+            meters.gained(reason.label());
+            if ((logged & reason.bit()) == 0) {
+                logged |= reason.bit();
+                log.debug(
+                        "{}: held on its backend connections: {} (caused by {})",
+                        identity.logPrefix(),
+                        reason.label(),
+                        tracker.holdCause(reason));
             }
         }
         release(held & ~now);
         held = now;
+    }
+
+    /** The user changed: the new user's session logs each reason again the first time. */
+    void userChanged() {
+        logged = 0;
+        check();
     }
 
     /** The session ended: it no longer counts as held for anything. */
@@ -90,6 +93,10 @@ final class HoldWatch {
         ended = true;
         release(held);
         held = 0;
+    }
+
+    private long heldNow() {
+        return tracker.holdBits() | statements.holdBits();
     }
 
     private void release(long lost) {

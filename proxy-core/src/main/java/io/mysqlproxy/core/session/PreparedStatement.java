@@ -39,7 +39,12 @@ final class PreparedStatement {
 
     private boolean digested;
 
-    PreparedStatement(int clientId, byte[] sql, Classification classification, int parameters) {
+    /** The session's counts of statements holding a leg, this one's share included; null once closed. */
+    private StatementHoldCounts counts;
+
+    PreparedStatement(
+            int clientId, byte[] sql, Classification classification, int parameters, StatementHoldCounts counts) {
+        this.counts = counts;
         this.clientId = clientId;
         this.sql = sql;
         this.classification = classification;
@@ -84,7 +89,27 @@ final class PreparedStatement {
     }
 
     void cursorOpen(boolean open) {
+        boolean cursor = cursorHeld();
+        boolean longData = longDataHeld();
         this.cursorOpen = open;
+        counted(cursor, longData);
+    }
+
+    /** The statement is closed (or the session reset): it no longer counts as holding anything. */
+    void closed() {
+        counted(cursorHeld(), longDataHeld(), false, false);
+        counts = null;
+    }
+
+    /** Tells the counts what changed since the cursor and long data were held as given. */
+    private void counted(boolean cursorBefore, boolean longDataBefore) {
+        counted(cursorBefore, longDataBefore, cursorHeld(), longDataHeld());
+    }
+
+    private void counted(boolean cursorBefore, boolean longDataBefore, boolean cursorNow, boolean longDataNow) {
+        if (counts != null) {
+            counts.changed(cursorBefore, cursorNow, longDataBefore, longDataNow);
+        }
     }
 
     /** Whether {@code leg} holds this statement's open cursor or the long data of its next execution. */
@@ -114,6 +139,8 @@ final class PreparedStatement {
      */
     ByteBuf frameFor(CommandType command, Leg leg, ByteBuf frame, ByteBufAllocator alloc) {
         StmtCommands.setStatementId(frame, backendId(leg));
+        boolean cursor = cursorHeld();
+        boolean longData = longDataHeld();
         if (command == CommandType.STMT_EXECUTE) {
             frame = withParameterTypes(leg, frame, alloc);
             lastLeg = leg;
@@ -121,6 +148,7 @@ final class PreparedStatement {
         } else if (command == CommandType.STMT_SEND_LONG_DATA) {
             longDataLeg = leg;
         }
+        counted(cursor, longData);
         return frame;
     }
 
@@ -165,7 +193,10 @@ final class PreparedStatement {
 
     /** The next execution's long data is dropped (COM_STMT_RESET). */
     void dropLongData() {
+        boolean cursor = cursorHeld();
+        boolean longData = longDataHeld();
         this.longDataLeg = null;
+        counted(cursor, longData);
     }
 
     /**
@@ -182,6 +213,8 @@ final class PreparedStatement {
 
     /** The leg is gone (released or broken): forget what lived on it. */
     void forget(Leg leg) {
+        boolean cursor = cursorHeld();
+        boolean longData = longDataHeld();
         backendIds.remove(leg);
         typesSeenBy.remove(leg);
         if (longDataLeg == leg) {
@@ -191,5 +224,6 @@ final class PreparedStatement {
             lastLeg = null;
             cursorOpen = false;
         }
+        counted(cursor, longData);
     }
 }

@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +19,7 @@ final class PreparedStatements {
     static final int LAST_PREPARED = -1;
 
     private final Map<Integer, PreparedStatement> byClientId = new HashMap<>();
+    private final StatementHoldCounts holdCounts = new StatementHoldCounts();
     private final int maxCount;
     private final long maxBytes;
     private long bytes;
@@ -55,7 +55,7 @@ final class PreparedStatements {
      */
     void register(byte[] sql, Classification classification, Leg leg, ByteBuf response) {
         StmtPrepareOk ok = StmtPrepareOk.decode(BufferedResponse.firstPayload(response));
-        PreparedStatement statement = new PreparedStatement(nextId(), sql, classification, ok.parameters());
+        PreparedStatement statement = new PreparedStatement(nextId(), sql, classification, ok.parameters(), holdCounts);
         statement.preparedOn(leg, ok.statementId());
         add(statement);
         StmtPrepareOk.setStatementId(response, statement.clientId());
@@ -74,6 +74,7 @@ final class PreparedStatements {
         if (replaced != null) {
             // After 2^31 prepares the ids wrap around onto one still open: the client lost track of it.
             bytes -= replaced.sql().length;
+            replaced.closed();
         }
         bytes += statement.sql().length;
         last = statement;
@@ -87,6 +88,7 @@ final class PreparedStatements {
         PreparedStatement removed = byClientId.remove(clientId);
         if (removed != null) {
             bytes -= removed.sql().length;
+            removed.closed();
         }
         if (removed == last) {
             last = null;
@@ -108,33 +110,9 @@ final class PreparedStatements {
         return false;
     }
 
-    /** Whether any statement's open cursor or pending long data keeps a leg. */
-    boolean holdAny() {
-        if (byClientId.isEmpty()) {
-            return false;
-        }
-        for (PreparedStatement statement : byClientId.values()) {
-            if (statement.cursorHeld() || statement.longDataHeld()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Adds {@link HoldReason#OPEN_CURSOR} and {@link HoldReason#LONG_DATA} to {@code holds}, once each, if any statement has them. */
-    void addHolds(List<Hold> holds) {
-        boolean cursor = false;
-        boolean longData = false;
-        for (PreparedStatement statement : byClientId.values()) {
-            cursor |= statement.cursorHeld();
-            longData |= statement.longDataHeld();
-        }
-        if (cursor) {
-            holds.add(new Hold(HoldReason.OPEN_CURSOR, "stmt_execute"));
-        }
-        if (longData) {
-            holds.add(new Hold(HoldReason.LONG_DATA, "stmt_send_long_data"));
-        }
+    /** {@link HoldReason#OPEN_CURSOR} and {@link HoldReason#LONG_DATA}, as bits, if any statement keeps a leg so. */
+    long holdBits() {
+        return holdCounts.bits();
     }
 
     void forget(Leg leg) {
@@ -144,6 +122,8 @@ final class PreparedStatements {
     }
 
     void clear() {
+        byClientId.values().forEach(PreparedStatement::closed);
+        holdCounts.clear();
         byClientId.clear();
         bytes = 0;
         last = null;

@@ -123,7 +123,7 @@ final class SessionEnd implements LiveSession {
 
     @Override
     public void statusFor(String user, boolean everyone, Promise<SessionStatus> status) {
-        describe(user, everyone, snapshots::take, status, "SHOW PROXY SESSIONS");
+        describe(user, everyone, () -> snapshots.take(everyone), status, "SHOW PROXY SESSIONS");
     }
 
     /** Completes {@code out} on this session's loop with what {@code what} says of it, or null if {@code user} may not see it. */

@@ -16,7 +16,8 @@ record SessionParts(
         CommandIntake intake,
         SessionIdleTimer idle,
         UserChange userChange,
-        SessionEnd end) {
+        SessionEnd end,
+        HoldWatch holds) {
 
     /** The session as its parts see it. */
     interface Owner
@@ -108,6 +109,6 @@ record SessionParts(
                 tracker,
                 holds,
                 new LegFailures(session, session, legs, tracker, dispatch, sequence, idle, services.metrics()));
-        return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end);
+        return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end, holds);
     }
 }

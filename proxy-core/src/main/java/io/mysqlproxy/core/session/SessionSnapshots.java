@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
  * Takes a session's {@link SessionStatus} for SHOW PROXY SESSIONS and {@code /sessions}, on the session's
  * own event loop (where everything it reads lives): who it is, how long it has been open and idle, whether
  * it runs a command or holds a transaction, the backend connections it holds and why it keeps them.
+ * Backend names (addresses) are shown only to admins, as SHOW PROXY BACKENDS and {@code /backends} are.
  */
 final class SessionSnapshots {
 
@@ -36,7 +37,8 @@ final class SessionSnapshots {
         this.holds = holds;
     }
 
-    SessionStatus take() {
+    /** The session now; {@code withBackends}: its connections name their backends (for admins). */
+    SessionStatus take(boolean withBackends) {
         SessionInfo info = identity.info();
         String state = session.current() != null
                 ? SessionStatus.IN_COMMAND
@@ -44,7 +46,7 @@ final class SessionSnapshots {
         List<SessionStatus.Connection> connections = new ArrayList<>();
         for (Leg leg : legs.held()) {
             connections.add(new SessionStatus.Connection(
-                    leg.backend().name(),
+                    withBackends ? leg.backend().name() : null,
                     leg.backend().role().label(),
                     leg.connection().greeting().connectionId()));
         }

@@ -12,8 +12,6 @@ import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -39,11 +37,7 @@ final class SessionTracker implements RouteContext {
 
     private boolean nextTransactionSet;
 
-    /** What opened the current transaction, turned autocommit off, and left the primary's unseen state. */
-    private String transactionCause;
-
-    private String autocommitCause;
-    private String unseenStateCause;
+    private final HoldCauses causes = new HoldCauses();
 
     /** Transaction multiplexing: per-statement results are followed, LAST_INSERT_ID() from the OKs. */
     private boolean multiplexing;
@@ -60,7 +54,15 @@ final class SessionTracker implements RouteContext {
         this.readYourWrites = readYourWrites;
         this.waitTimeout = waitTimeout;
         this.state = state;
-        this.autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
+        loggedIn(loginStatus, "login");
+    }
+
+    /** Autocommit as the login's OK reports it: the server's default or init_connect may have turned it off. */
+    private void loggedIn(int loginStatus, String cause) {
+        autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
+        if (!autocommit) {
+            causes.autocommitOffBy(cause);
+        }
     }
 
     @Override
@@ -148,33 +150,27 @@ final class SessionTracker implements RouteContext {
         waitTimeout.reset();
         state = fresh;
         state.tracksInsertId(multiplexing);
-        autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
+        loggedIn(loginStatus, "change_user");
     }
 
     /**
-     * What keeps the session on its connections now, in {@link HoldReason} order; empty when they may
-     * go back. What prepared statements keep on a leg (cursors, long data) is not among them.
+     * What keeps the session on its connections now, as a set of {@link HoldReason#bit()}s; 0 when they may go
+     * back. What prepared statements keep on a leg (cursors, long data) is not among them. Allocates nothing.
      */
-    List<Hold> holds() {
-        List<Hold> holds = new ArrayList<>();
-        if (inTransaction()) {
-            holds.add(new Hold(HoldReason.TRANSACTION, transactionCause));
+    long holdBits() {
+        long bits = results.holdBits();
+        bits |= inTransaction() ? HoldReason.TRANSACTION.bit() : 0;
+        bits |= autocommit ? 0 : HoldReason.AUTOCOMMIT_OFF.bit();
+        for (int pins = state.pins(); pins != 0; pins &= pins - 1) {
+            bits |= HoldReason.of(Pin.first(pins)).bit();
         }
-        if (!autocommit) {
-            holds.add(new Hold(HoldReason.AUTOCOMMIT_OFF, autocommitCause));
-        }
-        for (int bits = state.pins(); bits != 0; bits &= bits - 1) {
-            Pin pin = Pin.first(bits);
-            holds.add(new Hold(HoldReason.of(pin), state.pinCause(pin)));
-        }
-        if (nextTransactionSet) {
-            holds.add(new Hold(HoldReason.NEXT_TRANSACTION_SETTINGS, "set_transaction"));
-        }
-        if (primaryHoldsUnseenState) {
-            holds.add(new Hold(HoldReason.PROCEDURE_STATE, unseenStateCause));
-        }
-        results.holds(holds);
-        return holds;
+        bits |= nextTransactionSet ? HoldReason.NEXT_TRANSACTION_SETTINGS.bit() : 0;
+        return bits | (primaryHoldsUnseenState ? HoldReason.PROCEDURE_STATE.bit() : 0);
+    }
+
+    /** The statement kind (or login) that caused {@code reason}, which the session holds now. */
+    String holdCause(HoldReason reason) {
+        return causes.of(reason, state, results);
     }
 
     /** The statement kind of {@code cmd}, or its command when it has no statement; lower case. */
@@ -193,6 +189,7 @@ final class SessionTracker implements RouteContext {
         primaryHoldsUnseenState = false;
         nextTransactionSet = false;
         results.reset();
+        causes.clear();
     }
 
     /** What a finished command changes in the session: transaction, schema, SETs, pins, pending writes. */
@@ -202,7 +199,7 @@ final class SessionTracker implements RouteContext {
         boolean onPrimary = leg.backend().role() == BackendRole.PRIMARY;
         Classification c = cmd.classification();
         if (!wasInTransaction && inTransaction()) {
-            transactionCause = cause(cmd);
+            causes.transactionOpenedBy(cause(cmd));
         }
         if (multiplexing) {
             multiplexed(cmd, leg, c, failed);
@@ -211,7 +208,7 @@ final class SessionTracker implements RouteContext {
             boolean wasAutocommit = autocommit;
             autocommit = ServerStatus.AUTOCOMMIT.isSet(status);
             if (wasAutocommit && !autocommit) {
-                autocommitCause = cause(cmd);
+                causes.autocommitOffBy(cause(cmd));
             }
         }
         if (cmd.type() == CommandType.INIT_DB) {
@@ -344,7 +341,7 @@ final class SessionTracker implements RouteContext {
             case SESSION_SET, SET_AUTOCOMMIT, USE, EMPTY -> {}
             case CALL -> {
                 if (!primaryHoldsUnseenState) {
-                    unseenStateCause = cause;
+                    causes.unseenStateLeftBy(cause);
                 }
                 primaryHoldsUnseenState = true;
                 nextTransactionSet = false;

@@ -4,8 +4,6 @@ import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.StatementFlag;
 
-import java.util.List;
-
 /**
  * Under transaction multiplexing, what the session's last statement left on its connection that the
  * client may still ask for, and what the proxy saw of it. Warnings or an error (SHOW WARNINGS,
@@ -45,14 +43,15 @@ final class StatementResults {
         }
     }
 
-    /** Adds what holds the connection to {@code holds}. */
-    void holds(List<Hold> holds) {
-        if (pendingDiagnostics) {
-            holds.add(new Hold(HoldReason.PENDING_WARNINGS, diagnosticsCause));
-        }
-        if (calcFoundRows) {
-            holds.add(new Hold(HoldReason.FOUND_ROWS, "sql_calc_found_rows"));
-        }
+    /** What holds the connection: {@link HoldReason#PENDING_WARNINGS} and {@link HoldReason#FOUND_ROWS}, as bits. */
+    long holdBits() {
+        return (pendingDiagnostics ? HoldReason.PENDING_WARNINGS.bit() : 0)
+                | (calcFoundRows ? HoldReason.FOUND_ROWS.bit() : 0);
+    }
+
+    /** The statement kind whose warnings or error are pending. */
+    String diagnosticsCause() {
+        return diagnosticsCause;
     }
 
     boolean holdsNothing() {

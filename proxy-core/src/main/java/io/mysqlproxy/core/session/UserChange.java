@@ -4,9 +4,13 @@ import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.error.LogText;
+import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.packet.ComChangeUser;
 import io.mysqlproxy.protocol.packet.ErrPacket;
 import io.mysqlproxy.protocol.packet.OkPacket;
+import io.mysqlproxy.protocol.wire.Packets;
+import io.mysqlproxy.protocol.wire.ProtocolException;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +31,8 @@ final class UserChange implements ChangeUserHandler.Outcome {
         void userChangeEnded();
 
         void abort(ErrPacket error, int sequence, String reason);
+
+        void abort(ErrPacket error, String reason);
     }
 
     private static final Logger log = LoggerFactory.getLogger(UserChange.class);
@@ -67,8 +73,21 @@ final class UserChange implements ChangeUserHandler.Outcome {
         this.idle = idle;
     }
 
-    /** Starts the exchange on the session's channel ({@code ctx} is the session stage's). */
-    void start(ChannelHandlerContext ctx, ComChangeUser request) {
+    /**
+     * Starts the exchange for the client's COM_CHANGE_USER {@code frame} (released here) on the session's
+     * channel ({@code ctx} is the session stage's); a malformed request ends the session.
+     */
+    void start(ChannelHandlerContext ctx, ByteBuf frame) {
+        ComChangeUser request;
+        try {
+            request =
+                    ComChangeUser.decode(Packets.payload(frame), identity.info().capabilities());
+        } catch (ProtocolException e) {
+            session.abort(ProxyErrors.malformedPacket(e.getMessage()), "malformed COM_CHANGE_USER: " + e.getMessage());
+            return;
+        } finally {
+            frame.release();
+        }
         this.ctx = ctx;
         inProgress = true;
         ctx.pipeline()
@@ -108,7 +127,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
                 loginOk.statusFlags());
         escapes.startOver(loginOk.statusFlags());
         legs.adopt(started.backend(), fresh);
-        holds.check();
+        holds.userChanged();
         idle.start();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(), null, null)
                 .toFrame(ctx.alloc(), okSequence, identity.info().capabilities()));

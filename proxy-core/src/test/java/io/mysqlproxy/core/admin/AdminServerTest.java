@@ -11,10 +11,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The real admin server on loopback: /backends asks for the bearer token, the probes and /metrics never do. */
 class AdminServerTest {
@@ -28,6 +33,13 @@ class AdminServerTest {
     private final AtomicInteger documentsRendered = new AtomicInteger();
 
     private AdminServer start(Optional<String> token) throws IOException {
+        return start(token, () -> {
+            documentsRendered.incrementAndGet();
+            return SESSIONS;
+        });
+    }
+
+    private AdminServer start(Optional<String> token, Supplier<String> sessions) throws IOException {
         return AdminServer.start(
                 "127.0.0.1",
                 0,
@@ -37,10 +49,7 @@ class AdminServerTest {
                     documentsRendered.incrementAndGet();
                     return BACKENDS;
                 },
-                () -> {
-                    documentsRendered.incrementAndGet();
-                    return SESSIONS;
-                },
+                sessions,
                 () -> "mysqlproxy_up 1\n");
     }
 
@@ -52,6 +61,39 @@ class AdminServerTest {
             request.header("Authorization", authorization);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void whileOneSessionsRequestGathersAnotherGets429AndTheProbesStillAnswer() throws Exception {
+        CountDownLatch gathering = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        try (AdminServer server = start(Optional.empty(), () -> {
+            gathering.countDown();
+            try {
+                // Bounded, as the sessions' own wait is: the test fails rather than hangs.
+                answer.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return SESSIONS;
+        })) {
+            CompletableFuture<HttpResponse<String>> first = http.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/sessions"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(gathering.await(10, TimeUnit.SECONDS), "the first request is being answered");
+
+            HttpResponse<String> second = get(server, "/sessions", null);
+            assertEquals(429, second.statusCode());
+            assertTrue(second.body().startsWith("{\"error\":"), second.body());
+            assertEquals(200, get(server, "/healthz", null).statusCode(), "a probe is not starved");
+            assertEquals(200, get(server, "/readyz", null).statusCode());
+
+            answer.countDown();
+            assertEquals(SESSIONS, first.get(10, TimeUnit.SECONDS).body());
+            assertEquals(200, get(server, "/sessions", null).statusCode(), "free again once answered");
+        }
     }
 
     @ParameterizedTest

@@ -43,6 +43,12 @@ public final class EmbeddedBackends {
      */
     public static BackendConnection connection(
             String address, long serverConnectionId, BackendLogin login, boolean deprecateEof) {
+        return connection(address, serverConnectionId, login, deprecateEof, ServerStatus.AUTOCOMMIT.mask());
+    }
+
+    /** As {@link #connection(String, long, BackendLogin, boolean)}, the login's OK reporting {@code loginStatus}. */
+    public static BackendConnection connection(
+            String address, long serverConnectionId, BackendLogin login, boolean deprecateEof, int loginStatus) {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(BackendConnection.FRAMES, new PacketFrameDecoder());
         int capabilities = CAPABILITIES | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);
@@ -55,8 +61,7 @@ public final class EmbeddedBackends {
                 ServerStatus.AUTOCOMMIT.mask(),
                 0,
                 "mysql_native_password");
-        return new BackendConnection(
-                channel, address, greeting, capabilities, OkPacket.of(ServerStatus.AUTOCOMMIT.mask()), login);
+        return new BackendConnection(channel, address, greeting, capabilities, OkPacket.of(loginStatus), login);
     }
 
     /** The embedded channel under a connection made by {@link #connection}. */

@@ -96,6 +96,20 @@ class BackendPoolTest {
     }
 
     @Test
+    void borrowedConnectionsAreThoseLentNotThoseBeingReset() throws Exception {
+        pool(2, LONG, LONG);
+        server.resetAnswer(FakeMySqlServer.ResetAnswer.NOTHING); // the reset stays in progress
+        BackendConnection first = borrowNow(loopA, APP);
+        borrowNow(loopB, APP);
+        assertEquals(2, pool.borrowedConnections());
+        release(first);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> server.resets() == 1);
+        assertEquals(1, pool.borrowedConnections(), "the one being reset is no session's");
+        assertEquals(2, pool.openConnections());
+        assertEquals(0, pool.idleConnections());
+    }
+
+    @Test
     void borrowerTimesOutWithTooManyConnections() throws Exception {
         pool(1, Duration.ofMillis(200), LONG);
         borrowNow(loopA, APP);

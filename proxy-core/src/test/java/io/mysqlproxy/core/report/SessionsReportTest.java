@@ -5,6 +5,7 @@ import io.mysqlproxy.protocol.packet.TextRow;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -87,5 +88,29 @@ class SessionsReportTest {
                 SessionsReport.resultSet(List.of()).columns().stream()
                         .map(c -> c.name())
                         .toList());
+    }
+
+    @Test
+    void connectionsWithoutTheirBackendShowTheRoleAndTheServersId() {
+        SessionStatus s = new SessionStatus(
+                5,
+                "app",
+                "10.0.0.5:5000",
+                0,
+                0,
+                SessionStatus.IDLE,
+                List.of(
+                        new SessionStatus.Connection(null, "primary", 812L),
+                        new SessionStatus.Connection(null, "replica", null)),
+                List.of());
+        assertEquals(
+                "primary (connection 812), replica",
+                new String(
+                        SessionsReport.resultSet(List.of(s))
+                                .rows()
+                                .get(0)
+                                .values()
+                                .get(6),
+                        StandardCharsets.UTF_8));
     }
 }

@@ -6,6 +6,7 @@ import io.mysqlproxy.core.backend.EmbeddedBackends;
 import io.mysqlproxy.core.pool.BackendLoad;
 import io.mysqlproxy.core.pool.ConnectionPool;
 import io.mysqlproxy.core.topology.Backend;
+import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -30,6 +31,7 @@ final class FakeConnectionPool implements ConnectionPool {
     private final List<BackendConnection> discarded = new ArrayList<>();
     private boolean holdNext;
     private String nextSchema;
+    private int loginStatus = ServerStatus.AUTOCOMMIT.mask();
     private Promise<BackendConnection> held;
     private BackendConnection heldConnection;
     /** Borrows still to be refused, as by a server that is down, and with what. */
@@ -41,6 +43,11 @@ final class FakeConnectionPool implements ConnectionPool {
     FakeConnectionPool(Backend backend, boolean deprecateEof) {
         this.backend = backend;
         this.deprecateEof = deprecateEof;
+    }
+
+    /** Connections opened from now on report {@code status} in their login's OK (autocommit off: 0). */
+    void loginStatus(int status) {
+        loginStatus = status;
     }
 
     @Override
@@ -65,7 +72,11 @@ final class FakeConnectionPool implements ConnectionPool {
             nextSchema = null;
         }
         BackendConnection connection = EmbeddedBackends.connection(
-                backend.address().host() + ":" + backend.address().port(), 100 + borrowed.size(), opened, deprecateEof);
+                backend.address().host() + ":" + backend.address().port(),
+                100 + borrowed.size(),
+                opened,
+                deprecateEof,
+                loginStatus);
         borrowed.add(connection);
         logins.add(login);
         if (holdNext) {

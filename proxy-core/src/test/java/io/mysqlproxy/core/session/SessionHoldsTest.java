@@ -16,6 +16,7 @@ import java.util.List;
 
 import static io.mysqlproxy.core.session.SessionRig.serverReceived;
 import static io.mysqlproxy.core.session.SessionRig.serverSends;
+import static io.mysqlproxy.core.session.Wire.hexOf;
 import static io.mysqlproxy.core.session.Wire.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -44,10 +45,11 @@ class SessionHoldsTest {
     @Test
     void aLockShowsWithItsCauseUntilReleasedAndIsCountedOnce() {
         rig = new SessionRig(0, true);
+        rig.services.makeAdmin(SessionRig.USER);
         meters = rig.services.metrics().sessions();
         String connection =
                 "primary (primary, connection " + rig.loginConnection.greeting().connectionId() + ")";
-        assertEquals(List.of(row(connection, null)), show(), "nothing held at first");
+        assertEquals(List.of(row(connection, null)), show(), "nothing held at first; an admin sees the backend");
 
         run("LOCK TABLES t WRITE", AUTOCOMMIT);
         assertEquals(List.of(row(connection, "lock_tables (lock_tables)")), show());
@@ -65,6 +67,82 @@ class SessionHoldsTest {
         run("LOCK TABLES t READ", AUTOCOMMIT);
         assertEquals(2, meters.pins("lock_tables"), "gained again: counted again");
         assertEquals(0, serverReceived(rig.loginConnection).length, "SHOW PROXY SESSIONS never reaches a server");
+    }
+
+    @Test
+    void aUserNotAdminSeesTheRoleAndTheServersConnectionIdButNoBackendName() {
+        rig = new SessionRig(0, true);
+        long serverId = rig.loginConnection.greeting().connectionId();
+        assertEquals(List.of(row("primary (connection " + serverId + ")", null)), show());
+        SessionStatus.Connection seen = status(
+                        rig.services.sessions().get(SessionRig.CONNECTION_ID), SessionRig.USER, false)
+                .connections()
+                .get(0);
+        assertNull(seen.backend(), "no backend name (an address) for a user not admin");
+        assertEquals(serverId, seen.serverConnectionId());
+        assertEquals(
+                "primary",
+                status(rig.services.sessions().get(SessionRig.CONNECTION_ID), SessionRig.USER, true)
+                        .connections()
+                        .get(0)
+                        .backend(),
+                "admins and /sessions see the backend");
+    }
+
+    @Test
+    void closingAStatementWithAnOpenCursorReleasesTheCursorHold() {
+        rig = new SessionRig(0, true);
+        meters = rig.services.metrics().sessions();
+        prepareStatementOne();
+        // EXECUTE statement 1 with CURSOR_TYPE_READ_ONLY, 1 iteration; the server keeps a cursor open.
+        rig.clientSends(Wire.packets(0, "17 01000000 01 01000000"));
+        assertEquals(hexOf(Wire.packets(0, "17 07000000 01 01000000")), hexOf(serverReceived(rig.loginConnection)));
+        serverSends(rig.loginConnection, GoldenResponses.ok(1, AUTOCOMMIT | ServerStatus.CURSOR_EXISTS.mask()));
+        rig.clientReceived();
+        assertEquals(1, meters.pinned("open_cursor"));
+        assertEquals("open_cursor (stmt_execute)", show().get(0).get(7));
+
+        rig.clientSends(Wire.packets(0, "19 01000000")); // COM_STMT_CLOSE: no answer
+        assertEquals(hexOf(Wire.packets(0, "19 07000000")), hexOf(serverReceived(rig.loginConnection)));
+        assertEquals(0, meters.pinned("open_cursor"), "the cursor went with the statement");
+        assertNull(show().get(0).get(7));
+    }
+
+    @Test
+    void longDataIsCountedWhenSentAndReleasedWhenItsConnectionIsLostWhileIdle() {
+        rig = new SessionRig(0, true);
+        meters = rig.services.metrics().sessions();
+        prepareStatementOne();
+        // COM_STMT_SEND_LONG_DATA for parameter 0: the server does not answer it.
+        rig.clientSends(Wire.packets(0, "18 01000000 0000 6464"));
+        assertEquals(hexOf(Wire.packets(0, "18 07000000 0000 6464")), hexOf(serverReceived(rig.loginConnection)));
+        assertEquals(1, meters.pins("long_data"));
+        assertEquals(1, meters.pinned("long_data"));
+
+        rig.loginConnection.close(); // the leg with the long data is lost while idle
+        rig.client.runPendingTasks();
+        assertEquals(0, meters.pinned("long_data"), "the long data went with its connection");
+    }
+
+    @Test
+    void autocommitOffAtLoginIsCausedByTheLoginOrTheChangeOfUser() {
+        rig = new SessionRig(0, true);
+        meters = rig.services.metrics().sessions();
+        rig.services.addUser("reporting", "r-pass");
+        rig.pool(rig.primary).loginStatus(0); // the server's default autocommit=0, or init_connect
+        rig.clientChangesUser("reporting", "r-pass");
+        rig.clientReceived();
+        assertEquals("autocommit_off (change_user)", show().get(0).get(7));
+        assertEquals(1, meters.pinned("autocommit_off"));
+    }
+
+    /** The client prepares statement 1 (7 on the server), without columns or parameters. */
+    private void prepareStatementOne() {
+        byte[] prepare = Wire.command(0x16, "SELECT id FROM t".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        rig.clientSends(prepare);
+        assertEquals(hexOf(prepare), hexOf(serverReceived(rig.loginConnection)));
+        serverSends(rig.loginConnection, Wire.packets(1, "00 07000000 0000 0000 00 0000"));
+        rig.clientReceived();
     }
 
     @Test
