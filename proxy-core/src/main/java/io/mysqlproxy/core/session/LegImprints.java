@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * #arriving}): its own connection back is in step as it left it, prepared statements included;
  * another session's is taken up where that session's SET log is a prefix of this one's (its leftover
  * prepared statements closed, COM_STMT_CLOSE has no answer); anything else is reset first ({@link
- * LegSync}). Schema, collation and LAST_INSERT_ID() differ at no cost: {@link LegSync} brings them.
+ * LegSync}). Schema, collation and LAST_INSERT_ID() differ at no cost: {@link LegSync} brings them (the
+ * whole log replayed after another collation, which would otherwise undo the prefix's SET NAMES).
  */
 final class LegImprints implements IdlePreference {
 
@@ -110,7 +111,9 @@ final class LegImprints implements IdlePreference {
             leg.needsReset(true);
             return;
         }
-        leg.appliedVersion(version);
+        // LegSync sets the handshake collation before it replays the log: on a connection whose collation is
+        // another's, that would undo a SET NAMES of the prefix, so the whole log is replayed after it.
+        leg.appliedVersion(connection.collation() == state.get().collation() ? version : 0);
         close(leg, imprint.preparedIds());
     }
 

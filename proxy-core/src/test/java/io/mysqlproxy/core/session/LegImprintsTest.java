@@ -98,6 +98,20 @@ class LegImprintsTest {
     }
 
     @Test
+    void anotherSessionsConnectionWithAnotherCollationReplaysTheWholeLogAfterTheCollation() {
+        two.set("SET NAMES latin1");
+        BackendConnection connection = connection();
+        connection.collation(8);
+        connection.imprint(
+                new ConnectionImprint("another session", List.of(bytes("SET NAMES latin1")), 0, new int[0], null));
+
+        assertEquals(LegImprints.IN_STEP_REACH, two.imprints.rank(connection));
+        Leg leg = two.arrive(connection);
+        assertEquals(0, leg.appliedVersion(), "the collation statement undoes SET NAMES: it runs again after it");
+        assertFalse(leg.needsReset());
+    }
+
+    @Test
     void aConnectionThatRanSetsThisSessionHasNotIsReset() {
         one.set("SET sql_mode = 'ANSI'");
         BackendConnection connection = connection();
