@@ -107,6 +107,37 @@ class SessionMultiplexingTest {
     }
 
     @Test
+    void aMultiStatementReadsItsOwnPartsRowCountAndIsNotRewritten() {
+        BackendConnection first = rig.loginConnection;
+        run(first, "UPDATE golden SET name = 'y' WHERE id < 4", packets(1, "00 03 00 0200 0000"));
+        rig.client.runPendingTasks();
+        assertEquals(List.of(first), rig.pool(rig.primary).released());
+
+        String multi = "UPDATE golden SET name = 'z' WHERE id = 1; SELECT ROW_COUNT()";
+        rig.clientSends(query(multi));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(multi)), hexOf(serverReceived(next)), "ROW_COUNT() is the UPDATE's, before it");
+        serverSends(next, GoldenResponses.ok(1, 2));
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+    }
+
+    @Test
+    void aRoutineBodyKeepsItsRowCount() {
+        BackendConnection first = rig.loginConnection;
+        run(first, "UPDATE golden SET name = 'y' WHERE id < 4", packets(1, "00 03 00 0200 0000"));
+        rig.client.runPendingTasks();
+
+        String create = "CREATE PROCEDURE p() BEGIN UPDATE golden SET name = 'z'; SELECT ROW_COUNT(); END";
+        rig.clientSends(query(create));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(create)), hexOf(serverReceived(next)), "the body reads ROW_COUNT() when it runs");
+        serverSends(next, GoldenResponses.ok(1, 2));
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+    }
+
+    @Test
     void sqlCalcFoundRowsHoldsTheConnectionForFoundRows() {
         BackendConnection first = rig.loginConnection;
         run(
