@@ -65,13 +65,18 @@ final class LegImprints implements IdlePreference {
         return prefixVersion(imprint.sets()) >= 0 ? IN_STEP_REACH : RESET;
     }
 
-    /** What {@code leg}'s connection carries as it goes back to its pool without a reset (before it is dropped). */
+    /**
+     * What {@code leg}'s connection carries as it goes back to its pool without a reset (before it is
+     * dropped); null (the pool resets it) unless it has the whole log: behind it, the log's order may no
+     * longer be the order it ran the SETs in (a repeated SET moves to the end).
+     */
     ConnectionImprint leaving(Leg leg) {
+        if (leg.appliedVersion() < state.get().version()) {
+            return null;
+        }
         List<byte[]> sets = new ArrayList<>();
         for (SessionState.Entry entry : state.get().entries()) {
-            if (entry.version() <= leg.appliedVersion()) {
-                sets.add(entry.sql());
-            }
+            sets.add(entry.sql());
         }
         Map<PreparedStatement, Integer> ids = new IdentityHashMap<>();
         for (PreparedStatement statement : statements.all()) {

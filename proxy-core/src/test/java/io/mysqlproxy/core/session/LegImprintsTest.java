@@ -125,6 +125,19 @@ class LegImprintsTest {
     }
 
     @Test
+    void aLegBehindTheLogLeavesWithoutAnImprintToBeReset() {
+        one.set("SET @a = 1");
+        one.set("SET @b = 2");
+        BackendConnection connection = connection();
+        Leg leg = one.arrive(connection);
+        leg.appliedVersion(one.state.version());
+        one.set("SET @a = 1"); // moves to the end: the log no longer says the connection ran it
+        assertNull(one.imprints.leaving(leg), "an imprint of [SET @b = 2] would hide @a on the connection");
+        leg.appliedVersion(one.state.version());
+        assertEquals(2, one.imprints.leaving(leg).sets().size());
+    }
+
+    @Test
     void aLongerLogThanTheSessionsIsNoPrefix() {
         BackendConnection connection = connection();
         connection.imprint(new ConnectionImprint("another session", List.of(bytes("SET @a = 1")), 0, new int[0], null));
