@@ -381,7 +381,7 @@ public final class BackendPool implements ConnectionPool {
             idle.put(loop, key, connection);
             return;
         }
-        if (head.canTake(loop, key) && waiters.remove(head)) {
+        if (head.canTake(loop, key, connection) && waiters.remove(head)) {
             head.cancelTimeout();
             if (head.promise.trySuccess(connection)) {
                 return;

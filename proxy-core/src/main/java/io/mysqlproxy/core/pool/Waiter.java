@@ -45,8 +45,14 @@ final class Waiter {
         timeout.cancel(false);
     }
 
-    /** Whether a connection returned on {@code returnedOn} for {@code returnedKey} can go to this waiter as it is. */
-    boolean canTake(EventLoop returnedOn, PoolKey returnedKey) {
-        return loop == returnedOn && key.equals(returnedKey);
+    /**
+     * Whether {@code connection}, returned on {@code returnedOn} for {@code returnedKey}, can go to this waiter
+     * as it is: on the same loop and key, and on the login's schema unless the waiter changes it as an idle
+     * borrow would (a waiter without a schema cannot "unselect" one).
+     */
+    boolean canTake(EventLoop returnedOn, PoolKey returnedKey, BackendConnection connection) {
+        return loop == returnedOn
+                && key.equals(returnedKey)
+                && (connection.onSchema(login.database()) || anySchema && login.database() != null);
     }
 }
