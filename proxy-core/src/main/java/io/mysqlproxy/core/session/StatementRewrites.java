@@ -54,7 +54,6 @@ final class StatementRewrites {
         if (!classification.has(StatementFlag.PREVIOUS_RESULT_FUNCTION)
                 || !readsPreviousResultsNow(classification.kind())
                 || !rewritable(classification)
-                || !results.known()
                 || legs.previousLeg() != null) {
             return frame;
         }

@@ -4,7 +4,9 @@ import io.mysqlproxy.core.backend.BackendConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.mysqlproxy.core.session.SessionRig.serverReceived;
 import static io.mysqlproxy.core.session.SessionRig.serverSends;
@@ -13,6 +15,7 @@ import static io.mysqlproxy.core.session.Wire.packets;
 import static io.mysqlproxy.core.session.Wire.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -72,6 +75,27 @@ class SessionMultiplexingTest {
         run(first, GoldenResponses.UPDATE, GoldenResponses.UPDATE_OK);
         rig.client.runPendingTasks();
         assertEquals(List.of(first), rig.pool(rig.primary).released());
+    }
+
+    @Test
+    void warningsExpireAfterReturnAfterIdleAndTheConnectionGoesBackToBeReset() {
+        SessionRig idle = SessionRig.multiplexed(0, Duration.ofSeconds(1));
+        try {
+            BackendConnection first = idle.loginConnection;
+            idle.clientSends(query("UPDATE golden SET name = 'x' WHERE id = 1"));
+            serverReceived(first);
+            serverSends(first, OK_ONE_WARNING);
+            idle.clientReceived();
+            idle.client.runPendingTasks();
+            assertTrue(idle.pool(idle.primary).released().isEmpty(), "kept for SHOW WARNINGS");
+
+            idle.client.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
+            idle.client.runPendingTasks();
+            assertEquals(List.of(first), idle.pool(idle.primary).released(), "not until wait_timeout");
+            assertNull(first.imprint(), "its warnings are not for the next borrower: reset");
+        } finally {
+            idle.finish();
+        }
     }
 
     @Test
