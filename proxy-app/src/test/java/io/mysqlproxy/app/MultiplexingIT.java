@@ -113,6 +113,22 @@ class MultiplexingIT {
     }
 
     @Test
+    void setNamesSurvivesTakingOverAConnectionOfAnotherHandshakeCollation(ReplicatedTestBed bed) throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
+                Connection a = proxy.connect("connectionCollation=utf8mb4_general_ci");
+                Connection b = proxy.connect("connectionCollation=latin1_swedish_ci");
+                Statement sa = a.createStatement();
+                Statement sb = b.createStatement()) {
+            sa.execute("SET NAMES latin1");
+            sb.execute("SET NAMES latin1");
+            String client = "SELECT @@character_set_client /* route=primary */";
+            assertEquals("latin1", value(sa, client), "after b's connection (its collation) was taken over");
+            assertEquals("latin1", value(sb, client));
+            assertEquals("latin1", value(sa, client));
+        }
+    }
+
+    @Test
     void temporaryTablesStayWithTheirSessionWhichHoldsTheConnectionUntilItEnds(ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
                 Connection b = proxy.connect("");

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  * takes it brings it in step, and borrowers say which idle connections they prefer ({@link IdlePreference}).
  *
  * <p>A borrower that finds the pool full waits ({@link WaiterQueue}), first come first served, up
- * to the borrow timeout. One user has at most {@link PoolSettings#maxPerUser} connections in use
+ * to the borrow timeout (a returned connection may go to a later waiter that can use it: {@link #returned}). One user has at most {@link PoolSettings#maxPerUser} connections in use
  * (borrowed, or being opened or awaited for it: a waiter holds a claim); beyond that it gets 1203 at once, as from a
  * server's {@code max_user_connections}, so that it cannot take every slot. Idle connections count
  * for no user: anyone may make them give up their slot.
@@ -368,9 +368,10 @@ public final class BackendPool implements ConnectionPool {
     }
 
     /**
-     * A clean connection is free again (on its own loop). The longest waiter gets it if it can use
-     * it (same loop and user); if it cannot, the connection is closed so that the waiter can open
-     * one in the freed slot. First come, first served: no waiter is overtaken.
+     * A clean connection is free again (on its own loop). It goes to the first of the longest waiters that can
+     * use it ({@link WaiterQueue#firstThatCanTake}): a head waiter on another loop does not cost a close and a
+     * login at every return. Else it stays idle, or is closed to free a slot for a head waiter that is
+     * {@link Waiter#starving}: a later waiter may overtake the longest one for a quarter of the borrow timeout.
      */
     private void returned(BackendConnection connection) {
         EventLoop loop = connection.channel().eventLoop();
@@ -380,17 +381,18 @@ public final class BackendPool implements ConnectionPool {
             connection.close();
             return;
         }
-        if (head == null) {
-            idle.put(loop, key, connection);
-            return;
-        }
-        if (head.canTake(loop, key) && waiters.remove(head)) {
-            head.cancelTimeout();
-            if (head.promise.trySuccess(connection)) {
+        Waiter taker = head == null ? null : waiters.firstThatCanTake(loop, key, connection);
+        if (taker != null && waiters.remove(taker)) {
+            taker.cancelTimeout();
+            if (taker.promise.trySuccess(connection)) {
                 return;
             }
         }
-        connection.close();
+        if (head != null && head.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
+            connection.close();
+        } else {
+            idle.put(loop, key, connection);
+        }
     }
 
     @Override

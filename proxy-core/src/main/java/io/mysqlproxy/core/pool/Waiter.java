@@ -6,6 +6,9 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
 /**
  * A borrower that found the pool full: what it asked for, where to hand the connection, and the
  * timer that fails it after the borrow timeout.
@@ -19,6 +22,10 @@ final class Waiter {
     final IdlePreference preference;
     final Promise<BackendConnection> promise;
     private ScheduledFuture<?> timeout;
+    /** When it started waiting (System.nanoTime()). */
+    private final long since = System.nanoTime();
+    /** Whether a check that frees a slot for it, should it still wait by then, is scheduled. */
+    private boolean starvationCheck;
 
     Waiter(
             EventLoop loop,
@@ -40,13 +47,47 @@ final class Waiter {
         this.timeout = timeout;
     }
 
+    /**
+     * Whether it has waited a quarter of {@code borrowTimeout}: a connection it cannot use is then closed to
+     * free a slot for it. If not, once per waiter, {@code freeASlot} runs on its loop when it has, should it
+     * still wait then (the connections it could not use went to later waiters or stayed idle meanwhile).
+     */
+    boolean starving(Duration borrowTimeout, Runnable freeASlot) {
+        long patience = borrowTimeout.toNanos() / 4;
+        long waited = System.nanoTime() - since;
+        if (waited >= patience) {
+            return true;
+        }
+        synchronized (this) {
+            if (starvationCheck) {
+                return false;
+            }
+            starvationCheck = true;
+        }
+        loop.schedule(
+                () -> {
+                    if (!promise.isDone()) {
+                        freeASlot.run();
+                    }
+                },
+                patience - waited,
+                TimeUnit.NANOSECONDS);
+        return false;
+    }
+
     /** The waiter is served (or failed) another way: its timer must not fire. */
     void cancelTimeout() {
         timeout.cancel(false);
     }
 
-    /** Whether a connection returned on {@code returnedOn} for {@code returnedKey} can go to this waiter as it is. */
-    boolean canTake(EventLoop returnedOn, PoolKey returnedKey) {
-        return loop == returnedOn && key.equals(returnedKey);
+    /**
+     * Whether {@code connection}, returned on {@code returnedOn} for {@code returnedKey}, can go to this waiter
+     * as it is: on the same loop and key, and on the login's schema unless the waiter changes it as an idle
+     * borrow would (a waiter without a schema cannot "unselect" one).
+     */
+    boolean canTake(EventLoop returnedOn, PoolKey returnedKey, BackendConnection connection) {
+        return loop == returnedOn
+                && key.equals(returnedKey)
+                && (connection.onSchema(login.database()) || anySchema && login.database() != null);
     }
 }

@@ -1,5 +1,8 @@
 package io.mysqlproxy.core.pool;
 
+import io.mysqlproxy.core.backend.BackendConnection;
+import io.netty.channel.EventLoop;
+
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Supplier;
 
@@ -9,6 +12,9 @@ import java.util.function.Supplier;
  * one out checks its promise before serving it.
  */
 final class WaiterQueue {
+
+    /** How many of the longest waiters a returned connection is offered to: a bounded walk per return. */
+    static final int LOOK_AHEAD = 16;
 
     private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
 
@@ -43,6 +49,20 @@ final class WaiterQueue {
             waiters.remove(head);
         }
         return head;
+    }
+
+    /** The first of the {@link #LOOK_AHEAD} longest waiters still waiting that can take {@code connection} as it is, or null. */
+    Waiter firstThatCanTake(EventLoop loop, PoolKey key, BackendConnection connection) {
+        int looked = 0;
+        for (Waiter waiter : waiters) {
+            if (!waiter.promise.isDone() && waiter.canTake(loop, key, connection)) {
+                return waiter;
+            }
+            if (++looked == LOOK_AHEAD) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** Empties the queue, failing every waiter with a fresh {@code cause}. */

@@ -16,10 +16,15 @@ import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * Stops the statement a backend thread is running: {@code KILL QUERY <thread id>} sent to the same
  * backend on a second connection of the same user (the busy one takes no command until its
- * statement ends), borrowed from the pool and given back once the server answered.
+ * statement ends), borrowed from the pool and given back once the server answered. The borrow may wait;
+ * under transaction multiplexing the thread may serve another session by then, so whether it is still the
+ * target is asked again right before the KILL goes out (a statement that ends while the KILL travels can
+ * still let it hit the thread's next statement: that window is not closed).
  */
 final class BackendKill implements ResponseSink {
 
@@ -38,8 +43,13 @@ final class BackendKill implements ResponseSink {
         this.done = done;
     }
 
-    /** Completes with whether the server accepted the KILL; never fails. Must be called on {@code loop}. */
-    static Future<Boolean> query(EventLoop loop, ConnectionPool pool, BackendLogin login, long threadId) {
+    /**
+     * Completes with whether the server accepted the KILL (true when, once a connection is borrowed, the
+     * statement is no longer running: nothing to cancel); never fails. Must be called on {@code loop}, the
+     * loop {@code stillTarget} (whether the thread still runs the statement to cancel) is asked on.
+     */
+    static Future<Boolean> query(
+            EventLoop loop, ConnectionPool pool, BackendLogin login, long threadId, BooleanSupplier stillTarget) {
         Promise<Boolean> done = loop.newPromise();
         Future<BackendConnection> borrowing = pool.borrow(loop, login, true);
         borrowing.addListener(f -> {
@@ -50,6 +60,11 @@ final class BackendKill implements ResponseSink {
                         threadId,
                         ErrorLogText.of(f.cause(), log));
                 done.setSuccess(false);
+                return;
+            }
+            if (!stillTarget.getAsBoolean()) {
+                pool.release(borrowing.getNow());
+                done.setSuccess(true);
                 return;
             }
             new BackendKill(pool, borrowing.getNow(), threadId, done).send();
@@ -86,6 +101,10 @@ final class BackendKill implements ResponseSink {
             response.release();
         }
         connection.detach();
+        if (failed) {
+            // Its error is the server's to show (SHOW WARNINGS) there: reset, not handed on as its imprint says.
+            connection.imprint(null);
+        }
         pool.release(connection);
         done.trySuccess(!failed);
     }

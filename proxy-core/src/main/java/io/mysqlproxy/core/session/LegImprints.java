@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * #arriving}): its own connection back is in step as it left it, prepared statements included;
  * another session's is taken up where that session's SET log is a prefix of this one's (its leftover
  * prepared statements closed, COM_STMT_CLOSE has no answer); anything else is reset first ({@link
- * LegSync}). Schema, collation and LAST_INSERT_ID() differ at no cost: {@link LegSync} brings them.
+ * LegSync}). Schema, collation and LAST_INSERT_ID() differ at no cost: {@link LegSync} brings them (the
+ * whole log replayed after another collation, which would otherwise undo the prefix's SET NAMES).
  */
 final class LegImprints implements IdlePreference {
 
@@ -64,13 +65,18 @@ final class LegImprints implements IdlePreference {
         return prefixVersion(imprint.sets()) >= 0 ? IN_STEP_REACH : RESET;
     }
 
-    /** What {@code leg}'s connection carries as it goes back to its pool without a reset (before it is dropped). */
+    /**
+     * What {@code leg}'s connection carries as it goes back to its pool without a reset (before it is
+     * dropped); null (the pool resets it) unless it has the whole log: behind it, the log's order may no
+     * longer be the order it ran the SETs in (a repeated SET moves to the end).
+     */
     ConnectionImprint leaving(Leg leg) {
+        if (leg.appliedVersion() < state.get().version()) {
+            return null;
+        }
         List<byte[]> sets = new ArrayList<>();
         for (SessionState.Entry entry : state.get().entries()) {
-            if (entry.version() <= leg.appliedVersion()) {
-                sets.add(entry.sql());
-            }
+            sets.add(entry.sql());
         }
         Map<PreparedStatement, Integer> ids = new IdentityHashMap<>();
         for (PreparedStatement statement : statements.all()) {
@@ -110,7 +116,9 @@ final class LegImprints implements IdlePreference {
             leg.needsReset(true);
             return;
         }
-        leg.appliedVersion(version);
+        // LegSync sets the handshake collation before it replays the log: on a connection whose collation is
+        // another's, that would undo a SET NAMES of the prefix, so the whole log is replayed after it.
+        leg.appliedVersion(connection.collation() == state.get().collation() ? version : 0);
         close(leg, imprint.preparedIds());
     }
 

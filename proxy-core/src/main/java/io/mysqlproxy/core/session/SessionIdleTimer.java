@@ -179,8 +179,14 @@ final class SessionIdleTimer {
             owner.idleTimedOut(idle);
             return;
         }
-        if (returnAfterIdle > 0 && idle >= returnAfterIdle && legs.holdsAny() && tracker.mayReturnLegs()) {
-            returnLegs();
+        if (returnAfterIdle > 0 && idle >= returnAfterIdle && legs.holdsAny()) {
+            // What the last statement left for the client (warnings, FOUND_ROWS()) expires here, or a session
+            // whose last statement warned would keep its connection until wait_timeout; a connection with
+            // diagnostics goes back to be reset (SessionLegs.giveBack).
+            tracker.results().expire();
+            if (tracker.mayReturnLegs()) {
+                returnLegs();
+            }
         }
         // Before return-after-idle the next step may be the return; after it, only the idle timeout.
         armBy(lastActivity + (idle < returnAfterIdle ? nextStep() : waitTimeout.nanos()));

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.netty.util.concurrent.Future;
@@ -7,6 +8,7 @@ import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -117,13 +119,17 @@ final class SessionKill {
                         info.remote(),
                         cmd.type(),
                         busy);
-                cancel(busy).addListener(f -> outcome.setSuccess(true));
+                BackendConnection connection = busy.connection();
+                // Under multiplexing the thread may serve another session once the borrow is through.
+                cancel(busy, () -> self.current() == cmd && !busy.released() && connection.responsePending())
+                        .addListener(f -> outcome.setSuccess(true));
             }
             return;
         }
         if (busy != null) {
-            // Closing the connection alone would leave the server running the statement.
-            cancel(busy);
+            // Closing the connection alone would leave the server running the statement; it is closed, not
+            // given back, so its thread serves no one else meanwhile.
+            cancel(busy, () -> true);
         }
         if (self.midCommand()) {
             session.abort(ProxyErrors.connectionKilled(), "killed by KILL CONNECTION");
@@ -135,11 +141,12 @@ final class SessionKill {
     }
 
     /** Sends KILL QUERY for {@code leg}'s server thread on another connection to the same backend. */
-    private Future<Boolean> cancel(Leg leg) {
+    private Future<Boolean> cancel(Leg leg, BooleanSupplier stillTarget) {
         return BackendKill.query(
                 session.eventLoop(),
                 backends.pool(leg.backend()),
                 session.borrowLogin(),
-                leg.connection().greeting().connectionId());
+                leg.connection().greeting().connectionId(),
+                stillTarget);
     }
 }

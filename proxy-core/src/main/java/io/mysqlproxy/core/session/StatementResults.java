@@ -10,16 +10,14 @@ import io.mysqlproxy.core.classify.StatementFlag;
  * SHOW ERRORS, GET DIAGNOSTICS, @@warning_count) and SQL_CALC_FOUND_ROWS's count (FOUND_ROWS()) hold
  * the connection until the next statement has run there. ROW_COUNT() and FOUND_ROWS() otherwise are
  * answered from what the proxy saw ({@link io.mysqlproxy.core.classify.PreviousResultRewrite}): the last
- * OK's affected rows (-1 after a result set or an error), the rows of the last result set.
+ * OK's affected rows (-1 after a result set or an error), the rows of the last result set; before any
+ * statement (and after a reset) a fresh connection's -1 and 0, not another session's values.
  */
 final class StatementResults {
 
     private boolean pendingDiagnostics;
     private String diagnosticsCause;
     private boolean calcFoundRows;
-    /** Whether a statement was seen, so ROW_COUNT() and FOUND_ROWS() have values of the proxy's. */
-    private boolean seen;
-
     private long rowCount = -1;
     private long foundRows;
 
@@ -32,7 +30,6 @@ final class StatementResults {
         pendingDiagnostics = failed || connection.lastWarnings() > 0;
         diagnosticsCause = cause;
         this.calcFoundRows = !failed && calcFoundRows;
-        seen = true;
         if (failed || connection.lastResultSet()) {
             rowCount = -1;
         } else {
@@ -58,9 +55,13 @@ final class StatementResults {
         return !pendingDiagnostics && !calcFoundRows;
     }
 
-    /** Whether ROW_COUNT() and FOUND_ROWS() can be answered with the proxy's values. */
-    boolean known() {
-        return seen;
+    /**
+     * The session was idle for return-after-idle: what the last statement left no longer holds its
+     * connection. FOUND_ROWS() after that is answered with the rows the proxy saw (the LIMITed count).
+     */
+    void expire() {
+        pendingDiagnostics = false;
+        calcFoundRows = false;
     }
 
     long rowCount() {
@@ -75,7 +76,6 @@ final class StatementResults {
     void reset() {
         pendingDiagnostics = false;
         calcFoundRows = false;
-        seen = false;
         rowCount = -1;
         foundRows = 0;
     }

@@ -44,12 +44,16 @@ final class StatementRewrites {
                 ConnectionIdRewrite.rewrite(text(frame), session.info().connectionId()));
     }
 
-    /** ROW_COUNT() and FOUND_ROWS() of a previous statement whose connection is no longer the session's. */
+    /**
+     * ROW_COUNT() and FOUND_ROWS() of a previous statement whose connection is no longer the session's. Only
+     * in a single READ, WRITE or SET: the parts of a multi-statement run on one connection and read each
+     * other's values, and a routine body or DDL reads them when it runs, not now.
+     */
     ByteBuf previousResults(ByteBuf frame, Classification classification) {
         StatementResults results = tracker.results();
         if (!classification.has(StatementFlag.PREVIOUS_RESULT_FUNCTION)
+                || !readsPreviousResultsNow(classification.kind())
                 || !rewritable(classification)
-                || !results.known()
                 || legs.previousLeg() != null) {
             return frame;
         }
@@ -80,6 +84,10 @@ final class StatementRewrites {
             return true;
         }
         return false;
+    }
+
+    private static boolean readsPreviousResultsNow(StatementKind kind) {
+        return kind == StatementKind.READ || kind == StatementKind.WRITE || kind == StatementKind.SESSION_SET;
     }
 
     private static boolean rewritable(Classification classification) {

@@ -152,22 +152,50 @@ class BackendPoolTest {
     }
 
     @Test
-    void aLaterWaiterTheReturnedConnectionSuitsDoesNotOvertakeTheFirst() throws Exception {
-        pool(1, LONG, LONG);
+    void aLaterWaiterTheReturnedConnectionSuitsTakesItUntilTheFirstIsStarving() throws Exception {
+        pool(1, Duration.ofSeconds(2), LONG);
         BackendConnection connection = borrowNow(loopA, APP);
         Future<BackendConnection> firstOther = borrow(loopA, OTHER);
         Future<BackendConnection> thenApp = borrow(loopA, APP);
 
-        // The connection is app's; the first waiter is other's: it is closed so other can open one.
+        // The connection is app's: the later app waiter gets it rather than it being closed for other.
         release(connection);
-        BackendConnection others = firstOther.get(5, TimeUnit.SECONDS);
-        assertEquals("other", others.login().user());
-        assertFalse(thenApp.isDone());
-        await().atMost(5, TimeUnit.SECONDS).until(() -> !connection.isActive());
+        assertSame(connection, thenApp.get(5, TimeUnit.SECONDS));
+        assertFalse(firstOther.isDone());
 
-        release(others);
-        assertEquals("app", thenApp.get(5, TimeUnit.SECONDS).login().user());
-        assertEquals(3, server.logins());
+        // Once other has waited a quarter of the borrow timeout (500 ms), the next return is closed for it.
+        Thread.sleep(600);
+        release(connection);
+        assertEquals("other", firstOther.get(5, TimeUnit.SECONDS).login().user());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !connection.isActive());
+        assertEquals(2, server.logins());
+    }
+
+    @Test
+    void aConnectionReturnedGoesToAWaiterOnItsLoopRatherThanClosedForOneOnAnother() throws Exception {
+        pool(1, LONG, LONG);
+        BackendConnection onA = borrowNow(loopA, APP);
+        Future<BackendConnection> onB = borrow(loopB, APP);
+        Future<BackendConnection> alsoOnA = borrow(loopA, APP);
+
+        release(onA);
+        assertSame(onA, alsoOnA.get(5, TimeUnit.SECONDS));
+        assertTrue(onA.isActive(), "no close, new login and replay");
+        assertFalse(onB.isDone());
+        assertEquals(1, server.logins());
+    }
+
+    @Test
+    void aWaiterOnAnotherLoopGetsASlotOnceItHasWaitedAQuarterOfTheBorrowTimeout() throws Exception {
+        pool(1, Duration.ofSeconds(2), LONG);
+        BackendConnection onA = borrowNow(loopA, APP);
+        Future<BackendConnection> onB = borrow(loopB, APP);
+
+        release(onA); // kept idle on loop A while the waiter on B is not starving
+        BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
+        assertSame(loopB, opened.channel().eventLoop());
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !onA.isActive());
+        assertEquals(0, pool.timeouts());
     }
 
     @Test

@@ -98,6 +98,20 @@ class LegImprintsTest {
     }
 
     @Test
+    void anotherSessionsConnectionWithAnotherCollationReplaysTheWholeLogAfterTheCollation() {
+        two.set("SET NAMES latin1");
+        BackendConnection connection = connection();
+        connection.collation(8);
+        connection.imprint(
+                new ConnectionImprint("another session", List.of(bytes("SET NAMES latin1")), 0, new int[0], null));
+
+        assertEquals(LegImprints.IN_STEP_REACH, two.imprints.rank(connection));
+        Leg leg = two.arrive(connection);
+        assertEquals(0, leg.appliedVersion(), "the collation statement undoes SET NAMES: it runs again after it");
+        assertFalse(leg.needsReset());
+    }
+
+    @Test
     void aConnectionThatRanSetsThisSessionHasNotIsReset() {
         one.set("SET sql_mode = 'ANSI'");
         BackendConnection connection = connection();
@@ -108,6 +122,19 @@ class LegImprintsTest {
         Leg leg = one.arrive(connection);
         assertTrue(leg.needsReset());
         assertEquals("", hexOf(serverReceived(connection)), "the reset drops its statements: nothing to close");
+    }
+
+    @Test
+    void aLegBehindTheLogLeavesWithoutAnImprintToBeReset() {
+        one.set("SET @a = 1");
+        one.set("SET @b = 2");
+        BackendConnection connection = connection();
+        Leg leg = one.arrive(connection);
+        leg.appliedVersion(one.state.version());
+        one.set("SET @a = 1"); // moves to the end: the log no longer says the connection ran it
+        assertNull(one.imprints.leaving(leg), "an imprint of [SET @b = 2] would hide @a on the connection");
+        leg.appliedVersion(one.state.version());
+        assertEquals(2, one.imprints.leaving(leg).sets().size());
     }
 
     @Test

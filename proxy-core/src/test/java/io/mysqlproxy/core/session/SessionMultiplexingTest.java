@@ -4,7 +4,9 @@ import io.mysqlproxy.core.backend.BackendConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.mysqlproxy.core.session.SessionRig.serverReceived;
 import static io.mysqlproxy.core.session.SessionRig.serverSends;
@@ -13,6 +15,7 @@ import static io.mysqlproxy.core.session.Wire.packets;
 import static io.mysqlproxy.core.session.Wire.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -75,6 +78,27 @@ class SessionMultiplexingTest {
     }
 
     @Test
+    void warningsExpireAfterReturnAfterIdleAndTheConnectionGoesBackToBeReset() {
+        SessionRig idle = SessionRig.multiplexed(0, Duration.ofSeconds(1));
+        try {
+            BackendConnection first = idle.loginConnection;
+            idle.clientSends(query("UPDATE golden SET name = 'x' WHERE id = 1"));
+            serverReceived(first);
+            serverSends(first, OK_ONE_WARNING);
+            idle.clientReceived();
+            idle.client.runPendingTasks();
+            assertTrue(idle.pool(idle.primary).released().isEmpty(), "kept for SHOW WARNINGS");
+
+            idle.client.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
+            idle.client.runPendingTasks();
+            assertEquals(List.of(first), idle.pool(idle.primary).released(), "not until wait_timeout");
+            assertNull(first.imprint(), "its warnings are not for the next borrower: reset");
+        } finally {
+            idle.finish();
+        }
+    }
+
+    @Test
     void anOpenTransactionHoldsTheConnectionUntilItEnds() {
         BackendConnection first = rig.loginConnection;
         run(first, "BEGIN", GoldenResponses.ok(1, 0x0003));
@@ -102,6 +126,37 @@ class SessionMultiplexingTest {
                 hexOf(serverReceived(next)),
                 "the connection may have served another session since: the proxy answers the value");
         serverSends(next, GoldenResponses.EMPTY_SELECT_EOF_ON);
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+    }
+
+    @Test
+    void aMultiStatementReadsItsOwnPartsRowCountAndIsNotRewritten() {
+        BackendConnection first = rig.loginConnection;
+        run(first, "UPDATE golden SET name = 'y' WHERE id < 4", packets(1, "00 03 00 0200 0000"));
+        rig.client.runPendingTasks();
+        assertEquals(List.of(first), rig.pool(rig.primary).released());
+
+        String multi = "UPDATE golden SET name = 'z' WHERE id = 1; SELECT ROW_COUNT()";
+        rig.clientSends(query(multi));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(multi)), hexOf(serverReceived(next)), "ROW_COUNT() is the UPDATE's, before it");
+        serverSends(next, GoldenResponses.ok(1, 2));
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+    }
+
+    @Test
+    void aRoutineBodyKeepsItsRowCount() {
+        BackendConnection first = rig.loginConnection;
+        run(first, "UPDATE golden SET name = 'y' WHERE id < 4", packets(1, "00 03 00 0200 0000"));
+        rig.client.runPendingTasks();
+
+        String create = "CREATE PROCEDURE p() BEGIN UPDATE golden SET name = 'z'; SELECT ROW_COUNT(); END";
+        rig.clientSends(query(create));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(query(create)), hexOf(serverReceived(next)), "the body reads ROW_COUNT() when it runs");
+        serverSends(next, GoldenResponses.ok(1, 2));
         rig.clientReceived();
         rig.client.runPendingTasks();
     }

@@ -90,13 +90,24 @@ final class SessionRig {
             Consistency consistency,
             int mariaDbCapabilities,
             ProxyConfig.SessionLimits limits) {
-        this(replicas, deprecateEof, consistency, mariaDbCapabilities, limits, Multiplexing.IDLE);
+        this(replicas, deprecateEof, consistency, mariaDbCapabilities, limits, Multiplexing.IDLE, Duration.ZERO);
     }
 
     /** A session under transaction multiplexing, with {@code replicas} replicas and CLIENT_DEPRECATE_EOF. */
     static SessionRig multiplexed(int replicas) {
+        return multiplexed(replicas, Duration.ZERO);
+    }
+
+    /** As {@link #multiplexed(int)}, the session giving its connections back after {@code returnAfterIdle} too. */
+    static SessionRig multiplexed(int replicas, Duration returnAfterIdle) {
         return new SessionRig(
-                replicas, true, Consistency.EVENTUAL, 0, TestSessionServices.DEFAULT_LIMITS, Multiplexing.TRANSACTION);
+                replicas,
+                true,
+                Consistency.EVENTUAL,
+                0,
+                TestSessionServices.DEFAULT_LIMITS,
+                Multiplexing.TRANSACTION,
+                returnAfterIdle);
     }
 
     private SessionRig(
@@ -105,7 +116,8 @@ final class SessionRig {
             Consistency consistency,
             int mariaDbCapabilities,
             ProxyConfig.SessionLimits limits,
-            Multiplexing multiplexing) {
+            Multiplexing multiplexing,
+            Duration returnAfterIdle) {
         this.mariaDbCapabilities = mariaDbCapabilities;
         for (int i = 1; i <= replicas; i++) {
             this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
@@ -114,6 +126,7 @@ final class SessionRig {
                 Topology.of(primary, List.copyOf(this.replicas)), deprecateEof, consistency, limits);
         services.addUser(USER, PASSWORD);
         services.multiplexing(multiplexing);
+        services.returnAfterIdle(returnAfterIdle);
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);

@@ -256,9 +256,15 @@ final class TestSessionServices implements SessionServices {
         return HANDSHAKE_TIMEOUT;
     }
 
+    private Duration returnAfterIdle = Duration.ZERO;
+
     @Override
     public Duration returnAfterIdle() {
-        return Duration.ZERO;
+        return returnAfterIdle;
+    }
+
+    void returnAfterIdle(Duration returnAfterIdle) {
+        this.returnAfterIdle = returnAfterIdle;
     }
 
     /** Idle unless a test starts its session with another mode ({@link SessionRig#multiplexed}). */
