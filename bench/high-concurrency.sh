@@ -15,15 +15,18 @@
 #
 #   bench/high-concurrency.sh [--threads 1000] [--time 30] [--warmup 10] [--rounds 2] [--pool-max 16]
 #                             [--tests "oltp_point_select oltp_read_only"] [--direct replicas|primary|all]
-#                             [--ps-mode auto|disable]
+#                             [--ps-mode auto|disable] [--jit-warmup 30] [--proxy-extra HOCON]
 #
 # --warmup   seconds of each run not measured (sysbench's --report-checkpoints): the clients' logins
-#            and, through the proxy, the pool filling up. Before the rounds, 10 s of oltp_read_only at
-#            64 threads on each path warm the servers' buffer pools and the proxy's JIT
+#            and, through the proxy, the pool filling up
+# --jit-warmup  before the rounds, each test runs this long through the proxy at --threads (the JIT
+#            compiles the proxy's hot path for this very load; default 30 s), and 10 s directly at 64
+#            threads (the servers' buffer pools)
 # --direct   which servers the direct runs connect to, the clients spread over them in turn:
 #            replicas (default; where the proxy sends these reads), primary, or all three
 # --ps-mode  sysbench's --db-ps-mode, the same on both paths: auto (server-side prepared
 #            statements, sysbench's default) or disable (text statements)
+# --proxy-extra  more keys under mysql-proxy for the proxy, e.g. "event-loop-threads = 1"
 #
 # Needs a build (mvn -DskipTests package) and sysbench; uses the demo's ports 6033/9090 and
 # 6047/9107 on 127.0.0.1. Run it with nothing else on the machine:
@@ -36,9 +39,11 @@ time_s=30
 warmup=10
 rounds=2
 pool_max=16
+jit_warmup=30
 tests="oltp_point_select oltp_read_only"
 direct=replicas
 ps_mode=auto
+proxy_extra=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
@@ -46,13 +51,15 @@ while [ $# -gt 0 ]; do
     --warmup) warmup="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --pool-max) pool_max="$2"; shift 2 ;;
+    --jit-warmup) jit_warmup="$2"; shift 2 ;;
     --tests) tests="$2"; shift 2 ;;
     --direct) direct="$2"; shift 2 ;;
     --ps-mode) ps_mode="$2"; shift 2 ;;
+    --proxy-extra) proxy_extra="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-for number in "$threads" "$time_s" "$warmup" "$rounds" "$pool_max"; do
+for number in "$threads" "$time_s" "$warmup" "$rounds" "$pool_max" "$jit_warmup"; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "not a number: $number" >&2; exit 2; }
 done
 if [ "$warmup" -lt 1 ] || [ "$time_s" -lt 6 ]; then
@@ -71,8 +78,10 @@ if [ "$(ulimit -n)" -lt $((2 * threads + 1000)) ]; then
   echo "the file descriptor limit ($(ulimit -n)) is too low for $threads clients: raise ulimit -Hn" >&2
   exit 1
 fi
+# bin/mysql-proxy runs the build in MYSQL_PROXY_HOME (a folder holding lib/*.jar), else this checkout's.
+proxy_home="${MYSQL_PROXY_HOME:-proxy-app/target/mysql-proxy}"
 # A build that does not know the key would ignore it and run the proxy unmultiplexed.
-if ! unzip -p proxy-app/target/mysql-proxy/lib/proxy-core-*.jar reference.conf 2> /dev/null | grep -q '^ *multiplexing *='; then
+if ! unzip -p "$proxy_home"/lib/proxy-core-*.jar reference.conf 2> /dev/null | grep -q '^ *multiplexing *='; then
   echo "this build has no backends.pool.multiplexing (proxy-core's reference.conf): the proxy would not multiplex" >&2
   exit 1
 fi
@@ -119,17 +128,22 @@ done
 
 proxy_process_start 6047 9107 "" "client { max-connections = $((threads + 100)), max-handshakes = $((threads + 100)),
     max-handshakes-per-address = $((threads + 100)) }
-  backends.pool { max-connections = $pool_max, multiplexing = transaction }"
+  backends.pool { max-connections = $pool_max, multiplexing = transaction }
+  $proxy_extra"
 # Generous: rounds x tests x 2 paths x (time + warm-up + a minute) plus the warm-ups.
 # shellcheck disable=SC2086 # one port per word
 server_sampler_start "$work" $((rounds * 4 * (time_s + warmup + 60) + 300)) $server_ports
 
 sysbench_args=("${sysbench_common[@]}" --db-ps-mode="$ps_mode" --skip_trx=on --histogram=on
                --mysql-ignore-errors=none)
-echo "warming up: 10 s of oltp_read_only at 64 threads, directly and through the proxy"
-for ports in "$direct_ports" 6047; do
-  sysbench oltp_read_only "${sysbench_args[@]}" --mysql-port="$ports" --threads=64 --time=10 run > "$work/warmup" 2>&1 \
-    || { grep -m 5 -E '^FATAL' "$work/warmup" >&2; exit 1; }
+for test in $tests; do
+  echo "warming up: $test, 10 s directly at 64 threads, $jit_warmup s through the proxy at $threads"
+  for ports in "$direct_ports" 6047; do
+    seconds=10
+    [ "$ports" = "$direct_ports" ] || seconds="$jit_warmup"
+    sysbench "$test" "${sysbench_args[@]}" --mysql-port="$ports" --threads=$((ports == 6047 ? threads : 64)) \
+      --time="$seconds" run > "$work/warmup" 2>&1 || { grep -m 5 -E '^FATAL' "$work/warmup" >&2; exit 1; }
+  done
 done
 
 rows=()
@@ -185,10 +199,10 @@ mkdir -p bench/results
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(sysbench --version);"
   echo "  servers, proxy and sysbench on it; MariaDB primary 127.0.0.1:$primary_port, replicas $replica_ports"
   echo "- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2> /dev/null || echo ' (with local changes)'),"
-  echo "  build of $(date -u -r proxy-app/target/mysql-proxy/lib -Iminutes)"
+  echo "  build of $(date -u -r "$proxy_home/lib" -Iminutes) in $proxy_home"
   echo "- $threads sysbench threads, $time_s s measured after $warmup s, \`--db-ps-mode=$ps_mode --skip_trx=on\`, $sysbench_rows rows;"
   echo "  direct: to $direct ($direct_ports), one server connection per client; proxy: \`backends.pool { max-connections ="
-  echo "  $pool_max, multiplexing = transaction }\`"
+  echo "  $pool_max, multiplexing = transaction }\`${proxy_extra:+, \`$proxy_extra\`}"
   echo
   echo "| test | round | path | QPS | p95 ms | p99 ms | max ms | most app connections per server: primary / replicas |"
   echo "|---|---|---|---|---|---|---|---|"

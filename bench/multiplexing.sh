@@ -13,7 +13,9 @@
 #
 #   bench/multiplexing.sh [--clients 2000] [--reference-clients 100] [--per-client-rate 10]
 #                         [--time 60] [--warmup 20] [--pool-max 100] [--server-max-connections 200]
-#                         [--update-percent 20] [--ps-mode disable|auto] [--runs "reference multiplexed idle"]
+#                         [--update-percent 20] [--ps-mode disable|auto] [--statement-at-login]
+#                         [--consistency session|eventual|global|strong]
+#                         [--runs "reference multiplexed idle"] [--proxy-extra HOCON]
 #
 # --per-client-rate  statements per second per client; sysbench runs --threads=CLIENTS
 #                    --rate=CLIENTS x RATE, one statement per event (bench/lib/point-select-update.lua:
@@ -28,6 +30,14 @@
 #                    --pool-max / 2 clients can go, so that the JIT has compiled the proxy's hot path
 # --ps-mode          sysbench's --db-ps-mode. disable (the default) sends text statements, as most
 #                    pooled drivers do by default; auto prepares them on the server (COM_STMT_PREPARE)
+# --consistency      the proxy's routing.consistency (default: session, the proxy's own default: a
+#                    read after the session's write waits for a replica to apply it, or goes to the
+#                    primary)
+# --statement-at-login  each client runs SELECT 1 right after its login, as drivers that read the
+#                    server's settings at connect do (Connector/J); sysbench alone sends nothing until
+#                    every client has logged in
+#
+# --proxy-extra      more keys under mysql-proxy for every run's proxy, e.g. "event-loop-threads = 1"
 #
 # Every statement error is counted, not fatal (--mysql-ignore-errors=all; a lost connection is
 # reconnected, with bench/lib/sysbench-reconnect.c preloaded), and counted per error code. Each
@@ -49,6 +59,9 @@ pool_max=100
 server_max_connections=200
 update_percent=20
 ps_mode=disable
+proxy_extra=""
+statement_at_login=off
+consistency=session
 runs="reference multiplexed idle"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -61,6 +74,9 @@ while [ $# -gt 0 ]; do
     --server-max-connections) server_max_connections="$2"; shift 2 ;;
     --update-percent) update_percent="$2"; shift 2 ;;
     --ps-mode) ps_mode="$2"; shift 2 ;;
+    --proxy-extra) proxy_extra="$2"; shift 2 ;;
+    --statement-at-login) statement_at_login=on; shift ;;
+    --consistency) consistency="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -71,6 +87,10 @@ for number in "$clients" "$reference_clients" "$per_client_rate" "$time_s" "$war
 done
 [ "$warmup" -ge 1 ] || { echo "--warmup must be at least 1 (sysbench's checkpoint)" >&2; exit 2; }
 case "$ps_mode" in disable | auto) ;; *) echo "--ps-mode is disable or auto" >&2; exit 2 ;; esac
+case "$consistency" in
+  session | eventual | global | strong) ;;
+  *) echo "--consistency is session, eventual, global or strong" >&2; exit 2 ;;
+esac
 for run in $runs; do
   case "$run" in reference | multiplexed | idle) ;; *) echo "unknown run $run" >&2; exit 2 ;; esac
 done
@@ -83,9 +103,11 @@ if [ "$(ulimit -n)" -lt $((clients + 1000)) ]; then
   echo "the file descriptor limit ($(ulimit -n)) is too low for $clients clients: raise ulimit -Hn" >&2
   exit 1
 fi
+# bin/mysql-proxy runs the build in MYSQL_PROXY_HOME (a folder holding lib/*.jar), else this checkout's.
+proxy_home="${MYSQL_PROXY_HOME:-proxy-app/target/mysql-proxy}"
 # A build that does not know the key would ignore it and run the multiplexed run unmultiplexed.
 if [[ " $runs " == *" multiplexed "* ]] \
-  && ! unzip -p proxy-app/target/mysql-proxy/lib/proxy-core-*.jar reference.conf 2> /dev/null | grep -q '^ *multiplexing *='; then
+  && ! unzip -p "$proxy_home"/lib/proxy-core-*.jar reference.conf 2> /dev/null | grep -q '^ *multiplexing *='; then
   echo "this build has no backends.pool.multiplexing (proxy-core's reference.conf): the multiplexed run would not multiplex" >&2
   exit 1
 fi
@@ -137,6 +159,8 @@ one_run() {
   proxy_process_start 6046 9106 "" "client { max-connections = $((threads + 100)), max-handshakes = $((threads + 100)),
     max-handshakes-per-address = $((threads + 100)) }
   backends.pool { max-connections = $pool_max }
+  routing.consistency = $consistency
+  $proxy_extra
   $hocon"
   # The JIT compiles the proxy's hot path in the first seconds of load: not in the measured run.
   sysbench bench/lib/point-select-update.lua "${sysbench_common[@]}" --db-ps-mode="$ps_mode" --mysql-port=6046 \
@@ -149,7 +173,8 @@ one_run() {
     bench/lib/point-select-update.lua "${sysbench_common[@]}" --db-ps-mode="$ps_mode" --mysql-port=6046 \
     --threads="$threads" --rate=$((threads * per_client_rate)) --time=$((warmup + time_s)) \
     --report-checkpoints="$warmup" --report-interval=5 --histogram=on --point_selects=1 --index_updates=1 \
-    --update_percent="$update_percent" --mysql-ignore-errors=all --verbosity=5 run || status=$?
+    --update_percent="$update_percent" --statement_at_login="$statement_at_login" \
+    --mysql-ignore-errors=all --verbosity=5 run || status=$?
   to="$EPOCHREALTIME"
   sleep 1
   pool_sampler_stop
@@ -192,7 +217,7 @@ one_run() {
   fi
 }
 
-idle_hocon="# no multiplexing: return-after-idle (1 s), the default"
+idle_hocon="backends.pool.multiplexing = idle"
 multiplexed_hocon="backends.pool.multiplexing = transaction"
 reference_p99=""
 multiplexed_p99=""
@@ -221,11 +246,12 @@ mkdir -p bench/results
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(sysbench --version);"
   echo "  servers, proxy and sysbench on it; MariaDB primary 127.0.0.1:$primary_port, replicas $replica_ports"
   echo "- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2> /dev/null || echo ' (with local changes)'),"
-  echo "  build of $(date -u -r proxy-app/target/mysql-proxy/lib -Iminutes); a separate \`bin/mysql-proxy run\` process per run"
-  echo "- servers: \`max_connections = $server_max_connections\`; proxy: \`backends.pool.max-connections = $pool_max\`"
+  echo "  build of $(date -u -r "$proxy_home/lib" -Iminutes) in $proxy_home; a separate \`bin/mysql-proxy run\` process per run"
+  echo "- servers: \`max_connections = $server_max_connections\`; proxy: \`backends.pool.max-connections = $pool_max\`,"
+  echo "  \`routing.consistency = $consistency\`${proxy_extra:+, \`$proxy_extra\`}"
   echo "- load: bench/lib/point-select-update.lua, $update_percent% autocommit index updates, the rest point"
   echo "  selects, $per_client_rate statements/s per client (\`--rate\` = clients x $per_client_rate), \`--db-ps-mode=$ps_mode\`,"
-  echo "  $time_s s measured after $warmup s of warm-up; $sysbench_rows rows"
+  echo "  $time_s s measured after $warmup s of warm-up; $sysbench_rows rows; SELECT 1 right after each login: $statement_at_login"
   echo
   echo "| run | clients | QPS | p50 ms | p95 ms | p99 ms | max ms | failed statements (by code) | failed logins | most app connections per server: primary / replicas (Threads_connected) | most pooled connections open per server | pool waits | pool wait timeouts | sysbench exit |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

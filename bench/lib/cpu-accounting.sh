@@ -7,16 +7,16 @@
 #   cpu_snapshots_during BEFORE AFTER DELAY INTERVAL LABEL:PID...
 #                                    waits DELAY seconds, snapshots into BEFORE, waits INTERVAL
 #                                    seconds, snapshots into AFTER
-#   cpu_snapshot FILE LABEL:PID...   per process "proc LABEL USER_TICKS SYSTEM_TICKS", its threads
-#                                    grouped by name (digits as N) "group LABEL NAME RUN_NS WAIT_NS"
-#                                    (schedstat: on a core, runnable but waiting for one), and
-#                                    "ctx LABEL VOLUNTARY NONVOLUNTARY"; the machine's
+#   cpu_snapshot FILE LABEL:PID...   per process "proc LABEL USER_TICKS SYSTEM_TICKS", per thread
+#                                    "task LABEL TID NAME RUN_NS WAIT_NS" (the name's digits as N;
+#                                    schedstat: on a core, runnable but waiting for one), and
+#                                    "switches LABEL TID VOLUNTARY NONVOLUNTARY"; the machine's
 #                                    "machine USER SYSTEM IRQ IDLE" ticks from /proc/stat; "at EPOCH"
 #   cpu_per_statement BEFORE AFTER QPS [GROUPS_OF_LABEL]
 #                                    one line per LABEL: µs of user and system CPU per statement, µs
 #                                    its threads waited for a core, context switches; then the
 #                                    machine's busy µs per statement and its idle share.
-#                                    GROUPS_OF_LABEL also breaks that process down by thread group.
+#                                    GROUPS_OF_LABEL also breaks that process down by thread name.
 #
 # The process's user and system times are the kernel's tick samples, right in sum; per thread they
 # are not (a thread that runs for less than a tick at a time is seldom the one a tick finds), so
@@ -45,24 +45,21 @@ cpu_snapshot() {
     # hold spaces, come state and 10 more fields, then utime and stime.
     rest="$(cat "/proc/$pid/stat" 2> /dev/null)" || continue
     rest="${rest##*) }"
-    awk -v label="$label" '{ printf "proc %s %d %d\n", label, $12, $13 }' <<< "$rest" >> "$file"
-    # Per thread, schedstat's exact nanoseconds: on a core, and runnable but waiting for one.
-    local -A run_ns=() wait_ns=()
-    for task in /proc/"$pid"/task/*; do
-      { read -r name < "$task/comm" && read -r run wait _ < "$task/schedstat"; } 2> /dev/null || continue
-      name="${name//[0-9]/N}"
-      name="${name// /_}"
-      run_ns[$name]=$(( ${run_ns[$name]:-0} + run ))
-      wait_ns[$name]=$(( ${wait_ns[$name]:-0} + wait ))
-    done
-    for name in "${!run_ns[@]}"; do
-      echo "group $label $name ${run_ns[$name]} ${wait_ns[$name]}" >> "$file"
-    done
-    # A thread may end between the glob and the read: cat goes on without it.
-    cat /proc/"$pid"/task/*/status 2> /dev/null | awk -v label="$label" '
-      /^voluntary_ctxt_switches/ { v += $2 }
-      /^nonvoluntary_ctxt_switches/ { n += $2 }
-      END { printf "ctx %s %d %d\n", label, v, n }' >> "$file"
+    {
+      awk -v label="$label" '{ printf "proc %s %d %d\n", label, $12, $13 }' <<< "$rest"
+      # Per thread, schedstat's exact nanoseconds: on a core, and runnable but waiting for one.
+      for task in /proc/"$pid"/task/*; do
+        { read -r name < "$task/comm" && read -r run wait _ < "$task/schedstat"; } 2> /dev/null || continue
+        name="${name//[0-9]/N}"
+        echo "task $label ${task##*/} ${name// /_} $run $wait"
+      done
+      # Per thread: "switches LABEL TID VOLUNTARY NONVOLUNTARY" (a thread gone meanwhile is skipped).
+      grep -sH ctxt_switches /proc/"$pid"/task/*/status | awk -v label="$label" '
+        { split($0, path, "/"); tid = path[5]; value = $NF }
+        /:voluntary_ctxt_switches/ { v[tid] = value }
+        /:nonvoluntary_ctxt_switches/ { n[tid] = value }
+        END { for (t in v) printf "switches %s %s %d %d\n", label, t, v[t], n[t] }'
+    } >> "$file"
   done
   awk '$1 == "cpu" { printf "machine %d %d %d %d\n", $2 + $3, $4, $7 + $8, $5 + $6 }' /proc/stat >> "$file"
 }
@@ -72,19 +69,20 @@ cpu_per_statement() {
     NR == FNR {
       if ($1 == "at") t0 = $2
       else if ($1 == "proc") { u0[$2] = $3; s0[$2] = $4 }
-      else if ($1 == "group") { r0[$2, $3] = $4; w0[$2, $3] = $5 }
-      else if ($1 == "ctx") { v0[$2] = $3; n0[$2] = $4 }
+      else if ($1 == "task") { r0[$2, $3] = $5; w0[$2, $3] = $6 }
+      else if ($1 == "switches") { v0[$2, $3] = $4; n0[$2, $3] = $5 }
       else if ($1 == "machine") { for (i = 2; i <= 5; i++) m0[i] = $i }
       next
     }
     $1 == "at" { t1 = $2 }
     $1 == "proc" { du[$2] = $3 - u0[$2]; ds[$2] = $4 - s0[$2]; order[++labels] = $2 }
-    $1 == "group" {
+    $1 == "task" {
+      # Threads in both snapshots only: one that started or ended between them is left out.
       if (!(($2, $3) in r0)) next
-      run[$2, $3] = $4 - r0[$2, $3]; wait[$2, $3] = $5 - w0[$2, $3]
-      waited[$2] += wait[$2, $3]
+      run[$2, $4] += $5 - r0[$2, $3]; wait[$2, $4] += $6 - w0[$2, $3]
+      waited[$2] += $6 - w0[$2, $3]
     }
-    $1 == "ctx" { dv[$2] = $3 - v0[$2]; dn[$2] = $4 - n0[$2] }
+    $1 == "switches" && (($2, $3) in v0) { dv[$2] += $4 - v0[$2, $3]; dn[$2] += $5 - n0[$2, $3] }
     $1 == "machine" { for (i = 2; i <= 5; i++) m1[i] = $i }
     END {
       statements = qps * (t1 - t0)

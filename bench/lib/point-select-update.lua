@@ -7,10 +7,21 @@ require("oltp_common")
 
 sysbench.cmdline.options.update_percent =
    {"Percentage of events that are an autocommit index update instead of a point select", 20}
+sysbench.cmdline.options.statement_at_login =
+   {"Run SELECT 1 right after each login, as drivers that read server settings at connect do", false}
 
 function prepare_statements()
    prepare_point_selects()
    prepare_index_updates()
+end
+
+local connect_and_prepare = thread_init
+
+function thread_init()
+   connect_and_prepare()
+   if sysbench.opt.statement_at_login then
+      con:query("SELECT 1")
+   end
 end
 
 function event()
