@@ -14,8 +14,22 @@ export MYSQL_BIN_DIR
 
 log="$(mktemp -t mysql-proxy-test.XXXXXX.log)"
 status=0
+# The ITs that exercise session state (SETs, schema, transactions, prepared statements, LAST_INSERT_ID,
+# read-your-writes), run once more on each flavour with transaction multiplexing
+# (backends.pool.multiplexing = transaction, see ProxyFixture).
+multiplexed_its="SessionStateIT,PooledSessionStateIT,ReadWriteSplitIT,ReadYourWritesIT,UserVariablePinIT,ConnectionIdIT,JdbcClientIT,ChangeUserIT,MultiplexingIT"
+multiplexed() {
+  echo "=== $1: session-state integration tests with transaction multiplexing"
+  shift
+  mvn -B -ntp verify -pl proxy-app -am -Dtestbed.multiplexing=transaction -Dit.test="$multiplexed_its" \
+    -Dfailsafe.failIfNoSpecifiedTests=false -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false "$@" 2>&1 \
+    | tee -a "$log" || status=$?
+}
 echo "=== MariaDB $(mariadbd --version 2>/dev/null | awk '{print $3}'): unit and integration tests"
 mvn -B -ntp verify "$@" 2>&1 | tee "$log" || status=$?
+if [ "$status" -eq 0 ]; then
+  multiplexed MariaDB "$@"
+fi
 if [ "$status" -eq 0 ]; then
   echo "=== MySQL $("$MYSQL_BIN_DIR/mysqld" --version | awk '{print $3}'): integration tests"
   # The unit tests do not touch a server, so they ran once above; deploy-tests runs the bootstrap
@@ -23,6 +37,9 @@ if [ "$status" -eq 0 ]; then
   mvn -B -ntp verify -pl '!deploy-tests' -Dtestbed.flavour=mysql -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false \
     "$@" 2>&1 \
     | tee -a "$log" || status=$?
+  if [ "$status" -eq 0 ]; then
+    multiplexed MySQL -Dtestbed.flavour=mysql "$@"
+  fi
 fi
 # LeakFailingExtension fails the test class that leaked; this also catches a report that came
 # after the last test of a JVM had finished.

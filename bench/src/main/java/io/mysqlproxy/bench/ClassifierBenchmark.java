@@ -1,6 +1,7 @@
 package io.mysqlproxy.bench;
 
 import io.mysqlproxy.core.classify.StatementClassifier;
+import io.mysqlproxy.core.classify.StatementDigest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -48,6 +49,7 @@ public class ClassifierBenchmark {
                 + "character_set_client, @@character_set_connection AS character_set_connection",
     };
 
+    private final StatementDigest digest = new StatementDigest();
     private byte[][] mix;
     private byte[] longForUpdate;
 
@@ -77,6 +79,22 @@ public class ClassifierBenchmark {
         for (byte[] sql : mix) {
             hole.consume(StatementClassifier.classify(sql, 0, sql.length));
         }
+    }
+
+    /** The same mix classified and digested in one pass, as the statement path does with query statistics on. */
+    @Benchmark
+    @OperationsPerInvocation(16)
+    public void sysbenchAndOrmMixWithDigest(Blackhole hole) {
+        for (byte[] sql : mix) {
+            hole.consume(StatementClassifier.classify(sql, 0, sql.length, digest));
+            hole.consume(digest.value());
+        }
+    }
+
+    @Benchmark
+    public Object longStatementWithDigest() {
+        StatementClassifier.classify(longForUpdate, 0, longForUpdate.length, digest);
+        return digest.value();
     }
 
     @Benchmark

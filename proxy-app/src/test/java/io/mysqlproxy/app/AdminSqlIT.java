@@ -290,7 +290,7 @@ class AdminSqlIT {
                     s,
                     "SHOW PROXY USERS",
                     "Unknown statement SHOW PROXY USERS: the proxy answers "
-                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
+                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY SESSIONS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
                             + "PROXY UNBLOCK HOST 'address' and PROXY UNBLOCK ALL HOSTS");
             assertSyntaxError(
                     s, "PROXY UNBLOCK ALL", "Expected PROXY UNBLOCK HOST 'address' or PROXY UNBLOCK ALL HOSTS");

@@ -24,7 +24,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *             io.mysqlproxy.testbed           MariaDB test bed (beside server, only app's demo uses it)
  *  session    core.session                    one client's command phase
  *  report     core.report                     what operators see: /backends, SHOW PROXY BACKENDS / STATS
- *  services   core.route, core.pool, core.backend, core.auth, core.health, core.tls, core.accounts
+ *  services   core.route, core.pool, core.backend, core.auth, core.health, core.tls, core.accounts, core.stats
  *  metrics    core.metrics                    Micrometer registry; knows backends, not routes or pools
  *  foundation core.classify, core.topology, core.config, core.error
  *  protocol   io.mysqlproxy.protocol          bytes and packets
@@ -65,7 +65,8 @@ class ArchitectureTest {
                     core("auth"),
                     core("health"),
                     core("tls"),
-                    core("accounts"))
+                    core("accounts"),
+                    core("stats"))
             .layer("report")
             .definedBy(core("report"))
             .layer("session")

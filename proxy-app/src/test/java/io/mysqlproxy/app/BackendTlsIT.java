@@ -1,5 +1,6 @@
 package io.mysqlproxy.app;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import io.mysqlproxy.testbed.TestBedServer;
@@ -13,6 +14,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,7 +76,11 @@ class BackendTlsIT {
                 assertTrue(resumed > 0, "no TLS session resumed: " + proxy.admin("/backends"));
             }
             String json = proxy.admin("/backends");
-            assertEquals(serversOfferTls, json.contains("\"protocol\":\"TLSv1."), json);
+            for (Object backend : (List<?>) JSON.std.mapFrom(json).get("backends")) {
+                Object protocol = ((Map<?, ?>) ((Map<?, ?>) backend).get("tls")).get("protocol");
+                assertEquals(
+                        serversOfferTls, protocol != null && protocol.toString().startsWith("TLSv1."), json);
+            }
         }
     }
 

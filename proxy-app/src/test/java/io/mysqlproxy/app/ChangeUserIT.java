@@ -42,7 +42,11 @@ class ChangeUserIT {
                 assertNull(rs.getString(1), "user variables must not survive COM_CHANGE_USER");
                 assertTrue(rs.getString(2).startsWith("app@"), rs.getString(2));
             }
-            assertTrue(serverConnectionId(c) != before, "a new backend session was expected");
+            // Under transaction multiplexing the connection may be the same one, reset: the variable above says
+            // the session is new; without it the old connection goes back to be reset and a new one is opened.
+            assertTrue(
+                    ProxyFixture.multiplexingTransactions() || serverConnectionId(c) != before,
+                    "a new backend session was expected");
         }
     }
 

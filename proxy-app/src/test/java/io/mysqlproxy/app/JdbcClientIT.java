@@ -104,7 +104,11 @@ class JdbcClientIT {
             assertTrue(
                     prepared >= 1 && prepared <= bed.servers().size(),
                     "cached statement prepared " + prepared + " times");
-            assertEquals(0, status(cached, "Com_stmt_close") - closes, "cached statement kept open");
+            // Under transaction multiplexing a connection this session borrows may carry the statements of a
+            // session that ended before (the earlier tests'), which it closes: the count is not this session's.
+            if (!ProxyFixture.multiplexingTransactions()) {
+                assertEquals(0, status(cached, "Com_stmt_close") - closes, "cached statement kept open");
+            }
         }
         try (Connection uncached = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false")) {
             long prepares = status(uncached, "Com_stmt_prepare");
@@ -112,7 +116,14 @@ class JdbcClientIT {
             runTwenty(uncached, sql);
             long prepared = status(uncached, "Com_stmt_prepare") - prepares;
             assertTrue(prepared >= 20, "each of 20 statements prepared: " + prepared);
-            assertEquals(prepared, status(uncached, "Com_stmt_close") - closes, "every server-side statement closed");
+            long closed = status(uncached, "Com_stmt_close") - closes;
+            if (ProxyFixture.multiplexingTransactions()) {
+                // A statement the client closes after its connection went back is closed there by the next
+                // borrower (COM_STMT_CLOSE as it takes the connection up): at most one left per connection.
+                assertTrue(prepared - closed <= bed.servers().size(), prepared + " prepared, " + closed + " closed");
+            } else {
+                assertEquals(prepared, closed, "every server-side statement closed");
+            }
         }
     }
 

@@ -1,10 +1,12 @@
 package io.mysqlproxy.app;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import io.mysqlproxy.testbed.ReplicatedTestBed;
 import io.mysqlproxy.testbed.TestBedExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,10 +36,6 @@ class MetricsIT {
 
     private static final Pattern STATEMENTS =
             Pattern.compile("^mysqlproxy_backend_statements_total\\{([^}]*)} ([0-9.E]+)$", Pattern.MULTILINE);
-    private static final Pattern BACKENDS_STATEMENTS = Pattern.compile("\"role\":\"(\\w+)\"[^}]*\"statements\":(\\d+)");
-    private static final Pattern BACKEND_JSON = Pattern.compile("\\{\"name\":\"[^\"]*\",\"address\":\"([^\"]*)\","
-            + "\"role\":\"(\\w+)\",\"state\":\"(\\w+)\"[^}]*\"outstanding\":(\\d+),\"statements\":(\\d+),"
-            + "\"errors\":(\\d+),\"connections\":\\{\"open\":(\\d+),\"idle\":(\\d+)");
     private static final Pattern DECISIONS =
             Pattern.compile("^mysqlproxy_routing_decisions_total\\{reason=\"(\\w+)\"} ([0-9.E]+)$", Pattern.MULTILINE);
     /** The proxy's app account, marked admin so that the same session can read SHOW PROXY. */
@@ -160,15 +158,23 @@ class MetricsIT {
         return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
     }
 
-    private static long backendStatements(String json, String role) {
+    private static long backendStatements(String json, String role) throws IOException {
         long sum = 0;
-        Matcher m = BACKENDS_STATEMENTS.matcher(json);
-        while (m.find()) {
-            if (m.group(1).equals(role)) {
-                sum += Long.parseLong(m.group(2));
+        for (Map<?, ?> backend : backends(json)) {
+            if (backend.get("role").equals(role)) {
+                sum += ((Number) backend.get("statements")).longValue();
             }
         }
         return sum;
+    }
+
+    /** The backends of a {@code /backends} document, parsed. */
+    private static List<Map<?, ?>> backends(String json) throws IOException {
+        List<Map<?, ?>> backends = new ArrayList<>();
+        for (Object backend : (List<?>) JSON.std.mapFrom(json).get("backends")) {
+            backends.add((Map<?, ?>) backend);
+        }
+        return backends;
     }
 
     /** The rows of a result set, by column label. */
@@ -217,22 +223,22 @@ class MetricsIT {
                 .toList();
     }
 
-    private static List<String> backendsJson(String json) {
-        List<String> backends = new ArrayList<>();
-        Matcher m = BACKEND_JSON.matcher(json);
-        while (m.find()) {
-            backends.add(String.join(
-                    " ",
-                    m.group(1),
-                    m.group(2),
-                    m.group(3),
-                    m.group(4),
-                    m.group(5),
-                    m.group(6),
-                    m.group(7),
-                    m.group(8)));
-        }
-        return backends;
+    private static List<String> backendsJson(String json) throws IOException {
+        return backends(json).stream()
+                .map(b -> {
+                    Map<?, ?> connections = (Map<?, ?>) b.get("connections");
+                    return String.join(
+                            " ",
+                            String.valueOf(b.get("address")),
+                            String.valueOf(b.get("role")),
+                            String.valueOf(b.get("state")),
+                            String.valueOf(b.get("outstanding")),
+                            String.valueOf(b.get("statements")),
+                            String.valueOf(b.get("errors")),
+                            String.valueOf(connections.get("open")),
+                            String.valueOf(connections.get("idle")));
+                })
+                .toList();
     }
 
     /** mysqlproxy_routing_decisions_total by reason, as /metrics has them (reasons never decided are absent). */

@@ -50,6 +50,23 @@ public final class ProxyFixture implements AutoCloseable {
 
     private static final int BIND_ATTEMPTS = 5;
 
+    /**
+     * Runs the suite's proxies with {@code backends.pool.multiplexing} set to this system property's value
+     * ({@code -Dtestbed.multiplexing=transaction}), ahead of each test's own overrides; unset: the default.
+     */
+    static final String MULTIPLEXING_PROPERTY = "testbed.multiplexing";
+
+    /** Whether this run's proxies multiplex at transaction boundaries ({@link #MULTIPLEXING_PROPERTY}). */
+    static boolean multiplexingTransactions() {
+        return "transaction"
+                .equalsIgnoreCase(System.getProperty(MULTIPLEXING_PROPERTY, "").trim());
+    }
+
+    private static String multiplexing() {
+        String mode = System.getProperty(MULTIPLEXING_PROPERTY, "").trim();
+        return mode.isEmpty() ? "" : "mysql-proxy.backends.pool.multiplexing = " + mode + "\n";
+    }
+
     private final ProxyServer server;
 
     private ProxyFixture(ProxyServer server) {
@@ -86,7 +103,7 @@ public final class ProxyFixture implements AutoCloseable {
         for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
             int port = freePort();
             int adminPort = freePort();
-            ProxyConfig config = TestBedProxyConfig.load(bed, port, adminPort, overrides);
+            ProxyConfig config = TestBedProxyConfig.load(bed, port, adminPort, multiplexing() + overrides);
             try {
                 return new ProxyFixture(starter.start(config));
             } catch (InterruptedException e) {

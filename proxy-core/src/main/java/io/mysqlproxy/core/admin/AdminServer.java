@@ -8,22 +8,28 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * The admin HTTP port, on the JDK's own HTTP server and two threads of its own (never an event
  * loop): {@code /healthz} (the process is alive), {@code /readyz} (it can serve: see
- * {@link Readiness}), for Kubernetes probes and for curl, and {@code /backends} (JSON: each
- * backend's role, state, load, statements and pool, see {@link io.mysqlproxy.core.report.BackendsReport}).
- * With a token configured, {@code /backends} (addresses, pods, why writes are refused) answers only
+ * {@link Readiness}), for Kubernetes probes and for curl, {@code /backends} (JSON: each
+ * backend's role, state, load, statements and pool, see {@link io.mysqlproxy.core.report.BackendsReport}) and
+ * {@code /sessions} (JSON: each client session, its backend connections and what keeps it on them, see
+ * {@link io.mysqlproxy.core.report.SessionsReport}). With a token configured, {@code /backends} and
+ * {@code /sessions} (addresses, pods, users, why writes are refused) answer only
  * requests that carry it as a bearer token; the probes and {@code /metrics} stay open for the kubelet and
  * Prometheus.
  */
@@ -33,10 +39,49 @@ public final class AdminServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final Optional<byte[]> tokenDigest;
 
-    private AdminServer(HttpServer server, ExecutorService executor) {
+    private AdminServer(HttpServer server, ExecutorService executor, Optional<byte[]> tokenDigest) {
         this.server = server;
         this.executor = executor;
+        this.tokenDigest = tokenDigest;
+    }
+
+    /**
+     * Serves JSON at {@code path}, behind the token as {@code /backends} is: {@code body} gets the request's
+     * query parameters ({@code ?limit=10&order=calls}) and may refuse them with an IllegalArgumentException,
+     * answered 400 with its message.
+     */
+    public void serveJson(String path, Function<Map<String, String>, String> body) {
+        server.createContext(path, exchange -> {
+            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
+                unauthorized(exchange);
+                return;
+            }
+            String json;
+            try {
+                json = body.apply(queryParameters(exchange.getRequestURI().getRawQuery()));
+            } catch (IllegalArgumentException e) {
+                respond(exchange, 400, e.getMessage() + "\n");
+                return;
+            }
+            respond(exchange, 200, json, "application/json");
+        });
+    }
+
+    private static Map<String, String> queryParameters(String rawQuery) {
+        Map<String, String> parameters = new HashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            String value = equals < 0 ? "" : pair.substring(equals + 1);
+            parameters.put(
+                    URLDecoder.decode(name, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8));
+        }
+        return parameters;
     }
 
     public static AdminServer start(
@@ -45,6 +90,7 @@ public final class AdminServer implements AutoCloseable {
             Optional<String> token,
             Readiness readiness,
             Supplier<String> backendsJson,
+            Supplier<String> sessionsJson,
             Supplier<String> prometheusScrape)
             throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -56,13 +102,8 @@ public final class AdminServer implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
         Optional<byte[]> tokenDigest = token.map(AdminServer::sha256);
-        server.createContext("/backends", exchange -> {
-            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
-                unauthorized(exchange);
-                return;
-            }
-            respond(exchange, 200, backendsJson.get(), "application/json");
-        });
+        guarded(server, "/backends", tokenDigest, backendsJson);
+        guarded(server, "/sessions", tokenDigest, sessionsJson);
         server.createContext(
                 "/metrics",
                 exchange -> respond(exchange, 200, prometheusScrape.get(), "text/plain; version=0.0.4; charset=utf-8"));
@@ -72,11 +113,22 @@ public final class AdminServer implements AutoCloseable {
         });
         server.start();
         log.info(
-                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /metrics, /backends{})",
+                "admin endpoint on http://{}:{}/ (/healthz, /readyz, /metrics, /backends and /sessions{})",
                 host,
                 server.getAddress().getPort(),
                 token.isPresent() ? " with the bearer token" : "");
-        return new AdminServer(server, executor);
+        return new AdminServer(server, executor, tokenDigest);
+    }
+
+    /** A JSON document that answers only requests with the token, when one is configured. */
+    private static void guarded(HttpServer server, String path, Optional<byte[]> tokenDigest, Supplier<String> json) {
+        server.createContext(path, exchange -> {
+            if (tokenDigest.isPresent() && !carriesToken(exchange, tokenDigest.get())) {
+                unauthorized(exchange);
+                return;
+            }
+            respond(exchange, 200, json.get(), "application/json");
+        });
     }
 
     public int port() {

@@ -1,6 +1,9 @@
 package io.mysqlproxy.core.admin;
 
-import io.mysqlproxy.core.report.JsonText;
+import io.mysqlproxy.core.report.AdminJson;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Whether the proxy can serve now. Asked by {@code /readyz} on the admin threads, so an
@@ -19,14 +22,12 @@ public interface Readiness {
 
         /** The {@code /readyz} body: one line of JSON. */
         public String json() {
-            StringBuilder out = new StringBuilder("{\"ready\":")
-                    .append(ready)
-                    .append(",\"reads\":")
-                    .append(reads)
-                    .append(",\"writes\":")
-                    .append(writes)
-                    .append(",\"reason\":");
-            return JsonText.appendString(out, reason).append("}\n").toString();
+            Map<String, Object> document = new LinkedHashMap<>();
+            document.put("ready", ready);
+            document.put("reads", reads);
+            document.put("writes", writes);
+            document.put("reason", reason);
+            return AdminJson.text(document);
         }
     }
 

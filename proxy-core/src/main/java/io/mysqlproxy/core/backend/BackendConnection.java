@@ -51,6 +51,8 @@ public final class BackendConnection {
     private boolean schemaKnown = true;
     private boolean schemaChangedUnseen;
     private int collation;
+    /** What the session that gave it back without a reset left on it; null when clean (fresh or reset). */
+    private ConnectionImprint imprint;
 
     BackendConnection(
             Channel channel,
@@ -121,9 +123,38 @@ public final class BackendConnection {
         return tracker.inProgress();
     }
 
+    /** Rows the last response carried (row packets counted as they passed, never decoded). */
+    public long lastResponseRows() {
+        return tracker.lastResponseRows();
+    }
+
     /** Whether the last response ended with an ERR packet. */
     public boolean lastResponseFailed() {
         return tracker.lastResponseFailed();
+    }
+
+    /** The last response's final warning count (of its last OK or EOF). */
+    public int lastWarnings() {
+        return tracker.lastWarnings();
+    }
+
+    /** The last response's affected rows (its last OK), as ROW_COUNT() reports them next. */
+    public long lastAffectedRows() {
+        return tracker.lastAffectedRows();
+    }
+
+    /** The last non-zero last_insert_id of the last response's OK packets, or 0. */
+    public long lastInsertId() {
+        return tracker.lastInsertId();
+    }
+
+    /** Whether the last response ended with a result set, and its rows. */
+    public boolean lastResultSet() {
+        return tracker.lastResultSet();
+    }
+
+    public long lastRows() {
+        return tracker.lastRows();
     }
 
     /** Queues a frame (the connection takes ownership); call {@link #flush()} to send. */
@@ -234,8 +265,19 @@ public final class BackendConnection {
         schemaChangedUnseen = true;
     }
 
-    /** The connection was reset for the pool: a schema changed unseen is now unknown. */
+    /** What the last session left on it when it gave it back without a reset, or null when it is clean. */
+    public ConnectionImprint imprint() {
+        return imprint;
+    }
+
+    /** Gives the connection back with {@code imprint} (not reset), or null: it is clean again. */
+    public void imprint(ConnectionImprint imprint) {
+        this.imprint = imprint;
+    }
+
+    /** The connection was reset (for the pool or a borrower): a schema changed unseen is now unknown. */
     public void resetDone() {
+        imprint = null;
         collation = SERVER_DEFAULT_COLLATION;
         if (schemaChangedUnseen) {
             schemaKnown = false;

@@ -1,8 +1,6 @@
 package io.mysqlproxy.core.classify;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The words the classifier looks at, as upper-case ASCII bytes, with a lookup that compares a token's
@@ -158,49 +156,70 @@ enum Keyword {
 
     /** ASCII upper-casing as a table: the lookup runs once per word of every statement. */
     private static final byte[] UPPER = new byte[256];
-    /** Keywords bucketed by length and first letter, so a word is compared with at most a few. */
-    private static final Keyword[][] BY_LENGTH_AND_FIRST;
 
-    private static final int LETTERS = 27;
-    private static final int LONGEST;
+    /** The seed and step of {@link #hash}: 64-bit FNV-1a over upper-cased bytes. */
+    static final long HASH_SEED = 0xcbf29ce484222325L;
+
+    private static final long HASH_PRIME = 0x100000001b3L;
+    /**
+     * Keywords by word hash, open addressing: a word that is no keyword (most identifiers) costs one probe
+     * and a comparison of hashes, not of bytes.
+     */
+    private static final Keyword[] SLOTS = new Keyword[1024];
+
+    private static final long[] SLOT_HASHES = new long[SLOTS.length];
 
     static {
         for (int b = 0; b < 256; b++) {
             UPPER[b] = (byte) (b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b);
         }
-        int longest = 0;
         for (Keyword keyword : values()) {
-            longest = Math.max(longest, keyword.bytes.length);
+            long hash = hash(keyword.bytes, 0, keyword.bytes.length);
+            int slot = slot(hash);
+            while (SLOTS[slot] != null) {
+                slot = (slot + 1) & (SLOTS.length - 1);
+            }
+            SLOTS[slot] = keyword;
+            SLOT_HASHES[slot] = hash;
         }
-        LONGEST = longest;
-        List<List<Keyword>> buckets = new ArrayList<>();
-        for (int i = 0; i < (longest + 1) * LETTERS; i++) {
-            buckets.add(new ArrayList<>());
-        }
-        for (Keyword keyword : values()) {
-            buckets.get(bucket(keyword.bytes.length, keyword.bytes[0])).add(keyword);
-        }
-        BY_LENGTH_AND_FIRST = new Keyword[buckets.size()][];
-        for (int i = 0; i < buckets.size(); i++) {
-            BY_LENGTH_AND_FIRST[i] = buckets.get(i).toArray(new Keyword[0]);
-        }
-    }
-
-    private static int bucket(int length, byte first) {
-        int letter = UPPER[first & 0xFF] - 'A';
-        return length * LETTERS + (letter >= 0 && letter < 26 ? letter : 26);
     }
 
     private final byte[] bytes = name().getBytes(StandardCharsets.US_ASCII);
 
+    /** The byte upper-cased if it is an ASCII letter. */
+    static int upper(int b) {
+        return UPPER[b & 0xFF];
+    }
+
+    /** One step of {@link #hash}, for a lexer that hashes a word while it reads it. */
+    static long hashStep(long hash, int b) {
+        return (hash ^ UPPER[b & 0xFF]) * HASH_PRIME;
+    }
+
+    /** The case-insensitive hash of {@code buf[start, end)} that {@link #find(byte[], int, int, long)} takes. */
+    static long hash(byte[] buf, int start, int end) {
+        long hash = HASH_SEED;
+        for (int p = start; p < end; p++) {
+            hash = hashStep(hash, buf[p]);
+        }
+        return hash;
+    }
+
+    private static int slot(long hash) {
+        return (int) (hash ^ (hash >>> 32)) & (SLOTS.length - 1);
+    }
+
     /** The keyword spelled by {@code buf[start, end)} in any letter case, or null. */
     static Keyword find(byte[] buf, int start, int end) {
+        return find(buf, start, end, hash(buf, start, end));
+    }
+
+    /** As {@link #find(byte[], int, int)}, given the word's {@link #hash}. */
+    static Keyword find(byte[] buf, int start, int end, long hash) {
         int length = end - start;
-        if (length <= 0 || length > LONGEST) {
-            return null;
-        }
-        for (Keyword candidate : BY_LENGTH_AND_FIRST[bucket(length, buf[start])]) {
-            if (candidate.matches(buf, start)) {
+        for (int slot = slot(hash); SLOTS[slot] != null; slot = (slot + 1) & (SLOTS.length - 1)) {
+            Keyword candidate = SLOTS[slot];
+            if (SLOT_HASHES[slot] == hash && candidate.bytes.length == length && candidate.matches(buf, start)) {
                 return candidate;
             }
         }

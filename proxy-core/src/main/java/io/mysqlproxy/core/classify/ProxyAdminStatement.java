@@ -5,6 +5,7 @@ import java.util.Locale;
 /**
  * What one of the proxy's admin statements (a text classified {@link StatementKind#PROXY_ADMIN})
  * asks for, read with the classifier's lexer: {@code SHOW PROXY BACKENDS}, {@code SHOW PROXY STATS},
+ * {@code SHOW PROXY SESSIONS} (each client session and what keeps it on its backend connections),
  * {@code SHOW PROXY HOSTS} (the addresses blocked after failed logins),
  * {@code EXPLAIN ROUTE <statement>}, whose statement starts at {@link #statementStart()},
  * {@code PROXY UNBLOCK HOST 'address'} ({@link #host()}) or {@code PROXY UNBLOCK ALL HOSTS}; or,
@@ -16,16 +17,21 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
     public enum Kind {
         SHOW_BACKENDS,
         SHOW_STATS,
+        SHOW_SESSIONS,
         SHOW_BLOCKED_HOSTS,
         EXPLAIN_ROUTE,
         UNBLOCK_HOST,
         UNBLOCK_ALL_HOSTS,
+        /** SHOW PROXY QUERIES; its options ({@link QueryListing}) start at {@link #statementStart()}. */
+        SHOW_QUERIES,
+        RESET_QUERIES,
         INVALID
     }
 
     static final String SUPPORTED =
-            "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
-                    + "PROXY UNBLOCK HOST 'address' and PROXY UNBLOCK ALL HOSTS";
+            "the proxy answers SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY SESSIONS, SHOW PROXY HOSTS, "
+                    + "EXPLAIN ROUTE <statement>, PROXY UNBLOCK HOST 'address', PROXY UNBLOCK ALL HOSTS, "
+                    + QueryListing.USAGE + " and PROXY RESET QUERIES";
 
     /** Reads {@code sql}, a whole COM_QUERY text. */
     public static ProxyAdminStatement parse(byte[] sql) {
@@ -68,13 +74,20 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
         Kind kind = switch (what.toUpperCase(Locale.ROOT)) {
             case "BACKENDS" -> Kind.SHOW_BACKENDS;
             case "STATS" -> Kind.SHOW_STATS;
+            case "SESSIONS" -> Kind.SHOW_SESSIONS;
             case "HOSTS" -> Kind.SHOW_BLOCKED_HOSTS;
+            case "QUERIES" -> Kind.SHOW_QUERIES;
             default -> null;
         };
         if (kind == null || lx.type() != SqlLexer.WORD) {
             return invalid("Unknown statement SHOW PROXY " + what + ": " + SUPPORTED);
         }
         lx.next();
+        if (kind == Kind.SHOW_QUERIES) {
+            int from = lx.start();
+            QueryListing listing = QueryListing.parse(lx);
+            return listing.error() != null ? invalid(listing.error()) : new ProxyAdminStatement(kind, from, null, null);
+        }
         while (lx.isPunct(';')) {
             lx.next();
         }
@@ -88,6 +101,9 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
     /** After PROXY: {@code UNBLOCK HOST 'address'} or {@code UNBLOCK ALL HOSTS}. */
     private static ProxyAdminStatement unblock(SqlLexer lx) {
         String usage = "PROXY UNBLOCK HOST 'address' or PROXY UNBLOCK ALL HOSTS";
+        if (word(lx, "RESET")) {
+            return resetQueries(lx);
+        }
         if (!word(lx, "UNBLOCK")) {
             return invalid("Unknown PROXY statement: " + SUPPORTED);
         }
@@ -114,6 +130,21 @@ public record ProxyAdminStatement(Kind kind, int statementStart, String error, S
             lx.next();
         }
         return lx.type() == SqlLexer.EOF ? statement : invalid("Unexpected text after " + usage);
+    }
+
+    /** After PROXY: {@code RESET QUERIES}. */
+    private static ProxyAdminStatement resetQueries(SqlLexer lx) {
+        lx.next();
+        if (!word(lx, "QUERIES")) {
+            return invalid("Expected PROXY RESET QUERIES");
+        }
+        lx.next();
+        while (lx.isPunct(';')) {
+            lx.next();
+        }
+        return lx.type() == SqlLexer.EOF
+                ? new ProxyAdminStatement(Kind.RESET_QUERIES, -1, null, null)
+                : invalid("Unexpected text after PROXY RESET QUERIES");
     }
 
     private static boolean word(SqlLexer lx, String upper) {

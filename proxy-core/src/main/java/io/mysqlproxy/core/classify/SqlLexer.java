@@ -41,10 +41,6 @@ final class SqlLexer {
     private static final int PSEUDO_THREAD_ID_LENGTH =
             Keyword.PSEUDO_THREAD_ID.name().length();
 
-    private static final byte[] ROUTE = {'R', 'O', 'U', 'T', 'E'};
-    private static final byte[] PRIMARY = {'P', 'R', 'I', 'M', 'A', 'R', 'Y'};
-    private static final byte[] REPLICA = {'R', 'E', 'P', 'L', 'I', 'C', 'A'};
-
     private byte[] buf;
     private int limit;
     private int pos;
@@ -58,8 +54,20 @@ final class SqlLexer {
     private int hints;
     /** Whether a word CONNECTION_ID or PSEUDO_THREAD_ID was seen (see {@link #sawConnectionIdName()}). */
     private boolean sawConnectionIdName;
+    /** The case-insensitive {@link Keyword#hash} of the current WORD, computed while reading it. */
+    private long wordHash;
+    /** Fed every token when a digest is wanted (see {@link #reset(byte[], int, int, DigestScanner)}), else null. */
+    private DigestScanner digest;
+
+    private DigestScanner ownDigest;
 
     void reset(byte[] bytes, int offset, int length) {
+        reset(bytes, offset, length, null);
+    }
+
+    /** Starts over on {@code bytes}; {@code digest}, when not null, sees every token from here on. */
+    void reset(byte[] bytes, int offset, int length, DigestScanner digest) {
+        this.digest = digest;
         this.buf = bytes;
         this.pos = offset;
         this.limit = offset + length;
@@ -74,9 +82,18 @@ final class SqlLexer {
         this.sawConnectionIdName = false;
     }
 
+    /** This thread's digest scanner, for {@link StatementClassifier} to pass to {@link #reset(byte[], int, int, DigestScanner)}. */
+    DigestScanner digestScanner() {
+        if (ownDigest == null) {
+            ownDigest = new DigestScanner();
+        }
+        return ownDigest;
+    }
+
     /** Drops the reference to the caller's array so a reused lexer never keeps a statement alive. */
     void release() {
         this.buf = null;
+        this.digest = null;
     }
 
     /** Advances to the next token and returns its type. */
@@ -91,8 +108,7 @@ final class SqlLexer {
         } else {
             int b = buf[pos] & 0xFF;
             if (isWordByte(b)) {
-                pos = skipWord(pos);
-                type = WORD;
+                lexWord(b);
             } else if (b == '\'' || b == '"') {
                 pos = skipQuoted(pos, b, true);
                 type = STRING;
@@ -110,6 +126,9 @@ final class SqlLexer {
             }
         }
         end = pos;
+        if (digest != null) {
+            digest.token(type, buf, start, end, wordHash);
+        }
         if (type == WORD && !sawConnectionIdName) {
             int length = end - start;
             // Two lengths to compare, so the other words of a statement cost one comparison each.
@@ -137,7 +156,7 @@ final class SqlLexer {
     /** The keyword spelled by the current WORD token, or null (resolved once per token). */
     Keyword keyword() {
         if (!keywordResolved) {
-            keyword = type == WORD ? Keyword.find(buf, start, end) : null;
+            keyword = type == WORD ? Keyword.find(buf, start, end, wordHash) : null;
             keywordResolved = true;
         }
         return keyword;
@@ -178,26 +197,7 @@ final class SqlLexer {
         if (type != QUOTED_IDENTIFIER && type != STRING) {
             return new String(buf, start, end - start, java.nio.charset.StandardCharsets.UTF_8);
         }
-        byte quote = buf[start];
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(end - start);
-        int last = end - 1;
-        for (int p = start + 1; p < last; p++) {
-            byte b = buf[p];
-            if (b == quote && p + 1 < last && buf[p + 1] == quote) {
-                p++;
-            } else if (b == '\\' && type == STRING && p + 1 < last) {
-                p++;
-                b = switch (buf[p]) {
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    case 'r' -> '\r';
-                    case '0' -> 0;
-                    default -> buf[p];
-                };
-            }
-            out.write(b);
-        }
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return QuotedText.unquote(buf, start, end, type == STRING);
     }
 
     /**
@@ -268,7 +268,7 @@ final class SqlLexer {
         while (p < limit && buf[p] != '\n') {
             p++;
         }
-        scanForHint(from, p);
+        hints |= RouteHintScanner.scan(buf, from, p);
         pos = p;
     }
 
@@ -288,10 +288,10 @@ final class SqlLexer {
         }
         if (p + 1 >= limit) {
             malformed = true;
-            scanForHint(from, limit);
+            hints |= RouteHintScanner.scan(buf, from, limit);
             pos = limit;
         } else {
-            scanForHint(from, p);
+            hints |= RouteHintScanner.scan(buf, from, p);
             pos = p + 2;
         }
     }
@@ -306,57 +306,36 @@ final class SqlLexer {
         inExecutableComment = true;
     }
 
-    /** Looks for {@code route = primary|replica} (any case, any spacing) in comment text. */
-    private void scanForHint(int from, int to) {
-        for (int p = from; p + ROUTE.length <= to; p++) {
-            if (!matchesUpper(p, to, ROUTE) || (p > from && isWordByte(buf[p - 1] & 0xFF))) {
-                continue;
+    /**
+     * A word, hashed as it is read for the keyword lookup and the digest; a number with its fraction and
+     * exponent ({@code 1.5e-3}) as one word; and a prefixed string ({@code N'..'}, {@code X'..'},
+     * {@code B'..'}, {@code _utf8mb4'..'}) as one STRING.
+     */
+    private void lexWord(int first) {
+        long hash = Keyword.HASH_SEED;
+        int p = pos;
+        while (p < limit) {
+            int b = buf[p] & 0xFF;
+            if (!isWordByte(b)) {
+                break;
             }
-            int q = skipSpaces(p + ROUTE.length, to);
-            if (q >= to || buf[q] != '=') {
-                continue;
-            }
-            q = skipSpaces(q + 1, to);
-            if (matchesWord(q, to, PRIMARY)) {
-                hints |= HINT_PRIMARY;
-            } else if (matchesWord(q, to, REPLICA)) {
-                hints |= HINT_REPLICA;
-            }
-        }
-    }
-
-    private int skipSpaces(int from, int to) {
-        int p = from;
-        while (p < to && (buf[p] & 0xFF) <= ' ') {
+            hash = Keyword.hashStep(hash, b);
             p++;
         }
-        return p;
+        wordHash = hash;
+        type = WORD;
+        if (first >= '0' && first <= '9') {
+            p = NumberLiteral.end(buf, pos, p, limit);
+        } else if (p < limit && buf[p] == '\'' && (first == '_' || (p - pos == 1 && isStringPrefix(first)))) {
+            p = skipQuoted(p, '\'', true);
+            type = STRING;
+        }
+        pos = p;
     }
 
-    private boolean matchesWord(int p, int to, byte[] word) {
-        int after = p + word.length;
-        return matchesUpper(p, to, word) && (after == to || !isWordByte(buf[after] & 0xFF));
-    }
-
-    private boolean matchesUpper(int p, int to, byte[] word) {
-        if (p + word.length > to) {
-            return false;
-        }
-        for (int i = 0; i < word.length; i++) {
-            int b = buf[p + i];
-            if ((b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b) != word[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private int skipWord(int from) {
-        int p = from;
-        while (p < limit && isWordByte(buf[p] & 0xFF)) {
-            p++;
-        }
-        return p;
+    private static boolean isStringPrefix(int b) {
+        int upper = Keyword.upper(b);
+        return upper == 'N' || upper == 'X' || upper == 'B';
     }
 
     /** {@code from} is at the opening quote; returns the index just past the closing one. */
@@ -381,7 +360,7 @@ final class SqlLexer {
     }
 
     /** Letters, digits, {@code _}, {@code $} and any non-ASCII byte (identifiers may be UTF-8). */
-    private static boolean isWordByte(int b) {
+    static boolean isWordByte(int b) {
         return (b >= 'a' && b <= 'z')
                 || (b >= 'A' && b <= 'Z')
                 || (b >= '0' && b <= '9')

@@ -96,6 +96,24 @@ public final class SqlOperands {
     }
 
     /**
+     * Whether the text calls {@code LAST_INSERT_ID(expr)}, which sets what LAST_INSERT_ID() returns next
+     * (a call without an argument only reads it).
+     */
+    public static boolean setsLastInsertId(byte[] sql) {
+        SqlLexer lx = new SqlLexer();
+        lx.reset(sql, 0, sql.length);
+        for (int type = lx.next(); type != SqlLexer.EOF; type = lx.next()) {
+            if (lx.is(Keyword.LAST_INSERT_ID) && lx.next() != SqlLexer.EOF && lx.isPunct('(')) {
+                lx.next();
+                if (!lx.isPunct(')')) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * The target of {@code KILL [HARD | SOFT] [CONNECTION | QUERY] id} when the id is a plain number,
      * or null for the other forms (KILL USER, MariaDB's KILL QUERY ID, an expression). An id beyond
      * the unsigned 64-bit range reads as -1, which no connection has.
@@ -236,7 +254,8 @@ public final class SqlOperands {
         }
     }
 
-    static boolean containsIgnoreCase(byte[] text, String word) {
+    /** Whether {@code text} holds {@code word} anywhere, in any letter case (also in strings and comments). */
+    public static boolean containsIgnoreCase(byte[] text, String word) {
         byte[] needle = word.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
         outer:
         for (int i = 0; i + needle.length <= text.length; i++) {

@@ -21,7 +21,6 @@ public final class StatementClassifier {
     private static final int MULTI_NON_READ = StatementFlag.MULTI_NON_READ.bit();
     private static final int MULTI_SESSION_STATE = StatementFlag.MULTI_SESSION_STATE.bit();
     private static final int DIAGNOSTICS = StatementFlag.DIAGNOSTICS.bit();
-    private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
     private static final int MULTI_PROXY_ADMIN = StatementFlag.MULTI_PROXY_ADMIN.bit();
     private static final int MULTI_KILL = StatementFlag.MULTI_KILL.bit();
     private static final int CONNECTION_ID = StatementFlag.CONNECTION_ID.bit();
@@ -30,11 +29,27 @@ public final class StatementClassifier {
 
     /** Classifies {@code sql[offset, offset + length)}, read as UTF-8 or any ASCII-compatible charset. */
     public static Classification classify(byte[] sql, int offset, int length) {
+        return classify(sql, offset, length, null);
+    }
+
+    /**
+     * Classifies {@code sql[offset, offset + length)} and, when {@code digest} is not null, puts the text's
+     * {@link StatementDigest} into it: the same pass over the bytes, without allocating.
+     */
+    public static Classification classify(byte[] sql, int offset, int length, StatementDigest digest) {
         Objects.checkFromIndexSize(offset, length, sql.length);
         SqlLexer lx = LEXER.get();
-        lx.reset(sql, offset, length);
+        DigestScanner scanner = digest == null ? null : lx.digestScanner();
+        if (scanner != null) {
+            scanner.reset(false);
+        }
+        lx.reset(sql, offset, length, scanner);
         try {
-            return classifyText(lx);
+            Classification classification = classifyText(lx);
+            if (digest != null) {
+                digest.set(scanner.finish());
+            }
+            return classification;
         } finally {
             lx.release();
         }
@@ -113,10 +128,10 @@ public final class StatementClassifier {
             case SHOW -> show(lx);
             case DESCRIBE, DESC -> {
                 lx.next();
-                yield explainBody(lx, false);
+                yield ExplainClassifier.explainBody(lx, false);
             }
-            case EXPLAIN -> explain(lx);
-            case ANALYZE -> analyze(lx);
+            case EXPLAIN -> ExplainClassifier.explain(lx);
+            case ANALYZE -> ExplainClassifier.analyze(lx);
             case HELP, CHECKSUM -> PartResult.of(StatementKind.READ);
             case GET -> getDiagnostics(lx);
             case INSERT,
@@ -231,89 +246,6 @@ public final class StatementClassifier {
         return lx.is(Keyword.DIAGNOSTICS)
                 ? PartResult.of(StatementKind.READ, DIAGNOSTICS)
                 : PartResult.of(StatementKind.UNKNOWN);
-    }
-
-    /**
-     * EXPLAIN ROUTE stmt is the proxy's own, and stmt (up to the end of the text, ';' and all) its operand;
-     * so {@code EXPLAIN route} no longer describes a table named route through the proxy (DESCRIBE route
-     * still does). Any other EXPLAIN is the server's.
-     */
-    private static long explain(SqlLexer lx) {
-        lx.next();
-        if (lx.is(Keyword.ROUTE)) {
-            skipToTextEnd(lx);
-            return PartResult.of(StatementKind.PROXY_ADMIN);
-        }
-        return explainBody(lx, false);
-    }
-
-    /**
-     * EXPLAIN / DESCRIBE / DESC. Plain EXPLAIN only plans, so it is a read whatever it explains;
-     * EXPLAIN ANALYZE runs the statement, so it takes the explained statement's kind (a write stays a
-     * write). Starts at the first token after EXPLAIN (or after MariaDB's ANALYZE).
-     */
-    private static long explainBody(SqlLexer lx, boolean analyzeFirst) {
-        boolean analyze = analyzeFirst;
-        int flags = 0;
-        while (true) {
-            Keyword keyword = lx.keyword();
-            if (keyword == Keyword.ANALYZE) {
-                analyze = true;
-                lx.next();
-            } else if (keyword == Keyword.EXTENDED || keyword == Keyword.PARTITIONS) {
-                lx.next();
-            } else if (keyword == Keyword.FORMAT) {
-                lx.next();
-                if (lx.isPunct('=')) {
-                    lx.next();
-                }
-                if (!lx.atStatementEnd()) {
-                    lx.next();
-                }
-            } else if (keyword == Keyword.INTO) {
-                // MySQL 8.1+: EXPLAIN FORMAT=JSON INTO @var ... stores the plan in a user variable.
-                flags |= ASSIGNMENT;
-                lx.next();
-                if (lx.type() == SqlLexer.USER_VARIABLE) {
-                    lx.next();
-                }
-            } else {
-                break;
-            }
-        }
-        if (!analyze) {
-            return PartResult.of(StatementKind.READ, flags);
-        }
-        Keyword keyword = lx.keyword();
-        boolean explainable = lx.isPunct('(')
-                || keyword == Keyword.SELECT
-                || keyword == Keyword.WITH
-                || keyword == Keyword.TABLE
-                || keyword == Keyword.VALUES
-                || keyword == Keyword.UPDATE
-                || keyword == Keyword.DELETE
-                || keyword == Keyword.INSERT
-                || keyword == Keyword.REPLACE;
-        if (!explainable) {
-            return PartResult.of(StatementKind.UNKNOWN);
-        }
-        long inner = dispatch(lx);
-        return PartResult.kind(inner) == StatementKind.READ
-                ? PartResult.of(StatementKind.READ, PartResult.flags(inner) | flags)
-                : PartResult.of(StatementKind.WRITE, flags);
-    }
-
-    /** ANALYZE TABLE is maintenance (a write); MariaDB's ANALYZE stmt runs stmt like EXPLAIN ANALYZE. */
-    private static long analyze(SqlLexer lx) {
-        lx.next();
-        Keyword keyword = lx.keyword();
-        if (keyword == Keyword.TABLE
-                || keyword == Keyword.TABLES
-                || keyword == Keyword.NO_WRITE_TO_BINLOG
-                || keyword == Keyword.LOCAL) {
-            return PartResult.of(StatementKind.WRITE);
-        }
-        return explainBody(lx, true);
     }
 
     /** CREATE TEMPORARY TABLE is its own kind; stored programs with a BEGIN body run to the end of text. */

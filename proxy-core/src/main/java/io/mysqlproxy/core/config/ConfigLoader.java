@@ -38,10 +38,12 @@ public final class ConfigLoader {
             Map.entry("MYSQL_PROXY_PRIMARY", ROOT + ".backends.primary"),
             Map.entry("MYSQL_PROXY_REPLICAS", ROOT + ".backends.replicas"),
             Map.entry("MYSQL_PROXY_DISCOVERY", ROOT + ".discovery.mode"),
+            Map.entry("MYSQL_PROXY_MULTIPLEXING", ROOT + ".backends.pool.multiplexing"),
             Map.entry("MYSQL_PROXY_BACKEND_TLS_MODE", ROOT + ".backends.tls.mode"),
             Map.entry("MYSQL_PROXY_MONITOR_USER", ROOT + ".monitor.user"),
             Map.entry("MYSQL_PROXY_MONITOR_PASSWORD", ROOT + ".monitor.password"),
-            Map.entry("MYSQL_PROXY_USER_SOURCE", ROOT + ".user-source"));
+            Map.entry("MYSQL_PROXY_USER_SOURCE", ROOT + ".user-source"),
+            Map.entry("MYSQL_PROXY_QUERY_STATS", ROOT + ".stats.queries"));
 
     private ConfigLoader() {}
 
@@ -122,7 +124,8 @@ public final class ConfigLoader {
                         read.duration("backends.pool.return-after-idle", false),
                         read.intAtLeast("backends.pool.max-idle-per-key", 0),
                         read.positiveDuration("backends.pool.excess-idle-timeout"),
-                        read.intBetween("backends.pool.max-per-user-percent", 1, 100)),
+                        read.intBetween("backends.pool.max-per-user-percent", 1, 100),
+                        read.choice("backends.pool.multiplexing", Multiplexing::parse)),
                 new ProxyConfig.OutageBuffer(
                         read.duration("backends.primary-outage-buffer", false),
                         read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)),
@@ -232,7 +235,9 @@ public final class ConfigLoader {
                         read.intAtLeast("session.max-prepared-statements", 1),
                         read.bytesAtLeast("session.max-prepared-statement-bytes", 1024),
                         read.bytesAtLeast("session.max-replayed-set-bytes", 1024)),
-                accounts);
+                accounts,
+                new ProxyConfig.QueryStatsSettings(
+                        read.bool("stats.queries"), read.intAtLeast("stats.max-digests", 1)));
     }
 
     /** Empty, or one label as Kubernetes spells it: {@code [prefix/]name=value}, the value possibly empty. */

@@ -26,7 +26,14 @@ public record ProxyConfig(
         Duration drainTimeout,
         Duration reloadWatchInterval,
         SessionLimits session,
-        Accounts accounts) {
+        Accounts accounts,
+        QueryStatsSettings stats) {
+
+    /**
+     * Per-digest statement statistics ({@code stats}): whether statements are recorded ({@code queries}) and
+     * how many digests are kept at most ({@code max-digests}, least recently seen evicted). Read at start-up.
+     */
+    public record QueryStatsSettings(boolean queries, int maxDigests) {}
 
     /**
      * Where users come from ({@code user-source}) and, when the servers' accounts are read, how often:
@@ -125,6 +132,7 @@ public record ProxyConfig(
     /**
      * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the
      * connections that hold nothing of its own (zero: never, they stay until the session ends).
+     * {@code multiplexing}: {@link Multiplexing#TRANSACTION} gives them back at every transaction boundary.
      */
     public record Pool(
             int maxConnections,
@@ -133,7 +141,28 @@ public record ProxyConfig(
             Duration returnAfterIdle,
             int maxIdlePerKey,
             Duration excessIdleTimeout,
-            int maxPerUserPercent) {
+            int maxPerUserPercent,
+            Multiplexing multiplexing) {
+
+        /** Without multiplexing at transaction boundaries (the idle return only). */
+        public Pool(
+                int maxConnections,
+                Duration idleTimeout,
+                Duration borrowTimeout,
+                Duration returnAfterIdle,
+                int maxIdlePerKey,
+                Duration excessIdleTimeout,
+                int maxPerUserPercent) {
+            this(
+                    maxConnections,
+                    idleTimeout,
+                    borrowTimeout,
+                    returnAfterIdle,
+                    maxIdlePerKey,
+                    excessIdleTimeout,
+                    maxPerUserPercent,
+                    Multiplexing.IDLE);
+        }
 
         /** Connections one user may have in use per backend: its percentage of the pool, at least one; 100: no bound. */
         public int maxPerUser() {

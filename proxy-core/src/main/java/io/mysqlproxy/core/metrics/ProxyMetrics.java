@@ -68,6 +68,7 @@ public final class ProxyMetrics implements AutoCloseable {
     private final OutageMeters outages;
     private final LoginMeters logins;
     private final ConsistencyMeters consistency;
+    private final SessionMeters sessions;
     private final List<BackendMeter> backendMeters;
     private final Supplier<Topology> topology;
     private final AtomicInteger clientConnections;
@@ -114,6 +115,7 @@ public final class ProxyMetrics implements AutoCloseable {
         outages = new OutageMeters(registry);
         logins = new LoginMeters(registry);
         consistency = new ConsistencyMeters(registry);
+        sessions = new SessionMeters(registry);
         Gauge.builder("mysqlproxy_writes_refused", writesRefused, AtomicInteger::get)
                 .description("1 while writes are refused because the evidence about the primary conflicts")
                 .register(registry);
@@ -256,6 +258,11 @@ public final class ProxyMetrics implements AutoCloseable {
     /** Global consistency's position lookups, waits and fallbacks. */
     public ConsistencyMeters consistency() {
         return consistency;
+    }
+
+    /** Client sessions and what keeps them on their backend connections. */
+    public SessionMeters sessions() {
+        return sessions;
     }
 
     public void writesRefused(boolean refused) {

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
  * to the event loop it was opened on (its session runs there too), so idle connections are kept
  * per loop ({@link IdleConnections}); the bound on open connections is global. A connection given
  * back is cleaned ({@link ConnectionReset}) before anyone else gets it, and closed instead if it
- * cannot be.
+ * cannot be, unless it comes with an imprint (transaction multiplexing): then the borrower that
+ * takes it brings it in step, and borrowers say which idle connections they prefer ({@link IdlePreference}).
  *
  * <p>A borrower that finds the pool full waits ({@link WaiterQueue}), first come first served, up
  * to the borrow timeout. One user has at most {@link PoolSettings#maxPerUser} connections in use
@@ -133,7 +134,8 @@ public final class BackendPool implements ConnectionPool {
      * Must be called on {@code loop}.
      */
     @Override
-    public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
+    public Future<BackendConnection> borrow(
+            EventLoop loop, BackendLogin login, boolean anySchema, IdlePreference preference) {
         Promise<BackendConnection> promise = loop.newPromise();
         if (retired) {
             return promise.setFailure(leftTopology());
@@ -151,20 +153,20 @@ public final class BackendPool implements ConnectionPool {
             }
         });
         PoolKey key = PoolKey.of(login);
-        BackendConnection found = idle.take(loop, key, login.database(), anySchema);
+        BackendConnection found = idle.take(loop, key, login.database(), anySchema, preference);
         // The closing of a retired user's idle connections may still be queued on this loop.
         while (found != null && stale(found)) {
             found.close();
-            found = idle.take(loop, key, login.database(), anySchema);
+            found = idle.take(loop, key, login.database(), anySchema, preference);
         }
         if (found != null) {
             promise.setSuccess(found);
         } else if (waiters.isEmpty() && reserve(open, settings.maxConnections())) {
             // Only when nobody waits: a newcomer must not take the slot the longest waiter is owed.
-            open(loop, login, promise);
+            open(loop, login, promise, SERVER_FULL_RETRIES);
         } else {
             waits.increment();
-            Waiter waiter = new Waiter(loop, login, key, anySchema, promise);
+            Waiter waiter = new Waiter(loop, login, key, anySchema, preference, promise);
             waiter.timeout(loop.schedule(
                     () -> {
                         // Fails the waiter even while wakeOne has it out of the queue; wakeOne skips it then.
@@ -194,17 +196,19 @@ public final class BackendPool implements ConnectionPool {
     }
 
     /**
-     * Gives a connection back. It is reset and kept if it is between commands; otherwise (a
-     * response still on its way, a broken channel) it is closed. Must be called on its event loop.
+     * Gives a connection back. It is kept if it is between commands, reset first unless it carries an
+     * imprint; otherwise (a response still on its way, a broken channel) it is closed. On its event loop.
      */
     @Override
     public void release(BackendConnection connection) {
         unlend(connection);
         if (retired || !connection.isActive() || connection.responsePending() || stale(connection)) {
             connection.close();
-            return;
+        } else if (connection.imprint() != null) {
+            returned(connection);
+        } else {
+            new ConnectionReset(connection, settings.resetTimeout(), this::returned).start();
         }
-        new ConnectionReset(connection, settings.resetTimeout(), this::returned).start();
     }
 
     /**
@@ -275,10 +279,6 @@ public final class BackendPool implements ConnectionPool {
         }
     }
 
-    private void open(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise) {
-        open(loop, login, promise, SERVER_FULL_RETRIES);
-    }
-
     /** Opens a connection in a slot already reserved; its close frees the slot. */
     private void open(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise, int retries) {
         Future<BackendConnection> connecting = connector.connect(loop, backend.address(), login);
@@ -335,10 +335,12 @@ public final class BackendPool implements ConnectionPool {
                 wakeOne();
                 return;
             }
-            BackendConnection found = idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema);
+            BackendConnection found =
+                    idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema, waiter.preference);
             while (found != null && stale(found)) {
                 found.close();
-                found = idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema);
+                found = idle.take(
+                        waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema, waiter.preference);
             }
             if (found != null) {
                 waiter.cancelTimeout();
@@ -351,7 +353,7 @@ public final class BackendPool implements ConnectionPool {
                 }
             } else if (reserve(open, settings.maxConnections())) {
                 waiter.cancelTimeout();
-                open(waiter.loop, waiter.login, waiter.promise);
+                open(waiter.loop, waiter.login, waiter.promise, SERVER_FULL_RETRIES);
             } else {
                 // A borrower who found no one waiting (this waiter was out of the queue a moment)
                 // took the slot: stay first in line, and if the pool is full of idle connections

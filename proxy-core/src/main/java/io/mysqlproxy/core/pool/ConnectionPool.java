@@ -12,9 +12,17 @@ public interface ConnectionPool {
      * A connection for {@code login}'s user on {@code loop}. An idle one must be on the login's schema
      * unless {@code anySchema} (the borrower will change it). Must be called on {@code loop}.
      */
-    Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema);
+    default Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
+        return borrow(loop, login, anySchema, IdlePreference.CLEAN_FIRST);
+    }
 
-    /** Gives a connection back, to be reset and reused if it is between commands, else closed. */
+    /** As above; of the idle connections that qualify, the one {@code preference} ranks first. */
+    Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema, IdlePreference preference);
+
+    /**
+     * Gives a connection back, reused if it is between commands, else closed: reset first unless it
+     * carries an imprint ({@link BackendConnection#imprint}), which the next borrower deals with.
+     */
     void release(BackendConnection connection);
 
     /** Closes a connection the borrower cannot give back clean. */

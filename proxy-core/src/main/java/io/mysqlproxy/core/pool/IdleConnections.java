@@ -36,8 +36,8 @@ final class IdleConnections {
     }
 
     /** See {@link LoopIdleConnections#take}; must be called on {@code loop}. */
-    BackendConnection take(EventLoop loop, PoolKey key, String schema, boolean anySchema) {
-        return on(loop).take(key, schema, anySchema);
+    BackendConnection take(EventLoop loop, PoolKey key, String schema, boolean anySchema, IdlePreference preference) {
+        return on(loop).take(key, schema, anySchema, preference);
     }
 
     /** Keeps a clean connection; must be called on {@code loop}, the connection's own. */

@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LoopIdleConnections {
 
+    /** Idle connections of one key ranked per borrow, newest first. */
+    static final int PREFERENCE_SCAN = 32;
+
     private final EventLoop loop;
     private final PoolSettings settings;
     /** Idle connections of the whole pool, shared by every loop's stacks. */
@@ -47,23 +50,34 @@ final class LoopIdleConnections {
         return size.get();
     }
 
-    /** The newest idle connection for {@code key} on {@code schema}, else (if allowed and a schema is wanted) any. */
-    BackendConnection take(PoolKey key, String schema, boolean anySchema) {
+    /**
+     * An idle connection for {@code key}, newest first: the best by {@code preference}, and of equal rank
+     * one on {@code schema}; one on another schema only if allowed ({@code anySchema}) and a schema is
+     * wanted (a session without a schema cannot "unselect" one). The newest {@link #PREFERENCE_SCAN} are
+     * ranked, so that a busy key costs a bounded scan per borrow.
+     */
+    BackendConnection take(PoolKey key, String schema, boolean anySchema, IdlePreference preference) {
         ArrayDeque<IdleEntry> idle = byKey.get(key);
         if (idle == null || idle.isEmpty()) {
             return null;
         }
         IdleEntry chosen = null;
-        for (Iterator<IdleEntry> it = idle.descendingIterator(); it.hasNext(); ) {
+        int best = Integer.MAX_VALUE;
+        int scanned = 0;
+        for (Iterator<IdleEntry> it = idle.descendingIterator(); it.hasNext() && best > 0; ) {
             IdleEntry candidate = it.next();
-            if (candidate.connection.onSchema(schema)) {
+            boolean onSchema = candidate.connection.onSchema(schema);
+            if (!onSchema && !(anySchema && schema != null)) {
+                continue;
+            }
+            int score = preference.rank(candidate.connection) * 2 + (onSchema ? 0 : 1);
+            if (score < best) {
+                best = score;
                 chosen = candidate;
+            }
+            if (++scanned == PREFERENCE_SCAN) {
                 break;
             }
-        }
-        // A session without a schema cannot "unselect" one, so it only takes connections known to have none.
-        if (chosen == null && schema != null && anySchema) {
-            chosen = idle.peekLast();
         }
         if (chosen == null) {
             return null;

@@ -16,11 +16,19 @@ final class Waiter {
     final BackendLogin login;
     final PoolKey key;
     final boolean anySchema;
+    final IdlePreference preference;
     final Promise<BackendConnection> promise;
     private ScheduledFuture<?> timeout;
 
-    Waiter(EventLoop loop, BackendLogin login, PoolKey key, boolean anySchema, Promise<BackendConnection> promise) {
+    Waiter(
+            EventLoop loop,
+            BackendLogin login,
+            PoolKey key,
+            boolean anySchema,
+            IdlePreference preference,
+            Promise<BackendConnection> promise) {
         this.loop = loop;
+        this.preference = preference;
         this.login = login;
         this.key = key;
         this.anySchema = anySchema;

@@ -5,7 +5,9 @@ import io.mysqlproxy.protocol.packet.TextResultSet;
 import io.mysqlproxy.protocol.packet.TextRow;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The backends as operators see them, from one list of {@link BackendStatus}: the {@code /backends}
@@ -72,49 +74,40 @@ public final class BackendsReport {
      * then one JSON object per backend, the primary first.
      */
     public static String json(List<BackendStatus> backends, String writeRefusal) {
-        StringBuilder out = new StringBuilder("{\"writes\":{\"refused\":")
-                .append(writeRefusal != null)
-                .append(',');
-        field(out, "reason", writeRefusal).append("},\n\"backends\":[");
-        boolean first = true;
+        Map<String, Object> writes = new LinkedHashMap<>();
+        writes.put("refused", writeRefusal != null);
+        writes.put("reason", writeRefusal);
+        List<Map<String, Object>> all = new ArrayList<>(backends.size());
         for (BackendStatus b : backends) {
-            out.append(first ? "" : ",").append("\n  {");
-            first = false;
-            field(out, "name", b.name()).append(',');
-            field(out, "address", b.address()).append(',');
-            field(out, "role", b.role().label()).append(',');
-            field(out, "state", b.state().label()).append(',');
-            field(out, "pod", b.pod()).append(',');
-            out.append("\"weight\":").append(b.weight()).append(',');
-            out.append("\"lag_seconds\":").append(b.lagSeconds()).append(',');
-            out.append("\"outstanding\":").append(b.outstanding()).append(',');
-            out.append("\"statements\":").append(b.statements()).append(',');
-            out.append("\"errors\":").append(b.errors()).append(',');
-            out.append("\"connections\":{\"open\":")
-                    .append(b.connectionsOpen())
-                    .append(",\"idle\":")
-                    .append(b.connectionsIdle())
-                    .append(",\"waits\":")
-                    .append(b.poolWaits())
-                    .append(",\"wait_timeouts\":")
-                    .append(b.poolWaitTimeouts())
-                    .append("},\"tls\":{\"open\":")
-                    .append(b.connectionsTls())
-                    .append(',');
-            field(out, "protocol", b.tlsProtocol()).append(',');
-            field(out, "cipher", b.tlsCipher()).append(',');
-            out.append("\"handshakes\":")
-                    .append(b.tlsHandshakes())
-                    .append(",\"resumed\":")
-                    .append(b.tlsResumed())
-                    .append("}}");
+            Map<String, Object> backend = new LinkedHashMap<>();
+            backend.put("name", b.name());
+            backend.put("address", b.address());
+            backend.put("role", b.role().label());
+            backend.put("state", b.state().label());
+            backend.put("pod", b.pod());
+            backend.put("weight", b.weight());
+            backend.put("lag_seconds", b.lagSeconds());
+            backend.put("outstanding", b.outstanding());
+            backend.put("statements", b.statements());
+            backend.put("errors", b.errors());
+            Map<String, Object> connections = new LinkedHashMap<>();
+            connections.put("open", b.connectionsOpen());
+            connections.put("idle", b.connectionsIdle());
+            connections.put("waits", b.poolWaits());
+            connections.put("wait_timeouts", b.poolWaitTimeouts());
+            backend.put("connections", connections);
+            Map<String, Object> tls = new LinkedHashMap<>();
+            tls.put("open", b.connectionsTls());
+            tls.put("protocol", b.tlsProtocol());
+            tls.put("cipher", b.tlsCipher());
+            tls.put("handshakes", b.tlsHandshakes());
+            tls.put("resumed", b.tlsResumed());
+            backend.put("tls", tls);
+            all.add(backend);
         }
-        return out.append("\n]}\n").toString();
-    }
-
-    /** A JSON string member; {@code null} for a null value. */
-    private static StringBuilder field(StringBuilder out, String name, String value) {
-        out.append('"').append(name).append("\":");
-        return JsonText.appendString(out, value);
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("writes", writes);
+        document.put("backends", all);
+        return AdminJson.text(document);
     }
 }

@@ -61,7 +61,8 @@ final class ConfigChanges {
                 next.drainTimeout(),
                 current.reloadWatchInterval(),
                 next.session(),
-                current.accounts());
+                current.accounts(),
+                current.stats());
     }
 
     /** The settings that differ between {@code current} and {@code next} but only take effect at a restart. */
@@ -138,6 +139,7 @@ final class ConfigChanges {
                 "user-source, user-refresh-interval, user-refresh-min-interval",
                 current.accounts(),
                 next.accounts());
+        differs(keys, "stats", current.stats(), next.stats());
         return keys;
     }
 

@@ -8,6 +8,7 @@ import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.auth.UserConnections;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.health.PrimaryPositions;
@@ -19,6 +20,7 @@ import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
 import io.mysqlproxy.core.session.SessionServices;
+import io.mysqlproxy.core.stats.QueryStats;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.TopologyHolder;
@@ -59,7 +61,8 @@ public record ProxyRuntime(
         ProxyMetrics metrics,
         PrimaryOutageBuffer primaryBuffer,
         PrimaryPositions primaryPositions,
-        UserDirectory directory)
+        UserDirectory directory,
+        QueryStats queryStats)
         implements SessionServices {
 
     /** The configuration in force. */
@@ -104,6 +107,11 @@ public record ProxyRuntime(
     @Override
     public Duration returnAfterIdle() {
         return config().backends().pool().returnAfterIdle();
+    }
+
+    @Override
+    public Multiplexing multiplexing() {
+        return config().backends().pool().multiplexing();
     }
 
     @Override

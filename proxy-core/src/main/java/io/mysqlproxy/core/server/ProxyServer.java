@@ -17,12 +17,12 @@ import io.mysqlproxy.core.metrics.DiscoveryMeters;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
-import io.mysqlproxy.core.report.BackendStatus;
-import io.mysqlproxy.core.report.BackendsReport;
+import io.mysqlproxy.core.report.QueriesReport;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.stats.QueryStats;
 import io.mysqlproxy.core.tls.BackendTlsContext;
 import io.mysqlproxy.core.tls.ClientTlsContext;
 import io.mysqlproxy.core.tls.ReloadableSslContext;
@@ -165,11 +165,12 @@ public final class ProxyServer implements AutoCloseable {
                     new ReplicaBalancer(config.routing().balancer(), pools::outstanding),
                     openConnections,
                     new AtomicLong(),
-                    new SessionRegistry(),
+                    new SessionRegistry().metered(metrics.sessions()),
                     metrics,
                     new PrimaryOutageBuffer(() -> configuration.get().backends().primaryOutageBuffer(), metrics),
                     positions,
-                    directory);
+                    directory,
+                    new QueryStats(config.stats().queries(), config.stats().maxDigests()));
             metrics.logins().blockedHosts(runtime.failedLogins()::blockedHosts);
             learnServerIdentity(workers, runtime);
             Channel listener = new ServerBootstrap()
@@ -200,10 +201,10 @@ public final class ProxyServer implements AutoCloseable {
                                 () -> !draining.get() && listener.isActive(),
                                 runtime::topology,
                                 runtime.writeGate()::refusal),
-                        () -> BackendsReport.json(
-                                BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
-                                runtime.writeGate().refusal()),
-                        runtime.metrics()::scrape);
+                        ServerParts.backendsJson(runtime),
+                        ServerParts.sessionsJson(runtime.sessions()),
+                        ServerParts.scrapeWithQueryMeters(runtime));
+                admin.serveJson("/queries", parameters -> QueriesReport.json(runtime.queryStats(), parameters));
             } catch (IOException e) {
                 listener.close().awaitUninterruptibly();
                 throw new UncheckedIOException(

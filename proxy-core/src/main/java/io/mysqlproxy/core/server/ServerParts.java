@@ -18,6 +18,11 @@ import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPool;
 import io.mysqlproxy.core.pool.BackendPools;
 import io.mysqlproxy.core.pool.PoolSettings;
+import io.mysqlproxy.core.report.BackendStatus;
+import io.mysqlproxy.core.report.BackendsReport;
+import io.mysqlproxy.core.report.SessionsReport;
+import io.mysqlproxy.core.session.SessionRegistry;
+import io.mysqlproxy.core.stats.QueryStatsMeters;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.core.topology.Topology;
@@ -27,6 +32,7 @@ import io.mysqlproxy.core.topology.Writability;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,6 +48,11 @@ import java.util.function.ToDoubleFunction;
 final class ServerParts {
 
     private static final Logger log = LoggerFactory.getLogger(ServerParts.class);
+    /** How often at most the digests exported to /metrics (the top ones by time) are chosen again. */
+    private static final Duration QUERY_METERS_INTERVAL = Duration.ofSeconds(10);
+
+    /** How long {@code /sessions} waits for the sessions to describe themselves. */
+    private static final Duration SESSIONS_WAIT = Duration.ofSeconds(2);
 
     private ServerParts() {}
 
@@ -56,6 +67,10 @@ final class ServerParts {
                         "mysqlproxy_backend_connections_open",
                         "Pooled connections open (in use, idle or resetting)",
                         b -> poolFigure(pools, b, p -> p.openConnections())),
+                BackendMeter.gauge(
+                        "mysqlproxy_backend_connections_in_use",
+                        "Pooled connections borrowed by sessions now (open minus idle)",
+                        b -> poolFigure(pools, b, p -> Math.max(0, p.openConnections() - p.idleConnections()))),
                 BackendMeter.gauge(
                         "mysqlproxy_backend_connections_idle",
                         "Pooled connections idle",
@@ -84,6 +99,28 @@ final class ServerParts {
                         "mysqlproxy_backend_connections_discarded",
                         "Pooled connections their session closed instead of giving back (lost, or mid-command)",
                         b -> poolFigure(pools, b, p -> p.discards())));
+    }
+
+    /** {@code /backends}: each backend's status now, and why writes are refused (if they are). */
+    static Supplier<String> backendsJson(ProxyRuntime runtime) {
+        return () -> BackendsReport.json(
+                BackendStatus.of(runtime.topology(), runtime.pools(), runtime.metrics()),
+                runtime.writeGate().refusal());
+    }
+
+    /**
+     * {@code /sessions}: every session's status, each taken on its own loop; those that do not answer within
+     * {@link #SESSIONS_WAIT} (a stuck loop) are left out.
+     */
+    static Supplier<String> sessionsJson(SessionRegistry sessions) {
+        return () -> {
+            try {
+                return SessionsReport.json(sessions.statuses(SESSIONS_WAIT));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the sessions described themselves", e);
+            }
+        };
     }
 
     /** A figure of {@code backend}'s pool, 0 once it has none (it left the topology). */
@@ -262,5 +299,18 @@ final class ServerParts {
         Topology topology = runtime.topology();
         return topology.condition(topology.primary()).writability() == Writability.WRITABLE
                 && runtime.writeGate().open();
+    }
+
+    /**
+     * The admin port's {@code /metrics} body: the registry's scrape, with the top digests' meters chosen
+     * again first, at most every {@link #QUERY_METERS_INTERVAL}.
+     */
+    static Supplier<String> scrapeWithQueryMeters(ProxyRuntime runtime) {
+        QueryStatsMeters meters =
+                new QueryStatsMeters(runtime.queryStats(), runtime.metrics().registry(), QUERY_METERS_INTERVAL);
+        return () -> {
+            meters.refreshIfDue();
+            return runtime.metrics().scrape();
+        };
     }
 }

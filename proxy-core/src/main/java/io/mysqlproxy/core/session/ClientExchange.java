@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.metrics.ProxyMetrics;
+import io.mysqlproxy.core.stats.QueryRole;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.flag.ServerStatus;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -37,6 +38,7 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
     private final ClientCommandFramer framer;
     private final ProxyMetrics metrics;
     private SessionTracker tracker;
+    private HoldWatch holds;
     private LegFailures failures;
     private ChannelHandlerContext ctx;
     /** Whether the command in flight still expects frames from the client: the rest of its packet, or an upload. */
@@ -59,8 +61,9 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
      * Completes the wiring, which is circular: the legs report here, the tracker follows the legs, and
      * the failure handling uses both.
      */
-    void attach(SessionTracker tracker, LegFailures failures) {
+    void attach(SessionTracker tracker, HoldWatch holds, LegFailures failures) {
         this.tracker = tracker;
+        this.holds = holds;
         this.failures = failures;
     }
 
@@ -143,9 +146,19 @@ final class ClientExchange implements Leg.Owner, ClientReplies {
             return;
         }
         if (cmd.sentAt() != 0) {
-            metrics.completed(leg.backend(), System.nanoTime() - cmd.sentAt(), failed);
+            long nanos = System.nanoTime() - cmd.sentAt();
+            metrics.completed(leg.backend(), nanos, failed);
+            if (cmd.digest() != null) {
+                cmd.digest()
+                        .record(
+                                QueryRole.of(leg.backend().role()),
+                                nanos,
+                                leg.connection().lastResponseRows(),
+                                failed);
+            }
         }
         tracker.afterCommand(cmd, leg, status, failed);
+        holds.check();
         if (awaitingClientFrames) {
             // Answered before the server had all of the command: it refused the packet part way (MySQL does,
             // over its max_allowed_packet) and reads what follows as commands. The rest is dropped as it comes.

@@ -4,6 +4,7 @@ import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.RouteDecision;
 import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.stats.DigestEntry;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.netty.buffer.ByteBuf;
 
@@ -40,8 +41,12 @@ final class Command {
     private long sentAt;
     /** The command's wait for the primary to come back, once it found the primary away. */
     private PrimaryOutageBuffer.Wait primaryWait;
+    /** The statistics entry of the statement's digest, or null (not a statement, or statistics off). */
+    private DigestEntry digest;
     /** How many response packets the proxy sent the client for this command before the server's (see {@link #answeredAhead}). */
     private int packetsAhead;
+    /** Whether the read asks for SQL_CALC_FOUND_ROWS (followed under transaction multiplexing only). */
+    private boolean calcFoundRows;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;
@@ -62,6 +67,14 @@ final class Command {
 
     byte[] sql() {
         return sql;
+    }
+
+    boolean calcFoundRows() {
+        return calcFoundRows;
+    }
+
+    void calcFoundRows(boolean calcFoundRows) {
+        this.calcFoundRows = calcFoundRows;
     }
 
     /** The prepared statement a COM_STMT_* command names, or null. */
@@ -111,6 +124,15 @@ final class Command {
 
     long sentAt() {
         return sentAt;
+    }
+
+    /** The statement is counted under {@code entry} once its response is complete. */
+    void countUnder(DigestEntry entry) {
+        this.digest = entry;
+    }
+
+    DigestEntry digest() {
+        return digest;
     }
 
     /** An internal step of the command now waits on {@code leg}. */

@@ -2,7 +2,6 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.classify.Classification;
-import io.mysqlproxy.core.classify.ConnectionIdRewrite;
 import io.mysqlproxy.core.classify.LeadingKill;
 import io.mysqlproxy.core.classify.SqlOperands;
 import io.mysqlproxy.core.classify.StatementClassifier;
@@ -11,6 +10,7 @@ import io.mysqlproxy.core.classify.StatementKind;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.error.ProxyErrors;
 import io.mysqlproxy.core.route.Pin;
+import io.mysqlproxy.core.stats.DigestEntry;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -57,6 +57,11 @@ final class CommandIntake {
     private final SessionKill kills;
     private final AdminStatementAnswers admin;
     private final ProcessListAnswer processList;
+    private final StatementStatistics statistics;
+    /** The statistics entry of the text last classified, or null. */
+    private DigestEntry classified;
+
+    private final StatementRewrites rewrites;
     /** Reused copy of statement text for the classifier (frames may be off-heap). */
     private byte[] scratch = new byte[512];
     /** The last statement text classified, {@code scratch} or null (over 64 KiB): SHOW PROCESSLIST's Info. */
@@ -80,7 +85,9 @@ final class CommandIntake {
             PreparedStatementCommands statementCommands,
             SessionKill kills,
             AdminStatementAnswers admin,
-            ProcessListAnswer processList) {
+            ProcessListAnswer processList,
+            StatementStatistics statistics) {
+        this.statistics = statistics;
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -92,6 +99,7 @@ final class CommandIntake {
         this.kills = kills;
         this.admin = admin;
         this.processList = processList;
+        this.rewrites = new StatementRewrites(session, legs, tracker);
     }
 
     /** A command from the client, framed whole (or, at 16 MiB and over, its first frame). */
@@ -99,14 +107,19 @@ final class CommandIntake {
         Command cmd;
         switch (command) {
             case QUERY -> {
+                long start = System.nanoTime();
                 Classification classification = classify(frame);
-                frame = withProxyConnectionId(command, frame, classification);
+                DigestEntry entry = classified;
+                frame = rewrites.previousResults(rewrites.connectionId(command, frame, classification), classification);
                 byte[] sql = keepsText(classification) ? payloadText(frame) : null;
                 if (answeredByProxy(classification, sql)) {
                     frame.release();
+                    StatementStatistics.answeredByProxy(entry, start);
                     return;
                 }
                 cmd = new Command(command, frame, classification, sql, null);
+                cmd.countUnder(entry);
+                cmd.calcFoundRows(rewrites.calcFoundRows(frame, classification));
             }
             case INIT_DB -> cmd = new Command(command, frame, null, payloadText(frame), null);
             case STMT_PREPARE -> {
@@ -128,7 +141,7 @@ final class CommandIntake {
                     replies.reply(ProxyErrors.notSupported(UNMAPPED_KILL), 1);
                     return;
                 }
-                frame = withProxyConnectionId(command, frame, classification);
+                frame = rewrites.connectionId(command, frame, classification);
                 cmd = new Command(command, frame, classification, payloadText(frame), null);
             }
             case STMT_EXECUTE, STMT_SEND_LONG_DATA, STMT_FETCH, STMT_RESET, STMT_CLOSE -> {
@@ -230,28 +243,6 @@ final class CommandIntake {
         dispatch.dispatch(cmd, routing.router().route(CommandType.QUERY, classification, false, tracker));
     }
 
-    /**
-     * The frame with its reads of the connection id answered with the proxy's (see {@link ConnectionIdRewrite}),
-     * the id the client was greeted with and KILLs by; {@code frame} itself when it has none. A text of 16 MiB or
-     * more, whose rest is still to come, is left as it is. Takes {@code frame}.
-     */
-    private ByteBuf withProxyConnectionId(CommandType command, ByteBuf frame, Classification classification) {
-        if (!classification.has(StatementFlag.CONNECTION_ID)
-                || classification.has(StatementFlag.TRUNCATED)
-                || classification.kind() == StatementKind.PROXY_ADMIN) {
-            return frame;
-        }
-        byte[] rewritten =
-                ConnectionIdRewrite.rewrite(payloadText(frame), session.info().connectionId());
-        // The command byte and the text must stay under one frame's payload, or the text would need a second frame.
-        if (rewritten == null || rewritten.length + 1 >= Packets.MAX_PAYLOAD) {
-            return frame;
-        }
-        ByteBuf rewrittenFrame = StmtCommands.command(session.alloc(), command, rewritten);
-        frame.release();
-        return rewrittenFrame;
-    }
-
     /** Whether the client has multi-statements on now: a text of several statements is run, not refused. */
     private boolean multiStatements() {
         return multiStatementsOption != null
@@ -292,12 +283,19 @@ final class CommandIntake {
             }
             lastText = length <= 65536 ? text : null;
             lastTextLength = length;
-            return StatementClassifier.classify(text, 0, length);
+            return classifyAndDigest(text, length);
         }
         frame.getBytes(frame.readerIndex() + Packets.HEADER_SIZE + 1, scratch, 0, length);
         lastText = scratch;
         lastTextLength = length;
-        return StatementClassifier.classify(scratch, 0, length);
+        return classifyAndDigest(scratch, length);
+    }
+
+    /** One pass over the text for both its classification and its digest (when statistics are on). */
+    private Classification classifyAndDigest(byte[] text, int length) {
+        Classification classification = StatementClassifier.classify(text, 0, length, statistics.slot());
+        classified = statistics.classified(text, 0, length);
+        return classification;
     }
 
     /**
@@ -321,6 +319,7 @@ final class CommandIntake {
             // A SET with global and session assignments (a write): its session wait_timeout is read after it ran.
             default ->
                 c.has(StatementFlag.DIAGNOSTICS)
+                        || c.has(StatementFlag.SESSION_FUNCTION)
                         || c.has(StatementFlag.MULTI_PROXY_ADMIN)
                         || c.has(StatementFlag.MULTI_KILL)
                         || (c.has(StatementFlag.GLOBAL_VARIABLE) && c.has(StatementFlag.SESSION_VARIABLE));
@@ -363,6 +362,7 @@ final class CommandIntake {
             replies.replyOk(1);
             return;
         }
+        primary.insertId(0); // what the reset leaves, as the session's state now says
         Command cmd = new Command(CommandType.RESET_CONNECTION, frame, null, null, null);
         cmd.route(routing.router().route(CommandType.RESET_CONNECTION, null, false, tracker));
         session.begin(cmd);

@@ -24,7 +24,14 @@ public enum HoldReason {
     PROCEDURE_STATE("procedure_state"),
     /** A prepared statement's open cursor (COM_STMT_FETCH reads it) or its long data. */
     OPEN_CURSOR("open_cursor"),
-    LONG_DATA("long_data");
+    LONG_DATA("long_data"),
+    /**
+     * Transaction multiplexing: the last statement ended with warnings or an error, which SHOW WARNINGS
+     * (and @@warning_count, GET DIAGNOSTICS) reads on that connection until the next statement runs there.
+     */
+    PENDING_WARNINGS("pending_warnings"),
+    /** Transaction multiplexing: FOUND_ROWS() after SQL_CALC_FOUND_ROWS is the server's count on that connection. */
+    FOUND_ROWS("found_rows");
 
     private final String label;
 

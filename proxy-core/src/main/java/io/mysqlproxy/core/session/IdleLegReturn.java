@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.config.Consistency;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,14 +27,26 @@ final class IdleLegReturn {
     private final SessionLegs legs;
     private final SessionTracker tracker;
     private final PreparedStatements statements;
+    /**
+     * Transaction multiplexing: LAST_INSERT_ID() is known from the OK packets, so the primary leg is read
+     * only after a LAST_INSERT_ID(expr); the value goes to {@link SessionState#insertId}, not the replay log.
+     */
+    private final boolean multiplexing;
+
     private final Runnable done;
     /** The primary leg being read before it goes back; null once it has. */
     private Leg primary;
 
     private ScheduledFuture<?> timeout;
 
-    IdleLegReturn(SessionLegs legs, SessionTracker tracker, PreparedStatements statements, Runnable done) {
+    IdleLegReturn(
+            SessionLegs legs,
+            SessionTracker tracker,
+            PreparedStatements statements,
+            boolean multiplexing,
+            Runnable done) {
         this.legs = legs;
+        this.multiplexing = multiplexing;
         this.tracker = tracker;
         this.statements = statements;
         this.done = done;
@@ -50,14 +63,19 @@ final class IdleLegReturn {
         if (leg == null || statements.heldOn(leg)) {
             return false;
         }
-        if (!leg.wrote()) {
+        boolean readId = multiplexing ? leg.insertIdUnknown() : leg.wrote();
+        if (!readId && !(multiplexing && learnsPosition(leg))) {
             legs.giveBack(leg);
             return false;
         }
         primary = leg;
         timeout =
                 leg.connection().channel().eventLoop().schedule(this::timedOut, STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        readLastInsertId();
+        if (readId) {
+            readLastInsertId();
+        } else {
+            learnPositionThenGiveBack(leg);
+        }
         return true;
     }
 
@@ -93,7 +111,10 @@ final class IdleLegReturn {
                 return;
             }
             Long id = ok ? parse(value) : null;
-            if (id == null || !tracker.state().lastInsertId(id)) {
+            if (id != null && multiplexing) {
+                leg.insertId(id);
+                tracker.state().insertId(id);
+            } else if (id == null || !tracker.state().lastInsertId(id)) {
                 log.debug(
                         "{} stays with its idle session: LAST_INSERT_ID() {}",
                         leg,
@@ -101,21 +122,35 @@ final class IdleLegReturn {
                 finish();
                 return;
             }
-            if (tracker.readYourWrites().positionPendingOn(leg)) {
-                // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
-                // consistency is now: the session may switch to session consistency later.
-                tracker.readYourWrites().learn(leg, learned -> {
-                    if (learned) {
-                        giveBackPrimary();
-                    } else {
-                        log.debug("{} stays with its idle session: its writes' position could not be read", leg);
-                        finish();
-                    }
-                });
-            } else {
-                giveBackPrimary();
-            }
+            learnPositionThenGiveBack(leg);
         });
+    }
+
+    /**
+     * Whether the write position is read from {@code leg} before it goes. When idle: whenever it is pending,
+     * as the session may switch to session consistency later. At every transaction boundary that round trip
+     * is paid only under session consistency; a later switch to it then reads its first reads from the primary.
+     */
+    private boolean learnsPosition(Leg leg) {
+        return tracker.readYourWrites().positionPendingOn(leg)
+                && (!multiplexing || tracker.consistency() == Consistency.SESSION);
+    }
+
+    private void learnPositionThenGiveBack(Leg leg) {
+        if (learnsPosition(leg)) {
+            // Only this connection knows the position (MariaDB's @@last_gtid), whatever the
+            // consistency is now: the session may switch to session consistency later.
+            tracker.readYourWrites().learn(leg, learned -> {
+                if (learned) {
+                    giveBackPrimary();
+                } else {
+                    log.debug("{} stays with its idle session: its writes' position could not be read", leg);
+                    finish();
+                }
+            });
+        } else {
+            giveBackPrimary();
+        }
     }
 
     private static Long parse(String value) {

@@ -65,6 +65,12 @@ final class Leg implements ResponseSink {
     private CompositeByteBuf collected;
     private boolean released;
     private boolean wrote;
+    /** What LAST_INSERT_ID() returns on the connection, as far as the proxy saw (multiplexing tracks it). */
+    private long insertId;
+    /** Whether a LAST_INSERT_ID(expr) ran here: the value is the server's to say, not the OK's. */
+    private boolean insertIdUnknown;
+    /** Whether the connection carries another session's state that only COM_RESET_CONNECTION removes. */
+    private boolean needsReset;
     /** Whether the response to the client command in flight has begun. */
     private boolean answering;
     /** Whether the server answered the command in flight "shutdown in progress": the connection is finished. */
@@ -118,6 +124,31 @@ final class Leg implements ResponseSink {
 
     void wrote(boolean wrote) {
         this.wrote = wrote;
+    }
+
+    long insertId() {
+        return insertId;
+    }
+
+    void insertId(long insertId) {
+        this.insertId = insertId;
+        this.insertIdUnknown = false;
+    }
+
+    boolean insertIdUnknown() {
+        return insertIdUnknown;
+    }
+
+    void insertIdUnknown(boolean unknown) {
+        this.insertIdUnknown = unknown;
+    }
+
+    boolean needsReset() {
+        return needsReset;
+    }
+
+    void needsReset(boolean needsReset) {
+        this.needsReset = needsReset;
     }
 
     /** Status flags of the last response to a client command. */

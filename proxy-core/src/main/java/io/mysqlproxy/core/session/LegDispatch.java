@@ -188,7 +188,7 @@ final class LegDispatch {
             return;
         }
         Future<BackendConnection> borrowing =
-                backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(), true);
+                backends.pool(backend).borrow(session.eventLoop(), session.borrowLogin(), true, legs.preference());
         borrowing.addListener(f -> {
             if (!session.isCurrent(cmd)) {
                 if (f.isSuccess()) {

@@ -12,9 +12,12 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Brings one leg up to the session's state before it serves a command: the schema (COM_INIT_DB),
- * the handshake collation, then every SET from the replay log it has not run yet, one command at
- * a time. A leg already in step costs nothing; each change is sent to each leg at most once.
+ * Brings one leg up to the session's state before it serves a command: a connection that carries
+ * another session's state it cannot be brought from is reset first (COM_RESET_CONNECTION, see
+ * {@link LegImprints}), then the schema (COM_INIT_DB), the handshake collation, under transaction
+ * multiplexing LAST_INSERT_ID() ({@code SET last_insert_id}), then every SET from the replay log it
+ * has not run yet, one command at a time. A leg already in step costs nothing; each change is sent
+ * to each leg at most once.
  */
 final class LegSync {
 
@@ -45,13 +48,32 @@ final class LegSync {
     /** Whether {@code leg} already has everything (the hot path: no allocation). */
     static boolean inStep(SessionState state, Leg leg) {
         BackendConnection connection = leg.connection();
-        return (state.schema() == null || connection.onSchema(state.schema()))
+        return !leg.needsReset()
+                && (state.schema() == null || connection.onSchema(state.schema()))
                 && state.collation() == connection.collation()
+                && !insertIdDiffers(state, leg)
                 && leg.appliedVersion() >= state.version();
+    }
+
+    /** Whether {@code leg} would answer LAST_INSERT_ID() with another value than the session's. */
+    private static boolean insertIdDiffers(SessionState state, Leg leg) {
+        return state.tracksInsertId() && !leg.insertIdUnknown() && leg.insertId() != state.insertId();
     }
 
     private void next() {
         BackendConnection connection = leg.connection();
+        if (leg.needsReset()) {
+            send(
+                    CommandType.RESET_CONNECTION,
+                    StmtCommands.command(connection.channel().alloc(), CommandType.RESET_CONNECTION, new byte[0]),
+                    () -> {
+                        connection.resetDone();
+                        leg.needsReset(false);
+                        leg.appliedVersion(0);
+                        leg.insertId(0);
+                    });
+            return;
+        }
         String schema = state.schema();
         if (schema != null && !connection.onSchema(schema)) {
             send(
@@ -67,6 +89,15 @@ final class LegSync {
                     CommandType.QUERY,
                     StmtCommands.query(connection.channel().alloc(), collationStatement(collation)),
                     () -> connection.collation(collation));
+            return;
+        }
+        if (insertIdDiffers(state, leg)) {
+            long id = state.insertId();
+            send(
+                    CommandType.QUERY,
+                    StmtCommands.query(
+                            connection.channel().alloc(), "SET last_insert_id = " + Long.toUnsignedString(id)),
+                    () -> leg.insertId(id));
             return;
         }
         if (replay == null) {

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.report.SessionStatus;
 import io.mysqlproxy.core.topology.Backend;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
@@ -35,4 +36,11 @@ interface LiveSession {
      * it is ending.
      */
     void describeFor(String user, boolean everyone, Promise<ProcessListRow> row);
+
+    /**
+     * SHOW PROXY SESSIONS from a session of {@code user} (or {@code /sessions}, with {@code everyone}):
+     * completes {@code status} with this session's snapshot, taken on its loop, or with null under the
+     * same rule as {@link #describeFor}.
+     */
+    void statusFor(String user, boolean everyone, Promise<SessionStatus> status);
 }

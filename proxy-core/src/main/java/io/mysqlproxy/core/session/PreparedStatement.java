@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.StatementDigest;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.netty.buffer.ByteBuf;
@@ -33,6 +34,11 @@ final class PreparedStatement {
     /** Whether the last execution opened a cursor that no COM_STMT_RESET has closed since. */
     private boolean cursorOpen;
 
+    /** The digest of {@code sql}, computed at the first execution that records statistics; 0 until then. */
+    private long digest;
+
+    private boolean digested;
+
     PreparedStatement(int clientId, byte[] sql, Classification classification, int parameters) {
         this.clientId = clientId;
         this.sql = sql;
@@ -50,6 +56,15 @@ final class PreparedStatement {
 
     Classification classification() {
         return classification;
+    }
+
+    /** The {@link StatementDigest} of the prepared text, which every execution is counted under. */
+    long digest() {
+        if (!digested) {
+            digest = StatementDigest.of(sql, 0, sql.length);
+            digested = true;
+        }
+        return digest;
     }
 
     int parameters() {
@@ -72,6 +87,16 @@ final class PreparedStatement {
     /** Whether {@code leg} holds this statement's open cursor or the long data of its next execution. */
     boolean heldOn(Leg leg) {
         return leg == longDataLeg || (leg == lastLeg && cursorOpen);
+    }
+
+    /** Whether the last execution's cursor is still open on the leg it ran on. */
+    boolean cursorHeld() {
+        return cursorOpen && lastLeg != null;
+    }
+
+    /** Whether long data waits on a leg for the next execution. */
+    boolean longDataHeld() {
+        return longDataLeg != null;
     }
 
     Map<Leg, Integer> backendIds() {

@@ -24,6 +24,7 @@ final class PreparedStatementCommands {
     private final SessionTracker tracker;
     private final LegDispatch dispatch;
     private final PreparedStatements statements;
+    private final StatementStatistics statistics;
 
     PreparedStatementCommands(
             CommandContext session,
@@ -31,7 +32,9 @@ final class PreparedStatementCommands {
             SessionRouting routing,
             SessionTracker tracker,
             LegDispatch dispatch,
-            PreparedStatements statements) {
+            PreparedStatements statements,
+            StatementStatistics statistics) {
+        this.statistics = statistics;
         this.session = session;
         this.replies = replies;
         this.routing = routing;
@@ -71,6 +74,9 @@ final class PreparedStatementCommands {
             return;
         }
         Command cmd = new Command(command, frame, statement.classification(), null, statement);
+        if (command == CommandType.STMT_EXECUTE) {
+            cmd.countUnder(statistics.prepared(statement));
+        }
         session.begin(cmd);
         boolean stateLeg = statement.stateLeg(command) != null;
         if (!stateLeg && command == CommandType.STMT_RESET) {

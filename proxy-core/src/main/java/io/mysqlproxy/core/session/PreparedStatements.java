@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -105,6 +106,35 @@ final class PreparedStatements {
             }
         }
         return false;
+    }
+
+    /** Whether any statement's open cursor or pending long data keeps a leg. */
+    boolean holdAny() {
+        if (byClientId.isEmpty()) {
+            return false;
+        }
+        for (PreparedStatement statement : byClientId.values()) {
+            if (statement.cursorHeld() || statement.longDataHeld()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Adds {@link HoldReason#OPEN_CURSOR} and {@link HoldReason#LONG_DATA} to {@code holds}, once each, if any statement has them. */
+    void addHolds(List<Hold> holds) {
+        boolean cursor = false;
+        boolean longData = false;
+        for (PreparedStatement statement : byClientId.values()) {
+            cursor |= statement.cursorHeld();
+            longData |= statement.longDataHeld();
+        }
+        if (cursor) {
+            holds.add(new Hold(HoldReason.OPEN_CURSOR, "stmt_execute"));
+        }
+        if (longData) {
+            holds.add(new Hold(HoldReason.LONG_DATA, "stmt_send_long_data"));
+        }
     }
 
     void forget(Leg leg) {

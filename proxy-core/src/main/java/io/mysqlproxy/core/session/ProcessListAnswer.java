@@ -3,23 +3,19 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ColumnDefinition41;
 import io.mysqlproxy.protocol.packet.TextResultSet;
-import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * SHOW [FULL] PROCESSLIST, which the proxy answers from its own sessions: their ids are the ones its
  * clients were greeted with and KILL by, and a server's list would show its threads, other clients' and
  * the proxy's pooled connections among them. A user sees its own sessions, as MySQL shows a user
  * without the PROCESS privilege; users the configuration marks {@code admin} see all. Each session
- * describes itself on its own event loop; the answer goes out once all did, or after {@link #ROWS_WAIT}
+ * describes itself on its own event loop ({@link SessionGathering}); the answer goes out once all did, or after {@link #ROWS_WAIT}
  * without the rows still missing (a session whose loop is stuck must not leave the asking one waiting).
  */
 final class ProcessListAnswer {
@@ -55,80 +51,28 @@ final class ProcessListAnswer {
         session.begin(cmd);
         String user = session.info().user();
         boolean everyone = services.isAdmin(user);
-        List<LiveSession> sessions = services.sessions().all();
-        Gathering gathering = new Gathering(cmd, full, sessions.size());
-        if (sessions.isEmpty()) {
-            gathering.reply();
-            return;
-        }
-        gathering.deadline =
-                session.eventLoop().schedule(gathering::expire, ROWS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        for (LiveSession target : sessions) {
-            Promise<ProcessListRow> described = session.eventLoop().newPromise();
-            described.addListener(f -> gathering.described(f.isSuccess() ? described.getNow() : null));
-            target.describeFor(user, everyone, described);
-        }
-    }
-
-    /**
-     * The rows of one answer as the sessions describe themselves, and its deadline. All on the asking
-     * session's loop (the listeners and the deadline run there): no locking.
-     */
-    private final class Gathering {
-        private final Command cmd;
-        private final boolean full;
-        private final int asked;
-        private final List<ProcessListRow> rows;
-        private int pending;
-        private boolean answered;
-        private ScheduledFuture<?> deadline;
-
-        Gathering(Command cmd, boolean full, int asked) {
-            this.cmd = cmd;
-            this.full = full;
-            this.asked = asked;
-            this.pending = asked;
-            this.rows = new ArrayList<>(asked);
-        }
-
-        /** A session's row, or null when it is not listed (another user's, ending, or failing). */
-        void described(ProcessListRow row) {
-            if (answered) {
-                return;
-            }
-            if (row != null) {
-                rows.add(row);
-            }
-            if (--pending == 0) {
-                reply();
-            }
-        }
-
-        void expire() {
-            if (!answered) {
-                log.warn(
+        SessionGathering.<ProcessListRow>gather(
+                session.eventLoop(),
+                services.sessions().all(),
+                (target, row) -> target.describeFor(user, everyone, row),
+                ROWS_WAIT,
+                rows -> reply(cmd, full, rows),
+                (missing, asked) -> log.warn(
                         "[conn {}] SHOW PROCESSLIST: {} of {} sessions did not describe themselves within {} ms: "
                                 + "answered without them",
                         session.info().connectionId(),
-                        pending,
+                        missing,
                         asked,
-                        ROWS_WAIT.toMillis());
-                reply();
-            }
-        }
+                        ROWS_WAIT.toMillis()));
+    }
 
-        void reply() {
-            answered = true;
-            if (deadline != null) {
-                deadline.cancel(false);
-            }
-            if (!session.isCurrent(cmd)) {
-                return;
-            }
-            rows.sort(Comparator.comparingLong(ProcessListRow::id));
-            replies.reply(new TextResultSet(
-                    COLUMNS, rows.stream().map(row -> row.toTextRow(full)).toList()));
-            session.finish(cmd);
+    private void reply(Command cmd, boolean full, List<ProcessListRow> rows) {
+        if (!session.isCurrent(cmd)) {
+            return;
         }
+        rows.sort(Comparator.comparingLong(ProcessListRow::id));
+        replies.reply(new TextResultSet(
+                COLUMNS, rows.stream().map(row -> row.toTextRow(full)).toList()));
+        session.finish(cmd);
     }
 }

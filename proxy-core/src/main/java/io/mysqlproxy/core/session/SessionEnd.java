@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.core.report.SessionStatus;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.Capability;
 import io.mysqlproxy.protocol.packet.ErrPacket;
@@ -15,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * How a session ends, and what the registry, KILL and the shutdown may ask of it from any thread
@@ -50,6 +52,8 @@ final class SessionEnd implements LiveSession {
     private final SessionLegs legs;
     private final ClientSequence sequence;
     private final SessionKill kills;
+    private final SessionSnapshots snapshots;
+    private final HoldWatch holds;
     private boolean closing;
     /** The proxy is shutting down: end the session at its next transaction boundary. */
     private boolean draining;
@@ -60,8 +64,12 @@ final class SessionEnd implements LiveSession {
             SessionIdentity identity,
             SessionLegs legs,
             ClientSequence sequence,
-            SessionKill kills) {
+            SessionKill kills,
+            SessionSnapshots snapshots,
+            HoldWatch holds) {
         this.session = session;
+        this.snapshots = snapshots;
+        this.holds = holds;
         this.channel = channel;
         this.identity = identity;
         this.legs = legs;
@@ -110,20 +118,30 @@ final class SessionEnd implements LiveSession {
 
     @Override
     public void describeFor(String user, boolean everyone, Promise<ProcessListRow> row) {
+        describe(user, everyone, session::processListRow, row, "SHOW PROCESSLIST");
+    }
+
+    @Override
+    public void statusFor(String user, boolean everyone, Promise<SessionStatus> status) {
+        describe(user, everyone, snapshots::take, status, "SHOW PROXY SESSIONS");
+    }
+
+    /** Completes {@code out} on this session's loop with what {@code what} says of it, or null if {@code user} may not see it. */
+    private <T> void describe(String user, boolean everyone, Supplier<T> what, Promise<T> out, String purpose) {
         try {
             channel.eventLoop().execute(() -> {
                 try {
                     boolean visible = everyone || identity.info().user().equals(user);
-                    row.trySuccess(closing || !visible ? null : session.processListRow());
+                    out.trySuccess(closing || !visible ? null : what.get());
                 } catch (RuntimeException e) {
-                    // The asking session waits for this row: it goes without it rather than never answering.
-                    log.warn("{}: describing the session for SHOW PROCESSLIST failed", identity.logPrefix(), e);
-                    row.trySuccess(null);
+                    // The asker waits for this answer: it goes without it rather than never answering.
+                    log.warn("{}: describing the session for {} failed", identity.logPrefix(), purpose, e);
+                    out.trySuccess(null);
                 }
             });
         } catch (RejectedExecutionException e) {
             // The loop is shutting down, and this session with it.
-            row.setSuccess(null);
+            out.trySuccess(null);
         }
     }
 
@@ -209,6 +227,7 @@ final class SessionEnd implements LiveSession {
     /** The client's channel closed: whatever the session held goes back. */
     void closed() {
         closing = true;
+        holds.ended();
         legs.releaseAll();
         session.releaseCommands();
     }

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What happens to a session that is idle, counted from the end of its last command: after
- * backends.pool.return-after-idle its legs go back to their pools ({@link IdleLegReturn}), and after
+ * backends.pool.return-after-idle its legs go back to their pools ({@link IdleLegReturn}) (under
+ * transaction multiplexing at once, when nothing holds them and no command is queued), and after
  * the session's wait_timeout ({@link WaitTimeout}, which its SETs may change) the session ends. One
  * timer per session, re-armed only when the next deadline comes sooner, so a busy session costs a
  * comparison per command; a deadline that moved later is found when the timer runs.
@@ -54,6 +55,10 @@ final class SessionIdleTimer {
     private long checkAt;
     /** Non-null while an idle session's primary leg is read before it goes back to its pool. */
     private IdleLegReturn returning;
+    /** Transaction multiplexing: legs go back as soon as a command ends with nothing holding them. */
+    private final boolean atBoundary;
+    /** Whether the look at the boundary is queued on the executor (once per command end). */
+    private boolean boundaryQueued;
 
     SessionIdleTimer(
             EventExecutor executor,
@@ -62,6 +67,7 @@ final class SessionIdleTimer {
             SessionTracker tracker,
             PreparedStatements statements,
             Duration returnAfterIdle,
+            boolean atBoundary,
             String session) {
         this.executor = executor;
         this.ticker = executor instanceof AbstractScheduledEventExecutor scheduler
@@ -73,6 +79,7 @@ final class SessionIdleTimer {
         this.statements = statements;
         this.waitTimeout = tracker.waitTimeout();
         this.returnAfterIdle = returnAfterIdle.toNanos();
+        this.atBoundary = atBoundary;
         this.session = session;
     }
 
@@ -94,6 +101,12 @@ final class SessionIdleTimer {
 
     /** A command finished: idleness counts from now, and the command may have shortened the wait_timeout. */
     void commandFinished() {
+        if (atBoundary && !boundaryQueued && legs.holdsAny()) {
+            // Once the relay has flushed the response to the client (the backend's read completes first)
+            // and a pipelined command, if any, has started.
+            boundaryQueued = true;
+            executor.execute(this::atBoundary);
+        }
         lastActivity = ticker.nanoTime();
         long timeout = waitTimeout.nanos();
         armBy(lastActivity + (returnAfterIdle > 0 ? Math.min(timeout, returnAfterIdle) : timeout));
@@ -173,11 +186,26 @@ final class SessionIdleTimer {
         armBy(lastActivity + (idle < returnAfterIdle ? nextStep() : waitTimeout.nanos()));
     }
 
+    /** Transaction multiplexing: the legs go back if the session is still between commands with nothing held. */
+    private void atBoundary() {
+        boundaryQueued = false;
+        if (!owner.closing()
+                && !owner.midCommand()
+                && returning == null
+                && legs.holdsAny()
+                && tracker.mayReturnLegs()) {
+            returnLegs();
+        }
+    }
+
     private void returnLegs() {
-        IdleLegReturn giving = new IdleLegReturn(legs, tracker, statements, this::returned);
+        IdleLegReturn giving = new IdleLegReturn(legs, tracker, statements, atBoundary, this::returned);
         returning = giving;
         if (!giving.start()) {
             returning = null;
+        }
+        if (atBoundary) {
+            return; // at every statement: nothing worth a line
         }
         log.debug(
                 "{}: idle, {} backend connections",

@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.pool.IdlePreference;
 import io.mysqlproxy.core.route.RouteTarget;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
@@ -15,7 +16,7 @@ import java.util.Map;
  * The backend connections a session holds: at most one leg per backend (the primary's, and one for
  * each replica it has read from), the leg its open transaction is on, and the leg that ran its
  * previous command. A leg stays with the session until the session ends, resets, has been idle for
- * a while ({@link IdleLegReturn}), or the leg fails; prepared statements live on legs, so forgetting
+ * a while or at a transaction boundary under multiplexing ({@link IdleLegReturn}), or the leg fails; prepared statements live on legs, so forgetting
  * a leg forgets their server ids there too.
  */
 final class SessionLegs {
@@ -29,11 +30,28 @@ final class SessionLegs {
     private Leg transactionLeg;
     /** The leg that ran the previous client command. */
     private Leg previousLeg;
+    /** Under transaction multiplexing, the imprints legs given back leave on their connections; else null. */
+    private LegImprints imprints;
 
     SessionLegs(SessionServices services, Leg.Owner owner, PreparedStatements statements) {
         this.services = services;
         this.owner = owner;
         this.statements = statements;
+    }
+
+    /** Legs given back from now on keep their state, without a reset, for the next borrower ({@link LegImprints}). */
+    void multiplex(LegImprints imprints) {
+        this.imprints = imprints;
+    }
+
+    /** Whether the session gives its legs back at every transaction boundary. */
+    boolean multiplexing() {
+        return imprints != null;
+    }
+
+    /** Which idle connection the session prefers to borrow. */
+    IdlePreference preference() {
+        return imprints != null ? imprints : IdlePreference.CLEAN_FIRST;
     }
 
     /** The primary leg, or null while the session has none. */
@@ -71,6 +89,12 @@ final class SessionLegs {
      */
     Leg adopt(Backend backend, BackendConnection connection) {
         Leg leg = new Leg(backend, services.pool(backend), connection, owner);
+        if (imprints != null) {
+            imprints.arriving(leg);
+        } else if (connection.imprint() != null) {
+            leg.needsReset(true); // another session's state, which this one cannot tell apart from its own
+            connection.imprint(null);
+        }
         if (backend.role() == BackendRole.PRIMARY) {
             if (primary != null) {
                 release(List.of(primary));
@@ -96,6 +120,9 @@ final class SessionLegs {
     void startOver() {
         transactionLeg = null;
         previousLeg = null;
+        if (imprints != null) {
+            imprints.startOver();
+        }
     }
 
     /** Forgets a leg and what lived on it (the caller releases or discards it). */
@@ -119,13 +146,30 @@ final class SessionLegs {
         return primary != null || !replicas.isEmpty();
     }
 
+    /** The legs the session holds now, the primary's first. */
+    List<Leg> held() {
+        List<Leg> held = all();
+        held.removeIf(Leg::released);
+        return held;
+    }
+
     /** The replica legs, as a copy the caller may release from. */
     List<Leg> replicaLegs() {
         return new ArrayList<>(replicas.values());
     }
 
-    /** Gives one leg back to its pool (reset there) and forgets it. */
+    /**
+     * Gives one leg back to its pool and forgets it: with its imprint under transaction multiplexing (the
+     * caller has checked that nothing holds it), else to be reset there.
+     */
     void giveBack(Leg leg) {
+        BackendConnection connection = leg.connection();
+        // Warnings or an error are the server's to show (SHOW WARNINGS) until a statement runs: a connection
+        // with some, though the session has moved on to another leg, is reset rather than handed on.
+        boolean diagnostics = connection.lastWarnings() > 0 || connection.lastResponseFailed();
+        if (imprints != null && !leg.needsReset() && !diagnostics) {
+            leg.connection().imprint(imprints.leaving(leg));
+        }
         release(List.of(leg));
     }
 

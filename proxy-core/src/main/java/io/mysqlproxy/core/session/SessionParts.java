@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendLogin;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.netty.channel.Channel;
 
@@ -51,10 +52,17 @@ record SessionParts(
                         services.consistencyOf(info.user()),
                         limits.maxReplayedSetBytes()),
                 first.connection().loginOk().statusFlags());
+        boolean multiplexing = services.multiplexing() == Multiplexing.TRANSACTION;
+        if (multiplexing) {
+            legs.multiplex(new LegImprints(tracker::state, statements));
+            tracker.multiplex();
+        }
         legs.adopt(first.backend(), first.connection());
         LegDispatch dispatch =
                 new LegDispatch(session, exchange, services, services, services.metrics(), legs, tracker, statements);
         SessionKill kills = new SessionKill(session, exchange, session, services, services.sessions());
+        HoldWatch holds = new HoldWatch(tracker, statements, services.metrics().sessions(), identity);
+        StatementStatistics statistics = new StatementStatistics(services.queryStats());
         CommandIntake intake = new CommandIntake(
                 session,
                 exchange,
@@ -63,10 +71,17 @@ record SessionParts(
                 tracker,
                 statements,
                 dispatch,
-                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements),
+                new PreparedStatementCommands(session, exchange, services, tracker, dispatch, statements, statistics),
                 kills,
-                new AdminStatementAnswers(session, exchange, services, tracker, dispatch),
-                new ProcessListAnswer(session, exchange, services));
+                new AdminStatementAnswers(
+                        session,
+                        exchange,
+                        services,
+                        tracker,
+                        dispatch,
+                        new SessionsAnswer(session, exchange, services)),
+                new ProcessListAnswer(session, exchange, services),
+                statistics);
         SessionIdleTimer idle = new SessionIdleTimer(
                 channel.eventLoop(),
                 session,
@@ -74,11 +89,22 @@ record SessionParts(
                 tracker,
                 statements,
                 services.returnAfterIdle(),
+                multiplexing,
                 identity.logPrefix());
-        UserChange userChange = new UserChange(session, services, identity, legs, statements, tracker, idle, sequence);
-        SessionEnd end = new SessionEnd(session, channel, identity, legs, sequence, kills);
+        UserChange userChange =
+                new UserChange(session, services, identity, legs, statements, tracker, idle, sequence, holds);
+        SessionEnd end = new SessionEnd(
+                session,
+                channel,
+                identity,
+                legs,
+                sequence,
+                kills,
+                new SessionSnapshots(session, identity, legs, tracker, idle, holds),
+                holds);
         exchange.attach(
                 tracker,
+                holds,
                 new LegFailures(session, session, legs, tracker, dispatch, sequence, idle, services.metrics()));
         return new SessionParts(exchange, legs, tracker, intake, idle, userChange, end);
     }

@@ -1,8 +1,10 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.metrics.ProxyMetrics;
 import io.mysqlproxy.core.pool.BackendPools;
+import io.mysqlproxy.core.stats.QueryStats;
 
 import java.time.Duration;
 
@@ -20,9 +22,17 @@ public interface SessionServices extends SessionBackends, SessionRouting, Sessio
     /** How long a session may be idle before it gives its backend connections back (zero: never). */
     Duration returnAfterIdle();
 
+    /** Whether sessions give their connections back at every transaction boundary, or only when idle. */
+    default Multiplexing multiplexing() {
+        return Multiplexing.IDLE;
+    }
+
     /** What one session may keep (prepared statements, SET log), read as a session starts. */
     ProxyConfig.SessionLimits sessionLimits();
 
     /** The live sessions by connection id, for KILL and shutdown. */
     SessionRegistry sessions();
+
+    /** Per-digest statement statistics (SHOW PROXY QUERIES, /queries). */
+    QueryStats queryStats();
 }

@@ -49,6 +49,13 @@ final class SessionState {
 
     private Consistency consistency;
     private final Consistency defaultConsistency;
+    /**
+     * Under transaction multiplexing, what LAST_INSERT_ID() returns for the session (from the OK packets'
+     * last_insert_id), brought to each connection by {@link LegSync} instead of through the replay log.
+     */
+    private boolean tracksInsertId;
+
+    private long insertId;
 
     SessionState(String schema, int collation, Consistency consistency, long maxBytes) {
         this.maxBytes = maxBytes;
@@ -121,6 +128,27 @@ final class SessionState {
         return entry;
     }
 
+    boolean tracksInsertId() {
+        return tracksInsertId;
+    }
+
+    void tracksInsertId(boolean tracks) {
+        this.tracksInsertId = tracks;
+    }
+
+    long insertId() {
+        return insertId;
+    }
+
+    void insertId(long insertId) {
+        this.insertId = insertId;
+    }
+
+    /** The SET statements of the log, oldest first (what a connection at {@link #version()} has run). */
+    List<Entry> entries() {
+        return replay;
+    }
+
     /** Bytes of SET text the log keeps. */
     long bytes() {
         return bytes;
@@ -175,6 +203,7 @@ final class SessionState {
         bytes = 0;
         full = false;
         lastInsertId = null;
+        insertId = 0;
         collation = BackendConnection.SERVER_DEFAULT_COLLATION;
         pins = 0;
         consistency = defaultConsistency;

@@ -45,6 +45,11 @@ final class SessionTracker implements RouteContext {
     private String autocommitCause;
     private String unseenStateCause;
 
+    /** Transaction multiplexing: per-statement results are followed, LAST_INSERT_ID() from the OKs. */
+    private boolean multiplexing;
+
+    private final StatementResults results = new StatementResults();
+
     SessionTracker(
             SessionLegs legs,
             ReadYourWrites readYourWrites,
@@ -87,6 +92,16 @@ final class SessionTracker implements RouteContext {
         return state;
     }
 
+    /** The session gives its connections back at every transaction boundary (see {@link StatementResults}). */
+    void multiplex() {
+        multiplexing = true;
+        state.tracksInsertId(true);
+    }
+
+    StatementResults results() {
+        return results;
+    }
+
     ReadYourWrites readYourWrites() {
         return readYourWrites;
     }
@@ -111,7 +126,12 @@ final class SessionTracker implements RouteContext {
      * keep on a leg (cursors, long data) is checked per leg.
      */
     boolean mayReturnLegs() {
-        return !inTransaction() && autocommit && state.pins() == 0 && !primaryHoldsUnseenState && !nextTransactionSet;
+        return !inTransaction()
+                && autocommit
+                && state.pins() == 0
+                && !primaryHoldsUnseenState
+                && !nextTransactionSet
+                && results.holdsNothing();
     }
 
     /** COM_RESET_CONNECTION: the server defaults again, autocommit on, nothing written. */
@@ -127,6 +147,7 @@ final class SessionTracker implements RouteContext {
         forgetCommands();
         waitTimeout.reset();
         state = fresh;
+        state.tracksInsertId(multiplexing);
         autocommit = ServerStatus.AUTOCOMMIT.isSet(loginStatus);
     }
 
@@ -152,6 +173,7 @@ final class SessionTracker implements RouteContext {
         if (primaryHoldsUnseenState) {
             holds.add(new Hold(HoldReason.PROCEDURE_STATE, unseenStateCause));
         }
+        results.holds(holds);
         return holds;
     }
 
@@ -170,6 +192,7 @@ final class SessionTracker implements RouteContext {
         legs.startOver();
         primaryHoldsUnseenState = false;
         nextTransactionSet = false;
+        results.reset();
     }
 
     /** What a finished command changes in the session: transaction, schema, SETs, pins, pending writes. */
@@ -180,6 +203,9 @@ final class SessionTracker implements RouteContext {
         Classification c = cmd.classification();
         if (!wasInTransaction && inTransaction()) {
             transactionCause = cause(cmd);
+        }
+        if (multiplexing) {
+            multiplexed(cmd, leg, c, failed);
         }
         if (onPrimary) {
             boolean wasAutocommit = autocommit;
@@ -278,6 +304,23 @@ final class SessionTracker implements RouteContext {
                 }
             }
             default -> {}
+        }
+    }
+
+    /** What transaction multiplexing follows of a finished command: its per-statement results, LAST_INSERT_ID(). */
+    private void multiplexed(Command cmd, Leg leg, Classification c, boolean failed) {
+        byte[] sql = cmd.type() == CommandType.STMT_EXECUTE ? cmd.statement().sql() : cmd.sql();
+        results.after(c, cmd.calcFoundRows(), cause(cmd), leg.connection(), failed);
+        long id = leg.connection().lastInsertId();
+        if (id != 0) {
+            // An OK's non-zero last_insert_id is what LAST_INSERT_ID() returns next (see README, Multiplexing).
+            leg.insertId(id);
+            state.insertId(id);
+        } else if (c != null
+                && c.has(StatementFlag.SESSION_FUNCTION)
+                && sql != null
+                && SqlOperands.setsLastInsertId(sql)) {
+            leg.insertIdUnknown(true);
         }
     }
 

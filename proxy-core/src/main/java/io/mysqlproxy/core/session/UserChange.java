@@ -39,6 +39,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
     private final SessionTracker tracker;
     private final SessionIdleTimer idle;
     private final ClientSequence sequence;
+    private final HoldWatch holds;
     private ChannelHandlerContext ctx;
     private boolean inProgress;
 
@@ -50,8 +51,10 @@ final class UserChange implements ChangeUserHandler.Outcome {
             PreparedStatements statements,
             SessionTracker tracker,
             SessionIdleTimer idle,
-            ClientSequence sequence) {
+            ClientSequence sequence,
+            HoldWatch holds) {
         this.sequence = sequence;
+        this.holds = holds;
         this.session = session;
         this.services = services;
         this.identity = identity;
@@ -101,6 +104,7 @@ final class UserChange implements ChangeUserHandler.Outcome {
                         services.sessionLimits().maxReplayedSetBytes()),
                 loginOk.statusFlags());
         legs.adopt(started.backend(), fresh);
+        holds.check();
         idle.start();
         ctx.writeAndFlush(new OkPacket(OkPacket.HEADER, 0, 0, loginOk.statusFlags(), loginOk.warnings(), null, null)
                 .toFrame(ctx.alloc(), okSequence, identity.info().capabilities()));

@@ -1,6 +1,8 @@
 package io.mysqlproxy.core.admin;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -19,10 +21,11 @@ class AdminServerTest {
 
     private static final String TOKEN = "s3cret-admin-token-0123";
     private static final String BACKENDS = "{\"backends\":[]}";
+    private static final String SESSIONS = "{\"sessions\":[]}";
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final AtomicInteger backendsRendered = new AtomicInteger();
+    private final AtomicInteger documentsRendered = new AtomicInteger();
 
     private AdminServer start(Optional<String> token) throws IOException {
         return AdminServer.start(
@@ -31,8 +34,12 @@ class AdminServerTest {
                 token,
                 () -> new Readiness.State(true, true, true, "test"),
                 () -> {
-                    backendsRendered.incrementAndGet();
+                    documentsRendered.incrementAndGet();
                     return BACKENDS;
+                },
+                () -> {
+                    documentsRendered.incrementAndGet();
+                    return SESSIONS;
                 },
                 () -> "mysqlproxy_up 1\n");
     }
@@ -47,8 +54,10 @@ class AdminServerTest {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    @Test
-    void backendsAnswers401WithoutTheRightToken() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"/backends", "/sessions"})
+    void documentsAnswer401WithoutTheRightToken(String path) throws Exception {
+        String document = path.equals("/backends") ? BACKENDS : SESSIONS;
         try (AdminServer server = start(Optional.of(TOKEN))) {
             for (String wrong : new String[] {
                 null,
@@ -60,7 +69,7 @@ class AdminServerTest {
                 "Basic " + TOKEN,
                 TOKEN
             }) {
-                HttpResponse<String> refused = get(server, "/backends", wrong);
+                HttpResponse<String> refused = get(server, path, wrong);
                 assertEquals(401, refused.statusCode(), "Authorization: " + wrong);
                 assertEquals(
                         "Bearer realm=\"mysql-proxy\"",
@@ -68,12 +77,12 @@ class AdminServerTest {
                         "Authorization: " + wrong);
                 assertEquals("", refused.body());
             }
-            assertEquals(0, backendsRendered.get(), "nothing is rendered for a refused request");
+            assertEquals(0, documentsRendered.get(), "nothing is rendered for a refused request");
 
-            HttpResponse<String> allowed = get(server, "/backends", "Bearer " + TOKEN);
+            HttpResponse<String> allowed = get(server, path, "Bearer " + TOKEN);
             assertEquals(200, allowed.statusCode());
-            assertEquals(BACKENDS, allowed.body());
-            assertEquals(200, get(server, "/backends", "bearer " + TOKEN).statusCode(), "the scheme is case-blind");
+            assertEquals(document, allowed.body());
+            assertEquals(200, get(server, path, "bearer " + TOKEN).statusCode(), "the scheme is case-blind");
         }
     }
 
@@ -95,6 +104,7 @@ class AdminServerTest {
             HttpResponse<String> open = get(server, "/backends", null);
             assertEquals(200, open.statusCode());
             assertEquals(BACKENDS, open.body());
+            assertEquals(SESSIONS, get(server, "/sessions", null).body());
         }
     }
 }

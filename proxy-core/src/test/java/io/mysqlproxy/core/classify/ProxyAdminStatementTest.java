@@ -31,6 +31,7 @@ class ProxyAdminStatementTest {
                 "  Show  /* c */ Proxy Stats ;;  | SHOW_STATS",
                 "SHOW PROXY HOSTS                | SHOW_BLOCKED_HOSTS",
                 "/* route=primary */ SHOW PROXY STATS -- end | SHOW_STATS",
+                "show proxy sessions; | SHOW_SESSIONS",
             })
     void showStatements(String sql, ProxyAdminStatement.Kind kind) {
         assertEquals(kind, parse(sql).kind(), sql);

@@ -377,6 +377,37 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void multiplexingIsIdleUnlessSetToTransactionInTheFileOrTheEnvironment() throws IOException {
+        assertEquals(
+                Multiplexing.IDLE,
+                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of())
+                        .backends()
+                        .pool()
+                        .multiplexing());
+        assertEquals(
+                Multiplexing.TRANSACTION,
+                ConfigLoader.load(
+                                Optional.of(file(MINIMAL + "mysql-proxy.backends.pool.multiplexing = transaction\n")),
+                                Map.of())
+                        .backends()
+                        .pool()
+                        .multiplexing());
+        assertEquals(
+                Multiplexing.TRANSACTION,
+                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of("MYSQL_PROXY_MULTIPLEXING", "transaction"))
+                        .backends()
+                        .pool()
+                        .multiplexing());
+        InvalidConfigException wrong = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.backends.pool.multiplexing = statement\n")), Map.of()));
+        assertEquals(
+                "mysql-proxy.backends.pool.multiplexing: must be idle or transaction, got 'statement'",
+                wrong.getMessage());
+    }
+
+    @Test
     void syntaxErrorsAndMissingFilesAreReported() throws IOException {
         InvalidConfigException syntax = assertThrows(
                 InvalidConfigException.class,

@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.report;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.core.topology.BackendState;
 import io.mysqlproxy.protocol.packet.ColumnDefinition41;
@@ -7,9 +8,12 @@ import io.mysqlproxy.protocol.packet.TextResultSet;
 import io.mysqlproxy.protocol.packet.TextRow;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /backends and SHOW PROXY BACKENDS render the same statuses: the same values, NULL where JSON has null. */
@@ -58,22 +62,60 @@ class BackendsReportTest {
                     9));
 
     @Test
-    void jsonAndResultSetShowTheSameValues() {
-        String json = BackendsReport.json(STATUSES, null);
-        assertTrue(json.startsWith("{\"writes\":{\"refused\":false,\"reason\":null},"), json);
-        assertTrue(
-                json.contains("{\"name\":\"db:3306\",\"address\":\"db:3306\",\"role\":\"primary\",\"state\":\"up\","
-                        + "\"pod\":null,\"weight\":1,\"lag_seconds\":null,\"outstanding\":2,\"statements\":30,\"errors\":1,"
-                        + "\"connections\":{\"open\":5,\"idle\":3,\"waits\":0,\"wait_timeouts\":0},"
-                        + "\"tls\":{\"open\":0,\"protocol\":null,\"cipher\":null,\"handshakes\":0,\"resumed\":0}}"),
-                json);
-        assertTrue(
-                json.contains("{\"name\":\"mysql-1\",\"address\":\"10.1.2.3:3306\",\"role\":\"replica\","
-                        + "\"state\":\"lagging\",\"pod\":\"mysql-1\",\"weight\":2,\"lag_seconds\":12,\"outstanding\":0,"
-                        + "\"statements\":40,\"errors\":0,\"connections\":{\"open\":4,\"idle\":4,\"waits\":7,"
-                        + "\"wait_timeouts\":1},\"tls\":{\"open\":3,\"protocol\":\"TLSv1.3\","
-                        + "\"cipher\":\"TLS_AES_256_GCM_SHA384\",\"handshakes\":10,\"resumed\":9}}"),
-                json);
+    void jsonAndResultSetShowTheSameValues() throws IOException {
+        Map<String, Object> document = JSON.std.mapFrom(BackendsReport.json(STATUSES, null));
+        assertEquals(Map.of("refused", false), withoutNulls(document.get("writes")));
+        assertTrue(((Map<?, ?>) document.get("writes")).containsKey("reason"), "reason is null, not left out");
+        List<?> backends = (List<?>) document.get("backends");
+        assertEquals(2, backends.size());
+        Map<?, ?> primary = (Map<?, ?>) backends.get(0);
+        assertEquals(
+                List.of(
+                        "name",
+                        "address",
+                        "role",
+                        "state",
+                        "pod",
+                        "weight",
+                        "lag_seconds",
+                        "outstanding",
+                        "statements",
+                        "errors",
+                        "connections",
+                        "tls"),
+                List.copyOf(primary.keySet()),
+                "the members, in order");
+        assertEquals("db:3306", primary.get("name"));
+        assertEquals("primary", primary.get("role"));
+        assertEquals("up", primary.get("state"));
+        assertNull(primary.get("pod"));
+        assertNull(primary.get("lag_seconds"));
+        assertEquals(1, primary.get("weight"));
+        assertEquals(2, primary.get("outstanding"));
+        assertEquals(30, primary.get("statements"));
+        assertEquals(1, primary.get("errors"));
+        assertEquals(Map.of("open", 5, "idle", 3, "waits", 0, "wait_timeouts", 0), primary.get("connections"));
+        assertEquals(Map.of("open", 0, "handshakes", 0, "resumed", 0), withoutNulls(primary.get("tls")));
+        Map<?, ?> replica = (Map<?, ?>) backends.get(1);
+        assertEquals("10.1.2.3:3306", replica.get("address"));
+        assertEquals("replica", replica.get("role"));
+        assertEquals("lagging", replica.get("state"));
+        assertEquals("mysql-1", replica.get("pod"));
+        assertEquals(12, replica.get("lag_seconds"));
+        assertEquals(Map.of("open", 4, "idle", 4, "waits", 7, "wait_timeouts", 1), replica.get("connections"));
+        assertEquals(
+                Map.of(
+                        "open",
+                        3,
+                        "protocol",
+                        "TLSv1.3",
+                        "cipher",
+                        "TLS_AES_256_GCM_SHA384",
+                        "handshakes",
+                        10,
+                        "resumed",
+                        9),
+                replica.get("tls"));
 
         TextResultSet result = BackendsReport.resultSet(STATUSES);
         assertEquals(
@@ -127,11 +169,30 @@ class BackendsReportTest {
     }
 
     @Test
-    void jsonSaysWhyWritesAreRefused() {
-        String json = BackendsReport.json(List.of(), "db:3306 reports \"read_only\" = ON");
-        assertEquals(
-                "{\"writes\":{\"refused\":true,\"reason\":\"db:3306 reports \\\"read_only\\\" = ON\"},\n"
-                        + "\"backends\":[\n]}\n",
-                json);
+    void jsonSaysWhyWritesAreRefusedInAnyCharacters() throws IOException {
+        String reason = "db:3306 reports \"read_only\" = ON\\ at C:\\data\n\ttab \u0001 ünïcødé ✓ \uD83D\uDE00";
+        Map<String, Object> document = JSON.std.mapFrom(BackendsReport.json(List.of(), reason));
+        assertEquals(Map.of("refused", true, "reason", reason), document.get("writes"));
+        assertEquals(List.of(), document.get("backends"));
+    }
+
+    @Test
+    void namesAndPodsWithQuotesAndControlCharactersSurvive() throws IOException {
+        String odd = "pod \"a\"\\b\u0000\u001f\r\né";
+        BackendStatus status = new BackendStatus(
+                odd, odd, BackendRole.REPLICA, BackendState.UP, odd, 1, 0L, 0, 0, 0, 0, 0, 0, 0, 0, odd, odd, 0, 0);
+        Map<?, ?> backend = (Map<?, ?>) ((List<?>) JSON.std
+                        .mapFrom(BackendsReport.json(List.of(status), null))
+                        .get("backends"))
+                .get(0);
+        assertEquals(odd, backend.get("name"));
+        assertEquals(odd, backend.get("pod"));
+        assertEquals(odd, ((Map<?, ?>) backend.get("tls")).get("cipher"));
+    }
+
+    private static Map<Object, Object> withoutNulls(Object object) {
+        Map<Object, Object> copy = new java.util.LinkedHashMap<>((Map<?, ?>) object);
+        copy.values().removeIf(java.util.Objects::isNull);
+        return copy;
     }
 }

@@ -44,7 +44,8 @@ final class FakeConnectionPool implements ConnectionPool {
     }
 
     @Override
-    public Future<BackendConnection> borrow(EventLoop loop, BackendLogin login, boolean anySchema) {
+    public Future<BackendConnection> borrow(
+            EventLoop loop, BackendLogin login, boolean anySchema, io.mysqlproxy.core.pool.IdlePreference preference) {
         if (refusals > 0) {
             refusals--;
             refusedBorrows++;

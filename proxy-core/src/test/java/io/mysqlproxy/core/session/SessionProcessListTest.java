@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.session;
 
+import io.mysqlproxy.core.report.SessionStatus;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.netty.channel.EventLoop;
@@ -159,7 +160,8 @@ class SessionProcessListTest {
                 throw new IllegalStateException("broken");
             }
         };
-        SessionEnd end = new SessionEnd(failing, channel, new SessionIdentity(info(), null), null, null, null);
+        SessionEnd end =
+                new SessionEnd(failing, channel, new SessionIdentity(info(), null), null, null, null, null, null);
         Promise<ProcessListRow> row = channel.eventLoop().newPromise();
         end.describeFor("app", true, row);
         channel.runPendingTasks();
@@ -203,6 +205,11 @@ class SessionProcessListTest {
         public void describeFor(String user, boolean everyone, Promise<ProcessListRow> row) {
             asked.add(row);
         }
+
+        @Override
+        public void statusFor(String user, boolean everyone, Promise<SessionStatus> status) {
+            status.trySuccess(null);
+        }
     }
 
     private static String string(ProcessListRow row, boolean full) {
@@ -213,7 +220,7 @@ class SessionProcessListTest {
      * The rows of a text result set with CLIENT_DEPRECATE_EOF ({@code columns} definitions, rows, an OK):
      * each cell a lenenc string (under 251 bytes here) or NULL.
      */
-    private static List<List<String>> rows(byte[] response, int columns) {
+    static List<List<String>> rows(byte[] response, int columns) {
         List<byte[]> packets = new ArrayList<>();
         for (int p = 0; p < response.length; ) {
             int length = (response[p] & 0xff) | (response[p + 1] & 0xff) << 8 | (response[p + 2] & 0xff) << 16;

@@ -5,6 +5,7 @@ import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.EmbeddedBackends;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.HostPort;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
@@ -89,6 +90,22 @@ final class SessionRig {
             Consistency consistency,
             int mariaDbCapabilities,
             ProxyConfig.SessionLimits limits) {
+        this(replicas, deprecateEof, consistency, mariaDbCapabilities, limits, Multiplexing.IDLE);
+    }
+
+    /** A session under transaction multiplexing, with {@code replicas} replicas and CLIENT_DEPRECATE_EOF. */
+    static SessionRig multiplexed(int replicas) {
+        return new SessionRig(
+                replicas, true, Consistency.EVENTUAL, 0, TestSessionServices.DEFAULT_LIMITS, Multiplexing.TRANSACTION);
+    }
+
+    private SessionRig(
+            int replicas,
+            boolean deprecateEof,
+            Consistency consistency,
+            int mariaDbCapabilities,
+            ProxyConfig.SessionLimits limits,
+            Multiplexing multiplexing) {
         this.mariaDbCapabilities = mariaDbCapabilities;
         for (int i = 1; i <= replicas; i++) {
             this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
@@ -96,6 +113,7 @@ final class SessionRig {
         services = new TestSessionServices(
                 Topology.of(primary, List.copyOf(this.replicas)), deprecateEof, consistency, limits);
         services.addUser(USER, PASSWORD);
+        services.multiplexing(multiplexing);
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);

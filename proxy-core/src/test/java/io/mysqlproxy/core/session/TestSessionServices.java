@@ -7,6 +7,7 @@ import io.mysqlproxy.core.auth.Sha2AuthCache;
 import io.mysqlproxy.core.backend.BackendConnector;
 import io.mysqlproxy.core.config.Balancer;
 import io.mysqlproxy.core.config.Consistency;
+import io.mysqlproxy.core.config.Multiplexing;
 import io.mysqlproxy.core.config.ProxyConfig;
 import io.mysqlproxy.core.config.UserAccount;
 import io.mysqlproxy.core.health.PrimaryPositions;
@@ -18,6 +19,7 @@ import io.mysqlproxy.core.pool.PrimaryOutageBuffer;
 import io.mysqlproxy.core.route.ReplicaBalancer;
 import io.mysqlproxy.core.route.RouteReason;
 import io.mysqlproxy.core.route.Router;
+import io.mysqlproxy.core.stats.QueryStats;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.Topology;
 import io.mysqlproxy.core.topology.WriteGate;
@@ -65,6 +67,7 @@ final class TestSessionServices implements SessionServices {
             Balancer.ROUND_ROBIN);
     private final WriteGate writeGate = new WriteGate();
     private final SessionRegistry sessions = new SessionRegistry();
+    private final QueryStats queryStats = new QueryStats(true, 1000);
     private final BackendPools backendPools = new BackendPools(
             new BackendConnector(() -> NioSocketChannel.class, Duration.ofSeconds(1), Duration.ofSeconds(1)),
             new PoolSettings(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
@@ -258,9 +261,26 @@ final class TestSessionServices implements SessionServices {
         return Duration.ZERO;
     }
 
+    /** Idle unless a test starts its session with another mode ({@link SessionRig#multiplexed}). */
+    private Multiplexing multiplexing = Multiplexing.IDLE;
+
+    void multiplexing(Multiplexing multiplexing) {
+        this.multiplexing = multiplexing;
+    }
+
+    @Override
+    public Multiplexing multiplexing() {
+        return multiplexing;
+    }
+
     @Override
     public SessionRegistry sessions() {
         return sessions;
+    }
+
+    @Override
+    public QueryStats queryStats() {
+        return queryStats;
     }
 
     /** Keys generated once, and only if a test authenticates at all. */

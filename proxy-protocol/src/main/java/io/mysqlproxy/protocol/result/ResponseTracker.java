@@ -58,6 +58,18 @@ public final class ResponseTracker {
     private int preparedColumns;
     private int status;
     private boolean failed;
+    /** Row packets of the current response, counted from their first byte only (never decoded), over all its result sets. */
+    private long responseRows;
+
+    /** Of the last OK or EOF: its warning count; of an OK: affected rows; the last non-zero insert id of the response. */
+    private int warnings;
+
+    private long affectedRows;
+    private long insertId;
+    /** Rows of the last result set, and whether the last result was one (not an OK). */
+    private long rows;
+
+    private boolean resultSet;
 
     public ResponseTracker(boolean deprecateEof) {
         this.deprecateEof = deprecateEof;
@@ -67,6 +79,12 @@ public final class ResponseTracker {
     public boolean begin(CommandType command) {
         continuation = false;
         failed = false;
+        responseRows = 0;
+        warnings = 0;
+        affectedRows = 0;
+        insertId = 0;
+        rows = 0;
+        resultSet = false;
         binary = command == CommandType.STMT_EXECUTE || command == CommandType.STMT_FETCH;
         state = switch (command.response()) {
             case RESULT_SET -> State.FIRST;
@@ -86,6 +104,36 @@ public final class ResponseTracker {
     /** Status flags of the last OK or EOF packet seen, e.g. to follow IN_TRANS. */
     public int lastStatus() {
         return status;
+    }
+
+    /** Rows the last (or current) response carried, over all its result sets. */
+    public long lastResponseRows() {
+        return responseRows;
+    }
+
+    /** The warning count of the last OK or EOF packet of the last response. */
+    public int lastWarnings() {
+        return warnings;
+    }
+
+    /** Affected rows of the last response's last OK (0 when it ended with a result set). */
+    public long lastAffectedRows() {
+        return affectedRows;
+    }
+
+    /** The last non-zero last_insert_id of the last response's OK packets, or 0. */
+    public long lastInsertId() {
+        return insertId;
+    }
+
+    /** Whether the last response's last result was a result set (not an OK). */
+    public boolean lastResultSet() {
+        return resultSet;
+    }
+
+    /** Rows of the last response's last result set (counted from packet headers, never decoded). */
+    public long lastRows() {
+        return rows;
     }
 
     /** Whether the last response ended with an ERR packet (for a multi-result, any of its results). */
@@ -124,6 +172,9 @@ public final class ResponseTracker {
                 if (first == 0x00 || (first == 0xfe && length < Packets.MAX_PAYLOAD)) {
                     readStatus(buf, offset, length, first);
                 }
+                if (first == 0x00) {
+                    readOk(buf, offset, length);
+                }
                 return done();
             case FIRST:
                 return firstPacket(buf, offset, length, first);
@@ -151,8 +202,12 @@ public final class ResponseTracker {
                 }
                 if (isTerminator(first, length)) {
                     readStatus(buf, offset, length, first);
+                    resultSet = true;
+                    affectedRows = 0;
                     return endOfResult();
                 }
+                rows++;
+                responseRows++;
                 return Progress.MORE;
             case PREPARE_FIRST:
                 if (first != 0x00) {
@@ -195,6 +250,7 @@ public final class ResponseTracker {
                 return done();
             case 0x00:
                 readStatus(buf, offset, length, first);
+                readOk(buf, offset, length);
                 return endOfResult();
             case 0xfb:
                 if (!binary) {
@@ -213,6 +269,7 @@ public final class ResponseTracker {
             throw new ProtocolException("invalid result set column count " + columns);
         }
         remaining = columns;
+        rows = 0;
         state = State.COLUMNS;
         return Progress.MORE;
     }
@@ -252,10 +309,12 @@ public final class ResponseTracker {
         return Progress.DONE;
     }
 
-    /** Status flags of an OK (0x00, or 0xFE under DEPRECATE_EOF) or a classic EOF packet. */
+    /** Status flags and warning count of an OK (0x00, or 0xFE under DEPRECATE_EOF) or a classic EOF packet. */
     private void readStatus(ByteBuf buf, int offset, int length, int first) {
-        if (first == 0xfe && length < 9) {
+        // A classic EOF is 5 bytes; a 0xFE of 7 or 8 is an OK ending a result set under DEPRECATE_EOF.
+        if (first == 0xfe && length < 7) {
             if (length >= 5) {
+                warnings = buf.getUnsignedShortLE(offset + 1);
                 status = buf.getUnsignedShortLE(offset + 3);
             }
             return;
@@ -265,6 +324,25 @@ public final class ResponseTracker {
         index += Lenenc.sizeOfPrefix(buf.getUnsignedByte(index));
         if (index + 2 <= offset + Math.min(length, PEEK_BYTES)) {
             status = buf.getUnsignedShortLE(index);
+        }
+        if (index + 4 <= offset + Math.min(length, PEEK_BYTES)) {
+            warnings = buf.getUnsignedShortLE(index + 2);
+        }
+    }
+
+    /** Affected rows and last_insert_id of an OK that ends a result (not of one ending a result set's rows). */
+    private void readOk(ByteBuf buf, int offset, int length) {
+        resultSet = false;
+        ByteBuf peek = buf.duplicate().setIndex(offset + 1, offset + Math.min(length, PEEK_BYTES));
+        if (peek.readableBytes() < 2) {
+            return;
+        }
+        affectedRows = Lenenc.readInt(peek);
+        if (peek.isReadable()) {
+            long id = Lenenc.readInt(peek);
+            if (id != 0) {
+                insertId = id;
+            }
         }
     }
 }

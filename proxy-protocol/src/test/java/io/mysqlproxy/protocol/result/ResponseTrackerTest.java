@@ -94,6 +94,27 @@ class ResponseTrackerTest {
     }
 
     @Test
+    void rowsAreCountedOverEveryResultSetAndAFreshCommandStartsAtZero() {
+        ResponseTracker tracker = new ResponseTracker(true);
+        tracker.begin(CommandType.QUERY);
+        int more = ServerStatus.MORE_RESULTS_EXISTS.mask();
+        feed(tracker, 1, 1);
+        feed(tracker, 30, 3);
+        feed(tracker, 3, 2, 'a', 'b');
+        feed(tracker, Packets.MAX_PAYLOAD, 0xfc); // a row over 16 MiB: one row, two packets
+        feed(tracker, 10, 0xfe); // its continuation, even starting with 0xFE
+        assertEquals(MORE, feed(tracker, 7, 0xfe, 0, 0, more, 0, 0, 0));
+        feed(tracker, 1, 1);
+        feed(tracker, 30, 3);
+        feed(tracker, 2, 1, 'c');
+        assertEquals(DONE, feed(tracker, 7, 0xfe, 0, 0, 0x02, 0, 0, 0));
+        assertEquals(3, tracker.lastResponseRows());
+        tracker.begin(CommandType.QUERY);
+        assertEquals(DONE, feed(tracker, 7, 0x00, 1, 0, 0x02, 0, 0, 0));
+        assertEquals(0, tracker.lastResponseRows());
+    }
+
+    @Test
     void statementCloseHasNoResponse() {
         assertFalse(new ResponseTracker(true).begin(CommandType.STMT_CLOSE));
         assertFalse(new ResponseTracker(true).begin(CommandType.STMT_SEND_LONG_DATA));
@@ -111,5 +132,54 @@ class ResponseTrackerTest {
         ResponseTracker tracker = new ResponseTracker(true);
         tracker.begin(CommandType.QUERY);
         assertThrows(ProtocolException.class, () -> feed(tracker, 2, 0xfc, 0));
+    }
+
+    @Test
+    void okReportsAffectedRowsInsertIdAndWarnings() {
+        ResponseTracker tracker = new ResponseTracker(true);
+        tracker.begin(CommandType.QUERY);
+        // OK: 3 affected rows, last_insert_id 0x1234 (lenenc 0xfc), autocommit, 2 warnings
+        assertEquals(DONE, feed(tracker, 9, 0x00, 3, 0xfc, 0x34, 0x12, 0x02, 0, 2, 0));
+        assertEquals(3, tracker.lastAffectedRows());
+        assertEquals(0x1234, tracker.lastInsertId());
+        assertEquals(2, tracker.lastWarnings());
+        assertFalse(tracker.lastResultSet());
+    }
+
+    @Test
+    void aResultSetCountsItsRowsAndItsEndsWarningsWithAndWithoutDeprecateEof() {
+        for (boolean deprecateEof : new boolean[] {true, false}) {
+            ResponseTracker tracker = new ResponseTracker(deprecateEof);
+            tracker.begin(CommandType.QUERY);
+            feed(tracker, 1, 1);
+            feed(tracker, 30, 3);
+            if (!deprecateEof) {
+                feed(tracker, 5, 0xfe, 0, 0, 0x02, 0);
+            }
+            for (int row = 0; row < 4; row++) {
+                assertEquals(MORE, feed(tracker, 2, 1, '7'));
+            }
+            ResponseTracker.Progress end = deprecateEof
+                    ? feed(tracker, 7, 0xfe, 0, 0, 0x02, 0, 1, 0) // OK ending the rows: 1 warning
+                    : feed(tracker, 5, 0xfe, 1, 0, 0x02, 0); // EOF: 1 warning, then status
+            assertEquals(DONE, end);
+            assertTrue(tracker.lastResultSet());
+            assertEquals(4, tracker.lastRows());
+            assertEquals(1, tracker.lastWarnings(), "deprecateEof " + deprecateEof);
+            assertEquals(0x02, tracker.lastStatus());
+            assertEquals(0, tracker.lastAffectedRows());
+        }
+    }
+
+    @Test
+    void theNextCommandStartsFromNothing() {
+        ResponseTracker tracker = new ResponseTracker(true);
+        tracker.begin(CommandType.QUERY);
+        feed(tracker, 9, 0x00, 3, 0xfc, 0x34, 0x12, 0x02, 0, 2, 0);
+        tracker.begin(CommandType.QUERY);
+        assertEquals(DONE, feed(tracker, 7, 0x00, 0, 0, 0x02, 0, 0, 0));
+        assertEquals(0, tracker.lastInsertId());
+        assertEquals(0, tracker.lastWarnings());
+        assertEquals(0, tracker.lastAffectedRows());
     }
 }
