@@ -188,24 +188,6 @@ restart_primary() {
   return 1
 }
 
-# failures FILE: "CODE COUNT" per error code sysbench ignored (one "Ignoring error CODE" line per
-# failed statement, "(last message repeated N times)" adding N to the line before it; the
-# per-second reports are printed around that folding and do not break a run of repeats), then
-# "fatal CODE COUNT" for errors that stopped a thread.
-failures() {
-  awk '
-    /^\[ *[0-9]+s \]/ { next }
-    /^\(last message repeated [0-9]+ times\)$/ { if (last != "") count[last] += $4; next }
-    { last = "" }
-    /^DEBUG: Ignoring error [0-9]+ / { last = $4; count[last]++ }
-    /^FATAL: .* returned error [0-9]+ / {
-      match($0, /returned error [0-9]+/)
-      last = "fatal " substr($0, RSTART + 15, RLENGTH - 15)
-      count[last]++
-    }
-    END { for (code in count) print code, count[code] }' "$1" | sort -n
-}
-
 # per_second FILE: "SECOND TPS QPS P99 ERR/S RECONN/S" for each of sysbench's per-second reports.
 per_second() {
   sed -n 's/^\[ *\([0-9]*\)s \] thds: [0-9]* tps: \([0-9.]*\) qps: \([0-9.]*\) .* lat (ms,[0-9]*%): \([0-9.]*\) err\/s: \([0-9.]*\) reconn\/s: \([0-9.]*\)$/\1 \2 \3 \4 \5 \6/p' "$1"
@@ -275,16 +257,8 @@ poll_span="$(awk 'NR == 1 { first = $1 } { last = $1 } END { printf "%s–%s s",
 declare -A figures_rw figures_ro
 sysbench_figures figures_rw "$(cat "$work/oltp_read_write.out")"
 sysbench_figures figures_ro "$(cat "$work/oltp_read_only.out")"
-failed_rw="$(failures "$work/oltp_read_write.out")"
-failed_ro="$(failures "$work/oltp_read_only.out")"
-# by_code FAILURES: "CODE: COUNT, ..." or "none".
-by_code() {
-  if [ -z "$1" ]; then
-    echo none
-  else
-    awk '{ printf "%s%s: %s", (NR > 1 ? ", " : ""), ($1 == "fatal" ? "fatal " $2 : $1), $NF }' <<< "$1"
-  fi
-}
+failed_rw="$(sysbench_failures "$work/oltp_read_write.out")"
+failed_ro="$(sysbench_failures "$work/oltp_read_only.out")"
 total() {
   awk '{ s += $NF } END { print s + 0 }' <<< "$1"
 }
@@ -325,7 +299,7 @@ report="bench/results/primary-restart-$stamp.md"
   echo "| transactions | ${figures_rw[events]:-?} | ${figures_ro[events]:-?} |"
   echo "| queries | ${figures_rw[queries]:-?} | ${figures_ro[queries]:-?} |"
   echo "| **failed statements** | **$(total "$failed_rw")** | **$(total "$failed_ro")** |"
-  echo "| by error code | $(by_code "$failed_rw") | $(by_code "$failed_ro") |"
+  echo "| by error code | $(sysbench_failures_by_code "$failed_rw") | $(sysbench_failures_by_code "$failed_ro") |"
   echo "| sysbench's ignored errors + reconnects | $(counted "$failed_rw" figures_rw) | $(counted "$failed_ro" figures_ro) |"
   echo "| p99 latency ms | ${figures_rw[pct_ms]:-?} | ${figures_ro[pct_ms]:-?} |"
   echo "| max latency ms | ${figures_rw[max_ms]:-?} | ${figures_ro[max_ms]:-?} |"

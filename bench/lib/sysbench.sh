@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2154 # primary_port and replica_ports come from bench/lib/demo.sh
 # Sourced by the bench scripts after bench/lib/demo.sh (which sets primary_port and replica_ports):
 # the sysbench options all their runs share, the table preparation, the wait for the replicas,
-# and the figures read back from sysbench's report.
+# and the figures and failed statements read back from sysbench's report.
 
 # 4 tables of 10,000 rows as the demo's app user, with prepared statements wherever sysbench can
 # use them (--db-ps-mode=auto). The port comes per run.
@@ -99,4 +99,31 @@ sysbench_figures() {
         print "p" wanted[w] "_ms", value[b]
       }
     }' <<< "$2")
+}
+
+# sysbench_failures FILE: "CODE COUNT" per error code sysbench ignored (one "Ignoring error CODE" line per
+# failed statement, "(last message repeated N times)" adding N to the line before it; the
+# per-second reports are printed around that folding and do not break a run of repeats), then
+# "fatal CODE COUNT" for errors that stopped a thread.
+sysbench_failures() {
+  awk '
+    /^\[ *[0-9]+s \]/ { next }
+    /^\(last message repeated [0-9]+ times\)$/ { if (last != "") count[last] += $4; next }
+    { last = "" }
+    /^DEBUG: Ignoring error [0-9]+ / { last = $4; count[last]++ }
+    /^FATAL: .* returned error [0-9]+ / {
+      match($0, /returned error [0-9]+/)
+      last = "fatal " substr($0, RSTART + 15, RLENGTH - 15)
+      count[last]++
+    }
+    END { for (code in count) print code, count[code] }' "$1" | sort -n
+}
+
+# sysbench_failures_by_code FAILURES: "CODE: COUNT, ..." or "none".
+sysbench_failures_by_code() {
+  if [ -z "$1" ]; then
+    echo none
+  else
+    awk '{ printf "%s%s: %s", (NR > 1 ? ", " : ""), ($1 == "fatal" ? "fatal " $2 : $1), $NF }' <<< "$1"
+  fi
 }
