@@ -17,7 +17,7 @@ status=0
 # The ITs that exercise session state (SETs, schema, transactions, prepared statements, LAST_INSERT_ID,
 # read-your-writes), run once more on each flavour with transaction multiplexing
 # (backends.pool.multiplexing = transaction, see ProxyFixture).
-multiplexed_its="SessionStateIT,PooledSessionStateIT,ReadWriteSplitIT,ReadYourWritesIT,UserVariablePinIT,ConnectionIdIT,JdbcClientIT,ChangeUserIT,MultiplexingIT"
+multiplexed_its="SessionStateIT,PooledSessionStateIT,ReadWriteSplitIT,ReadYourWritesIT,UserVariablePinIT,ConnectionIdIT,JdbcClientIT,ChangeUserIT,MultiplexingIT,SessionsIT"
 multiplexed() {
   echo "=== $1: session-state integration tests with transaction multiplexing"
   shift

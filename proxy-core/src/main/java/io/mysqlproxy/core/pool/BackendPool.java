@@ -57,8 +57,7 @@ public final class BackendPool implements ConnectionPool {
 
     private final Map<BackendConnection, AtomicInteger> lent = new ConcurrentHashMap<>();
     private final LongAdder discards = new LongAdder();
-    /** Per user whose account changed on the servers, when (nanoTime): its connections from before are stale. */
-    private final Map<String, Long> userRetiredAt = new ConcurrentHashMap<>();
+    private final RetiredUsers retiredUsers = new RetiredUsers();
 
     private final IdleConnections idle;
     private final WaiterQueue waiters = new WaiterQueue();
@@ -240,15 +239,11 @@ public final class BackendPool implements ConnectionPool {
      * handed out again. Connections logged in from now on are pooled as usual.
      */
     public void retireUser(String user) {
-        long now = System.nanoTime();
-        userRetiredAt.put(user, now);
-        idle.closeUser(user, now);
+        idle.closeUser(user, retiredUsers.retire(user));
     }
 
-    /** Logged in before its user's account last changed on the servers. */
     private boolean stale(BackendConnection connection) {
-        Long retiredAt = userRetiredAt.get(connection.login().user());
-        return retiredAt != null && connection.loggedInAt() - retiredAt < 0;
+        return retiredUsers.stale(connection);
     }
 
     private BackendException leftTopology() {

@@ -87,6 +87,9 @@ final class SessionIdleTimer {
     void start() {
         lastActivity = ticker.nanoTime();
         armBy(lastActivity + nextStep());
+        // Under transaction multiplexing the connection the login used goes back at once too: a login
+        // storm must not hold one pooled connection per session until each session's first command.
+        queueBoundaryLook();
     }
 
     /** The client sent something. */
@@ -101,12 +104,9 @@ final class SessionIdleTimer {
 
     /** A command finished: idleness counts from now, and the command may have shortened the wait_timeout. */
     void commandFinished() {
-        if (atBoundary && !boundaryQueued && legs.holdsAny()) {
-            // Once the relay has flushed the response to the client (the backend's read completes first)
-            // and a pipelined command, if any, has started.
-            boundaryQueued = true;
-            executor.execute(this::atBoundary);
-        }
+        // Once the relay has flushed the response to the client (the backend's read completes first)
+        // and a pipelined command, if any, has started.
+        queueBoundaryLook();
         lastActivity = ticker.nanoTime();
         long timeout = waitTimeout.nanos();
         armBy(lastActivity + (returnAfterIdle > 0 ? Math.min(timeout, returnAfterIdle) : timeout));
@@ -190,6 +190,14 @@ final class SessionIdleTimer {
         }
         // Before return-after-idle the next step may be the return; after it, only the idle timeout.
         armBy(lastActivity + (idle < returnAfterIdle ? nextStep() : waitTimeout.nanos()));
+    }
+
+    /** Transaction multiplexing: looks at the boundary once the executor runs next (once per look). */
+    private void queueBoundaryLook() {
+        if (atBoundary && !boundaryQueued && legs.holdsAny()) {
+            boundaryQueued = true;
+            executor.execute(this::atBoundary);
+        }
     }
 
     /** Transaction multiplexing: the legs go back if the session is still between commands with nothing held. */

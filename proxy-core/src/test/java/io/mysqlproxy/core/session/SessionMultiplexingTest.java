@@ -62,6 +62,16 @@ class SessionMultiplexingTest {
     }
 
     @Test
+    void theLoginConnectionGoesBackAsSoonAsTheSessionStarts() {
+        rig.client.runPendingTasks();
+        assertEquals(
+                List.of(rig.loginConnection),
+                rig.pool(rig.primary).released(),
+                "a login storm must not hold a pooled connection per session until its first command");
+        assertNotNull(rig.loginConnection.imprint(), "given back without a reset");
+    }
+
+    @Test
     void warningsHoldTheConnectionUntilTheNextStatementHasRunThere() {
         BackendConnection first = rig.loginConnection;
         run(first, "UPDATE golden SET name = 'x' WHERE id = 1", OK_ONE_WARNING);
