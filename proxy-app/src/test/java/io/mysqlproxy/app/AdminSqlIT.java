@@ -290,8 +290,10 @@ class AdminSqlIT {
                     s,
                     "SHOW PROXY USERS",
                     "Unknown statement SHOW PROXY USERS: the proxy answers "
-                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY SESSIONS, SHOW PROXY HOSTS, EXPLAIN ROUTE <statement>, "
-                            + "PROXY UNBLOCK HOST 'address' and PROXY UNBLOCK ALL HOSTS");
+                            + "SHOW PROXY BACKENDS, SHOW PROXY STATS, SHOW PROXY SESSIONS, SHOW PROXY HOSTS, "
+                            + "EXPLAIN ROUTE <statement>, PROXY UNBLOCK HOST 'address', PROXY UNBLOCK ALL HOSTS, "
+                            + "SHOW PROXY QUERIES [ORDER BY calls|total_time|avg_time|max_time|rows|errors|last_seen "
+                            + "[ASC|DESC]] [LIMIT n] and PROXY RESET QUERIES");
             assertSyntaxError(
                     s, "PROXY UNBLOCK ALL", "Expected PROXY UNBLOCK HOST 'address' or PROXY UNBLOCK ALL HOSTS");
             assertSyntaxError(s, "SHOW PROXY", "SHOW PROXY needs what to show");

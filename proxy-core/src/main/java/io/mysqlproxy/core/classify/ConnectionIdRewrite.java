@@ -256,14 +256,7 @@ public final class ConnectionIdRewrite {
         out.write(sql, copied, start - copied);
         out.writeBytes(id);
         if (alias) {
-            out.writeBytes(" AS `".getBytes(StandardCharsets.US_ASCII));
-            for (int p = start; p < end; p++) {
-                if (sql[p] == '`') {
-                    out.write('`');
-                }
-                out.write(sql[p]);
-            }
-            out.write('`');
+            ColumnAlias.write(out, sql, start, end);
         }
         copied = end;
         replaced = true;

@@ -87,14 +87,7 @@ public final class PreviousResultRewrite {
         out.write(sql, copied, start - copied);
         out.writeBytes(value);
         if (itemStart && endsItem()) {
-            out.writeBytes(" AS `".getBytes(StandardCharsets.US_ASCII));
-            for (int p = start; p < end; p++) {
-                if (sql[p] == '`') {
-                    out.write('`');
-                }
-                out.write(sql[p]);
-            }
-            out.write('`');
+            ColumnAlias.write(out, sql, start, end);
         }
         copied = end;
         return true;
