@@ -150,6 +150,8 @@ enum Keyword {
     IDENTITY,
     WARNING_COUNT,
     ERROR_COUNT,
+    // a select option that leaves FOUND_ROWS() for the next statement to read (held under multiplexing)
+    SQL_CALC_FOUND_ROWS,
     // the connection id, which the proxy answers with its own (see ConnectionIdRewrite)
     CONNECTION_ID,
     PSEUDO_THREAD_ID;

@@ -21,6 +21,7 @@ final class QueryScanner {
     private static final int SESSION_FUNCTION = StatementFlag.SESSION_FUNCTION.bit();
     private static final int PREVIOUS_RESULT_FUNCTION = StatementFlag.PREVIOUS_RESULT_FUNCTION.bit();
     private static final int ASSIGNMENT = StatementFlag.USER_VARIABLE_ASSIGNMENT.bit();
+    private static final int CALC_FOUND_ROWS = StatementFlag.CALC_FOUND_ROWS.bit();
 
     private QueryScanner() {}
 
@@ -103,6 +104,7 @@ final class QueryScanner {
                         ? LOCKING_READ
                         : 0;
             case INTO -> SELECT_INTO;
+            case SQL_CALC_FOUND_ROWS -> CALC_FOUND_ROWS;
             case FOR ->
                 previous == Keyword.VALUE && (beforePrevious == Keyword.NEXT || beforePrevious == Keyword.PREVIOUS)
                         ? SEQUENCE_FUNCTION

@@ -67,7 +67,12 @@ public enum StatementFlag {
      * The text names CONNECTION_ID or PSEUDO_THREAD_ID somewhere: it may read the connection id, which the
      * session answers with the proxy's own (see {@link ConnectionIdRewrite}) before the statement goes out.
      */
-    CONNECTION_ID(false);
+    CONNECTION_ID(false),
+    /**
+     * SELECT SQL_CALC_FOUND_ROWS: the server counts the rows a LIMIT left out for the next statement's
+     * FOUND_ROWS(), so under transaction multiplexing the session keeps the connection one statement longer.
+     */
+    CALC_FOUND_ROWS(false);
 
     /** The union of the flags whose {@link #primaryRequired()} is true. */
     public static final int PRIMARY_REQUIRED_MASK;

@@ -45,8 +45,6 @@ final class Command {
     private DigestEntry digest;
     /** How many response packets the proxy sent the client for this command before the server's (see {@link #answeredAhead}). */
     private int packetsAhead;
-    /** Whether the read asks for SQL_CALC_FOUND_ROWS (followed under transaction multiplexing only). */
-    private boolean calcFoundRows;
 
     Command(CommandType type, ByteBuf frame, Classification classification, byte[] sql, PreparedStatement statement) {
         this.type = type;
@@ -67,14 +65,6 @@ final class Command {
 
     byte[] sql() {
         return sql;
-    }
-
-    boolean calcFoundRows() {
-        return calcFoundRows;
-    }
-
-    void calcFoundRows(boolean calcFoundRows) {
-        this.calcFoundRows = calcFoundRows;
     }
 
     /** The prepared statement a COM_STMT_* command names, or null. */

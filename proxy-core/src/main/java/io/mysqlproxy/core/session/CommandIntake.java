@@ -123,7 +123,6 @@ final class CommandIntake {
                 }
                 cmd = new Command(command, frame, classification, sql, null);
                 cmd.countUnder(entry);
-                cmd.calcFoundRows(rewrites.calcFoundRows(frame, classification));
             }
             case INIT_DB -> cmd = new Command(command, frame, null, payloadText(frame), null);
             case STMT_PREPARE -> {

@@ -307,7 +307,7 @@ final class SessionTracker implements RouteContext {
     /** What transaction multiplexing follows of a finished command: its per-statement results, LAST_INSERT_ID(). */
     private void multiplexed(Command cmd, Leg leg, Classification c, boolean failed) {
         byte[] sql = cmd.type() == CommandType.STMT_EXECUTE ? cmd.statement().sql() : cmd.sql();
-        results.after(c, cmd.calcFoundRows(), cause(cmd), leg.connection(), failed);
+        results.after(c, cmd.type(), cause(cmd), leg.connection(), failed);
         long id = leg.connection().lastInsertId();
         if (id != 0) {
             // An OK's non-zero last_insert_id is what LAST_INSERT_ID() returns next (see README, Multiplexing).

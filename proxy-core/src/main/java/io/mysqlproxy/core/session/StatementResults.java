@@ -3,6 +3,8 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.StatementFlag;
+import io.mysqlproxy.core.classify.StatementKind;
+import io.mysqlproxy.protocol.flag.CommandType;
 
 /**
  * Under transaction multiplexing, what the session's last statement left on its connection that the
@@ -22,14 +24,14 @@ final class StatementResults {
     private long foundRows;
 
     /** A command finished on {@code connection}: re-evaluates what it holds. */
-    void after(Classification c, boolean calcFoundRows, String cause, BackendConnection connection, boolean failed) {
+    void after(Classification c, CommandType type, String cause, BackendConnection connection, boolean failed) {
         if (c != null && c.has(StatementFlag.DIAGNOSTICS)) {
             // SHOW WARNINGS and GET DIAGNOSTICS read the diagnostics without clearing them: what held, holds.
             return;
         }
         pendingDiagnostics = failed || connection.lastWarnings() > 0;
         diagnosticsCause = cause;
-        this.calcFoundRows = !failed && calcFoundRows;
+        this.calcFoundRows = !failed && calcFoundRows(c, type);
         if (failed || connection.lastResultSet()) {
             rowCount = -1;
         } else {
@@ -38,6 +40,14 @@ final class StatementResults {
         if (!failed && connection.lastResultSet()) {
             foundRows = connection.lastRows();
         }
+    }
+
+    /** A read, as text or prepared, whose LIMIT-less count FOUND_ROWS() returns next. */
+    private static boolean calcFoundRows(Classification c, CommandType type) {
+        return c != null
+                && c.kind() == StatementKind.READ
+                && c.has(StatementFlag.CALC_FOUND_ROWS)
+                && (type == CommandType.QUERY || type == CommandType.STMT_EXECUTE);
     }
 
     /** What holds the connection: {@link HoldReason#PENDING_WARNINGS} and {@link HoldReason#FOUND_ROWS}, as bits. */

@@ -10,8 +10,6 @@ import io.mysqlproxy.protocol.packet.StmtCommands;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * The statement texts the proxy answers parts of before they go out: reads of the connection id get the
  * proxy's ({@link ConnectionIdRewrite}), and under transaction multiplexing ROW_COUNT() and FOUND_ROWS()
@@ -20,8 +18,6 @@ import java.nio.charset.StandardCharsets;
  * to come, is left as it is. Each method takes {@code frame} and returns the frame to send.
  */
 final class StatementRewrites {
-
-    private static final byte[] CALC_FOUND_ROWS = "SQL_CALC_FOUND_ROWS".getBytes(StandardCharsets.US_ASCII);
 
     private final CommandContext session;
     private final SessionLegs legs;
@@ -61,29 +57,6 @@ final class StatementRewrites {
                 CommandType.QUERY,
                 frame,
                 PreviousResultRewrite.rewrite(text(frame), results.rowCount(), results.foundRows()));
-    }
-
-    /**
-     * Under transaction multiplexing, whether a read asks for SQL_CALC_FOUND_ROWS (looked for in the frame,
-     * strings and comments included: a false alarm only holds the connection one statement longer).
-     */
-    boolean calcFoundRows(ByteBuf frame, Classification classification) {
-        if (!legs.multiplexing() || classification.kind() != StatementKind.READ) {
-            return false;
-        }
-        int from = frame.readerIndex() + Packets.HEADER_SIZE + 1;
-        int last = frame.writerIndex() - CALC_FOUND_ROWS.length;
-        outer:
-        for (int i = from; i <= last; i++) {
-            for (int j = 0; j < CALC_FOUND_ROWS.length; j++) {
-                int b = frame.getByte(i + j);
-                if ((b >= 'a' && b <= 'z' ? b - ('a' - 'A') : b) != CALC_FOUND_ROWS[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     private static boolean readsPreviousResultsNow(StatementKind kind) {

@@ -186,6 +186,39 @@ class SessionMultiplexingTest {
         assertEquals(List.of(first), rig.pool(rig.primary).released(), "read: nothing holds it any more");
     }
 
+    @Test
+    void aPreparedSqlCalcFoundRowsHoldsTheConnectionToo() {
+        BackendConnection first = rig.loginConnection;
+        byte[] prepare = Wire.command(
+                0x16,
+                "SELECT SQL_CALC_FOUND_ROWS id FROM golden LIMIT 1 /* route=primary */"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        rig.clientSends(prepare);
+        assertEquals(hexOf(prepare), hexOf(serverReceived(first)));
+        // STMT_PREPARE_OK: statement 7 on the server, no columns, no parameters.
+        serverSends(first, packets(1, "00 07000000 0000 0000 00 0000"));
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+
+        assertEquals(List.of(first), rig.pool(rig.primary).released(), "a prepared statement holds nothing");
+
+        // EXECUTE the proxy's statement 1 (no cursor, one iteration, no parameters), prepared on the next connection
+        // first.
+        rig.clientSends(packets(0, "17 01000000 00 01000000"));
+        BackendConnection next = rig.connection(rig.primary, 1);
+        assertEquals(hexOf(prepare), hexOf(serverReceived(next)));
+        serverSends(next, packets(1, "00 09000000 0000 0000 00 0000"));
+        assertEquals(hexOf(packets(0, "17 09000000 00 01000000")), hexOf(serverReceived(next)));
+        serverSends(next, GoldenResponses.EMPTY_SELECT_EOF_ON);
+        rig.clientReceived();
+        rig.client.runPendingTasks();
+        assertEquals(List.of(first), rig.pool(rig.primary).released(), "FOUND_ROWS() is the server's count there");
+
+        run(next, "SELECT FOUND_ROWS()", GoldenResponses.EMPTY_SELECT_EOF_ON);
+        rig.client.runPendingTasks();
+        assertEquals(List.of(first, next), rig.pool(rig.primary).released(), "read: nothing holds it any more");
+    }
+
     /** The client sends {@code sql}; it reaches {@code connection}, which answers {@code response}. */
     private void run(BackendConnection connection, String sql, byte[] response) {
         rig.clientSends(query(sql));
