@@ -16,6 +16,7 @@
 #   bench/high-concurrency.sh [--threads 1000] [--time 30] [--warmup 10] [--rounds 2] [--pool-max 16]
 #                             [--tests "oltp_point_select oltp_read_only"] [--direct replicas|primary|all]
 #                             [--ps-mode auto|disable] [--jit-warmup 30] [--proxy-extra HOCON]
+#                              [--proxy-nice N]
 #
 # --warmup   seconds of each run not measured (sysbench's --report-checkpoints): the clients' logins
 #            and, through the proxy, the pool filling up
@@ -27,6 +28,9 @@
 # --ps-mode  sysbench's --db-ps-mode, the same on both paths: auto (server-side prepared
 #            statements, sysbench's default) or disable (text statements)
 # --proxy-extra  more keys under mysql-proxy for the proxy, e.g. "event-loop-threads = 1"
+# --proxy-nice   the proxy's niceness (-20..19, default 0). On this one machine the proxy's event loops
+#                compete for the 2 cores with every sysbench and server thread; a negative value stands in
+#                for the cores a proxy has to itself in a deployment (the figures say which was used)
 #
 # Needs a build (mvn -DskipTests package) and sysbench; uses the demo's ports 6033/9090 and
 # 6047/9107 on 127.0.0.1. Run it with nothing else on the machine:
@@ -44,6 +48,7 @@ tests="oltp_point_select oltp_read_only"
 direct=replicas
 ps_mode=auto
 proxy_extra=""
+proxy_nice=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
@@ -56,12 +61,14 @@ while [ $# -gt 0 ]; do
     --direct) direct="$2"; shift 2 ;;
     --ps-mode) ps_mode="$2"; shift 2 ;;
     --proxy-extra) proxy_extra="$2"; shift 2 ;;
+    --proxy-nice) proxy_nice="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 for number in "$threads" "$time_s" "$warmup" "$rounds" "$pool_max" "$jit_warmup"; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "not a number: $number" >&2; exit 2; }
 done
+[[ "$proxy_nice" =~ ^-?[0-9]+$ ]] || { echo "--proxy-nice is a number from -20 to 19" >&2; exit 2; }
 if [ "$warmup" -lt 1 ] || [ "$time_s" -lt 6 ]; then
   echo "--warmup must be at least 1 and --time at least 6" >&2
   exit 2
@@ -202,7 +209,7 @@ mkdir -p bench/results
   echo "  build of $(date -u -r "$proxy_home/lib" -Iminutes) in $proxy_home"
   echo "- $threads sysbench threads, $time_s s measured after $warmup s, \`--db-ps-mode=$ps_mode --skip_trx=on\`, $sysbench_rows rows;"
   echo "  direct: to $direct ($direct_ports), one server connection per client; proxy: \`backends.pool { max-connections ="
-  echo "  $pool_max, multiplexing = transaction }\`${proxy_extra:+, \`$proxy_extra\`}"
+  echo "  $pool_max, multiplexing = transaction }\`${proxy_extra:+, \`$proxy_extra\`}, proxy niceness $proxy_nice"
   echo
   echo "| test | round | path | QPS | p95 ms | p99 ms | max ms | most app connections per server: primary / replicas |"
   echo "|---|---|---|---|---|---|---|---|"

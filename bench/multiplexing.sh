@@ -16,6 +16,7 @@
 #                         [--update-percent 20] [--ps-mode disable|auto] [--statement-at-login]
 #                         [--consistency session|eventual|global|strong]
 #                         [--runs "reference multiplexed idle"] [--proxy-extra HOCON]
+#                          [--proxy-nice N]
 #
 # --per-client-rate  statements per second per client; sysbench runs --threads=CLIENTS
 #                    --rate=CLIENTS x RATE, one statement per event (bench/lib/point-select-update.lua:
@@ -38,6 +39,9 @@
 #                    every client has logged in
 #
 # --proxy-extra      more keys under mysql-proxy for every run's proxy, e.g. "event-loop-threads = 1"
+# --proxy-nice       the proxy's niceness (-20..19, default 0). On this one machine the proxy's event loops
+#                    compete for the 2 cores with every sysbench and server thread; a negative value stands in
+#                    for the cores a proxy has to itself in a deployment (the figures say which was used)
 #
 # Every statement error is counted, not fatal (--mysql-ignore-errors=all; a lost connection is
 # reconnected, with bench/lib/sysbench-reconnect.c preloaded), and counted per error code. Each
@@ -60,6 +64,7 @@ server_max_connections=200
 update_percent=20
 ps_mode=disable
 proxy_extra=""
+proxy_nice=0
 statement_at_login=off
 consistency=session
 runs="reference multiplexed idle"
@@ -75,6 +80,7 @@ while [ $# -gt 0 ]; do
     --update-percent) update_percent="$2"; shift 2 ;;
     --ps-mode) ps_mode="$2"; shift 2 ;;
     --proxy-extra) proxy_extra="$2"; shift 2 ;;
+    --proxy-nice) proxy_nice="$2"; shift 2 ;;
     --statement-at-login) statement_at_login=on; shift ;;
     --consistency) consistency="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
@@ -85,6 +91,7 @@ for number in "$clients" "$reference_clients" "$per_client_rate" "$time_s" "$war
   "$server_max_connections" "$update_percent"; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "not a number: $number" >&2; exit 2; }
 done
+[[ "$proxy_nice" =~ ^-?[0-9]+$ ]] || { echo "--proxy-nice is a number from -20 to 19" >&2; exit 2; }
 [ "$warmup" -ge 1 ] || { echo "--warmup must be at least 1 (sysbench's checkpoint)" >&2; exit 2; }
 case "$ps_mode" in disable | auto) ;; *) echo "--ps-mode is disable or auto" >&2; exit 2 ;; esac
 case "$consistency" in
@@ -248,7 +255,7 @@ mkdir -p bench/results
   echo "- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2> /dev/null || echo ' (with local changes)'),"
   echo "  build of $(date -u -r "$proxy_home/lib" -Iminutes) in $proxy_home; a separate \`bin/mysql-proxy run\` process per run"
   echo "- servers: \`max_connections = $server_max_connections\`; proxy: \`backends.pool.max-connections = $pool_max\`,"
-  echo "  \`routing.consistency = $consistency\`${proxy_extra:+, \`$proxy_extra\`}"
+  echo "  \`routing.consistency = $consistency\`${proxy_extra:+, \`$proxy_extra\`}, proxy niceness $proxy_nice"
   echo "- load: bench/lib/point-select-update.lua, $update_percent% autocommit index updates, the rest point"
   echo "  selects, $per_client_rate statements/s per client (\`--rate\` = clients x $per_client_rate), \`--db-ps-mode=$ps_mode\`,"
   echo "  $time_s s measured after $warmup s of warm-up; $sysbench_rows rows; SELECT 1 right after each login: $statement_at_login"

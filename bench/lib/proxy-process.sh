@@ -5,7 +5,9 @@
 #
 #   proxy_process_start PORT ADMIN_PORT JAVA_OPTS [HOCON]   starts it (HOCON: extra keys under
 #                                                          mysql-proxy), waits for /readyz; sets
-#                                                          proxy_pid, proxy_log, proxy_admin
+#                                                          proxy_pid, proxy_log, proxy_admin; at
+#                                                          the niceness in $proxy_nice (default 0:
+#                                                          as the servers and sysbench)
 #   proxy_process_stop                                     stops it and removes its log (the
 #                                                          sourcing script's trap)
 #   proxy_scrape FILE                                      /metrics into FILE
@@ -42,7 +44,7 @@ mysql-proxy {
   $extra
 }
 CONF
-  JAVA_OPTS="$java_opts" bin/mysql-proxy run --config "$config" > "$proxy_log" 2>&1 &
+  JAVA_OPTS="$java_opts" nice -n "${proxy_nice:-0}" bin/mysql-proxy run --config "$config" > "$proxy_log" 2>&1 &
   proxy_pid=$!
   proxy_admin="http://127.0.0.1:$admin_port"
   for _ in $(seq 1 60); do
