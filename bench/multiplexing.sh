@@ -12,6 +12,7 @@
 #   idle         --clients clients, no multiplexing: how it fails.
 #
 #   bench/multiplexing.sh [--clients 2000] [--reference-clients 100] [--per-client-rate 10]
+#                         [--reference-rate RATE]
 #                         [--time 60] [--warmup 20] [--pool-max 100] [--server-max-connections 200]
 #                         [--update-percent 20] [--ps-mode disable|auto] [--statement-at-login]
 #                         [--consistency session|eventual|global|strong]
@@ -24,6 +25,11 @@
 #                    Its rate is one Poisson stream shared by the threads, each event taken by a free
 #                    thread, so a client's own rate is RATE on average; its latency counts the time an
 #                    event waited in that queue, so a proxy that falls behind shows in it
+#                    (a decimal, e.g. 0.5)
+# --reference-rate   statements per second per reference client (default: --per-client-rate). With
+#                    --per-client-rate 0.5 --reference-rate 10, 2,000 and 100 clients ask the same
+#                    1,000 statements/s in all: the reference then differs by the client count only,
+#                    on a machine that cannot carry 2,000 clients at the reference's own rate
 # --time, --warmup   seconds measured, after seconds of the same load not measured (sysbench's
 #                    --report-checkpoints resets its figures then: the logins, the pool filling up and
 #                    the backlog of events they queued); failed statements and connection figures count
@@ -57,6 +63,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 clients=2000
 reference_clients=100
 per_client_rate=10
+reference_rate=""
 time_s=60
 warmup=20
 pool_max=100
@@ -73,6 +80,7 @@ while [ $# -gt 0 ]; do
     --clients) clients="$2"; shift 2 ;;
     --reference-clients) reference_clients="$2"; shift 2 ;;
     --per-client-rate) per_client_rate="$2"; shift 2 ;;
+    --reference-rate) reference_rate="$2"; shift 2 ;;
     --time) time_s="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --pool-max) pool_max="$2"; shift 2 ;;
@@ -87,7 +95,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-for number in "$clients" "$reference_clients" "$per_client_rate" "$time_s" "$warmup" "$pool_max" \
+reference_rate="${reference_rate:-$per_client_rate}"
+for rate in "$per_client_rate" "$reference_rate"; do
+  [[ "$rate" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "not a rate: $rate" >&2; exit 2; }
+done
+for number in "$clients" "$reference_clients" "$time_s" "$warmup" "$pool_max" \
   "$server_max_connections" "$update_percent"; do
   [[ "$number" =~ ^[0-9]+$ ]] || { echo "not a number: $number" >&2; exit 2; }
 done
@@ -154,12 +166,12 @@ sleep 1
 
 rows=()
 notes=()
-# one_run NAME CLIENTS HOCON: a proxy process with HOCON, sysbench's clients through it; a table row
-# in rows, what failed in notes. Sets run_p99 and run_errors.
+# one_run NAME CLIENTS RATE HOCON: a proxy process with HOCON, sysbench's clients through it at RATE
+# statements/s each; a table row in rows, what failed in notes. Sets run_p99 and run_errors.
 one_run() {
-  local name="$1" threads="$2" hocon="$3" out="$work/$1.out" status=0 from to port row
+  local name="$1" threads="$2" rate="$3" hocon="$4" out="$work/$1.out" status=0 from to port row
   local -A figures
-  echo "run $name: $threads clients at $per_client_rate statements/s each, $hocon"
+  echo "run $name: $threads clients at $rate statements/s each, $hocon"
   settle
   # The proxy admits the clients all at once: all of them from one address, all in the handshake
   # together at sysbench's start.
@@ -178,7 +190,7 @@ one_run() {
   from="$EPOCHREALTIME"
   LD_PRELOAD="$work/sysbench-reconnect.so" sysbench_in_background "$out" $((warmup + time_s)) \
     bench/lib/point-select-update.lua "${sysbench_common[@]}" --db-ps-mode="$ps_mode" --mysql-port=6046 \
-    --threads="$threads" --rate=$((threads * per_client_rate)) --time=$((warmup + time_s)) \
+    --threads="$threads" --rate="$(awk -v c="$threads" -v r="$rate" 'BEGIN { printf "%.0f", c * r }')" --time=$((warmup + time_s)) \
     --report-checkpoints="$warmup" --report-interval=5 --histogram=on --point_selects=1 --index_updates=1 \
     --update_percent="$update_percent" --statement_at_login="$statement_at_login" \
     --mysql-ignore-errors=all --verbosity=5 run || status=$?
@@ -231,9 +243,9 @@ multiplexed_p99=""
 multiplexed_errors=""
 for run in $runs; do
   case "$run" in
-    reference) one_run reference "$reference_clients" "$idle_hocon"; reference_p99="$run_p99" ;;
-    multiplexed) one_run multiplexed "$clients" "$multiplexed_hocon"; multiplexed_p99="$run_p99"; multiplexed_errors="$run_errors" ;;
-    idle) one_run idle "$clients" "$idle_hocon" ;;
+    reference) one_run reference "$reference_clients" "$reference_rate" "$idle_hocon"; reference_p99="$run_p99" ;;
+    multiplexed) one_run multiplexed "$clients" "$per_client_rate" "$multiplexed_hocon"; multiplexed_p99="$run_p99"; multiplexed_errors="$run_errors" ;;
+    idle) one_run idle "$clients" "$per_client_rate" "$idle_hocon" ;;
   esac
 done
 server_samplers_stop
@@ -257,7 +269,7 @@ mkdir -p bench/results
   echo "- servers: \`max_connections = $server_max_connections\`; proxy: \`backends.pool.max-connections = $pool_max\`,"
   echo "  \`routing.consistency = $consistency\`${proxy_extra:+, \`$proxy_extra\`}, proxy niceness $proxy_nice"
   echo "- load: bench/lib/point-select-update.lua, $update_percent% autocommit index updates, the rest point"
-  echo "  selects, $per_client_rate statements/s per client (\`--rate\` = clients x $per_client_rate), \`--db-ps-mode=$ps_mode\`,"
+  echo "  selects, $per_client_rate statements/s per client (reference: $reference_rate; \`--rate\` = clients x rate), \`--db-ps-mode=$ps_mode\`,"
   echo "  $time_s s measured after $warmup s of warm-up; $sysbench_rows rows; SELECT 1 right after each login: $statement_at_login"
   echo
   echo "| run | clients | QPS | p50 ms | p95 ms | p99 ms | max ms | failed statements (by code) | failed logins | most app connections per server: primary / replicas (Threads_connected) | most pooled connections open per server | pool waits | pool wait timeouts | sysbench exit |"
