@@ -341,14 +341,17 @@ public final class BackendPool implements ConnectionPool {
     }
 
     /**
-     * A clean connection is free again (on its own loop). It goes to the first of the longest waiters of its
-     * loop that can use it ({@link PoolWaiters#takerFor}). Else it is closed if its loop holds more than its
-     * share while another loop's borrower waits (the slot goes to the longest waiter), or to free a slot for
-     * a longest waiter that is {@link Waiter#starving} (of another key or schema, or of a loop at its share);
-     * otherwise it stays idle for its loop's next borrower.
+     * A clean connection is free again (on its own loop). It is closed if its loop holds more than its share
+     * while a loop below its share waits (the slot goes there). Else it goes to the first of the longest
+     * waiters of its loop that can use it ({@link PoolWaiters#takerFor}); if none can, it is closed if its loop
+     * is above its share and another loop waits, or to free a slot for a longest waiter that is
+     * {@link Waiter#starving} (of another key or schema, or of a loop at its share); otherwise it stays idle
+     * for its loop's next borrower.
      */
     private void returned(BackendConnection connection) {
-        if (retired || stale(connection)) {
+        if (retired
+                || stale(connection)
+                || waiters.overShareWhileOthersWait(connection.channel().eventLoop(), true)) {
             connection.close();
             return;
         }
@@ -362,7 +365,7 @@ public final class BackendPool implements ConnectionPool {
             }
         }
         Waiter head = waiters.longestPending();
-        if (waiters.overShareWhileOthersWait(loop)
+        if (waiters.overShareWhileOthersWait(loop, false)
                 || head != null && head.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
             connection.close();
         } else {

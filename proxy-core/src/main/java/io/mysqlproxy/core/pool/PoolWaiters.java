@@ -13,9 +13,9 @@ import java.util.function.Supplier;
  * A connection serves only sessions of the loop it was opened on, so a connection given back is
  * offered to its own loop's waiters only: those of other loops are never in its way. Slots move
  * between loops by closing: each loop that borrows from the pool has a fair share of
- * max-connections ({@link #share}); a loop above it closes a connection none of its own waiters can
- * take while another loop's borrower waits ({@link #overShareWhileOthersWait}), and a freed slot goes
- * to the longest waiter of a loop below its share before the others ({@link #poll}).
+ * max-connections ({@link #share}); a loop above it gives a connection up while another loop's
+ * borrower waits ({@link #overShareWhileOthersWait}), and a freed slot goes to the longest waiter of
+ * a loop below its share before the others ({@link #poll}).
  *
  * <p>Touched from any thread: the queues are concurrent, the counts atomic; a waiter may be failed by
  * its timer while queued, so whoever takes one out checks its promise before serving it.
@@ -92,17 +92,19 @@ final class PoolWaiters {
     }
 
     /**
-     * Whether {@code loop} holds more than its share while a borrower of another loop waits: a connection
-     * given back there that none of its own waiters can take is then closed, and its slot goes to that
-     * borrower, so that the loops' counts move toward their shares.
+     * Whether {@code loop} holds more than its share while a borrower of another loop waits (of a loop below
+     * its share, if {@code belowShareOnly}): a connection given back there is then closed, and its slot goes
+     * to that borrower, so that the loops' counts move toward their shares. Otherwise a loop that got most
+     * of the slots in a login storm would keep them for as long as its own borrowers wait.
      */
-    boolean overShareWhileOthersWait(EventLoop loop) {
+    boolean overShareWhileOthersWait(EventLoop loop, boolean belowShareOnly) {
         LoopWaiters own = on(loop);
-        if (own.open.get() <= share()) {
+        int share = share();
+        if (own.open.get() <= share) {
             return false;
         }
         for (LoopWaiters other : byLoop.values()) {
-            if (other != own && other.queue.firstPending() != null) {
+            if (other != own && (!belowShareOnly || other.open.get() < share) && other.queue.firstPending() != null) {
                 return true;
             }
         }

@@ -103,6 +103,26 @@ class BackendPoolLoopShareTest {
         assertEquals(0, pool.timeouts());
     }
 
+    /** A login storm may give one loop every slot: it gives them up down to its share, its own waiters or not. */
+    @Test
+    void aLoopAboveItsShareGivesAConnectionUpForALoopBelowItEvenWhileItsOwnBorrowersWait() throws Exception {
+        pool(2);
+        BackendConnection first = borrowNow(loopA, APP);
+        BackendConnection second = borrowNow(loopA, APP);
+        Future<BackendConnection> onB = borrow(loopB, APP);
+        Future<BackendConnection> alsoOnA = borrow(loopA, APP);
+
+        release(first);
+        BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
+        assertSame(loopB, opened.channel().eventLoop());
+        assertTrue(first.channel().closeFuture().await(5, TimeUnit.SECONDS));
+        assertFalse(alsoOnA.isDone(), "loop A's waiter waits for loop A's one connection");
+
+        release(second); // loop A is at its share now: its own waiter gets it
+        assertSame(second, alsoOnA.get(5, TimeUnit.SECONDS));
+        assertEquals(3, server.logins());
+    }
+
     @Test
     void aLoopAtItsShareKeepsAReturnedConnectionIdleForItsOwnBorrowers() throws Exception {
         pool(2);

@@ -45,14 +45,32 @@ class PoolWaitersTest {
     void aLoopIsOverItsShareOnlyAboveItAndOnlyWhileAnotherLoopWaits() {
         waiters.joined(loopB);
         opened(loopA, 51);
-        assertFalse(waiters.overShareWhileOthersWait(loopA), "nobody waits");
+        assertFalse(waiters.overShareWhileOthersWait(loopA, false), "nobody waits");
         waiters.add(waiter(loopA));
-        assertFalse(waiters.overShareWhileOthersWait(loopA), "only its own loop waits");
+        assertFalse(waiters.overShareWhileOthersWait(loopA, false), "only its own loop waits");
         waiters.add(waiter(loopB));
-        assertTrue(waiters.overShareWhileOthersWait(loopA));
+        assertTrue(waiters.overShareWhileOthersWait(loopA, false));
+        assertTrue(waiters.overShareWhileOthersWait(loopA, true), "loop B holds none");
         waiters.closed(loopA);
         assertEquals(50, waiters.open(loopA));
-        assertFalse(waiters.overShareWhileOthersWait(loopA), "at its share");
+        assertFalse(waiters.overShareWhileOthersWait(loopA, false), "at its share");
+    }
+
+    @Test
+    void aWaitingLoopAtItsShareIsOwedNothingByALoopAboveIt() {
+        PoolWaiters threeLoops = new PoolWaiters(90); // a share of 30 each
+        for (int i = 0; i < 40; i++) {
+            threeLoops.opened(loopA);
+        }
+        for (int i = 0; i < 30; i++) {
+            threeLoops.opened(loopB);
+        }
+        threeLoops.joined(loopC);
+        threeLoops.add(waiter(loopB));
+        assertFalse(threeLoops.overShareWhileOthersWait(loopA, true), "loop B is at its share");
+        assertTrue(threeLoops.overShareWhileOthersWait(loopA, false));
+        threeLoops.add(waiter(loopC));
+        assertTrue(threeLoops.overShareWhileOthersWait(loopA, true), "loop C holds none");
     }
 
     @Test
