@@ -186,7 +186,9 @@ public final class BackendPool implements ConnectionPool {
             if (open.get() < settings.maxConnections()) {
                 wakeOne();
             } else {
-                idle.closeOneToFreeASlot();
+                idle.closeOneToFreeASlot(waiters.mayGiveUpIdleFor(loop));
+                // Idle connections a loop at its share keeps are closed for this waiter only once it starves.
+                waiter.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot);
             }
         }
         return promise;
@@ -333,9 +335,10 @@ public final class BackendPool implements ConnectionPool {
             } else {
                 // A borrower who found no one waiting (this waiter was out of the queue a moment)
                 // took the slot: stay first in line, and if the pool is full of idle connections
-                // this waiter cannot use, close one, or nothing may free a slot before its timeout.
+                // this waiter cannot use, close one (see PoolWaiters#mayGiveUpIdleFor), or nothing may free a
+                // slot before its timeout.
                 waiters.addFirst(waiter);
-                idle.closeOneToFreeASlot();
+                idle.closeOneToFreeASlot(waiters.mayGiveUpIdleFor(waiter.loop));
             }
         });
     }

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -109,6 +110,19 @@ final class PoolWaiters {
             }
         }
         return false;
+    }
+
+    /**
+     * The loops that may close an idle connection so that a waiter of {@code waiterLoop} gets its slot: its
+     * own (what is idle there is another user's or on another schema), one above its share, or any while
+     * {@code waiterLoop} is below its share. Two loops at their share do not trade connections at every
+     * burst of one of them: each trade costs a close and a login.
+     */
+    Predicate<EventLoop> mayGiveUpIdleFor(EventLoop waiterLoop) {
+        return loop -> {
+            int share = share();
+            return loop == waiterLoop || open(loop) > share || open(waiterLoop) < share;
+        };
     }
 
     /** The longest waiter still waiting, on any loop (left in its queue), or null. */

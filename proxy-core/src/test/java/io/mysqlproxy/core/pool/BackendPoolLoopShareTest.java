@@ -139,16 +139,29 @@ class BackendPoolLoopShareTest {
     }
 
     @Test
+    void twoLoopsAtTheirShareDoNotTradeAnIdleConnectionForAWaiter() throws Exception {
+        pool(2);
+        BackendConnection onA = borrowNow(loopA, APP);
+        release(onA);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
+        borrowNow(loopB, APP);
+        Future<BackendConnection> onB = borrow(loopB, APP);
+
+        loopA.submit(() -> {}).get(5, TimeUnit.SECONDS); // after any close handed to loop A for the waiter
+        assertTrue(onA.isActive(), "loop A is at its share: it keeps its idle connection");
+        assertEquals(1, pool.idleConnections());
+        assertFalse(onB.isDone());
+        assertSame(onA, borrowNow(loopA, APP));
+    }
+
+    @Test
     void aFreedSlotGoesToAWaiterOfALoopBelowItsShareBeforeALongerWaiterOfALoopAboveIt() throws Exception {
         pool(3);
-        release(borrowNow(loopB, APP)); // loop B joins (each loop's share is 2) and keeps one idle
-        await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
         BackendConnection first = borrowNow(loopA, APP);
         borrowNow(loopA, APP);
-        // The pool is full: this waiter has loop B's idle connection closed and opens a third on loop A.
         borrowNow(loopA, APP);
         Future<BackendConnection> longerOnA = borrow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        Future<BackendConnection> onB = borrow(loopB, APP); // loop B joins: each loop's share is now 2
 
         loopA.submit(() -> pool.discard(first)).get(5, TimeUnit.SECONDS);
         BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
