@@ -10,8 +10,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -24,8 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  * cannot be, unless it comes with an imprint (transaction multiplexing): then the borrower that
  * takes it brings it in step, and borrowers say which idle connections they prefer ({@link IdlePreference}).
  *
- * <p>A borrower that finds the pool full waits ({@link WaiterQueue}), first come first served, up
- * to the borrow timeout (a returned connection may go to a later waiter that can use it: {@link #returned}). One user has at most {@link PoolSettings#maxPerUser} connections in use
+ * <p>A borrower that finds the pool full waits in its loop's line ({@link PoolWaiters}) up to the borrow
+ * timeout: a connection given back goes to a waiter of its own loop ({@link #returned}), a freed slot to
+ * the longest waiter, and each loop has a fair share of the slots. One user has at most {@link PoolSettings#maxPerUser} connections in use
  * (borrowed, or being opened or awaited for it: a waiter holds a claim); beyond that it gets 1203 at once, as from a
  * server's {@code max_user_connections}, so that it cannot take every slot. Idle connections count
  * for no user: anyone may make them give up their slot.
@@ -52,15 +51,12 @@ public final class BackendPool implements ConnectionPool {
     private final LongAdder waits = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
     private final LongAdder serverFullRetries = new LongAdder();
-    /** Connections in use per user, and the count each borrowed connection is charged to. */
-    private final Map<String, AtomicInteger> inUseByUser = new ConcurrentHashMap<>();
-
-    private final Map<BackendConnection, AtomicInteger> lent = new ConcurrentHashMap<>();
+    private final LentConnections lent;
     private final LongAdder discards = new LongAdder();
     private final RetiredUsers retiredUsers = new RetiredUsers();
 
     private final IdleConnections idle;
-    private final WaiterQueue waiters = new WaiterQueue();
+    private final PoolWaiters waiters;
     private volatile boolean retired;
     private final BackendLoad load = new BackendLoad();
     private final PoolTls tls = new PoolTls();
@@ -70,6 +66,8 @@ public final class BackendPool implements ConnectionPool {
         this.connector = connector;
         this.settings = settings;
         this.idle = new IdleConnections(settings);
+        this.waiters = new PoolWaiters(settings.maxConnections());
+        this.lent = new LentConnections(settings.maxPerUser());
     }
 
     public Backend backend() {
@@ -97,7 +95,7 @@ public final class BackendPool implements ConnectionPool {
 
     /** Connections borrowed by sessions now (not those idle, being reset or being opened). */
     public int borrowedConnections() {
-        return lent.size();
+        return lent.count();
     }
 
     /** Borrowers that had to wait for a free slot, and those that gave up. */
@@ -121,8 +119,7 @@ public final class BackendPool implements ConnectionPool {
 
     /** Connections in use by {@code user}: borrowed, or being opened or awaited for a borrower. */
     public int inUse(String user) {
-        AtomicInteger count = inUseByUser.get(user);
-        return count == null ? 0 : count.get();
+        return lent.inUse(user);
     }
 
     /** Connections their session closed instead of giving back (a lost backend, a session aborted mid-command). */
@@ -144,18 +141,11 @@ public final class BackendPool implements ConnectionPool {
         if (retired) {
             return promise.setFailure(leftTopology());
         }
-        AtomicInteger userInUse = inUseByUser.computeIfAbsent(login.user(), u -> new AtomicInteger());
-        if (!reserve(userInUse, settings.maxPerUser())) {
+        if (!lent.claim(login.user(), promise)) {
             return promise.setFailure(new BackendException(
                     ProxyErrors.userShareReached(login.user(), backend.name(), settings.maxPerUser()), null));
         }
-        promise.addListener(f -> {
-            if (f.isSuccess()) {
-                lent.put((BackendConnection) f.getNow(), userInUse);
-            } else {
-                userInUse.decrementAndGet();
-            }
-        });
+        waiters.joined(loop);
         PoolKey key = PoolKey.of(login);
         BackendConnection found = idle.take(loop, key, login.database(), anySchema, preference);
         // The closing of a retired user's idle connections may still be queued on this loop.
@@ -165,9 +155,12 @@ public final class BackendPool implements ConnectionPool {
         }
         if (found != null) {
             promise.setSuccess(found);
-        } else if (waiters.isEmpty() && reserve(open, settings.maxConnections())) {
-            // Only when nobody waits: a newcomer must not take the slot the longest waiter is owed.
-            open(loop, login, promise, SERVER_FULL_RETRIES);
+        } else if (waiters.isEmpty() && LentConnections.reserve(open, settings.maxConnections())) {
+            // Only when nobody waits on any loop, even if this loop is below its share: a slot is free only
+            // between a close and wakeOne handing it to the longest waiter (of a loop below its share first),
+            // and a newcomer taking it would send that waiter back to wait for another close. Slots move
+            // between loops through returned(), where a loop above its share gives connections up.
+            openReserved(loop, login, promise);
         } else {
             waits.increment();
             Waiter waiter = new Waiter(loop, login, key, anySchema, preference, promise);
@@ -193,7 +186,9 @@ public final class BackendPool implements ConnectionPool {
             if (open.get() < settings.maxConnections()) {
                 wakeOne();
             } else {
-                idle.closeOneToFreeASlot();
+                idle.closeOneToFreeASlot(waiters.mayGiveUpIdleFor(loop));
+                // Idle connections a loop at its share keeps are closed for this waiter only once it starves.
+                waiter.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot);
             }
         }
         return promise;
@@ -205,7 +200,7 @@ public final class BackendPool implements ConnectionPool {
      */
     @Override
     public void release(BackendConnection connection) {
-        unlend(connection);
+        lent.unlend(connection);
         if (retired || !connection.isActive() || connection.responsePending() || stale(connection)) {
             connection.close();
         } else if (connection.imprint() != null) {
@@ -253,33 +248,17 @@ public final class BackendPool implements ConnectionPool {
     /** Closes a connection the borrower cannot give back clean (it frees a slot). */
     @Override
     public void discard(BackendConnection connection) {
-        unlend(connection);
+        lent.unlend(connection);
         discards.increment();
         connection.close();
     }
 
-    /** A borrowed connection is back (or gone): its user's share has room again. Once per borrow. */
-    private void unlend(BackendConnection connection) {
-        AtomicInteger userInUse = lent.remove(connection);
-        if (userInUse != null) {
-            userInUse.decrementAndGet();
-        }
+    /** Opens a connection on {@code loop} in a slot already reserved; its close frees the slot. */
+    private void openReserved(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise) {
+        waiters.opened(loop);
+        open(loop, login, promise, SERVER_FULL_RETRIES);
     }
 
-    /** Takes one of {@code max} units of {@code count}; false when all are taken. */
-    private static boolean reserve(AtomicInteger count, int max) {
-        while (true) {
-            int current = count.get();
-            if (current >= max) {
-                return false;
-            }
-            if (count.compareAndSet(current, current + 1)) {
-                return true;
-            }
-        }
-    }
-
-    /** Opens a connection in a slot already reserved; its close frees the slot. */
     private void open(EventLoop loop, BackendLogin login, Promise<BackendConnection> promise, int retries) {
         Future<BackendConnection> connecting = connector.connect(loop, backend.address(), login);
         connecting.addListener(f -> {
@@ -293,13 +272,13 @@ public final class BackendPool implements ConnectionPool {
                             serverFullRetries.increment();
                             open(loop, login, promise, retries - 1);
                         } else {
-                            freed();
+                            freed(loop);
                             promise.tryFailure(f.cause());
                         }
                     });
                     return;
                 }
-                freed();
+                freed(loop);
                 promise.tryFailure(f.cause());
                 return;
             }
@@ -308,8 +287,8 @@ public final class BackendPool implements ConnectionPool {
             connection.channel().closeFuture().addListener(c -> {
                 tls.closed(connection);
                 idle.remove(loop, connection);
-                unlend(connection);
-                freed();
+                lent.unlend(connection);
+                freed(loop);
             });
             if (!promise.trySuccess(connection)) {
                 connection.close();
@@ -317,8 +296,9 @@ public final class BackendPool implements ConnectionPool {
         });
     }
 
-    /** A slot was freed: let the longest waiter open a connection in it. */
-    private void freed() {
+    /** A slot of {@code loop}'s was freed: let the longest waiter open a connection in it. */
+    private void freed(EventLoop loop) {
+        waiters.closed(loop);
         open.decrementAndGet();
         wakeOne();
     }
@@ -349,41 +329,47 @@ public final class BackendPool implements ConnectionPool {
                 if (open.get() < settings.maxConnections()) {
                     wakeOne();
                 }
-            } else if (reserve(open, settings.maxConnections())) {
+            } else if (LentConnections.reserve(open, settings.maxConnections())) {
                 waiter.cancelTimeout();
-                open(waiter.loop, waiter.login, waiter.promise, SERVER_FULL_RETRIES);
+                openReserved(waiter.loop, waiter.login, waiter.promise);
             } else {
                 // A borrower who found no one waiting (this waiter was out of the queue a moment)
                 // took the slot: stay first in line, and if the pool is full of idle connections
-                // this waiter cannot use, close one, or nothing may free a slot before its timeout.
+                // this waiter cannot use, close one (see PoolWaiters#mayGiveUpIdleFor), or nothing may free a
+                // slot before its timeout.
                 waiters.addFirst(waiter);
-                idle.closeOneToFreeASlot();
+                idle.closeOneToFreeASlot(waiters.mayGiveUpIdleFor(waiter.loop));
             }
         });
     }
 
     /**
-     * A clean connection is free again (on its own loop). It goes to the first of the longest waiters that can
-     * use it ({@link WaiterQueue#firstThatCanTake}): a head waiter on another loop does not cost a close and a
-     * login at every return. Else it stays idle, or is closed to free a slot for a head waiter that is
-     * {@link Waiter#starving}: a later waiter may overtake the longest one for a quarter of the borrow timeout.
+     * A clean connection is free again (on its own loop). It is closed if its loop holds more than its share
+     * while a loop below its share waits (the slot goes there). Else it goes to the first of the longest
+     * waiters of its loop that can use it ({@link PoolWaiters#takerFor}); if none can, it is closed if its loop
+     * is above its share and another loop waits, or to free a slot for a longest waiter that is
+     * {@link Waiter#starving} (of another key or schema, or of a loop at its share); otherwise it stays idle
+     * for its loop's next borrower.
      */
     private void returned(BackendConnection connection) {
-        EventLoop loop = connection.channel().eventLoop();
-        PoolKey key = PoolKey.of(connection.login());
-        Waiter head = waiters.firstPending();
-        if (retired || stale(connection)) {
+        if (retired
+                || stale(connection)
+                || waiters.overShareWhileOthersWait(connection.channel().eventLoop(), true)) {
             connection.close();
             return;
         }
-        Waiter taker = head == null ? null : waiters.firstThatCanTake(loop, key, connection);
-        if (taker != null && waiters.remove(taker)) {
+        EventLoop loop = connection.channel().eventLoop();
+        PoolKey key = PoolKey.of(connection.login());
+        Waiter taker = waiters.takerFor(loop, key, connection);
+        if (taker != null) {
             taker.cancelTimeout();
             if (taker.promise.trySuccess(connection)) {
                 return;
             }
         }
-        if (head != null && head.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
+        Waiter head = waiters.longestPending();
+        if (waiters.overShareWhileOthersWait(loop, false)
+                || head != null && head.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
             connection.close();
         } else {
             idle.put(loop, key, connection);

@@ -9,6 +9,7 @@ import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * A pool's idle connections, kept per event loop (a connection belongs to the loop it was opened
@@ -77,8 +78,13 @@ final class IdleConnections {
      * another schema). Otherwise those would stay idle while borrowers time out.
      */
     void closeOneToFreeASlot() {
+        closeOneToFreeASlot(loop -> true);
+    }
+
+    /** As {@link #closeOneToFreeASlot()}, of the first loop that has any and that {@code mayGiveUp} lets give one up. */
+    void closeOneToFreeASlot(Predicate<EventLoop> mayGiveUp) {
         for (LoopIdleConnections idle : byLoop.values()) {
-            if (idle.size() > 0) {
+            if (idle.size() > 0 && mayGiveUp.test(idle.loop())) {
                 idle.loop().execute(idle::closeOldest);
                 return;
             }

@@ -75,6 +75,11 @@ final class Waiter {
         return false;
     }
 
+    /** Whether it started waiting before {@code other}. */
+    boolean waitedLonger(Waiter other) {
+        return since - other.since < 0;
+    }
+
     /** The waiter is served (or failed) another way: its timer must not fire. */
     void cancelTimeout() {
         timeout.cancel(false);

@@ -7,9 +7,9 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.Supplier;
 
 /**
- * Borrowers waiting for a slot, first come first served. Shared by every event loop; a waiter may
- * be failed by its timer while it is still queued (or briefly out of the queue), so whoever takes
- * one out checks its promise before serving it.
+ * One event loop's borrowers waiting for a slot, first come first served ({@link PoolWaiters} keeps
+ * one per loop). Touched from any thread; a waiter may be failed by its timer while it is still queued
+ * (or briefly out of the queue), so whoever takes one out checks its promise before serving it.
  */
 final class WaiterQueue {
 
@@ -30,11 +30,6 @@ final class WaiterQueue {
     /** Back to the head of the line: a waiter that was woken but lost its slot keeps its place. */
     void addFirst(Waiter waiter) {
         waiters.addFirst(waiter);
-    }
-
-    /** The longest waiter, taken out of the queue, or null. */
-    Waiter poll() {
-        return waiters.poll();
     }
 
     /** Takes {@code waiter} out; false if someone else already did. */
