@@ -246,6 +246,29 @@ class MultiplexingIT {
     }
 
     @Test
+    void aStatementThatOpenedACursorStaysItsSessionsOwn(ReplicatedTestBed bed) throws Exception {
+        String sql = "SELECT v FROM mux_t WHERE id <= ? ORDER BY id /* route=primary */";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
+                Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false&useCursorFetch=true");
+                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
+                Connection direct = ProxyFixture.connectDirect(bed, "")) {
+            long closes = status(direct, "Com_stmt_close");
+            try (PreparedStatement cursor = a.prepareStatement(sql)) {
+                cursor.setFetchSize(2);
+                assertEquals(6, rowsOf(cursor, 6), "read through a cursor, two rows at a time");
+            }
+            try (PreparedStatement pb = b.prepareStatement(sql)) {
+                assertEquals(3, rowsOf(pb, 3));
+                assertEquals(
+                        closes + 1,
+                        status(direct, "Com_stmt_close"),
+                        "the cursor made a's statement its own: closed, not kept for b");
+            }
+            assertEquals(closes + 1, status(direct, "Com_stmt_close"), "b's statement is kept for others");
+        }
+    }
+
+    @Test
     void aStatementPreparedUnderAnotherSchemaOrSqlModeIsNotReused(ReplicatedTestBed bed) throws Exception {
         try (Connection c = ProxyFixture.connectDirect(bed, "");
                 Statement s = c.createStatement()) {
@@ -329,6 +352,18 @@ class MultiplexingIT {
             assertTrue(rs.next());
             return rs.getLong(2);
         }
+    }
+
+    /** The rows {@code statement} returns with {@code parameter} for its one parameter. */
+    private static int rowsOf(PreparedStatement statement, int parameter) throws SQLException {
+        statement.setInt(1, parameter);
+        int rows = 0;
+        try (ResultSet rs = statement.executeQuery()) {
+            while (rs.next()) {
+                rows++;
+            }
+        }
+        return rows;
     }
 
     /** The first column of the first row {@code statement} returns with {@code parameter} for each parameter. */
