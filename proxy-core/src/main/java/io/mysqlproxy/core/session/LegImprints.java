@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * another session's is taken up where that session's SET log is a prefix of this one's (its leftover
  * prepared statements closed, COM_STMT_CLOSE has no answer, but for those the connection's cache keeps for
  * any session that prepares the same, {@link SharedStatements}); anything else is reset first ({@link
- * LegSync}, which empties that cache too). Schema, collation and LAST_INSERT_ID() differ at no cost: {@link LegSync} brings them (the
- * whole log replayed after another collation, which would otherwise undo the prefix's SET NAMES).
+ * LegSync}, which empties that cache too). Schema, collation and LAST_INSERT_ID() differ at no cost:
+ * {@link LegSync} brings them (the whole log replayed after another collation, which would otherwise undo
+ * the prefix's SET NAMES).
  */
 final class LegImprints implements IdlePreference {
 
@@ -145,7 +146,10 @@ final class LegImprints implements IdlePreference {
         return sets.isEmpty() ? 0 : log.get(sets.size() - 1).version();
     }
 
-    /** Closes prepared statements left on {@code leg}'s connection that no statement of this session uses and no cache keeps. */
+    /**
+     * Closes prepared statements left on {@code leg}'s connection that no statement of this session uses and
+     * its cache does not keep.
+     */
     private static void close(Leg leg, int[] ids) {
         for (int id : ids) {
             leg.send(
