@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * turns on it, statement by statement, and neither ever sees the other's session variables, schema, user
  * variables, LAST_INSERT_ID(), warnings, FOUND_ROWS() or ROW_COUNT(); a session that holds its connection
  * (a lock, a temporary table, a transaction) keeps it until the hold ends, the other waiting meanwhile,
- * and SHOW PROXY SESSIONS tells the other why.
+ * and SHOW PROXY SESSIONS tells the other why. Prepared statements: the connection keeps the server
+ * statement one session prepared for the other when text, schema and SETs match (no prepare and no close per
+ * turn, read from the server's own counters), and never under another schema or sql_mode.
  */
 @ExtendWith(TestBedExtension.class)
 class MultiplexingIT {
@@ -181,8 +183,8 @@ class MultiplexingIT {
     }
 
     @Test
-    void preparedStatementsSurviveReborrowsAndAreNotPreparedAgainOnTheirOwnConnection(ReplicatedTestBed bed)
-            throws Exception {
+    void preparedStatementsSurviveReborrowsAndAreNotPreparedAgainWhereAnotherSessionUsedTheConnection(
+            ReplicatedTestBed bed) throws Exception {
         try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
                 Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
                 Connection b = proxy.connect("");
@@ -193,20 +195,116 @@ class MultiplexingIT {
             for (int i = 0; i < 3; i++) {
                 insert.setString(1, "prepared " + i);
                 assertEquals(1, insert.executeUpdate());
-                prepares.add(prepares(direct));
+                prepares.add(status(direct, "Com_stmt_prepare"));
             }
             assertEquals(prepares.get(1), prepares.get(2), "its own connection back: the statement is still there");
             sb.executeUpdate("INSERT INTO mux_t (v) VALUES ('b in between')");
             insert.setString(1, "after b");
-            assertEquals(1, insert.executeUpdate(), "prepared again where b left the connection");
+            assertEquals(1, insert.executeUpdate(), "b used the connection meanwhile: its cache kept the statement");
             insert.setString(1, "once more");
             assertEquals(1, insert.executeUpdate());
-            assertEquals(prepares.get(2) + 1, prepares(direct), "one prepare after b, none for the next execution");
+            // Before the connection kept its statements (prepared-statement-cache), this was one prepare after b.
+            assertEquals(prepares.get(2), status(direct, "Com_stmt_prepare"), "no prepare after b");
             assertEquals(
                     "5",
                     value(
                             sb,
                             "SELECT COUNT(*) FROM mux_t WHERE v LIKE 'prepared%' OR v IN ('after b', 'once more') /* route=primary */"));
+        }
+    }
+
+    @Test
+    void twoSessionsTakingTurnsShareOneServerStatementForTheSameText(ReplicatedTestBed bed) throws Exception {
+        String sql = "SELECT v FROM mux_t WHERE id = ? /* route=primary */";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
+                Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
+                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
+                Connection direct = ProxyFixture.connectDirect(bed, "")) {
+            long preparesBefore = status(direct, "Com_stmt_prepare");
+            long closesBefore = status(direct, "Com_stmt_close");
+            try (PreparedStatement pa = a.prepareStatement(sql);
+                    PreparedStatement pb = b.prepareStatement(sql)) {
+                assertEquals("1", valueOf(pa, 1));
+                assertEquals("2", valueOf(pb, 2));
+                // b prepared its own copy while a's was kept: a takes the connection back and closes b's once.
+                assertEquals("3", valueOf(pa, 3));
+                long prepares = status(direct, "Com_stmt_prepare");
+                long closes = status(direct, "Com_stmt_close");
+                assertEquals(preparesBefore + 2, prepares, "the clients' own two prepares");
+                for (int turn = 0; turn < 10; turn++) {
+                    assertEquals(String.valueOf(1 + turn % 6), valueOf(pb, 1 + turn % 6), "b's parameter, b's row");
+                    assertEquals(String.valueOf(6 - turn % 6), valueOf(pa, 6 - turn % 6), "a's parameter, a's row");
+                }
+                assertEquals(
+                        prepares, status(direct, "Com_stmt_prepare"), "20 turns, no prepare: the cached statement");
+                assertEquals(closes, status(direct, "Com_stmt_close"), "and no close");
+                assertEquals(closesBefore + 1, closes, "b's copy, once");
+            }
+            assertEquals(closesBefore + 1, status(direct, "Com_stmt_close"), "closing them leaves the cached one");
+            assertEquals(1, pool(proxy).openConnections(), "one primary connection throughout");
+        }
+    }
+
+    @Test
+    void aStatementThatOpenedACursorStaysItsSessionsOwn(ReplicatedTestBed bed) throws Exception {
+        String sql = "SELECT v FROM mux_t WHERE id <= ? ORDER BY id /* route=primary */";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
+                Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false&useCursorFetch=true");
+                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
+                Connection direct = ProxyFixture.connectDirect(bed, "")) {
+            long closes = status(direct, "Com_stmt_close");
+            try (PreparedStatement cursor = a.prepareStatement(sql)) {
+                cursor.setFetchSize(2);
+                assertEquals(6, rowsOf(cursor, 6), "read through a cursor, two rows at a time");
+            }
+            try (PreparedStatement pb = b.prepareStatement(sql)) {
+                assertEquals(3, rowsOf(pb, 3));
+                assertEquals(
+                        closes + 1,
+                        status(direct, "Com_stmt_close"),
+                        "the cursor made a's statement its own: closed, not kept for b");
+            }
+            assertEquals(closes + 1, status(direct, "Com_stmt_close"), "b's statement is kept for others");
+        }
+    }
+
+    @Test
+    void aStatementPreparedUnderAnotherSchemaOrSqlModeIsNotReused(ReplicatedTestBed bed) throws Exception {
+        try (Connection c = ProxyFixture.connectDirect(bed, "");
+                Statement s = c.createStatement()) {
+            for (String schema : List.of("mux_a", "mux_b")) {
+                s.execute("DROP TABLE IF EXISTS " + schema + ".mux_s");
+                s.execute("CREATE TABLE " + schema + ".mux_s (v VARCHAR(10))");
+                s.execute("INSERT INTO " + schema + ".mux_s VALUES ('" + schema + "')");
+            }
+        }
+        bed.awaitReplication();
+        String table = "SELECT v FROM mux_s WHERE ? = ? /* route=primary */";
+        String quoted = "SELECT \"v\" FROM mux_t WHERE id = ? /* route=primary */";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
+                Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
+                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false")) {
+            a.setCatalog("mux_a");
+            b.setCatalog("mux_b");
+            try (PreparedStatement ta = a.prepareStatement(table);
+                    PreparedStatement tb = b.prepareStatement(table)) {
+                for (int turn = 0; turn < 3; turn++) {
+                    assertEquals("mux_a", valueOf(ta, 1), "a's schema's table");
+                    assertEquals("mux_b", valueOf(tb, 1), "b's schema's table");
+                }
+            }
+            a.setCatalog("app");
+            b.setCatalog("app");
+            try (Statement sa = a.createStatement()) {
+                sa.execute("SET SESSION sql_mode = 'ANSI_QUOTES'");
+            }
+            try (PreparedStatement qb = b.prepareStatement(quoted);
+                    PreparedStatement qa = a.prepareStatement(quoted)) {
+                for (int turn = 0; turn < 3; turn++) {
+                    assertEquals("v", valueOf(qb, 1), "a string without ANSI_QUOTES");
+                    assertEquals("1", valueOf(qa, 1), "the column under ANSI_QUOTES");
+                }
+            }
         }
     }
 
@@ -247,11 +345,35 @@ class MultiplexingIT {
         throw new AssertionError("session " + id + " is not in SHOW PROXY SESSIONS");
     }
 
-    private static long prepares(Connection direct) throws SQLException {
+    /** A global status counter of the server behind {@code direct} (the primary), read there directly. */
+    private static long status(Connection direct, String name) throws SQLException {
         try (Statement s = direct.createStatement();
-                ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'")) {
+                ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE '" + name + "'")) {
             assertTrue(rs.next());
             return rs.getLong(2);
+        }
+    }
+
+    /** The rows {@code statement} returns with {@code parameter} for its one parameter. */
+    private static int rowsOf(PreparedStatement statement, int parameter) throws SQLException {
+        statement.setInt(1, parameter);
+        int rows = 0;
+        try (ResultSet rs = statement.executeQuery()) {
+            while (rs.next()) {
+                rows++;
+            }
+        }
+        return rows;
+    }
+
+    /** The first column of the first row {@code statement} returns with {@code parameter} for each parameter. */
+    private static String valueOf(PreparedStatement statement, int parameter) throws SQLException {
+        for (int i = 1; i <= statement.getParameterMetaData().getParameterCount(); i++) {
+            statement.setInt(i, parameter);
+        }
+        try (ResultSet rs = statement.executeQuery()) {
+            assertTrue(rs.next());
+            return rs.getString(1);
         }
     }
 

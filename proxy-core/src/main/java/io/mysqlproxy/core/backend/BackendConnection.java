@@ -53,6 +53,8 @@ public final class BackendConnection {
     private int collation;
     /** What the session that gave it back without a reset left on it; null when clean (fresh or reset). */
     private ConnectionImprint imprint;
+    /** The statements it keeps prepared for its borrowers (transaction multiplexing); null until first asked for. */
+    private PreparedStatementCache statements;
 
     BackendConnection(
             Channel channel,
@@ -275,9 +277,45 @@ public final class BackendConnection {
         this.imprint = imprint;
     }
 
+    /**
+     * The statements it keeps prepared for whoever borrows it, made with room for {@code capacity} on the first
+     * call (backends.pool.prepared-statement-cache, the same for every caller).
+     */
+    public PreparedStatementCache statementCache(int capacity) {
+        if (statements == null) {
+            statements = new PreparedStatementCache(capacity, this::closeStatement);
+        }
+        return statements;
+    }
+
+    /**
+     * What a statement of {@code sql} prepared here now would rest on, given the SETs the borrower has run on
+     * it; null while the schema is unknown (such a statement is not shared).
+     */
+    public StatementKey statementKey(byte[] sql, SessionSets sets) {
+        return schemaKnown ? new StatementKey(sql, schema, collation, sets) : null;
+    }
+
+    /**
+     * Closes server statement {@code id}. COM_STMT_CLOSE has no answer, so the response tracker (and what it
+     * knows of the last response) is left as it is.
+     */
+    private void closeStatement(int id) {
+        channel.writeAndFlush(
+                StmtCommands.statementCommand(channel.alloc(), CommandType.STMT_CLOSE, id), channel.voidPromise());
+    }
+
+    /** The server dropped its prepared statements (COM_RESET_CONNECTION): the cache forgets them. */
+    public void statementsDropped() {
+        if (statements != null) {
+            statements.clear();
+        }
+    }
+
     /** The connection was reset (for the pool or a borrower): a schema changed unseen is now unknown. */
     public void resetDone() {
         imprint = null;
+        statementsDropped();
         collation = SERVER_DEFAULT_COLLATION;
         if (schemaChangedUnseen) {
             schemaKnown = false;

@@ -125,7 +125,8 @@ public final class ConfigLoader {
                         read.intAtLeast("backends.pool.max-idle-per-key", 0),
                         read.positiveDuration("backends.pool.excess-idle-timeout"),
                         read.intBetween("backends.pool.max-per-user-percent", 1, 100),
-                        read.choice("backends.pool.multiplexing", Multiplexing::parse)),
+                        read.choice("backends.pool.multiplexing", Multiplexing::parse),
+                        read.intAtLeast("backends.pool.prepared-statement-cache", 0)),
                 new ProxyConfig.OutageBuffer(
                         read.duration("backends.primary-outage-buffer", false),
                         read.intAtLeast("backends.primary-outage-buffer-max-waiting", 0)),

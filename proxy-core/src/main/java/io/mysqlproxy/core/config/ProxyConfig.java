@@ -133,6 +133,8 @@ public record ProxyConfig(
      * Per-backend connection pools. {@code returnAfterIdle}: a session idle this long gives back the
      * connections that hold nothing of its own (zero: never, they stay until the session ends).
      * {@code multiplexing}: {@link Multiplexing#TRANSACTION} gives them back at every transaction boundary.
+     * {@code preparedStatementCache}: under it, the prepared statements each connection keeps for its next
+     * borrowers (0: none, each session prepares its own and closes another's).
      */
     public record Pool(
             int maxConnections,
@@ -142,7 +144,33 @@ public record ProxyConfig(
             int maxIdlePerKey,
             Duration excessIdleTimeout,
             int maxPerUserPercent,
-            Multiplexing multiplexing) {
+            Multiplexing multiplexing,
+            int preparedStatementCache) {
+
+        /** The prepared statements a connection keeps by default (backends.pool.prepared-statement-cache). */
+        public static final int DEFAULT_PREPARED_STATEMENT_CACHE = 64;
+
+        /** With the default prepared-statement cache. */
+        public Pool(
+                int maxConnections,
+                Duration idleTimeout,
+                Duration borrowTimeout,
+                Duration returnAfterIdle,
+                int maxIdlePerKey,
+                Duration excessIdleTimeout,
+                int maxPerUserPercent,
+                Multiplexing multiplexing) {
+            this(
+                    maxConnections,
+                    idleTimeout,
+                    borrowTimeout,
+                    returnAfterIdle,
+                    maxIdlePerKey,
+                    excessIdleTimeout,
+                    maxPerUserPercent,
+                    multiplexing,
+                    DEFAULT_PREPARED_STATEMENT_CACHE);
+        }
 
         /** Without multiplexing at transaction boundaries (the idle return only). */
         public Pool(

@@ -115,6 +115,11 @@ public record ProxyRuntime(
     }
 
     @Override
+    public int preparedStatementCache() {
+        return config().backends().pool().preparedStatementCache();
+    }
+
+    @Override
     public ProxyConfig.SessionLimits sessionLimits() {
         return config().session();
     }

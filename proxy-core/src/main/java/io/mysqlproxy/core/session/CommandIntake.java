@@ -380,6 +380,7 @@ final class CommandIntake {
         cmd.route(routing.router().route(CommandType.RESET_CONNECTION, null, false, tracker));
         session.begin(cmd);
         primary.connection().collation(BackendConnection.SERVER_DEFAULT_COLLATION);
+        primary.connection().statementsDropped();
         primary.appliedVersion(tracker.state().version());
         dispatch.send(cmd, primary);
     }

@@ -69,7 +69,8 @@ final class LegDispatch {
                         routing.primaryPositions(),
                         () -> routing.routing().consistencyWaitTimeout(),
                         metrics.consistency()),
-                this);
+                this,
+                statements);
         this.primaryWaits =
                 new PrimaryWaits(session, tracker, backends.primaryBuffer(), cmd -> dispatch(cmd, cmd.decision()));
     }

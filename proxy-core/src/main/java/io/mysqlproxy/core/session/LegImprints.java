@@ -19,9 +19,11 @@ import java.util.function.Supplier;
  * rather borrow ({@link #rank}), and what a borrowed connection's imprint means for it ({@link
  * #arriving}): its own connection back is in step as it left it, prepared statements included;
  * another session's is taken up where that session's SET log is a prefix of this one's (its leftover
- * prepared statements closed, COM_STMT_CLOSE has no answer); anything else is reset first ({@link
- * LegSync}). Schema, collation and LAST_INSERT_ID() differ at no cost: {@link LegSync} brings them (the
- * whole log replayed after another collation, which would otherwise undo the prefix's SET NAMES).
+ * prepared statements closed, COM_STMT_CLOSE has no answer, but for those the connection's cache keeps for
+ * any session that prepares the same, {@link SharedStatements}); anything else is reset first ({@link
+ * LegSync}, which empties that cache too). Schema, collation and LAST_INSERT_ID() differ at no cost:
+ * {@link LegSync} brings them (the whole log replayed after another collation, which would otherwise undo
+ * the prefix's SET NAMES).
  */
 final class LegImprints implements IdlePreference {
 
@@ -79,13 +81,17 @@ final class LegImprints implements IdlePreference {
             sets.add(entry.sql());
         }
         Map<PreparedStatement, Integer> ids = new IdentityHashMap<>();
+        List<Integer> own = new ArrayList<>();
         for (PreparedStatement statement : statements.all()) {
             Integer id = statement.backendId(leg);
             if (id != null) {
                 ids.put(statement, id);
+                if (!statements.sharing().letGo(statement, leg, id)) {
+                    own.add(id);
+                }
             }
         }
-        int[] preparedIds = ids.values().stream().mapToInt(Integer::intValue).toArray();
+        int[] preparedIds = own.stream().mapToInt(Integer::intValue).toArray();
         return new ConnectionImprint(owner, sets, leg.insertId(), preparedIds, new OwnNotes(leg.appliedVersion(), ids));
     }
 
@@ -104,7 +110,8 @@ final class LegImprints implements IdlePreference {
             notes.statementIds().forEach((statement, id) -> {
                 if (statements.get(statement.clientId()) == statement) {
                     statement.preparedOn(leg, id);
-                } else {
+                    statements.sharing().rebound(leg, id);
+                } else if (!statements.sharing().kept(leg, id)) {
                     gone.add(id);
                 }
             });
@@ -139,7 +146,10 @@ final class LegImprints implements IdlePreference {
         return sets.isEmpty() ? 0 : log.get(sets.size() - 1).version();
     }
 
-    /** Closes prepared statements left on {@code leg}'s connection that no statement of this session uses. */
+    /**
+     * Closes prepared statements left on {@code leg}'s connection that no statement of this session uses and
+     * its cache does not keep.
+     */
     private static void close(Leg leg, int[] ids) {
         for (int id : ids) {
             leg.send(

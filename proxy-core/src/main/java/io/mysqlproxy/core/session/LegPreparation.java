@@ -30,6 +30,7 @@ final class LegPreparation {
     private final SessionTracker tracker;
     private final GlobalReads globalReads;
     private final LegDispatch dispatch;
+    private final PreparedStatements statements;
 
     LegPreparation(
             CommandContext session,
@@ -37,7 +38,9 @@ final class LegPreparation {
             SessionLegs legs,
             SessionTracker tracker,
             GlobalReads globalReads,
-            LegDispatch dispatch) {
+            LegDispatch dispatch,
+            PreparedStatements statements) {
+        this.statements = statements;
         this.session = session;
         this.routing = routing;
         this.legs = legs;
@@ -169,10 +172,15 @@ final class LegPreparation {
         dispatch.dispatch(cmd, routing.router().consistencyNotReached());
     }
 
-    /** For statement commands: prepares the statement on {@code leg} first if it is not there yet. */
+    /**
+     * For statement commands: prepares the statement on {@code leg} first if it is not there yet, unless the
+     * connection keeps it prepared from an earlier borrower ({@link SharedStatements}).
+     */
     void prepareThenSend(Command cmd, Leg leg) {
         PreparedStatement statement = cmd.statement();
-        if (statement == null || statement.backendId(leg) != null) {
+        if (statement == null
+                || statement.backendId(leg) != null
+                || statements.sharing().adopt(statement, leg)) {
             dispatch.send(cmd, leg);
             return;
         }
@@ -201,10 +209,10 @@ final class LegPreparation {
                             }
                             return;
                         }
-                        statement.preparedOn(
-                                leg,
-                                StmtPrepareOk.decode(BufferedResponse.firstPayload(response))
-                                        .statementId());
+                        int id = StmtPrepareOk.decode(BufferedResponse.firstPayload(response))
+                                .statementId();
+                        statement.preparedOn(leg, id);
+                        statements.sharing().prepared(statement, leg, id);
                     } finally {
                         response.release();
                     }

@@ -33,6 +33,11 @@ final class PreparedStatement {
     private Leg lastLeg;
     /** Whether the last execution opened a cursor that no COM_STMT_RESET has closed since. */
     private boolean cursorOpen;
+    /**
+     * Whether it ever opened a cursor or sent long data: such server state is one session's, so its server
+     * statements are never shared through a connection's cache ({@link SharedStatements}).
+     */
+    private boolean keptPrivate;
 
     /** The digest of {@code sql}, computed at the first execution that records statistics; 0 until then. */
     private long digest;
@@ -92,6 +97,7 @@ final class PreparedStatement {
         boolean cursor = cursorHeld();
         boolean longData = longDataHeld();
         this.cursorOpen = open;
+        keptPrivate |= open;
         counted(cursor, longData);
     }
 
@@ -110,6 +116,11 @@ final class PreparedStatement {
         if (counts != null) {
             counts.changed(cursorBefore, cursorNow, longDataBefore, longDataNow);
         }
+    }
+
+    /** Whether its server statements may be shared with other sessions: it never opened a cursor or sent long data. */
+    boolean shareable() {
+        return !keptPrivate;
     }
 
     /** Whether {@code leg} holds this statement's open cursor or the long data of its next execution. */
@@ -147,6 +158,7 @@ final class PreparedStatement {
             longDataLeg = null;
         } else if (command == CommandType.STMT_SEND_LONG_DATA) {
             longDataLeg = leg;
+            keptPrivate = true;
         }
         counted(cursor, longData);
         return frame;

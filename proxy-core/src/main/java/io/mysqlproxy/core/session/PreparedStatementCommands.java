@@ -14,7 +14,8 @@ import java.util.Map;
  * goes: a command that continues earlier work (a cursor, long data) follows it, any other execution
  * is routed like the statement's text, and prepared lazily on the leg it lands on ({@link LegDispatch}).
  * A fetch or reset with nothing to continue is answered here, as is closing a statement, which closes
- * it on every leg that prepared it; the client expects no answer to that.
+ * it on every leg that prepared it (but where the leg's connection keeps it for other sessions, {@link
+ * SharedStatements}); the client expects no answer to that.
  */
 final class PreparedStatementCommands {
 
@@ -98,7 +99,7 @@ final class PreparedStatementCommands {
         }
         for (Map.Entry<Leg, Integer> prepared : statement.backendIds().entrySet()) {
             Leg leg = prepared.getKey();
-            if (!leg.released()) {
+            if (!leg.released() && !statements.sharing().letGo(statement, leg, prepared.getValue())) {
                 leg.send(
                         CommandType.STMT_CLOSE,
                         StmtCommands.statementCommand(session.alloc(), CommandType.STMT_CLOSE, prepared.getValue()));

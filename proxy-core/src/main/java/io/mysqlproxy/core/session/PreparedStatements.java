@@ -25,10 +25,20 @@ final class PreparedStatements {
     private long bytes;
     private int nextId = 1;
     private PreparedStatement last;
+    private SharedStatements sharing = SharedStatements.OFF;
 
     PreparedStatements(int maxCount, long maxBytes) {
         this.maxCount = maxCount;
         this.maxBytes = maxBytes;
+    }
+
+    /** Under transaction multiplexing: the statements' server statements are shared through their connections. */
+    void share(SharedStatements sharing) {
+        this.sharing = sharing;
+    }
+
+    SharedStatements sharing() {
+        return sharing;
     }
 
     /** Whether one more statement of {@code sqlLength} bytes may be prepared. */
@@ -57,6 +67,7 @@ final class PreparedStatements {
         StmtPrepareOk ok = StmtPrepareOk.decode(BufferedResponse.firstPayload(response));
         PreparedStatement statement = new PreparedStatement(nextId(), sql, classification, ok.parameters(), holdCounts);
         statement.preparedOn(leg, ok.statementId());
+        sharing.prepared(statement, leg, ok.statementId());
         add(statement);
         StmtPrepareOk.setStatementId(response, statement.clientId());
     }

@@ -56,6 +56,7 @@ record SessionParts(
                 first.connection().loginOk().statusFlags());
         boolean multiplexing = services.multiplexing() == Multiplexing.TRANSACTION;
         if (multiplexing) {
+            statements.share(new SharedStatements(tracker::state, services.preparedStatementCache()));
             legs.multiplex(new LegImprints(tracker::state, statements));
             tracker.multiplex();
         }

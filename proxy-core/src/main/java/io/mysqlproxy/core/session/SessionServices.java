@@ -27,6 +27,14 @@ public interface SessionServices extends SessionBackends, SessionRouting, Sessio
         return Multiplexing.IDLE;
     }
 
+    /**
+     * Under transaction multiplexing, how many prepared statements each backend connection keeps for its
+     * next borrowers (backends.pool.prepared-statement-cache); 0: none.
+     */
+    default int preparedStatementCache() {
+        return 0;
+    }
+
     /** What one session may keep (prepared statements, SET log), read as a session starts. */
     ProxyConfig.SessionLimits sessionLimits();
 

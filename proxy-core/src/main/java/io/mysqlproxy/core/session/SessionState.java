@@ -1,6 +1,7 @@
 package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
+import io.mysqlproxy.core.backend.SessionSets;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.route.Pin;
 
@@ -37,6 +38,8 @@ final class SessionState {
     record Entry(long version, byte[] sql) {}
 
     private final List<Entry> replay = new ArrayList<>();
+    /** The log as a value, made when first asked for after a change; null until then. */
+    private SessionSets sets;
     /** The entry that carries LAST_INSERT_ID() over to a new connection, or null. */
     private Entry lastInsertId;
 
@@ -88,6 +91,7 @@ final class SessionState {
         if (full) {
             return false;
         }
+        sets = null;
         replay.removeIf(entry -> {
             if (!Arrays.equals(entry.sql(), sql)) {
                 return false;
@@ -104,6 +108,7 @@ final class SessionState {
      */
     boolean lastInsertId(long id) {
         if (lastInsertId != null) {
+            sets = null;
             replay.remove(lastInsertId);
             bytes -= lastInsertId.sql().length;
             lastInsertId = null;
@@ -123,6 +128,7 @@ final class SessionState {
             return null;
         }
         Entry entry = new Entry(++version, sql);
+        sets = null;
         replay.add(entry);
         bytes += sql.length;
         return entry;
@@ -147,6 +153,21 @@ final class SessionState {
     /** The SET statements of the log, oldest first (what a connection at {@link #version()} has run). */
     List<Entry> entries() {
         return replay;
+    }
+
+    /**
+     * The log as a value (what a connection in step has run), for telling whether a statement prepared on a
+     * connection means the same for this session; made once per change of the log.
+     */
+    SessionSets sets() {
+        if (sets == null) {
+            List<byte[]> statements = new ArrayList<>(replay.size());
+            for (Entry entry : replay) {
+                statements.add(entry.sql());
+            }
+            sets = SessionSets.of(statements);
+        }
+        return sets;
     }
 
     /** Bytes of SET text the log keeps. */
@@ -200,6 +221,7 @@ final class SessionState {
     /** COM_RESET_CONNECTION: variables back to the server defaults, pins and the log gone, the schema kept. */
     void reset() {
         replay.clear();
+        sets = null;
         bytes = 0;
         full = false;
         lastInsertId = null;

@@ -408,6 +408,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void thePreparedStatementCacheHolds64PerConnectionUnlessSetAndZeroTurnsItOff() throws IOException {
+        assertEquals(
+                64,
+                ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of())
+                        .backends()
+                        .pool()
+                        .preparedStatementCache());
+        assertEquals(
+                0,
+                ConfigLoader.load(
+                                Optional.of(file(MINIMAL + "mysql-proxy.backends.pool.prepared-statement-cache = 0\n")),
+                                Map.of())
+                        .backends()
+                        .pool()
+                        .preparedStatementCache());
+        InvalidConfigException negative = assertThrows(
+                InvalidConfigException.class,
+                () -> ConfigLoader.load(
+                        Optional.of(file(MINIMAL + "mysql-proxy.backends.pool.prepared-statement-cache = -1\n")),
+                        Map.of()));
+        assertEquals(
+                "mysql-proxy.backends.pool.prepared-statement-cache: must be at least 0, got -1",
+                negative.getMessage());
+    }
+
+    @Test
     void syntaxErrorsAndMissingFilesAreReported() throws IOException {
         InvalidConfigException syntax = assertThrows(
                 InvalidConfigException.class,
