@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A borrower that finds the pool full waits in its loop's line ({@link PoolWaiters}) up to the borrow
  * timeout: a connection given back goes to a waiter of its own loop ({@link #returned}), a freed slot to
- * the longest waiter, and each loop has a fair share of the slots. One user has at most {@link PoolSettings#maxPerUser} connections in use
+ * the longest waiter of the loops holding fewest, and a loop holding two more than a waiting loop gives
+ * one up for it. One user has at most {@link PoolSettings#maxPerUser} connections in use
  * (borrowed, or being opened or awaited for it: a waiter holds a claim); beyond that it gets 1203 at once, as from a
  * server's {@code max_user_connections}, so that it cannot take every slot. Idle connections count
  * for no user: anyone may make them give up their slot.
@@ -66,7 +67,7 @@ public final class BackendPool implements ConnectionPool {
         this.connector = connector;
         this.settings = settings;
         this.idle = new IdleConnections(settings);
-        this.waiters = new PoolWaiters(settings.maxConnections());
+        this.waiters = new PoolWaiters();
         this.lent = new LentConnections(settings.maxPerUser());
     }
 
@@ -145,21 +146,15 @@ public final class BackendPool implements ConnectionPool {
             return promise.setFailure(new BackendException(
                     ProxyErrors.userShareReached(login.user(), backend.name(), settings.maxPerUser()), null));
         }
-        waiters.joined(loop);
         PoolKey key = PoolKey.of(login);
-        BackendConnection found = idle.take(loop, key, login.database(), anySchema, preference);
-        // The closing of a retired user's idle connections may still be queued on this loop.
-        while (found != null && stale(found)) {
-            found.close();
-            found = idle.take(loop, key, login.database(), anySchema, preference);
-        }
+        BackendConnection found = takeIdle(loop, key, login, anySchema, preference);
         if (found != null) {
             promise.setSuccess(found);
         } else if (waiters.isEmpty() && LentConnections.reserve(open, settings.maxConnections())) {
-            // Only when nobody waits on any loop, even if this loop is below its share: a slot is free only
-            // between a close and wakeOne handing it to the longest waiter (of a loop below its share first),
-            // and a newcomer taking it would send that waiter back to wait for another close. Slots move
-            // between loops through returned(), where a loop above its share gives connections up.
+            // Only when nobody waits on any loop, even if this loop holds fewest: a slot is free only between
+            // a close and wakeOne handing it to the longest waiter (of the loops holding fewest), and a
+            // newcomer taking it would send that waiter back to wait for another close. Slots move between
+            // loops through release() and returned(), where a loop that owes a waiting loop gives one up.
             openReserved(loop, login, promise);
         } else {
             waits.increment();
@@ -182,12 +177,16 @@ public final class BackendPool implements ConnectionPool {
                     settings.borrowTimeout().toNanos(),
                     TimeUnit.NANOSECONDS));
             waiters.add(waiter);
-            // A slot may have been freed between the check and the enqueue.
-            if (open.get() < settings.maxConnections()) {
+            if (retired && waiters.remove(waiter)) { // retire() emptied the lines after the check above
+                waiter.cancelTimeout();
+                promise.tryFailure(leftTopology());
+            } else if (open.get() < settings.maxConnections()) {
+                // A slot may have been freed between the check and the enqueue.
                 wakeOne();
             } else {
                 idle.closeOneToFreeASlot(waiters.mayGiveUpIdleFor(loop));
-                // Idle connections a loop at its share keeps are closed for this waiter only once it starves.
+                // Idle connections a waiting loop within one of this one keeps are closed for this waiter
+                // only once it starves.
                 waiter.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot);
             }
         }
@@ -201,7 +200,11 @@ public final class BackendPool implements ConnectionPool {
     @Override
     public void release(BackendConnection connection) {
         lent.unlend(connection);
-        if (retired || !connection.isActive() || connection.responsePending() || stale(connection)) {
+        if (retired
+                || !connection.isActive()
+                || connection.responsePending()
+                || stale(connection)
+                || waiters.givesUpForAnotherLoop(connection.channel().eventLoop())) { // spare a useless reset
             connection.close();
         } else if (connection.imprint() != null) {
             returned(connection);
@@ -235,6 +238,18 @@ public final class BackendPool implements ConnectionPool {
      */
     public void retireUser(String user) {
         idle.closeUser(user, retiredUsers.retire(user));
+    }
+
+    /** An idle connection for {@code login} on {@code loop}, or null; see {@link LoopIdleConnections#take}. */
+    private BackendConnection takeIdle(
+            EventLoop loop, PoolKey key, BackendLogin login, boolean anySchema, IdlePreference preference) {
+        BackendConnection found = idle.take(loop, key, login.database(), anySchema, preference);
+        // The closing of a retired user's idle connections may still be queued on this loop.
+        while (found != null && stale(found)) {
+            found.close();
+            found = idle.take(loop, key, login.database(), anySchema, preference);
+        }
+        return found;
     }
 
     private boolean stale(BackendConnection connection) {
@@ -313,13 +328,13 @@ public final class BackendPool implements ConnectionPool {
                 wakeOne();
                 return;
             }
-            BackendConnection found =
-                    idle.take(waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema, waiter.preference);
-            while (found != null && stale(found)) {
-                found.close();
-                found = idle.take(
-                        waiter.loop, waiter.key, waiter.login.database(), waiter.anySchema, waiter.preference);
+            if (retired) { // out of its line while retire() failed the others
+                waiter.cancelTimeout();
+                waiter.promise.tryFailure(leftTopology());
+                return;
             }
+            BackendConnection found =
+                    takeIdle(waiter.loop, waiter.key, waiter.login, waiter.anySchema, waiter.preference);
             if (found != null) {
                 waiter.cancelTimeout();
                 if (!waiter.promise.trySuccess(found)) {
@@ -344,22 +359,25 @@ public final class BackendPool implements ConnectionPool {
     }
 
     /**
-     * A clean connection is free again (on its own loop). It is closed if its loop holds more than its share
-     * while a loop below its share waits (the slot goes there). Else it goes to the first of the longest
-     * waiters of its loop that can use it ({@link PoolWaiters#takerFor}); if none can, it is closed if its loop
-     * is above its share and another loop waits, or to free a slot for a longest waiter that is
-     * {@link Waiter#starving} (of another key or schema, or of a loop at its share); otherwise it stays idle
-     * for its loop's next borrower.
+     * A clean connection is free again (on its own loop). It is closed for another loop's waiter if
+     * {@link PoolWaiters#givesUpForAnotherLoop}, or for its loop's longest waiter once that one is
+     * {@link Waiter#starving} and cannot take it (else those behind it that can would keep getting them).
+     * Else it goes to the first of its loop's longest waiters that can use it ({@link PoolWaiters#takerFor}),
+     * or is closed for the longest waiter of all if that one starves, or stays idle.
      */
     private void returned(BackendConnection connection) {
+        EventLoop loop = connection.channel().eventLoop();
+        PoolKey key = PoolKey.of(connection.login());
+        Waiter ownHead = waiters.longestPending(loop);
         if (retired
                 || stale(connection)
-                || waiters.overShareWhileOthersWait(connection.channel().eventLoop(), true)) {
+                || waiters.givesUpForAnotherLoop(loop)
+                || ownHead != null
+                        && !ownHead.canTake(loop, key, connection)
+                        && ownHead.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
             connection.close();
             return;
         }
-        EventLoop loop = connection.channel().eventLoop();
-        PoolKey key = PoolKey.of(connection.login());
         Waiter taker = waiters.takerFor(loop, key, connection);
         if (taker != null) {
             taker.cancelTimeout();
@@ -368,8 +386,7 @@ public final class BackendPool implements ConnectionPool {
             }
         }
         Waiter head = waiters.longestPending();
-        if (waiters.overShareWhileOthersWait(loop, false)
-                || head != null && head.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
+        if (head != null && head.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {
             connection.close();
         } else {
             idle.put(loop, key, connection);

@@ -13,34 +13,20 @@ import java.util.function.Supplier;
  * A pool's waiting borrowers, queued per event loop, and how many of its connections each loop holds.
  * A connection serves only sessions of the loop it was opened on, so a connection given back is
  * offered to its own loop's waiters only: those of other loops are never in its way. Slots move
- * between loops by closing: each loop that borrows from the pool has a fair share of
- * max-connections ({@link #share}); a loop above it gives a connection up while another loop's
- * borrower waits ({@link #overShareWhileOthersWait}), and a freed slot goes to the longest waiter of
- * a loop below its share before the others ({@link #poll}).
+ * between loops by closing, decided between the loop that holds a connection and a loop that waits:
+ * a loop gives a connection up for a waiting loop that holds at least two fewer
+ * ({@link #givesUpForAnotherLoop}), so the loops' counts settle within one of each other whatever
+ * max-connections and the number of loops are, and a connection cannot go back and forth (after a
+ * move the two differ by at most one). A loop with no borrower of its own waiting gives one up for
+ * any waiting loop. A freed slot goes to the longest waiter of the waiting loops that hold fewest ({@link #poll}).
  *
  * <p>Touched from any thread: the queues are concurrent, the counts atomic; a waiter may be failed by
  * its timer while queued, so whoever takes one out checks its promise before serving it.
  */
 final class PoolWaiters {
 
-    private final int maxConnections;
     /** One entry per loop that has borrowed from the pool (sessions are spread over loops round-robin). */
     private final Map<EventLoop, LoopWaiters> byLoop = new ConcurrentHashMap<>();
-
-    PoolWaiters(int maxConnections) {
-        this.maxConnections = maxConnections;
-    }
-
-    /** {@code loop} borrows from the pool: from now on it counts among the loops that share it. */
-    void joined(EventLoop loop) {
-        on(loop);
-    }
-
-    /** Max-connections divided among the loops that borrow from the pool, rounded up. */
-    int share() {
-        int loops = Math.max(1, byLoop.size());
-        return (maxConnections + loops - 1) / loops;
-    }
 
     /** Connections {@code loop} holds: borrowed, idle, being reset or being opened. */
     int open(EventLoop loop) {
@@ -93,19 +79,17 @@ final class PoolWaiters {
     }
 
     /**
-     * Whether {@code loop} holds more than its share while a borrower of another loop waits (of a loop below
-     * its share, if {@code belowShareOnly}): a connection given back there is then closed, and its slot goes
-     * to that borrower, so that the loops' counts move toward their shares. Otherwise a loop that got most
-     * of the slots in a login storm would keep them for as long as its own borrowers wait.
+     * Whether {@code loop} should give a connection up (one given back, or an idle one) so that its slot
+     * goes to a borrower of another loop: one waits there, and {@code loop} holds at least two more
+     * connections than that loop, or has no borrower of its own waiting. Otherwise a loop that got most of
+     * the slots in a login storm would keep them for as long as its own borrowers wait.
      */
-    boolean overShareWhileOthersWait(EventLoop loop, boolean belowShareOnly) {
+    boolean givesUpForAnotherLoop(EventLoop loop) {
         LoopWaiters own = on(loop);
-        int share = share();
-        if (own.open.get() <= share) {
-            return false;
-        }
+        int held = own.open.get();
+        boolean ownWait = own.queue.firstPending() != null;
         for (LoopWaiters other : byLoop.values()) {
-            if (other != own && (!belowShareOnly || other.open.get() < share) && other.queue.firstPending() != null) {
+            if (other != own && other.queue.firstPending() != null && (!ownWait || owes(held, other))) {
                 return true;
             }
         }
@@ -114,15 +98,20 @@ final class PoolWaiters {
 
     /**
      * The loops that may close an idle connection so that a waiter of {@code waiterLoop} gets its slot: its
-     * own (what is idle there is another user's or on another schema), one above its share, or any while
-     * {@code waiterLoop} is below its share. Two loops at their share do not trade connections at every
-     * burst of one of them: each trade costs a close and a login.
+     * own (what is idle there is another user's or on another schema), one holding at least two more than
+     * {@code waiterLoop}, or one with no borrower of its own waiting. Two loops within one of each other that
+     * both wait do not trade connections at every burst: each trade costs a close and a login.
      */
     Predicate<EventLoop> mayGiveUpIdleFor(EventLoop waiterLoop) {
         return loop -> {
-            int share = share();
-            return loop == waiterLoop || open(loop) > share || open(waiterLoop) < share;
+            LoopWaiters of = on(loop);
+            return loop == waiterLoop || owes(of.open.get(), on(waiterLoop)) || of.queue.firstPending() == null;
         };
+    }
+
+    /** The longest waiter of {@code loop} still waiting (left in its queue), or null. */
+    Waiter longestPending(EventLoop loop) {
+        return on(loop).queue.firstPending();
     }
 
     /** The longest waiter still waiting, on any loop (left in its queue), or null. */
@@ -138,27 +127,26 @@ final class PoolWaiters {
     }
 
     /**
-     * Takes out the waiter a freed slot goes to, or returns null: the longest waiter of the loops below
-     * their share, or if none of them waits, the longest of all. Few loops: a walk over their heads.
+     * Takes out the waiter a freed slot goes to, or returns null: the longest waiter of the waiting loops
+     * that hold fewest. Given to a loop holding more, the slot would leave a waiting loop two short, and
+     * the next connection given back there would be closed for it again (see {@link
+     * #givesUpForAnotherLoop}). Few loops: two walks over their heads.
      */
     Waiter poll() {
         while (true) {
-            int share = share();
+            int fewest = Integer.MAX_VALUE;
+            for (LoopWaiters of : byLoop.values()) {
+                if (of.queue.firstPending() != null) {
+                    fewest = Math.min(fewest, of.open.get());
+                }
+            }
             LoopWaiters from = null;
             Waiter chosen = null;
-            boolean chosenBelowShare = false;
             for (LoopWaiters of : byLoop.values()) {
                 Waiter head = of.queue.firstPending();
-                if (head == null) {
-                    continue;
-                }
-                boolean belowShare = of.open.get() < share;
-                if (chosen == null
-                        || belowShare && !chosenBelowShare
-                        || belowShare == chosenBelowShare && head.waitedLonger(chosen)) {
+                if (head != null && of.open.get() == fewest && (chosen == null || head.waitedLonger(chosen))) {
                     from = of;
                     chosen = head;
-                    chosenBelowShare = belowShare;
                 }
             }
             if (chosen == null) {
@@ -176,6 +164,11 @@ final class PoolWaiters {
         for (LoopWaiters of : byLoop.values()) {
             of.queue.failAll(cause);
         }
+    }
+
+    /** Whether a loop holding {@code held} connections owes {@code waiting} one: it holds at least two more. */
+    private static boolean owes(int held, LoopWaiters waiting) {
+        return held >= waiting.open.get() + 2;
     }
 
     private LoopWaiters on(EventLoop loop) {

@@ -24,8 +24,10 @@ final class Waiter {
     private ScheduledFuture<?> timeout;
     /** When it started waiting (System.nanoTime()). */
     private final long since = System.nanoTime();
-    /** Whether a check that frees a slot for it, should it still wait by then, is scheduled. */
-    private boolean starvationCheck;
+    /** The check that frees a slot for it should it still wait by then, once scheduled; guarded by this. */
+    private ScheduledFuture<?> starvationCheck;
+    /** Served or failed another way: no check is scheduled any more; guarded by this. */
+    private boolean over;
 
     Waiter(
             EventLoop loop,
@@ -59,19 +61,17 @@ final class Waiter {
             return true;
         }
         synchronized (this) {
-            if (starvationCheck) {
-                return false;
+            if (starvationCheck == null && !over) {
+                starvationCheck = loop.schedule(
+                        () -> {
+                            if (!promise.isDone()) {
+                                freeASlot.run();
+                            }
+                        },
+                        patience - waited,
+                        TimeUnit.NANOSECONDS);
             }
-            starvationCheck = true;
         }
-        loop.schedule(
-                () -> {
-                    if (!promise.isDone()) {
-                        freeASlot.run();
-                    }
-                },
-                patience - waited,
-                TimeUnit.NANOSECONDS);
         return false;
     }
 
@@ -80,9 +80,15 @@ final class Waiter {
         return since - other.since < 0;
     }
 
-    /** The waiter is served (or failed) another way: its timer must not fire. */
+    /** The waiter is served (or failed) another way: neither its timer nor its starvation check must run. */
     void cancelTimeout() {
         timeout.cancel(false);
+        synchronized (this) {
+            over = true;
+            if (starvationCheck != null) {
+                starvationCheck.cancel(false);
+            }
+        }
     }
 
     /**

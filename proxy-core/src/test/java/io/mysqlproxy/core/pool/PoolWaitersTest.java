@@ -8,86 +8,105 @@ import org.junit.jupiter.api.Test;
 import java.util.concurrent.TimeUnit;
 
 import static io.mysqlproxy.core.pool.PoolLogins.APP;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Each loop's share of max-connections, and which waiter a freed slot goes to. */
+/** When a loop gives a connection up for another loop's waiter, and which waiter a freed slot goes to. */
 class PoolWaitersTest {
 
     private final EventLoop loopA = new DefaultEventLoop();
     private final EventLoop loopB = new DefaultEventLoop();
     private final EventLoop loopC = new DefaultEventLoop();
-    private final PoolWaiters waiters = new PoolWaiters(100);
+    private final EventLoop loopD = new DefaultEventLoop();
+    private final PoolWaiters waiters = new PoolWaiters();
 
     @AfterEach
     void stop() {
-        for (EventLoop loop : new EventLoop[] {loopA, loopB, loopC}) {
+        for (EventLoop loop : new EventLoop[] {loopA, loopB, loopC, loopD}) {
             loop.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
     @Test
-    void theShareIsMaxConnectionsAmongTheLoopsThatBorrowRoundedUp() {
-        assertEquals(100, waiters.share());
-        waiters.joined(loopA);
-        waiters.joined(loopA);
-        assertEquals(100, waiters.share());
-        waiters.joined(loopB);
-        assertEquals(50, waiters.share());
-        waiters.joined(loopC);
-        assertEquals(34, waiters.share());
-    }
-
-    @Test
-    void aLoopIsOverItsShareOnlyAboveItAndOnlyWhileAnotherLoopWaits() {
-        waiters.joined(loopB);
+    void aLoopGivesAConnectionUpForAWaitingLoopHoldingTwoFewerEvenWhileItsOwnBorrowersWait() {
         opened(loopA, 51);
-        assertFalse(waiters.overShareWhileOthersWait(loopA, false), "nobody waits");
+        opened(loopB, 50);
+        assertFalse(waiters.givesUpForAnotherLoop(loopA), "nobody waits");
         waiters.add(waiter(loopA));
-        assertFalse(waiters.overShareWhileOthersWait(loopA, false), "only its own loop waits");
+        assertFalse(waiters.givesUpForAnotherLoop(loopA), "only its own loop waits");
         waiters.add(waiter(loopB));
-        assertTrue(waiters.overShareWhileOthersWait(loopA, false));
-        assertTrue(waiters.overShareWhileOthersWait(loopA, true), "loop B holds none");
+        assertFalse(waiters.givesUpForAnotherLoop(loopA), "one more than loop B: a move would only swap them");
+        waiters.closed(loopB);
+        assertTrue(waiters.givesUpForAnotherLoop(loopA), "two more than loop B");
+        assertFalse(waiters.givesUpForAnotherLoop(loopB));
+    }
+
+    /** 3 loops and 4 slots: a share rounded up (2) would leave loop C with none while A and B hold theirs. */
+    @Test
+    void loopsSettleWithinOneOfEachOtherWhenMaxConnectionsDoesNotDivideByTheLoops() {
+        opened(loopA, 2);
+        opened(loopB, 2);
+        waiters.add(waiter(loopA));
+        waiters.add(waiter(loopB));
+        waiters.add(waiter(loopC));
+        assertTrue(waiters.givesUpForAnotherLoop(loopA), "loop C holds none");
         waiters.closed(loopA);
-        assertEquals(50, waiters.open(loopA));
-        assertFalse(waiters.overShareWhileOthersWait(loopA, false), "at its share");
+        assertSame(loopC, waiters.poll().loop, "the freed slot goes to the loop holding fewest");
+        waiters.opened(loopC);
+        assertFalse(waiters.givesUpForAnotherLoop(loopA));
+        assertFalse(waiters.givesUpForAnotherLoop(loopB), "2, 1, 1: settled");
+    }
+
+    /** 4 loops and 10 slots: a share rounded up (3) would leave loop D at 1 while the others hold 3. */
+    @Test
+    void aLoopAtTheRoundedUpShareStillGivesUpForALoopTwoBelowIt() {
+        opened(loopA, 3);
+        opened(loopB, 3);
+        opened(loopC, 3);
+        opened(loopD, 1);
+        for (EventLoop loop : new EventLoop[] {loopA, loopB, loopC, loopD}) {
+            waiters.add(waiter(loop));
+        }
+        assertTrue(waiters.givesUpForAnotherLoop(loopB));
+        waiters.closed(loopB);
+        assertSame(loopD, waiters.poll().loop);
+        waiters.opened(loopD);
+        assertFalse(waiters.givesUpForAnotherLoop(loopA), "3, 2, 3, 2: settled");
+        assertFalse(waiters.givesUpForAnotherLoop(loopC));
     }
 
     @Test
-    void aWaitingLoopAtItsShareIsOwedNothingByALoopAboveIt() {
-        PoolWaiters threeLoops = new PoolWaiters(90); // a share of 30 each
-        for (int i = 0; i < 40; i++) {
-            threeLoops.opened(loopA);
-        }
-        for (int i = 0; i < 30; i++) {
-            threeLoops.opened(loopB);
-        }
-        threeLoops.joined(loopC);
-        threeLoops.add(waiter(loopB));
-        assertFalse(threeLoops.overShareWhileOthersWait(loopA, true), "loop B is at its share");
-        assertTrue(threeLoops.overShareWhileOthersWait(loopA, false));
-        threeLoops.add(waiter(loopC));
-        assertTrue(threeLoops.overShareWhileOthersWait(loopA, true), "loop C holds none");
+    void aLoopWithoutWaitersOfItsOwnGivesUpForAnyWaitingLoop() {
+        opened(loopA, 1);
+        opened(loopB, 1);
+        waiters.add(waiter(loopB));
+        assertTrue(waiters.givesUpForAnotherLoop(loopA));
+        assertTrue(waiters.mayGiveUpIdleFor(loopB).test(loopA));
+        waiters.add(waiter(loopA));
+        assertFalse(waiters.mayGiveUpIdleFor(loopB).test(loopA), "both wait and hold as many: no trade");
+        assertTrue(waiters.mayGiveUpIdleFor(loopB).test(loopB), "its own loop's idle connections");
+        opened(loopA, 2);
+        assertTrue(waiters.mayGiveUpIdleFor(loopB).test(loopA), "two more than loop B");
     }
 
     @Test
-    void aFreedSlotGoesToTheLongestWaiterOfTheLoopsBelowTheirShareThenToTheLongestOfAll() {
+    void aFreedSlotGoesToTheLongestWaiterOfTheWaitingLoopsHoldingFewest() {
         opened(loopA, 50);
         opened(loopB, 50);
+        opened(loopC, 10); // holds fewest, but nobody waits there
         Waiter firstOnA = waiter(loopA);
+        Waiter secondOnA = waiter(loopA);
         Waiter thenOnB = waiter(loopB);
-        Waiter thenOnA = waiter(loopA);
         waiters.add(firstOnA);
+        waiters.add(secondOnA);
         waiters.add(thenOnB);
-        waiters.add(thenOnA);
 
-        assertSame(firstOnA, waiters.poll(), "both at their share: the longest waiter");
-        waiters.closed(loopB);
-        assertSame(thenOnB, waiters.poll(), "loop B is below its share");
-        assertSame(thenOnA, waiters.poll());
+        assertSame(firstOnA, waiters.poll(), "both hold as many: the longest waiter");
+        waiters.opened(loopA);
+        assertSame(thenOnB, waiters.poll(), "loop B holds fewer, though loop A's waiter waited longer");
+        assertSame(secondOnA, waiters.poll());
         assertNull(waiters.poll());
         assertTrue(waiters.isEmpty());
     }

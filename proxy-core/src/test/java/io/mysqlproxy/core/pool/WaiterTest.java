@@ -10,6 +10,10 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +37,25 @@ class WaiterTest {
         assertTrue(waiter(loop, login("mux_a"), false).canTake(loop, key, onMuxA));
         assertFalse(waiter(loop, login("mux_b"), false).canTake(loop, key, onMuxA), "a login checks its schema");
         assertTrue(waiter(loop, login("mux_b"), true).canTake(loop, key, onMuxA), "a session selects mux_b");
+    }
+
+    @Test
+    void aWaiterServedBeforeItStarvesLeavesNoStarvationCheckScheduled() {
+        EmbeddedChannel channel = (EmbeddedChannel) onMuxA.channel();
+        EventLoop loop = channel.eventLoop();
+        Duration borrowTimeout = Duration.ofHours(1);
+        Waiter waiter = waiter(loop, login("mux_a"), false);
+        assertEquals(-1, channel.runScheduledPendingTasks(), "nothing scheduled but what this test schedules");
+        waiter.timeout(loop.schedule(() -> {}, borrowTimeout.toNanos(), TimeUnit.NANOSECONDS));
+
+        assertFalse(waiter.starving(borrowTimeout, () -> {}));
+        long untilCheck = channel.runScheduledPendingTasks();
+        assertTrue(untilCheck > 0 && untilCheck <= borrowTimeout.toNanos() / 4, "the check in a quarter hour");
+
+        waiter.cancelTimeout();
+        assertEquals(-1, channel.runScheduledPendingTasks(), "timer and check cancelled");
+        assertFalse(waiter.starving(borrowTimeout, () -> {}));
+        assertEquals(-1, channel.runScheduledPendingTasks(), "no check for a waiter already served");
     }
 
     private static Waiter waiter(EventLoop loop, BackendLogin login, boolean anySchema) {
