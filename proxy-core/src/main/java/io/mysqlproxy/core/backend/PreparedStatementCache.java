@@ -21,6 +21,12 @@ import java.util.function.IntConsumer;
  */
 public final class PreparedStatementCache {
 
+    /**
+     * Statements of longer text are not kept: an entry outlives the session that prepared it, so this bounds
+     * the heap a cache takes beyond every session's own bounds (capacity × this, plus each key's SET log).
+     */
+    public static final int MAX_SQL_BYTES = 16 * 1024;
+
     private static final class Entry {
         final StatementKey key;
         final int id;
@@ -72,11 +78,11 @@ public final class PreparedStatementCache {
     /**
      * Caches {@code id}, just prepared under {@code key}, claimed for {@code claimant}; makes room by closing
      * the least recently used entry that {@code claimant} has not bound. False when it is not cached (the
-     * cache is off, {@code key} has an id already, or every entry is bound by {@code claimant}): then whoever
-     * prepared it closes it as before.
+     * cache is off, the text is over {@link #MAX_SQL_BYTES}, {@code key} has an id already, or every entry is
+     * bound by {@code claimant}): then whoever prepared it closes it as before.
      */
     public boolean add(StatementKey key, int id, Object claimant) {
-        if (capacity == 0 || byKey.containsKey(key) || byId.containsKey(id)) {
+        if (capacity == 0 || key.sqlLength() > MAX_SQL_BYTES || byKey.containsKey(key) || byId.containsKey(id)) {
             return false;
         }
         if (byKey.size() >= capacity && !evictOneNotClaimedBy(claimant)) {
@@ -99,6 +105,18 @@ public final class PreparedStatementCache {
             }
         }
         return false;
+    }
+
+    /**
+     * Closes every entry {@code claimant} has not bound, as the server refused a prepare for its limit on
+     * statements across all connections (max_prepared_stmt_count): how many it closed.
+     */
+    public int closeAllNotClaimedBy(Object claimant) {
+        int closed = 0;
+        while (evictOneNotClaimedBy(claimant)) {
+            closed++;
+        }
+        return closed;
     }
 
     /** Whether the server statement {@code id} is the cache's (no session closes it). */

@@ -25,6 +25,11 @@ public final class StatementKey {
         this.hash = ((Arrays.hashCode(sql) * 31 + Objects.hashCode(schema)) * 31 + collation) * 31 + sets.hashCode();
     }
 
+    /** Bytes of the statement's text. */
+    public int sqlLength() {
+        return sql.length;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other == this

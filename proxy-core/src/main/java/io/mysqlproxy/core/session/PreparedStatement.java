@@ -4,6 +4,7 @@ import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.StatementDigest;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -162,6 +163,15 @@ final class PreparedStatement {
         }
         counted(cursor, longData);
         return frame;
+    }
+
+    /**
+     * Whether an EXECUTE of {@code payloadLength} bytes leaves room for the parameter types to be inserted on a
+     * leg that lacks them (see {@link #frameFor}): if not, it goes out with none, and the server uses the types
+     * its statement was bound with last.
+     */
+    boolean typesFitIn(int payloadLength) {
+        return types == null || payloadLength + types.length < Packets.MAX_PAYLOAD;
     }
 
     private ByteBuf withParameterTypes(Leg leg, ByteBuf frame, ByteBufAllocator alloc) {
