@@ -8,6 +8,7 @@ import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -22,6 +23,9 @@ final class PreparedStatement {
 
     private final int clientId;
     private final byte[] sql;
+    /** {@code Arrays.hashCode(sql)}, for the key it is shared under on each borrowed connection. */
+    private final int sqlHash;
+
     private final Classification classification;
     private final int parameters;
     private final Map<Leg, Integer> backendIds = new IdentityHashMap<>();
@@ -53,6 +57,7 @@ final class PreparedStatement {
         this.counts = counts;
         this.clientId = clientId;
         this.sql = sql;
+        this.sqlHash = Arrays.hashCode(sql);
         this.classification = classification;
         this.parameters = parameters;
     }
@@ -63,6 +68,10 @@ final class PreparedStatement {
 
     byte[] sql() {
         return sql;
+    }
+
+    int sqlHash() {
+        return sqlHash;
     }
 
     Classification classification() {

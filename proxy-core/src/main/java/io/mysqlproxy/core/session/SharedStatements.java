@@ -110,7 +110,7 @@ final class SharedStatements {
         if (session.pins() != 0 || !LegSync.inStep(session, leg)) {
             return null;
         }
-        return leg.connection().statementKey(statement.sql(), session.sets());
+        return leg.connection().statementKey(statement.sql(), statement.sqlHash(), session.sets());
     }
 
     private PreparedStatementCache cache(Leg leg) {
