@@ -245,17 +245,18 @@ class MultiplexingIT {
         }
     }
 
+    /**
+     * MySQL's statements keep what earlier executions' types made of them (a string after a BIGINT is read as
+     * a number, as on one connection without the proxy): b, binding other types, must not run on a's.
+     */
     @Test
-    void sessionsBindingOtherParameterTypesOnTheSharedStatementEachGetTheirOwnResults(ReplicatedTestBed bed)
-            throws Exception {
+    void sessionsBindingOtherParameterTypesOnTheSameTextEachGetTheirOwnResults(ReplicatedTestBed bed) throws Exception {
         String sql = "SELECT CONCAT(?, ':', v) FROM mux_t WHERE id = ? /* route=primary */";
         try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
                 Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
-                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
-                Connection direct = ProxyFixture.connectDirect(bed, "")) {
+                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false")) {
             try (PreparedStatement pa = a.prepareStatement(sql);
                     PreparedStatement pb = b.prepareStatement(sql)) {
-                long prepares = status(direct, "Com_stmt_prepare");
                 for (int turn = 0; turn < 6; turn++) {
                     int id = 1 + turn % 6;
                     // a binds a string, b a BIGINT: each execution must use its own session's types.
@@ -266,7 +267,6 @@ class MultiplexingIT {
                     pb.setInt(2, id);
                     assertEquals((1_000_000_000_000L + turn) + ":" + id, first(pb), "b's BIGINT parameter");
                 }
-                assertEquals(prepares, status(direct, "Com_stmt_prepare"), "on the cached statement, no prepare");
             }
         }
     }

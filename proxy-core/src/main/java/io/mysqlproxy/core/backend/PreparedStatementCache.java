@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.backend;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,6 +32,8 @@ public final class PreparedStatementCache {
         final StatementKey key;
         final int id;
         Object claimant;
+        /** The parameter types every execution on it bound so far; null until the first. */
+        byte[] types;
 
         Entry(StatementKey key, int id, Object claimant) {
             this.key = key;
@@ -67,8 +70,20 @@ public final class PreparedStatementCache {
      * there is none or {@code claimant} has it bound already (a second statement with the same text).
      */
     public Integer claim(StatementKey key, Object claimant) {
+        return claim(key, claimant, null);
+    }
+
+    /**
+     * As {@link #claim(StatementKey, Object)}, for an execution binding {@code types} (null: none known): null
+     * as well when the entry was executed with other types. MySQL's statements keep what earlier executions'
+     * types made of them (a string parameter after a BIGINT one is read as a number), so a statement is shared
+     * only by executions of equal types.
+     */
+    public Integer claim(StatementKey key, Object claimant, byte[] types) {
         Entry entry = byKey.get(key);
-        if (entry == null || entry.claimant == claimant) {
+        if (entry == null
+                || entry.claimant == claimant
+                || types != null && entry.types != null && !Arrays.equals(types, entry.types)) {
             return null;
         }
         entry.claimant = claimant;
@@ -117,6 +132,23 @@ public final class PreparedStatementCache {
             closed++;
         }
         return closed;
+    }
+
+    /**
+     * An execution on {@code id} bound {@code types}: other types than before take it out of the cache
+     * ({@link #withdraw}), the server statement being no longer what the others expect. False if it was not
+     * cached or is no longer.
+     */
+    public boolean executed(int id, byte[] types) {
+        Entry entry = byId.get(id);
+        if (entry == null || types == null) {
+            return entry != null;
+        }
+        if (entry.types == null) {
+            entry.types = types;
+            return true;
+        }
+        return Arrays.equals(types, entry.types) || !withdraw(id);
     }
 
     /** Whether the server statement {@code id} is the cache's (no session closes it). */

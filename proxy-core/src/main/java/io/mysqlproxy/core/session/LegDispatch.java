@@ -256,6 +256,11 @@ final class LegDispatch {
         ByteBuf frame = cmd.takeFrame();
         if (cmd.statement() != null) {
             frame = cmd.statement().frameFor(cmd.type(), leg, frame, session.alloc());
+            if (cmd.type() == CommandType.STMT_EXECUTE) {
+                statements
+                        .sharing()
+                        .executed(cmd.statement(), leg, cmd.statement().types());
+            }
         }
         if (cmd.type() == CommandType.STMT_PREPARE) {
             cmd.sentTo(leg, 0);

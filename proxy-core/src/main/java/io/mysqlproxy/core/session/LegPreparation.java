@@ -180,7 +180,8 @@ final class LegPreparation {
         PreparedStatement statement = cmd.statement();
         if (statement == null
                 || statement.backendId(leg) != null
-                || mayTypeAnother(cmd, statement) && statements.sharing().adopt(statement, leg)) {
+                || mayTypeAnother(cmd, statement)
+                        && statements.sharing().adopt(statement, leg, executionTypes(cmd, statement))) {
             dispatch.send(cmd, leg);
             return;
         }
@@ -193,6 +194,15 @@ final class LegPreparation {
      */
     private static boolean mayTypeAnother(Command cmd, PreparedStatement statement) {
         return cmd.type() != CommandType.STMT_EXECUTE || statement.typesFitIn(cmd.payloadLength());
+    }
+
+    /** The parameter types an EXECUTE will bind (its own, else the ones bound last); null for other commands. */
+    private static byte[] executionTypes(Command cmd, PreparedStatement statement) {
+        if (cmd.type() != CommandType.STMT_EXECUTE) {
+            return null;
+        }
+        byte[] bound = cmd.boundTypes(statement.parameters());
+        return bound != null ? bound : statement.types();
     }
 
     /**

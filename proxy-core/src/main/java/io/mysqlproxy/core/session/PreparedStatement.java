@@ -202,6 +202,11 @@ final class PreparedStatement {
         return completed;
     }
 
+    /** The parameter types of the last execution that bound them, or null. */
+    byte[] types() {
+        return types;
+    }
+
     /** The client bound new types in an execution on {@code leg}. */
     private void typesBound(Leg leg, byte[] newTypes) {
         types = newTypes;

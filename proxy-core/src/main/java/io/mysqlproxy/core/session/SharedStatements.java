@@ -36,11 +36,16 @@ final class SharedStatements {
      * true when it did, and the statement needs no COM_STMT_PREPARE there.
      */
     boolean adopt(PreparedStatement statement, Leg leg) {
+        return adopt(statement, leg, null);
+    }
+
+    /** As {@link #adopt(PreparedStatement, Leg)}, for an execution binding {@code types} (null: none known). */
+    boolean adopt(PreparedStatement statement, Leg leg, byte[] types) {
         StatementKey key = key(statement, leg);
         if (key == null) {
             return false;
         }
-        Integer id = cache(leg).claim(key, leg);
+        Integer id = cache(leg).claim(key, leg, types);
         if (id == null) {
             return false;
         }
@@ -53,6 +58,14 @@ final class SharedStatements {
         StatementKey key = key(statement, leg);
         if (key != null) {
             cache(leg).add(key, id, leg);
+        }
+    }
+
+    /** An execution of {@code statement} on {@code leg} bound {@code types} (the cache keeps them, see there). */
+    void executed(PreparedStatement statement, Leg leg, byte[] types) {
+        Integer id = statement.backendId(leg);
+        if (capacity > 0 && id != null) {
+            cache(leg).executed(id, types);
         }
     }
 

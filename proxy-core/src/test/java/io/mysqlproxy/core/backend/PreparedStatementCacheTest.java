@@ -144,6 +144,22 @@ class PreparedStatementCacheTest {
     }
 
     @Test
+    void onlyExecutionsOfTheTypesItRanWithShareAnEntryAndOtherTypesTakeItOut() {
+        byte[] varchar = {(byte) 0xfd, 0};
+        byte[] bigint = {0x08, 0};
+        PreparedStatementCache cache = new PreparedStatementCache(4, closed::add);
+        cache.add(key("SELECT ?", "app", 45, NO_SETS), 7, borrowA);
+        assertTrue(cache.executed(7, varchar));
+        cache.release(7, borrowA);
+        assertNull(cache.claim(key("SELECT ?", "app", 45, NO_SETS), borrowB, bigint), "ran with a VARCHAR");
+        assertEquals(7, cache.claim(key("SELECT ?", "app", 45, NO_SETS), borrowB, varchar));
+        assertTrue(cache.executed(7, varchar));
+        assertFalse(cache.executed(7, bigint), "a BIGINT now: the server statement is no longer what others expect");
+        assertFalse(cache.contains(7), "withdrawn, not closed: its session's own");
+        assertEquals(List.of(), closed);
+    }
+
+    @Test
     void aTextOverTheBoundIsNotKept() {
         PreparedStatementCache cache = new PreparedStatementCache(4, closed::add);
         String atBound = "SELECT '" + "x".repeat(PreparedStatementCache.MAX_SQL_BYTES - 9) + "'";
