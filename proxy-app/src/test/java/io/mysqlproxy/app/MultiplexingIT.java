@@ -245,6 +245,32 @@ class MultiplexingIT {
         }
     }
 
+    /**
+     * MySQL's statements keep what earlier executions' types made of them (a string after a BIGINT is read as
+     * a number, as on one connection without the proxy): b, binding other types, must not run on a's.
+     */
+    @Test
+    void sessionsBindingOtherParameterTypesOnTheSameTextEachGetTheirOwnResults(ReplicatedTestBed bed) throws Exception {
+        String sql = "SELECT CONCAT(?, ':', v) FROM mux_t WHERE id = ? /* route=primary */";
+        try (ProxyFixture proxy = ProxyFixture.start(bed, OVERRIDES);
+                Connection a = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false");
+                Connection b = proxy.connect("useServerPrepStmts=true&cachePrepStmts=false")) {
+            try (PreparedStatement pa = a.prepareStatement(sql);
+                    PreparedStatement pb = b.prepareStatement(sql)) {
+                for (int turn = 0; turn < 6; turn++) {
+                    int id = 1 + turn % 6;
+                    // a binds a string, b a BIGINT: each execution must use its own session's types.
+                    pa.setString(1, "00" + turn);
+                    pa.setInt(2, id);
+                    assertEquals("00" + turn + ":" + id, first(pa), "a's string parameter");
+                    pb.setLong(1, 1_000_000_000_000L + turn);
+                    pb.setInt(2, id);
+                    assertEquals((1_000_000_000_000L + turn) + ":" + id, first(pb), "b's BIGINT parameter");
+                }
+            }
+        }
+    }
+
     @Test
     void aStatementThatOpenedACursorStaysItsSessionsOwn(ReplicatedTestBed bed) throws Exception {
         String sql = "SELECT v FROM mux_t WHERE id <= ? ORDER BY id /* route=primary */";
@@ -371,6 +397,14 @@ class MultiplexingIT {
         for (int i = 1; i <= statement.getParameterMetaData().getParameterCount(); i++) {
             statement.setInt(i, parameter);
         }
+        try (ResultSet rs = statement.executeQuery()) {
+            assertTrue(rs.next());
+            return rs.getString(1);
+        }
+    }
+
+    /** The first column of the first row {@code statement} returns with the parameters set. */
+    private static String first(PreparedStatement statement) throws SQLException {
         try (ResultSet rs = statement.executeQuery()) {
             assertTrue(rs.next());
             return rs.getString(1);

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -293,7 +294,12 @@ public final class BackendConnection {
      * it; null while the schema is unknown (such a statement is not shared).
      */
     public StatementKey statementKey(byte[] sql, SessionSets sets) {
-        return schemaKnown ? new StatementKey(sql, schema, collation, sets) : null;
+        return statementKey(sql, Arrays.hashCode(sql), sets);
+    }
+
+    /** As above, {@code sqlHash} being {@code Arrays.hashCode(sql)}. */
+    public StatementKey statementKey(byte[] sql, int sqlHash, SessionSets sets) {
+        return schemaKnown ? new StatementKey(sql, sqlHash, schema, collation, sets) : null;
     }
 
     /**

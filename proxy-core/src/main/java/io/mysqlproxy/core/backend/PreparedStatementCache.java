@@ -1,5 +1,6 @@
 package io.mysqlproxy.core.backend;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,10 +22,18 @@ import java.util.function.IntConsumer;
  */
 public final class PreparedStatementCache {
 
+    /**
+     * Statements of longer text are not kept: an entry outlives the session that prepared it, so this bounds
+     * the heap a cache takes beyond every session's own bounds (capacity × this, plus each key's SET log).
+     */
+    public static final int MAX_SQL_BYTES = 16 * 1024;
+
     private static final class Entry {
         final StatementKey key;
         final int id;
         Object claimant;
+        /** The parameter types every execution on it bound so far; null until the first. */
+        byte[] types;
 
         Entry(StatementKey key, int id, Object claimant) {
             this.key = key;
@@ -61,8 +70,20 @@ public final class PreparedStatementCache {
      * there is none or {@code claimant} has it bound already (a second statement with the same text).
      */
     public Integer claim(StatementKey key, Object claimant) {
+        return claim(key, claimant, null);
+    }
+
+    /**
+     * As {@link #claim(StatementKey, Object)}, for an execution binding {@code types} (null: none known): null
+     * as well when the entry was executed with other types. MySQL's statements keep what earlier executions'
+     * types made of them (a string parameter after a BIGINT one is read as a number), so a statement is shared
+     * only by executions of equal types.
+     */
+    public Integer claim(StatementKey key, Object claimant, byte[] types) {
         Entry entry = byKey.get(key);
-        if (entry == null || entry.claimant == claimant) {
+        if (entry == null
+                || entry.claimant == claimant
+                || types != null && entry.types != null && !Arrays.equals(types, entry.types)) {
             return null;
         }
         entry.claimant = claimant;
@@ -72,11 +93,11 @@ public final class PreparedStatementCache {
     /**
      * Caches {@code id}, just prepared under {@code key}, claimed for {@code claimant}; makes room by closing
      * the least recently used entry that {@code claimant} has not bound. False when it is not cached (the
-     * cache is off, {@code key} has an id already, or every entry is bound by {@code claimant}): then whoever
-     * prepared it closes it as before.
+     * cache is off, the text is over {@link #MAX_SQL_BYTES}, {@code key} has an id already, or every entry is
+     * bound by {@code claimant}): then whoever prepared it closes it as before.
      */
     public boolean add(StatementKey key, int id, Object claimant) {
-        if (capacity == 0 || byKey.containsKey(key) || byId.containsKey(id)) {
+        if (capacity == 0 || key.sqlLength() > MAX_SQL_BYTES || byKey.containsKey(key) || byId.containsKey(id)) {
             return false;
         }
         if (byKey.size() >= capacity && !evictOneNotClaimedBy(claimant)) {
@@ -99,6 +120,35 @@ public final class PreparedStatementCache {
             }
         }
         return false;
+    }
+
+    /**
+     * Closes every entry {@code claimant} has not bound, as the server refused a prepare for its limit on
+     * statements across all connections (max_prepared_stmt_count): how many it closed.
+     */
+    public int closeAllNotClaimedBy(Object claimant) {
+        int closed = 0;
+        while (evictOneNotClaimedBy(claimant)) {
+            closed++;
+        }
+        return closed;
+    }
+
+    /**
+     * An execution on {@code id} bound {@code types}: other types than before take it out of the cache
+     * ({@link #withdraw}), the server statement being no longer what the others expect. False if it was not
+     * cached or is no longer.
+     */
+    public boolean executed(int id, byte[] types) {
+        Entry entry = byId.get(id);
+        if (entry == null || types == null) {
+            return entry != null;
+        }
+        if (entry.types == null) {
+            entry.types = types;
+            return true;
+        }
+        return Arrays.equals(types, entry.types) || !withdraw(id);
     }
 
     /** Whether the server statement {@code id} is the cache's (no session closes it). */

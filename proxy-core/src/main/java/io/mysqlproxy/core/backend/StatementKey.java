@@ -18,11 +18,21 @@ public final class StatementKey {
 
     /** {@code sql} is kept, not copied: a prepared statement's text, which nobody changes. */
     public StatementKey(byte[] sql, String schema, int collation, SessionSets sets) {
+        this(sql, Arrays.hashCode(sql), schema, collation, sets);
+    }
+
+    /** As above, {@code sqlHash} being {@code Arrays.hashCode(sql)}, which the statement computed once. */
+    public StatementKey(byte[] sql, int sqlHash, String schema, int collation, SessionSets sets) {
         this.sql = Objects.requireNonNull(sql);
         this.schema = schema;
         this.collation = collation;
         this.sets = Objects.requireNonNull(sets);
-        this.hash = ((Arrays.hashCode(sql) * 31 + Objects.hashCode(schema)) * 31 + collation) * 31 + sets.hashCode();
+        this.hash = ((sqlHash * 31 + Objects.hashCode(schema)) * 31 + collation) * 31 + sets.hashCode();
+    }
+
+    /** Bytes of the statement's text. */
+    public int sqlLength() {
+        return sql.length;
     }
 
     @Override

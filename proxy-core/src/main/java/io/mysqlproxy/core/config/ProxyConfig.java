@@ -148,7 +148,7 @@ public record ProxyConfig(
             int preparedStatementCache) {
 
         /** The prepared statements a connection keeps by default (backends.pool.prepared-statement-cache). */
-        public static final int DEFAULT_PREPARED_STATEMENT_CACHE = 64;
+        public static final int DEFAULT_PREPARED_STATEMENT_CACHE = 16;
 
         /** With the default prepared-statement cache. */
         public Pool(

@@ -6,6 +6,8 @@ import io.mysqlproxy.core.route.RouteDecision;
 import io.mysqlproxy.core.route.Router;
 import io.mysqlproxy.core.stats.DigestEntry;
 import io.mysqlproxy.protocol.flag.CommandType;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 
 import java.util.ArrayDeque;
@@ -89,6 +91,16 @@ final class Command {
 
     void writesSeen() {
         writesSeen = true;
+    }
+
+    /** The payload length of the frame's first packet, while the command holds it (0 once sent). */
+    int payloadLength() {
+        return frame == null ? 0 : Packets.payloadLength(frame);
+    }
+
+    /** The parameter types an EXECUTE frame the command still holds binds (see {@link StmtCommands#boundTypes}), or null. */
+    byte[] boundTypes(int parameters) {
+        return frame == null ? null : StmtCommands.boundTypes(frame, parameters);
     }
 
     /** Hands over the frame to send; the command no longer holds it. */

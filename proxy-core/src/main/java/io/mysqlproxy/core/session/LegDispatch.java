@@ -14,6 +14,8 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.ErrPacket;
+import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.result.BufferedResponse;
 import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.Future;
@@ -254,13 +256,15 @@ final class LegDispatch {
         ByteBuf frame = cmd.takeFrame();
         if (cmd.statement() != null) {
             frame = cmd.statement().frameFor(cmd.type(), leg, frame, session.alloc());
+            if (cmd.type() == CommandType.STMT_EXECUTE) {
+                statements
+                        .sharing()
+                        .executed(cmd.statement(), leg, cmd.statement().types());
+            }
         }
         if (cmd.type() == CommandType.STMT_PREPARE) {
             cmd.sentTo(leg, 0);
-            leg.sendInternal(
-                    CommandType.STMT_PREPARE,
-                    frame,
-                    (response, failed, status) -> prepared(cmd, leg, response, failed));
+            sendPrepare(cmd, leg, frame, false);
             // A statement of 16 MiB or more: its continuations that arrived before the leg was ready.
             writeHeld(cmd, leg);
             return;
@@ -344,10 +348,34 @@ final class LegDispatch {
         dispatch(cmd, cmd.decision());
     }
 
-    /** The client's COM_STMT_PREPARE was answered on {@code leg}: renumber the statement and pass it on. */
-    private void prepared(Command cmd, Leg leg, ByteBuf response, boolean failed) {
+    /** {@code retried}: see {@link #prepared}. */
+    private void sendPrepare(Command cmd, Leg leg, ByteBuf frame, boolean retried) {
+        leg.sendInternal(
+                CommandType.STMT_PREPARE,
+                frame,
+                (response, failed, status) -> prepared(cmd, leg, response, failed, retried));
+    }
+
+    /**
+     * The client's COM_STMT_PREPARE was answered on {@code leg}: renumber the statement and pass it on. Refused
+     * for the server's statement limit, it is sent once more ({@code retried}) if the connection's cache closed
+     * statements to make room (a text of one packet only: a longer one's continuations went out already). A
+     * statement prepared for a command no longer current is closed, as nobody will ever use or close it.
+     */
+    private void prepared(Command cmd, Leg leg, ByteBuf response, boolean failed, boolean retried) {
         if (!session.isCurrent(cmd)) {
+            if (!failed) {
+                StatementClose.orphan(leg, response);
+            }
             response.release();
+            return;
+        }
+        if (failed
+                && !retried
+                && cmd.sql().length < Packets.MAX_PAYLOAD - 1
+                && statements.sharing().madeRoom(BufferedResponse.error(response), leg)) {
+            response.release();
+            sendPrepare(cmd, leg, StmtCommands.command(session.alloc(), CommandType.STMT_PREPARE, cmd.sql()), true);
             return;
         }
         if (!failed) {

@@ -3,8 +3,6 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.ConnectionImprint;
 import io.mysqlproxy.core.pool.IdlePreference;
-import io.mysqlproxy.protocol.flag.CommandType;
-import io.mysqlproxy.protocol.packet.StmtCommands;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -152,13 +150,7 @@ final class LegImprints implements IdlePreference {
      */
     private static void close(Leg leg, int[] ids) {
         for (int id : ids) {
-            leg.send(
-                    CommandType.STMT_CLOSE,
-                    StmtCommands.command(leg.connection().channel().alloc(), CommandType.STMT_CLOSE, statementId(id)));
+            StatementClose.send(leg, id);
         }
-    }
-
-    private static byte[] statementId(int id) {
-        return new byte[] {(byte) id, (byte) (id >>> 8), (byte) (id >>> 16), (byte) (id >>> 24)};
     }
 }

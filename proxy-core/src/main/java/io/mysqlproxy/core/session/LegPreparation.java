@@ -180,10 +180,37 @@ final class LegPreparation {
         PreparedStatement statement = cmd.statement();
         if (statement == null
                 || statement.backendId(leg) != null
-                || statements.sharing().adopt(statement, leg)) {
+                || mayTypeAnother(cmd, statement)
+                        && statements.sharing().adopt(statement, leg, executionTypes(cmd, statement))) {
             dispatch.send(cmd, leg);
             return;
         }
+        prepare(cmd, leg, statement, false);
+    }
+
+    /**
+     * Whether {@code cmd} may run on a server statement another session bound its parameter types on: not an
+     * EXECUTE too large to carry this session's types, which would run with the other session's.
+     */
+    private static boolean mayTypeAnother(Command cmd, PreparedStatement statement) {
+        return cmd.type() != CommandType.STMT_EXECUTE || statement.typesFitIn(cmd.payloadLength());
+    }
+
+    /** The parameter types an EXECUTE will bind (its own, else the ones bound last); null for other commands. */
+    private static byte[] executionTypes(Command cmd, PreparedStatement statement) {
+        if (cmd.type() != CommandType.STMT_EXECUTE) {
+            return null;
+        }
+        byte[] bound = cmd.boundTypes(statement.parameters());
+        return bound != null ? bound : statement.types();
+    }
+
+    /**
+     * Sends the statement's COM_STMT_PREPARE on {@code leg}, then the command. {@code retried}: this is the
+     * one retry after the server's statement limit (error 1461) made the connection's cache close its
+     * unbound statements.
+     */
+    private void prepare(Command cmd, Leg leg, PreparedStatement statement, boolean retried) {
         cmd.waitOn(leg);
         leg.sendInternal(
                 CommandType.STMT_PREPARE,
@@ -191,21 +218,17 @@ final class LegPreparation {
                 (response, failed, status) -> {
                     try {
                         if (!session.resume(cmd)) {
+                            if (!failed) {
+                                StatementClose.orphan(leg, response);
+                            }
                             return;
                         }
                         if (failed) {
                             ErrPacket error = BufferedResponse.error(response);
-                            if (leg.backend().role() == BackendRole.REPLICA) {
-                                log.info(
-                                        "[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
-                                        session.info().connectionId(),
-                                        session.info().remote(),
-                                        leg,
-                                        statement.clientId(),
-                                        ErrorLogText.of(error, log));
-                                dispatch.replicaUnavailable(cmd);
+                            if (!retried && statements.sharing().madeRoom(error, leg)) {
+                                prepare(cmd, leg, statement, true);
                             } else {
-                                session.fail(cmd, error);
+                                refused(cmd, leg, statement, error);
                             }
                             return;
                         }
@@ -218,5 +241,20 @@ final class LegPreparation {
                     }
                     dispatch.send(cmd, leg);
                 });
+    }
+
+    private void refused(Command cmd, Leg leg, PreparedStatement statement, ErrPacket error) {
+        if (leg.backend().role() == BackendRole.REPLICA) {
+            log.info(
+                    "[conn {}] {}: {} could not prepare statement {}: {}; using the primary",
+                    session.info().connectionId(),
+                    session.info().remote(),
+                    leg,
+                    statement.clientId(),
+                    ErrorLogText.of(error, log));
+            dispatch.replicaUnavailable(cmd);
+        } else {
+            session.fail(cmd, error);
+        }
     }
 }

@@ -4,9 +4,11 @@ import io.mysqlproxy.core.classify.Classification;
 import io.mysqlproxy.core.classify.StatementDigest;
 import io.mysqlproxy.protocol.flag.CommandType;
 import io.mysqlproxy.protocol.packet.StmtCommands;
+import io.mysqlproxy.protocol.wire.Packets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -21,6 +23,9 @@ final class PreparedStatement {
 
     private final int clientId;
     private final byte[] sql;
+    /** {@code Arrays.hashCode(sql)}, for the key it is shared under on each borrowed connection. */
+    private final int sqlHash;
+
     private final Classification classification;
     private final int parameters;
     private final Map<Leg, Integer> backendIds = new IdentityHashMap<>();
@@ -52,6 +57,7 @@ final class PreparedStatement {
         this.counts = counts;
         this.clientId = clientId;
         this.sql = sql;
+        this.sqlHash = Arrays.hashCode(sql);
         this.classification = classification;
         this.parameters = parameters;
     }
@@ -62,6 +68,10 @@ final class PreparedStatement {
 
     byte[] sql() {
         return sql;
+    }
+
+    int sqlHash() {
+        return sqlHash;
     }
 
     Classification classification() {
@@ -164,6 +174,15 @@ final class PreparedStatement {
         return frame;
     }
 
+    /**
+     * Whether an EXECUTE of {@code payloadLength} bytes leaves room for the parameter types to be inserted on a
+     * leg that lacks them (see {@link #frameFor}): if not, it goes out with none, and the server uses the types
+     * its statement was bound with last.
+     */
+    boolean typesFitIn(int payloadLength) {
+        return types == null || payloadLength + types.length < Packets.MAX_PAYLOAD;
+    }
+
     private ByteBuf withParameterTypes(Leg leg, ByteBuf frame, ByteBufAllocator alloc) {
         byte[] bound = StmtCommands.boundTypes(frame, parameters);
         if (bound != null) {
@@ -181,6 +200,11 @@ final class PreparedStatement {
         frame.release();
         typesSent(leg);
         return completed;
+    }
+
+    /** The parameter types of the last execution that bound them, or null. */
+    byte[] types() {
+        return types;
     }
 
     /** The client bound new types in an execution on {@code leg}. */

@@ -2,6 +2,8 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.SessionSets;
+import io.mysqlproxy.core.classify.Classification;
+import io.mysqlproxy.core.classify.StatementFlag;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.route.Pin;
 
@@ -35,7 +37,8 @@ final class SessionState {
     /** Whether a SET did not fit: the log is no longer replayed (the session is pinned), so it stops growing. */
     private boolean full;
 
-    record Entry(long version, byte[] sql) {}
+    /** {@code parsing}: the SET may change how statements parse (anything but user variables alone). */
+    record Entry(long version, byte[] sql, boolean parsing) {}
 
     private final List<Entry> replay = new ArrayList<>();
     /** The log as a value, made when first asked for after a change; null until then. */
@@ -88,6 +91,15 @@ final class SessionState {
 
     /** Records a SET that succeeded; false if the log is full (the caller pins the session instead). */
     boolean record(byte[] sql) {
+        return record(sql, true);
+    }
+
+    /**
+     * As {@link #record(byte[])}; {@code parsing}: the SET may change how statements parse. One that does not
+     * (user variables alone) is left out of {@link #sets()}, so that it does not keep statements prepared
+     * under the rest of the log from being shared.
+     */
+    boolean record(byte[] sql, boolean parsing) {
         if (full) {
             return false;
         }
@@ -99,7 +111,7 @@ final class SessionState {
             bytes -= entry.sql().length;
             return true;
         });
-        return append(sql) != null;
+        return append(sql, parsing) != null;
     }
 
     /**
@@ -117,17 +129,27 @@ final class SessionState {
             return true;
         }
         lastInsertId =
-                append(("SET last_insert_id = " + Long.toUnsignedString(id)).getBytes(StandardCharsets.US_ASCII));
+                append(("SET last_insert_id = " + Long.toUnsignedString(id)).getBytes(StandardCharsets.US_ASCII), true);
         return lastInsertId != null;
     }
 
+    /** Whether the session SET {@code c} may change how statements parse: anything but user variables alone. */
+    static boolean mayChangeParsing(Classification c) {
+        return !c.has(StatementFlag.USER_VARIABLE)
+                || c.has(StatementFlag.SESSION_VARIABLE)
+                || c.has(StatementFlag.CHARSET)
+                || c.has(StatementFlag.GLOBAL_VARIABLE)
+                || c.has(StatementFlag.AUTOCOMMIT_ON)
+                || c.has(StatementFlag.AUTOCOMMIT_OFF);
+    }
+
     /** Adds {@code sql} at the end of the log as its newest version; null if the log is full. */
-    private Entry append(byte[] sql) {
+    private Entry append(byte[] sql, boolean parsing) {
         if (full || replay.size() >= MAX_REPLAYED || bytes + sql.length > maxBytes) {
             full = true;
             return null;
         }
-        Entry entry = new Entry(++version, sql);
+        Entry entry = new Entry(++version, sql, parsing);
         sets = null;
         replay.add(entry);
         bytes += sql.length;
@@ -156,14 +178,17 @@ final class SessionState {
     }
 
     /**
-     * The log as a value (what a connection in step has run), for telling whether a statement prepared on a
-     * connection means the same for this session; made once per change of the log.
+     * The log as a value (what a connection in step has run, but the SETs that change no parse), for telling
+     * whether a statement prepared on a connection means the same for this session; made once per change of
+     * the log.
      */
     SessionSets sets() {
         if (sets == null) {
             List<byte[]> statements = new ArrayList<>(replay.size());
             for (Entry entry : replay) {
-                statements.add(entry.sql());
+                if (entry.parsing()) {
+                    statements.add(entry.sql());
+                }
             }
             sets = SessionSets.of(statements);
         }

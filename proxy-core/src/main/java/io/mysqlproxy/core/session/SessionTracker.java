@@ -275,7 +275,7 @@ final class SessionTracker implements RouteContext {
             }
             case SET_TRANSACTION -> {
                 if (c.has(StatementFlag.SESSION_VARIABLE)) {
-                    record(leg, cmd.sql());
+                    record(leg, cmd.sql(), true);
                 }
             }
             case SESSION_SET -> {
@@ -291,7 +291,7 @@ final class SessionTracker implements RouteContext {
                 if (c.has(StatementFlag.USER_VARIABLE) && !SqlOperands.userVariablesGetConstants(cmd.sql())) {
                     state.pin(Pin.USER_VARIABLE, cause(c));
                 } else {
-                    record(leg, cmd.sql());
+                    record(leg, cmd.sql(), SessionState.mayChangeParsing(c));
                 }
             }
             // A SET with a global assignment is a write, but a session wait_timeout among its assignments counts.
@@ -322,8 +322,8 @@ final class SessionTracker implements RouteContext {
     }
 
     /** Adds a SET that ran on {@code leg} to the replay log (which {@code leg} then has already). */
-    private void record(Leg leg, byte[] sql) {
-        if (!state.record(sql)) {
+    private void record(Leg leg, byte[] sql, boolean parsing) {
+        if (!state.record(sql, parsing)) {
             state.pin(Pin.SESSION_STATE_SIZE, "session_set");
         } else if (leg.appliedVersion() == state.version() - 1) {
             leg.appliedVersion(state.version());

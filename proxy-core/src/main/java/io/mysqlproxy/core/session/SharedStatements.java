@@ -2,6 +2,8 @@ package io.mysqlproxy.core.session;
 
 import io.mysqlproxy.core.backend.PreparedStatementCache;
 import io.mysqlproxy.core.backend.StatementKey;
+import io.mysqlproxy.core.error.ProxyErrors;
+import io.mysqlproxy.protocol.packet.ErrPacket;
 
 import java.util.function.Supplier;
 
@@ -34,11 +36,16 @@ final class SharedStatements {
      * true when it did, and the statement needs no COM_STMT_PREPARE there.
      */
     boolean adopt(PreparedStatement statement, Leg leg) {
+        return adopt(statement, leg, null);
+    }
+
+    /** As {@link #adopt(PreparedStatement, Leg)}, for an execution binding {@code types} (null: none known). */
+    boolean adopt(PreparedStatement statement, Leg leg, byte[] types) {
         StatementKey key = key(statement, leg);
         if (key == null) {
             return false;
         }
-        Integer id = cache(leg).claim(key, leg);
+        Integer id = cache(leg).claim(key, leg, types);
         if (id == null) {
             return false;
         }
@@ -51,6 +58,14 @@ final class SharedStatements {
         StatementKey key = key(statement, leg);
         if (key != null) {
             cache(leg).add(key, id, leg);
+        }
+    }
+
+    /** An execution of {@code statement} on {@code leg} bound {@code types} (the cache keeps them, see there). */
+    void executed(PreparedStatement statement, Leg leg, byte[] types) {
+        Integer id = statement.backendId(leg);
+        if (capacity > 0 && id != null) {
+            cache(leg).executed(id, types);
         }
     }
 
@@ -83,6 +98,17 @@ final class SharedStatements {
         return true;
     }
 
+    /**
+     * The server refused a prepare on {@code leg} with {@code refusal}: if for its limit on statements across
+     * all connections (error 1461, max_prepared_stmt_count), closes the ones {@code leg}'s connection keeps
+     * that the session has not bound. True when it closed any, so that one more prepare may succeed.
+     */
+    boolean madeRoom(ErrPacket refusal, Leg leg) {
+        return capacity > 0
+                && refusal.errorCode() == ProxyErrors.ER_MAX_PREPARED_STMT_COUNT_REACHED
+                && cache(leg).closeAllNotClaimedBy(leg) > 0;
+    }
+
     /** Whether server statement {@code id} on {@code leg}'s connection is its cache's, not the session's to close. */
     boolean kept(Leg leg, int id) {
         return capacity > 0 && cache(leg).contains(id);
@@ -90,14 +116,14 @@ final class SharedStatements {
 
     /** The key {@code statement} would be shared under on {@code leg} now; null when it may not be shared. */
     private StatementKey key(PreparedStatement statement, Leg leg) {
-        if (capacity == 0 || !statement.shareable()) {
+        if (capacity == 0 || !statement.shareable() || statement.sql().length > PreparedStatementCache.MAX_SQL_BYTES) {
             return null;
         }
         SessionState session = state.get();
         if (session.pins() != 0 || !LegSync.inStep(session, leg)) {
             return null;
         }
-        return leg.connection().statementKey(statement.sql(), session.sets());
+        return leg.connection().statementKey(statement.sql(), statement.sqlHash(), session.sets());
     }
 
     private PreparedStatementCache cache(Leg leg) {

@@ -143,6 +143,59 @@ class PreparedStatementCacheTest {
         channel.finishAndReleaseAll();
     }
 
+    @Test
+    void onlyExecutionsOfTheTypesItRanWithShareAnEntryAndOtherTypesTakeItOut() {
+        byte[] varchar = {(byte) 0xfd, 0};
+        byte[] bigint = {0x08, 0};
+        PreparedStatementCache cache = new PreparedStatementCache(4, closed::add);
+        cache.add(key("SELECT ?", "app", 45, NO_SETS), 7, borrowA);
+        assertTrue(cache.executed(7, varchar));
+        cache.release(7, borrowA);
+        assertNull(cache.claim(key("SELECT ?", "app", 45, NO_SETS), borrowB, bigint), "ran with a VARCHAR");
+        assertEquals(7, cache.claim(key("SELECT ?", "app", 45, NO_SETS), borrowB, varchar));
+        assertTrue(cache.executed(7, varchar));
+        assertFalse(cache.executed(7, bigint), "a BIGINT now: the server statement is no longer what others expect");
+        assertFalse(cache.contains(7), "withdrawn, not closed: its session's own");
+        assertEquals(List.of(), closed);
+    }
+
+    @Test
+    void aTextOverTheBoundIsNotKept() {
+        PreparedStatementCache cache = new PreparedStatementCache(4, closed::add);
+        String atBound = "SELECT '" + "x".repeat(PreparedStatementCache.MAX_SQL_BYTES - 9) + "'";
+        assertEquals(PreparedStatementCache.MAX_SQL_BYTES, bytes(atBound).length);
+        assertTrue(cache.add(key(atBound, "app", 45, NO_SETS), 1, borrowA));
+        assertFalse(cache.add(key(atBound + " ", "app", 45, NO_SETS), 2, borrowA), "one byte over");
+        assertEquals(1, cache.size());
+    }
+
+    @Test
+    void theStatementLimitClosesEveryEntryButTheBorrowersBindings() {
+        PreparedStatementCache cache = new PreparedStatementCache(4, closed::add);
+        cache.add(key("SELECT 1", "app", 45, NO_SETS), 1, borrowA);
+        cache.add(key("SELECT 2", "app", 45, NO_SETS), 2, borrowB);
+        cache.add(key("SELECT 3", "app", 45, NO_SETS), 3, borrowB);
+        cache.release(3, borrowB);
+        assertEquals(2, cache.closeAllNotClaimedBy(borrowA));
+        assertEquals(List.of(2, 3), closed);
+        assertTrue(cache.contains(1), "bound by the borrower: in use");
+        assertEquals(0, cache.closeAllNotClaimedBy(borrowA), "nothing more to close");
+    }
+
+    @Test
+    void setLogsBuiltApartAreEqualKeys() {
+        SessionSets one = SessionSets.of(List.of(bytes("SET NAMES utf8mb4"), bytes("SET sql_mode = 'ANSI_QUOTES'")));
+        SessionSets two = SessionSets.of(
+                new ArrayList<>(List.of(bytes("SET NAMES utf8mb4"), bytes("SET sql_mode = 'ANSI_QUOTES'"))));
+        assertEquals(key("SELECT 1", "app", 45, one), key("SELECT 1", "app", 45, two));
+        assertEquals(
+                key("SELECT 1", "app", 45, one).hashCode(),
+                key("SELECT 1", "app", 45, two).hashCode());
+        SessionSets reordered =
+                SessionSets.of(List.of(bytes("SET sql_mode = 'ANSI_QUOTES'"), bytes("SET NAMES utf8mb4")));
+        assertNotEquals(key("SELECT 1", "app", 45, one), key("SELECT 1", "app", 45, reordered), "order matters");
+    }
+
     private static StatementKey key(String sql, String schema, int collation, SessionSets sets) {
         return new StatementKey(bytes(sql), schema, collation, sets);
     }

@@ -408,9 +408,9 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void thePreparedStatementCacheHolds64PerConnectionUnlessSetAndZeroTurnsItOff() throws IOException {
+    void thePreparedStatementCacheHolds16PerConnectionUnlessSetAndZeroTurnsItOff() throws IOException {
         assertEquals(
-                64,
+                16,
                 ConfigLoader.load(Optional.of(file(MINIMAL)), Map.of())
                         .backends()
                         .pool()

@@ -10,7 +10,7 @@ import static io.mysqlproxy.core.session.Wire.packets;
  */
 final class GoldenResponses {
 
-    private static final String ID_COLUMN =
+    static final String ID_COLUMN =
             "03646566 03617070 06676f6c64656e 06676f6c64656e 026964 026964 0c 3f00 0b000000 03 0350 00 0000";
     private static final String NAME_COLUMN =
             "03646566 03617070 06676f6c64656e 06676f6c64656e 046e616d65 046e616d65 0c 2d00 50000000 fd 0000 00 0000";

@@ -90,7 +90,7 @@ final class SessionRig {
             Consistency consistency,
             int mariaDbCapabilities,
             ProxyConfig.SessionLimits limits) {
-        this(replicas, deprecateEof, consistency, mariaDbCapabilities, limits, Multiplexing.IDLE, Duration.ZERO);
+        this(replicas, deprecateEof, consistency, mariaDbCapabilities, limits, Multiplexing.IDLE, Duration.ZERO, 0);
     }
 
     /** A session under transaction multiplexing, with {@code replicas} replicas and CLIENT_DEPRECATE_EOF. */
@@ -107,7 +107,21 @@ final class SessionRig {
                 0,
                 TestSessionServices.DEFAULT_LIMITS,
                 Multiplexing.TRANSACTION,
-                returnAfterIdle);
+                returnAfterIdle,
+                0);
+    }
+
+    /** As {@link #multiplexed(int)}, each backend connection keeping {@code statementCache} prepared statements. */
+    static SessionRig multiplexed(int replicas, int statementCache) {
+        return new SessionRig(
+                replicas,
+                true,
+                Consistency.EVENTUAL,
+                0,
+                TestSessionServices.DEFAULT_LIMITS,
+                Multiplexing.TRANSACTION,
+                Duration.ZERO,
+                statementCache);
     }
 
     private SessionRig(
@@ -117,7 +131,8 @@ final class SessionRig {
             int mariaDbCapabilities,
             ProxyConfig.SessionLimits limits,
             Multiplexing multiplexing,
-            Duration returnAfterIdle) {
+            Duration returnAfterIdle,
+            int statementCache) {
         this.mariaDbCapabilities = mariaDbCapabilities;
         for (int i = 1; i <= replicas; i++) {
             this.replicas.add(new Backend(new HostPort("replica" + i, 3306), BackendRole.REPLICA, "replica" + i));
@@ -127,6 +142,7 @@ final class SessionRig {
         services.addUser(USER, PASSWORD);
         services.multiplexing(multiplexing);
         services.returnAfterIdle(returnAfterIdle);
+        services.preparedStatementCache(statementCache);
         capabilities = EmbeddedBackends.CAPABILITIES
                 | Capability.CONNECT_ATTRS.mask()
                 | (deprecateEof ? Capability.DEPRECATE_EOF.mask() : 0);

@@ -3,6 +3,8 @@ package io.mysqlproxy.core.session;
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.backend.EmbeddedBackends;
+import io.mysqlproxy.core.backend.PreparedStatementCache;
+import io.mysqlproxy.core.classify.StatementClassifier;
 import io.mysqlproxy.core.config.Consistency;
 import io.mysqlproxy.core.config.HostPort;
 import io.mysqlproxy.core.route.Pin;
@@ -100,6 +102,34 @@ class SharedStatementsTest {
         taken.appliedVersion(two.state.version()); // as LegSync leaves it
         assertFalse(two.sharing.adopt(theirs, taken), "prepared before sql_mode changed");
         assertTrue(two.sharing.kept(taken, 7), "still cached for a session of the first one's SETs");
+    }
+
+    @Test
+    void aUserVariableSetDoesNotSplitTheKeyButSqlModeAndNamesDo() {
+        for (String sql : List.of("SET @x = 5", "SET @a = 1, @b = 'two'")) {
+            assertFalse(SessionState.mayChangeParsing(StatementClassifier.classify(sql)), sql);
+        }
+        for (String sql : List.of("SET sql_mode = 'ANSI_QUOTES'", "SET NAMES latin1", "SET @x = 1, sql_mode = ''")) {
+            assertTrue(SessionState.mayChangeParsing(StatementClassifier.classify(sql)), sql);
+        }
+        Leg leg = one.arrive();
+        one.prepare(leg, SELECT, 7);
+        one.leave(leg);
+
+        assertTrue(two.state.record(bytes("SET @x = 5"), false));
+        PreparedStatement theirs = two.preparedElsewhere(SELECT);
+        Leg taken = two.arrive();
+        taken.appliedVersion(two.state.version()); // as LegSync leaves it
+        assertTrue(two.sharing.adopt(theirs, taken), "a user variable changes no parse");
+    }
+
+    @Test
+    void aTextOverTheCachesBoundIsNotKept() {
+        Leg leg = one.arrive();
+        String longer = "SELECT '" + "x".repeat(PreparedStatementCache.MAX_SQL_BYTES) + "'";
+        PreparedStatement mine = one.prepare(leg, longer, 7);
+        assertFalse(one.sharing.kept(leg, 7));
+        assertFalse(one.sharing.letGo(mine, leg, 7), "its own to close");
     }
 
     @Test

@@ -279,6 +279,18 @@ final class TestSessionServices implements SessionServices {
         return multiplexing;
     }
 
+    /** None unless a test starts its session with one ({@link SessionRig#multiplexed(int, int)}). */
+    private int preparedStatementCache;
+
+    void preparedStatementCache(int capacity) {
+        this.preparedStatementCache = capacity;
+    }
+
+    @Override
+    public int preparedStatementCache() {
+        return preparedStatementCache;
+    }
+
     @Override
     public SessionRegistry sessions() {
         return sessions;
