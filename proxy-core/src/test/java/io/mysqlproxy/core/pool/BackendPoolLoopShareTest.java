@@ -2,7 +2,6 @@ package io.mysqlproxy.core.pool;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendConnector;
-import io.mysqlproxy.core.backend.BackendLogin;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.netty.channel.EventLoop;
@@ -22,6 +21,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.mysqlproxy.core.pool.PoolCalls.borrow;
+import static io.mysqlproxy.core.pool.PoolCalls.borrowNow;
+import static io.mysqlproxy.core.pool.PoolCalls.release;
 import static io.mysqlproxy.core.pool.PoolLogins.APP;
 import static io.mysqlproxy.core.pool.PoolLogins.OTHER;
 import static org.awaitility.Awaitility.await;
@@ -83,15 +85,15 @@ class BackendPoolLoopShareTest {
     @Test
     void aConnectionReturnedGoesToAWaiterOfItsLoopBehindMoreThanTheLookAheadOfAnotherLoops() throws Exception {
         pool(2);
-        BackendConnection onA = borrowNow(loopA, APP);
-        borrowNow(loopB, APP);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
         List<Future<BackendConnection>> onB = new ArrayList<>();
         for (int i = 0; i <= WaiterQueue.LOOK_AHEAD; i++) {
-            onB.add(borrow(loopB, APP));
+            onB.add(borrow(pool, loopB, APP));
         }
-        Future<BackendConnection> alsoOnA = borrow(loopA, APP);
+        Future<BackendConnection> alsoOnA = borrow(pool, loopA, APP);
 
-        release(onA);
+        release(pool, onA);
         assertSame(onA, alsoOnA.get(5, TimeUnit.SECONDS));
         assertEquals(2, server.logins(), "no close and new login");
         assertTrue(onB.stream().noneMatch(Future::isDone), "loop B's waiters wait for loop B's connections");
@@ -101,11 +103,11 @@ class BackendPoolLoopShareTest {
     @Test
     void aLoopWithoutWaitersOfItsOwnGivesAReturnedConnectionUpWithoutResettingIt() throws Exception {
         pool(2);
-        BackendConnection first = borrowNow(loopA, APP);
-        borrowNow(loopB, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
 
-        release(first);
+        release(pool, first);
         BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
         assertSame(loopB, opened.channel().eventLoop());
         assertTrue(first.channel().closeFuture().await(5, TimeUnit.SECONDS), "loop A gave its slot up");
@@ -119,19 +121,19 @@ class BackendPoolLoopShareTest {
     @Test
     void aLoopGivesAConnectionUpForALoopHoldingTwoFewerEvenWhileItsOwnBorrowersWait() throws Exception {
         pool(2);
-        BackendConnection first = borrowNow(loopA, APP);
-        BackendConnection second = borrowNow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
-        Future<BackendConnection> alsoOnA = borrow(loopA, APP);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        BackendConnection second = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
+        Future<BackendConnection> alsoOnA = borrow(pool, loopA, APP);
 
-        release(first);
+        release(pool, first);
         BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
         assertSame(loopB, opened.channel().eventLoop());
         assertTrue(first.channel().closeFuture().await(5, TimeUnit.SECONDS));
         assertFalse(alsoOnA.isDone(), "loop A's waiter waits for loop A's one connection");
         assertEquals(0, server.resets());
 
-        release(second); // each loop holds one now: loop A's own waiter gets it
+        release(pool, second); // each loop holds one now: loop A's own waiter gets it
         assertSame(second, alsoOnA.get(5, TimeUnit.SECONDS));
         assertEquals(3, server.logins());
     }
@@ -140,15 +142,15 @@ class BackendPoolLoopShareTest {
     @Test
     void withThreeLoopsAndFourSlotsALoopHoldingTwoGivesOneUpForALoopHoldingNone() throws Exception {
         pool(4);
-        BackendConnection first = borrowNow(loopA, APP);
-        borrowNow(loopA, APP);
-        borrowNow(loopB, APP);
-        borrowNow(loopB, APP);
-        Future<BackendConnection> alsoOnA = borrow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
-        Future<BackendConnection> onC = borrow(loopC, APP);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
+        borrowNow(pool, loopB, APP);
+        Future<BackendConnection> alsoOnA = borrow(pool, loopA, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
+        Future<BackendConnection> onC = borrow(pool, loopC, APP);
 
-        release(first);
+        release(pool, first);
         BackendConnection opened = onC.get(5, TimeUnit.SECONDS);
         assertSame(loopC, opened.channel().eventLoop());
         assertTrue(first.channel().closeFuture().await(5, TimeUnit.SECONDS));
@@ -160,28 +162,28 @@ class BackendPoolLoopShareTest {
     @Test
     void aLoopWhoseOwnBorrowersWaitKeepsAReturnedConnectionTheyCannotTakeIdle() throws Exception {
         pool(2);
-        BackendConnection onA = borrowNow(loopA, APP);
-        borrowNow(loopB, APP);
-        Future<BackendConnection> otherOnA = borrow(loopA, OTHER);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
+        Future<BackendConnection> otherOnA = borrow(pool, loopA, OTHER);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
 
-        release(onA);
+        release(pool, onA);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
         assertTrue(onA.isActive(), "loop A holds as many as loop B and has its own waiter");
         assertFalse(onB.isDone());
         assertFalse(otherOnA.isDone(), "it waits until it starves");
-        assertSame(onA, borrowNow(loopA, APP));
+        assertSame(onA, borrowNow(pool, loopA, APP));
         assertEquals(2, server.logins());
     }
 
     @Test
     void anIdleConnectionOfALoopWithoutWaitersIsClosedAtOnceForAnotherLoopsWaiter() throws Exception {
         pool(2);
-        BackendConnection onA = borrowNow(loopA, APP);
-        release(onA);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        release(pool, onA);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
-        borrowNow(loopB, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        borrowNow(pool, loopB, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
 
         BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
         assertSame(loopB, opened.channel().eventLoop());
@@ -192,29 +194,29 @@ class BackendPoolLoopShareTest {
     @Test
     void twoWaitingLoopsHoldingAsManyDoNotTradeAnIdleConnection() throws Exception {
         pool(2);
-        BackendConnection onA = borrowNow(loopA, APP);
-        borrowNow(loopB, APP);
-        Future<BackendConnection> otherOnA = borrow(loopA, OTHER);
-        release(onA); // loop A's waiter cannot take it: idle
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
+        Future<BackendConnection> otherOnA = borrow(pool, loopA, OTHER);
+        release(pool, onA); // loop A's waiter cannot take it: idle
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
 
         loopA.submit(() -> {}).get(5, TimeUnit.SECONDS); // after any close handed to loop A for the waiter
         assertTrue(onA.isActive(), "loop A waits too and holds no more than loop B: it keeps its idle connection");
         assertEquals(1, pool.idleConnections());
         assertFalse(onB.isDone());
         assertFalse(otherOnA.isDone());
-        assertSame(onA, borrowNow(loopA, APP));
+        assertSame(onA, borrowNow(pool, loopA, APP));
     }
 
     @Test
     void aFreedSlotGoesToAWaiterOfTheLoopHoldingFewestBeforeALongerWaiterOfALoopHoldingMore() throws Exception {
         pool(3);
-        BackendConnection first = borrowNow(loopA, APP);
-        borrowNow(loopA, APP);
-        borrowNow(loopA, APP);
-        Future<BackendConnection> longerOnA = borrow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopA, APP);
+        Future<BackendConnection> longerOnA = borrow(pool, loopA, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
 
         loopA.submit(() -> pool.discard(first)).get(5, TimeUnit.SECONDS);
         BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
@@ -231,13 +233,13 @@ class BackendPoolLoopShareTest {
     void aStarvingWaiterOfAnotherKeyGetsTheSlotOfAConnectionGivenBackOnItsLoop() throws Exception {
         Duration borrowTimeout = Duration.ofSeconds(2);
         pool(1, borrowTimeout);
-        BackendConnection app = borrowNow(loopA, APP);
-        Future<BackendConnection> other = borrow(loopA, OTHER);
-        Future<BackendConnection> moreApp = borrow(loopA, APP);
+        BackendConnection app = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> other = borrow(pool, loopA, OTHER);
+        Future<BackendConnection> moreApp = borrow(pool, loopA, APP);
         // A lower bound, not a race: the OTHER waiter starves after a quarter of the borrow timeout.
         Thread.sleep(borrowTimeout.toMillis() / 4 + 100);
 
-        release(app);
+        release(pool, app);
         BackendConnection opened = other.get(5, TimeUnit.SECONDS);
         assertEquals("other", opened.login().user());
         assertTrue(app.channel().closeFuture().await(5, TimeUnit.SECONDS));
@@ -248,8 +250,8 @@ class BackendPoolLoopShareTest {
     @Test
     void aWaiterTakenOutOfItsLineForAFreedSlotFailsWhenThePoolRetiresMeanwhile() throws Exception {
         pool(1);
-        BackendConnection onA = borrowNow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
         CountDownLatch unblock = new CountDownLatch(1);
         loopB.execute(() -> {
             try {
@@ -270,18 +272,5 @@ class BackendPoolLoopShareTest {
                 failed.getCause().getMessage().contains("left the topology"),
                 failed.getCause().getMessage());
         assertEquals(1, server.logins());
-    }
-
-    /** Borrows on {@code loop}, as sessions do; the future completes on that loop. */
-    private Future<BackendConnection> borrow(EventLoop loop, BackendLogin login) throws Exception {
-        return loop.submit(() -> pool.borrow(loop, login, false)).get(5, TimeUnit.SECONDS);
-    }
-
-    private BackendConnection borrowNow(EventLoop loop, BackendLogin login) throws Exception {
-        return borrow(loop, login).get(5, TimeUnit.SECONDS);
-    }
-
-    private void release(BackendConnection connection) throws Exception {
-        connection.channel().eventLoop().submit(() -> pool.release(connection)).get(5, TimeUnit.SECONDS);
     }
 }

@@ -23,6 +23,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.mysqlproxy.core.pool.PoolCalls.borrow;
+import static io.mysqlproxy.core.pool.PoolCalls.borrowNow;
+import static io.mysqlproxy.core.pool.PoolCalls.release;
 import static io.mysqlproxy.core.pool.PoolLogins.APP;
 import static io.mysqlproxy.core.pool.PoolLogins.OTHER;
 import static org.awaitility.Awaitility.await;
@@ -79,13 +82,13 @@ class BackendPoolSharingTest {
         pool(20, 2, Duration.ofMillis(300), 20);
         List<BackendConnection> storm = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            storm.add(borrowNow(i % 2 == 0 ? loopA : loopB, APP));
+            storm.add(borrowNow(pool, i % 2 == 0 ? loopA : loopB, APP));
         }
-        BackendConnection other = borrowNow(loopA, OTHER);
+        BackendConnection other = borrowNow(pool, loopA, OTHER);
         for (BackendConnection connection : storm) {
-            release(connection);
+            release(pool, connection);
         }
-        release(other);
+        release(pool, other);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 9);
 
         // The reserve of each key stays: two of app's, the one of other's.
@@ -100,14 +103,15 @@ class BackendPoolSharingTest {
     void aServerFullOfIdleConnectionsOfOtherKeysGivesOneUpForANewKey() throws Exception {
         pool(20, 20, LONG, 20);
         server.maxConnections(3);
-        List<BackendConnection> storm = List.of(borrowNow(loopA, APP), borrowNow(loopB, APP), borrowNow(loopA, APP));
+        List<BackendConnection> storm =
+                List.of(borrowNow(pool, loopA, APP), borrowNow(pool, loopB, APP), borrowNow(pool, loopA, APP));
         for (BackendConnection connection : storm) {
-            release(connection);
+            release(pool, connection);
         }
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 3);
 
-        BackendConnection multi = borrowNow(loopB, APP_MULTI);
-        BackendConnection other = borrowNow(loopA, OTHER);
+        BackendConnection multi = borrowNow(pool, loopB, APP_MULTI);
+        BackendConnection other = borrowNow(pool, loopA, OTHER);
         assertEquals("app", multi.login().user());
         assertEquals("other", other.login().user());
         assertEquals(2, pool.serverFullRetries());
@@ -119,9 +123,9 @@ class BackendPoolSharingTest {
     void aServerFullOfConnectionsInUseAnswers1040() throws Exception {
         pool(20, 20, LONG, 20);
         server.maxConnections(1);
-        borrowNow(loopA, APP);
+        borrowNow(pool, loopA, APP);
 
-        Future<BackendConnection> refused = borrow(loopB, OTHER);
+        Future<BackendConnection> refused = borrow(pool, loopB, OTHER);
         assertTrue(refused.await(5, TimeUnit.SECONDS));
         BackendException failure = assertInstanceOf(BackendException.class, refused.cause());
         assertEquals(ProxyErrors.ER_CON_COUNT_ERROR, failure.error().errorCode());
@@ -132,21 +136,21 @@ class BackendPoolSharingTest {
     @Test
     void aUserBeyondItsShareGets1203AtOnceWhileOthersGoOn() throws Exception {
         pool(4, 4, LONG, 2);
-        BackendConnection first = borrowNow(loopA, APP);
-        borrowNow(loopB, APP_MULTI);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP_MULTI);
 
-        Future<BackendConnection> third = borrow(loopA, APP);
+        Future<BackendConnection> third = borrow(pool, loopA, APP);
         assertTrue(third.isDone(), "no wait for a share that only the user itself can free");
         BackendException failure = assertInstanceOf(BackendException.class, third.cause());
         assertEquals(ProxyErrors.userShareReached("app", "replica-1", 2), failure.error());
         assertEquals(1203, failure.error().errorCode());
         assertEquals(2, pool.inUse("app"));
-        assertEquals("other", borrowNow(loopB, OTHER).login().user());
+        assertEquals("other", borrowNow(pool, loopB, OTHER).login().user());
 
-        release(first);
+        release(pool, first);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
         assertEquals(1, pool.inUse("app"), "an idle connection counts for no user");
-        assertEquals(first, borrowNow(loopA, APP));
+        assertEquals(first, borrowNow(pool, loopA, APP));
         assertEquals(2, pool.inUse("app"));
         loopA.submit(() -> pool.discard(first)).get(5, TimeUnit.SECONDS);
         assertEquals(1, pool.inUse("app"));
@@ -155,26 +159,14 @@ class BackendPoolSharingTest {
     @Test
     void waitingBorrowersCountForTheirUsersShare() throws Exception {
         pool(2, 2, LONG, 2);
-        borrowNow(loopA, OTHER);
-        borrowNow(loopA, APP);
-        Future<BackendConnection> waiting = borrow(loopB, APP);
+        borrowNow(pool, loopA, OTHER);
+        borrowNow(pool, loopA, APP);
+        Future<BackendConnection> waiting = borrow(pool, loopB, APP);
         assertTrue(!waiting.isDone(), "the pool is full: app's second borrower waits");
 
-        Future<BackendConnection> third = borrow(loopB, APP);
+        Future<BackendConnection> third = borrow(pool, loopB, APP);
         BackendException failure = assertInstanceOf(BackendException.class, third.cause());
         assertEquals(1203, failure.error().errorCode());
         assertEquals(2, pool.inUse("app"));
-    }
-
-    private Future<BackendConnection> borrow(EventLoop loop, BackendLogin login) throws Exception {
-        return loop.submit(() -> pool.borrow(loop, login, false)).get(5, TimeUnit.SECONDS);
-    }
-
-    private BackendConnection borrowNow(EventLoop loop, BackendLogin login) throws Exception {
-        return borrow(loop, login).get(5, TimeUnit.SECONDS);
-    }
-
-    private void release(BackendConnection connection) throws Exception {
-        connection.channel().eventLoop().submit(() -> pool.release(connection)).get(5, TimeUnit.SECONDS);
     }
 }

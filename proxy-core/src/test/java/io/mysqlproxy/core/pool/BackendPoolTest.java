@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import static io.mysqlproxy.core.pool.PoolCalls.borrow;
+import static io.mysqlproxy.core.pool.PoolCalls.borrowNow;
+import static io.mysqlproxy.core.pool.PoolCalls.release;
 import static io.mysqlproxy.core.pool.PoolLogins.APP;
 import static io.mysqlproxy.core.pool.PoolLogins.OTHER;
 import static org.awaitility.Awaitility.await;
@@ -80,17 +83,17 @@ class BackendPoolTest {
     @Test
     void openConnectionsNeverExceedMaxConnections() throws Exception {
         pool(2, LONG, LONG);
-        BackendConnection first = borrowNow(loopA, APP);
-        BackendConnection second = borrowNow(loopB, APP);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        BackendConnection second = borrowNow(pool, loopB, APP);
         assertNotSame(first, second);
-        Future<BackendConnection> third = borrow(loopA, APP);
+        Future<BackendConnection> third = borrow(pool, loopA, APP);
 
         // Nothing but a release (or the 30 s timeout) can complete it.
         assertFalse(third.isDone(), "the third borrower waits");
         assertEquals(2, pool.openConnections());
         assertEquals(2, server.logins());
         assertEquals(1, pool.waits());
-        release(first);
+        release(pool, first);
         assertSame(first, third.get(5, TimeUnit.SECONDS));
         assertEquals(2, server.logins());
     }
@@ -99,11 +102,11 @@ class BackendPoolTest {
     void borrowedConnectionsAreThoseLentNotThoseBeingReset() throws Exception {
         pool(2, LONG, LONG);
         server.resetAnswer(FakeMySqlServer.ResetAnswer.NOTHING); // the reset stays in progress
-        BackendConnection first = borrowNow(loopA, APP);
-        borrowNow(loopB, APP);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
         // A borrow is counted by a listener on the loop, which may run just after the borrower wakes.
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.borrowedConnections() == 2);
-        release(first);
+        release(pool, first);
         await().atMost(5, TimeUnit.SECONDS).until(() -> server.resets() == 1);
         assertEquals(1, pool.borrowedConnections(), "the one being reset is no session's");
         assertEquals(2, pool.openConnections());
@@ -113,8 +116,8 @@ class BackendPoolTest {
     @Test
     void borrowerTimesOutWithTooManyConnections() throws Exception {
         pool(1, Duration.ofMillis(200), LONG);
-        borrowNow(loopA, APP);
-        Future<BackendConnection> waiting = borrow(loopA, APP);
+        borrowNow(pool, loopA, APP);
+        Future<BackendConnection> waiting = borrow(pool, loopA, APP);
 
         assertTrue(waiting.await(5, TimeUnit.SECONDS));
         BackendException failure = assertInstanceOf(BackendException.class, waiting.cause());
@@ -127,10 +130,10 @@ class BackendPoolTest {
     @Test
     void releaseWakesTheWaiterWithTheResetConnection() throws Exception {
         pool(1, LONG, LONG);
-        BackendConnection connection = borrowNow(loopA, APP);
-        Future<BackendConnection> waiting = borrow(loopA, APP);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> waiting = borrow(pool, loopA, APP);
 
-        release(connection);
+        release(pool, connection);
         assertSame(connection, waiting.get(5, TimeUnit.SECONDS));
         assertEquals(1, server.resets());
         assertEquals(1, server.logins());
@@ -140,32 +143,32 @@ class BackendPoolTest {
     @Test
     void waitersAreServedFirstComeFirstServed() throws Exception {
         pool(1, LONG, LONG);
-        BackendConnection connection = borrowNow(loopA, APP);
-        Future<BackendConnection> first = borrow(loopA, APP);
-        Future<BackendConnection> second = borrow(loopA, APP);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> first = borrow(pool, loopA, APP);
+        Future<BackendConnection> second = borrow(pool, loopA, APP);
 
-        release(connection);
+        release(pool, connection);
         assertSame(connection, first.get(5, TimeUnit.SECONDS));
         assertFalse(second.isDone());
-        release(connection);
+        release(pool, connection);
         assertSame(connection, second.get(5, TimeUnit.SECONDS));
     }
 
     @Test
     void aLaterWaiterTheReturnedConnectionSuitsTakesItUntilTheFirstIsStarving() throws Exception {
         pool(1, Duration.ofSeconds(2), LONG);
-        BackendConnection connection = borrowNow(loopA, APP);
-        Future<BackendConnection> firstOther = borrow(loopA, OTHER);
-        Future<BackendConnection> thenApp = borrow(loopA, APP);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> firstOther = borrow(pool, loopA, OTHER);
+        Future<BackendConnection> thenApp = borrow(pool, loopA, APP);
 
         // The connection is app's: the later app waiter gets it rather than it being closed for other.
-        release(connection);
+        release(pool, connection);
         assertSame(connection, thenApp.get(5, TimeUnit.SECONDS));
         assertFalse(firstOther.isDone());
 
         // Once other has waited a quarter of the borrow timeout (500 ms), the next return is closed for it.
         Thread.sleep(600);
-        release(connection);
+        release(pool, connection);
         assertEquals("other", firstOther.get(5, TimeUnit.SECONDS).login().user());
         await().atMost(5, TimeUnit.SECONDS).until(() -> !connection.isActive());
         assertEquals(2, server.logins());
@@ -174,11 +177,11 @@ class BackendPoolTest {
     @Test
     void aConnectionReturnedGoesToAWaiterOnItsLoopRatherThanClosedForOneOnAnother() throws Exception {
         pool(1, LONG, LONG);
-        BackendConnection onA = borrowNow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
-        Future<BackendConnection> alsoOnA = borrow(loopA, APP);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
+        Future<BackendConnection> alsoOnA = borrow(pool, loopA, APP);
 
-        release(onA);
+        release(pool, onA);
         assertSame(onA, alsoOnA.get(5, TimeUnit.SECONDS));
         assertTrue(onA.isActive(), "no close, new login and replay");
         assertFalse(onB.isDone());
@@ -188,10 +191,10 @@ class BackendPoolTest {
     @Test
     void aWaiterOnAnotherLoopGetsASlotOnceItHasWaitedAQuarterOfTheBorrowTimeout() throws Exception {
         pool(1, Duration.ofSeconds(2), LONG);
-        BackendConnection onA = borrowNow(loopA, APP);
-        Future<BackendConnection> onB = borrow(loopB, APP);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
 
-        release(onA); // kept idle on loop A while the waiter on B is not starving
+        release(pool, onA); // kept idle on loop A while the waiter on B is not starving
         BackendConnection opened = onB.get(5, TimeUnit.SECONDS);
         assertSame(loopB, opened.channel().eventLoop());
         await().atMost(5, TimeUnit.SECONDS).until(() -> !onA.isActive());
@@ -201,11 +204,11 @@ class BackendPoolTest {
     @Test
     void idleConnectionOfAnotherLoopIsClosedForAWaiter() throws Exception {
         pool(1, LONG, LONG);
-        BackendConnection onA = borrowNow(loopA, APP);
-        release(onA);
+        BackendConnection onA = borrowNow(pool, loopA, APP);
+        release(pool, onA);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
 
-        BackendConnection onB = borrow(loopB, APP).get(5, TimeUnit.SECONDS);
+        BackendConnection onB = borrow(pool, loopB, APP).get(5, TimeUnit.SECONDS);
         assertNotSame(onA, onB);
         assertSame(loopB, onB.channel().eventLoop());
         assertFalse(onA.isActive());
@@ -215,12 +218,12 @@ class BackendPoolTest {
     @Test
     void releasedConnectionIsResetAndReused() throws Exception {
         pool(2, LONG, LONG);
-        BackendConnection connection = borrowNow(loopA, APP);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
         connection.collation(8);
-        release(connection);
+        release(pool, connection);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
 
-        assertSame(connection, borrowNow(loopA, APP));
+        assertSame(connection, borrowNow(pool, loopA, APP));
         assertEquals(BackendConnection.SERVER_DEFAULT_COLLATION, connection.collation());
         assertEquals(1, server.resets());
         assertEquals(1, server.logins());
@@ -236,13 +239,13 @@ class BackendPoolTest {
         pool(2, LONG, LONG);
         BackendLogin onApp = new BackendLogin(
                 "app", "pw", AuthPlugin.MYSQL_NATIVE_PASSWORD, PoolLogins.CAPABILITIES, 0, 45, "app", null);
-        BackendConnection changed = borrowNow(loopA, onApp);
+        BackendConnection changed = borrowNow(pool, loopA, onApp);
         loopA.submit(changed::schemaChangedUnseen).get(5, TimeUnit.SECONDS);
         assertTrue(changed.onSchema("app"), "the session that changed it keeps it as it is");
-        release(changed);
+        release(pool, changed);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
 
-        BackendConnection login = borrowNow(loopA, onApp);
+        BackendConnection login = borrowNow(pool, loopA, onApp);
         assertNotSame(changed, login, "a login wants a connection known to be on its schema");
         BackendConnection later = loopA.submit(() -> pool.borrow(loopA, onApp, true))
                 .get(5, TimeUnit.SECONDS)
@@ -259,18 +262,18 @@ class BackendPoolTest {
     @Test
     void connectionsWithAndWithoutExtendedMetadataAreNeverShared() throws Exception {
         pool(2, LONG, LONG);
-        BackendConnection plain = borrowNow(loopA, APP);
-        release(plain);
+        BackendConnection plain = borrowNow(pool, loopA, APP);
+        release(pool, plain);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
 
-        BackendConnection extended = borrowNow(loopA, APP_EXTENDED);
+        BackendConnection extended = borrowNow(pool, loopA, APP_EXTENDED);
         assertNotSame(plain, extended);
         assertEquals(2, server.logins());
-        release(extended);
+        release(pool, extended);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 2);
 
-        assertSame(extended, borrowNow(loopA, APP_EXTENDED));
-        assertSame(plain, borrowNow(loopA, APP));
+        assertSame(extended, borrowNow(pool, loopA, APP_EXTENDED));
+        assertSame(plain, borrowNow(pool, loopA, APP));
         assertEquals(2, server.logins());
     }
 
@@ -278,13 +281,13 @@ class BackendPoolTest {
     void resetAnsweredWithErrClosesTheConnection() throws Exception {
         server.resetAnswer(ResetAnswer.ERR);
         pool(2, LONG, LONG);
-        BackendConnection connection = borrowNow(loopA, APP);
-        release(connection);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
+        release(pool, connection);
 
         assertTrue(connection.channel().closeFuture().await(5, TimeUnit.SECONDS));
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 0);
         assertEquals(0, pool.idleConnections());
-        assertNotSame(connection, borrowNow(loopA, APP));
+        assertNotSame(connection, borrowNow(pool, loopA, APP));
         assertEquals(2, server.logins());
     }
 
@@ -292,8 +295,8 @@ class BackendPoolTest {
     void resetWithoutAnswerTimesOutAndClosesTheConnection() throws Exception {
         server.resetAnswer(ResetAnswer.NOTHING);
         pool(2, LONG, Duration.ofMillis(200));
-        BackendConnection connection = borrowNow(loopA, APP);
-        release(connection);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
+        release(pool, connection);
 
         assertTrue(connection.channel().closeFuture().await(5, TimeUnit.SECONDS));
         assertEquals(1, server.resets());
@@ -304,9 +307,9 @@ class BackendPoolTest {
     @Test
     void connectionGivenBackMidResponseIsClosedWithoutReset() throws Exception {
         pool(2, LONG, LONG);
-        BackendConnection connection = borrowNow(loopA, APP);
+        BackendConnection connection = borrowNow(pool, loopA, APP);
         loopA.submit(() -> connection.beginCommand(CommandType.QUERY)).get(5, TimeUnit.SECONDS);
-        release(connection);
+        release(pool, connection);
 
         assertTrue(connection.channel().closeFuture().await(5, TimeUnit.SECONDS));
         assertEquals(0, server.resets());
@@ -315,21 +318,21 @@ class BackendPoolTest {
     @Test
     void retireClosesIdleConnectionsAtOnceAndBorrowedOnesWhenReturned() throws Exception {
         pool(2, LONG, LONG);
-        BackendConnection borrowed = borrowNow(loopA, APP);
-        BackendConnection idle = borrowNow(loopB, APP);
-        release(idle);
+        BackendConnection borrowed = borrowNow(pool, loopA, APP);
+        BackendConnection idle = borrowNow(pool, loopB, APP);
+        release(pool, idle);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
 
         pool.retire();
         assertTrue(idle.channel().closeFuture().await(5, TimeUnit.SECONDS));
         assertTrue(borrowed.isActive(), "work in flight on a borrowed connection finishes");
-        Future<BackendConnection> later = borrow(loopA, APP);
+        Future<BackendConnection> later = borrow(pool, loopA, APP);
         assertTrue(later.isDone());
         assertTrue(
                 later.cause().getMessage().contains("left the topology"),
                 later.cause().getMessage());
 
-        release(borrowed);
+        release(pool, borrowed);
         assertTrue(borrowed.channel().closeFuture().await(5, TimeUnit.SECONDS));
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.openConnections() == 0);
         assertEquals(1, server.resets(), "only the connection released before the retirement was reset");
@@ -338,11 +341,11 @@ class BackendPoolTest {
     @Test
     void aRetiredUsersIdleConnectionsCloseBorrowedOnesCloseWhenGivenBackAndNewOnesArePooled() throws Exception {
         pool(4, LONG, LONG);
-        BackendConnection borrowed = borrowNow(loopA, APP);
-        BackendConnection idle = borrowNow(loopB, APP);
-        BackendConnection other = borrowNow(loopB, OTHER);
-        release(idle);
-        release(other);
+        BackendConnection borrowed = borrowNow(pool, loopA, APP);
+        BackendConnection idle = borrowNow(pool, loopB, APP);
+        BackendConnection other = borrowNow(pool, loopB, OTHER);
+        release(pool, idle);
+        release(pool, other);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 2);
 
         pool.retireUser(APP.user());
@@ -351,12 +354,12 @@ class BackendPoolTest {
         assertTrue(other.isActive(), "another user's connection stays");
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections() == 1);
 
-        release(borrowed);
+        release(pool, borrowed);
         assertTrue(borrowed.channel().closeFuture().await(5, TimeUnit.SECONDS), "closed when given back");
 
-        BackendConnection fresh = borrowNow(loopA, APP);
+        BackendConnection fresh = borrowNow(pool, loopA, APP);
         assertTrue(fresh != borrowed && fresh != idle, "a new login, not an old connection");
-        release(fresh);
+        release(pool, fresh);
         await().atMost(5, TimeUnit.SECONDS).until(() -> pool.idleConnections(PoolKey.of(APP)) == 1);
         assertTrue(fresh.isActive(), "a connection made after the change is pooled as usual");
     }
@@ -364,8 +367,8 @@ class BackendPoolTest {
     @Test
     void retireFailsWaitersAtOnce() throws Exception {
         pool(1, LONG, LONG);
-        borrowNow(loopA, APP);
-        Future<BackendConnection> waiting = borrow(loopB, APP);
+        borrowNow(pool, loopA, APP);
+        Future<BackendConnection> waiting = borrow(pool, loopB, APP);
 
         pool.retire();
         assertTrue(waiting.await(5, TimeUnit.SECONDS));
@@ -373,18 +376,5 @@ class BackendPoolTest {
                 waiting.cause().getMessage().contains("left the topology"),
                 waiting.cause().getMessage());
         assertEquals(0, pool.timeouts());
-    }
-
-    /** Borrows on {@code loop}, as sessions do; the future completes on that loop. */
-    private Future<BackendConnection> borrow(EventLoop loop, BackendLogin login) throws Exception {
-        return loop.submit(() -> pool.borrow(loop, login, false)).get(5, TimeUnit.SECONDS);
-    }
-
-    private BackendConnection borrowNow(EventLoop loop, BackendLogin login) throws Exception {
-        return borrow(loop, login).get(5, TimeUnit.SECONDS);
-    }
-
-    private void release(BackendConnection connection) throws Exception {
-        connection.channel().eventLoop().submit(() -> pool.release(connection)).get(5, TimeUnit.SECONDS);
     }
 }
