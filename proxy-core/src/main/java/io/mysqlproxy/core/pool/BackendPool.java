@@ -204,7 +204,7 @@ public final class BackendPool implements ConnectionPool {
                 || !connection.isActive()
                 || connection.responsePending()
                 || stale(connection)
-                || waiters.givesUpForAnotherLoop(connection.channel().eventLoop())) { // spare a useless reset
+                || waiters.givesUpForAnotherLoop(connection.channel().eventLoop(), connection.imprint() == null)) {
             connection.close();
         } else if (connection.imprint() != null) {
             returned(connection);
@@ -371,7 +371,7 @@ public final class BackendPool implements ConnectionPool {
         Waiter ownHead = waiters.longestPending(loop);
         if (retired
                 || stale(connection)
-                || waiters.givesUpForAnotherLoop(loop)
+                || waiters.givesUpForAnotherLoop(loop, connection.imprint() == null)
                 || ownHead != null
                         && !ownHead.canTake(loop, key, connection)
                         && ownHead.starving(settings.borrowTimeout(), idle::closeOneToFreeASlot)) {

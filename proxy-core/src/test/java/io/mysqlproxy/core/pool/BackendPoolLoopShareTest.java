@@ -2,6 +2,7 @@ package io.mysqlproxy.core.pool;
 
 import io.mysqlproxy.core.backend.BackendConnection;
 import io.mysqlproxy.core.backend.BackendConnector;
+import io.mysqlproxy.core.backend.ConnectionImprint;
 import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.netty.channel.EventLoop;
@@ -115,6 +116,26 @@ class BackendPoolLoopShareTest {
         assertEquals(3, server.logins());
         assertEquals(0, pool.idleConnections());
         assertEquals(0, pool.timeouts());
+    }
+
+    /** Under transaction multiplexing connections come back at once: a loop at par keeps one for its next borrower. */
+    @Test
+    void underTransactionMultiplexingALoopAtParKeepsAConnectionGivenBack() throws Exception {
+        pool(2);
+        BackendConnection first = borrowNow(pool, loopA, APP);
+        borrowNow(pool, loopB, APP);
+        Future<BackendConnection> onB = borrow(pool, loopB, APP);
+
+        loopA.submit(() -> {
+                    first.imprint(new ConnectionImprint("session 1", List.of(), 0, new int[0], null));
+                    pool.release(first);
+                })
+                .get(5, TimeUnit.SECONDS);
+        assertTrue(first.isActive(), "no close and login for a line empty a moment");
+        assertEquals(1, pool.idleConnections());
+        assertFalse(onB.isDone(), "loop B's borrower waits for loop B's connection");
+        assertSame(first, borrowNow(pool, loopA, APP), "loop A's next borrower takes it");
+        assertEquals(2, server.logins());
     }
 
     /** A login storm may give one loop every slot: it gives them up for a loop two below, its own waiters or not. */

@@ -33,14 +33,14 @@ class PoolWaitersTest {
     void aLoopGivesAConnectionUpForAWaitingLoopHoldingTwoFewerEvenWhileItsOwnBorrowersWait() {
         opened(loopA, 51);
         opened(loopB, 50);
-        assertFalse(waiters.givesUpForAnotherLoop(loopA), "nobody waits");
+        assertFalse(waiters.givesUpForAnotherLoop(loopA, false), "nobody waits");
         waiters.add(waiter(loopA));
-        assertFalse(waiters.givesUpForAnotherLoop(loopA), "only its own loop waits");
+        assertFalse(waiters.givesUpForAnotherLoop(loopA, false), "only its own loop waits");
         waiters.add(waiter(loopB));
-        assertFalse(waiters.givesUpForAnotherLoop(loopA), "one more than loop B: a move would only swap them");
+        assertFalse(waiters.givesUpForAnotherLoop(loopA, false), "one more than loop B: a move would only swap them");
         waiters.closed(loopB);
-        assertTrue(waiters.givesUpForAnotherLoop(loopA), "two more than loop B");
-        assertFalse(waiters.givesUpForAnotherLoop(loopB));
+        assertTrue(waiters.givesUpForAnotherLoop(loopA, false), "two more than loop B");
+        assertFalse(waiters.givesUpForAnotherLoop(loopB, false));
     }
 
     /** 3 loops and 4 slots: a share rounded up (2) would leave loop C with none while A and B hold theirs. */
@@ -51,12 +51,12 @@ class PoolWaitersTest {
         waiters.add(waiter(loopA));
         waiters.add(waiter(loopB));
         waiters.add(waiter(loopC));
-        assertTrue(waiters.givesUpForAnotherLoop(loopA), "loop C holds none");
+        assertTrue(waiters.givesUpForAnotherLoop(loopA, false), "loop C holds none");
         waiters.closed(loopA);
         assertSame(loopC, waiters.poll().loop, "the freed slot goes to the loop holding fewest");
         waiters.opened(loopC);
-        assertFalse(waiters.givesUpForAnotherLoop(loopA));
-        assertFalse(waiters.givesUpForAnotherLoop(loopB), "2, 1, 1: settled");
+        assertFalse(waiters.givesUpForAnotherLoop(loopA, false));
+        assertFalse(waiters.givesUpForAnotherLoop(loopB, false), "2, 1, 1: settled");
     }
 
     /** 4 loops and 10 slots: a share rounded up (3) would leave loop D at 1 while the others hold 3. */
@@ -69,12 +69,12 @@ class PoolWaitersTest {
         for (EventLoop loop : new EventLoop[] {loopA, loopB, loopC, loopD}) {
             waiters.add(waiter(loop));
         }
-        assertTrue(waiters.givesUpForAnotherLoop(loopB));
+        assertTrue(waiters.givesUpForAnotherLoop(loopB, false));
         waiters.closed(loopB);
         assertSame(loopD, waiters.poll().loop);
         waiters.opened(loopD);
-        assertFalse(waiters.givesUpForAnotherLoop(loopA), "3, 2, 3, 2: settled");
-        assertFalse(waiters.givesUpForAnotherLoop(loopC));
+        assertFalse(waiters.givesUpForAnotherLoop(loopA, false), "3, 2, 3, 2: settled");
+        assertFalse(waiters.givesUpForAnotherLoop(loopC, false));
     }
 
     @Test
@@ -82,7 +82,10 @@ class PoolWaitersTest {
         opened(loopA, 1);
         opened(loopB, 1);
         waiters.add(waiter(loopB));
-        assertTrue(waiters.givesUpForAnotherLoop(loopA));
+        assertTrue(waiters.givesUpForAnotherLoop(loopA, true), "idle mode: at par");
+        assertFalse(
+                waiters.givesUpForAnotherLoop(loopA, false),
+                "transaction multiplexing: at par it stays for loop A's next borrower");
         assertTrue(waiters.mayGiveUpIdleFor(loopB).test(loopA));
         waiters.add(waiter(loopA));
         assertFalse(waiters.mayGiveUpIdleFor(loopB).test(loopA), "both wait and hold as many: no trade");
