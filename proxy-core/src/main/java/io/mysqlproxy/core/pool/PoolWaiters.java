@@ -86,8 +86,7 @@ final class PoolWaiters {
      * at par: sessions hold connections for seconds there, so the other loop's borrower would wait long for
      * one of its own. Under transaction multiplexing connections come back every few milliseconds on every
      * loop, and a line empty for a moment would have the connection given up at one apart and given back at
-     * the next return, a close and a login each way (measured: a quarter more CPU per statement at 1,000
-     * clients over 16 connections); it stays idle for its loop's next borrower instead.
+     * the next return, a close and a login each way; it stays idle for its loop's next borrower instead.
      */
     boolean givesUpForAnotherLoop(EventLoop loop, boolean evenAtPar) {
         LoopWaiters own = on(loop);
