@@ -10,7 +10,6 @@ import io.mysqlproxy.core.topology.Backend;
 import io.mysqlproxy.core.topology.BackendRole;
 import io.mysqlproxy.protocol.auth.AuthPlugin;
 import io.mysqlproxy.protocol.flag.Capability;
-import io.netty.buffer.ByteBuf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -166,36 +165,9 @@ class LegImprintsTest {
         }
 
         Leg arrive(BackendConnection connection) {
-            Leg leg = new Leg(PRIMARY, pool, connection, new NoOwner());
+            Leg leg = new Leg(PRIMARY, pool, connection, new IgnoringLegOwner());
             imprints.arriving(leg);
             return leg;
-        }
-    }
-
-    private static final class NoOwner implements Leg.Owner {
-        @Override
-        public void forward(Leg leg, ByteBuf bytes, int lastSequenceId) {
-            bytes.release();
-        }
-
-        @Override
-        public void responseComplete(Leg leg, int status, boolean failed) {}
-
-        @Override
-        public void localInfileRequested(Leg leg) {}
-
-        @Override
-        public void flushClient() {}
-
-        @Override
-        public void legWritabilityChanged() {}
-
-        @Override
-        public void legFailed(Leg leg, String reason) {}
-
-        @Override
-        public boolean mayResend(Leg leg) {
-            return false;
         }
     }
 }

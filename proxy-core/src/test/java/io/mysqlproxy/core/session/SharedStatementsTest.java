@@ -215,14 +215,14 @@ class SharedStatementsTest {
 
         /** The client prepared {@code sql} on another connection, given back since. */
         PreparedStatement preparedElsewhere(String sql) {
-            Leg there = new Leg(PRIMARY, pool, elsewhere, new NoOwner());
+            Leg there = new Leg(PRIMARY, pool, elsewhere, new IgnoringLegOwner());
             PreparedStatement statement = prepare(there, sql, 99);
             statement.forget(there);
             return statement;
         }
 
         Leg arrive() {
-            Leg leg = new Leg(PRIMARY, pool, connection, new NoOwner());
+            Leg leg = new Leg(PRIMARY, pool, connection, new IgnoringLegOwner());
             imprints.arriving(leg);
             return leg;
         }
@@ -232,33 +232,6 @@ class SharedStatementsTest {
             for (PreparedStatement statement : made) {
                 statement.forget(leg);
             }
-        }
-    }
-
-    private static final class NoOwner implements Leg.Owner {
-        @Override
-        public void forward(Leg leg, ByteBuf bytes, int lastSequenceId) {
-            bytes.release();
-        }
-
-        @Override
-        public void responseComplete(Leg leg, int status, boolean failed) {}
-
-        @Override
-        public void localInfileRequested(Leg leg) {}
-
-        @Override
-        public void flushClient() {}
-
-        @Override
-        public void legWritabilityChanged() {}
-
-        @Override
-        public void legFailed(Leg leg, String reason) {}
-
-        @Override
-        public boolean mayResend(Leg leg) {
-            return false;
         }
     }
 }
